@@ -1,0 +1,445 @@
+//! Layer 4, pure: question + hits + catalogs -> [`Answer`]. Picks and
+//! deduplicates passages, highlights matched terms, and adds the tool lists
+//! and course pointers the question asks for. No Discord types, no I/O.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::chunk::Passage;
+use crate::knowledge::{Course, ToolCategory};
+use crate::search::analysis::{analyze, stems};
+use crate::search::{Hit, Understood};
+use crate::vocabulary::{COURSE_WORDS, STOPWORDS, TOOL_WORDS};
+
+/// Passages shown by default.
+pub const DEFAULT_PASSAGES: usize = 3;
+/// Passages scoring below this share of the best one are not shown.
+const MIN_SHARE_OF_BEST: f32 = 0.3;
+/// Near-duplicate passages (shared stems) are shown once.
+const DUPLICATE_OVERLAP: f64 = 0.8;
+
+/// Why an answer has or has no passages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Passages found.
+    Answered,
+    /// The question is about something the knowledge base does not hold.
+    OutOfScope,
+    /// There was no question in the text.
+    Empty,
+}
+
+/// What careerbot says to a question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// The question as asked.
+    pub question: String,
+    /// Whether passages answer it.
+    pub answered: bool,
+    /// Why (not) answered.
+    pub status: Status,
+    /// A sentence for the member when not answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Best passages first.
+    pub passages: Vec<AnswerPassage>,
+    /// Tool lists the question asks about.
+    pub tools: Vec<ToolList>,
+    /// Course pointers the question asks for.
+    pub courses: Vec<CoursePointer>,
+    /// Topics to try, when not answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
+    /// Words of the question that matched, as typed.
+    pub terms: Vec<String>,
+    /// Typos corrected, as [typed, corrected].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<(String, String)>,
+}
+
+/// A passage in an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerPassage {
+    /// Stable passage id.
+    pub id: String,
+    /// Article title.
+    pub article: String,
+    /// Heading path, joined with ` › `.
+    pub section: String,
+    /// Passage text.
+    pub text: String,
+    /// Source URL of the article.
+    pub source: Option<String>,
+    /// Relevance score (comparable within one answer only).
+    pub score: f32,
+    /// Byte ranges of `text` that matched the question.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+impl AnswerPassage {
+    /// The text with matched terms wrapped in `open` and `close`, e.g. `**`.
+    pub fn highlighted(&self, open: &str, close: &str) -> String {
+        let mut out = String::with_capacity(self.text.len() + self.highlights.len() * 4);
+        let mut at = 0;
+        for &(start, end) in &self.highlights {
+            if start < at || end > self.text.len() || !self.text.is_char_boundary(start) || !self.text.is_char_boundary(end) {
+                continue;
+            }
+            out.push_str(&self.text[at..start]);
+            out.push_str(open);
+            out.push_str(&self.text[start..end]);
+            out.push_str(close);
+            at = end;
+        }
+        out.push_str(&self.text[at..]);
+        out
+    }
+}
+
+/// One tool category's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ToolList {
+    /// Category display name.
+    pub category: String,
+    /// Category id.
+    pub id: String,
+    /// Tool names.
+    pub items: Vec<String>,
+}
+
+/// A course pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CoursePointer {
+    /// Course title.
+    pub title: String,
+    /// Who teaches it.
+    pub provider: String,
+    /// Link.
+    pub url: String,
+    /// Where it is hosted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Level, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+/// The catalogs with their words analyzed once per snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    categories: Vec<(ToolCategory, Vec<HashSet<String>>)>,
+    courses: Vec<(Course, Vec<HashSet<String>>, HashSet<String>)>,
+    tool_words: HashSet<String>,
+    course_words: HashSet<String>,
+}
+
+/// Content stems of a phrase (stop words dropped).
+fn phrase(text: &str) -> HashSet<String> {
+    analyze(text)
+        .into_iter()
+        .filter(|t| !STOPWORDS.contains(&t.word.as_str()))
+        .map(|t| t.stem)
+        .collect()
+}
+
+impl Catalog {
+    /// Analyzes the catalogs' keywords, tool names and course topics.
+    pub fn new(tools: &[ToolCategory], courses: &[Course]) -> Self {
+        let categories = tools
+            .iter()
+            .map(|c| {
+                let mut phrases: Vec<HashSet<String>> = c.keywords.iter().map(|k| phrase(k)).collect();
+                phrases.push(phrase(&c.id));
+                phrases.push(phrase(&c.name));
+                for tool in &c.tools {
+                    phrases.push(phrase(&tool.name));
+                    phrases.extend(tool.aliases.iter().map(|a| phrase(a)));
+                }
+                phrases.retain(|p| !p.is_empty());
+                (c.clone(), phrases)
+            })
+            .collect();
+        let course_words: HashSet<String> = COURSE_WORDS.iter().flat_map(|w| stems(w)).collect();
+        let courses = courses
+            .iter()
+            .map(|c| {
+                let mut phrases: Vec<HashSet<String>> = c.topics.iter().map(|t| phrase(t)).collect();
+                phrases.push(phrase(&c.title));
+                phrases.push(phrase(&c.provider));
+                phrases.retain(|p| !p.is_empty());
+                let mut words: HashSet<String> = phrase(&c.title);
+                words.extend(phrase(&c.provider));
+                words.extend(c.topics.iter().flat_map(|t| phrase(t)));
+                words.retain(|w| !course_words.contains(w));
+                (c.clone(), phrases, words)
+            })
+            .collect();
+        Catalog {
+            categories,
+            courses,
+            tool_words: TOOL_WORDS.iter().flat_map(|w| stems(w)).collect(),
+            course_words,
+        }
+    }
+
+    /// Tool lists the question asks about: categories it names (or whose
+    /// tools it names); every category when it asks about tools in general.
+    pub fn tools_for(&self, topic: &HashSet<String>) -> Vec<ToolList> {
+        let named: Vec<&ToolCategory> = self
+            .categories
+            .iter()
+            .filter(|(_, phrases)| phrases.iter().any(|p| p.is_subset(topic)))
+            .map(|(c, _)| c)
+            .collect();
+        let chosen: Vec<&ToolCategory> = if !named.is_empty() {
+            named
+        } else if topic.iter().any(|s| self.tool_words.contains(s)) {
+            self.categories.iter().map(|(c, _)| c).collect()
+        } else {
+            Vec::new()
+        };
+        chosen
+            .into_iter()
+            .map(|c| ToolList {
+                category: c.name.clone(),
+                id: c.id.clone(),
+                items: c.tools.iter().map(|t| t.name.clone()).collect(),
+            })
+            .collect()
+    }
+
+    /// Course pointers: courses the question names, or, when it asks about
+    /// learning, the courses whose topics it mentions (all when none do).
+    pub fn courses_for(&self, topic: &HashSet<String>) -> Vec<CoursePointer> {
+        let wants_courses = topic.iter().any(|s| self.course_words.contains(s));
+        let mut scored: Vec<(usize, usize)> = self
+            .courses
+            .iter()
+            .enumerate()
+            .map(|(i, (_, phrases, words))| {
+                let full = phrases.iter().filter(|p| p.is_subset(topic)).count();
+                let partial = words.intersection(topic).count();
+                (i, full * 3 + partial)
+            })
+            .filter(|(_, score)| *score > 0)
+            .collect();
+        scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let picked: Vec<usize> = if wants_courses {
+            if scored.is_empty() {
+                (0..self.courses.len()).collect()
+            } else {
+                scored.iter().map(|(i, _)| *i).collect()
+            }
+        } else {
+            // Without a learning word, only a course named outright (title or topic).
+            scored
+                .iter()
+                .filter(|(i, _)| {
+                    let (_, phrases, _) = &self.courses[*i];
+                    phrases.iter().any(|p| p.len() >= 2 && p.is_subset(topic))
+                })
+                .map(|(i, _)| *i)
+                .collect()
+        };
+        picked
+            .into_iter()
+            .map(|i| {
+                let c = &self.courses[i].0;
+                CoursePointer {
+                    title: c.title.clone(),
+                    provider: c.provider.clone(),
+                    url: c.url.clone(),
+                    platform: c.platform.clone(),
+                    level: c.level.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Everything [`compose`] needs besides the question.
+pub struct Context<'a> {
+    /// All passages of the snapshot, by ordinal.
+    pub passages: &'a [Passage],
+    /// The analyzed catalogs.
+    pub catalog: &'a Catalog,
+    /// Topics to suggest when a question cannot be answered.
+    pub suggestions: &'a [String],
+    /// How many passages to show.
+    pub max_passages: usize,
+}
+
+/// Builds the answer to `question` from its understanding and search hits.
+pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Context<'_>) -> Answer {
+    let mut answer = Answer {
+        question: question.to_string(),
+        answered: false,
+        status: Status::Empty,
+        message: None,
+        passages: Vec::new(),
+        tools: Vec::new(),
+        courses: Vec::new(),
+        suggestions: Vec::new(),
+        terms: Vec::new(),
+        corrections: understood.corrections(),
+    };
+    if understood.is_empty() {
+        let example = ctx.suggestions.first().map_or(String::new(), |s| format!(", for example about “{s}”"));
+        answer.message = Some(format!("Please ask a question{example}."));
+        answer.suggestions = ctx.suggestions.to_vec();
+        return answer;
+    }
+    let matched = understood.matched_stems();
+    let candidates = if understood.in_scope { rerank(understood, hits, ctx.passages) } else { Vec::new() };
+    if candidates.is_empty() {
+        answer.status = Status::OutOfScope;
+        answer.message = Some(if ctx.suggestions.is_empty() {
+            "I don't know that one.".to_string()
+        } else {
+            format!("I don't know that one. Try asking about: {}.", ctx.suggestions.join(", "))
+        });
+        answer.suggestions = ctx.suggestions.to_vec();
+        return answer;
+    }
+    let best = candidates[0].1;
+    let mut chosen: Vec<(usize, f32, HashSet<String>)> = Vec::new();
+    for (ord, score) in candidates {
+        if chosen.len() >= ctx.max_passages || score < best * MIN_SHARE_OF_BEST {
+            break;
+        }
+        let p = &ctx.passages[ord];
+        let own: HashSet<String> = stems(&p.text).into_iter().collect();
+        let duplicate = chosen.iter().any(|(o, _, other)| {
+            ctx.passages[*o].text == p.text || overlap(&own, other) > DUPLICATE_OVERLAP
+        });
+        if !duplicate {
+            chosen.push((ord, score, own));
+        }
+    }
+    answer.passages = chosen
+        .into_iter()
+        .map(|(ord, score, _)| {
+            let p = &ctx.passages[ord];
+            AnswerPassage {
+                id: p.id.clone(),
+                article: p.article.clone(),
+                section: p.section_label(),
+                highlights: highlight(&p.text, &matched),
+                text: p.text.clone(),
+                source: p.source.clone(),
+                score: (score * 1000.0).round() / 1000.0,
+            }
+        })
+        .collect();
+    answer.answered = true;
+    answer.status = Status::Answered;
+    let topic = understood.topic_stems();
+    answer.tools = ctx.catalog.tools_for(&topic);
+    answer.courses = ctx.catalog.courses_for(&topic);
+    answer.terms = understood
+        .concepts
+        .iter()
+        .filter(|c| c.is_matched())
+        .map(|c| c.label.clone())
+        .collect();
+    answer
+}
+
+/// Jaccard overlap of two stem sets.
+fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+    let union = a.union(b).count();
+    if union == 0 {
+        return 1.0;
+    }
+    a.intersection(b).count() as f64 / union as f64
+}
+
+/// Re-scores hits by how many of the question's concepts each passage holds,
+/// so a passage about all of the question beats one about a single word of it.
+fn rerank(understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32)> {
+    let concepts: Vec<HashSet<&String>> = understood
+        .concepts
+        .iter()
+        .filter(|c| c.is_matched())
+        .map(|c| c.alternatives.iter().flat_map(|a| a.stems.first()).collect())
+        .collect();
+    let mut out: Vec<(usize, f32)> = hits
+        .iter()
+        .filter(|h| h.ord < passages.len())
+        .map(|h| {
+            let p = &passages[h.ord];
+            let mut words: HashSet<String> = stems(&p.text).into_iter().collect();
+            words.extend(stems(&p.section.join(" ")));
+            words.extend(p.keywords.iter().flat_map(|k| stems(k)));
+            words.extend(stems(&p.article));
+            let present = concepts.iter().filter(|alts| alts.iter().any(|s| words.contains(*s))).count();
+            let share = if concepts.is_empty() { 1.0 } else { present as f32 / concepts.len() as f32 };
+            (h.ord, h.score * (0.5 + 0.5 * share))
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
+/// Byte ranges of `text` whose stems are in `stems`; neighbours separated
+/// only by spaces are merged ("back-end developer" is one highlight).
+pub fn highlight(text: &str, stems: &HashSet<String>) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for token in analyze(text) {
+        if !stems.contains(&token.stem) {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if text[last.1..token.start].chars().all(|c| c == ' ') => last.1 = token.end,
+            _ => out.push((token.start, token.end)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_merge_neighbouring_words() {
+        let stems: HashSet<String> = ["backend", "develop"].iter().map(|s| s.to_string()).collect();
+        let text = "A back-end developer builds things. Developers!";
+        let h = highlight(text, &stems);
+        assert_eq!(h, vec![(2, 20), (36, 46)]);
+        let p = AnswerPassage {
+            id: "x".into(),
+            article: "a".into(),
+            section: String::new(),
+            text: text.into(),
+            source: None,
+            score: 1.0,
+            highlights: h,
+        };
+        assert_eq!(p.highlighted("**", "**"), "A **back-end developer** builds things. **Developers**!");
+    }
+
+    #[test]
+    fn catalog_finds_categories_by_keyword_or_tool_name() {
+        let cats = vec![ToolCategory {
+            id: "databases".into(),
+            name: "Databases".into(),
+            keywords: vec!["database".into()],
+            description: None,
+            tools: vec![crate::knowledge::Tool {
+                name: "MongoDB".into(),
+                description: None,
+                url: None,
+                aliases: vec!["mongo".into()],
+            }],
+        }];
+        let catalog = Catalog::new(&cats, &[]);
+        let topic = |words: &[&str]| words.iter().flat_map(|w| stems(w)).collect::<HashSet<String>>();
+        assert_eq!(catalog.tools_for(&topic(&["databases"]))[0].items, vec!["MongoDB"]);
+        assert_eq!(catalog.tools_for(&topic(&["mongo"])).len(), 1);
+        assert_eq!(catalog.tools_for(&topic(&["stack"])).len(), 1, "tools in general");
+        assert!(catalog.tools_for(&topic(&["salary"])).is_empty());
+    }
+}

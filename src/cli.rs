@@ -1,0 +1,300 @@
+//! Layer 7: the command line. `ask`, `check`, `index` and `eval` run the
+//! whole engine with no Discord at all.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::answer::Answer;
+use crate::engine::{Engine, EngineError, IndexOrigin, Options};
+use crate::eval::{evaluate, QuestionSet};
+use crate::knowledge::{self, LoadError};
+
+/// careerbot: answers career questions from a knowledge base.
+#[derive(Debug, Parser)]
+#[command(name = "careerbot", version, about)]
+pub struct Cli {
+    /// Knowledge directory: Markdown/text articles, tools.toml, courses.toml.
+    #[arg(long, global = true, default_value = "knowledge", value_name = "DIR")]
+    pub knowledge: PathBuf,
+    /// Index directory (built here when missing or out of date).
+    #[arg(long, global = true, default_value = "index", value_name = "DIR")]
+    pub index: PathBuf,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer a question; without one, answer each line of stdin.
+    Ask {
+        /// Print one JSON object per answer.
+        #[arg(long)]
+        json: bool,
+        /// How many passages to show.
+        #[arg(long, default_value_t = crate::answer::DEFAULT_PASSAGES, value_parser = parse_top)]
+        top: usize,
+        /// The question (several words are joined).
+        question: Vec<String>,
+    },
+    /// Validate the knowledge base and report every problem.
+    Check {
+        /// Print problems as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the index now.
+    Index,
+    /// Measure answer quality on question sets (hit@1, hit@3, declined).
+    Eval {
+        /// Question set files (TOML).
+        #[arg(required = true)]
+        sets: Vec<PathBuf>,
+        /// Print scores as JSON.
+        #[arg(long)]
+        json: bool,
+        /// List the questions that missed.
+        #[arg(long)]
+        misses: bool,
+    },
+}
+
+/// Installs the tracing subscriber (logs go to stderr).
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CAREERBOT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match &cli.command {
+        Command::Ask { json, top, question } => ask(&cli, *json, *top, question),
+        Command::Check { json } => check(&cli.knowledge, *json),
+        Command::Index => index(&cli),
+        Command::Eval { sets, json, misses } => eval(&cli, sets, *json, *misses),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn options(cli: &Cli, force_rebuild: bool) -> Options {
+    Options {
+        knowledge_dir: cli.knowledge.clone(),
+        index_dir: Some(cli.index.clone()),
+        force_rebuild,
+    }
+}
+
+/// Loads the engine; knowledge errors are printed in full.
+fn load(cli: &Cli, force_rebuild: bool, show_progress: bool) -> anyhow::Result<Result<Engine, ExitCode>> {
+    let mut progress = |done: usize, total: usize| {
+        if show_progress && total >= 2000 {
+            eprintln!("indexing: {done}/{total} passages");
+        }
+    };
+    match Engine::load(&options(cli, force_rebuild), &mut progress) {
+        Ok(engine) => {
+            if !engine.info.warnings.problems.is_empty() {
+                tracing::info!(warnings = engine.info.warnings.warning_count(), "knowledge base has warnings; run `careerbot check`");
+            }
+            Ok(Ok(engine))
+        }
+        Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
+            for problem in report.problems.iter().filter(|p| p.is_error()) {
+                eprintln!("{problem}");
+            }
+            eprintln!(
+                "error: knowledge base {} has {} error(s); fix them (see `careerbot check`)",
+                cli.knowledge.display(),
+                report.error_count()
+            );
+            Ok(Err(ExitCode::from(1)))
+        }
+        Err(e) => Err(e).context("cannot load knowledge base"),
+    }
+}
+
+fn ask(cli: &Cli, json: bool, top: usize, question: &[String]) -> anyhow::Result<ExitCode> {
+    let engine = match load(cli, false, true)? {
+        Ok(engine) => engine,
+        Err(code) => return Ok(code),
+    };
+    let stdout = std::io::stdout();
+    let color = stdout.is_terminal();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if !question.is_empty() {
+        let answer = engine.ask_with(&question.join(" "), top);
+        print_answer(&mut out, &answer, json, color)?;
+    } else {
+        // One question per line; answers in the same order.
+        for line in std::io::stdin().lock().lines() {
+            let line = line.context("cannot read a question from stdin")?;
+            let answer = engine.ask_with(&line, top);
+            print_answer(&mut out, &answer, json, color)?;
+        }
+    }
+    out.flush().context("cannot write answers")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_answer(out: &mut impl Write, answer: &Answer, json: bool, color: bool) -> anyhow::Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, answer).context("cannot write answer")?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", render_text(answer, color))?;
+    }
+    Ok(())
+}
+
+/// A readable answer for the terminal.
+pub fn render_text(answer: &Answer, color: bool) -> String {
+    let (bold, plain) = if color { ("\x1b[1m", "\x1b[0m") } else { ("**", "**") };
+    let mut s = String::new();
+    s.push_str(&format!("Q: {}\n\n", answer.question.trim()));
+    if let Some(message) = &answer.message {
+        s.push_str(message);
+        s.push_str("\n\n");
+    }
+    for (from, to) in &answer.corrections {
+        s.push_str(&format!("(read \"{from}\" as \"{to}\")\n"));
+    }
+    for (i, p) in answer.passages.iter().enumerate() {
+        let heading = if p.section.is_empty() {
+            p.article.clone()
+        } else {
+            format!("{} › {}", p.article, p.section)
+        };
+        s.push_str(&format!("[{}] {heading}\n", i + 1));
+        for line in p.highlighted(bold, plain).lines() {
+            s.push_str(&format!("    {line}\n"));
+        }
+        if let Some(source) = &p.source {
+            s.push_str(&format!("    Source: {source}\n"));
+        }
+        s.push('\n');
+    }
+    if !answer.tools.is_empty() {
+        s.push_str("Tools\n");
+        for list in &answer.tools {
+            s.push_str(&format!("  {}: {}\n", list.category, list.items.join(", ")));
+        }
+        s.push('\n');
+    }
+    if !answer.courses.is_empty() {
+        s.push_str("Courses\n");
+        for c in &answer.courses {
+            let platform = c.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default();
+            s.push_str(&format!("  - {} ({}{platform}): {}\n", c.title, c.provider, c.url));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let files = match knowledge::read_dir(dir) {
+        Ok(files) => files,
+        Err(e) => return Err(e).context("cannot check knowledge base"),
+    };
+    let (kb, report) = knowledge::parse(&files);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).context("cannot write report")?);
+    } else {
+        for problem in &report.problems {
+            println!("{problem}");
+        }
+        let passages = crate::chunk::chunk_all(&kb.articles).len();
+        println!(
+            "{}: {} article(s), {passages} passage(s), {} tool categor{}, {} course(s); {} error(s), {} warning(s)",
+            dir.display(),
+            kb.articles.len(),
+            kb.tools.len(),
+            if kb.tools.len() == 1 { "y" } else { "ies" },
+            kb.courses.len(),
+            report.error_count(),
+            report.warning_count()
+        );
+    }
+    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn index(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let engine = match load(cli, true, true)? {
+        Ok(engine) => engine,
+        Err(code) => return Ok(code),
+    };
+    let place = match (&engine.info.origin, &engine.info.index_path) {
+        (IndexOrigin::InMemory, _) | (_, None) => "in memory (index directory not writable)".to_string(),
+        (_, Some(path)) => path.display().to_string(),
+    };
+    println!(
+        "indexed {} passage(s) from {} article(s) in {:.1?} -> {place}",
+        engine.passages.len(),
+        engine.knowledge.articles.len(),
+        engine.info.took
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(cli: &Cli, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result<ExitCode> {
+    let engine = match load(cli, false, true)? {
+        Ok(engine) => engine,
+        Err(code) => return Ok(code),
+    };
+    for path in sets {
+        let set = QuestionSet::from_file(path)?;
+        let scores = evaluate(&engine, &set);
+        if json {
+            println!("{}", serde_json::json!({ "set": path.display().to_string(), "scores": scores }));
+            continue;
+        }
+        println!(
+            "{}: {} questions, hit@1 {:.3}, hit@3 {:.3}, wrongly declined {}; out of scope {}, declined {:.3}",
+            path.display(),
+            scores.questions,
+            scores.hit_at_1,
+            scores.hit_at_3,
+            scores.wrongly_declined,
+            scores.out_of_scope,
+            scores.declined
+        );
+        if misses {
+            for m in &scores.misses {
+                let rank = if m.rank == 0 { "miss".to_string() } else { format!("rank {}", m.rank) };
+                println!("  {rank:>7}  {}  (first: {})", m.question, m.first.as_deref().unwrap_or("-"));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_top(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=25).contains(&n) => Ok(n),
+        _ => Err(format!("\"{s}\" is not a number from 1 to 25")),
+    }
+}

@@ -1,0 +1,300 @@
+//! Layer 5: one loaded knowledge snapshot (knowledge, passages, index,
+//! catalogs), ready to answer. Loading validates first, so a broken knowledge
+//! base never becomes a snapshot. The on-disk index is keyed by a content
+//! fingerprint: reused when the knowledge is unchanged, rebuilt otherwise.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::answer::{self, Answer, Catalog, Context};
+use crate::chunk::{chunk_all, Passage, MAX_PASSAGE_CHARS};
+use crate::knowledge::{self, KnowledgeBase, LoadError, Report, SourceFile};
+use crate::search::{SearchError, SearchIndex, SCHEMA_VERSION};
+
+/// Marker written into an index directory once it is complete.
+const READY_FILE: &str = "careerbot-ready";
+/// How many topics to suggest.
+const SUGGESTIONS: usize = 6;
+/// Hits considered before reranking and deduplication.
+const CANDIDATES: usize = 12;
+
+/// Where to load from and where the index lives.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The knowledge directory.
+    pub knowledge_dir: PathBuf,
+    /// The index directory; `None` keeps the index in memory.
+    pub index_dir: Option<PathBuf>,
+    /// Rebuild even when an index for this content exists.
+    pub force_rebuild: bool,
+}
+
+/// Why a snapshot could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The knowledge base is unreadable or invalid.
+    #[error(transparent)]
+    Knowledge(#[from] LoadError),
+    /// The index could not be built.
+    #[error("cannot build index in {path}: {source}")]
+    Index {
+        /// Index directory.
+        path: PathBuf,
+        /// Cause.
+        source: SearchError,
+    },
+}
+
+/// How the snapshot's index was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexOrigin {
+    /// An index for the same content was found and opened.
+    Reused,
+    /// The index was built on disk.
+    Built,
+    /// The index was built in memory (no index directory, or it was not writable).
+    InMemory,
+}
+
+/// Facts about a load, for logs and reload summaries.
+#[derive(Debug, Clone)]
+pub struct LoadInfo {
+    /// Content fingerprint (hex).
+    pub fingerprint: String,
+    /// How the index was obtained.
+    pub origin: IndexOrigin,
+    /// Time taken to load.
+    pub took: Duration,
+    /// Warnings found while validating.
+    pub warnings: Report,
+    /// Where the index lives, if on disk.
+    pub index_path: Option<PathBuf>,
+}
+
+/// A loaded knowledge snapshot. Immutable: reload builds a new one.
+#[derive(Debug)]
+pub struct Engine {
+    /// The validated knowledge base.
+    pub knowledge: KnowledgeBase,
+    /// All passages; hits refer to them by ordinal.
+    pub passages: Vec<Passage>,
+    /// Facts about the load.
+    pub info: LoadInfo,
+    index: SearchIndex,
+    catalog: Catalog,
+    suggestions: Vec<String>,
+}
+
+/// Fingerprint of knowledge content and of everything that shapes the index.
+pub fn fingerprint(files: &[SourceFile]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(format!("careerbot index v{SCHEMA_VERSION} passages<={MAX_PASSAGE_CHARS}\n").as_bytes());
+    for file in files {
+        hasher.update(file.rel.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(&(file.bytes.len() as u64).to_le_bytes());
+        hasher.update(&file.bytes);
+    }
+    hasher.finalize().to_hex()[..16].to_string()
+}
+
+impl Engine {
+    /// Loads the knowledge base, validates it, and opens or builds its index.
+    /// `progress(done, total)` reports indexing progress.
+    ///
+    /// # Errors
+    /// When the knowledge base is unreadable or invalid, or no index can be built.
+    pub fn load(options: &Options, progress: &mut dyn FnMut(usize, usize)) -> Result<Engine, EngineError> {
+        let started = Instant::now();
+        let (knowledge, files, warnings) = knowledge::load(&options.knowledge_dir)?;
+        let fingerprint = fingerprint(&files);
+        let passages = chunk_all(&knowledge.articles);
+        let (index, origin, index_path) = match &options.index_dir {
+            Some(dir) => open_or_build(dir, &fingerprint, &passages, options.force_rebuild, progress)?,
+            None => (build_in_memory(&passages, progress)?, IndexOrigin::InMemory, None),
+        };
+        let info = LoadInfo {
+            fingerprint,
+            origin,
+            took: Duration::ZERO,
+            warnings,
+            index_path,
+        };
+        let mut engine = Engine::assemble(knowledge, passages, index, info);
+        engine.info.took = started.elapsed();
+        Ok(engine)
+    }
+
+    fn assemble(knowledge: KnowledgeBase, passages: Vec<Passage>, index: SearchIndex, info: LoadInfo) -> Engine {
+        crate::search::warm_up();
+        let catalog = Catalog::new(&knowledge.tools, &knowledge.courses);
+        let suggestions = suggestions(&knowledge, &passages);
+        Engine {
+            knowledge,
+            passages,
+            info,
+            index,
+            catalog,
+            suggestions,
+        }
+    }
+
+    /// Answers a question with the default number of passages.
+    pub fn ask(&self, question: &str) -> Answer {
+        self.ask_with(question, answer::DEFAULT_PASSAGES)
+    }
+
+    /// Answers a question with up to `max_passages` passages.
+    pub fn ask_with(&self, question: &str, max_passages: usize) -> Answer {
+        let understood = self.index.understand(question);
+        let hits = if understood.in_scope {
+            self.index.search(&understood, CANDIDATES.max(max_passages * 3))
+        } else {
+            Vec::new()
+        };
+        let ctx = Context {
+            passages: &self.passages,
+            catalog: &self.catalog,
+            suggestions: &self.suggestions,
+            max_passages,
+        };
+        answer::compose(question, &understood, &hits, &ctx)
+    }
+
+    /// Topics suggested when a question cannot be answered.
+    pub fn suggestions(&self) -> &[String] {
+        &self.suggestions
+    }
+}
+
+/// A few topics to try: the sections of a small knowledge base, or the
+/// biggest articles of a large one.
+fn suggestions(kb: &KnowledgeBase, passages: &[Passage]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if kb.articles.len() <= 2 {
+        for p in passages {
+            if let Some(top) = p.section.first() {
+                if !out.contains(top) {
+                    out.push(top.clone());
+                }
+            }
+        }
+    }
+    if out.len() < 3 {
+        let mut articles: Vec<(&str, usize)> = kb
+            .articles
+            .iter()
+            .map(|a| (a.title.as_str(), passages.iter().filter(|p| p.article_id == a.id).count()))
+            .collect();
+        articles.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        out = articles.into_iter().map(|(t, _)| t.to_string()).collect();
+    }
+    out.truncate(SUGGESTIONS);
+    out
+}
+
+fn build_in_memory(passages: &[Passage], progress: &mut dyn FnMut(usize, usize)) -> Result<SearchIndex, EngineError> {
+    SearchIndex::build(passages, None, progress).map_err(|source| EngineError::Index {
+        path: PathBuf::from("(memory)"),
+        source,
+    })
+}
+
+/// Opens `dir/<fingerprint>` if complete, else builds it beside and renames
+/// it into place, so a half-built index is never opened. Falls back to an
+/// in-memory index when the directory cannot be written.
+fn open_or_build(
+    dir: &Path,
+    fingerprint: &str,
+    passages: &[Passage],
+    force: bool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(SearchIndex, IndexOrigin, Option<PathBuf>), EngineError> {
+    let target = dir.join(fingerprint);
+    if !force && target.join(READY_FILE).is_file() {
+        match SearchIndex::open(&target, passages.len()) {
+            Ok(index) => return Ok((index, IndexOrigin::Reused, Some(target))),
+            Err(e) => tracing::warn!(path = %target.display(), error = %e, "index unusable, rebuilding"),
+        }
+    }
+    match build_on_disk(dir, &target, fingerprint, passages, progress) {
+        Ok(index) => {
+            remove_stale(dir, fingerprint);
+            Ok((index, IndexOrigin::Built, Some(target)))
+        }
+        Err(BuildError::Io(e)) => {
+            tracing::warn!(path = %dir.display(), error = %e, "index directory not writable, keeping the index in memory");
+            Ok((build_in_memory(passages, progress)?, IndexOrigin::InMemory, None))
+        }
+        Err(BuildError::Search(source)) => Err(EngineError::Index {
+            path: target,
+            source,
+        }),
+    }
+}
+
+enum BuildError {
+    Io(std::io::Error),
+    Search(SearchError),
+}
+
+fn build_on_disk(
+    dir: &Path,
+    target: &Path,
+    fingerprint: &str,
+    passages: &[Passage],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<SearchIndex, BuildError> {
+    std::fs::create_dir_all(dir).map_err(BuildError::Io)?;
+    let staging = dir.join(format!(".build-{fingerprint}-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(BuildError::Io)?;
+    }
+    std::fs::create_dir(&staging).map_err(BuildError::Io)?;
+    let built = SearchIndex::build(passages, Some(&staging), progress);
+    if let Err(e) = built {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(match e {
+            SearchError::Tantivy(tantivy_error) if is_io(&tantivy_error) => {
+                BuildError::Io(std::io::Error::other(tantivy_error.to_string()))
+            }
+            other => BuildError::Search(other),
+        });
+    }
+    drop(built);
+    std::fs::write(staging.join(READY_FILE), fingerprint).map_err(BuildError::Io)?;
+    if target.exists() {
+        std::fs::remove_dir_all(target).map_err(BuildError::Io)?;
+    }
+    if let Err(e) = std::fs::rename(&staging, target) {
+        // Another process may have finished the same build first.
+        let _ = std::fs::remove_dir_all(&staging);
+        if !target.join(READY_FILE).is_file() {
+            return Err(BuildError::Io(e));
+        }
+    }
+    SearchIndex::open(target, passages.len()).map_err(BuildError::Search)
+}
+
+fn is_io(e: &tantivy::TantivyError) -> bool {
+    matches!(
+        e,
+        tantivy::TantivyError::IoError(_) | tantivy::TantivyError::OpenDirectoryError(_) | tantivy::TantivyError::OpenWriteError(_)
+    )
+}
+
+/// Removes index directories of other fingerprints. An open snapshot keeps
+/// working: its files stay mapped until it is dropped.
+fn remove_stale(dir: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let is_index = name.len() == 16 && name.chars().all(|c| c.is_ascii_hexdigit());
+        let is_stale_build = name.starts_with(".build-") && !name.contains(&format!("-{}", std::process::id()));
+        if (is_index && name != keep) || is_stale_build {
+            if let Err(e) = std::fs::remove_dir_all(entry.path()) {
+                tracing::debug!(path = %entry.path().display(), error = %e, "could not remove old index");
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Layer 1: read and validate the knowledge base (articles, tools, courses).
+//!
+//! Reading files is the only I/O here ([`read_dir`]); [`parse`] is a pure
+//! function from file contents to a [`KnowledgeBase`] and every [`Problem`].
+//! A knowledge base with errors is never returned by [`load`].
+
+mod article;
+mod catalog;
+mod problem;
+mod toml_reader;
+
+use std::path::{Path, PathBuf};
+
+pub use article::{parse_article, squash, Article, Block, Format, Section};
+pub use catalog::{parse_courses, parse_tools, Course, Tool, ToolCategory};
+pub use problem::{line_col, Problem, Report, Severity};
+pub(crate) use toml_reader::edit_distance;
+
+/// Name of the tool catalog in the knowledge directory.
+pub const TOOLS_FILE: &str = "tools.toml";
+/// Name of the course catalog in the knowledge directory.
+pub const COURSES_FILE: &str = "courses.toml";
+
+/// A validated knowledge base.
+#[derive(Debug, Clone, Default)]
+pub struct KnowledgeBase {
+    /// Articles sorted by path.
+    pub articles: Vec<Article>,
+    /// Tool categories in file order.
+    pub tools: Vec<ToolCategory>,
+    /// Courses in file order.
+    pub courses: Vec<Course>,
+}
+
+/// One file of the knowledge directory, as read from disk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the knowledge directory, with `/` separators.
+    pub rel: String,
+    /// Path as shown in problems (the directory as given, joined with `rel`).
+    pub display: String,
+    /// Raw contents.
+    pub bytes: Vec<u8>,
+}
+
+/// Why a knowledge base could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The directory is missing or unreadable.
+    #[error("cannot read knowledge directory {path}: {source}")]
+    Io {
+        /// The directory or file that failed.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The files were read but have errors.
+    #[error("knowledge base has {} error(s)", .0.error_count())]
+    Invalid(Report),
+}
+
+/// What kind of knowledge file a path is, if any.
+fn classify(rel: &str) -> Option<Kind> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if rel == TOOLS_FILE {
+        return Some(Kind::Tools);
+    }
+    if rel == COURSES_FILE {
+        return Some(Kind::Courses);
+    }
+    let (stem, ext) = name.rsplit_once('.')?;
+    // Licence files travel with imported corpora; they are attribution, not knowledge.
+    let stem_upper = stem.to_ascii_uppercase();
+    if ["LICENSE", "LICENCE", "COPYING", "NOTICE"].contains(&stem_upper.as_str()) {
+        return None;
+    }
+    match ext.to_ascii_lowercase().as_str() {
+        "md" | "mdx" | "markdown" => Some(Kind::Article(Format::Markdown)),
+        "txt" => Some(Kind::Article(Format::Text)),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Article(Format),
+    Tools,
+    Courses,
+}
+
+/// Reads every knowledge file under `dir` (hidden entries skipped), sorted by path.
+///
+/// # Errors
+/// When `dir` is missing, not a directory, or a file cannot be read.
+pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
+    let meta = std::fs::metadata(dir).map_err(|source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(LoadError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other("not a directory"),
+        });
+    }
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| LoadError::Io {
+            path: e.path().map_or_else(|| dir.to_path_buf(), Path::to_path_buf),
+            source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("filesystem loop")),
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel_path = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = rel_path
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if classify(&rel).is_none() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).map_err(|source| LoadError::Io {
+            path: entry.path().to_path_buf(),
+            source,
+        })?;
+        files.push(SourceFile {
+            display: entry.path().display().to_string(),
+            rel,
+            bytes,
+        });
+    }
+    Ok(files)
+}
+
+/// Parses and validates knowledge files. Pure: returns what loaded and every problem.
+pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
+    let mut kb = KnowledgeBase::default();
+    let mut problems = Vec::new();
+    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for file in files {
+        let Some(kind) = classify(&file.rel) else { continue };
+        let text = match std::str::from_utf8(&file.bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = &file.bytes[..e.valid_up_to()];
+                // The valid prefix is UTF-8 by definition, so this cannot fail.
+                let prefix = std::str::from_utf8(valid).unwrap_or_default();
+                problems.push(
+                    Problem::error(
+                        &file.display,
+                        line_col(prefix, prefix.len()),
+                        format!("file is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
+                    )
+                    .help("save the file with UTF-8 encoding"),
+                );
+                continue;
+            }
+        };
+        match kind {
+            Kind::Tools => {
+                let (tools, mut p) = parse_tools(text, &file.display);
+                kb.tools = tools;
+                problems.append(&mut p);
+            }
+            Kind::Courses => {
+                let (courses, mut p) = parse_courses(text, &file.display);
+                kb.courses = courses;
+                problems.append(&mut p);
+            }
+            Kind::Article(format) => {
+                let (article, mut p) = parse_article(text, &file.rel, &file.display, format);
+                problems.append(&mut p);
+                let Some(article) = article else { continue };
+                if let Some(other) = ids.insert(article.id.clone(), file.display.clone()) {
+                    problems.push(
+                        Problem::error(&file.display, (1, 1), format!("article id \"{}\" is also used by {other}", article.id))
+                            .help("rename one of the two files; an article's id is its path without extension"),
+                    );
+                    continue;
+                }
+                if !article.is_empty() {
+                    kb.articles.push(article);
+                }
+            }
+        }
+    }
+    if kb.articles.is_empty() && !problems.iter().any(Problem::is_error) {
+        problems.push(
+            Problem::error("(knowledge directory)", (1, 1), "no articles found")
+                .help("add Markdown (.md) or text (.txt) articles to the knowledge directory"),
+        );
+    }
+    (kb, Report { problems })
+}
+
+/// Reads, parses and validates the knowledge base in `dir`.
+///
+/// # Errors
+/// [`LoadError::Io`] when files cannot be read, [`LoadError::Invalid`] when
+/// validation finds errors (the report holds every problem).
+pub fn load(dir: &Path) -> Result<(KnowledgeBase, Vec<SourceFile>, Report), LoadError> {
+    let files = read_dir(dir)?;
+    let (kb, report) = parse(&files);
+    if report.has_errors() {
+        return Err(LoadError::Invalid(report));
+    }
+    Ok((kb, files, report))
+}

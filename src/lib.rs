@@ -1,0 +1,19 @@
+//! careerbot answers career questions from a knowledge base of articles,
+//! tool lists and course pointers. Layers, in pipeline order:
+//!
+//! 1. [`knowledge`]: read and validate the knowledge base.
+//! 2. [`chunk`]: pure, article -> passages.
+//! 3. [`search`]: tantivy schema, build and query (the only module that imports tantivy).
+//! 4. [`answer`]: pure, question + hits + catalogs -> [`answer::Answer`].
+//! 5. [`engine`]: one loaded knowledge snapshot: knowledge + index, ready to answer.
+//! 6. [`eval`]: question sets and hit@k measures.
+//! 7. [`cli`]: the command line.
+
+pub mod answer;
+pub mod chunk;
+pub mod cli;
+pub mod engine;
+pub mod eval;
+pub mod knowledge;
+pub mod search;
+pub mod vocabulary;

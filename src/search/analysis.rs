@@ -1,0 +1,210 @@
+//! Text analysis shared by indexing, querying and highlighting: words,
+//! compounds ("back-end" -> "backend"), symbols that are names ("C#", "C++",
+//! ".NET"), case and accent folding, and English stemming. One function,
+//! [`analyze`], so the index and the questions always agree.
+
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::vocabulary::COMPOUNDS;
+
+/// Words longer than this are not terms (hashes, URLs run together).
+const MAX_WORD_CHARS: usize = 40;
+
+/// One analyzed word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Stemmed, folded term as stored in the index.
+    pub stem: String,
+    /// Lower-cased, folded word before stemming.
+    pub word: String,
+    /// Byte range of the word in the analyzed text.
+    pub start: usize,
+    /// End of the byte range.
+    pub end: usize,
+}
+
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+/// Stems one folded, lower-case word.
+pub fn stem(word: &str) -> String {
+    stemmer().stem(word).into_owned()
+}
+
+/// Splits `text` into analyzed tokens, in order.
+pub fn analyze(text: &str) -> Vec<Token> {
+    let words = words(text);
+    let mut tokens: Vec<Token> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let (start, end, ref word) = words[i];
+        if let Some(&(next_start, next_end, ref next)) = words.get(i + 1) {
+            let gap = &text[end..next_start];
+            if (gap == " " || gap == "-" || gap == "\u{2011}" || gap == "\u{2010}")
+                && COMPOUNDS.iter().any(|(a, b)| a == word && b == next)
+            {
+                let joined = format!("{word}{next}");
+                tokens.push(Token {
+                    stem: stem(&joined),
+                    word: joined,
+                    start,
+                    end: next_end,
+                });
+                i += 2;
+                continue;
+            }
+        }
+        if word.chars().count() <= MAX_WORD_CHARS {
+            tokens.push(Token {
+                stem: stem(word),
+                word: word.clone(),
+                start,
+                end,
+            });
+        }
+        i += 1;
+    }
+    tokens
+}
+
+/// The stems of `text`, in order.
+pub fn stems(text: &str) -> Vec<String> {
+    analyze(text).into_iter().map(|t| t.stem).collect()
+}
+
+/// Words as (start, end, folded lower-case text).
+fn words(text: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((start, c)) = chars.next() {
+        // ".NET" is a name, not a full stop and "net".
+        if c == '.' && !prev.is_some_and(char::is_alphanumeric) {
+            let rest = &text[start + 1..];
+            if rest.len() >= 3
+                && rest.is_char_boundary(3)
+                && rest[..3].eq_ignore_ascii_case("net")
+                && !rest[3..].starts_with(char::is_alphanumeric)
+            {
+                out.push((start, start + 4, "dotnet".to_string()));
+                for _ in 0..3 {
+                    chars.next();
+                }
+                prev = Some('t');
+                continue;
+            }
+        }
+        if !c.is_alphanumeric() {
+            prev = Some(c);
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        let mut word = String::new();
+        push_folded(&mut word, c);
+        while let Some(&(i, c)) = chars.peek() {
+            if c.is_alphanumeric() {
+                push_folded(&mut word, c);
+                end = i + c.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let rest = &text[end..];
+        // "C#", "F#" and "C++" are language names.
+        if (word == "c" || word == "f") && rest.starts_with('#') {
+            word = if word == "c" { "csharp" } else { "fsharp" }.to_string();
+            end += 1;
+            chars.next();
+        } else if word == "c" && rest.starts_with("++") {
+            word = "cpp".to_string();
+            end += 2;
+            chars.next();
+            chars.next();
+        } else if let Some(after) = rest.strip_prefix('\'').or_else(|| rest.strip_prefix('’')) {
+            // Possessive "developer's" is "developer".
+            if after.starts_with(['s', 'S']) && !after[1..].starts_with(char::is_alphanumeric) {
+                let quote_len = rest.len() - after.len();
+                for _ in 0..2 {
+                    chars.next();
+                }
+                out.push((start, end, word));
+                prev = Some('s');
+                let _ = quote_len;
+                continue;
+            }
+        }
+        prev = text[..end].chars().next_back();
+        out.push((start, end, word));
+    }
+    out
+}
+
+/// Lower-cases `c` and folds common Latin accents to ASCII.
+fn push_folded(out: &mut String, c: char) {
+    for l in c.to_lowercase() {
+        let folded = match l {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'ď' | 'đ' => 'd',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => 'i',
+            'ñ' | 'ń' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ś' | 'š' | 'ş' => 's',
+            'ź' | 'ż' | 'ž' => 'z',
+            'ł' => 'l',
+            'ř' => 'r',
+            'ť' | 'ţ' => 't',
+            'ß' => {
+                out.push_str("ss");
+                continue;
+            }
+            other => other,
+        };
+        out.push(folded);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words_of(text: &str) -> Vec<String> {
+        analyze(text).into_iter().map(|t| t.word).collect()
+    }
+
+    #[test]
+    fn spellings_of_back_end_become_one_term() {
+        for text in ["back end", "back-end", "Back-End", "backend"] {
+            assert_eq!(words_of(text), vec!["backend"], "{text}");
+        }
+        let t = &analyze("the back-end logic")[1];
+        assert_eq!((t.start, t.end), (4, 12));
+    }
+
+    #[test]
+    fn language_symbols_are_names() {
+        assert_eq!(words_of("C#, C++ and .NET"), vec!["csharp", "cpp", "and", "dotnet"]);
+        assert_eq!(words_of("node.js"), vec!["node", "js"]);
+    }
+
+    #[test]
+    fn possessives_accents_and_stems_are_folded() {
+        assert_eq!(words_of("developer’s café"), vec!["developer", "cafe"]);
+        assert_eq!(stems("databases salary developers"), vec!["databas", "salari", "develop"]);
+    }
+
+    #[test]
+    fn emoji_punctuation_and_empty_text_give_no_terms() {
+        assert!(analyze("").is_empty());
+        assert!(analyze("🚀 ??? :: ()").is_empty());
+        assert_eq!(words_of("AND OR NOT *"), vec!["and", "or", "not"]);
+    }
+}

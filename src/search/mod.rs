@@ -1,0 +1,320 @@
+//! Layer 3: the tantivy index of passages: schema, build, open, and search.
+//! This is the only module that imports tantivy. It knows passages, not
+//! Discord and not answers: it returns passage ordinals and scores.
+
+pub mod analysis;
+mod question;
+
+use std::path::Path;
+
+use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED};
+use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
+
+pub use question::{Alternative, Concept, Match, Understood, MAX_QUESTION_BYTES};
+
+/// Prepares shared tables (synonyms, typo automata) ahead of the first question.
+pub fn warm_up() {
+    question::warm_up();
+}
+
+use crate::chunk::Passage;
+
+/// Bumped whenever analysis or the schema changes, so old indexes are rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const TOKENIZER: &str = "career";
+
+/// Field boosts: a match in a heading or a moderator's phrasing says more
+/// about a passage than the same word somewhere in its body.
+const TITLE_BOOST: f32 = 1.2;
+const SECTION_BOOST: f32 = 2.0;
+const KEYWORDS_BOOST: f32 = 1.6;
+const BODY_BOOST: f32 = 1.0;
+
+/// Why an index could not be built or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// tantivy failed (corrupt files, I/O).
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// The index on disk does not hold the expected passages.
+    #[error("index holds {found} passages, expected {expected}")]
+    Mismatch {
+        /// Passages in the knowledge base.
+        expected: usize,
+        /// Documents in the index.
+        found: u64,
+    },
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    ord: Field,
+    title: Field,
+    section: Field,
+    body: Field,
+    keywords: Field,
+}
+
+impl Fields {
+    fn text(&self) -> [(Field, f32); 4] {
+        [
+            (self.title, TITLE_BOOST),
+            (self.section, SECTION_BOOST),
+            (self.keywords, KEYWORDS_BOOST),
+            (self.body, BODY_BOOST),
+        ]
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let ord = builder.add_u64_field("ord", FAST | STORED);
+    let title = builder.add_text_field("title", text.clone());
+    let section = builder.add_text_field("section", text.clone());
+    let body = builder.add_text_field("body", text.clone());
+    let keywords = builder.add_text_field("keywords", text);
+    (
+        builder.build(),
+        Fields {
+            ord,
+            title,
+            section,
+            body,
+            keywords,
+        },
+    )
+}
+
+/// tantivy tokenizer running [`analysis::analyze`].
+#[derive(Clone)]
+struct CareerTokenizer;
+
+struct VecTokenStream {
+    tokens: Vec<TantivyToken>,
+    next: usize,
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+    fn token(&self) -> &TantivyToken {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut TantivyToken {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for CareerTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let tokens = analysis::analyze(text)
+            .into_iter()
+            .enumerate()
+            .map(|(position, t)| TantivyToken {
+                offset_from: t.start,
+                offset_to: t.end,
+                position,
+                text: t.stem,
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream { tokens, next: 0 }
+    }
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(TOKENIZER, TextAnalyzer::from(CareerTokenizer));
+}
+
+/// A searchable index of passages, opened once per knowledge snapshot.
+pub struct SearchIndex {
+    searcher: Searcher,
+    fields: Fields,
+    ords: Vec<Column<u64>>,
+    num_docs: u64,
+    /// Kept so the searcher's segments stay valid for the snapshot's lifetime.
+    _reader: IndexReader,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("num_docs", &self.num_docs).finish()
+    }
+}
+
+/// One matching passage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// Index of the passage in the snapshot's passage list.
+    pub ord: usize,
+    /// BM25 score with boosts.
+    pub score: f32,
+}
+
+impl SearchIndex {
+    /// Builds an index of `passages` in `dir` (which must be empty), or in
+    /// memory when `dir` is `None`. `progress(done, total)` is called as
+    /// passages are added.
+    ///
+    /// # Errors
+    /// When tantivy cannot create or write the index.
+    pub fn build(
+        passages: &[Passage],
+        dir: Option<&Path>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        let index = match dir {
+            Some(dir) => Index::create_in_dir(dir, schema)?,
+            None => Index::create_in_ram(schema),
+        };
+        register(&index);
+        let threads = if passages.len() < 20_000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get()).min(4)
+        };
+        let mut writer = index.writer_with_num_threads(threads, 40_000_000 * threads)?;
+        let total = passages.len();
+        let step = (total / 20).max(1000);
+        for (ord, p) in passages.iter().enumerate() {
+            let title = if p.tags.is_empty() {
+                p.article.clone()
+            } else {
+                format!("{} ; {}", p.article, p.tags.join(" ; "))
+            };
+            writer.add_document(doc!(
+                fields.ord => ord as u64,
+                fields.title => title,
+                fields.section => p.section.join(" ; "),
+                fields.body => p.text.as_str(),
+                fields.keywords => p.keywords.join(" ; "),
+            ))?;
+            if (ord + 1) % step == 0 {
+                progress(ord + 1, total);
+            }
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        progress(total, total);
+        Self::from_index(&index, fields, total)
+    }
+
+    /// Opens an index built by [`SearchIndex::build`] for `expected` passages.
+    ///
+    /// # Errors
+    /// When the files are missing or corrupt, or hold another number of passages.
+    pub fn open(dir: &Path, expected: usize) -> Result<Self, SearchError> {
+        let index = Index::open_in_dir(dir)?;
+        register(&index);
+        let (schema, fields) = schema();
+        if index.schema() != schema {
+            return Err(tantivy::TantivyError::SchemaError("index schema differs from this version".into()).into());
+        }
+        Self::from_index(&index, fields, expected)
+    }
+
+    fn from_index(index: &Index, fields: Fields, expected: usize) -> Result<Self, SearchError> {
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        let num_docs = searcher.num_docs();
+        if num_docs != expected as u64 {
+            return Err(SearchError::Mismatch { expected, found: num_docs });
+        }
+        let ords = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.fast_fields().u64("ord"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SearchIndex {
+            searcher,
+            fields,
+            ords,
+            num_docs,
+            _reader: reader,
+        })
+    }
+
+    /// Number of passages in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.num_docs
+    }
+
+    /// In how many passages `stem` occurs, in the field where it is most frequent.
+    pub fn doc_freq(&self, stem: &str) -> u64 {
+        self.fields
+            .text()
+            .iter()
+            .map(|(f, _)| self.searcher.doc_freq(&Term::from_field_text(*f, stem)).unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The best passages for an understood question, best first.
+    pub fn search(&self, question: &Understood, limit: usize) -> Vec<Hit> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for concept in question.concepts.iter().filter(|c| c.is_matched()) {
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            for alt in &concept.alternatives {
+                let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for (field, boost) in self.fields.text() {
+                    let q: Box<dyn Query> = if alt.stems.len() == 1 {
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, &alt.stems[0]),
+                            IndexRecordOption::WithFreqs,
+                        ))
+                    } else {
+                        Box::new(PhraseQuery::new(
+                            alt.stems.iter().map(|s| Term::from_field_text(field, s)).collect(),
+                        ))
+                    };
+                    per_field.push((Occur::Should, Box::new(BoostQuery::new(q, boost * alt.weight))));
+                }
+                alternatives.push(Box::new(BooleanQuery::new(per_field)));
+            }
+            if !alternatives.is_empty() {
+                clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.2))));
+            }
+        }
+        if clauses.is_empty() {
+            return Vec::new();
+        }
+        let query = BooleanQuery::new(clauses);
+        let top = match self.searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()) {
+            Ok(top) => top,
+            Err(e) => {
+                tracing::warn!(error = %e, "search failed");
+                return Vec::new();
+            }
+        };
+        top.into_iter()
+            .filter_map(|(score, addr)| {
+                let column = self.ords.get(addr.segment_ord as usize)?;
+                let ord = column.first(addr.doc_id)?;
+                Some(Hit {
+                    ord: usize::try_from(ord).ok()?,
+                    score,
+                })
+            })
+            .collect()
+    }
+
+    /// Terms of the index within `distance` edits of `stem`, with their
+    /// document frequency, most frequent first.
+    fn similar_terms(&self, stem: &str, distance: u8) -> Vec<(String, u64)> {
+        question::similar_terms(&self.searcher, &self.fields.text().map(|(f, _)| f), stem, distance)
+    }
+}

@@ -1,0 +1,478 @@
+//! Question understanding: user text -> concepts. Stop words and question
+//! words are dropped, synonyms and compounds are grouped, typos are corrected
+//! against the index's own vocabulary, and the question is judged in or out
+//! of the knowledge base's scope. User text is never parsed as query syntax.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
+use tantivy::schema::Field;
+use tantivy::Searcher;
+
+use super::analysis::{analyze, stem, Token};
+use super::SearchIndex;
+use crate::vocabulary::{CAPITAL_CONTENT, DOMAIN_WORDS, STOPWORDS, SYNONYMS};
+
+/// Only the start of a very long message is read.
+pub const MAX_QUESTION_BYTES: usize = 2000;
+/// At most this many concepts are searched for.
+const MAX_CONCEPTS: usize = 24;
+/// A term in more than this share of passages says little about which passage is meant.
+const WEAK_SHARE: f64 = 0.3;
+
+/// How a concept of the question relates to the knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    /// The word itself occurs in the knowledge base.
+    Exact,
+    /// A synonym of the word occurs.
+    Synonym,
+    /// The word looks like a typo of `0`, which occurs.
+    Corrected(String),
+    /// A tech or career word the knowledge base does not use.
+    Domain,
+    /// Nothing known.
+    Unknown,
+}
+
+/// One way of saying a concept, as stems (several stems form a phrase).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternative {
+    /// Stems, in order.
+    pub stems: Vec<String>,
+    /// Weight relative to the word the member typed.
+    pub weight: f32,
+}
+
+/// One idea in the question: a word, or a phrase, with its alternatives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concept {
+    /// What the member typed.
+    pub label: String,
+    /// The synonym group it belongs to, named by its first entry.
+    pub group: Option<&'static str>,
+    /// Ways of saying it that occur in the index.
+    pub alternatives: Vec<Alternative>,
+    /// Every way of saying it as stems (typed word and synonyms), in the index or not.
+    pub forms: Vec<Vec<String>>,
+    /// Stems of the words as typed.
+    pub typed: Vec<String>,
+    /// How it matched.
+    pub status: Match,
+    /// Whether it occurs in so many passages that it barely discriminates.
+    pub weak: bool,
+}
+
+impl Concept {
+    /// Whether the concept can be searched for.
+    pub fn is_matched(&self) -> bool {
+        matches!(self.status, Match::Exact | Match::Synonym | Match::Corrected(_)) && !self.alternatives.is_empty()
+    }
+
+    fn coverage(&self) -> f32 {
+        match self.status {
+            Match::Exact | Match::Synonym => 1.0,
+            Match::Corrected(_) => 0.8,
+            Match::Domain => 0.75,
+            Match::Unknown => 0.0,
+        }
+    }
+}
+
+/// A question as the engine understands it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Understood {
+    /// Content concepts, in question order.
+    pub concepts: Vec<Concept>,
+    /// Share of concepts the knowledge base knows (0..=1).
+    pub coverage: f32,
+    /// Whether the question is about what the knowledge base holds.
+    pub in_scope: bool,
+}
+
+impl Understood {
+    /// Whether the question has no content at all (empty, emoji, only question words).
+    pub fn is_empty(&self) -> bool {
+        self.concepts.is_empty()
+    }
+
+    /// Stems to highlight: every searched stem.
+    pub fn matched_stems(&self) -> HashSet<String> {
+        self.concepts
+            .iter()
+            .filter(|c| c.is_matched())
+            .flat_map(|c| c.alternatives.iter().flat_map(|a| a.stems.iter().cloned()))
+            .collect()
+    }
+
+    /// Stems the question is about, for intent and catalog matching: the
+    /// typed words and their one-word synonyms (not the words of synonym
+    /// phrases: "server-side" is not about servers).
+    pub fn topic_stems(&self) -> HashSet<String> {
+        let mut out = HashSet::new();
+        for c in &self.concepts {
+            for form in &c.forms {
+                if form.len() == 1 || c.group.is_none() {
+                    out.extend(form.iter().cloned());
+                }
+            }
+            out.extend(c.typed.iter().cloned());
+        }
+        out
+    }
+
+    /// Whether a concept belongs to the synonym group named `group`.
+    pub fn has_group(&self, group: &str) -> bool {
+        self.concepts.iter().any(|c| c.group == Some(group))
+    }
+
+    /// Corrections made, as (typed, corrected) pairs.
+    pub fn corrections(&self) -> Vec<(String, String)> {
+        self.concepts
+            .iter()
+            .filter_map(|c| match &c.status {
+                Match::Corrected(to) => Some((c.label.clone(), to.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The synonym table, analyzed once.
+struct Thesaurus {
+    /// Per group: its name and its alternatives as stems.
+    groups: Vec<(&'static str, Vec<Vec<String>>)>,
+    /// First stem -> (group, alternative) pairs starting with it.
+    by_first: HashMap<String, Vec<(usize, usize)>>,
+    /// Single-word entries as typed (for typo correction of words absent from the index).
+    words: Vec<(String, usize)>,
+    stopwords: HashSet<&'static str>,
+    domain: HashSet<String>,
+}
+
+fn thesaurus() -> &'static Thesaurus {
+    static THESAURUS: OnceLock<Thesaurus> = OnceLock::new();
+    THESAURUS.get_or_init(|| {
+        let mut groups = Vec::new();
+        let mut by_first: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut words = Vec::new();
+        for (g, entries) in SYNONYMS.iter().enumerate() {
+            let mut alts: Vec<Vec<String>> = Vec::new();
+            for entry in entries.iter() {
+                let stems: Vec<String> = analyze(entry).into_iter().map(|t| t.stem).collect();
+                if stems.is_empty() || alts.contains(&stems) {
+                    continue;
+                }
+                if stems.len() == 1 && !entry.contains(' ') {
+                    words.push((entry.replace('-', ""), g));
+                }
+                by_first.entry(stems[0].clone()).or_default().push((g, alts.len()));
+                alts.push(stems);
+            }
+            groups.push((entries[0], alts));
+        }
+        Thesaurus {
+            groups,
+            by_first,
+            words,
+            stopwords: STOPWORDS.iter().copied().collect(),
+            domain: DOMAIN_WORDS.iter().map(|w| stem(w)).collect(),
+        }
+    })
+}
+
+fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static ONE: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    static TWO: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    if distance <= 1 {
+        ONE.get_or_init(|| LevenshteinAutomatonBuilder::new(1, true))
+    } else {
+        TWO.get_or_init(|| LevenshteinAutomatonBuilder::new(2, true))
+    }
+}
+
+/// Prepares the shared tables so the first question is not slower than the rest.
+pub(super) fn warm_up() {
+    thesaurus();
+    builder(1);
+    builder(2);
+}
+
+/// Allowed edit distance for a typo of a word of `len` characters.
+fn typo_distance(len: usize) -> u8 {
+    match len {
+        0..=4 => 0,
+        5..=7 => 1,
+        _ => 2,
+    }
+}
+
+struct Dfa(DFA);
+
+impl tantivy_fst::Automaton for Dfa {
+    type State = u32;
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+    fn can_match(&self, state: &u32) -> bool {
+        *state != levenshtein_automata::SINK_STATE
+    }
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+pub(super) fn similar_terms(searcher: &Searcher, fields: &[Field], stem: &str, distance: u8) -> Vec<(String, u64)> {
+    let mut found: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        for field in fields {
+            let Ok(inverted) = segment.inverted_index(*field) else { continue };
+            let dfa = Dfa(builder(distance).build_dfa(stem));
+            let Ok(mut stream) = inverted.terms().search(dfa).into_stream() else { continue };
+            while stream.advance() {
+                if let Ok(term) = std::str::from_utf8(stream.key()) {
+                    let df = u64::from(stream.value().doc_freq);
+                    let entry = found.entry(term.to_string()).or_insert(0);
+                    *entry = (*entry).max(df);
+                }
+            }
+        }
+    }
+    let mut out: Vec<(String, u64)> = found.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+impl SearchIndex {
+    /// Understands a question against this index's vocabulary.
+    pub fn understand(&self, question: &str) -> Understood {
+        let text = prefix(question, MAX_QUESTION_BYTES);
+        let th = thesaurus();
+        let tokens = analyze(text);
+        let content: Vec<bool> = tokens.iter().map(|t| is_content(text, t, th)).collect();
+
+        let mut concepts: Vec<Concept> = Vec::new();
+        let mut consumed = vec![false; tokens.len()];
+
+        // "How much do they make/earn/get paid" asks about pay.
+        if let Some(c) = how_much_pay(&tokens, &mut consumed) {
+            concepts.push(self.group_concept(c, th.groups.iter().position(|(n, _)| *n == "salary")));
+        }
+
+        // Synonym phrases and words, longest first.
+        let mut i = 0;
+        while i < tokens.len() {
+            if consumed[i] {
+                i += 1;
+                continue;
+            }
+            let mut best: Option<(usize, usize)> = None; // (group, length)
+            if let Some(candidates) = th.by_first.get(&tokens[i].stem) {
+                for &(g, a) in candidates {
+                    let alt = &th.groups[g].1[a];
+                    let len = alt.len();
+                    if i + len > tokens.len() || (len == 1 && !content[i]) {
+                        continue;
+                    }
+                    let fits = alt.iter().zip(&tokens[i..i + len]).all(|(s, t)| *s == t.stem)
+                        && !consumed[i..i + len].iter().any(|c| *c);
+                    if fits && best.is_none_or(|(_, l)| len > l) {
+                        best = Some((g, len));
+                    }
+                }
+            }
+            if let Some((g, len)) = best {
+                let label = text[tokens[i].start..tokens[i + len - 1].end].to_string();
+                consumed[i..i + len].iter_mut().for_each(|c| *c = true);
+                let typed: Vec<String> = tokens[i..i + len].iter().map(|t| t.stem.clone()).collect();
+                let mut concept = self.group_concept(label, Some(g));
+                concept.typed = typed.clone();
+                // The words the member typed weigh a little more than their synonyms.
+                for alt in &mut concept.alternatives {
+                    if alt.stems == typed {
+                        alt.weight = 1.0;
+                    }
+                }
+                concepts.push(concept);
+                i += len;
+                continue;
+            }
+            if content[i] {
+                consumed[i] = true;
+                concepts.push(self.word_concept(&tokens[i], text));
+            }
+            i += 1;
+        }
+
+        // The same idea typed twice counts once.
+        let mut seen: HashSet<(Option<&str>, Vec<String>)> = HashSet::new();
+        concepts.retain(|c| {
+            let key = match c.group {
+                Some(g) => (Some(g), Vec::new()),
+                None => (None, c.typed.clone()),
+            };
+            seen.insert(key)
+        });
+        concepts.truncate(MAX_CONCEPTS);
+
+        let num_docs = self.num_docs().max(1) as f64;
+        for c in &mut concepts {
+            let max_df = c
+                .alternatives
+                .iter()
+                .map(|a| a.stems.iter().map(|s| self.doc_freq(s)).min().unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            c.weak = num_docs >= 5.0 && (max_df as f64 / num_docs) > WEAK_SHARE;
+        }
+        judge(concepts)
+    }
+
+    fn exists(&self, stems: &[String]) -> bool {
+        stems.iter().all(|s| self.doc_freq(s) > 0)
+    }
+
+    fn group_concept(&self, label: String, group: Option<usize>) -> Concept {
+        let th = thesaurus();
+        let Some(g) = group else {
+            return Concept {
+                label,
+                group: None,
+                alternatives: Vec::new(),
+                forms: Vec::new(),
+                typed: Vec::new(),
+                status: Match::Unknown,
+                weak: false,
+            };
+        };
+        let (name, alts) = &th.groups[g];
+        let alternatives: Vec<Alternative> = alts
+            .iter()
+            .filter(|stems| self.exists(stems))
+            .map(|stems| Alternative {
+                stems: stems.clone(),
+                weight: 0.85,
+            })
+            .collect();
+        let status = if alternatives.is_empty() { Match::Domain } else { Match::Synonym };
+        Concept {
+            label,
+            group: Some(name),
+            alternatives,
+            forms: alts.clone(),
+            typed: Vec::new(),
+            status,
+            weak: false,
+        }
+    }
+
+    fn word_concept(&self, token: &Token, text: &str) -> Concept {
+        let th = thesaurus();
+        let label = text[token.start..token.end].to_string();
+        let single = |stem: String, status: Match, weight: f32| Concept {
+            label: label.clone(),
+            group: None,
+            alternatives: vec![Alternative {
+                stems: vec![stem.clone()],
+                weight,
+            }],
+            forms: vec![vec![stem.clone()]],
+            typed: vec![stem],
+            status,
+            weak: false,
+        };
+        if self.doc_freq(&token.stem) > 0 {
+            return single(token.stem.clone(), Match::Exact, 1.0);
+        }
+        let has_digit = token.word.chars().any(|c| c.is_ascii_digit());
+        let distance = if has_digit { 0 } else { typo_distance(token.word.chars().count()) };
+        if distance > 0 {
+            // A misspelt synonym ("compensaton") is the synonym.
+            let near_synonym = th
+                .words
+                .iter()
+                .filter(|(w, _)| w.len() >= 4)
+                .map(|(w, g)| (crate::knowledge::edit_distance(&token.word, w), *g, w))
+                .filter(|(d, _, _)| *d <= usize::from(distance))
+                .min_by_key(|(d, _, _)| *d);
+            if let Some((_, g, w)) = near_synonym {
+                let mut concept = self.group_concept(label.clone(), Some(g));
+                concept.typed = vec![stem(w)];
+                if concept.status == Match::Synonym {
+                    concept.status = Match::Corrected(w.clone());
+                    return concept;
+                }
+            }
+            let similar = self.similar_terms(&token.stem, distance);
+            if let Some((term, _)) = similar.into_iter().next() {
+                return single(term.clone(), Match::Corrected(term), 0.8);
+            }
+        }
+        let status = if th.domain.contains(&token.stem) { Match::Domain } else { Match::Unknown };
+        Concept {
+            alternatives: Vec::new(),
+            status,
+            ..single(token.stem.clone(), Match::Unknown, 1.0)
+        }
+    }
+}
+
+/// Whether a token is content: not a stop word, unless written in capitals
+/// as a name ("IT", "US").
+fn is_content(text: &str, token: &Token, th: &Thesaurus) -> bool {
+    let original = &text[token.start..token.end];
+    if CAPITAL_CONTENT.contains(&original) {
+        return true;
+    }
+    !th.stopwords.contains(token.word.as_str())
+}
+
+/// Finds "how much ... make/earn/paid" and returns its label.
+fn how_much_pay(tokens: &[Token], consumed: &mut [bool]) -> Option<String> {
+    let start = tokens.windows(2).position(|w| w[0].word == "how" && w[1].word == "much")?;
+    const PAY_VERBS: &[&str] = &["make", "makes", "making", "earn", "earns", "paid", "pay", "pays", "get", "gets"];
+    let verb = (start + 2..tokens.len()).find(|&i| PAY_VERBS.contains(&tokens[i].word.as_str()))?;
+    consumed[start] = true;
+    consumed[start + 1] = true;
+    consumed[verb] = true;
+    Some(format!("how much … {}", tokens[verb].word))
+}
+
+/// Decides whether the question is in scope from its concepts.
+fn judge(concepts: Vec<Concept>) -> Understood {
+    if concepts.is_empty() {
+        return Understood {
+            concepts,
+            coverage: 0.0,
+            in_scope: false,
+        };
+    }
+    let coverage = concepts.iter().map(Concept::coverage).sum::<f32>() / concepts.len() as f32;
+    let matched: Vec<&Concept> = concepts.iter().filter(|c| c.is_matched()).collect();
+    let has_unknown = concepts.iter().any(|c| c.status == Match::Unknown);
+    // "How do back-end developers bake bread": words found everywhere do not
+    // make an unknown subject answerable.
+    let only_weak = !matched.is_empty() && matched.iter().all(|c| c.weak);
+    let in_scope = !matched.is_empty() && coverage >= 0.5 && !(has_unknown && only_weak);
+    Understood {
+        concepts,
+        coverage,
+        in_scope,
+    }
+}
