@@ -233,12 +233,12 @@ impl Catalog {
                 scored.iter().map(|(i, _)| *i).collect()
             }
         } else {
-            // Without a learning word, only a course named outright (title or topic).
+            // Without a learning word, only a course named by its title.
             scored
                 .iter()
                 .filter(|(i, _)| {
-                    let (_, phrases, _) = &self.courses[*i];
-                    phrases.iter().any(|p| p.len() >= 2 && p.is_subset(topic))
+                    let title = phrase(&self.courses[*i].0.title);
+                    title.len() >= 2 && title.is_subset(topic)
                 })
                 .map(|(i, _)| *i)
                 .collect()

@@ -11,6 +11,11 @@ use crate::knowledge::{Article, Block};
 
 /// The longest passage, in characters.
 pub const MAX_PASSAGE_CHARS: usize = 1000;
+/// Passages are packed up to about this size: a passage about one thing
+/// ranks better than a long one about several.
+pub const TARGET_PASSAGE_CHARS: usize = 600;
+/// A passage shorter than this takes the next unit even past the target.
+const MIN_PASSAGE_CHARS: usize = 200;
 
 /// A searchable, displayable piece of an article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -156,7 +161,7 @@ fn list_units(lead: Option<&String>, items: &[String], out: &mut Vec<String>) {
         }
         None => String::new(),
     };
-    let budget = MAX_PASSAGE_CHARS - len(&lead_in) - 1;
+    let budget = TARGET_PASSAGE_CHARS.saturating_sub(len(&lead_in) + 1).max(MAX_PASSAGE_CHARS / 2);
     let mut group = String::new();
     let flush = |group: &mut String, out: &mut Vec<String>| {
         if !group.is_empty() {
@@ -293,12 +298,15 @@ fn is_abbreviation(before: &str) -> bool {
     word.contains('.') || word.chars().count() == 1 || SHORT.contains(&word.to_lowercase().as_str())
 }
 
-/// Packs units greedily into passages of at most the limit, in order.
+/// Packs units greedily into passages of about the target size (never over
+/// the limit), in order.
 fn pack(units: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for unit in units {
-        if !current.is_empty() && len(&current) + 2 + len(unit) > MAX_PASSAGE_CHARS {
+        let combined = len(&current) + 2 + len(unit);
+        let fits = combined <= TARGET_PASSAGE_CHARS || (len(&current) < MIN_PASSAGE_CHARS && combined <= MAX_PASSAGE_CHARS);
+        if !current.is_empty() && !fits {
             out.push(std::mem::take(&mut current));
         }
         if !current.is_empty() {

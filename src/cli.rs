@@ -39,6 +39,9 @@ pub enum Command {
         /// Print one JSON object per answer.
         #[arg(long)]
         json: bool,
+        /// Also print how the question was read (concepts, synonyms, typos) to stderr.
+        #[arg(long)]
+        explain: bool,
         /// How many passages to show.
         #[arg(long, default_value_t = crate::answer::DEFAULT_PASSAGES, value_parser = parse_top)]
         top: usize,
@@ -86,7 +89,7 @@ pub fn init_tracing(verbose: u8) {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
-        Command::Ask { json, top, question } => ask(&cli, *json, *top, question),
+        Command::Ask { json, explain, top, question } => ask(&cli, *json, *explain, *top, question),
         Command::Check { json } => check(&cli.knowledge, *json),
         Command::Index => index(&cli),
         Command::Eval { sets, json, misses } => eval(&cli, sets, *json, *misses),
@@ -137,7 +140,7 @@ fn load(cli: &Cli, force_rebuild: bool, show_progress: bool) -> anyhow::Result<R
     }
 }
 
-fn ask(cli: &Cli, json: bool, top: usize, question: &[String]) -> anyhow::Result<ExitCode> {
+fn ask(cli: &Cli, json: bool, explain: bool, top: usize, question: &[String]) -> anyhow::Result<ExitCode> {
     let engine = match load(cli, false, true)? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
@@ -146,18 +149,41 @@ fn ask(cli: &Cli, json: bool, top: usize, question: &[String]) -> anyhow::Result
     let color = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !question.is_empty() {
-        let answer = engine.ask_with(&question.join(" "), top);
+        let question = question.join(" ");
+        if explain {
+            explain_question(&engine, &question);
+        }
+        let answer = engine.ask_with(&question, top);
         print_answer(&mut out, &answer, json, color)?;
     } else {
         // One question per line; answers in the same order.
         for line in std::io::stdin().lock().lines() {
             let line = line.context("cannot read a question from stdin")?;
+            if explain {
+                explain_question(&engine, &line);
+            }
             let answer = engine.ask_with(&line, top);
             print_answer(&mut out, &answer, json, color)?;
         }
     }
     out.flush().context("cannot write answers")?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn explain_question(engine: &Engine, question: &str) {
+    let understood = engine.understand(question);
+    eprintln!("coverage {:.2}, in scope: {}", understood.coverage, understood.in_scope);
+    for c in &understood.concepts {
+        let alternatives: Vec<String> = c.alternatives.iter().map(|a| format!("{}@{:.2}", a.stems.join(" "), a.weight)).collect();
+        eprintln!(
+            "  {:<20} {:<24} group={:<12} weak={} -> {}",
+            c.label,
+            format!("{:?}", c.status),
+            c.group.as_deref().unwrap_or("-"),
+            c.weak,
+            alternatives.join(", ")
+        );
+    }
 }
 
 fn print_answer(out: &mut impl Write, answer: &Answer, json: bool, color: bool) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::answer::{self, Answer, Catalog, Context};
 use crate::chunk::{chunk_all, Passage, MAX_PASSAGE_CHARS};
 use crate::knowledge::{self, KnowledgeBase, LoadError, Report, SourceFile};
-use crate::search::{SearchError, SearchIndex, SCHEMA_VERSION};
+use crate::search::{SearchError, SearchIndex, Thesaurus, SCHEMA_VERSION};
 
 /// Marker written into an index directory once it is complete.
 const READY_FILE: &str = "careerbot-ready";
@@ -81,6 +81,7 @@ pub struct Engine {
     /// Facts about the load.
     pub info: LoadInfo,
     index: SearchIndex,
+    thesaurus: Thesaurus,
     catalog: Catalog,
     suggestions: Vec<String>,
 }
@@ -128,12 +129,14 @@ impl Engine {
     fn assemble(knowledge: KnowledgeBase, passages: Vec<Passage>, index: SearchIndex, info: LoadInfo) -> Engine {
         crate::search::warm_up();
         let catalog = Catalog::new(&knowledge.tools, &knowledge.courses);
+        let thesaurus = thesaurus(&knowledge);
         let suggestions = suggestions(&knowledge, &passages);
         Engine {
             knowledge,
             passages,
             info,
             index,
+            thesaurus,
             catalog,
             suggestions,
         }
@@ -146,7 +149,7 @@ impl Engine {
 
     /// Answers a question with up to `max_passages` passages.
     pub fn ask_with(&self, question: &str, max_passages: usize) -> Answer {
-        let understood = self.index.understand(question);
+        let understood = self.index.understand(question, &self.thesaurus);
         let hits = if understood.in_scope {
             self.index.search(&understood, CANDIDATES.max(max_passages * 3))
         } else {
@@ -161,10 +164,39 @@ impl Engine {
         answer::compose(question, &understood, &hits, &ctx)
     }
 
+    /// How the engine reads a question: its concepts and whether it is in scope.
+    pub fn understand(&self, question: &str) -> crate::search::Understood {
+        self.index.understand(question, &self.thesaurus)
+    }
+
     /// Topics suggested when a question cannot be answered.
     pub fn suggestions(&self) -> &[String] {
         &self.suggestions
     }
+}
+
+/// The built-in vocabulary plus each tool with its aliases as a synonym
+/// group, and every catalog word as known.
+fn thesaurus(kb: &KnowledgeBase) -> Thesaurus {
+    let mut groups = Vec::new();
+    let mut words = Vec::new();
+    for category in &kb.tools {
+        words.push(category.name.clone());
+        words.extend(category.keywords.iter().cloned());
+        for tool in &category.tools {
+            let mut group = vec![tool.name.clone()];
+            group.extend(tool.aliases.iter().cloned());
+            words.extend(group.iter().cloned());
+            groups.push(group);
+        }
+    }
+    for course in &kb.courses {
+        words.push(course.title.clone());
+        words.push(course.provider.clone());
+        words.extend(course.platform.iter().cloned());
+        words.extend(course.topics.iter().cloned());
+    }
+    Thesaurus::new(&groups, &words)
 }
 
 /// A few topics to try: the sections of a small knowledge base, or the

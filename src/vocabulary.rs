@@ -31,9 +31,11 @@ pub const STOPWORDS: &[&str] = &[
     "said", "good", "great", "best", "better", "nice", "cool", "right", "well", "even",
     "still", "yeah", "yes", "nope", "via", "per", "etc", "eg", "ie", "vs", "versus", "let",
     "lets", "there's", "need", "needs", "needed", "use", "used", "using", "make", "makes",
-    "made", "work", "works", "someday", "day", "days", "type", "types", "look", "looking",
-    "new", "currently", "now", "today", "exactly", "specific", "specifically", "typical",
-    "typically", "usually", "generally", "general", "overall", "main", "common", "usual",
+    "made", "work", "works", "someday", "type", "types", "look", "looking",
+    "new", "currently", "now", "today", "exactly", "specific", "specifically",
+    "wat", "wut", "wht", "whta", "hw", "hows", "whos", "wheres", "whys", "cant", "dont",
+    "doesnt", "isnt", "arent", "wont", "shouldnt", "wouldnt", "didnt", "idk", "tbh", "imo",
+    "ppl", "pretty", "quite", "kinda", "honestly", "literally", "seriously", "anyway", "usually", "generally", "general", "overall", "main", "common", "usual",
 ];
 
 /// Words in capitals that are content even though their lower-case form is a
@@ -61,7 +63,7 @@ pub const COMPOUNDS: &[(&str, &str)] = &[
 /// Groups of words and phrases that mean the same in a career question. The
 /// first entry names the group.
 pub const SYNONYMS: &[&[&str]] = &[
-    &["backend", "server side", "serverside", "back end", "backend developer", "backend dev", "be dev"],
+    &["backend", "server side", "serverside", "back end", "backend developer", "backend dev"],
     &["frontend", "client side", "clientside", "front end", "fe"],
     &["fullstack", "full stack"],
     &["developer", "dev", "devs", "programmer", "coder", "engineer", "software engineer", "swe"],
@@ -73,18 +75,18 @@ pub const SYNONYMS: &[&[&str]] = &[
     &["node", "nodejs", "node js"],
     &["golang", "go lang", "go language"],
     &["csharp", "c sharp"],
-    &["degree", "college", "major", "university", "bachelor", "bachelors", "diploma", "undergrad", "undergraduate", "school", "cs degree", "computer science degree", "formal education"],
+    &["degree", "college", "major", "university", "uni", "bachelor", "bachelors", "diploma", "undergrad", "undergraduate", "school", "cs degree", "computer science degree", "formal education"],
     &["outlook", "job outlook", "prospect", "prospects", "demand", "in demand", "growth", "grow", "future", "job market", "job security", "employment", "hiring", "openings"],
-    &["course", "courses", "class", "classes", "certificate", "certificates", "certification", "certifications", "specialization", "tutorial", "tutorials", "training", "program", "bootcamp", "mooc"],
+    &["course", "courses", "class", "classes", "certificate", "certificates", "certification", "certifications", "specialization", "tutorial", "tutorials", "training", "bootcamp", "mooc"],
     &["learn", "learning", "study", "studying", "teach", "self taught", "get started", "start", "starting", "beginner", "beginners", "basics", "newbie", "noob"],
-    &["skill", "skills", "competence", "competencies", "abilities", "requirements", "qualifications"],
+    &["skill", "skills", "qualities", "traits", "competence", "competencies", "abilities", "requirements", "qualifications"],
     &["tool", "tools", "technology", "technologies", "tech stack", "stack", "toolkit"],
     &["language", "languages", "programming language", "coding language"],
     &["framework", "frameworks", "library", "libraries"],
     &["server", "servers", "web server", "hosting", "host"],
     &["job", "jobs", "career", "careers", "role", "roles", "position", "positions", "occupation", "profession"],
     &["responsibility", "responsibilities", "duty", "duties", "task", "tasks", "daily", "day to day", "everyday", "routine", "day-to-day"],
-    &["debug", "debugging", "troubleshoot", "troubleshooting", "fix bugs", "bug fixing"],
+    &["debug", "debugging", "troubleshoot", "troubleshooting", "bug", "bugs", "fix bugs", "bug fixing"],
     &["test", "testing", "tests", "qa", "quality assurance"],
     &["api", "apis", "application programming interface", "endpoint", "endpoints"],
     &["security", "secure", "cybersecurity", "web security"],

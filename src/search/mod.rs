@@ -14,7 +14,7 @@ use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextO
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
 
-pub use question::{Alternative, Concept, Match, Understood, MAX_QUESTION_BYTES};
+pub use question::{Alternative, Concept, Match, Thesaurus, Understood, MAX_QUESTION_BYTES};
 
 /// Prepares shared tables (synonyms, typo automata) ahead of the first question.
 pub fn warm_up() {
@@ -259,6 +259,15 @@ impl SearchIndex {
             .text()
             .iter()
             .map(|(f, _)| self.searcher.doc_freq(&Term::from_field_text(*f, stem)).unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// In how many passages `stem` occurs in a title, heading or phrasing.
+    pub fn heading_doc_freq(&self, stem: &str) -> u64 {
+        [self.fields.title, self.fields.section, self.fields.keywords]
+            .iter()
+            .map(|f| self.searcher.doc_freq(&Term::from_field_text(*f, stem)).unwrap_or(0))
             .max()
             .unwrap_or(0)
     }

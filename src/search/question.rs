@@ -30,8 +30,12 @@ pub enum Match {
     Synonym,
     /// The word looks like a typo of `0`, which occurs.
     Corrected(String),
-    /// A tech or career word the knowledge base does not use.
+    /// A word of the tool or course catalogs that no passage uses.
+    Catalog,
+    /// A tech or career word (or a number) the knowledge base does not use.
     Domain,
+    /// A number the knowledge base does not hold: neither for nor against scope.
+    Neutral,
     /// Nothing known.
     Unknown,
 }
@@ -51,7 +55,7 @@ pub struct Concept {
     /// What the member typed.
     pub label: String,
     /// The synonym group it belongs to, named by its first entry.
-    pub group: Option<&'static str>,
+    pub group: Option<String>,
     /// Ways of saying it that occur in the index.
     pub alternatives: Vec<Alternative>,
     /// Every way of saying it as stems (typed word and synonyms), in the index or not.
@@ -62,6 +66,8 @@ pub struct Concept {
     pub status: Match,
     /// Whether it occurs in so many passages that it barely discriminates.
     pub weak: bool,
+    /// Whether it occurs in a title, heading or phrasing (not only in body text).
+    pub topical: bool,
 }
 
 impl Concept {
@@ -72,10 +78,10 @@ impl Concept {
 
     fn coverage(&self) -> f32 {
         match self.status {
-            Match::Exact | Match::Synonym => 1.0,
+            Match::Exact | Match::Synonym | Match::Catalog => 1.0,
             Match::Corrected(_) => 0.8,
             Match::Domain => 0.75,
-            Match::Unknown => 0.0,
+            Match::Neutral | Match::Unknown => 0.0,
         }
     }
 }
@@ -124,7 +130,7 @@ impl Understood {
 
     /// Whether a concept belongs to the synonym group named `group`.
     pub fn has_group(&self, group: &str) -> bool {
-        self.concepts.iter().any(|c| c.group == Some(group))
+        self.concepts.iter().any(|c| c.group.as_deref() == Some(group))
     }
 
     /// Corrections made, as (typed, corrected) pairs.
@@ -139,47 +145,76 @@ impl Understood {
     }
 }
 
-/// The synonym table, analyzed once.
-struct Thesaurus {
+/// Synonym groups (the built-in career vocabulary plus the catalog's tool
+/// names and aliases) and the words the knowledge base knows of, analyzed
+/// once per knowledge snapshot.
+#[derive(Debug, Clone)]
+pub struct Thesaurus {
     /// Per group: its name and its alternatives as stems.
-    groups: Vec<(&'static str, Vec<Vec<String>>)>,
+    groups: Vec<(String, Vec<Vec<String>>)>,
     /// First stem -> (group, alternative) pairs starting with it.
     by_first: HashMap<String, Vec<(usize, usize)>>,
     /// Single-word entries as typed (for typo correction of words absent from the index).
     words: Vec<(String, usize)>,
     stopwords: HashSet<&'static str>,
+    /// Tech and career words that are on topic even if no passage uses them.
     domain: HashSet<String>,
+    /// Words of the catalogs (course providers, topics, tool names).
+    catalog: HashSet<String>,
 }
 
-fn thesaurus() -> &'static Thesaurus {
-    static THESAURUS: OnceLock<Thesaurus> = OnceLock::new();
-    THESAURUS.get_or_init(|| {
-        let mut groups = Vec::new();
-        let mut by_first: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-        let mut words = Vec::new();
-        for (g, entries) in SYNONYMS.iter().enumerate() {
-            let mut alts: Vec<Vec<String>> = Vec::new();
-            for entry in entries.iter() {
-                let stems: Vec<String> = analyze(entry).into_iter().map(|t| t.stem).collect();
-                if stems.is_empty() || alts.contains(&stems) {
-                    continue;
-                }
-                if stems.len() == 1 && !entry.contains(' ') {
-                    words.push((entry.replace('-', ""), g));
-                }
-                by_first.entry(stems[0].clone()).or_default().push((g, alts.len()));
-                alts.push(stems);
-            }
-            groups.push((entries[0], alts));
-        }
-        Thesaurus {
-            groups,
-            by_first,
-            words,
+impl Thesaurus {
+    /// The built-in vocabulary plus `groups` (e.g. a tool and its aliases)
+    /// and `catalog_words` (words the catalogs know).
+    pub fn new(groups: &[Vec<String>], catalog_words: &[String]) -> Self {
+        let mut th = Thesaurus {
+            groups: Vec::new(),
+            by_first: HashMap::new(),
+            words: Vec::new(),
             stopwords: STOPWORDS.iter().copied().collect(),
             domain: DOMAIN_WORDS.iter().map(|w| stem(w)).collect(),
+            catalog: HashSet::new(),
+        };
+        for entries in SYNONYMS {
+            th.add_group(entries.iter().copied());
         }
-    })
+        for entries in groups {
+            th.add_group(entries.iter().map(String::as_str));
+        }
+        for word in catalog_words {
+            for token in analyze(word) {
+                if !th.stopwords.contains(token.word.as_str()) {
+                    th.catalog.insert(token.stem);
+                }
+            }
+        }
+        th
+    }
+
+    fn add_group<'e>(&mut self, entries: impl Iterator<Item = &'e str>) {
+        let g = self.groups.len();
+        let mut name = None;
+        let mut alts: Vec<Vec<String>> = Vec::new();
+        for entry in entries {
+            let stems: Vec<String> = analyze(entry).into_iter().map(|t| t.stem).collect();
+            if stems.is_empty() || alts.contains(&stems) {
+                continue;
+            }
+            name.get_or_insert_with(|| entry.to_lowercase());
+            if stems.len() == 1 && !entry.contains(' ') {
+                self.words.push((entry.to_lowercase().replace('-', ""), g));
+            }
+            self.by_first.entry(stems[0].clone()).or_default().push((g, alts.len()));
+            alts.push(stems);
+        }
+        if let Some(name) = name {
+            self.groups.push((name, alts));
+        }
+    }
+
+    fn group_named(&self, name: &str) -> Option<usize> {
+        self.groups.iter().position(|(n, _)| n == name)
+    }
 }
 
 fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
@@ -194,7 +229,6 @@ fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
 
 /// Prepares the shared tables so the first question is not slower than the rest.
 pub(super) fn warm_up() {
-    thesaurus();
     builder(1);
     builder(2);
 }
@@ -261,9 +295,8 @@ fn prefix(text: &str, max: usize) -> &str {
 
 impl SearchIndex {
     /// Understands a question against this index's vocabulary.
-    pub fn understand(&self, question: &str) -> Understood {
+    pub fn understand(&self, question: &str, th: &Thesaurus) -> Understood {
         let text = prefix(question, MAX_QUESTION_BYTES);
-        let th = thesaurus();
         let tokens = analyze(text);
         let content: Vec<bool> = tokens.iter().map(|t| is_content(text, t, th)).collect();
 
@@ -272,7 +305,7 @@ impl SearchIndex {
 
         // "How much do they make/earn/get paid" asks about pay.
         if let Some(c) = how_much_pay(&tokens, &mut consumed) {
-            concepts.push(self.group_concept(c, th.groups.iter().position(|(n, _)| *n == "salary")));
+            concepts.push(self.group_concept(th, c, th.group_named("salary")));
         }
 
         // Synonym phrases and words, longest first.
@@ -301,7 +334,7 @@ impl SearchIndex {
                 let label = text[tokens[i].start..tokens[i + len - 1].end].to_string();
                 consumed[i..i + len].iter_mut().for_each(|c| *c = true);
                 let typed: Vec<String> = tokens[i..i + len].iter().map(|t| t.stem.clone()).collect();
-                let mut concept = self.group_concept(label, Some(g));
+                let mut concept = self.group_concept(th, label, Some(g));
                 concept.typed = typed.clone();
                 // The words the member typed weigh a little more than their synonyms.
                 for alt in &mut concept.alternatives {
@@ -315,16 +348,16 @@ impl SearchIndex {
             }
             if content[i] {
                 consumed[i] = true;
-                concepts.push(self.word_concept(&tokens[i], text));
+                concepts.push(self.word_concept(th, &tokens[i], text));
             }
             i += 1;
         }
 
         // The same idea typed twice counts once.
-        let mut seen: HashSet<(Option<&str>, Vec<String>)> = HashSet::new();
+        let mut seen: HashSet<(Option<String>, Vec<String>)> = HashSet::new();
         concepts.retain(|c| {
-            let key = match c.group {
-                Some(g) => (Some(g), Vec::new()),
+            let key = match &c.group {
+                Some(g) => (Some(g.clone()), Vec::new()),
                 None => (None, c.typed.clone()),
             };
             seen.insert(key)
@@ -340,6 +373,7 @@ impl SearchIndex {
                 .max()
                 .unwrap_or(0);
             c.weak = num_docs >= 5.0 && (max_df as f64 / num_docs) > WEAK_SHARE;
+            c.topical = c.alternatives.iter().any(|a| a.stems.iter().all(|s| self.heading_doc_freq(s) > 0));
         }
         judge(concepts)
     }
@@ -348,8 +382,7 @@ impl SearchIndex {
         stems.iter().all(|s| self.doc_freq(s) > 0)
     }
 
-    fn group_concept(&self, label: String, group: Option<usize>) -> Concept {
-        let th = thesaurus();
+    fn group_concept(&self, th: &Thesaurus, label: String, group: Option<usize>) -> Concept {
         let Some(g) = group else {
             return Concept {
                 label,
@@ -359,6 +392,7 @@ impl SearchIndex {
                 typed: Vec::new(),
                 status: Match::Unknown,
                 weak: false,
+                topical: false,
             };
         };
         let (name, alts) = &th.groups[g];
@@ -373,17 +407,17 @@ impl SearchIndex {
         let status = if alternatives.is_empty() { Match::Domain } else { Match::Synonym };
         Concept {
             label,
-            group: Some(name),
+            group: Some(name.clone()),
             alternatives,
             forms: alts.clone(),
             typed: Vec::new(),
             status,
             weak: false,
+            topical: false,
         }
     }
 
-    fn word_concept(&self, token: &Token, text: &str) -> Concept {
-        let th = thesaurus();
+    fn word_concept(&self, th: &Thesaurus, token: &Token, text: &str) -> Concept {
         let label = text[token.start..token.end].to_string();
         let single = |stem: String, status: Match, weight: f32| Concept {
             label: label.clone(),
@@ -396,6 +430,7 @@ impl SearchIndex {
             typed: vec![stem],
             status,
             weak: false,
+            topical: false,
         };
         if self.doc_freq(&token.stem) > 0 {
             return single(token.stem.clone(), Match::Exact, 1.0);
@@ -412,7 +447,7 @@ impl SearchIndex {
                 .filter(|(d, _, _)| *d <= usize::from(distance))
                 .min_by_key(|(d, _, _)| *d);
             if let Some((_, g, w)) = near_synonym {
-                let mut concept = self.group_concept(label.clone(), Some(g));
+                let mut concept = self.group_concept(th, label.clone(), Some(g));
                 concept.typed = vec![stem(w)];
                 if concept.status == Match::Synonym {
                     concept.status = Match::Corrected(w.clone());
@@ -424,7 +459,15 @@ impl SearchIndex {
                 return single(term.clone(), Match::Corrected(term), 0.8);
             }
         }
-        let status = if th.domain.contains(&token.stem) { Match::Domain } else { Match::Unknown };
+        let status = if th.catalog.contains(&token.stem) {
+            Match::Catalog
+        } else if has_digit {
+            Match::Neutral
+        } else if th.domain.contains(&token.stem) {
+            Match::Domain
+        } else {
+            Match::Unknown
+        };
         Concept {
             alternatives: Vec::new(),
             status,
@@ -443,33 +486,54 @@ fn is_content(text: &str, token: &Token, th: &Thesaurus) -> bool {
     !th.stopwords.contains(token.word.as_str())
 }
 
-/// Finds "how much ... make/earn/paid" and returns its label.
+/// Finds "how much ... make/earn/get paid" or "make 100k" and returns its label.
 fn how_much_pay(tokens: &[Token], consumed: &mut [bool]) -> Option<String> {
-    let start = tokens.windows(2).position(|w| w[0].word == "how" && w[1].word == "much")?;
     const PAY_VERBS: &[&str] = &["make", "makes", "making", "earn", "earns", "paid", "pay", "pays", "get", "gets"];
-    let verb = (start + 2..tokens.len()).find(|&i| PAY_VERBS.contains(&tokens[i].word.as_str()))?;
+    let is_verb = |t: &Token| PAY_VERBS.contains(&t.word.as_str());
+    // "make 100k", "earn 6 figures"
+    if let Some(i) = tokens
+        .windows(2)
+        .position(|w| is_verb(&w[0]) && w[1].word.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        consumed[i] = true;
+        return Some(tokens[i].word.clone());
+    }
+    let start = tokens.windows(2).position(|w| w[0].word == "how" && w[1].word == "much")?;
+    let verb = (start + 2..tokens.len()).find(|&i| is_verb(&tokens[i]))?;
     consumed[start] = true;
     consumed[start + 1] = true;
     consumed[verb] = true;
     Some(format!("how much … {}", tokens[verb].word))
 }
 
-/// Decides whether the question is in scope from its concepts.
+/// Decides whether the question is in scope from its concepts: most of it
+/// must be known, and when part of it is unknown, what is known must be a
+/// topic of the knowledge base (a heading or phrasing), not a word that merely
+/// occurs in some text ("who won the world cup").
 fn judge(concepts: Vec<Concept>) -> Understood {
-    if concepts.is_empty() {
-        return Understood {
-            concepts,
-            coverage: 0.0,
-            in_scope: false,
-        };
-    }
-    let coverage = concepts.iter().map(Concept::coverage).sum::<f32>() / concepts.len() as f32;
+    // Numbers the knowledge base lacks count half: "solve 3x + 7 = 22" is not a career question.
+    let weight = |c: &Concept| if c.status == Match::Neutral { 0.5 } else { 1.0 };
+    let counted: f32 = concepts.iter().map(weight).sum();
     let matched: Vec<&Concept> = concepts.iter().filter(|c| c.is_matched()).collect();
-    let has_unknown = concepts.iter().any(|c| c.status == Match::Unknown);
-    // "How do back-end developers bake bread": words found everywhere do not
-    // make an unknown subject answerable.
+    let coverage = if counted == 0.0 {
+        0.0
+    } else {
+        concepts.iter().map(|c| c.coverage()).sum::<f32>() / counted
+    };
+    let unknown = concepts.iter().filter(|c| c.status == Match::Unknown).count();
     let only_weak = !matched.is_empty() && matched.iter().all(|c| c.weak);
-    let in_scope = !matched.is_empty() && coverage >= 0.5 && !(has_unknown && only_weak);
+    let topical = matched.iter().any(|c| c.topical);
+    // Long messages carry small talk ("sorry if this is dumb"): the bar is lower
+    // for them, as long as several ideas match.
+    let required = if counted <= 4.0 {
+        0.5
+    } else {
+        (0.5 - 0.025 * (counted - 4.0)).max(0.35)
+    };
+    let in_scope = !matched.is_empty()
+        && coverage >= required
+        && (unknown == 0 || topical || matched.len() >= 2)
+        && !(only_weak && unknown >= matched.len());
     Understood {
         concepts,
         coverage,
