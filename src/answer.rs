@@ -16,6 +16,8 @@ use crate::vocabulary::{COURSE_WORDS, STOPWORDS, TOOL_WORDS};
 pub const DEFAULT_PASSAGES: usize = 3;
 /// Passages scoring below this share of the best one are not shown.
 const MIN_SHARE_OF_BEST: f32 = 0.3;
+/// Boost of an article's opening passages for questions about its subject.
+const SUBJECT_PRIOR: f32 = 1.5;
 /// Near-duplicate passages (shared stems) are shown once.
 const DUPLICATE_OVERLAP: f64 = 0.8;
 
@@ -292,6 +294,8 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         return answer;
     }
     let matched = understood.matched_stems();
+    let topic = understood.topic_stems();
+    let tools = ctx.catalog.tools_for(&topic);
     let candidates = if understood.in_scope { rerank(understood, hits, ctx.passages) } else { Vec::new() };
     if candidates.is_empty() {
         answer.status = Status::OutOfScope;
@@ -303,7 +307,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         answer.suggestions = ctx.suggestions.to_vec();
         return answer;
     }
-    let best = candidates[0].1;
+    let best = candidates.iter().map(|c| c.1).fold(0.0_f32, f32::max);
     let mut chosen: Vec<(usize, f32, HashSet<String>)> = Vec::new();
     for (ord, score) in candidates {
         if chosen.len() >= ctx.max_passages || score < best * MIN_SHARE_OF_BEST {
@@ -335,8 +339,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         .collect();
     answer.answered = true;
     answer.status = Status::Answered;
-    let topic = understood.topic_stems();
-    answer.tools = ctx.catalog.tools_for(&topic);
+    answer.tools = tools;
     answer.courses = ctx.catalog.courses_for(&topic);
     answer.terms = understood
         .concepts
@@ -359,13 +362,22 @@ fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
 /// Re-scores hits by how many of the question's concepts each passage holds,
 /// so a passage about all of the question beats one about a single word of it.
 fn rerank(understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32)> {
+    let scored = rerank_with_presence(understood, hits, passages);
+    // The best passage must hold enough of the question, or nothing does.
+    match scored.first() {
+        Some((_, _, present)) if understood.answered_by(*present) => scored.into_iter().map(|(o, s, _)| (o, s)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn rerank_with_presence(understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32, usize)> {
     let concepts: Vec<HashSet<&String>> = understood
         .concepts
         .iter()
         .filter(|c| c.is_matched())
         .map(|c| c.alternatives.iter().flat_map(|a| a.stems.first()).collect())
         .collect();
-    let mut out: Vec<(usize, f32)> = hits
+    let mut out: Vec<(usize, f32, usize)> = hits
         .iter()
         .filter(|h| h.ord < passages.len())
         .map(|h| {
@@ -376,7 +388,12 @@ fn rerank(understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(u
             words.extend(stems(&p.article));
             let present = concepts.iter().filter(|alts| alts.iter().any(|s| words.contains(*s))).count();
             let share = if concepts.is_empty() { 1.0 } else { present as f32 / concepts.len() as f32 };
-            (h.ord, h.score * (0.5 + 0.5 * share))
+            // A question naming only the article's subject ("what is a back-end
+            // developer?") wants the article's opening, not a detail.
+            let title: HashSet<String> = stems(&p.article).into_iter().collect();
+            let about_subject = !concepts.is_empty() && concepts.iter().all(|alts| alts.iter().any(|s| title.contains(*s)));
+            let prior = if about_subject && p.position < 2 { SUBJECT_PRIOR } else { 1.0 };
+            (h.ord, h.score * (0.5 + 0.5 * share) * prior, present)
         })
         .collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::knowledge::{Article, Block};
+use crate::knowledge::{Article, Block, Section};
 
 /// The longest passage, in characters.
 pub const MAX_PASSAGE_CHARS: usize = 1000;
 /// Passages are packed up to about this size: a passage about one thing
 /// ranks better than a long one about several.
-pub const TARGET_PASSAGE_CHARS: usize = 600;
+pub const TARGET_PASSAGE_CHARS: usize = 700;
 /// A passage shorter than this takes the next unit even past the target.
 const MIN_PASSAGE_CHARS: usize = 200;
 
@@ -36,6 +36,8 @@ pub struct Passage {
     pub keywords: Vec<String>,
     /// Article-level context (tags) searched with the title.
     pub tags: Vec<String>,
+    /// Place of the passage in its article, from 0.
+    pub position: usize,
 }
 
 impl Passage {
@@ -54,7 +56,8 @@ pub fn chunk_all(articles: &[Article]) -> Vec<Passage> {
 pub fn chunk(article: &Article) -> Vec<Passage> {
     let mut passages = Vec::new();
     let mut slugs: HashMap<String, usize> = HashMap::new();
-    for section in &article.sections {
+    let sections = with_summary(article);
+    for section in sections.iter() {
         let base = section.path.last().map_or_else(|| "intro".to_string(), |h| slugify(h));
         let n = slugs.entry(base.clone()).or_insert(0);
         *n += 1;
@@ -64,9 +67,8 @@ pub fn chunk(article: &Article) -> Vec<Passage> {
         for (i, text) in texts.into_iter().enumerate() {
             let mut keywords = section.phrasings.clone();
             if passages.is_empty() {
-                // The article's own phrasings and summary lead to its opening passage.
+                // The article's own phrasings lead to its opening passage.
                 keywords.extend(article.phrasings.iter().cloned());
-                keywords.extend(article.summary.iter().cloned());
             }
             passages.push(Passage {
                 id: if count == 1 && i == 0 {
@@ -81,6 +83,7 @@ pub fn chunk(article: &Article) -> Vec<Passage> {
                 source: article.source.clone(),
                 keywords,
                 tags: article.tags.clone(),
+                position: passages.len(),
             });
         }
         if count == 0 && !section.phrasings.is_empty() {
@@ -89,6 +92,35 @@ pub fn chunk(article: &Article) -> Vec<Passage> {
         }
     }
     passages
+}
+
+/// The article's sections, with its summary (the standfirst of the front
+/// matter) opening the introduction unless the text already says it.
+fn with_summary(article: &Article) -> std::borrow::Cow<'_, [Section]> {
+    let Some(summary) = &article.summary else {
+        return std::borrow::Cow::Borrowed(&article.sections);
+    };
+    let said = article.sections.iter().flat_map(|s| &s.blocks).any(|b| match b {
+        Block::Paragraph(p) => p.contains(summary.as_str()),
+        Block::List(items) => items.iter().any(|i| i.contains(summary.as_str())),
+    });
+    if said {
+        return std::borrow::Cow::Borrowed(&article.sections);
+    }
+    let mut sections = article.sections.clone();
+    match sections.first_mut() {
+        Some(first) if first.path.is_empty() => first.blocks.insert(0, Block::Paragraph(summary.clone())),
+        _ => sections.insert(
+            0,
+            Section {
+                path: Vec::new(),
+                phrasings: Vec::new(),
+                blocks: vec![Block::Paragraph(summary.clone())],
+                line: 1,
+            },
+        ),
+    }
+    std::borrow::Cow::Owned(sections)
 }
 
 /// Lower-case ASCII slug of a heading.
@@ -315,7 +347,14 @@ fn pack(units: &[String]) -> Vec<String> {
         current.push_str(unit);
     }
     if !current.is_empty() {
-        out.push(current);
+        // A short tail ("Good luck!") joins the passage before it rather than stand alone.
+        match out.last_mut() {
+            Some(last) if len(&current) < MIN_PASSAGE_CHARS && len(last) + 2 + len(&current) <= MAX_PASSAGE_CHARS => {
+                last.push_str("\n\n");
+                last.push_str(&current);
+            }
+            _ => out.push(current),
+        }
     }
     out
 }
@@ -323,7 +362,6 @@ fn pack(units: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::Section;
 
     fn article(sections: Vec<Section>) -> Article {
         Article {

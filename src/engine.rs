@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::answer::{self, Answer, Catalog, Context};
-use crate::chunk::{chunk_all, Passage, MAX_PASSAGE_CHARS};
-use crate::knowledge::{self, KnowledgeBase, LoadError, Report, SourceFile};
+use crate::chunk::{chunk_all, Passage};
+use crate::knowledge::{self, KnowledgeBase, LoadError, Report};
 use crate::search::{SearchError, SearchIndex, Thesaurus, SCHEMA_VERSION};
 
 /// Marker written into an index directory once it is complete.
@@ -86,15 +86,23 @@ pub struct Engine {
     suggestions: Vec<String>,
 }
 
-/// Fingerprint of knowledge content and of everything that shapes the index.
-pub fn fingerprint(files: &[SourceFile]) -> String {
+/// Fingerprint of everything that shapes the index: the passages (so a
+/// change of content or of chunking both count), their catalog-free metadata,
+/// and the analysis version.
+pub fn fingerprint(passages: &[Passage]) -> String {
     let mut hasher = blake3::Hasher::new();
-    hasher.update(format!("careerbot index v{SCHEMA_VERSION} passages<={MAX_PASSAGE_CHARS}\n").as_bytes());
-    for file in files {
-        hasher.update(file.rel.as_bytes());
-        hasher.update(&[0]);
-        hasher.update(&(file.bytes.len() as u64).to_le_bytes());
-        hasher.update(&file.bytes);
+    hasher.update(format!("careerbot index v{SCHEMA_VERSION}\n").as_bytes());
+    let mut field = |s: &str| {
+        hasher.update(&(s.len() as u64).to_le_bytes());
+        hasher.update(s.as_bytes());
+    };
+    for p in passages {
+        field(&p.id);
+        field(&p.article);
+        field(&p.section.join("\u{1f}"));
+        field(&p.text);
+        field(&p.keywords.join("\u{1f}"));
+        field(&p.tags.join("\u{1f}"));
     }
     hasher.finalize().to_hex()[..16].to_string()
 }
@@ -107,9 +115,9 @@ impl Engine {
     /// When the knowledge base is unreadable or invalid, or no index can be built.
     pub fn load(options: &Options, progress: &mut dyn FnMut(usize, usize)) -> Result<Engine, EngineError> {
         let started = Instant::now();
-        let (knowledge, files, warnings) = knowledge::load(&options.knowledge_dir)?;
-        let fingerprint = fingerprint(&files);
+        let (knowledge, _files, warnings) = knowledge::load(&options.knowledge_dir)?;
         let passages = chunk_all(&knowledge.articles);
+        let fingerprint = fingerprint(&passages);
         let (index, origin, index_path) = match &options.index_dir {
             Some(dir) => open_or_build(dir, &fingerprint, &passages, options.force_rebuild, progress)?,
             None => (build_in_memory(&passages, progress)?, IndexOrigin::InMemory, None),

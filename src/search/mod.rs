@@ -23,17 +23,19 @@ pub fn warm_up() {
 
 use crate::chunk::Passage;
 
-/// Bumped whenever analysis or the schema changes, so old indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped whenever analysis, chunking or the schema changes, so old indexes are rebuilt.
+pub const SCHEMA_VERSION: u32 = 2;
 
 const TOKENIZER: &str = "career";
 
 /// Field boosts: a match in a heading or a moderator's phrasing says more
 /// about a passage than the same word somewhere in its body.
-const TITLE_BOOST: f32 = 1.2;
-const SECTION_BOOST: f32 = 2.0;
-const KEYWORDS_BOOST: f32 = 1.6;
+const TITLE_BOOST: f32 = 0.3;
+const SECTION_BOOST: f32 = 0.6;
+const KEYWORDS_BOOST: f32 = 1.2;
 const BODY_BOOST: f32 = 1.0;
+/// Weight of a concept found in most passages.
+const WEAK_WEIGHT: f32 = 0.7;
 
 /// Why an index could not be built or opened.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +202,8 @@ impl SearchIndex {
                 fields.ord => ord as u64,
                 fields.title => title,
                 fields.section => p.section.join(" ; "),
-                fields.body => p.text.as_str(),
+                // Headings are part of what a passage says; the section field adds a bonus on top.
+                fields.body => format!("{} ; {}", p.section.join(" ; "), p.text),
                 fields.keywords => p.keywords.join(" ; "),
             ))?;
             if (ord + 1) % step == 0 {
@@ -276,6 +279,8 @@ impl SearchIndex {
     pub fn search(&self, question: &Understood, limit: usize) -> Vec<Hit> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for concept in question.concepts.iter().filter(|c| c.is_matched()) {
+            // A word found in most passages says little about which one is meant.
+            let concept_weight = if concept.weak { WEAK_WEIGHT } else { 1.0 };
             let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
             for alt in &concept.alternatives {
                 let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -290,7 +295,7 @@ impl SearchIndex {
                             alt.stems.iter().map(|s| Term::from_field_text(field, s)).collect(),
                         ))
                     };
-                    per_field.push((Occur::Should, Box::new(BoostQuery::new(q, boost * alt.weight))));
+                    per_field.push((Occur::Should, Box::new(BoostQuery::new(q, boost * alt.weight * concept_weight))));
                 }
                 alternatives.push(Box::new(BooleanQuery::new(per_field)));
             }

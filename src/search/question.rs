@@ -103,6 +103,14 @@ impl Understood {
         self.concepts.is_empty()
     }
 
+    /// Whether a passage holding `present` of the question's matched concepts
+    /// answers enough of it: "how long to boil an egg" is not answered by a
+    /// passage that merely says "long".
+    pub fn answered_by(&self, present: usize) -> bool {
+        let counted = counted(&self.concepts);
+        counted == 0.0 || present as f32 / counted >= required_share(counted) - 0.15
+    }
+
     /// Stems to highlight: every searched stem.
     pub fn matched_stems(&self) -> HashSet<String> {
         self.concepts
@@ -374,6 +382,20 @@ impl SearchIndex {
                 .unwrap_or(0);
             c.weak = num_docs >= 5.0 && (max_df as f64 / num_docs) > WEAK_SHARE;
             c.topical = c.alternatives.iter().any(|a| a.stems.iter().all(|s| self.heading_doc_freq(s) > 0));
+            if c.weak && c.alternatives.len() > 1 {
+                // A word found everywhere needs no synonyms to be found; they only add noise
+                // ("dev" should not pull in every "engineer").
+                let head = c.forms.first().cloned();
+                let keep: Vec<Alternative> = c
+                    .alternatives
+                    .iter()
+                    .filter(|a| a.stems == c.typed || Some(&a.stems) == head.as_ref())
+                    .cloned()
+                    .collect();
+                if !keep.is_empty() {
+                    c.alternatives = keep;
+                }
+            }
         }
         judge(concepts)
     }
@@ -506,14 +528,28 @@ fn how_much_pay(tokens: &[Token], consumed: &mut [bool]) -> Option<String> {
     Some(format!("how much … {}", tokens[verb].word))
 }
 
+/// How many ideas the question has. Numbers the knowledge base lacks count
+/// half: "solve 3x + 7 = 22" is not a career question.
+fn counted(concepts: &[Concept]) -> f32 {
+    concepts.iter().map(|c| if c.status == Match::Neutral { 0.5 } else { 1.0 }).sum()
+}
+
+/// Share of a question's ideas that must be known. Long messages carry small
+/// talk ("sorry if this is dumb"), so the bar is lower for them.
+fn required_share(counted: f32) -> f32 {
+    if counted <= 4.0 {
+        0.5
+    } else {
+        (0.5 - 0.025 * (counted - 4.0)).max(0.35)
+    }
+}
+
 /// Decides whether the question is in scope from its concepts: most of it
 /// must be known, and when part of it is unknown, what is known must be a
 /// topic of the knowledge base (a heading or phrasing), not a word that merely
 /// occurs in some text ("who won the world cup").
 fn judge(concepts: Vec<Concept>) -> Understood {
-    // Numbers the knowledge base lacks count half: "solve 3x + 7 = 22" is not a career question.
-    let weight = |c: &Concept| if c.status == Match::Neutral { 0.5 } else { 1.0 };
-    let counted: f32 = concepts.iter().map(weight).sum();
+    let counted = counted(&concepts);
     let matched: Vec<&Concept> = concepts.iter().filter(|c| c.is_matched()).collect();
     let coverage = if counted == 0.0 {
         0.0
@@ -523,13 +559,7 @@ fn judge(concepts: Vec<Concept>) -> Understood {
     let unknown = concepts.iter().filter(|c| c.status == Match::Unknown).count();
     let only_weak = !matched.is_empty() && matched.iter().all(|c| c.weak);
     let topical = matched.iter().any(|c| c.topical);
-    // Long messages carry small talk ("sorry if this is dumb"): the bar is lower
-    // for them, as long as several ideas match.
-    let required = if counted <= 4.0 {
-        0.5
-    } else {
-        (0.5 - 0.025 * (counted - 4.0)).max(0.35)
-    };
+    let required = required_share(counted);
     let in_scope = !matched.is_empty()
         && coverage >= required
         && (unknown == 0 || topical || matched.len() >= 2)
