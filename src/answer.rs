@@ -170,7 +170,8 @@ impl Catalog {
                 let mut phrases: Vec<HashSet<String>> = c.topics.iter().map(|t| phrase(t)).collect();
                 phrases.push(phrase(&c.title));
                 phrases.push(phrase(&c.provider));
-                phrases.retain(|p| !p.is_empty());
+                // "courses" as a topic matches every course question; it is the intent, not a topic.
+                phrases.retain(|p| !p.is_empty() && !p.is_subset(&course_words));
                 let mut words: HashSet<String> = phrase(&c.title);
                 words.extend(phrase(&c.provider));
                 words.extend(c.topics.iter().flat_map(|t| phrase(t)));
@@ -296,7 +297,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
     let matched = understood.matched_stems();
     let topic = understood.topic_stems();
     let tools = ctx.catalog.tools_for(&topic);
-    let candidates = if understood.in_scope { rerank(understood, hits, ctx.passages) } else { Vec::new() };
+    let candidates = if understood.in_scope { rerank(question, understood, hits, ctx.passages) } else { Vec::new() };
     if candidates.is_empty() {
         answer.status = Status::OutOfScope;
         answer.message = Some(if ctx.suggestions.is_empty() {
@@ -350,6 +351,21 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
     answer
 }
 
+/// All words of a text, stop words included, as stems.
+fn word_set(text: &str) -> HashSet<String> {
+    stems(text).into_iter().collect()
+}
+
+/// Jaccard overlap of the question's words and a heading's words.
+fn heading_similarity(asked: &HashSet<String>, heading: &str) -> f32 {
+    let heading = word_set(heading);
+    let union = asked.union(&heading).count();
+    if union == 0 {
+        return 0.0;
+    }
+    asked.intersection(&heading).count() as f32 / union as f32
+}
+
 /// Jaccard overlap of two stem sets.
 fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
     let union = a.union(b).count();
@@ -361,8 +377,8 @@ fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
 
 /// Re-scores hits by how many of the question's concepts each passage holds,
 /// so a passage about all of the question beats one about a single word of it.
-fn rerank(understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32)> {
-    let scored = rerank_with_presence(understood, hits, passages);
+fn rerank(question: &str, understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32)> {
+    let scored = rerank_with_presence(question, understood, hits, passages);
     // The best passage must hold enough of the question, or nothing does.
     match scored.first() {
         Some((_, _, present)) if understood.answered_by(*present) => scored.into_iter().map(|(o, s, _)| (o, s)).collect(),
@@ -370,7 +386,8 @@ fn rerank(understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(u
     }
 }
 
-fn rerank_with_presence(understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32, usize)> {
+fn rerank_with_presence(question: &str, understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32, usize)> {
+    let asked = word_set(question);
     let concepts: Vec<HashSet<&String>> = understood
         .concepts
         .iter()
@@ -393,7 +410,11 @@ fn rerank_with_presence(understood: &Understood, hits: &[Hit], passages: &[Passa
             let title: HashSet<String> = stems(&p.article).into_iter().collect();
             let about_subject = !concepts.is_empty() && concepts.iter().all(|alts| alts.iter().any(|s| title.contains(*s)));
             let prior = if about_subject && p.position < 2 { SUBJECT_PRIOR } else { 1.0 };
-            (h.ord, h.score * (0.5 + 0.5 * share) * prior, present)
+            // A heading that asks the member's question ("What does a back-end
+            // developer do?") is the place the writer answered it.
+            let similarity = p.section.last().map_or(0.0, |h| heading_similarity(&asked, h));
+            let heading = if similarity >= 0.5 { 1.0 + similarity } else { 1.0 };
+            (h.ord, h.score * (0.5 + 0.5 * share) * prior * heading, present)
         })
         .collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -16,7 +16,7 @@ const READY_FILE: &str = "careerbot-ready";
 /// How many topics to suggest.
 const SUGGESTIONS: usize = 6;
 /// Hits considered before reranking and deduplication.
-const CANDIDATES: usize = 12;
+const CANDIDATES: usize = 40;
 
 /// Where to load from and where the index lives.
 #[derive(Debug, Clone)]
@@ -184,27 +184,29 @@ impl Engine {
 }
 
 /// The built-in vocabulary plus each tool with its aliases as a synonym
-/// group, and every catalog word as known.
+/// group, and the catalog entries with the words that name them.
 fn thesaurus(kb: &KnowledgeBase) -> Thesaurus {
     let mut groups = Vec::new();
-    let mut words = Vec::new();
+    let mut entries = Vec::new();
     for category in &kb.tools {
+        let mut words = category.keywords.clone();
         words.push(category.name.clone());
-        words.extend(category.keywords.iter().cloned());
+        entries.push((words, vec![category.name.clone()]));
         for tool in &category.tools {
             let mut group = vec![tool.name.clone()];
             group.extend(tool.aliases.iter().cloned());
-            words.extend(group.iter().cloned());
+            entries.push((group.clone(), vec![tool.name.clone()]));
             groups.push(group);
         }
     }
     for course in &kb.courses {
+        let mut words = course.topics.clone();
         words.push(course.title.clone());
         words.push(course.provider.clone());
         words.extend(course.platform.iter().cloned());
-        words.extend(course.topics.iter().cloned());
+        entries.push((words, vec![course.title.clone(), course.provider.clone()]));
     }
-    Thesaurus::new(&groups, &words)
+    Thesaurus::new(&groups, &entries)
 }
 
 /// A few topics to try: the sections of a small knowledge base, or the

@@ -73,7 +73,7 @@ pub struct Concept {
 impl Concept {
     /// Whether the concept can be searched for.
     pub fn is_matched(&self) -> bool {
-        matches!(self.status, Match::Exact | Match::Synonym | Match::Corrected(_)) && !self.alternatives.is_empty()
+        matches!(self.status, Match::Exact | Match::Synonym | Match::Corrected(_) | Match::Catalog) && !self.alternatives.is_empty()
     }
 
     fn coverage(&self) -> f32 {
@@ -167,21 +167,24 @@ pub struct Thesaurus {
     stopwords: HashSet<&'static str>,
     /// Tech and career words that are on topic even if no passage uses them.
     domain: HashSet<String>,
-    /// Words of the catalogs (course providers, topics, tool names).
-    catalog: HashSet<String>,
+    /// Words of the catalogs (course topics, providers, tool names), each
+    /// with the names of the entries it belongs to, as stems.
+    catalog: HashMap<String, Vec<Vec<String>>>,
 }
 
 impl Thesaurus {
     /// The built-in vocabulary plus `groups` (e.g. a tool and its aliases)
-    /// and `catalog_words` (words the catalogs know).
-    pub fn new(groups: &[Vec<String>], catalog_words: &[String]) -> Self {
+    /// and `entries`: catalog entries as (words that name them, their names),
+    /// e.g. (["hkust", "nodejs"], ["Server-side Development with NodeJS...",
+    /// "The Hong Kong University of Science and Technology"]).
+    pub fn new(groups: &[Vec<String>], entries: &[(Vec<String>, Vec<String>)]) -> Self {
         let mut th = Thesaurus {
             groups: Vec::new(),
             by_first: HashMap::new(),
             words: Vec::new(),
             stopwords: STOPWORDS.iter().copied().collect(),
             domain: DOMAIN_WORDS.iter().map(|w| stem(w)).collect(),
-            catalog: HashSet::new(),
+            catalog: HashMap::new(),
         };
         for entries in SYNONYMS {
             th.add_group(entries.iter().copied());
@@ -189,10 +192,13 @@ impl Thesaurus {
         for entries in groups {
             th.add_group(entries.iter().map(String::as_str));
         }
-        for word in catalog_words {
-            for token in analyze(word) {
-                if !th.stopwords.contains(token.word.as_str()) {
-                    th.catalog.insert(token.stem);
+        for (words, names) in entries {
+            let names: Vec<Vec<String>> = names.iter().map(|n| analyze(n).into_iter().map(|t| t.stem).collect()).collect();
+            for word in words {
+                for token in analyze(word) {
+                    if !th.stopwords.contains(token.word.as_str()) {
+                        th.catalog.entry(token.stem).or_default().extend(names.iter().filter(|n| !n.is_empty()).cloned());
+                    }
                 }
             }
         }
@@ -220,6 +226,11 @@ impl Thesaurus {
         }
     }
 
+    /// Stems of the catalog entries a word names.
+    fn catalog_names(&self, stem: &str) -> Option<&Vec<Vec<String>>> {
+        self.catalog.get(stem)
+    }
+
     fn group_named(&self, name: &str) -> Option<usize> {
         self.groups.iter().position(|(n, _)| n == name)
     }
@@ -240,6 +251,7 @@ pub(super) fn warm_up() {
     builder(1);
     builder(2);
 }
+
 
 /// Allowed edit distance for a typo of a word of `len` characters.
 fn typo_distance(len: usize) -> u8 {
@@ -481,9 +493,24 @@ impl SearchIndex {
                 return single(term.clone(), Match::Corrected(term), 0.8);
             }
         }
-        let status = if th.catalog.contains(&token.stem) {
-            Match::Catalog
-        } else if has_digit {
+        if let Some(names) = th.catalog_names(&token.stem) {
+            // A word the passages lack but the catalog knows ("HKUST") searches
+            // for the names of the entries it belongs to.
+            let alternatives: Vec<Alternative> = names
+                .iter()
+                .filter(|n| self.exists(n))
+                .map(|n| Alternative {
+                    stems: n.clone(),
+                    weight: 0.85,
+                })
+                .collect();
+            return Concept {
+                alternatives,
+                status: Match::Catalog,
+                ..single(token.stem.clone(), Match::Unknown, 1.0)
+            };
+        }
+        let status = if has_digit {
             Match::Neutral
         } else if th.domain.contains(&token.stem) {
             Match::Domain

@@ -1,0 +1,184 @@
+//! Answering on the shipped knowledge base: odd input, career vocabulary,
+//! out-of-scope questions, tools, courses and highlights.
+
+mod support;
+
+use careerbot::answer::Status;
+use support::seed;
+
+fn first_text(question: &str) -> String {
+    let answer = seed().ask(question);
+    assert!(answer.answered, "{question:?} was not answered: {:?}", answer.message);
+    answer.passages[0].text.clone()
+}
+
+#[test]
+fn query_syntax_characters_never_fail_and_still_find_the_salary() {
+    for q in [
+        "\"back-end salary",
+        "salary: back-end (US)",
+        "salary AND OR NOT back-end",
+        "back-end* salary?",
+        "((salary))",
+        "salary -back-end +pay ~2 ^3 [1 TO 5] {x}",
+        "salary 💰🤑",
+        "salary:pay",
+        "back-end\\salary/pay|",
+    ] {
+        assert!(first_text(q).contains("$100,376"), "{q}");
+    }
+}
+
+#[test]
+fn empty_or_contentless_text_asks_for_a_question() {
+    for q in ["", "   ", "\n\t", "???", "🚀🚀🚀", "what is it?", "AND OR NOT"] {
+        let answer = seed().ask(q);
+        assert!(!answer.answered, "{q:?}");
+        assert_eq!(answer.status, Status::Empty, "{q:?}");
+        assert!(answer.message.as_deref().unwrap_or("").starts_with("Please ask a question"), "{q:?}");
+        assert!(answer.passages.is_empty());
+    }
+}
+
+#[test]
+fn six_thousand_characters_get_an_answer() {
+    let long = "what is the salary of a back-end developer? ".repeat(140);
+    assert!(long.len() >= 6000);
+    let answer = seed().ask(&long);
+    assert!(answer.answered);
+    assert!(answer.passages[0].text.contains("$100,376"));
+    let noise = "x".repeat(6000);
+    assert!(!seed().ask(&noise).answered);
+}
+
+#[test]
+fn typos_are_tolerated() {
+    assert!(first_text("whats the salery").contains("$100,376"));
+    assert!(first_text("which databse should i learn").to_lowercase().contains("mongodb"));
+    let answer = seed().ask("what does a backnd developer do");
+    assert!(answer.answered);
+    assert!(answer.corrections.iter().any(|(from, to)| from == "backnd" && to == "backend"), "{:?}", answer.corrections);
+}
+
+#[test]
+fn spellings_of_back_end_find_the_same_passage() {
+    let ids: Vec<String> = ["what does a back end developer do", "what does a backend developer do", "what does a back-end developer do", "what does a server-side developer do"]
+        .iter()
+        .map(|q| seed().ask(q).passages[0].id.clone())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+}
+
+#[test]
+fn pay_words_find_the_salary() {
+    for q in ["how much do back-end devs earn", "back-end developer pay", "compensation for backend developers", "can you make money as a backend dev", "how much does a backend developer make"] {
+        assert!(first_text(q).contains("$100,376"), "{q}");
+    }
+}
+
+#[test]
+fn db_and_js_abbreviations_match() {
+    let answer = seed().ask("which db should a backend dev know");
+    assert!(answer.tools.iter().any(|t| t.id == "databases"), "{:?}", answer.tools);
+    let answer = seed().ask("do back-end devs need js");
+    assert!(answer.passages.iter().any(|p| p.text.contains("JavaScript")));
+}
+
+#[test]
+fn degree_words_find_the_degree_passage() {
+    for q in ["do i need a degree", "do I need to go to college to be a backend dev", "what should I major in", "is university required for back-end"] {
+        let answer = seed().ask(q);
+        assert!(answer.passages.iter().take(3).any(|p| p.text.contains("69 percent")), "{q}: {:?}", answer.passages.iter().map(|p| &p.id).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn outlook_words_find_the_outlook_passage() {
+    for q in ["job outlook for back-end developers", "what are the prospects for backend devs", "is there demand for back-end developers", "job growth for web developers"] {
+        let answer = seed().ask(q);
+        assert!(answer.passages.iter().take(3).any(|p| p.text.contains("13 percent")), "{q}");
+    }
+}
+
+#[test]
+fn question_words_are_not_content() {
+    let a = seed().ask("salary");
+    let b = seed().ask("what is the salary, how, why, which, where?");
+    assert_eq!(a.passages[0].id, b.passages[0].id);
+    assert_eq!(b.terms, vec!["salary"]);
+}
+
+#[test]
+fn unrelated_questions_are_declined_with_suggestions() {
+    for q in ["how do I bake sourdough bread", "who won the world cup", "what's the weather in paris tomorrow", "best recipe for lasagna"] {
+        let answer = seed().ask(q);
+        assert!(!answer.answered, "{q} got {:?}", answer.passages.first().map(|p| &p.id));
+        assert_eq!(answer.status, Status::OutOfScope);
+        assert!(answer.message.as_deref().unwrap_or("").starts_with("I don't know that one"));
+        assert!(!answer.suggestions.is_empty());
+        assert!(answer.passages.is_empty() && answer.tools.is_empty() && answer.courses.is_empty());
+    }
+}
+
+#[test]
+fn tool_questions_get_the_matching_tool_lists() {
+    let answer = seed().ask("which programming languages should a back-end developer learn?");
+    let ids: Vec<&str> = answer.tools.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, vec!["languages"]);
+    assert_eq!(answer.tools[0].items, vec!["Python", "PHP", "JavaScript", "Ruby", "Java", "C#"]);
+
+    let answer = seed().ask("what web servers do back-end developers use");
+    assert_eq!(answer.tools.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), vec!["servers"]);
+    assert!(answer.tools[0].items.contains(&"NGINX".to_string()));
+
+    let answer = seed().ask("what tools do back-end developers use");
+    assert_eq!(answer.tools.len(), 4, "tools in general list every category");
+
+    assert!(seed().ask("what is the salary of a back-end developer").tools.is_empty());
+}
+
+#[test]
+fn learning_questions_get_course_pointers() {
+    let answer = seed().ask("where can I take a course?");
+    assert!(answer.answered);
+    assert_eq!(answer.courses.len(), 6, "{:?}", answer.courses);
+    let answer = seed().ask("I want to learn python, any course?");
+    assert_eq!(answer.courses[0].title, "Python for Everybody");
+    assert_eq!(answer.courses[0].provider, "University of Michigan");
+    assert!(answer.courses[0].url.starts_with("https://"));
+    assert!(seed().ask("what is the salary of a back-end developer").courses.is_empty());
+}
+
+#[test]
+fn passages_are_deduplicated_and_at_most_three_by_default() {
+    for q in ["back-end developer", "what does a back-end developer do day to day", "skills"] {
+        let answer = seed().ask(q);
+        assert!(answer.passages.len() <= 3);
+        let mut ids: Vec<&String> = answer.passages.iter().map(|p| &p.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), answer.passages.len());
+    }
+    assert!(seed().ask_with("back-end developer", 8).passages.len() > 3);
+}
+
+#[test]
+fn matched_terms_are_highlighted_in_the_text() {
+    let answer = seed().ask("back-end developer salary");
+    let p = &answer.passages[0];
+    let bold = p.highlighted("**", "**");
+    assert!(bold.contains("**back-end web developer**") || bold.contains("**back-end**"), "{bold}");
+    assert!(!p.highlights.is_empty());
+    for (start, end) in &p.highlights {
+        assert!(p.text.is_char_boundary(*start) && p.text.is_char_boundary(*end));
+    }
+}
+
+#[test]
+fn every_passage_carries_article_section_and_source() {
+    let answer = seed().ask("back-end developer salary");
+    let p = &answer.passages[0];
+    assert_eq!(p.article, "Back-end developer");
+    assert!(p.section.contains("salary"), "{}", p.section);
+    assert_eq!(p.source.as_deref(), Some("https://www.coursera.org/articles/back-end-developer"));
+}

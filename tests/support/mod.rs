@@ -1,0 +1,55 @@
+//! Shared helpers for integration tests: paths, engines, temporary knowledge bases.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use careerbot::engine::{Engine, Options};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped knowledge base.
+pub fn seed_dir() -> PathBuf {
+    root().join("knowledge")
+}
+
+/// A vendored foreign corpus.
+pub fn corpus_dir(name: &str) -> PathBuf {
+    root().join("tests/fixtures/corpora").join(name)
+}
+
+/// Loads a knowledge directory with an in-memory index.
+pub fn load(dir: &Path) -> Engine {
+    let options = Options {
+        knowledge_dir: dir.to_path_buf(),
+        index_dir: None,
+        force_rebuild: false,
+    };
+    Engine::load(&options, &mut |_, _| {}).unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
+}
+
+/// The shipped knowledge base, loaded once per test binary.
+pub fn seed() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| load(&seed_dir()))
+}
+
+/// Writes `files` (relative path, contents) into a fresh temporary directory.
+pub fn knowledge(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (rel, bytes) in files {
+        let path = dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent");
+        }
+        std::fs::write(&path, bytes).expect("write knowledge file");
+    }
+    dir
+}
+
+/// A small valid article.
+pub const GOOD_ARTICLE: &str = "+++\ntitle = \"Data engineer\"\nsource = \"https://example.org/data-engineer\"\n+++\n\n## What a data engineer does\n\nA data engineer builds pipelines that move and clean data for analysts.\n\n## Salary\n\nData engineers earn a median salary of $120,000 in this example.\n";
