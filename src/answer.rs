@@ -213,6 +213,46 @@ impl Catalog {
             .collect()
     }
 
+    /// Whether the question names a tool category ("databases") without
+    /// naming any of its tools ("MongoDB").
+    pub fn names_category_only(&self, topic: &HashSet<String>) -> bool {
+        let mut category = false;
+        for (c, _) in &self.categories {
+            let names_tool = c.tools.iter().any(|t| {
+                std::iter::once(&t.name)
+                    .chain(&t.aliases)
+                    .map(|n| phrase(n))
+                    .any(|p| !p.is_empty() && p.is_subset(topic))
+            });
+            if names_tool {
+                return false;
+            }
+            category |= c.keywords.iter().chain([&c.name, &c.id]).map(|k| phrase(k)).any(|p| !p.is_empty() && p.is_subset(topic));
+        }
+        category
+    }
+
+    /// Whether a passage is mostly a list of catalog tools.
+    pub fn is_tool_list(&self, text: &str) -> bool {
+        let items: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("- "))
+            .map(|l| l.trim().to_lowercase())
+            .collect();
+        if items.len() < 3 {
+            return false;
+        }
+        let known = items
+            .iter()
+            .filter(|item| {
+                self.categories.iter().any(|(c, _)| {
+                    c.tools.iter().any(|t| t.name.to_lowercase() == **item || t.aliases.iter().any(|a| a.to_lowercase() == **item))
+                })
+            })
+            .count();
+        known * 5 >= items.len() * 3
+    }
+
     /// Course pointers: courses the question names, or, when it asks about
     /// learning, the courses whose topics it mentions (all when none do).
     pub fn courses_for(&self, topic: &HashSet<String>) -> Vec<CoursePointer> {
@@ -297,7 +337,15 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
     let matched = understood.matched_stems();
     let topic = understood.topic_stems();
     let tools = ctx.catalog.tools_for(&topic);
-    let candidates = if understood.in_scope { rerank(question, understood, hits, ctx.passages) } else { Vec::new() };
+    let mut candidates = if understood.in_scope { rerank(question, understood, hits, ctx.passages) } else { Vec::new() };
+    if !tools.is_empty() && ctx.catalog.names_category_only(&topic) {
+        // The answer lists the category's tools in its own field; the first
+        // passage should explain them rather than repeat the list.
+        if let Some(first_prose) = candidates.iter().position(|(ord, _)| !ctx.catalog.is_tool_list(&ctx.passages[*ord].text)) {
+            let prose = candidates.remove(first_prose);
+            candidates.insert(0, prose);
+        }
+    }
     if candidates.is_empty() {
         answer.status = Status::OutOfScope;
         answer.message = Some(if ctx.suggestions.is_empty() {
@@ -412,7 +460,14 @@ fn rerank_with_presence(question: &str, understood: &Understood, hits: &[Hit], p
             let prior = if about_subject && p.position < 2 { SUBJECT_PRIOR } else { 1.0 };
             // A heading that asks the member's question ("What does a back-end
             // developer do?") is the place the writer answered it.
-            let similarity = p.section.last().map_or(0.0, |h| heading_similarity(&asked, h));
+            let similarity = p
+                .section
+                .last()
+                .into_iter()
+                .map(String::as_str)
+                .chain(crate::chunk::labels(&p.text).iter().map(String::as_str).collect::<Vec<_>>())
+                .map(|h| heading_similarity(&asked, h))
+                .fold(0.0_f32, f32::max);
             let heading = if similarity >= 0.5 { 1.0 + similarity } else { 1.0 };
             (h.ord, h.score * (0.5 + 0.5 * share) * prior * heading, present)
         })

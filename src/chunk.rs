@@ -66,6 +66,7 @@ pub fn chunk(article: &Article) -> Vec<Passage> {
         let count = texts.len();
         for (i, text) in texts.into_iter().enumerate() {
             let mut keywords = section.phrasings.clone();
+            keywords.extend(labels(&text));
             if passages.is_empty() {
                 // The article's own phrasings lead to its opening passage.
                 keywords.extend(article.phrasings.iter().cloned());
@@ -121,6 +122,17 @@ fn with_summary(article: &Article) -> std::borrow::Cow<'_, [Section]> {
         ),
     }
     std::borrow::Cow::Owned(sections)
+}
+
+/// Labels of definition-style list items ("- Databases and servers: You'll
+/// need..."): they name what the item is about, like a small heading.
+pub fn labels(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.trim_start().strip_prefix("- "))
+        .filter_map(|item| item.split_once(": ").map(|(label, _)| label.trim()))
+        .filter(|label| !label.is_empty() && label.chars().count() <= 60 && label.split_whitespace().count() <= 6)
+        .map(str::to_string)
+        .collect()
 }
 
 /// Lower-case ASCII slug of a heading.

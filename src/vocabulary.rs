@@ -86,7 +86,7 @@ pub const SYNONYMS: &[&[&str]] = &[
     &["server", "servers", "web server", "hosting", "host"],
     &["job", "jobs", "career", "careers", "role", "roles", "position", "positions", "occupation", "profession"],
     &["responsibility", "responsibilities", "duty", "duties", "task", "tasks", "daily", "day to day", "everyday", "routine", "day-to-day"],
-    &["debug", "debugging", "troubleshoot", "troubleshooting", "bug", "bugs", "fix bugs", "bug fixing"],
+    &["debug", "debugging", "troubleshoot", "troubleshooting", "bug", "bugs", "fix bugs", "bug fixing", "breaks", "broken", "crash", "crashes", "error", "errors", "issue", "issues"],
     &["test", "testing", "tests", "qa", "quality assurance"],
     &["api", "apis", "application programming interface", "endpoint", "endpoints"],
     &["security", "secure", "cybersecurity", "web security"],

@@ -34,6 +34,8 @@ const TITLE_BOOST: f32 = 0.3;
 const SECTION_BOOST: f32 = 0.6;
 const KEYWORDS_BOOST: f32 = 1.2;
 const BODY_BOOST: f32 = 1.0;
+/// Weight of two typed words found close together.
+const PROXIMITY_BOOST: f32 = 0.5;
 /// Weight of a concept found in most passages.
 const WEAK_WEIGHT: f32 = 0.7;
 
@@ -305,6 +307,22 @@ impl SearchIndex {
         }
         if clauses.is_empty() {
             return Vec::new();
+        }
+        // Words the member typed next to each other count more when the
+        // passage has them next to each other too ("programming languages").
+        let typed: Vec<&Concept> = question
+            .concepts
+            .iter()
+            .filter(|c| c.is_matched() && c.typed.len() == 1)
+            .collect();
+        for pair in typed.windows(2) {
+            let terms = vec![
+                Term::from_field_text(self.fields.body, &pair[0].typed[0]),
+                Term::from_field_text(self.fields.body, &pair[1].typed[0]),
+            ];
+            let mut phrase = PhraseQuery::new(terms);
+            phrase.set_slop(2);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST))));
         }
         let query = BooleanQuery::new(clauses);
         let top = match self.searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()) {

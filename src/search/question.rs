@@ -107,6 +107,10 @@ impl Understood {
     /// answers enough of it: "how long to boil an egg" is not answered by a
     /// passage that merely says "long".
     pub fn answered_by(&self, present: usize) -> bool {
+        if !self.concepts.iter().any(|c| c.status == Match::Unknown) {
+            // Every word is known: any passage about part of it is on topic.
+            return present > 0;
+        }
         let counted = counted(&self.concepts);
         counted == 0.0 || present as f32 / counted >= required_share(counted) - 0.15
     }
