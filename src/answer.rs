@@ -2,7 +2,7 @@
 //! deduplicates passages, highlights matched terms, and adds the tool lists
 //! and course pointers the question asks for. No Discord types, no I/O.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -86,7 +86,11 @@ impl AnswerPassage {
         let mut out = String::with_capacity(self.text.len() + self.highlights.len() * 4);
         let mut at = 0;
         for &(start, end) in &self.highlights {
-            if start < at || end > self.text.len() || !self.text.is_char_boundary(start) || !self.text.is_char_boundary(end) {
+            if start < at
+                || end > self.text.len()
+                || !self.text.is_char_boundary(start)
+                || !self.text.is_char_boundary(end)
+            {
                 continue;
             }
             out.push_str(&self.text[at..start]);
@@ -152,7 +156,8 @@ impl Catalog {
         let categories = tools
             .iter()
             .map(|c| {
-                let mut phrases: Vec<HashSet<String>> = c.keywords.iter().map(|k| phrase(k)).collect();
+                let mut phrases: Vec<HashSet<String>> =
+                    c.keywords.iter().map(|k| phrase(k)).collect();
                 phrases.push(phrase(&c.id));
                 phrases.push(phrase(&c.name));
                 for tool in &c.tools {
@@ -167,7 +172,8 @@ impl Catalog {
         let courses = courses
             .iter()
             .map(|c| {
-                let mut phrases: Vec<HashSet<String>> = c.topics.iter().map(|t| phrase(t)).collect();
+                let mut phrases: Vec<HashSet<String>> =
+                    c.topics.iter().map(|t| phrase(t)).collect();
                 phrases.push(phrase(&c.title));
                 phrases.push(phrase(&c.provider));
                 // "courses" as a topic matches every course question; it is the intent, not a topic.
@@ -227,7 +233,12 @@ impl Catalog {
             if names_tool {
                 return false;
             }
-            category |= c.keywords.iter().chain([&c.name, &c.id]).map(|k| phrase(k)).any(|p| !p.is_empty() && p.is_subset(topic));
+            category |= c
+                .keywords
+                .iter()
+                .chain([&c.name, &c.id])
+                .map(|k| phrase(k))
+                .any(|p| !p.is_empty() && p.is_subset(topic));
         }
         category
     }
@@ -246,7 +257,10 @@ impl Catalog {
             .iter()
             .filter(|item| {
                 self.categories.iter().any(|(c, _)| {
-                    c.tools.iter().any(|t| t.name.to_lowercase() == **item || t.aliases.iter().any(|a| a.to_lowercase() == **item))
+                    c.tools.iter().any(|t| {
+                        t.name.to_lowercase() == **item
+                            || t.aliases.iter().any(|a| a.to_lowercase() == **item)
+                    })
                 })
             })
             .count();
@@ -302,12 +316,107 @@ impl Catalog {
     }
 }
 
+/// What each passage holds, analyzed once per snapshot, so that answering a
+/// question analyzes no passage text except to highlight the ones shown.
+#[derive(Debug, Clone, Default)]
+pub struct Profiles {
+    vocab: HashMap<String, u32>,
+    /// Per passage: sorted stems of its text, headings, phrasings and title.
+    words: Vec<Vec<u32>>,
+    /// Per passage: word sets of its own heading and of its list-item labels.
+    headings: Vec<Vec<Vec<u32>>>,
+    /// Per passage: stems of its article's title.
+    titles: Vec<Vec<u32>>,
+    /// Per passage: whether it is mostly a list of catalog tools.
+    tool_lists: Vec<bool>,
+}
+
+impl Profiles {
+    /// Analyzes every passage.
+    pub fn new(passages: &[Passage], catalog: &Catalog) -> Self {
+        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut intern = |text: &str| -> Vec<u32> {
+            let mut ids: Vec<u32> = stems(text)
+                .into_iter()
+                .map(|s| {
+                    let next = vocab.len() as u32;
+                    *vocab.entry(s).or_insert(next)
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let mut profiles = Profiles::default();
+        for p in passages {
+            let mut words = intern(&p.text);
+            words.extend(intern(&p.section.join(" ")));
+            words.extend(intern(&p.keywords.join(" ; ")));
+            let title = intern(&p.article);
+            words.extend(title.iter().copied());
+            words.sort_unstable();
+            words.dedup();
+            let headings = p
+                .section
+                .last()
+                .into_iter()
+                .cloned()
+                .chain(crate::chunk::labels(&p.text))
+                .map(|h| intern(&h))
+                .collect();
+            profiles.words.push(words);
+            profiles.headings.push(headings);
+            profiles.titles.push(title);
+            profiles.tool_lists.push(catalog.is_tool_list(&p.text));
+        }
+        profiles.vocab = vocab;
+        profiles
+    }
+
+    fn id(&self, stem: &str) -> Option<u32> {
+        self.vocab.get(stem).copied()
+    }
+
+    fn ids(&self, text: &str) -> (Vec<u32>, usize) {
+        let mut unknown = 0;
+        let mut ids: Vec<u32> = Vec::new();
+        for s in stems(text) {
+            match self.id(&s) {
+                Some(id) => ids.push(id),
+                None => unknown += 1,
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        (ids, unknown)
+    }
+}
+
+/// Size of the intersection of two sorted sets.
+fn common(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
 /// Everything [`compose`] needs besides the question.
 pub struct Context<'a> {
     /// All passages of the snapshot, by ordinal.
     pub passages: &'a [Passage],
     /// The analyzed catalogs.
     pub catalog: &'a Catalog,
+    /// The analyzed passages.
+    pub profiles: &'a Profiles,
     /// Topics to suggest when a question cannot be answered.
     pub suggestions: &'a [String],
     /// How many passages to show.
@@ -329,7 +438,10 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         corrections: understood.corrections(),
     };
     if understood.is_empty() {
-        let example = ctx.suggestions.first().map_or(String::new(), |s| format!(", for example about “{s}”"));
+        let example = ctx
+            .suggestions
+            .first()
+            .map_or(String::new(), |s| format!(", for example about “{s}”"));
         answer.message = Some(format!("Please ask a question{example}."));
         answer.suggestions = ctx.suggestions.to_vec();
         return answer;
@@ -337,11 +449,18 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
     let matched = understood.matched_stems();
     let topic = understood.topic_stems();
     let tools = ctx.catalog.tools_for(&topic);
-    let mut candidates = if understood.in_scope { rerank(question, understood, hits, ctx.passages) } else { Vec::new() };
+    let mut candidates = if understood.in_scope {
+        rerank(question, understood, hits, ctx)
+    } else {
+        Vec::new()
+    };
     if !tools.is_empty() && ctx.catalog.names_category_only(&topic) {
         // The answer lists the category's tools in its own field; the first
         // passage should explain them rather than repeat the list.
-        if let Some(first_prose) = candidates.iter().position(|(ord, _)| !ctx.catalog.is_tool_list(&ctx.passages[*ord].text)) {
+        if let Some(first_prose) = candidates
+            .iter()
+            .position(|(ord, _)| !ctx.profiles.tool_lists.get(*ord).copied().unwrap_or(false))
+        {
             let prose = candidates.remove(first_prose);
             candidates.insert(0, prose);
         }
@@ -351,29 +470,33 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         answer.message = Some(if ctx.suggestions.is_empty() {
             "I don't know that one.".to_string()
         } else {
-            format!("I don't know that one. Try asking about: {}.", ctx.suggestions.join(", "))
+            format!(
+                "I don't know that one. Try asking about: {}.",
+                ctx.suggestions.join(", ")
+            )
         });
         answer.suggestions = ctx.suggestions.to_vec();
         return answer;
     }
     let best = candidates.iter().map(|c| c.1).fold(0.0_f32, f32::max);
-    let mut chosen: Vec<(usize, f32, HashSet<String>)> = Vec::new();
+    let mut chosen: Vec<(usize, f32)> = Vec::new();
     for (ord, score) in candidates {
         if chosen.len() >= ctx.max_passages || score < best * MIN_SHARE_OF_BEST {
             break;
         }
         let p = &ctx.passages[ord];
-        let own: HashSet<String> = stems(&p.text).into_iter().collect();
-        let duplicate = chosen.iter().any(|(o, _, other)| {
-            ctx.passages[*o].text == p.text || overlap(&own, other) > DUPLICATE_OVERLAP
+        let own = &ctx.profiles.words[ord];
+        let duplicate = chosen.iter().any(|(o, _)| {
+            ctx.passages[*o].text == p.text
+                || overlap(own, &ctx.profiles.words[*o]) > DUPLICATE_OVERLAP
         });
         if !duplicate {
-            chosen.push((ord, score, own));
+            chosen.push((ord, score));
         }
     }
     answer.passages = chosen
         .into_iter()
-        .map(|(ord, score, _)| {
+        .map(|(ord, score)| {
             let p = &ctx.passages[ord];
             AnswerPassage {
                 id: p.id.clone(),
@@ -399,77 +522,105 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
     answer
 }
 
-/// All words of a text, stop words included, as stems.
-fn word_set(text: &str) -> HashSet<String> {
-    stems(text).into_iter().collect()
-}
-
-/// Jaccard overlap of the question's words and a heading's words.
-fn heading_similarity(asked: &HashSet<String>, heading: &str) -> f32 {
-    let heading = word_set(heading);
-    let union = asked.union(&heading).count();
-    if union == 0 {
-        return 0.0;
-    }
-    asked.intersection(&heading).count() as f32 / union as f32
-}
-
-/// Jaccard overlap of two stem sets.
-fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
-    let union = a.union(b).count();
+/// Jaccard overlap of two sorted stem sets.
+fn overlap(a: &[u32], b: &[u32]) -> f64 {
+    let both = common(a, b);
+    let union = a.len() + b.len() - both;
     if union == 0 {
         return 1.0;
     }
-    a.intersection(b).count() as f64 / union as f64
+    both as f64 / union as f64
 }
 
 /// Re-scores hits by how many of the question's concepts each passage holds,
 /// so a passage about all of the question beats one about a single word of it.
-fn rerank(question: &str, understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32)> {
-    let scored = rerank_with_presence(question, understood, hits, passages);
+fn rerank(
+    question: &str,
+    understood: &Understood,
+    hits: &[Hit],
+    ctx: &Context<'_>,
+) -> Vec<(usize, f32)> {
+    let scored = rerank_with_presence(question, understood, hits, ctx);
     // The best passage must hold enough of the question, or nothing does.
     match scored.first() {
-        Some((_, _, present)) if understood.answered_by(*present) => scored.into_iter().map(|(o, s, _)| (o, s)).collect(),
+        Some((_, _, present)) if understood.answered_by(*present) => {
+            scored.into_iter().map(|(o, s, _)| (o, s)).collect()
+        }
         _ => Vec::new(),
     }
 }
 
-fn rerank_with_presence(question: &str, understood: &Understood, hits: &[Hit], passages: &[Passage]) -> Vec<(usize, f32, usize)> {
-    let asked = word_set(question);
-    let concepts: Vec<HashSet<&String>> = understood
+fn rerank_with_presence(
+    question: &str,
+    understood: &Understood,
+    hits: &[Hit],
+    ctx: &Context<'_>,
+) -> Vec<(usize, f32, usize)> {
+    let profiles = ctx.profiles;
+    let (asked, asked_unknown) = profiles.ids(question);
+    let concepts: Vec<Vec<u32>> = understood
         .concepts
         .iter()
         .filter(|c| c.is_matched())
-        .map(|c| c.alternatives.iter().flat_map(|a| a.stems.first()).collect())
+        .map(|c| {
+            c.alternatives
+                .iter()
+                .filter_map(|a| a.stems.first())
+                .filter_map(|s| profiles.id(s))
+                .collect()
+        })
         .collect();
     let mut out: Vec<(usize, f32, usize)> = hits
         .iter()
-        .filter(|h| h.ord < passages.len())
+        .filter(|h| h.ord < ctx.passages.len() && h.ord < profiles.words.len())
         .map(|h| {
-            let p = &passages[h.ord];
-            let mut words: HashSet<String> = stems(&p.text).into_iter().collect();
-            words.extend(stems(&p.section.join(" ")));
-            words.extend(p.keywords.iter().flat_map(|k| stems(k)));
-            words.extend(stems(&p.article));
-            let present = concepts.iter().filter(|alts| alts.iter().any(|s| words.contains(*s))).count();
-            let share = if concepts.is_empty() { 1.0 } else { present as f32 / concepts.len() as f32 };
+            let words = &profiles.words[h.ord];
+            let holds = |id: &u32| words.binary_search(id).is_ok();
+            let present = concepts
+                .iter()
+                .filter(|alts| alts.iter().any(holds))
+                .count();
+            let share = if concepts.is_empty() {
+                1.0
+            } else {
+                present as f32 / concepts.len() as f32
+            };
             // A question naming only the article's subject ("what is a back-end
             // developer?") wants the article's opening, not a detail.
-            let title: HashSet<String> = stems(&p.article).into_iter().collect();
-            let about_subject = !concepts.is_empty() && concepts.iter().all(|alts| alts.iter().any(|s| title.contains(*s)));
-            let prior = if about_subject && p.position < 2 { SUBJECT_PRIOR } else { 1.0 };
+            let title = &profiles.titles[h.ord];
+            let about_subject = !concepts.is_empty()
+                && concepts
+                    .iter()
+                    .all(|alts| alts.iter().any(|id| title.binary_search(id).is_ok()));
+            let prior = if about_subject && ctx.passages[h.ord].position < 2 {
+                SUBJECT_PRIOR
+            } else {
+                1.0
+            };
             // A heading that asks the member's question ("What does a back-end
             // developer do?") is the place the writer answered it.
-            let similarity = p
-                .section
-                .last()
-                .into_iter()
-                .map(String::as_str)
-                .chain(crate::chunk::labels(&p.text).iter().map(String::as_str).collect::<Vec<_>>())
-                .map(|h| heading_similarity(&asked, h))
+            let similarity = profiles.headings[h.ord]
+                .iter()
+                .map(|heading| {
+                    let both = common(&asked, heading);
+                    let union = asked.len() + asked_unknown + heading.len() - both;
+                    if union == 0 {
+                        0.0
+                    } else {
+                        both as f32 / union as f32
+                    }
+                })
                 .fold(0.0_f32, f32::max);
-            let heading = if similarity >= 0.5 { 1.0 + similarity } else { 1.0 };
-            (h.ord, h.score * (0.5 + 0.5 * share) * prior * heading, present)
+            let heading = if similarity >= 0.5 {
+                1.0 + similarity
+            } else {
+                1.0
+            };
+            (
+                h.ord,
+                h.score * (0.5 + 0.5 * share) * prior * heading,
+                present,
+            )
         })
         .collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -498,7 +649,10 @@ mod tests {
 
     #[test]
     fn highlights_merge_neighbouring_words() {
-        let stems: HashSet<String> = ["backend", "develop"].iter().map(|s| s.to_string()).collect();
+        let stems: HashSet<String> = ["backend", "develop"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let text = "A back-end developer builds things. Developers!";
         let h = highlight(text, &stems);
         assert_eq!(h, vec![(2, 20), (36, 46)]);
@@ -511,7 +665,10 @@ mod tests {
             score: 1.0,
             highlights: h,
         };
-        assert_eq!(p.highlighted("**", "**"), "A **back-end developer** builds things. **Developers**!");
+        assert_eq!(
+            p.highlighted("**", "**"),
+            "A **back-end developer** builds things. **Developers**!"
+        );
     }
 
     #[test]
@@ -529,10 +686,22 @@ mod tests {
             }],
         }];
         let catalog = Catalog::new(&cats, &[]);
-        let topic = |words: &[&str]| words.iter().flat_map(|w| stems(w)).collect::<HashSet<String>>();
-        assert_eq!(catalog.tools_for(&topic(&["databases"]))[0].items, vec!["MongoDB"]);
+        let topic = |words: &[&str]| {
+            words
+                .iter()
+                .flat_map(|w| stems(w))
+                .collect::<HashSet<String>>()
+        };
+        assert_eq!(
+            catalog.tools_for(&topic(&["databases"]))[0].items,
+            vec!["MongoDB"]
+        );
         assert_eq!(catalog.tools_for(&topic(&["mongo"])).len(), 1);
-        assert_eq!(catalog.tools_for(&topic(&["stack"])).len(), 1, "tools in general");
+        assert_eq!(
+            catalog.tools_for(&topic(&["stack"])).len(),
+            1,
+            "tools in general"
+        );
         assert!(catalog.tools_for(&topic(&["salary"])).is_empty());
     }
 }

@@ -58,7 +58,10 @@ pub fn chunk(article: &Article) -> Vec<Passage> {
     let mut slugs: HashMap<String, usize> = HashMap::new();
     let sections = with_summary(article);
     for section in sections.iter() {
-        let base = section.path.last().map_or_else(|| "intro".to_string(), |h| slugify(h));
+        let base = section
+            .path
+            .last()
+            .map_or_else(|| "intro".to_string(), |h| slugify(h));
         let n = slugs.entry(base.clone()).or_insert(0);
         *n += 1;
         let slug = if *n == 1 { base } else { format!("{base}-{n}") };
@@ -101,16 +104,22 @@ fn with_summary(article: &Article) -> std::borrow::Cow<'_, [Section]> {
     let Some(summary) = &article.summary else {
         return std::borrow::Cow::Borrowed(&article.sections);
     };
-    let said = article.sections.iter().flat_map(|s| &s.blocks).any(|b| match b {
-        Block::Paragraph(p) => p.contains(summary.as_str()),
-        Block::List(items) => items.iter().any(|i| i.contains(summary.as_str())),
-    });
+    let said = article
+        .sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .any(|b| match b {
+            Block::Paragraph(p) => p.contains(summary.as_str()),
+            Block::List(items) => items.iter().any(|i| i.contains(summary.as_str())),
+        });
     if said {
         return std::borrow::Cow::Borrowed(&article.sections);
     }
     let mut sections = article.sections.clone();
     match sections.first_mut() {
-        Some(first) if first.path.is_empty() => first.blocks.insert(0, Block::Paragraph(summary.clone())),
+        Some(first) if first.path.is_empty() => {
+            first.blocks.insert(0, Block::Paragraph(summary.clone()))
+        }
         _ => sections.insert(
             0,
             Section {
@@ -130,7 +139,11 @@ pub fn labels(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|line| line.trim_start().strip_prefix("- "))
         .filter_map(|item| item.split_once(": ").map(|(label, _)| label.trim()))
-        .filter(|label| !label.is_empty() && label.chars().count() <= 60 && label.split_whitespace().count() <= 6)
+        .filter(|label| {
+            !label.is_empty()
+                && label.chars().count() <= 60
+                && label.split_whitespace().count() <= 6
+        })
         .map(str::to_string)
         .collect()
 }
@@ -205,7 +218,9 @@ fn list_units(lead: Option<&String>, items: &[String], out: &mut Vec<String>) {
         }
         None => String::new(),
     };
-    let budget = TARGET_PASSAGE_CHARS.saturating_sub(len(&lead_in) + 1).max(MAX_PASSAGE_CHARS / 2);
+    let budget = TARGET_PASSAGE_CHARS
+        .saturating_sub(len(&lead_in) + 1)
+        .max(MAX_PASSAGE_CHARS / 2);
     let mut group = String::new();
     let flush = |group: &mut String, out: &mut Vec<String>| {
         if !group.is_empty() {
@@ -318,7 +333,9 @@ fn sentences(text: &str) -> Vec<String> {
         let (next_at, next) = chars[w + 2];
         if matches!(c, '.' | '!' | '?')
             && space == ' '
-            && (next.is_uppercase() || next.is_ascii_digit() || matches!(next, '"' | '“' | '(' | '['))
+            && (next.is_uppercase()
+                || next.is_ascii_digit()
+                || matches!(next, '"' | '“' | '(' | '['))
             && !(c == '.' && is_abbreviation(&text[start..chars[w].0]))
         {
             let s = text[start..next_at].trim();
@@ -338,7 +355,9 @@ fn sentences(text: &str) -> Vec<String> {
 /// Whether the word before a full stop is an abbreviation ("e.g.", "Dr.").
 fn is_abbreviation(before: &str) -> bool {
     let word = before.rsplit(' ').next().unwrap_or(before);
-    const SHORT: &[&str] = &["mr", "mrs", "ms", "dr", "st", "vs", "etc", "inc", "jr", "sr", "no", "approx", "fig"];
+    const SHORT: &[&str] = &[
+        "mr", "mrs", "ms", "dr", "st", "vs", "etc", "inc", "jr", "sr", "no", "approx", "fig",
+    ];
     word.contains('.') || word.chars().count() == 1 || SHORT.contains(&word.to_lowercase().as_str())
 }
 
@@ -349,7 +368,8 @@ fn pack(units: &[String]) -> Vec<String> {
     let mut current = String::new();
     for unit in units {
         let combined = len(&current) + 2 + len(unit);
-        let fits = combined <= TARGET_PASSAGE_CHARS || (len(&current) < MIN_PASSAGE_CHARS && combined <= MAX_PASSAGE_CHARS);
+        let fits = combined <= TARGET_PASSAGE_CHARS
+            || (len(&current) < MIN_PASSAGE_CHARS && combined <= MAX_PASSAGE_CHARS);
         if !current.is_empty() && !fits {
             out.push(std::mem::take(&mut current));
         }
@@ -361,7 +381,10 @@ fn pack(units: &[String]) -> Vec<String> {
     if !current.is_empty() {
         // A short tail ("Good luck!") joins the passage before it rather than stand alone.
         match out.last_mut() {
-            Some(last) if len(&current) < MIN_PASSAGE_CHARS && len(last) + 2 + len(&current) <= MAX_PASSAGE_CHARS => {
+            Some(last)
+                if len(&current) < MIN_PASSAGE_CHARS
+                    && len(last) + 2 + len(&current) <= MAX_PASSAGE_CHARS =>
+            {
                 last.push_str("\n\n");
                 last.push_str(&current);
             }
@@ -401,7 +424,10 @@ mod tests {
     fn sections_become_passages_with_title_heading_path_and_stable_ids() {
         let a = article(vec![
             section(&[], vec![Block::Paragraph("Intro.".into())]),
-            section(&["How to become one", "Degree"], vec![Block::Paragraph("A degree helps.".into())]),
+            section(
+                &["How to become one", "Degree"],
+                vec![Block::Paragraph("A degree helps.".into())],
+            ),
         ]);
         let p = chunk(&a);
         assert_eq!(p.len(), 2);
@@ -433,16 +459,29 @@ mod tests {
 
     #[test]
     fn a_long_list_repeats_its_lead_in_sentence_in_every_part() {
-        let items: Vec<String> = (0..40).map(|i| format!("Item number {i} with some words to fill the line")).collect();
+        let items: Vec<String> = (0..40)
+            .map(|i| format!("Item number {i} with some words to fill the line"))
+            .collect();
         let a = article(vec![section(
             &["List"],
-            vec![Block::Paragraph("Background first. Here are the items:".into()), Block::List(items)],
+            vec![
+                Block::Paragraph("Background first. Here are the items:".into()),
+                Block::List(items),
+            ],
         )]);
         let p = chunk(&a);
         assert!(p.len() >= 3);
-        assert!(p[0].text.starts_with("Background first.\n\nHere are the items:\n- Item number 0"));
+        assert!(p[0]
+            .text
+            .starts_with("Background first.\n\nHere are the items:\n- Item number 0"));
         for passage in &p[1..] {
-            assert!(passage.text.starts_with("Here are the items:\n- Item number"), "{}", passage.text);
+            assert!(
+                passage
+                    .text
+                    .starts_with("Here are the items:\n- Item number"),
+                "{}",
+                passage.text
+            );
         }
         let all: String = p.iter().map(|p| p.text.clone()).collect();
         assert!(all.contains("Item number 39 with"));
@@ -450,12 +489,24 @@ mod tests {
 
     #[test]
     fn no_passage_exceeds_the_limit_even_for_huge_sentences_and_words() {
-        let huge = format!("{} {}. Short one. {}", "word ".repeat(400), "y".repeat(2500), "z ".repeat(700));
-        let a = article(vec![section(&["Big"], vec![Block::Paragraph(huge.clone()), Block::List(vec![huge])])]);
+        let huge = format!(
+            "{} {}. Short one. {}",
+            "word ".repeat(400),
+            "y".repeat(2500),
+            "z ".repeat(700)
+        );
+        let a = article(vec![section(
+            &["Big"],
+            vec![Block::Paragraph(huge.clone()), Block::List(vec![huge])],
+        )]);
         let p = chunk(&a);
         assert!(p.len() > 5);
         for passage in &p {
-            assert!(passage.text.chars().count() <= MAX_PASSAGE_CHARS, "{}", passage.text.len());
+            assert!(
+                passage.text.chars().count() <= MAX_PASSAGE_CHARS,
+                "{}",
+                passage.text.len()
+            );
         }
     }
 
@@ -469,7 +520,10 @@ mod tests {
 
     #[test]
     fn slugs_are_lowercase_and_dashed() {
-        assert_eq!(slugify("Back-end developer salary (US)"), "back-end-developer-salary-us");
+        assert_eq!(
+            slugify("Back-end developer salary (US)"),
+            "back-end-developer-salary-us"
+        );
         assert_eq!(slugify("???"), "section");
     }
 }

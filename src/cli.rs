@@ -89,7 +89,12 @@ pub fn init_tracing(verbose: u8) {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
-        Command::Ask { json, explain, top, question } => ask(&cli, *json, *explain, *top, question),
+        Command::Ask {
+            json,
+            explain,
+            top,
+            question,
+        } => ask(&cli, *json, *explain, *top, question),
         Command::Check { json } => check(&cli.knowledge, *json),
         Command::Index => index(&cli),
         Command::Eval { sets, json, misses } => eval(&cli, sets, *json, *misses),
@@ -112,7 +117,11 @@ fn options(cli: &Cli, force_rebuild: bool) -> Options {
 }
 
 /// Loads the engine; knowledge errors are printed in full.
-fn load(cli: &Cli, force_rebuild: bool, show_progress: bool) -> anyhow::Result<Result<Engine, ExitCode>> {
+fn load(
+    cli: &Cli,
+    force_rebuild: bool,
+    show_progress: bool,
+) -> anyhow::Result<Result<Engine, ExitCode>> {
     let mut progress = |done: usize, total: usize| {
         if show_progress && total >= 2000 {
             eprintln!("indexing: {done}/{total} passages");
@@ -121,7 +130,10 @@ fn load(cli: &Cli, force_rebuild: bool, show_progress: bool) -> anyhow::Result<R
     match Engine::load(&options(cli, force_rebuild), &mut progress) {
         Ok(engine) => {
             if !engine.info.warnings.problems.is_empty() {
-                tracing::info!(warnings = engine.info.warnings.warning_count(), "knowledge base has warnings; run `careerbot check`");
+                tracing::info!(
+                    warnings = engine.info.warnings.warning_count(),
+                    "knowledge base has warnings; run `careerbot check`"
+                );
             }
             Ok(Ok(engine))
         }
@@ -140,7 +152,13 @@ fn load(cli: &Cli, force_rebuild: bool, show_progress: bool) -> anyhow::Result<R
     }
 }
 
-fn ask(cli: &Cli, json: bool, explain: bool, top: usize, question: &[String]) -> anyhow::Result<ExitCode> {
+fn ask(
+    cli: &Cli,
+    json: bool,
+    explain: bool,
+    top: usize,
+    question: &[String],
+) -> anyhow::Result<ExitCode> {
     let engine = match load(cli, false, true)? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
@@ -172,9 +190,16 @@ fn ask(cli: &Cli, json: bool, explain: bool, top: usize, question: &[String]) ->
 
 fn explain_question(engine: &Engine, question: &str) {
     let understood = engine.understand(question);
-    eprintln!("coverage {:.2}, in scope: {}", understood.coverage, understood.in_scope);
+    eprintln!(
+        "coverage {:.2}, in scope: {}",
+        understood.coverage, understood.in_scope
+    );
     for c in &understood.concepts {
-        let alternatives: Vec<String> = c.alternatives.iter().map(|a| format!("{}@{:.2}", a.stems.join(" "), a.weight)).collect();
+        let alternatives: Vec<String> = c
+            .alternatives
+            .iter()
+            .map(|a| format!("{}@{:.2}", a.stems.join(" "), a.weight))
+            .collect();
         eprintln!(
             "  {:<20} {:<24} group={:<12} weak={} -> {}",
             c.label,
@@ -186,7 +211,12 @@ fn explain_question(engine: &Engine, question: &str) {
     }
 }
 
-fn print_answer(out: &mut impl Write, answer: &Answer, json: bool, color: bool) -> anyhow::Result<()> {
+fn print_answer(
+    out: &mut impl Write,
+    answer: &Answer,
+    json: bool,
+    color: bool,
+) -> anyhow::Result<()> {
     if json {
         serde_json::to_writer(&mut *out, answer).context("cannot write answer")?;
         writeln!(out)?;
@@ -198,7 +228,11 @@ fn print_answer(out: &mut impl Write, answer: &Answer, json: bool, color: bool) 
 
 /// A readable answer for the terminal.
 pub fn render_text(answer: &Answer, color: bool) -> String {
-    let (bold, plain) = if color { ("\x1b[1m", "\x1b[0m") } else { ("**", "**") };
+    let (bold, plain) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
     let mut s = String::new();
     s.push_str(&format!("Q: {}\n\n", answer.question.trim()));
     if let Some(message) = &answer.message {
@@ -233,8 +267,15 @@ pub fn render_text(answer: &Answer, color: bool) -> String {
     if !answer.courses.is_empty() {
         s.push_str("Courses\n");
         for c in &answer.courses {
-            let platform = c.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default();
-            s.push_str(&format!("  - {} ({}{platform}): {}\n", c.title, c.provider, c.url));
+            let platform = c
+                .platform
+                .as_deref()
+                .map(|p| format!(" on {p}"))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "  - {} ({}{platform}): {}\n",
+                c.title, c.provider, c.url
+            ));
         }
         s.push('\n');
     }
@@ -248,7 +289,10 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     };
     let (kb, report) = knowledge::parse(&files);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).context("cannot write report")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).context("cannot write report")?
+        );
     } else {
         for problem in &report.problems {
             println!("{problem}");
@@ -265,7 +309,11 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
             report.warning_count()
         );
     }
-    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn index(cli: &Cli) -> anyhow::Result<ExitCode> {
@@ -274,7 +322,9 @@ fn index(cli: &Cli) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let place = match (&engine.info.origin, &engine.info.index_path) {
-        (IndexOrigin::InMemory, _) | (_, None) => "in memory (index directory not writable)".to_string(),
+        (IndexOrigin::InMemory, _) | (_, None) => {
+            "in memory (index directory not writable)".to_string()
+        }
         (_, Some(path)) => path.display().to_string(),
     };
     println!(
@@ -295,7 +345,10 @@ fn eval(cli: &Cli, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result
         let set = QuestionSet::from_file(path)?;
         let scores = evaluate(&engine, &set);
         if json {
-            println!("{}", serde_json::json!({ "set": path.display().to_string(), "scores": scores }));
+            println!(
+                "{}",
+                serde_json::json!({ "set": path.display().to_string(), "scores": scores })
+            );
             continue;
         }
         println!(
@@ -310,8 +363,16 @@ fn eval(cli: &Cli, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result
         );
         if misses {
             for m in &scores.misses {
-                let rank = if m.rank == 0 { "miss".to_string() } else { format!("rank {}", m.rank) };
-                println!("  {rank:>7}  {}  (first: {})", m.question, m.first.as_deref().unwrap_or("-"));
+                let rank = if m.rank == 0 {
+                    "miss".to_string()
+                } else {
+                    format!("rank {}", m.rank)
+                };
+                println!(
+                    "  {rank:>7}  {}  (first: {})",
+                    m.question,
+                    m.first.as_deref().unwrap_or("-")
+                );
             }
         }
     }

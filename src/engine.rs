@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::answer::{self, Answer, Catalog, Context};
+use crate::answer::{self, Answer, Catalog, Context, Profiles};
 use crate::chunk::{chunk_all, Passage};
 use crate::knowledge::{self, KnowledgeBase, LoadError, Report};
 use crate::search::{SearchError, SearchIndex, Thesaurus, SCHEMA_VERSION};
@@ -83,6 +83,7 @@ pub struct Engine {
     index: SearchIndex,
     thesaurus: Thesaurus,
     catalog: Catalog,
+    profiles: Profiles,
     suggestions: Vec<String>,
 }
 
@@ -113,14 +114,27 @@ impl Engine {
     ///
     /// # Errors
     /// When the knowledge base is unreadable or invalid, or no index can be built.
-    pub fn load(options: &Options, progress: &mut dyn FnMut(usize, usize)) -> Result<Engine, EngineError> {
+    pub fn load(
+        options: &Options,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Engine, EngineError> {
         let started = Instant::now();
         let (knowledge, _files, warnings) = knowledge::load(&options.knowledge_dir)?;
         let passages = chunk_all(&knowledge.articles);
         let fingerprint = fingerprint(&passages);
         let (index, origin, index_path) = match &options.index_dir {
-            Some(dir) => open_or_build(dir, &fingerprint, &passages, options.force_rebuild, progress)?,
-            None => (build_in_memory(&passages, progress)?, IndexOrigin::InMemory, None),
+            Some(dir) => open_or_build(
+                dir,
+                &fingerprint,
+                &passages,
+                options.force_rebuild,
+                progress,
+            )?,
+            None => (
+                build_in_memory(&passages, progress)?,
+                IndexOrigin::InMemory,
+                None,
+            ),
         };
         let info = LoadInfo {
             fingerprint,
@@ -134,10 +148,16 @@ impl Engine {
         Ok(engine)
     }
 
-    fn assemble(knowledge: KnowledgeBase, passages: Vec<Passage>, index: SearchIndex, info: LoadInfo) -> Engine {
+    fn assemble(
+        knowledge: KnowledgeBase,
+        passages: Vec<Passage>,
+        index: SearchIndex,
+        info: LoadInfo,
+    ) -> Engine {
         crate::search::warm_up();
         let catalog = Catalog::new(&knowledge.tools, &knowledge.courses);
         let thesaurus = thesaurus(&knowledge);
+        let profiles = Profiles::new(&passages, &catalog);
         let suggestions = suggestions(&knowledge, &passages);
         Engine {
             knowledge,
@@ -146,6 +166,7 @@ impl Engine {
             index,
             thesaurus,
             catalog,
+            profiles,
             suggestions,
         }
     }
@@ -159,13 +180,15 @@ impl Engine {
     pub fn ask_with(&self, question: &str, max_passages: usize) -> Answer {
         let understood = self.index.understand(question, &self.thesaurus);
         let hits = if understood.in_scope {
-            self.index.search(&understood, CANDIDATES.max(max_passages * 3))
+            self.index
+                .search(&understood, CANDIDATES.max(max_passages * 3))
         } else {
             Vec::new()
         };
         let ctx = Context {
             passages: &self.passages,
             catalog: &self.catalog,
+            profiles: &self.profiles,
             suggestions: &self.suggestions,
             max_passages,
         };
@@ -226,7 +249,12 @@ fn suggestions(kb: &KnowledgeBase, passages: &[Passage]) -> Vec<String> {
         let mut articles: Vec<(&str, usize)> = kb
             .articles
             .iter()
-            .map(|a| (a.title.as_str(), passages.iter().filter(|p| p.article_id == a.id).count()))
+            .map(|a| {
+                (
+                    a.title.as_str(),
+                    passages.iter().filter(|p| p.article_id == a.id).count(),
+                )
+            })
             .collect();
         articles.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         out = articles.into_iter().map(|(t, _)| t.to_string()).collect();
@@ -235,7 +263,10 @@ fn suggestions(kb: &KnowledgeBase, passages: &[Passage]) -> Vec<String> {
     out
 }
 
-fn build_in_memory(passages: &[Passage], progress: &mut dyn FnMut(usize, usize)) -> Result<SearchIndex, EngineError> {
+fn build_in_memory(
+    passages: &[Passage],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<SearchIndex, EngineError> {
     SearchIndex::build(passages, None, progress).map_err(|source| EngineError::Index {
         path: PathBuf::from("(memory)"),
         source,
@@ -256,7 +287,9 @@ fn open_or_build(
     if !force && target.join(READY_FILE).is_file() {
         match SearchIndex::open(&target, passages.len()) {
             Ok(index) => return Ok((index, IndexOrigin::Reused, Some(target))),
-            Err(e) => tracing::warn!(path = %target.display(), error = %e, "index unusable, rebuilding"),
+            Err(e) => {
+                tracing::warn!(path = %target.display(), error = %e, "index unusable, rebuilding")
+            }
         }
     }
     match build_on_disk(dir, &target, fingerprint, passages, progress) {
@@ -266,7 +299,11 @@ fn open_or_build(
         }
         Err(BuildError::Io(e)) => {
             tracing::warn!(path = %dir.display(), error = %e, "index directory not writable, keeping the index in memory");
-            Ok((build_in_memory(passages, progress)?, IndexOrigin::InMemory, None))
+            Ok((
+                build_in_memory(passages, progress)?,
+                IndexOrigin::InMemory,
+                None,
+            ))
         }
         Err(BuildError::Search(source)) => Err(EngineError::Index {
             path: target,
@@ -321,18 +358,23 @@ fn build_on_disk(
 fn is_io(e: &tantivy::TantivyError) -> bool {
     matches!(
         e,
-        tantivy::TantivyError::IoError(_) | tantivy::TantivyError::OpenDirectoryError(_) | tantivy::TantivyError::OpenWriteError(_)
+        tantivy::TantivyError::IoError(_)
+            | tantivy::TantivyError::OpenDirectoryError(_)
+            | tantivy::TantivyError::OpenWriteError(_)
     )
 }
 
 /// Removes index directories of other fingerprints. An open snapshot keeps
 /// working: its files stay mapped until it is dropped.
 fn remove_stale(dir: &Path, keep: &str) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
         let is_index = name.len() == 16 && name.chars().all(|c| c.is_ascii_hexdigit());
-        let is_stale_build = name.starts_with(".build-") && !name.contains(&format!("-{}", std::process::id()));
+        let is_stale_build =
+            name.starts_with(".build-") && !name.contains(&format!("-{}", std::process::id()));
         if (is_index && name != keep) || is_stale_build {
             if let Err(e) = std::fs::remove_dir_all(entry.path()) {
                 tracing::debug!(path = %entry.path().display(), error = %e, "could not remove old index");

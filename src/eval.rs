@@ -46,7 +46,8 @@ impl QuestionSet {
     /// When the file cannot be read or is not a valid question set.
     pub fn from_file(path: &Path) -> anyhow::Result<QuestionSet> {
         use anyhow::Context as _;
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid question set {}", path.display()))
     }
 }

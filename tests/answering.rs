@@ -8,7 +8,11 @@ use support::seed;
 
 fn first_text(question: &str) -> String {
     let answer = seed().ask(question);
-    assert!(answer.answered, "{question:?} was not answered: {:?}", answer.message);
+    assert!(
+        answer.answered,
+        "{question:?} was not answered: {:?}",
+        answer.message
+    );
     answer.passages[0].text.clone()
 }
 
@@ -31,11 +35,26 @@ fn query_syntax_characters_never_fail_and_still_find_the_salary() {
 
 #[test]
 fn empty_or_contentless_text_asks_for_a_question() {
-    for q in ["", "   ", "\n\t", "???", "🚀🚀🚀", "what is it?", "AND OR NOT"] {
+    for q in [
+        "",
+        "   ",
+        "\n\t",
+        "???",
+        "🚀🚀🚀",
+        "what is it?",
+        "AND OR NOT",
+    ] {
         let answer = seed().ask(q);
         assert!(!answer.answered, "{q:?}");
         assert_eq!(answer.status, Status::Empty, "{q:?}");
-        assert!(answer.message.as_deref().unwrap_or("").starts_with("Please ask a question"), "{q:?}");
+        assert!(
+            answer
+                .message
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("Please ask a question"),
+            "{q:?}"
+        );
         assert!(answer.passages.is_empty());
     }
 }
@@ -54,24 +73,44 @@ fn six_thousand_characters_get_an_answer() {
 #[test]
 fn typos_are_tolerated() {
     assert!(first_text("whats the salery").contains("$100,376"));
-    assert!(first_text("which databse should i learn").to_lowercase().contains("mongodb"));
+    assert!(first_text("which databse should i learn")
+        .to_lowercase()
+        .contains("mongodb"));
     let answer = seed().ask("what does a backnd developer do");
     assert!(answer.answered);
-    assert!(answer.corrections.iter().any(|(from, to)| from == "backnd" && to == "backend"), "{:?}", answer.corrections);
+    assert!(
+        answer
+            .corrections
+            .iter()
+            .any(|(from, to)| from == "backnd" && to == "backend"),
+        "{:?}",
+        answer.corrections
+    );
 }
 
 #[test]
 fn spellings_of_back_end_find_the_same_passage() {
-    let ids: Vec<String> = ["what does a back end developer do", "what does a backend developer do", "what does a back-end developer do", "what does a server-side developer do"]
-        .iter()
-        .map(|q| seed().ask(q).passages[0].id.clone())
-        .collect();
+    let ids: Vec<String> = [
+        "what does a back end developer do",
+        "what does a backend developer do",
+        "what does a back-end developer do",
+        "what does a server-side developer do",
+    ]
+    .iter()
+    .map(|q| seed().ask(q).passages[0].id.clone())
+    .collect();
     assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
 }
 
 #[test]
 fn pay_words_find_the_salary() {
-    for q in ["how much do back-end devs earn", "back-end developer pay", "compensation for backend developers", "can you make money as a backend dev", "how much does a backend developer make"] {
+    for q in [
+        "how much do back-end devs earn",
+        "back-end developer pay",
+        "compensation for backend developers",
+        "can you make money as a backend dev",
+        "how much does a backend developer make",
+    ] {
         assert!(first_text(q).contains("$100,376"), "{q}");
     }
 }
@@ -79,24 +118,56 @@ fn pay_words_find_the_salary() {
 #[test]
 fn db_and_js_abbreviations_match() {
     let answer = seed().ask("which db should a backend dev know");
-    assert!(answer.tools.iter().any(|t| t.id == "databases"), "{:?}", answer.tools);
+    assert!(
+        answer.tools.iter().any(|t| t.id == "databases"),
+        "{:?}",
+        answer.tools
+    );
     let answer = seed().ask("do back-end devs need js");
-    assert!(answer.passages.iter().any(|p| p.text.contains("JavaScript")));
+    assert!(answer
+        .passages
+        .iter()
+        .any(|p| p.text.contains("JavaScript")));
 }
 
 #[test]
 fn degree_words_find_the_degree_passage() {
-    for q in ["do i need a degree", "do I need to go to college to be a backend dev", "what should I major in", "is university required for back-end"] {
+    for q in [
+        "do i need a degree",
+        "do I need to go to college to be a backend dev",
+        "what should I major in",
+        "is university required for back-end",
+    ] {
         let answer = seed().ask(q);
-        assert!(answer.passages.iter().take(3).any(|p| p.text.contains("69 percent")), "{q}: {:?}", answer.passages.iter().map(|p| &p.id).collect::<Vec<_>>());
+        assert!(
+            answer
+                .passages
+                .iter()
+                .take(3)
+                .any(|p| p.text.contains("69 percent")),
+            "{q}: {:?}",
+            answer.passages.iter().map(|p| &p.id).collect::<Vec<_>>()
+        );
     }
 }
 
 #[test]
 fn outlook_words_find_the_outlook_passage() {
-    for q in ["job outlook for back-end developers", "what are the prospects for backend devs", "is there demand for back-end developers", "job growth for web developers"] {
+    for q in [
+        "job outlook for back-end developers",
+        "what are the prospects for backend devs",
+        "is there demand for back-end developers",
+        "job growth for web developers",
+    ] {
         let answer = seed().ask(q);
-        assert!(answer.passages.iter().take(3).any(|p| p.text.contains("13 percent")), "{q}");
+        assert!(
+            answer
+                .passages
+                .iter()
+                .take(3)
+                .any(|p| p.text.contains("13 percent")),
+            "{q}"
+        );
     }
 }
 
@@ -110,11 +181,24 @@ fn question_words_are_not_content() {
 
 #[test]
 fn unrelated_questions_are_declined_with_suggestions() {
-    for q in ["how do I bake sourdough bread", "who won the world cup", "what's the weather in paris tomorrow", "best recipe for lasagna"] {
+    for q in [
+        "how do I bake sourdough bread",
+        "who won the world cup",
+        "what's the weather in paris tomorrow",
+        "best recipe for lasagna",
+    ] {
         let answer = seed().ask(q);
-        assert!(!answer.answered, "{q} got {:?}", answer.passages.first().map(|p| &p.id));
+        assert!(
+            !answer.answered,
+            "{q} got {:?}",
+            answer.passages.first().map(|p| &p.id)
+        );
         assert_eq!(answer.status, Status::OutOfScope);
-        assert!(answer.message.as_deref().unwrap_or("").starts_with("I don't know that one"));
+        assert!(answer
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("I don't know that one"));
         assert!(!answer.suggestions.is_empty());
         assert!(answer.passages.is_empty() && answer.tools.is_empty() && answer.courses.is_empty());
     }
@@ -125,16 +209,33 @@ fn tool_questions_get_the_matching_tool_lists() {
     let answer = seed().ask("which programming languages should a back-end developer learn?");
     let ids: Vec<&str> = answer.tools.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, vec!["languages"]);
-    assert_eq!(answer.tools[0].items, vec!["Python", "PHP", "JavaScript", "Ruby", "Java", "C#"]);
+    assert_eq!(
+        answer.tools[0].items,
+        vec!["Python", "PHP", "JavaScript", "Ruby", "Java", "C#"]
+    );
 
     let answer = seed().ask("what web servers do back-end developers use");
-    assert_eq!(answer.tools.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), vec!["servers"]);
+    assert_eq!(
+        answer
+            .tools
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["servers"]
+    );
     assert!(answer.tools[0].items.contains(&"NGINX".to_string()));
 
     let answer = seed().ask("what tools do back-end developers use");
-    assert_eq!(answer.tools.len(), 4, "tools in general list every category");
+    assert_eq!(
+        answer.tools.len(),
+        4,
+        "tools in general list every category"
+    );
 
-    assert!(seed().ask("what is the salary of a back-end developer").tools.is_empty());
+    assert!(seed()
+        .ask("what is the salary of a back-end developer")
+        .tools
+        .is_empty());
 }
 
 #[test]
@@ -146,12 +247,19 @@ fn learning_questions_get_course_pointers() {
     assert_eq!(answer.courses[0].title, "Python for Everybody");
     assert_eq!(answer.courses[0].provider, "University of Michigan");
     assert!(answer.courses[0].url.starts_with("https://"));
-    assert!(seed().ask("what is the salary of a back-end developer").courses.is_empty());
+    assert!(seed()
+        .ask("what is the salary of a back-end developer")
+        .courses
+        .is_empty());
 }
 
 #[test]
 fn passages_are_deduplicated_and_at_most_three_by_default() {
-    for q in ["back-end developer", "what does a back-end developer do day to day", "skills"] {
+    for q in [
+        "back-end developer",
+        "what does a back-end developer do day to day",
+        "skills",
+    ] {
         let answer = seed().ask(q);
         assert!(answer.passages.len() <= 3);
         let mut ids: Vec<&String> = answer.passages.iter().map(|p| &p.id).collect();
@@ -167,7 +275,10 @@ fn matched_terms_are_highlighted_in_the_text() {
     let answer = seed().ask("back-end developer salary");
     let p = &answer.passages[0];
     let bold = p.highlighted("**", "**");
-    assert!(bold.contains("**back-end web developer**") || bold.contains("**back-end**"), "{bold}");
+    assert!(
+        bold.contains("**back-end web developer**") || bold.contains("**back-end**"),
+        "{bold}"
+    );
     assert!(!p.highlights.is_empty());
     for (start, end) in &p.highlights {
         assert!(p.text.is_char_boundary(*start) && p.text.is_char_boundary(*end));
@@ -180,5 +291,8 @@ fn every_passage_carries_article_section_and_source() {
     let p = &answer.passages[0];
     assert_eq!(p.article, "Back-end developer");
     assert!(p.section.contains("salary"), "{}", p.section);
-    assert_eq!(p.source.as_deref(), Some("https://www.coursera.org/articles/back-end-developer"));
+    assert_eq!(
+        p.source.as_deref(),
+        Some("https://www.coursera.org/articles/back-end-developer")
+    );
 }

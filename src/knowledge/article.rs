@@ -58,7 +58,14 @@ impl Article {
     }
 }
 
-const TOML_KEYS: &[&str] = &["title", "source", "summary", "tags", "phrasings", "keywords"];
+const TOML_KEYS: &[&str] = &[
+    "title",
+    "source",
+    "summary",
+    "tags",
+    "phrasings",
+    "keywords",
+];
 
 /// The kind of article body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +78,12 @@ pub enum Format {
 
 /// Parses one article. `file` is the display path for problems, `rel` the
 /// path relative to the knowledge directory.
-pub fn parse_article(text: &str, rel: &str, file: &str, format: Format) -> (Option<Article>, Vec<Problem>) {
+pub fn parse_article(
+    text: &str,
+    rel: &str,
+    file: &str,
+    format: Format,
+) -> (Option<Article>, Vec<Problem>) {
     let mut problems = Vec::new();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut meta = Meta::default();
@@ -86,8 +98,14 @@ pub fn parse_article(text: &str, rel: &str, file: &str, format: Format) -> (Opti
         Ok(None) => (text, 1),
         Err(unclosed) => {
             problems.push(
-                Problem::error(file, (1, 1), format!("front matter opened with {unclosed} is never closed"))
-                    .help(format!("add a line with only {unclosed} after the front matter")),
+                Problem::error(
+                    file,
+                    (1, 1),
+                    format!("front matter opened with {unclosed} is never closed"),
+                )
+                .help(format!(
+                    "add a line with only {unclosed} after the front matter"
+                )),
             );
             return (None, problems);
         }
@@ -97,7 +115,10 @@ pub fn parse_article(text: &str, rel: &str, file: &str, format: Format) -> (Opti
         Format::Markdown => parse_markdown(body, body_line),
         Format::Text => (parse_text(body, body_line), Vec::new()),
     };
-    let id = rel.rsplit_once('.').map_or(rel, |(stem, _)| stem).replace('\\', "/");
+    let id = rel
+        .rsplit_once('.')
+        .map_or(rel, |(stem, _)| stem)
+        .replace('\\', "/");
     // A leading `# Title` names the article when front matter does not.
     let title = match meta.title.take() {
         Some(title) => {
@@ -144,8 +165,7 @@ fn split_front_matter(text: &str) -> Result<Option<FrontMatter<'_>>, &'static st
     };
     let start = text.find('\n').map_or(text.len(), |i| i + 1);
     let mut offset = start;
-    let mut line = 2;
-    for l in text[start..].split_inclusive('\n') {
+    for (line, l) in (2..).zip(text[start..].split_inclusive('\n')) {
         if l.trim_end() == fence {
             let body_start = offset + l.len();
             return Ok(Some(FrontMatter {
@@ -157,7 +177,6 @@ fn split_front_matter(text: &str) -> Result<Option<FrontMatter<'_>>, &'static st
             }));
         }
         offset += l.len();
-        line += 1;
     }
     Err(fence)
 }
@@ -178,12 +197,19 @@ impl Meta {
             let t = doc.get_ref();
             let at = 0..0;
             r.check_keys(t, TOML_KEYS, "front matter");
-            self.title = r.string(t, "title", false, "front matter", &at).map(|s| s.into_inner());
-            self.source = r.string(t, "source", false, "front matter", &at).map(|s| s.into_inner());
-            self.summary = r.string(t, "summary", false, "front matter", &at).map(|s| s.into_inner());
+            self.title = r
+                .string(t, "title", false, "front matter", &at)
+                .map(|s| s.into_inner());
+            self.source = r
+                .string(t, "source", false, "front matter", &at)
+                .map(|s| s.into_inner());
+            self.summary = r
+                .string(t, "summary", false, "front matter", &at)
+                .map(|s| s.into_inner());
             self.tags = r.strings(t, "tags", "front matter");
             self.phrasings = r.strings(t, "phrasings", "front matter");
-            self.phrasings.extend(r.strings(t, "keywords", "front matter"));
+            self.phrasings
+                .extend(r.strings(t, "keywords", "front matter"));
         }
         problems.append(&mut r.problems);
     }
@@ -194,12 +220,24 @@ impl Meta {
         let value: serde_norway::Value = match serde_norway::from_str(text) {
             Ok(v) => v,
             Err(e) => {
-                let (l, c) = e.location().map_or((1, 1), |loc| (loc.line(), loc.column()));
+                let (l, c) = e
+                    .location()
+                    .map_or((1, 1), |loc| (loc.line(), loc.column()));
                 let message = e.to_string();
-                let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+                let message = message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_string();
                 problems.push(
-                    Problem::error(file, (line + l - 1, c), format!("invalid YAML front matter: {message}"))
-                        .help("fix the YAML between the --- lines, or quote values that contain a colon"),
+                    Problem::error(
+                        file,
+                        (line + l - 1, c),
+                        format!("invalid YAML front matter: {message}"),
+                    )
+                    .help(
+                        "fix the YAML between the --- lines, or quote values that contain a colon",
+                    ),
                 );
                 return;
             }
@@ -227,7 +265,9 @@ impl Meta {
             }
         };
         self.title = get_str("title");
-        self.source = get_str("source").or_else(|| get_str("source_url")).or_else(|| get_str("url"));
+        self.source = get_str("source")
+            .or_else(|| get_str("source_url"))
+            .or_else(|| get_str("url"));
         self.summary = get_str("summary").or_else(|| get_str("description"));
         self.tags = get_list("tags");
         self.phrasings = get_list("phrasings");
@@ -302,7 +342,8 @@ fn blank_markup_lines(body: &str) -> String {
         }
         let markup = !in_fence
             && (t.starts_with(":::")
-                || ((t.starts_with("import ") || t.starts_with("export ")) && (t.contains(" from ") || t.contains('{'))));
+                || ((t.starts_with("import ") || t.starts_with("export "))
+                    && (t.contains(" from ") || t.contains('{'))));
         if markup {
             out.push_str(if line.ends_with('\n') { "\n" } else { "" });
         } else {
@@ -314,7 +355,12 @@ fn blank_markup_lines(body: &str) -> String {
 
 /// Reads `<!-- phrasings: a; b -->` (or `keywords:`) from an HTML comment.
 fn phrasings_comment(html: &str) -> Option<Vec<String>> {
-    let inner = html.trim().strip_prefix("<!--")?.trim_end().strip_suffix("-->")?.trim();
+    let inner = html
+        .trim()
+        .strip_prefix("<!--")?
+        .trim_end()
+        .strip_suffix("-->")?
+        .trim();
     let (key, rest) = inner.split_once(':')?;
     let key = key.trim().to_ascii_lowercase();
     if key != "phrasings" && key != "keywords" {
@@ -368,7 +414,9 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
     for (event, range) in parser {
         if skip_depth > 0 {
             match event {
-                Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::Image { .. }) => skip_depth += 1,
+                Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::Image { .. }) => {
+                    skip_depth += 1
+                }
                 Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::Image) => skip_depth -= 1,
                 _ => {}
             }
@@ -433,7 +481,11 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
                 // Restore text that belonged to an enclosing item before this one started.
                 let item = squash(&buf);
                 if !item.is_empty() {
-                    items.push(format!("{}{}", "  ".repeat(list_depth.saturating_sub(1)), item));
+                    items.push(format!(
+                        "{}{}",
+                        "  ".repeat(list_depth.saturating_sub(1)),
+                        item
+                    ));
                 }
             }
             Event::Start(Tag::Paragraph) => {}
@@ -444,17 +496,18 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
                     flush_paragraph(&mut text, &mut sections);
                 }
             }
-            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_)) => {
-                if list_depth == 0 {
-                    flush_paragraph(&mut text, &mut sections);
-                }
+            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_)) if list_depth == 0 => {
+                flush_paragraph(&mut text, &mut sections);
             }
             Event::Start(Tag::Table(_)) => flush_paragraph(&mut text, &mut sections),
             Event::End(TagEnd::TableCell) => {
                 row.push(squash(&std::mem::take(&mut text)));
             }
             Event::End(TagEnd::TableHead) | Event::End(TagEnd::TableRow) => {
-                let cells: Vec<String> = std::mem::take(&mut row).into_iter().filter(|c| !c.is_empty()).collect();
+                let cells: Vec<String> = std::mem::take(&mut row)
+                    .into_iter()
+                    .filter(|c| !c.is_empty())
+                    .collect();
                 if !cells.is_empty() {
                     table_rows.push(cells.join(" | "));
                 }
@@ -526,7 +579,10 @@ fn flush_paragraph(text: &mut String, sections: &mut [Section]) {
 fn parse_text(body: &str, body_line: usize) -> Vec<Section> {
     let has_blank = body.lines().any(|l| l.trim().is_empty()) && body.trim().contains("\n\n");
     let paragraphs: Vec<String> = if has_blank {
-        body.split("\n\n").map(squash).filter(|p| !p.is_empty()).collect()
+        body.split("\n\n")
+            .map(squash)
+            .filter(|p| !p.is_empty())
+            .collect()
     } else {
         body.lines().map(squash).filter(|p| !p.is_empty()).collect()
     };
@@ -556,7 +612,9 @@ fn parse_text(body: &str, body_line: usize) -> Vec<Section> {
 }
 
 fn is_list_like(line: &str) -> bool {
-    line.chars().count() <= 60 && !line.ends_with(['.', ':', '?', '!']) && line.split_whitespace().count() <= 6
+    line.chars().count() <= 60
+        && !line.ends_with(['.', ':', '?', '!'])
+        && line.split_whitespace().count() <= 6
 }
 
 #[cfg(test)]
@@ -576,7 +634,10 @@ mod tests {
         assert_eq!(a.source.as_deref(), Some("https://x.org"));
         assert_eq!(a.phrasings, vec!["server side"]);
         assert_eq!(a.id, "a/b-c");
-        assert_eq!(a.sections[0].blocks, vec![Block::Paragraph("Hello there.".into())]);
+        assert_eq!(
+            a.sections[0].blocks,
+            vec![Block::Paragraph("Hello there.".into())]
+        );
     }
 
     #[test]
@@ -590,7 +651,12 @@ mod tests {
 
     #[test]
     fn unclosed_front_matter_is_an_error_on_line_one() {
-        let (a, problems) = parse_article("+++\ntitle = \"x\"\n\nBody\n", "x.md", "k/x.md", Format::Markdown);
+        let (a, problems) = parse_article(
+            "+++\ntitle = \"x\"\n\nBody\n",
+            "x.md",
+            "k/x.md",
+            Format::Markdown,
+        );
         assert!(a.is_none());
         assert_eq!(problems.len(), 1);
         assert_eq!((problems[0].line, problems[0].column), (1, 1));
@@ -599,10 +665,30 @@ mod tests {
 
     #[test]
     fn bad_toml_front_matter_points_at_the_file_line() {
-        let (_, problems) = parse_article("+++\ntitle = \"x\"\ncolour = 3\nsummary = oops\n+++\nBody\n", "x.md", "k/x.md", Format::Markdown);
-        assert!(problems.iter().any(|p| p.line == 4 && p.message.starts_with("invalid TOML")), "{problems:?}");
-        let (_, problems) = parse_article("+++\ntitle = \"x\"\ncolour = 3\n+++\nBody\n", "x.md", "k/x.md", Format::Markdown);
-        assert!(problems.iter().any(|p| p.line == 3 && p.message.contains("unknown key \"colour\"")), "{problems:?}");
+        let (_, problems) = parse_article(
+            "+++\ntitle = \"x\"\ncolour = 3\nsummary = oops\n+++\nBody\n",
+            "x.md",
+            "k/x.md",
+            Format::Markdown,
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 4 && p.message.starts_with("invalid TOML")),
+            "{problems:?}"
+        );
+        let (_, problems) = parse_article(
+            "+++\ntitle = \"x\"\ncolour = 3\n+++\nBody\n",
+            "x.md",
+            "k/x.md",
+            Format::Markdown,
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 3 && p.message.contains("unknown key \"colour\"")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -665,7 +751,12 @@ mod tests {
 
     #[test]
     fn article_without_text_is_an_error() {
-        let (_, problems) = parse_article("---\ntitle: Empty\n---\n\n<InDocAd />\n", "e.md", "k/e.md", Format::Markdown);
+        let (_, problems) = parse_article(
+            "---\ntitle: Empty\n---\n\n<InDocAd />\n",
+            "e.md",
+            "k/e.md",
+            Format::Markdown,
+        );
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("no text"));
         assert_eq!(problems[0].line, 4);

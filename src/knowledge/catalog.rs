@@ -102,12 +102,18 @@ pub fn parse_tools(text: &str, file: &str) -> (Vec<ToolCategory>, Vec<Problem>) 
             if let Some(first) = seen_ids.insert(id.get_ref().clone(), r.position(&id.span()).0) {
                 r.error(
                     &id.span(),
-                    format!("duplicate category id \"{}\" (first defined on line {first})", id.get_ref()),
+                    format!(
+                        "duplicate category id \"{}\" (first defined on line {first})",
+                        id.get_ref()
+                    ),
                     "give each category its own id or merge the two",
                 );
             }
         }
-        let category_name = name.as_ref().map_or("?", |n| n.get_ref().as_str()).to_string();
+        let category_name = name
+            .as_ref()
+            .map_or("?", |n| n.get_ref().as_str())
+            .to_string();
         let mut tools: Vec<Tool> = Vec::new();
         let mut names_here: HashMap<String, usize> = HashMap::new();
         for (tool_span, t) in r.tables(table, "tool", "tool") {
@@ -210,17 +216,25 @@ pub fn parse_courses(text: &str, file: &str) -> (Vec<Course>, Vec<Problem>) {
             if let Some(first) = seen_urls.insert(key, r.position(&url.span()).0) {
                 r.error(
                     &url.span(),
-                    format!("duplicate course: {what} has the same url as the course on line {first}"),
+                    format!(
+                        "duplicate course: {what} has the same url as the course on line {first}"
+                    ),
                     "remove one of the two courses",
                 );
             }
         }
         if let (Some(title), Some(provider)) = (&title, &provider) {
-            let key = (title.get_ref().to_lowercase(), provider.get_ref().to_lowercase());
+            let key = (
+                title.get_ref().to_lowercase(),
+                provider.get_ref().to_lowercase(),
+            );
             if let Some(first) = seen_titles.insert(key, r.position(&title.span()).0) {
                 r.error(
                     &title.span(),
-                    format!("duplicate course: {what} by {} is already on line {first}", provider.get_ref()),
+                    format!(
+                        "duplicate course: {what} by {} is already on line {first}",
+                        provider.get_ref()
+                    ),
                     "remove one of the two courses",
                 );
             }
@@ -307,13 +321,45 @@ name = "mysql"
             .iter()
             .map(|p| (p.line, p.message.as_str()))
             .collect();
-        assert!(lines.iter().any(|(l, m)| *l == 2 && m.contains("not a lowercase slug")), "{lines:?}");
-        assert!(lines.iter().any(|(l, m)| *l == 4 && m.contains("unknown key \"colour\"")), "{lines:?}");
-        assert!(lines.iter().any(|(l, m)| *l == 7 && m.contains("unknown key \"nmae\"")), "{lines:?}");
-        assert!(problems.iter().any(|p| p.message.contains("has no \"name\"")), "{lines:?}");
-        assert!(lines.iter().any(|(l, m)| *l == 13 && m.contains("duplicate tool \"mysql\"")), "{lines:?}");
-        let nmae = problems.iter().find(|p| p.message.contains("nmae")).unwrap();
-        assert!(nmae.help.as_deref().unwrap_or("").contains("did you mean \"name\""));
+        assert!(
+            lines
+                .iter()
+                .any(|(l, m)| *l == 2 && m.contains("not a lowercase slug")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, m)| *l == 4 && m.contains("unknown key \"colour\"")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, m)| *l == 7 && m.contains("unknown key \"nmae\"")),
+            "{lines:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains("has no \"name\"")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, m)| *l == 13 && m.contains("duplicate tool \"mysql\"")),
+            "{lines:?}"
+        );
+        let nmae = problems
+            .iter()
+            .find(|p| p.message.contains("nmae"))
+            .unwrap();
+        assert!(nmae
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("did you mean \"name\""));
     }
 
     #[test]
@@ -321,7 +367,9 @@ name = "mysql"
         let (cats, problems) = parse_tools("[[category]]\nid = \"x\nname = 3\n", "tools.toml");
         assert!(cats.is_empty());
         assert!(!problems.is_empty());
-        assert!(problems.iter().all(|p| p.is_error() && p.message.starts_with("invalid TOML")));
+        assert!(problems
+            .iter()
+            .all(|p| p.is_error() && p.message.starts_with("invalid TOML")));
         assert_eq!(problems[0].line, 2);
     }
 
@@ -345,11 +393,28 @@ url = "ftp:/nope"
 level = "expert"
 "#;
         let (courses, problems) = parse_courses(text, "courses.toml");
-        let msgs: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.line, p.message)).collect();
-        assert!(msgs.iter().any(|m| m.starts_with("1: ") && m.contains("has no \"url\"")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.starts_with("13: ") && m.contains("duplicate course")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("not a web address")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("unknown level \"expert\"")), "{msgs:?}");
+        let msgs: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.line, p.message))
+            .collect();
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("1: ") && m.contains("has no \"url\"")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("13: ") && m.contains("duplicate course")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("not a web address")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("unknown level \"expert\"")),
+            "{msgs:?}"
+        );
         assert_eq!(courses.len(), 2);
     }
 }

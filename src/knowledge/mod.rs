@@ -111,8 +111,12 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
         let entry = entry.map_err(|e| LoadError::Io {
-            path: e.path().map_or_else(|| dir.to_path_buf(), Path::to_path_buf),
-            source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("filesystem loop")),
+            path: e
+                .path()
+                .map_or_else(|| dir.to_path_buf(), Path::to_path_buf),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
         })?;
         if !entry.file_type().is_file() {
             continue;
@@ -145,7 +149,9 @@ pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
     let mut problems = Vec::new();
     let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for file in files {
-        let Some(kind) = classify(&file.rel) else { continue };
+        let Some(kind) = classify(&file.rel) else {
+            continue;
+        };
         let text = match std::str::from_utf8(&file.bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -156,7 +162,10 @@ pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
                     Problem::error(
                         &file.display,
                         line_col(prefix, prefix.len()),
-                        format!("file is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
+                        format!(
+                            "file is not valid UTF-8 (bad byte at offset {})",
+                            e.valid_up_to()
+                        ),
                     )
                     .help("save the file with UTF-8 encoding"),
                 );

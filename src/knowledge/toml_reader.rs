@@ -84,10 +84,17 @@ impl<'a> TomlReader<'a> {
             if !allowed.contains(&key.get_ref().as_ref()) {
                 let name = key.get_ref().to_string();
                 let help = match closest(&name, allowed) {
-                    Some(near) => format!("did you mean \"{near}\"? {what} keys are: {}", allowed.join(", ")),
+                    Some(near) => format!(
+                        "did you mean \"{near}\"? {what} keys are: {}",
+                        allowed.join(", ")
+                    ),
                     None => format!("{what} keys are: {}", allowed.join(", ")),
                 };
-                self.error(&key.span(), format!("unknown key \"{name}\" in {what}"), &help);
+                self.error(
+                    &key.span(),
+                    format!("unknown key \"{name}\" in {what}"),
+                    &help,
+                );
             }
         }
     }
@@ -116,7 +123,10 @@ impl<'a> TomlReader<'a> {
                 other => {
                     self.error(
                         &value.span(),
-                        format!("\"{key}\" of {what} must be a string, found {}", other.type_str()),
+                        format!(
+                            "\"{key}\" of {what} must be a string, found {}",
+                            other.type_str()
+                        ),
                         "put the value in double quotes",
                     );
                     None
@@ -159,7 +169,10 @@ impl<'a> TomlReader<'a> {
                 ),
                 other => self.error(
                     &item.span(),
-                    format!("\"{key}\" of {what} must hold strings, found {}", other.type_str()),
+                    format!(
+                        "\"{key}\" of {what} must hold strings, found {}",
+                        other.type_str()
+                    ),
                     "put each entry in double quotes",
                 ),
             }
@@ -191,7 +204,10 @@ impl<'a> TomlReader<'a> {
                 DeValue::Table(t) => out.push((item.span(), t)),
                 other => self.error(
                     &item.span(),
-                    format!("each entry of \"{key}\" must be a table, found {}", other.type_str()),
+                    format!(
+                        "each entry of \"{key}\" must be a table, found {}",
+                        other.type_str()
+                    ),
                     &format!("start each {what} with a [[{key}]] line"),
                 ),
             }

@@ -9,8 +9,12 @@ use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
+};
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
 
@@ -140,7 +144,9 @@ impl Tokenizer for CareerTokenizer {
 }
 
 fn register(index: &Index) {
-    index.tokenizers().register(TOKENIZER, TextAnalyzer::from(CareerTokenizer));
+    index
+        .tokenizers()
+        .register(TOKENIZER, TextAnalyzer::from(CareerTokenizer));
 }
 
 /// A searchable index of passages, opened once per knowledge snapshot.
@@ -155,7 +161,9 @@ pub struct SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex").field("num_docs", &self.num_docs).finish()
+        f.debug_struct("SearchIndex")
+            .field("num_docs", &self.num_docs)
+            .finish()
     }
 }
 
@@ -189,7 +197,9 @@ impl SearchIndex {
         let threads = if passages.len() < 20_000 {
             1
         } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get()).min(4)
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(4)
         };
         let mut writer = index.writer_with_num_threads(threads, 40_000_000 * threads)?;
         let total = passages.len();
@@ -227,17 +237,26 @@ impl SearchIndex {
         register(&index);
         let (schema, fields) = schema();
         if index.schema() != schema {
-            return Err(tantivy::TantivyError::SchemaError("index schema differs from this version".into()).into());
+            return Err(tantivy::TantivyError::SchemaError(
+                "index schema differs from this version".into(),
+            )
+            .into());
         }
         Self::from_index(&index, fields, expected)
     }
 
     fn from_index(index: &Index, fields: Fields, expected: usize) -> Result<Self, SearchError> {
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let searcher = reader.searcher();
         let num_docs = searcher.num_docs();
         if num_docs != expected as u64 {
-            return Err(SearchError::Mismatch { expected, found: num_docs });
+            return Err(SearchError::Mismatch {
+                expected,
+                found: num_docs,
+            });
         }
         let ords = searcher
             .segment_readers()
@@ -263,7 +282,11 @@ impl SearchIndex {
         self.fields
             .text()
             .iter()
-            .map(|(f, _)| self.searcher.doc_freq(&Term::from_field_text(*f, stem)).unwrap_or(0))
+            .map(|(f, _)| {
+                self.searcher
+                    .doc_freq(&Term::from_field_text(*f, stem))
+                    .unwrap_or(0)
+            })
             .max()
             .unwrap_or(0)
     }
@@ -272,7 +295,11 @@ impl SearchIndex {
     pub fn heading_doc_freq(&self, stem: &str) -> u64 {
         [self.fields.title, self.fields.section, self.fields.keywords]
             .iter()
-            .map(|f| self.searcher.doc_freq(&Term::from_field_text(*f, stem)).unwrap_or(0))
+            .map(|f| {
+                self.searcher
+                    .doc_freq(&Term::from_field_text(*f, stem))
+                    .unwrap_or(0)
+            })
             .max()
             .unwrap_or(0)
     }
@@ -294,15 +321,24 @@ impl SearchIndex {
                         ))
                     } else {
                         Box::new(PhraseQuery::new(
-                            alt.stems.iter().map(|s| Term::from_field_text(field, s)).collect(),
+                            alt.stems
+                                .iter()
+                                .map(|s| Term::from_field_text(field, s))
+                                .collect(),
                         ))
                     };
-                    per_field.push((Occur::Should, Box::new(BoostQuery::new(q, boost * alt.weight * concept_weight))));
+                    per_field.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(q, boost * alt.weight * concept_weight)),
+                    ));
                 }
                 alternatives.push(Box::new(BooleanQuery::new(per_field)));
             }
             if !alternatives.is_empty() {
-                clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.2))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.2)),
+                ));
             }
         }
         if clauses.is_empty() {
@@ -322,10 +358,16 @@ impl SearchIndex {
             ];
             let mut phrase = PhraseQuery::new(terms);
             phrase.set_slop(2);
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST))));
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST)),
+            ));
         }
         let query = BooleanQuery::new(clauses);
-        let top = match self.searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()) {
+        let top = match self
+            .searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())
+        {
             Ok(top) => top,
             Err(e) => {
                 tracing::warn!(error = %e, "search failed");
@@ -347,6 +389,11 @@ impl SearchIndex {
     /// Terms of the index within `distance` edits of `stem`, with their
     /// document frequency, most frequent first.
     fn similar_terms(&self, stem: &str, distance: u8) -> Vec<(String, u64)> {
-        question::similar_terms(&self.searcher, &self.fields.text().map(|(f, _)| f), stem, distance)
+        question::similar_terms(
+            &self.searcher,
+            &self.fields.text().map(|(f, _)| f),
+            stem,
+            distance,
+        )
     }
 }

@@ -73,7 +73,10 @@ pub struct Concept {
 impl Concept {
     /// Whether the concept can be searched for.
     pub fn is_matched(&self) -> bool {
-        matches!(self.status, Match::Exact | Match::Synonym | Match::Corrected(_) | Match::Catalog) && !self.alternatives.is_empty()
+        matches!(
+            self.status,
+            Match::Exact | Match::Synonym | Match::Corrected(_) | Match::Catalog
+        ) && !self.alternatives.is_empty()
     }
 
     fn coverage(&self) -> f32 {
@@ -142,7 +145,9 @@ impl Understood {
 
     /// Whether a concept belongs to the synonym group named `group`.
     pub fn has_group(&self, group: &str) -> bool {
-        self.concepts.iter().any(|c| c.group.as_deref() == Some(group))
+        self.concepts
+            .iter()
+            .any(|c| c.group.as_deref() == Some(group))
     }
 
     /// Corrections made, as (typed, corrected) pairs.
@@ -197,11 +202,17 @@ impl Thesaurus {
             th.add_group(entries.iter().map(String::as_str));
         }
         for (words, names) in entries {
-            let names: Vec<Vec<String>> = names.iter().map(|n| analyze(n).into_iter().map(|t| t.stem).collect()).collect();
+            let names: Vec<Vec<String>> = names
+                .iter()
+                .map(|n| analyze(n).into_iter().map(|t| t.stem).collect())
+                .collect();
             for word in words {
                 for token in analyze(word) {
                     if !th.stopwords.contains(token.word.as_str()) {
-                        th.catalog.entry(token.stem).or_default().extend(names.iter().filter(|n| !n.is_empty()).cloned());
+                        th.catalog
+                            .entry(token.stem)
+                            .or_default()
+                            .extend(names.iter().filter(|n| !n.is_empty()).cloned());
                     }
                 }
             }
@@ -222,7 +233,10 @@ impl Thesaurus {
             if stems.len() == 1 && !entry.contains(' ') {
                 self.words.push((entry.to_lowercase().replace('-', ""), g));
             }
-            self.by_first.entry(stems[0].clone()).or_default().push((g, alts.len()));
+            self.by_first
+                .entry(stems[0].clone())
+                .or_default()
+                .push((g, alts.len()));
             alts.push(stems);
         }
         if let Some(name) = name {
@@ -256,7 +270,6 @@ pub(super) fn warm_up() {
     builder(2);
 }
 
-
 /// Allowed edit distance for a typo of a word of `len` characters.
 fn typo_distance(len: usize) -> u8 {
     match len {
@@ -266,9 +279,9 @@ fn typo_distance(len: usize) -> u8 {
     }
 }
 
-struct Dfa(DFA);
+struct Dfa<'a>(&'a DFA);
 
-impl tantivy_fst::Automaton for Dfa {
+impl tantivy_fst::Automaton for Dfa<'_> {
     type State = u32;
     fn start(&self) -> u32 {
         self.0.initial_state()
@@ -284,13 +297,22 @@ impl tantivy_fst::Automaton for Dfa {
     }
 }
 
-pub(super) fn similar_terms(searcher: &Searcher, fields: &[Field], stem: &str, distance: u8) -> Vec<(String, u64)> {
+pub(super) fn similar_terms(
+    searcher: &Searcher,
+    fields: &[Field],
+    stem: &str,
+    distance: u8,
+) -> Vec<(String, u64)> {
     let mut found: HashMap<String, u64> = HashMap::new();
+    let dfa = builder(distance).build_dfa(stem);
     for segment in searcher.segment_readers() {
         for field in fields {
-            let Ok(inverted) = segment.inverted_index(*field) else { continue };
-            let dfa = Dfa(builder(distance).build_dfa(stem));
-            let Ok(mut stream) = inverted.terms().search(dfa).into_stream() else { continue };
+            let Ok(inverted) = segment.inverted_index(*field) else {
+                continue;
+            };
+            let Ok(mut stream) = inverted.terms().search(Dfa(&dfa)).into_stream() else {
+                continue;
+            };
             while stream.advance() {
                 if let Ok(term) = std::str::from_utf8(stream.key()) {
                     let df = u64::from(stream.value().doc_freq);
@@ -347,7 +369,10 @@ impl SearchIndex {
                     if i + len > tokens.len() || (len == 1 && !content[i]) {
                         continue;
                     }
-                    let fits = alt.iter().zip(&tokens[i..i + len]).all(|(s, t)| *s == t.stem)
+                    let fits = alt
+                        .iter()
+                        .zip(&tokens[i..i + len])
+                        .all(|(s, t)| *s == t.stem)
                         && !consumed[i..i + len].iter().any(|c| *c);
                     if fits && best.is_none_or(|(_, l)| len > l) {
                         best = Some((g, len));
@@ -357,7 +382,8 @@ impl SearchIndex {
             if let Some((g, len)) = best {
                 let label = text[tokens[i].start..tokens[i + len - 1].end].to_string();
                 consumed[i..i + len].iter_mut().for_each(|c| *c = true);
-                let typed: Vec<String> = tokens[i..i + len].iter().map(|t| t.stem.clone()).collect();
+                let typed: Vec<String> =
+                    tokens[i..i + len].iter().map(|t| t.stem.clone()).collect();
                 let mut concept = self.group_concept(th, label, Some(g));
                 concept.typed = typed.clone();
                 // The words the member typed weigh a little more than their synonyms.
@@ -397,7 +423,10 @@ impl SearchIndex {
                 .max()
                 .unwrap_or(0);
             c.weak = num_docs >= 5.0 && (max_df as f64 / num_docs) > WEAK_SHARE;
-            c.topical = c.alternatives.iter().any(|a| a.stems.iter().all(|s| self.heading_doc_freq(s) > 0));
+            c.topical = c
+                .alternatives
+                .iter()
+                .any(|a| a.stems.iter().all(|s| self.heading_doc_freq(s) > 0));
             if c.weak && c.alternatives.len() > 1 {
                 // A word found everywhere needs no synonyms to be found; they only add noise
                 // ("dev" should not pull in every "engineer").
@@ -442,7 +471,11 @@ impl SearchIndex {
                 weight: 0.85,
             })
             .collect();
-        let status = if alternatives.is_empty() { Match::Domain } else { Match::Synonym };
+        let status = if alternatives.is_empty() {
+            Match::Domain
+        } else {
+            Match::Synonym
+        };
         Concept {
             label,
             group: Some(name.clone()),
@@ -474,7 +507,11 @@ impl SearchIndex {
             return single(token.stem.clone(), Match::Exact, 1.0);
         }
         let has_digit = token.word.chars().any(|c| c.is_ascii_digit());
-        let distance = if has_digit { 0 } else { typo_distance(token.word.chars().count()) };
+        let distance = if has_digit {
+            0
+        } else {
+            typo_distance(token.word.chars().count())
+        };
         if distance > 0 {
             // A misspelt synonym ("compensaton") is the synonym.
             let near_synonym = th
@@ -541,7 +578,9 @@ fn is_content(text: &str, token: &Token, th: &Thesaurus) -> bool {
 
 /// Finds "how much ... make/earn/get paid" or "make 100k" and returns its label.
 fn how_much_pay(tokens: &[Token], consumed: &mut [bool]) -> Option<String> {
-    const PAY_VERBS: &[&str] = &["make", "makes", "making", "earn", "earns", "paid", "pay", "pays", "get", "gets"];
+    const PAY_VERBS: &[&str] = &[
+        "make", "makes", "making", "earn", "earns", "paid", "pay", "pays", "get", "gets",
+    ];
     let is_verb = |t: &Token| PAY_VERBS.contains(&t.word.as_str());
     // "make 100k", "earn 6 figures"
     if let Some(i) = tokens
@@ -551,7 +590,9 @@ fn how_much_pay(tokens: &[Token], consumed: &mut [bool]) -> Option<String> {
         consumed[i] = true;
         return Some(tokens[i].word.clone());
     }
-    let start = tokens.windows(2).position(|w| w[0].word == "how" && w[1].word == "much")?;
+    let start = tokens
+        .windows(2)
+        .position(|w| w[0].word == "how" && w[1].word == "much")?;
     let verb = (start + 2..tokens.len()).find(|&i| is_verb(&tokens[i]))?;
     consumed[start] = true;
     consumed[start + 1] = true;
@@ -562,7 +603,10 @@ fn how_much_pay(tokens: &[Token], consumed: &mut [bool]) -> Option<String> {
 /// How many ideas the question has. Numbers the knowledge base lacks count
 /// half: "solve 3x + 7 = 22" is not a career question.
 fn counted(concepts: &[Concept]) -> f32 {
-    concepts.iter().map(|c| if c.status == Match::Neutral { 0.5 } else { 1.0 }).sum()
+    concepts
+        .iter()
+        .map(|c| if c.status == Match::Neutral { 0.5 } else { 1.0 })
+        .sum()
 }
 
 /// Share of a question's ideas that must be known. Long messages carry small
@@ -587,7 +631,10 @@ fn judge(concepts: Vec<Concept>) -> Understood {
     } else {
         concepts.iter().map(|c| c.coverage()).sum::<f32>() / counted
     };
-    let unknown = concepts.iter().filter(|c| c.status == Match::Unknown).count();
+    let unknown = concepts
+        .iter()
+        .filter(|c| c.status == Match::Unknown)
+        .count();
     let only_weak = !matched.is_empty() && matched.iter().all(|c| c.weak);
     let topical = matched.iter().any(|c| c.topical);
     let required = required_share(counted);

@@ -29,7 +29,8 @@ pub fn load(dir: &Path) -> Engine {
         index_dir: None,
         force_rebuild: false,
     };
-    Engine::load(&options, &mut |_, _| {}).unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
+    Engine::load(&options, &mut |_, _| {})
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
 }
 
 /// The shipped knowledge base, loaded once per test binary.
