@@ -13,7 +13,7 @@ use crate::knowledge::{Article, Block, Section};
 pub const MAX_PASSAGE_CHARS: usize = 1000;
 /// Passages are packed up to about this size: a passage about one thing
 /// ranks better than a long one about several.
-pub const TARGET_PASSAGE_CHARS: usize = 700;
+pub const TARGET_PASSAGE_CHARS: usize = 850;
 /// A passage shorter than this takes the next unit even past the target.
 const MIN_PASSAGE_CHARS: usize = 200;
 

@@ -6,6 +6,15 @@
 
 /// Function words and question words: never content.
 pub const STOPWORDS: &[&str] = &[
+    // Question frames: "what's the difference between X and Y" is about X and Y.
+    "difference",
+    "differences",
+    "differ",
+    "compare",
+    "comparison",
+    "define",
+    "definition",
+    "meaning",
     "a",
     "about",
     "above",
@@ -293,7 +302,6 @@ pub const STOPWORDS: &[&str] = &[
     "now",
     "today",
     "exactly",
-    "specific",
     "specifically",
     "wat",
     "wut",
@@ -326,11 +334,7 @@ pub const STOPWORDS: &[&str] = &[
     "anyway",
     "usually",
     "generally",
-    "general",
     "overall",
-    "main",
-    "common",
-    "usual",
 ];
 
 /// Words in capitals that are content even though their lower-case form is a
@@ -597,14 +601,6 @@ pub const SYNONYMS: &[&[&str]] = &[
     ],
     &["resume", "cv", "curriculum vitae"],
     &["negotiate", "negotiation", "negotiating", "counter offer"],
-    &[
-        "difference",
-        "different",
-        "differ",
-        "compare",
-        "comparison",
-        "vs",
-    ],
     &[
         "become",
         "becoming",

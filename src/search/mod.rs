@@ -27,15 +27,17 @@ pub fn warm_up() {
 
 use crate::chunk::Passage;
 
-/// Bumped whenever analysis, chunking or the schema changes, so old indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Bumped whenever analysis or what goes into a field changes, so indexes
+/// built by an older version are rebuilt (passage content is fingerprinted
+/// separately).
+pub const SCHEMA_VERSION: u32 = 3;
 
 const TOKENIZER: &str = "career";
 
 /// Field boosts: a match in a heading or a moderator's phrasing says more
 /// about a passage than the same word somewhere in its body.
 const TITLE_BOOST: f32 = 0.3;
-const SECTION_BOOST: f32 = 0.6;
+const SECTION_BOOST: f32 = 1.0;
 const KEYWORDS_BOOST: f32 = 1.2;
 const BODY_BOOST: f32 = 1.0;
 /// Weight of two typed words found close together.
@@ -214,8 +216,7 @@ impl SearchIndex {
                 fields.ord => ord as u64,
                 fields.title => title,
                 fields.section => p.section.join(" ; "),
-                // Headings are part of what a passage says; the section field adds a bonus on top.
-                fields.body => format!("{} ; {}", p.section.join(" ; "), p.text),
+                fields.body => p.text.as_str(),
                 fields.keywords => p.keywords.join(" ; "),
             ))?;
             if (ord + 1) % step == 0 {
