@@ -558,6 +558,17 @@ fn rerank_with_presence(
 ) -> Vec<(usize, f32, usize)> {
     let profiles = ctx.profiles;
     let (asked, asked_unknown) = profiles.ids(question);
+    // The question's words plus the one-word synonyms of its concepts, so a
+    // heading saying "back-end" matches a question saying "server-side".
+    let mut expanded = asked.clone();
+    for c in understood.concepts.iter().filter(|c| c.is_matched()) {
+        for a in c.alternatives.iter().filter(|a| a.stems.len() == 1) {
+            expanded.extend(profiles.id(&a.stems[0]));
+        }
+    }
+    expanded.sort_unstable();
+    expanded.dedup();
+    let asked_len = asked.len() + asked_unknown;
     let concepts: Vec<Vec<u32>> = understood
         .concepts
         .iter()
@@ -602,8 +613,8 @@ fn rerank_with_presence(
             let similarity = profiles.headings[h.ord]
                 .iter()
                 .map(|heading| {
-                    let both = common(&asked, heading);
-                    let union = asked.len() + asked_unknown + heading.len() - both;
+                    let both = common(&expanded, heading).min(asked_len);
+                    let union = asked_len + heading.len() - both;
                     if union == 0 {
                         0.0
                     } else {
@@ -649,7 +660,7 @@ mod tests {
 
     #[test]
     fn highlights_merge_neighbouring_words() {
-        let stems: HashSet<String> = ["backend", "develop"]
+        let stems: HashSet<String> = ["backend", "developer"]
             .iter()
             .map(|s| s.to_string())
             .collect();

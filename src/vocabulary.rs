@@ -369,6 +369,8 @@ pub const SYNONYMS: &[&[&str]] = &[
         "back end",
         "backend developer",
         "backend dev",
+        "server side developer",
+        "server side dev",
     ],
     &["frontend", "client side", "clientside", "front end", "fe"],
     &["fullstack", "full stack"],

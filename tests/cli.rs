@@ -159,9 +159,7 @@ fn ask_prints_the_question_a_numbered_passage_with_its_heading_and_source() {
         run.stdout
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| *l == "[1] Back-end developer › What does a back-end developer do?"),
+        lines.contains(&"[1] Back-end developer › What does a back-end developer do?"),
         "{}",
         run.stdout
     );
@@ -172,11 +170,15 @@ fn ask_prints_the_question_a_numbered_passage_with_its_heading_and_source() {
         "{}",
         run.stdout
     );
+    // Matched terms are in bold ("**server-side**") when stdout is not a terminal.
     assert!(
-        run.stdout.contains("working on server-side software"),
+        run.stdout
+            .replace("**", "")
+            .contains("working on server-side software"),
         "{}",
         run.stdout
     );
+    assert!(run.stdout.contains("**"), "matched terms are highlighted");
 }
 
 #[test]

@@ -496,7 +496,9 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
                     flush_paragraph(&mut text, &mut sections);
                 }
             }
-            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_)) if list_depth == 0 => {
+            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_))
+                if list_depth == 0 =>
+            {
                 flush_paragraph(&mut text, &mut sections);
             }
             Event::Start(Tag::Table(_)) => flush_paragraph(&mut text, &mut sections),

@@ -47,7 +47,7 @@ pub struct SourceFile {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The directory is missing or unreadable.
-    #[error("cannot read knowledge directory {path}: {source}")]
+    #[error("cannot read knowledge directory {path}")]
     Io {
         /// The directory or file that failed.
         path: PathBuf,

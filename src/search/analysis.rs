@@ -30,8 +30,16 @@ fn stemmer() -> &'static Stemmer {
     STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
 }
 
+/// Role nouns kept apart from their activity: a "developer" is a person,
+/// "development" is work, and career questions ask about one or the other.
+const ROLES: &[&str] = &["developer", "designer", "manager", "tester"];
+
 /// Stems one folded, lower-case word.
 pub fn stem(word: &str) -> String {
+    let singular = word.strip_suffix('s').unwrap_or(word);
+    if ROLES.contains(&singular) {
+        return singular.to_string();
+    }
     stemmer().stem(word).into_owned()
 }
 
@@ -201,7 +209,7 @@ mod tests {
         assert_eq!(words_of("developer’s café"), vec!["developer", "cafe"]);
         assert_eq!(
             stems("databases salary developers"),
-            vec!["databas", "salari", "develop"]
+            vec!["databas", "salari", "developer"]
         );
     }
 

@@ -30,7 +30,7 @@ use crate::chunk::Passage;
 /// Bumped whenever analysis or what goes into a field changes, so indexes
 /// built by an older version are rebuilt (passage content is fingerprinted
 /// separately).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const TOKENIZER: &str = "career";
 

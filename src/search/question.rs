@@ -434,7 +434,7 @@ impl SearchIndex {
                 let keep: Vec<Alternative> = c
                     .alternatives
                     .iter()
-                    .filter(|a| a.stems == c.typed || Some(&a.stems) == head.as_ref())
+                    .filter(|a| a.stems.len() == c.typed.len() || Some(&a.stems) == head.as_ref())
                     .cloned()
                     .collect();
                 if !keep.is_empty() {
