@@ -118,12 +118,18 @@ impl Understood {
         counted == 0.0 || present as f32 / counted >= required_share(counted) - 0.15
     }
 
-    /// Stems to highlight: every searched stem.
+    /// Stems to highlight: the typed words and their one-word synonyms (the
+    /// words of a synonym phrase such as "job offer" are not highlighted one by one).
     pub fn matched_stems(&self) -> HashSet<String> {
         self.concepts
             .iter()
             .filter(|c| c.is_matched())
-            .flat_map(|c| c.alternatives.iter().flat_map(|a| a.stems.iter().cloned()))
+            .flat_map(|c| {
+                c.alternatives
+                    .iter()
+                    .filter(|a| a.stems.len() == 1 || a.stems == c.typed)
+                    .flat_map(|a| a.stems.iter().cloned())
+            })
             .collect()
     }
 

@@ -23,7 +23,7 @@ Usage:
 
 Environment:
   CAREERBOT_SEED_TEXT  path of the back-end developer article used by seed.toml
-                       (default: /work/shared/seed/backend-developer.txt)
+                       (default: tests/fixtures/backend-developer.txt, a copy of the seed)
 
 Exit status is 1 if any check fails. Standard library only (Python 3.11+).
 """
@@ -43,7 +43,7 @@ CORPORA = REPO / "tests" / "fixtures" / "corpora"
 # question file -> (source files or directories, min questions, min out-of-scope)
 SOURCES = {
     "seed.toml": (
-        [Path(os.environ.get("CAREERBOT_SEED_TEXT", "/work/shared/seed/backend-developer.txt"))],
+        [Path(os.environ.get("CAREERBOT_SEED_TEXT", str(REPO / "tests" / "fixtures" / "backend-developer.txt")))],
         70,
         20,
     ),
