@@ -6,6 +6,10 @@
 
 /// Function words and question words: never content.
 pub const STOPWORDS: &[&str] = &[
+    "super",
+    "keep",
+    "keeps",
+    "kept",
     // Question frames: "what's the difference between X and Y" is about X and Y.
     "difference",
     "differences",
@@ -510,6 +514,8 @@ pub const SYNONYMS: &[&[&str]] = &[
     &[
         "language",
         "languages",
+        "lang",
+        "langs",
         "programming language",
         "coding language",
     ],

@@ -75,3 +75,12 @@ fn system_design_primer_answers_without_edits() {
     assert!(scores.hit_at_3 >= 0.8, "{summary}");
     assert!(scores.declined >= 0.3, "{summary}");
 }
+
+#[test]
+fn held_out_questions_written_blind_stay_close_to_the_floors() {
+    let scores = evaluate(seed(), &set("holdout-seed.toml"));
+    let summary = report("holdout-seed", &scores);
+    assert!(scores.hit_at_1 >= 0.8, "{summary}");
+    assert!(scores.hit_at_3 >= 0.93, "{summary}");
+    assert!(scores.declined >= 0.9, "{summary}");
+}

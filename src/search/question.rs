@@ -516,7 +516,7 @@ impl SearchIndex {
         let distance = if has_digit {
             0
         } else {
-            typo_distance(token.word.chars().count())
+            typo_distance(token.stem.chars().count())
         };
         if distance > 0 {
             // A misspelt synonym ("compensaton") is the synonym.
