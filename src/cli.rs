@@ -267,11 +267,10 @@ pub fn render_text(answer: &Answer, color: bool) -> String {
     if !answer.courses.is_empty() {
         s.push_str("Courses\n");
         for c in &answer.courses {
-            let platform = c
-                .platform
-                .as_deref()
-                .map(|p| format!(" on {p}"))
-                .unwrap_or_default();
+            let platform = match c.platform.as_deref() {
+                Some(p) if p != c.provider => format!(" on {p}"),
+                _ => String::new(),
+            };
             s.push_str(&format!(
                 "  - {} ({}{platform}): {}\n",
                 c.title, c.provider, c.url
