@@ -329,18 +329,25 @@ pub struct Profiles {
     titles: Vec<Vec<u32>>,
     /// Per passage: whether it is mostly a list of catalog tools.
     tool_lists: Vec<bool>,
+    /// Per stem id: a word of the knowledge base with that stem, to show corrections.
+    surface: Vec<String>,
 }
 
 impl Profiles {
     /// Analyzes every passage.
     pub fn new(passages: &[Passage], catalog: &Catalog) -> Self {
         let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut surface: Vec<String> = Vec::new();
         let mut intern = |text: &str| -> Vec<u32> {
-            let mut ids: Vec<u32> = stems(text)
+            let mut ids: Vec<u32> = analyze(text)
                 .into_iter()
-                .map(|s| {
+                .map(|t| {
                     let next = vocab.len() as u32;
-                    *vocab.entry(s).or_insert(next)
+                    let id = *vocab.entry(t.stem).or_insert(next);
+                    if id == next {
+                        surface.push(t.word);
+                    }
+                    id
                 })
                 .collect();
             ids.sort_unstable();
@@ -370,7 +377,15 @@ impl Profiles {
             profiles.tool_lists.push(catalog.is_tool_list(&p.text));
         }
         profiles.vocab = vocab;
+        profiles.surface = surface;
         profiles
+    }
+
+    /// A word of the knowledge base with this stem ("languag" -> "languages").
+    pub fn surface(&self, stem: &str) -> Option<&str> {
+        self.id(stem)
+            .and_then(|id| self.surface.get(id as usize))
+            .map(String::as_str)
     }
 
     fn id(&self, stem: &str) -> Option<u32> {
@@ -435,7 +450,17 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         courses: Vec::new(),
         suggestions: Vec::new(),
         terms: Vec::new(),
-        corrections: understood.corrections(),
+        corrections: understood
+            .corrections()
+            .into_iter()
+            .map(|(typed, stem)| {
+                let word = ctx
+                    .profiles
+                    .surface(&stem)
+                    .map_or(stem.clone(), str::to_string);
+                (typed, word)
+            })
+            .collect(),
     };
     if understood.is_empty() {
         let example = ctx
@@ -557,7 +582,7 @@ fn rerank_with_presence(
     ctx: &Context<'_>,
 ) -> Vec<(usize, f32, usize)> {
     let profiles = ctx.profiles;
-    let (asked, asked_unknown) = profiles.ids(question);
+    let (asked, asked_unknown) = profiles.ids(crate::search::question_prefix(question));
     // The question's words plus the one-word synonyms of its concepts, so a
     // heading saying "back-end" matches a question saying "server-side".
     let mut expanded = asked.clone();

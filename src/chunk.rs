@@ -3,7 +3,7 @@
 //! sentence; passage ids are derived from the article id, the section and the
 //! passage's place in it, so they are stable across rebuilds.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use serde::Serialize;
 
@@ -55,20 +55,30 @@ pub fn chunk_all(articles: &[Article]) -> Vec<Passage> {
 /// Splits one article into passages.
 pub fn chunk(article: &Article) -> Vec<Passage> {
     let mut passages = Vec::new();
-    let mut slugs: HashMap<String, usize> = HashMap::new();
+    let mut slugs: HashSet<String> = HashSet::new();
+    // Phrasings under a heading with no text of its own go to the next passage.
+    let mut pending: Vec<String> = Vec::new();
     let sections = with_summary(article);
     for section in sections.iter() {
         let base = section
             .path
             .last()
             .map_or_else(|| "intro".to_string(), |h| slugify(h));
-        let n = slugs.entry(base.clone()).or_insert(0);
-        *n += 1;
-        let slug = if *n == 1 { base } else { format!("{base}-{n}") };
+        let mut slug = base.clone();
+        let mut n = 1;
+        while !slugs.insert(slug.clone()) {
+            n += 1;
+            slug = format!("{base}-{n}");
+        }
         let texts = pack(&units(&section.blocks));
+        if texts.is_empty() {
+            pending.extend(section.phrasings.iter().cloned());
+            continue;
+        }
         let count = texts.len();
         for (i, text) in texts.into_iter().enumerate() {
             let mut keywords = section.phrasings.clone();
+            keywords.append(&mut pending);
             keywords.extend(labels(&text));
             if passages.is_empty() {
                 // The article's own phrasings lead to its opening passage.
@@ -89,10 +99,6 @@ pub fn chunk(article: &Article) -> Vec<Passage> {
                 tags: article.tags.clone(),
                 position: passages.len(),
             });
-        }
-        if count == 0 && !section.phrasings.is_empty() {
-            // Phrasings under a heading with no text of its own go to the next passage.
-            continue;
         }
     }
     passages
@@ -516,6 +522,36 @@ mod tests {
             sentences("Use e.g. Python. GPA 3.5 is fine! Then more"),
             vec!["Use e.g. Python.", "GPA 3.5 is fine!", "Then more"]
         );
+    }
+
+    #[test]
+    fn repeated_headings_get_distinct_ids() {
+        let a = article(vec![
+            section(&["Tools"], vec![Block::Paragraph("One.".into())]),
+            section(&["Tools"], vec![Block::Paragraph("Two.".into())]),
+            section(&["Tools 2"], vec![Block::Paragraph("Three.".into())]),
+        ]);
+        let ids: Vec<String> = chunk(&a).into_iter().map(|p| p.id).collect();
+        assert_eq!(
+            ids,
+            vec!["backend#tools", "backend#tools-2", "backend#tools-2-2"]
+        );
+    }
+
+    #[test]
+    fn phrasings_of_a_heading_without_text_go_to_the_next_passage() {
+        let mut parent = section(&["How to become one"], vec![]);
+        parent.phrasings = vec!["zebra crossing career".into()];
+        let a = article(vec![
+            parent,
+            section(
+                &["How to become one", "Degree"],
+                vec![Block::Paragraph("Text.".into())],
+            ),
+        ]);
+        let p = chunk(&a);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].keywords.contains(&"zebra crossing career".to_string()));
     }
 
     #[test]

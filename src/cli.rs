@@ -70,6 +70,24 @@ pub enum Command {
     },
 }
 
+/// Appends a line to a `String` buffer (written to stdout at once, so a closed
+/// stdout is an error, not a panic).
+macro_rules! outln {
+    ($buf:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($buf, $($arg)*);
+    }};
+}
+
+/// Writes `text` to stdout.
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    stdout.flush().context("cannot write to stdout")
+}
+
 /// Installs the tracing subscriber (logs go to stderr).
 pub fn init_tracing(verbose: u8) {
     let default = match verbose {
@@ -175,12 +193,23 @@ fn ask(
         print_answer(&mut out, &answer, json, color)?;
     } else {
         // One question per line; answers in the same order.
-        for line in std::io::stdin().lock().lines() {
-            let line = line.context("cannot read a question from stdin")?;
-            if explain {
-                explain_question(&engine, &line);
+        // Lines that are not UTF-8 are read lossily rather than ending the batch.
+        let mut stdin = std::io::stdin().lock();
+        let mut raw = Vec::new();
+        loop {
+            raw.clear();
+            let read = stdin
+                .read_until(b'\n', &mut raw)
+                .context("cannot read a question from stdin")?;
+            if read == 0 {
+                break;
             }
-            let answer = engine.ask_with(&line, top);
+            let line = String::from_utf8_lossy(&raw);
+            let line = line.trim_end_matches(['\n', '\r']);
+            if explain {
+                explain_question(&engine, line);
+            }
+            let answer = engine.ask_with(line, top);
             print_answer(&mut out, &answer, json, color)?;
         }
     }
@@ -282,22 +311,25 @@ pub fn render_text(answer: &Answer, color: bool) -> String {
 }
 
 fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let mut out = String::new();
     let files = match knowledge::read_dir(dir) {
         Ok(files) => files,
         Err(e) => return Err(e).context("cannot check knowledge base"),
     };
     let (kb, report) = knowledge::parse(&files);
     if json {
-        println!(
+        outln!(
+            out,
             "{}",
             serde_json::to_string_pretty(&report).context("cannot write report")?
         );
     } else {
         for problem in &report.problems {
-            println!("{problem}");
+            outln!(out, "{problem}");
         }
         let passages = crate::chunk::chunk_all(&kb.articles).len();
-        println!(
+        outln!(
+            out,
             "{}: {} article(s), {passages} passage(s), {} tool categor{}, {} course(s); {} error(s), {} warning(s)",
             dir.display(),
             kb.articles.len(),
@@ -308,6 +340,7 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
             report.warning_count()
         );
     }
+    emit(&out)?;
     Ok(if report.has_errors() {
         ExitCode::from(1)
     } else {
@@ -316,6 +349,7 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn index(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let mut out = String::new();
     let engine = match load(cli, true, true)? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
@@ -326,16 +360,19 @@ fn index(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         (_, Some(path)) => path.display().to_string(),
     };
-    println!(
+    outln!(
+        out,
         "indexed {} passage(s) from {} article(s) in {:.1?} -> {place}",
         engine.passages.len(),
         engine.knowledge.articles.len(),
         engine.info.took
     );
+    emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn eval(cli: &Cli, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result<ExitCode> {
+    let mut out = String::new();
     let engine = match load(cli, false, true)? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
@@ -344,13 +381,15 @@ fn eval(cli: &Cli, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result
         let set = QuestionSet::from_file(path)?;
         let scores = evaluate(&engine, &set);
         if json {
-            println!(
+            outln!(
+                out,
                 "{}",
                 serde_json::json!({ "set": path.display().to_string(), "scores": scores })
             );
             continue;
         }
-        println!(
+        outln!(
+            out,
             "{}: {} questions, hit@1 {:.3}, hit@3 {:.3}, wrongly declined {}; out of scope {}, declined {:.3}",
             path.display(),
             scores.questions,
@@ -367,7 +406,8 @@ fn eval(cli: &Cli, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result
                 } else {
                     format!("rank {}", m.rank)
                 };
-                println!(
+                outln!(
+                    out,
                     "  {rank:>7}  {}  (first: {})",
                     m.question,
                     m.first.as_deref().unwrap_or("-")
@@ -375,6 +415,7 @@ fn eval(cli: &Cli, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result
             }
         }
     }
+    emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

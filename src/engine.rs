@@ -36,7 +36,7 @@ pub enum EngineError {
     #[error(transparent)]
     Knowledge(#[from] LoadError),
     /// The index could not be built.
-    #[error("cannot build index in {path}: {source}")]
+    #[error("cannot build index in {path}")]
     Index {
         /// Index directory.
         path: PathBuf,
@@ -292,13 +292,15 @@ fn open_or_build(
             }
         }
     }
-    match build_on_disk(dir, &target, fingerprint, passages, progress) {
+    // A forced rebuild, or an index found unusable, replaces what is there.
+    let replace = force || target.exists();
+    match build_on_disk(dir, &target, fingerprint, passages, replace, progress) {
         Ok(index) => {
             remove_stale(dir, fingerprint);
             Ok((index, IndexOrigin::Built, Some(target)))
         }
         Err(BuildError::Io(e)) => {
-            tracing::warn!(path = %dir.display(), error = %e, "index directory not writable, keeping the index in memory");
+            tracing::warn!(path = %dir.display(), error = %e, "index directory not usable, keeping the index in memory");
             Ok((
                 build_in_memory(passages, progress)?,
                 IndexOrigin::InMemory,
@@ -317,42 +319,68 @@ enum BuildError {
     Search(SearchError),
 }
 
+impl From<std::io::Error> for BuildError {
+    fn from(e: std::io::Error) -> Self {
+        BuildError::Io(e)
+    }
+}
+
+impl From<SearchError> for BuildError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::Tantivy(t) if is_io(&t) => {
+                BuildError::Io(std::io::Error::other(t.to_string()))
+            }
+            other => BuildError::Search(other),
+        }
+    }
+}
+
+/// Builds in a staging directory of this process's own and renames it into
+/// place. Processes sharing an index directory may build the same
+/// fingerprint at once: the first rename wins and the others use its result.
 fn build_on_disk(
     dir: &Path,
     target: &Path,
     fingerprint: &str,
     passages: &[Passage],
+    replace: bool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SearchIndex, BuildError> {
-    std::fs::create_dir_all(dir).map_err(BuildError::Io)?;
-    let staging = dir.join(format!(".build-{fingerprint}-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(BuildError::Io)?;
-    }
-    std::fs::create_dir(&staging).map_err(BuildError::Io)?;
-    let built = SearchIndex::build(passages, Some(&staging), progress);
+    std::fs::create_dir_all(dir)?;
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let staging = dir.join(format!(
+        ".build-{fingerprint}-{}-{nonce}",
+        std::process::id()
+    ));
+    std::fs::create_dir(&staging)?;
+    let built = SearchIndex::build(passages, Some(&staging), progress)
+        .map_err(BuildError::from)
+        .and_then(|index| {
+            drop(index);
+            std::fs::write(staging.join(READY_FILE), fingerprint).map_err(BuildError::from)
+        });
     if let Err(e) = built {
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(match e {
-            SearchError::Tantivy(tantivy_error) if is_io(&tantivy_error) => {
-                BuildError::Io(std::io::Error::other(tantivy_error.to_string()))
-            }
-            other => BuildError::Search(other),
-        });
+        return Err(e);
     }
-    drop(built);
-    std::fs::write(staging.join(READY_FILE), fingerprint).map_err(BuildError::Io)?;
-    if target.exists() {
-        std::fs::remove_dir_all(target).map_err(BuildError::Io)?;
+    if replace && target.exists() {
+        // Unusable or forced: the old copy goes; open snapshots keep their mapped files.
+        let _ = std::fs::remove_dir_all(target);
     }
-    if let Err(e) = std::fs::rename(&staging, target) {
-        // Another process may have finished the same build first.
+    if std::fs::rename(&staging, target).is_err() {
+        // Another process renamed the same fingerprint into place first: use it.
         let _ = std::fs::remove_dir_all(&staging);
         if !target.join(READY_FILE).is_file() {
-            return Err(BuildError::Io(e));
+            return Err(BuildError::Io(std::io::Error::other(format!(
+                "cannot move the new index into {}",
+                target.display()
+            ))));
         }
     }
-    SearchIndex::open(target, passages.len()).map_err(BuildError::Search)
+    Ok(SearchIndex::open(target, passages.len())?)
 }
 
 fn is_io(e: &tantivy::TantivyError) -> bool {
@@ -361,23 +389,35 @@ fn is_io(e: &tantivy::TantivyError) -> bool {
         tantivy::TantivyError::IoError(_)
             | tantivy::TantivyError::OpenDirectoryError(_)
             | tantivy::TantivyError::OpenWriteError(_)
+            | tantivy::TantivyError::OpenReadError(_)
     )
 }
 
-/// Removes index directories of other fingerprints. An open snapshot keeps
-/// working: its files stay mapped until it is dropped.
+/// Removes complete indexes of other fingerprints (directories holding the
+/// ready marker, nothing else) and staging directories abandoned for an hour.
+/// An open snapshot keeps working: its files stay mapped until it is dropped.
 fn remove_stale(dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let abandoned = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600))
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        let is_index = name.len() == 16 && name.chars().all(|c| c.is_ascii_hexdigit());
-        let is_stale_build =
-            name.starts_with(".build-") && !name.contains(&format!("-{}", std::process::id()));
-        if (is_index && name != keep) || is_stale_build {
-            if let Err(e) = std::fs::remove_dir_all(entry.path()) {
-                tracing::debug!(path = %entry.path().display(), error = %e, "could not remove old index");
+        let path = entry.path();
+        let old_index = name.len() == 16
+            && name != keep
+            && name.chars().all(|c| c.is_ascii_hexdigit())
+            && path.join(READY_FILE).is_file();
+        let old_staging = name.starts_with(".build-") && abandoned(&path);
+        if old_index || old_staging {
+            if let Err(e) = std::fs::remove_dir_all(&path) {
+                tracing::debug!(path = %path.display(), error = %e, "could not remove old index");
             }
         }
     }

@@ -224,15 +224,25 @@ fn passage_ids_are_stable_across_rebuilds_and_unrelated_edits() {
 fn the_plain_text_seed_loads_as_an_article_and_answers() {
     let dir = support::knowledge(&[(
         "backend-developer.txt",
-        std::fs::read(root().join("tests/fixtures/backend-developer.txt")).expect("seed copy").as_slice(),
+        std::fs::read(root().join("tests/fixtures/backend-developer.txt"))
+            .expect("seed copy")
+            .as_slice(),
     )]);
     let engine = support::load(dir.path());
     assert_eq!(engine.knowledge.articles.len(), 1);
     assert_eq!(engine.knowledge.articles[0].title, "Backend developer");
     let answer = engine.ask("how much does a back-end developer make");
     assert!(answer.answered);
-    assert!(answer.passages[0].text.contains("$100,376"), "{}", answer.passages[0].text);
+    assert!(
+        answer.passages[0].text.contains("$100,376"),
+        "{}",
+        answer.passages[0].text
+    );
     // "Databases:" and its items stay together as a lead-in and its list.
     let all: Vec<&str> = engine.passages.iter().map(|p| p.text.as_str()).collect();
-    assert!(all.iter().any(|t| t.contains("Databases:\n- MongoDB\n- MySQL\n- Oracle")), "{all:#?}");
+    assert!(
+        all.iter()
+            .any(|t| t.contains("Databases:\n- MongoDB\n- MySQL\n- Oracle")),
+        "{all:#?}"
+    );
 }

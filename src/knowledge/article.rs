@@ -122,7 +122,7 @@ pub fn parse_article(
     // A leading `# Title` names the article when front matter does not.
     let title = match meta.title.take() {
         Some(title) => {
-            strip_title_heading(&mut sections, &title);
+            strip_title_heading(&mut sections, &title, &h1s);
             title
         }
         None => take_h1_title(&mut sections, &h1s).unwrap_or_else(|| humanize(&id)),
@@ -264,6 +264,44 @@ impl Meta {
                 _ => Vec::new(),
             }
         };
+        // Keys careerbot reads must have the type it reads; others are the site's business.
+        for key in [
+            "title",
+            "description",
+            "summary",
+            "source",
+            "source_url",
+            "url",
+        ] {
+            if value
+                .get(key)
+                .is_some_and(|v| !v.is_string() && !v.is_null())
+            {
+                problems.push(
+                    Problem::warning(
+                        file,
+                        (line, 1),
+                        format!("\"{key}\" in YAML front matter is not text, so it is ignored"),
+                    )
+                    .help(format!("write {key}: some text")),
+                );
+            }
+        }
+        for key in ["keywords", "tags", "phrasings"] {
+            if value
+                .get(key)
+                .is_some_and(|v| !v.is_sequence() && !v.is_string() && !v.is_null())
+            {
+                problems.push(
+                    Problem::warning(
+                        file,
+                        (line, 1),
+                        format!("\"{key}\" in YAML front matter is not a list, so it is ignored"),
+                    )
+                    .help(format!("write {key}: [first, second]")),
+                );
+            }
+        }
         self.title = get_str("title");
         self.source = get_str("source")
             .or_else(|| get_str("source_url"))
@@ -275,10 +313,17 @@ impl Meta {
     }
 }
 
-fn strip_title_heading(sections: &mut [Section], title: &str) {
-    if let Some(first) = sections.first_mut() {
-        if first.path.len() == 1 && first.path[0].eq_ignore_ascii_case(title) {
-            first.path.clear();
+/// Drops a `# Title` that repeats the front matter title from every heading path.
+fn strip_title_heading(sections: &mut [Section], title: &str, h1s: &[String]) {
+    if !(h1s.len() == 1 && h1s[0].eq_ignore_ascii_case(title)) {
+        return;
+    }
+    for s in sections.iter_mut() {
+        if s.path
+            .first()
+            .is_some_and(|h| h.eq_ignore_ascii_case(title))
+        {
+            s.path.remove(0);
         }
     }
 }
@@ -334,12 +379,28 @@ pub fn squash(text: &str) -> String {
 /// ES module lines. They are blanked (keeping line numbers) before parsing.
 fn blank_markup_lines(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
-    let mut in_fence = false;
+    // The open fence: its character and length; it closes with at least as many.
+    let mut fence: Option<(char, usize)> = None;
     for line in body.split_inclusive('\n') {
         let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            in_fence = !in_fence;
+        let run = |c: char| t.chars().take_while(|&x| x == c).count();
+        match fence {
+            None => {
+                for c in ['`', '~'] {
+                    if run(c) >= 3 {
+                        fence = Some((c, run(c)));
+                    }
+                }
+            }
+            Some((c, n)) => {
+                if run(c) >= n && t.trim_start_matches(c).trim().is_empty() {
+                    fence = None;
+                    out.push_str(line);
+                    continue;
+                }
+            }
         }
+        let in_fence = fence.is_some();
         let markup = !in_fence
             && (t.starts_with(":::")
                 || ((t.starts_with("import ") || t.starts_with("export "))
@@ -408,6 +469,7 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
     let mut row: Vec<String> = Vec::new();
     let mut in_heading: Option<u8> = None;
     let mut h1s: Vec<String> = Vec::new();
+    let mut html_block: Option<String> = None;
 
     let current = |sections: &mut Vec<Section>| -> usize { sections.len() - 1 };
 
@@ -417,7 +479,13 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
                 Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::Image { .. }) => {
                     skip_depth += 1
                 }
-                Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::Image) => skip_depth -= 1,
+                Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::Image) => {
+                    skip_depth -= 1;
+                    if skip_depth == 0 {
+                        // What follows a skipped block is a new word.
+                        text.push(' ');
+                    }
+                }
                 _ => {}
             }
             continue;
@@ -496,10 +564,12 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
                     flush_paragraph(&mut text, &mut sections);
                 }
             }
-            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_))
-                if list_depth == 0 =>
-            {
-                flush_paragraph(&mut text, &mut sections);
+            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_)) => {
+                if list_depth == 0 {
+                    flush_paragraph(&mut text, &mut sections);
+                } else {
+                    text.push(' ');
+                }
             }
             Event::Start(Tag::Table(_)) => flush_paragraph(&mut text, &mut sections),
             Event::End(TagEnd::TableCell) => {
@@ -523,11 +593,36 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
             }
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::Html(html) | Event::InlineHtml(html) => {
+            Event::Start(Tag::HtmlBlock) => {
+                if list_depth == 0 {
+                    flush_paragraph(&mut text, &mut sections);
+                }
+                html_block = Some(String::new());
+            }
+            Event::End(TagEnd::HtmlBlock) => {
+                let html = html_block.take().unwrap_or_default();
+                let i = current(&mut sections);
+                sections[i].phrasings.extend(phrasings_comments(&html));
+                // Tags are markup; the text they show is content.
+                let shown = html_text(&html);
+                if list_depth > 0 {
+                    text.push(' ');
+                    text.push_str(&shown);
+                    text.push(' ');
+                } else {
+                    text.push_str(&shown);
+                    flush_paragraph(&mut text, &mut sections);
+                }
+            }
+            Event::Html(html) => match html_block.as_mut() {
+                Some(buffer) => buffer.push_str(&html),
+                None => text.push_str(&html_text(&html)),
+            },
+            Event::InlineHtml(html) => {
                 if let Some(p) = phrasings_comment(&html) {
                     let i = current(&mut sections);
                     sections[i].phrasings.extend(p);
-                } else if matches!(event_kind(&html), HtmlKind::LineBreak) {
+                } else if is_line_break(&html) {
                     text.push(' ');
                 }
             }
@@ -540,18 +635,128 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
     (sections, h1s)
 }
 
-enum HtmlKind {
-    LineBreak,
-    Other,
+fn is_line_break(html: &str) -> bool {
+    let t = html.trim().to_ascii_lowercase();
+    t.starts_with("<br") || t.starts_with("</br")
 }
 
-fn event_kind(html: &str) -> HtmlKind {
-    let t = html.trim().to_ascii_lowercase();
-    if t.starts_with("<br") || t.starts_with("</br") {
-        HtmlKind::LineBreak
-    } else {
-        HtmlKind::Other
+/// Every `<!-- phrasings: ... -->` comment in a block of HTML, even one
+/// spread over several lines.
+fn phrasings_comments(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        let Some(len) = rest[start..].find("-->") else {
+            break;
+        };
+        let comment = &rest[start..start + len + 3];
+        out.extend(phrasings_comment(comment).unwrap_or_default());
+        rest = &rest[start + len + 3..];
     }
+    out
+}
+
+/// Elements whose content is not shown on the page.
+const HIDDEN_ELEMENTS: &[&str] = &["head", "script", "style", "svg", "template", "noscript"];
+
+/// The text an HTML (or JSX) fragment shows: comments, tags and the content
+/// of hidden elements removed, entities decoded.
+fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut hidden: Option<String> = None;
+    while !rest.is_empty() {
+        let Some(lt) = rest.find('<') else {
+            if hidden.is_none() {
+                out.push_str(rest);
+            }
+            break;
+        };
+        if hidden.is_none() {
+            out.push_str(&rest[..lt]);
+        }
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+            continue;
+        }
+        let is_tag =
+            rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        if !is_tag {
+            if hidden.is_none() {
+                out.push('<');
+            }
+            rest = &rest[1..];
+            continue;
+        }
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..end];
+        let name = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let closing = tag.starts_with("</");
+        let self_closing = tag.ends_with("/>");
+        match &hidden {
+            Some(h) if closing && *h == name => hidden = None,
+            None if !closing && !self_closing && HIDDEN_ELEMENTS.contains(&name.as_str()) => {
+                hidden = Some(name)
+            }
+            _ => {}
+        }
+        out.push(' ');
+        rest = &rest[end..];
+    }
+    squash(&decode_entities(&out))
+}
+
+/// Decodes the HTML entities that appear in prose.
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let decoded = rest.find(';').filter(|&i| i <= 10).and_then(|semi| {
+            let entity = &rest[1..semi];
+            let c = match entity {
+                "nbsp" => Some(' '),
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "rarr" => Some('→'),
+                "larr" => Some('←'),
+                "mdash" => Some('—'),
+                "ndash" => Some('–'),
+                _ => entity
+                    .strip_prefix("#x")
+                    .or_else(|| entity.strip_prefix("#X"))
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                    .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, semi))
+        });
+        match decoded {
+            Some((c, semi)) => {
+                out.push(c);
+                rest = &rest[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {
@@ -579,14 +784,25 @@ fn flush_paragraph(text: &mut String, sections: &mut [Section]) {
 /// when the file has no blank lines. A line ending in `:` followed by short
 /// lines without final punctuation is a lead-in and its list.
 fn parse_text(body: &str, body_line: usize) -> Vec<Section> {
-    let has_blank = body.lines().any(|l| l.trim().is_empty()) && body.trim().contains("\n\n");
+    let lines: Vec<&str> = body.lines().collect();
+    let content = |l: &&str| !l.trim().is_empty();
+    let first = lines.iter().position(content).unwrap_or(0);
+    let last = lines.iter().rposition(content).map_or(0, |i| i + 1);
+    let has_blank = lines[first..last.max(first)]
+        .iter()
+        .any(|l| l.trim().is_empty());
     let paragraphs: Vec<String> = if has_blank {
-        body.split("\n\n")
-            .map(squash)
+        lines
+            .split(|l| l.trim().is_empty())
+            .map(|group| squash(&group.join(" ")))
             .filter(|p| !p.is_empty())
             .collect()
     } else {
-        body.lines().map(squash).filter(|p| !p.is_empty()).collect()
+        lines
+            .iter()
+            .map(|l| squash(l))
+            .filter(|p| !p.is_empty())
+            .collect()
     };
     let mut blocks = Vec::new();
     let mut i = 0;

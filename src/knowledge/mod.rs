@@ -39,8 +39,8 @@ pub struct SourceFile {
     pub rel: String,
     /// Path as shown in problems (the directory as given, joined with `rel`).
     pub display: String,
-    /// Raw contents.
-    pub bytes: Vec<u8>,
+    /// Raw contents, or why they could not be read.
+    pub bytes: Result<Vec<u8>, String>,
 }
 
 /// Why a knowledge base could not be loaded.
@@ -88,10 +88,12 @@ enum Kind {
     Courses,
 }
 
-/// Reads every knowledge file under `dir` (hidden entries skipped), sorted by path.
+/// Reads every knowledge file under `dir` (hidden entries skipped), sorted by
+/// path. A knowledge file that cannot be read (permissions, a dangling link, a
+/// link loop) is returned with its error, for [`parse`] to report.
 ///
 /// # Errors
-/// When `dir` is missing, not a directory, or a file cannot be read.
+/// When `dir` itself is missing or not a directory.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
     let meta = std::fs::metadata(dir).map_err(|source| LoadError::Io {
         path: dir.to_path_buf(),
@@ -103,6 +105,14 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
             source: std::io::Error::other("not a directory"),
         });
     }
+    let relative = |path: &Path| {
+        path.strip_prefix(dir)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
@@ -110,32 +120,32 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
-        let entry = entry.map_err(|e| LoadError::Io {
-            path: e
-                .path()
-                .map_or_else(|| dir.to_path_buf(), Path::to_path_buf),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel_path = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel = rel_path
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let (path, bytes) = match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string());
+                (entry.path().to_path_buf(), bytes)
+            }
+            Ok(_) => continue,
+            Err(e) => {
+                let Some(path) = e.path().map(Path::to_path_buf) else {
+                    continue;
+                };
+                let reason = if e.loop_ancestor().is_some() {
+                    "the link makes a loop".to_string()
+                } else {
+                    e.io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string)
+                };
+                (path, Err(reason))
+            }
+        };
+        let rel = relative(&path);
+        // Only files careerbot would read matter; a broken "notes.bak" link does not.
         if classify(&rel).is_none() {
             continue;
         }
-        let bytes = std::fs::read(entry.path()).map_err(|source| LoadError::Io {
-            path: entry.path().to_path_buf(),
-            source,
-        })?;
         files.push(SourceFile {
-            display: entry.path().display().to_string(),
+            display: path.display().to_string(),
             rel,
             bytes,
         });
@@ -152,10 +162,20 @@ pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
         let Some(kind) = classify(&file.rel) else {
             continue;
         };
-        let text = match std::str::from_utf8(&file.bytes) {
+        let bytes = match &file.bytes {
+            Ok(bytes) => bytes,
+            Err(reason) => {
+                problems.push(
+                    Problem::error(&file.display, (1, 1), format!("cannot read file: {reason}"))
+                        .help("fix the file's permissions or link, or remove it"),
+                );
+                continue;
+            }
+        };
+        let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                let valid = &file.bytes[..e.valid_up_to()];
+                let valid = &bytes[..e.valid_up_to()];
                 // The valid prefix is UTF-8 by definition, so this cannot fail.
                 let prefix = std::str::from_utf8(valid).unwrap_or_default();
                 problems.push(

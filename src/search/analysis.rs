@@ -114,7 +114,7 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
         let mut word = String::new();
         push_folded(&mut word, c);
         while let Some(&(i, c)) = chars.peek() {
-            if c.is_alphanumeric() {
+            if c.is_alphanumeric() || is_combining_mark(c) {
                 push_folded(&mut word, c);
                 end = i + c.len_utf8();
                 chars.next();
@@ -151,7 +151,15 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
 }
 
 /// Lower-cases `c` and folds common Latin accents to ASCII.
+/// Combining diacritics (a decomposed "é" is "e" + U+0301): part of the word, dropped when folding.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
 fn push_folded(out: &mut String, c: char) {
+    if is_combining_mark(c) {
+        return;
+    }
     for l in c.to_lowercase() {
         let folded = match l {
             'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
@@ -211,6 +219,12 @@ mod tests {
             stems("databases salary developers"),
             vec!["databas", "salari", "developer"]
         );
+    }
+
+    #[test]
+    fn decomposed_accents_fold_like_composed_ones() {
+        assert_eq!(words_of("re\u{0301}sume\u{0301}"), vec!["resume"]);
+        assert_eq!(words_of("résumé"), vec!["resume"]);
     }
 
     #[test]

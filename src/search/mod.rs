@@ -18,7 +18,9 @@ use tantivy::schema::{
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
 
-pub use question::{Alternative, Concept, Match, Thesaurus, Understood, MAX_QUESTION_BYTES};
+pub use question::{
+    question_prefix, Alternative, Concept, Match, Thesaurus, Understood, MAX_QUESTION_BYTES,
+};
 
 /// Prepares shared tables (synonyms, typo automata) ahead of the first question.
 pub fn warm_up() {
@@ -30,7 +32,7 @@ use crate::chunk::Passage;
 /// Bumped whenever analysis or what goes into a field changes, so indexes
 /// built by an older version are rebuilt (passage content is fingerprinted
 /// separately).
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 const TOKENIZER: &str = "career";
 
@@ -49,7 +51,7 @@ const WEAK_WEIGHT: f32 = 0.7;
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     /// tantivy failed (corrupt files, I/O).
-    #[error("index error: {0}")]
+    #[error(transparent)]
     Tantivy(#[from] tantivy::TantivyError),
     /// The index on disk does not hold the expected passages.
     #[error("index holds {found} passages, expected {expected}")]

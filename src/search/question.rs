@@ -333,6 +333,11 @@ pub(super) fn similar_terms(
     out
 }
 
+/// The part of a question that is read: at most [`MAX_QUESTION_BYTES`].
+pub fn question_prefix(text: &str) -> &str {
+    prefix(text, MAX_QUESTION_BYTES)
+}
+
 /// Cuts `text` to at most `max` bytes on a character boundary.
 fn prefix(text: &str, max: usize) -> &str {
     if text.len() <= max {
