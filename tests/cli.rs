@@ -401,3 +401,104 @@ fn bad_arguments_exit_non_zero_with_a_usage_error() {
     let run = careerbot(&["ask", "--top", "0", "x"], None);
     assert!(run.stderr.contains("--top"), "{}", run.context());
 }
+
+#[test]
+fn processes_sharing_an_index_directory_build_it_once_without_errors() {
+    let index = tempfile::tempdir().expect("temp dir");
+    let seed = seed_dir();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_careerbot"))
+                .args([
+                    "--knowledge",
+                    arg(&seed),
+                    "--index",
+                    arg(index.path()),
+                    "ask",
+                    "--json",
+                    "salary",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start careerbot")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(stderr.is_empty(), "no warning, no fallback: {stderr}");
+        let answer: Value = serde_json::from_slice(&out.stdout).expect("one JSON answer");
+        assert_eq!(answer["answered"], true);
+    }
+    let dirs = index_dirs(index.path());
+    assert_eq!(dirs.len(), 1, "one index, no staging left behind: {dirs:?}");
+    assert!(dirs[0].join("careerbot-ready").is_file());
+}
+
+#[test]
+fn a_rebuild_removes_only_old_careerbot_indexes() {
+    let index = tempfile::tempdir().expect("temp dir");
+    // Someone else's directory that merely looks like an index name.
+    let foreign = index.path().join("0123456789abcdef");
+    std::fs::create_dir(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("keep.txt"), "mine").expect("write");
+    let run = careerbot(
+        &[
+            "--knowledge",
+            arg(&seed_dir()),
+            "--index",
+            arg(index.path()),
+            "index",
+        ],
+        None,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    assert!(
+        foreign.join("keep.txt").is_file(),
+        "a directory without the ready marker is not touched"
+    );
+}
+
+#[test]
+fn a_stdin_line_that_is_not_utf8_is_read_lossily_and_the_batch_goes_on() {
+    let index = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .args([
+            "--knowledge",
+            arg(&seed_dir()),
+            "--index",
+            arg(index.path()),
+            "ask",
+            "--json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start careerbot");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"salary\n\xff\xfe\ndatabases\n")
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers: Vec<Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0]["answered"], true);
+    assert_eq!(answers[1]["answered"], false);
+    assert_eq!(answers[2]["question"], "databases");
+}

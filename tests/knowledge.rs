@@ -693,3 +693,21 @@ fn license_files_are_not_articles() {
         );
     }
 }
+
+#[test]
+fn an_unreadable_article_is_a_problem_and_an_unrelated_broken_link_is_ignored() {
+    let dir = knowledge(&[("good.md", GOOD_ARTICLE.as_bytes())]);
+    std::os::unix::fs::symlink("/nonexistent/target.md", dir.path().join("gone.md"))
+        .expect("symlink");
+    std::os::unix::fs::symlink("/nonexistent/notes", dir.path().join("notes.bak"))
+        .expect("symlink");
+    let files = knowledge::read_dir(dir.path()).expect("the directory itself is readable");
+    let (_, report) = knowledge::parse(&files);
+    let errors: Vec<&Problem> = report.problems.iter().filter(|p| p.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert!(errors[0].file.ends_with("gone.md"), "{report}");
+    assert!(
+        errors[0].message.starts_with("cannot read file"),
+        "{report}"
+    );
+}

@@ -979,4 +979,91 @@ mod tests {
         assert!(problems[0].message.contains("no text"));
         assert_eq!(problems[0].line, 4);
     }
+
+    #[test]
+    fn a_phrasings_comment_may_span_several_lines() {
+        let a = md("## Pay\n<!-- phrasings: alpha one;\n  quokka money -->\n\nSalary text.\n");
+        assert_eq!(a.sections[0].phrasings, vec!["alpha one", "quokka money"]);
+    }
+
+    #[test]
+    fn html_blocks_keep_their_shown_text_and_drop_head_and_comments() {
+        let a = md("Para one\n\n<div>\n<summary>What to ask new grads?</summary>\n<!-- note -->\n</div>\n\n<head>\n<title>Meta</title>\n</head>\n\nPara &amp; two\n");
+        let texts: Vec<&Block> = a.sections.iter().flat_map(|s| &s.blocks).collect();
+        assert_eq!(
+            texts,
+            vec![
+                &Block::Paragraph("Para one".into()),
+                &Block::Paragraph("What to ask new grads?".into()),
+                &Block::Paragraph("Para & two".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn blocks_inside_list_items_do_not_glue_words() {
+        let a = md("- Alpha\n  > Beta\n- Run this\n  ```\n  x\n  ```\n  then deploy\n");
+        let Block::List(items) = &a.sections[0].blocks[0] else {
+            panic!("{:?}", a.sections)
+        };
+        assert!(
+            items[0].contains("Alpha")
+                && items[0].contains("Beta")
+                && !items[0].contains("AlphaBeta"),
+            "{items:?}"
+        );
+        assert!(
+            items.iter().any(|i| i.contains("Run this then deploy")),
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn a_tilde_line_inside_a_backtick_fence_does_not_close_it() {
+        let a = md("```\n~~~\n:::tip inside code\n```\n\n:::tip Pro\n\nTip text.\n\n:::\n");
+        let texts: Vec<&Block> = a.sections.iter().flat_map(|s| &s.blocks).collect();
+        assert_eq!(texts, vec![&Block::Paragraph("Tip text.".into())]);
+    }
+
+    #[test]
+    fn crlf_plain_text_keeps_wrapped_paragraphs_together() {
+        let (a, problems) = parse_article(
+            "A back-end developer\r\nbuilds servers.\r\n \r\nSecond paragraph\r\nwraps too.\r\n",
+            "x.txt",
+            "k/x.txt",
+            Format::Text,
+        );
+        assert!(problems.is_empty());
+        assert_eq!(
+            a.unwrap().sections[0].blocks,
+            vec![
+                Block::Paragraph("A back-end developer builds servers.".into()),
+                Block::Paragraph("Second paragraph wraps too.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_title_heading_repeating_the_front_matter_title_leaves_every_path() {
+        let a = md("+++\ntitle = \"Data engineer\"\n+++\n\n# Data engineer\n\nIntro.\n\n## Salary\n\nPay.\n");
+        let paths: Vec<Vec<String>> = a.sections.iter().map(|s| s.path.clone()).collect();
+        assert_eq!(
+            paths,
+            vec![Vec::<String>::new(), vec!["Salary".to_string()]]
+        );
+    }
+
+    #[test]
+    fn wrongly_typed_yaml_keys_are_warnings() {
+        let (a, problems) = parse_article(
+            "---\ntitle: [a, b]\n---\n\nText.\n",
+            "x.md",
+            "k/x.md",
+            Format::Markdown,
+        );
+        assert!(a.is_some());
+        assert_eq!(problems.len(), 1);
+        assert!(!problems[0].is_error());
+        assert!(problems[0].message.contains("\"title\""));
+    }
 }
