@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::chunk::Passage;
 use crate::knowledge::{Course, ToolCategory};
-use crate::search::analysis::{analyze, stems};
+use crate::search::analysis::{analyze, analyze_where, stems};
 use crate::search::{Hit, Understood};
 use crate::vocabulary::{COURSE_WORDS, STOPWORDS, TOOL_WORDS};
 
@@ -666,8 +666,14 @@ fn rerank_with_presence(
 /// Byte ranges of `text` whose stems are in `stems`; neighbours separated
 /// only by spaces are merged ("back-end developer" is one highlight).
 pub fn highlight(text: &str, stems: &HashSet<String>) -> Vec<(usize, usize)> {
+    // A word stems to one of `stems` only if it starts like it ("salary" ->
+    // "salari"), so only such words are stemmed.
+    let heads: Vec<&str> = stems
+        .iter()
+        .map(|s| s.char_indices().nth(3).map_or(s.as_str(), |(i, _)| &s[..i]))
+        .collect();
     let mut out: Vec<(usize, usize)> = Vec::new();
-    for token in analyze(text) {
+    for token in analyze_where(text, |word| heads.iter().any(|h| word.starts_with(h))) {
         if !stems.contains(&token.stem) {
             continue;
         }

@@ -156,7 +156,8 @@ impl Engine {
     ) -> Engine {
         crate::search::warm_up();
         let catalog = Catalog::new(&knowledge.tools, &knowledge.courses);
-        let thesaurus = thesaurus(&knowledge);
+        let mut thesaurus = thesaurus(&knowledge);
+        thesaurus.bind(&index);
         let profiles = Profiles::new(&passages, &catalog);
         let suggestions = suggestions(&knowledge, &passages);
         Engine {

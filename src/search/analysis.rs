@@ -45,6 +45,12 @@ pub fn stem(word: &str) -> String {
 
 /// Splits `text` into analyzed tokens, in order.
 pub fn analyze(text: &str) -> Vec<Token> {
+    analyze_where(text, |_| true)
+}
+
+/// Like [`analyze`], but only words for which `wanted(word)` holds are
+/// stemmed and returned (stemming is the costly part).
+pub fn analyze_where(text: &str, wanted: impl Fn(&str) -> bool) -> Vec<Token> {
     let words = words(text);
     let mut tokens: Vec<Token> = Vec::with_capacity(words.len());
     let mut i = 0;
@@ -56,17 +62,20 @@ pub fn analyze(text: &str) -> Vec<Token> {
                 && COMPOUNDS.iter().any(|(a, b)| a == word && b == next)
             {
                 let joined = format!("{word}{next}");
+                i += 2;
+                if !wanted(&joined) {
+                    continue;
+                }
                 tokens.push(Token {
                     stem: stem(&joined),
                     word: joined,
                     start,
                     end: next_end,
                 });
-                i += 2;
                 continue;
             }
         }
-        if word.chars().count() <= MAX_WORD_CHARS {
+        if word.chars().count() <= MAX_WORD_CHARS && wanted(word) {
             tokens.push(Token {
                 stem: stem(word),
                 word: word.clone(),

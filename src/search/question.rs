@@ -185,6 +185,8 @@ pub struct Thesaurus {
     /// Words of the catalogs (course topics, providers, tool names), each
     /// with the names of the entries it belongs to, as stems.
     catalog: HashMap<String, Vec<Vec<String>>>,
+    /// Per group and alternative: whether the bound index holds it (empty until bound).
+    present: Vec<Vec<bool>>,
 }
 
 impl Thesaurus {
@@ -200,6 +202,7 @@ impl Thesaurus {
             stopwords: STOPWORDS.iter().copied().collect(),
             domain: DOMAIN_WORDS.iter().map(|w| stem(w)).collect(),
             catalog: HashMap::new(),
+            present: Vec::new(),
         };
         for entries in SYNONYMS {
             th.add_group(entries.iter().copied());
@@ -253,6 +256,15 @@ impl Thesaurus {
     /// Stems of the catalog entries a word names.
     fn catalog_names(&self, stem: &str) -> Option<&Vec<Vec<String>>> {
         self.catalog.get(stem)
+    }
+
+    /// Records which alternatives `index` holds, so questions need not look them up.
+    pub fn bind(&mut self, index: &SearchIndex) {
+        self.present = self
+            .groups
+            .iter()
+            .map(|(_, alts)| alts.iter().map(|stems| index.exists(stems)).collect())
+            .collect();
     }
 
     fn group_named(&self, name: &str) -> Option<usize> {
@@ -456,7 +468,7 @@ impl SearchIndex {
         judge(concepts)
     }
 
-    fn exists(&self, stems: &[String]) -> bool {
+    pub(crate) fn exists(&self, stems: &[String]) -> bool {
         stems.iter().all(|s| self.doc_freq(s) > 0)
     }
 
@@ -474,9 +486,12 @@ impl SearchIndex {
             };
         };
         let (name, alts) = &th.groups[g];
+        let present = th.present.get(g);
         let alternatives: Vec<Alternative> = alts
             .iter()
-            .filter(|stems| self.exists(stems))
+            .enumerate()
+            .filter(|(a, stems)| present.and_then(|p| p.get(*a).copied()).unwrap_or_else(|| self.exists(stems)))
+            .map(|(_, stems)| stems)
             .map(|stems| Alternative {
                 stems: stems.clone(),
                 weight: 0.85,
