@@ -490,7 +490,11 @@ impl SearchIndex {
         let alternatives: Vec<Alternative> = alts
             .iter()
             .enumerate()
-            .filter(|(a, stems)| present.and_then(|p| p.get(*a).copied()).unwrap_or_else(|| self.exists(stems)))
+            .filter(|(a, stems)| {
+                present
+                    .and_then(|p| p.get(*a).copied())
+                    .unwrap_or_else(|| self.exists(stems))
+            })
             .map(|(_, stems)| stems)
             .map(|stems| Alternative {
                 stems: stems.clone(),
