@@ -1,5 +1,5 @@
-//! Layer 7: the command line. `ask`, `check`, `index` and `eval` run the
-//! whole engine with no Discord at all.
+//! The command line. `ask`, `check`, `index` and `eval` run the whole
+//! engine with no Discord at all; `commands` prints the Discord commands.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -56,6 +56,12 @@ pub enum Command {
     },
     /// Rebuild the index now.
     Index,
+    /// Print the Discord application commands careerbot registers.
+    Commands {
+        /// Print the exact JSON that registration sends.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure answer quality on question sets (hit@1, hit@3, declined).
     Eval {
         /// Question set files (TOML).
@@ -114,6 +120,7 @@ pub fn run(cli: Cli) -> ExitCode {
             question,
         } => ask(&cli, *json, *explain, *top, question),
         Command::Check { json } => check(&cli.knowledge, *json),
+        Command::Commands { json } => commands(*json),
         Command::Index => index(&cli),
         Command::Eval { sets, json, misses } => eval(&cli, sets, *json, *misses),
     };
@@ -346,6 +353,28 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn commands(json: bool) -> anyhow::Result<ExitCode> {
+    let definitions = crate::discord::commands::definitions_json();
+    let mut out = String::new();
+    if json {
+        out = serde_json::to_string_pretty(&definitions).context("cannot write commands")?;
+        out.push('\n');
+    } else {
+        for command in definitions.as_array().into_iter().flatten() {
+            let name = command["name"].as_str().unwrap_or("?");
+            let description = command["description"].as_str().unwrap_or("");
+            let shown = if command["type"].as_u64() == Some(3) {
+                format!("{name} (message menu)")
+            } else {
+                format!("/{name}")
+            };
+            outln!(out, "{shown:<24} {description}");
+        }
+    }
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn index(cli: &Cli) -> anyhow::Result<ExitCode> {

@@ -201,6 +201,44 @@ impl Engine {
         self.index.understand(question, &self.thesaurus)
     }
 
+    /// Articles with their section headings, in knowledge order.
+    pub fn outline(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for p in &self.passages {
+            if out.last().map(|(title, _)| title) != Some(&p.article) {
+                out.push((p.article.clone(), Vec::new()));
+            }
+            let label = p.section_label();
+            if let Some((_, sections)) = out.last_mut() {
+                if !label.is_empty() && !sections.contains(&label) {
+                    sections.push(label);
+                }
+            }
+        }
+        out
+    }
+
+    /// Texts worth suggesting while a member types a question: section
+    /// headings and the moderators' alternate phrasings.
+    pub fn suggestible(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.passages {
+            let heading = p.section.last().cloned().into_iter();
+            let phrasings = p
+                .keywords
+                .iter()
+                .filter(|k| k.split_whitespace().count() > 1)
+                .cloned();
+            for text in heading.chain(phrasings) {
+                if seen.insert(text.to_lowercase()) {
+                    out.push(text);
+                }
+            }
+        }
+        out
+    }
+
     /// Topics suggested when a question cannot be answered.
     pub fn suggestions(&self) -> &[String] {
         &self.suggestions

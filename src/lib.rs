@@ -6,14 +6,18 @@
 //! 3. [`search`]: tantivy schema, build and query (the only module that imports tantivy).
 //! 4. [`answer`]: pure, question + hits + catalogs -> [`answer::Answer`].
 //! 5. [`engine`]: one loaded knowledge snapshot: knowledge + index, ready to answer.
-//! 6. [`eval`]: question sets and hit@k measures.
-//! 7. [`cli`]: the command line.
+//! 6. [`live`]: the served snapshot, swapped whole on reload.
+//! 7. [`discord`]: commands, dispatch (Interaction -> response), render (Answer -> embed).
+//! 8. [`eval`]: question sets and hit@k measures.
+//! 9. [`cli`]: the command line.
 
 pub mod answer;
 pub mod chunk;
 pub mod cli;
+pub mod discord;
 pub mod engine;
 pub mod eval;
 pub mod knowledge;
+pub mod live;
 pub mod search;
 pub mod vocabulary;

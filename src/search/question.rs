@@ -290,9 +290,10 @@ pub(super) fn warm_up() {
 
 /// Allowed edit distance for a typo of a word of `len` characters.
 fn typo_distance(len: usize) -> u8 {
+    // Short words have too many real neighbours ("bread" is not a typo of "read").
     match len {
-        0..=4 => 0,
-        5..=7 => 1,
+        0..=5 => 0,
+        6..=8 => 1,
         _ => 2,
     }
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod interactions;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -54,3 +56,14 @@ pub fn knowledge(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 
 /// A small valid article.
 pub const GOOD_ARTICLE: &str = "+++\ntitle = \"Data engineer\"\nsource = \"https://example.org/data-engineer\"\n+++\n\n## What a data engineer does\n\nA data engineer builds pipelines that move and clean data for analysts.\n\n## Salary\n\nData engineers earn a median salary of $120,000 in this example.\n";
+
+/// The shipped knowledge base as a live, reloadable snapshot (in-memory index).
+pub fn live(dir: &Path) -> careerbot::live::Live {
+    let options = Options {
+        knowledge_dir: dir.to_path_buf(),
+        index_dir: None,
+        force_rebuild: false,
+    };
+    careerbot::live::Live::load(options)
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
+}

@@ -1,0 +1,509 @@
+//! One transport-agnostic entry point: a Discord [`Interaction`] in, the
+//! response out. The gateway bot posts the response; the HTTP interactions
+//! endpoint returns it as the body. Slow work (`/reload`) is returned as a
+//! job for the transport to run off the async runtime after deferring.
+
+use serenity::builder::{
+    AutocompleteChoice, CreateAutocompleteResponse, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseMessage, EditInteractionResponse,
+};
+use serenity::model::application::{
+    CommandDataOptionValue, CommandInteraction, ComponentInteraction, Interaction, ResolvedTarget,
+};
+use serenity::model::id::{RoleId, UserId};
+use serenity::model::permissions::Permissions;
+
+use super::commands::{ASK, ASK_MESSAGE, COURSES, HELP, RELOAD, TOOLS, TOPICS};
+use super::render::{self, escape, fit, limits, listing, no_pings, notice};
+use crate::engine::{Engine, EngineError};
+use crate::knowledge::LoadError;
+use crate::live::{Live, ReloadSummary};
+
+/// What dispatch needs to know besides the knowledge.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Roles whose members may reload, besides those with Manage Server.
+    pub moderator_roles: Vec<RoleId>,
+    /// Whether `/ask` answers privately unless asked otherwise.
+    pub private_by_default: bool,
+}
+
+/// What the transport does with an interaction.
+#[derive(Debug, Clone)]
+pub enum Dispatch {
+    /// Send this response now.
+    Respond(CreateInteractionResponse),
+    /// Send `defer` now, run [`Live::reload`] off the runtime, then edit the
+    /// original response with [`reload_reply`].
+    Reload {
+        /// The deferred response (type 5).
+        defer: CreateInteractionResponse,
+    },
+}
+
+impl Dispatch {
+    /// The response to send at once.
+    pub fn response(&self) -> &CreateInteractionResponse {
+        match self {
+            Dispatch::Respond(r) | Dispatch::Reload { defer: r } => r,
+        }
+    }
+}
+
+/// Handles one interaction.
+#[tracing::instrument(skip_all, fields(kind = interaction_kind(interaction)))]
+pub fn dispatch(live: &Live, settings: &Settings, interaction: &Interaction) -> Dispatch {
+    let engine = live.current();
+    match interaction {
+        Interaction::Ping(_) => Dispatch::Respond(CreateInteractionResponse::Pong),
+        Interaction::Command(command) => command_reply(&engine, settings, command),
+        Interaction::Autocomplete(command) => Dispatch::Respond(autocomplete(&engine, command)),
+        Interaction::Component(component) => Dispatch::Respond(component_reply(&engine, component)),
+        _ => Dispatch::Respond(CreateInteractionResponse::Message(notice(
+            "careerbot does not handle this kind of interaction.",
+            true,
+        ))),
+    }
+}
+
+fn interaction_kind(interaction: &Interaction) -> &'static str {
+    match interaction {
+        Interaction::Ping(_) => "ping",
+        Interaction::Command(_) => "command",
+        Interaction::Autocomplete(_) => "autocomplete",
+        Interaction::Component(_) => "component",
+        Interaction::Modal(_) => "modal",
+        _ => "other",
+    }
+}
+
+fn respond(message: CreateInteractionResponseMessage) -> Dispatch {
+    Dispatch::Respond(CreateInteractionResponse::Message(message))
+}
+
+fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a str> {
+    command
+        .data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| match &o.value {
+            CommandDataOptionValue::String(s) => Some(s.as_str()),
+            CommandDataOptionValue::Autocomplete { value, .. } => Some(value.as_str()),
+            _ => None,
+        })
+}
+
+fn bool_option(command: &CommandInteraction, name: &str) -> Option<bool> {
+    command
+        .data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_bool())
+}
+
+fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteraction) -> Dispatch {
+    let asker = command.user.id;
+    match command.data.name.as_str() {
+        ASK => {
+            let question = string_option(command, "question").unwrap_or("");
+            let private = bool_option(command, "private").unwrap_or(settings.private_by_default);
+            respond(ask(engine, question, asker, private))
+        }
+        ASK_MESSAGE => {
+            let text = match command.data.target() {
+                Some(ResolvedTarget::Message(message)) => message.content.clone(),
+                _ => String::new(),
+            };
+            let mut reply = ask(engine, &text, asker, false);
+            if !text.trim().is_empty() {
+                // Name the asker without pinging anyone (allowed_mentions is empty).
+                reply = reply.content(format!("<@{asker}> asked careerbot about this message."));
+            }
+            respond(reply)
+        }
+        TOOLS => respond(tools(engine, string_option(command, "category"))),
+        COURSES => respond(courses(engine, string_option(command, "topic"))),
+        TOPICS => respond(topics(engine)),
+        HELP => respond(help()),
+        RELOAD => match may_reload(settings, command) {
+            Ok(()) => Dispatch::Reload {
+                defer: CreateInteractionResponse::Defer(
+                    CreateInteractionResponseMessage::new().ephemeral(true),
+                ),
+            },
+            Err(why) => respond(notice(why, true)),
+        },
+        _ => respond(notice("I don't know that command. Try /help.", true)),
+    }
+}
+
+/// The answer to a question as a message (or an ephemeral "I don't know").
+fn ask(
+    engine: &Engine,
+    question: &str,
+    asker: UserId,
+    private: bool,
+) -> CreateInteractionResponseMessage {
+    let answer = engine.ask_with(question, render::MAX_PAGES);
+    if !answer.answered {
+        return render::unanswered(&answer);
+    }
+    render::answer_message(&answer, 0, asker, private)
+}
+
+/// Whether the member may reload: in a server, with Manage Server (or
+/// Administrator) in the interaction's resolved permissions, or a moderator role.
+fn may_reload(settings: &Settings, command: &CommandInteraction) -> Result<(), &'static str> {
+    if command.guild_id.is_none() {
+        return Err("Reloading works in a server, not in direct messages.");
+    }
+    let Some(member) = &command.member else {
+        return Err("Only moderators can reload the knowledge base.");
+    };
+    let permitted = member.permissions.is_some_and(|p| {
+        p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
+    });
+    let moderator = member
+        .roles
+        .iter()
+        .any(|r| settings.moderator_roles.contains(r));
+    if permitted || moderator {
+        Ok(())
+    } else {
+        Err("Only moderators can reload the knowledge base.")
+    }
+}
+
+/// The reply that replaces the deferred `/reload` response.
+pub fn reload_reply(result: &Result<ReloadSummary, EngineError>) -> EditInteractionResponse {
+    let embed = match result {
+        Ok(summary) => {
+            let mut lines = vec![format!(
+                "Now serving version {}: {} article(s), {} passage(s), {} tool(s), {} course(s). Took {} ms.",
+                summary.version,
+                summary.articles,
+                summary.passages,
+                summary.tools,
+                summary.courses,
+                summary.took.as_millis()
+            )];
+            if summary.unchanged {
+                lines.push("The content is unchanged.".to_string());
+            }
+            if !summary.added.is_empty() {
+                lines.push(format!("Added: {}", escape(&summary.added.join(", "))));
+            }
+            if !summary.removed.is_empty() {
+                lines.push(format!("Removed: {}", escape(&summary.removed.join(", "))));
+            }
+            if summary.warnings > 0 {
+                lines.push(format!(
+                    "{} warning(s): run `careerbot check` to see them.",
+                    summary.warnings
+                ));
+            }
+            CreateEmbed::new()
+                .colour(render::COLOUR)
+                .title("Knowledge base reloaded")
+                .description(fit(&lines.join("\n"), limits::DESCRIPTION))
+        }
+        Err(error) => {
+            let problems = match error {
+                EngineError::Knowledge(LoadError::Invalid(report)) => report
+                    .problems
+                    .iter()
+                    .filter(|p| p.is_error())
+                    .map(|p| {
+                        format!(
+                            "`{}:{}:{}` {}",
+                            p.file,
+                            p.line,
+                            p.column,
+                            escape(&p.message)
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+                other => vec![escape(&other.to_string())],
+            };
+            CreateEmbed::new()
+                .colour(0x00c5_3030)
+                .title("Reload failed: still serving the previous knowledge")
+                .description(fit(&problems.join("\n"), limits::DESCRIPTION))
+        }
+    };
+    EditInteractionResponse::new()
+        .embed(embed)
+        .allowed_mentions(no_pings())
+}
+
+fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteractionResponse {
+    let Some(focused) = command.data.autocomplete() else {
+        return CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
+    };
+    let typed = focused.value.trim().to_lowercase();
+    let candidates: Vec<String> = match (command.data.name.as_str(), focused.name) {
+        (ASK, "question") => engine.suggestible(),
+        (TOOLS, "category") => engine
+            .knowledge
+            .tools
+            .iter()
+            .map(|c| c.name.clone())
+            .collect(),
+        (COURSES, "topic") => {
+            let mut topics: Vec<String> = engine
+                .knowledge
+                .courses
+                .iter()
+                .flat_map(|c| c.topics.iter().cloned())
+                .collect();
+            topics.sort();
+            topics.dedup();
+            topics
+        }
+        _ => Vec::new(),
+    };
+    let mut starts: Vec<&String> = Vec::new();
+    let mut contains: Vec<&String> = Vec::new();
+    for c in &candidates {
+        let lower = c.to_lowercase();
+        if typed.is_empty() || lower.starts_with(&typed) {
+            starts.push(c);
+        } else if lower.contains(&typed) {
+            contains.push(c);
+        }
+    }
+    let choices = starts
+        .into_iter()
+        .chain(contains)
+        .take(limits::CHOICES)
+        .map(|c| {
+            let name = fit(c, limits::CHOICE);
+            AutocompleteChoice::new(name.clone(), name)
+        })
+        .collect();
+    CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices))
+}
+
+fn tools(engine: &Engine, category: Option<&str>) -> CreateInteractionResponseMessage {
+    let categories = &engine.knowledge.tools;
+    if categories.is_empty() {
+        return notice("This knowledge base has no tool lists.", true);
+    }
+    let wanted = category
+        .map(|c| c.trim().to_lowercase())
+        .filter(|c| !c.is_empty());
+    let chosen: Vec<_> = match &wanted {
+        None => categories.iter().collect(),
+        Some(w) => categories
+            .iter()
+            .filter(|c| {
+                c.id == *w
+                    || c.name.to_lowercase() == *w
+                    || c.keywords.iter().any(|k| k.to_lowercase() == *w)
+            })
+            .collect(),
+    };
+    if chosen.is_empty() {
+        let names: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
+        return notice(
+            &escape_text(&format!(
+                "No tool category like that. Try one of: {}.",
+                names.join(", ")
+            )),
+            true,
+        );
+    }
+    let groups: Vec<(String, String)> = chosen
+        .iter()
+        .map(|c| {
+            let lines: Vec<String> = c
+                .tools
+                .iter()
+                .map(|t| match &t.url {
+                    Some(url) => format!("[{}]({url})", escape(&t.name)),
+                    None => escape(&t.name),
+                })
+                .collect();
+            (c.name.clone(), lines.join(" · "))
+        })
+        .collect();
+    let title = if chosen.len() == 1 {
+        chosen[0].name.clone()
+    } else {
+        "Tools".to_string()
+    };
+    let description = match (chosen.len(), chosen[0].description.as_deref()) {
+        (1, Some(d)) => d.to_string(),
+        _ => "Tools back-end developers use, by category.".to_string(),
+    };
+    CreateInteractionResponseMessage::new()
+        .embed(listing(&title, &description, &groups))
+        .allowed_mentions(no_pings())
+}
+
+fn escape_text(text: &str) -> String {
+    render::escape_mentions(text)
+}
+
+fn courses(engine: &Engine, topic: Option<&str>) -> CreateInteractionResponseMessage {
+    let all = &engine.knowledge.courses;
+    if all.is_empty() {
+        return notice("This knowledge base has no course pointers.", true);
+    }
+    let wanted = topic
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty());
+    let matches = |c: &crate::knowledge::Course, w: &str| {
+        c.title.to_lowercase().contains(w)
+            || c.provider.to_lowercase().contains(w)
+            || c.topics
+                .iter()
+                .any(|t| t.to_lowercase().contains(w) || w.contains(&t.to_lowercase()))
+    };
+    let chosen: Vec<_> = match &wanted {
+        None => all.iter().collect(),
+        Some(w) => all.iter().filter(|c| matches(c, w)).collect(),
+    };
+    let (chosen, description) = if chosen.is_empty() {
+        (
+            all.iter().collect(),
+            "No course matches that topic; here are all of them.".to_string(),
+        )
+    } else {
+        (
+            chosen,
+            "Course pointers from the knowledge base.".to_string(),
+        )
+    };
+    let groups: Vec<(String, String)> = chosen
+        .iter()
+        .map(|c| {
+            let mut value = format!(
+                "[{}]({}) — {}",
+                escape(&c.title),
+                c.url,
+                escape(&c.provider)
+            );
+            if let Some(d) = &c.description {
+                value.push('\n');
+                value.push_str(&escape(d));
+            }
+            (c.title.clone(), value)
+        })
+        .collect();
+    CreateInteractionResponseMessage::new()
+        .embed(listing("Courses", &description, &groups))
+        .allowed_mentions(no_pings())
+}
+
+fn topics(engine: &Engine) -> CreateInteractionResponseMessage {
+    let groups: Vec<(String, String)> = engine
+        .outline()
+        .into_iter()
+        .map(|(article, sections)| {
+            let value = if sections.is_empty() {
+                "(one section)".to_string()
+            } else {
+                sections
+                    .iter()
+                    .map(|s| format!("• {}", escape(s)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            (article, value)
+        })
+        .collect();
+    CreateInteractionResponseMessage::new()
+        .embed(listing(
+            "What I know about",
+            "Ask with /ask about any of these.",
+            &groups,
+        ))
+        .allowed_mentions(no_pings())
+        .ephemeral(true)
+}
+
+fn help() -> CreateInteractionResponseMessage {
+    let groups = vec![
+        ("/ask question".to_string(), "Answers a career question with the best passage, tool lists and courses. Add private:true to see it alone. \"More answers\" pages through other passages.".to_string()),
+        ("/tools [category]".to_string(), "Lists tools by category (languages, frameworks, databases, servers).".to_string()),
+        ("/courses [topic]".to_string(), "Gives course pointers with provider and link.".to_string()),
+        ("/topics".to_string(), "Shows the articles and sections I know.".to_string()),
+        ("Ask careerbot (message menu)".to_string(), "Right-click a message, Apps, Ask careerbot: I answer it as a question.".to_string()),
+        ("/reload".to_string(), "Moderators: reload the knowledge base without downtime.".to_string()),
+    ];
+    CreateInteractionResponseMessage::new()
+        .embed(listing(
+            "careerbot",
+            "I answer career questions from this server's knowledge base.",
+            &groups,
+        ))
+        .allowed_mentions(no_pings())
+        .ephemeral(true)
+}
+
+/// The question an answer message was for, read back from its footer.
+fn question_of(component: &ComponentInteraction) -> Option<String> {
+    let footer = component
+        .message
+        .embeds
+        .first()?
+        .footer
+        .as_ref()?
+        .text
+        .clone();
+    let rest = footer.strip_prefix(render::QUESTION_PREFIX)?;
+    let (question, _) = rest.rsplit_once(" · answer ")?;
+    Some(question.trim_end_matches('…').to_string())
+}
+
+fn component_reply(engine: &Engine, component: &ComponentInteraction) -> CreateInteractionResponse {
+    let mut parts = component.data.custom_id.split(':');
+    let (kind, asker, page) = (parts.next(), parts.next(), parts.next());
+    let asker = asker
+        .and_then(|a| a.parse::<u64>().ok())
+        .filter(|a| *a != 0)
+        .map(UserId::new);
+    let page = page.and_then(|p| p.parse::<usize>().ok());
+    let (Some(kind), Some(asker), Some(page)) = (kind, asker, page) else {
+        return CreateInteractionResponse::Message(notice("That button is not one of mine.", true));
+    };
+    if component.user.id != asker {
+        return CreateInteractionResponse::Message(notice(
+            "Only the person who asked can use these buttons.",
+            true,
+        ));
+    }
+    match kind {
+        "more" => {
+            let Some(question) = question_of(component) else {
+                return CreateInteractionResponse::Message(notice(
+                    "I can't find the question of this answer any more.",
+                    true,
+                ));
+            };
+            let answer = engine.ask_with(&question, render::MAX_PAGES);
+            if !answer.answered || answer.passages.is_empty() {
+                return CreateInteractionResponse::Message(notice(
+                    "No more answers for this question.",
+                    true,
+                ));
+            }
+            let page = page.min(answer.passages.len() - 1);
+            CreateInteractionResponse::UpdateMessage(
+                CreateInteractionResponseMessage::new()
+                    .embed(render::answer_embed(&answer, page))
+                    .components(render::answer_buttons(&answer, page, asker))
+                    .allowed_mentions(no_pings()),
+            )
+        }
+        "rate-up" | "rate-down" => {
+            let rating = if kind == "rate-up" { "up" } else { "down" };
+            tracing::info!(rating, page, "answer rated");
+            CreateInteractionResponse::Message(notice("Thanks for the feedback!", true))
+        }
+        _ => CreateInteractionResponse::Message(notice("That button is not one of mine.", true)),
+    }
+}

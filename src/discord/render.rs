@@ -1,0 +1,295 @@
+//! Answers and catalog listings as Discord messages. Pure: data in,
+//! builders out. Every message fits Discord's limits whatever the knowledge
+//! holds (text is cut at a character boundary with "…"), and every message
+//! pings nobody.
+
+use serenity::builder::{
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
+    CreateInteractionResponseMessage,
+};
+use serenity::model::application::ButtonStyle;
+use serenity::model::id::UserId;
+
+use crate::answer::{Answer, AnswerPassage};
+
+/// Discord's limits on message parts, in characters.
+pub mod limits {
+    /// Message content.
+    pub const CONTENT: usize = 2000;
+    /// Embed title.
+    pub const TITLE: usize = 256;
+    /// Embed description.
+    pub const DESCRIPTION: usize = 4096;
+    /// Embed footer.
+    pub const FOOTER: usize = 2048;
+    /// Fields per embed.
+    pub const FIELDS: usize = 25;
+    /// Field name.
+    pub const FIELD_NAME: usize = 256;
+    /// Field value.
+    pub const FIELD_VALUE: usize = 1024;
+    /// All text of one embed together.
+    pub const EMBED_TOTAL: usize = 6000;
+    /// A component's custom id.
+    pub const CUSTOM_ID: usize = 100;
+    /// Buttons in one action row.
+    pub const BUTTONS_PER_ROW: usize = 5;
+    /// Autocomplete choices.
+    pub const CHOICES: usize = 25;
+    /// An autocomplete choice's name and value.
+    pub const CHOICE: usize = 100;
+}
+
+/// careerbot's embed colour.
+pub const COLOUR: u32 = 0x002b_6cb0;
+/// The footer prefix that carries the question, so buttons need no server state.
+pub const QUESTION_PREFIX: &str = "Asked: ";
+/// How many passages "More answers" pages through.
+pub const MAX_PAGES: usize = 10;
+
+/// Cuts `text` to at most `max` characters, ending with "…" when cut.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Mentions are allowed nowhere: no @everyone, no roles, no users, no reply ping.
+pub fn no_pings() -> CreateAllowedMentions {
+    CreateAllowedMentions::new().replied_user(false)
+}
+
+/// Escapes Discord Markdown so knowledge text shows as written.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '*' | '_' | '~' | '`' | '|' | '\\' | '<' | '@' | '#' | '[' | ']'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A passage's text with matched terms in bold, escaped for Discord.
+pub fn highlighted(passage: &AnswerPassage) -> String {
+    let text = &passage.text;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for &(start, end) in &passage.highlights {
+        if start < at
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        out.push_str(&escape(&text[at..start]));
+        out.push_str("**");
+        out.push_str(&escape(&text[start..end]));
+        out.push_str("**");
+        at = end;
+    }
+    out.push_str(&escape(&text[at..]));
+    out
+}
+
+/// Custom id of a button: `kind:asker:page`.
+pub fn custom_id(kind: &str, asker: UserId, page: usize) -> String {
+    fit(&format!("{kind}:{asker}:{page}"), limits::CUSTOM_ID)
+}
+
+/// The embed of one page of an answer (one passage), with tools and courses.
+pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
+    let mut budget = limits::EMBED_TOTAL;
+    let mut take = |text: String, max: usize| -> String {
+        let text = fit(&text, max.min(budget));
+        budget = budget.saturating_sub(text.chars().count());
+        text
+    };
+    let passage = &answer.passages[page.min(answer.passages.len().saturating_sub(1))];
+    let title = if passage.section.is_empty() {
+        passage.article.clone()
+    } else {
+        format!("{} › {}", passage.article, passage.section)
+    };
+    let footer = format!(
+        "{QUESTION_PREFIX}{} · answer {} of {}",
+        answer.question.trim(),
+        page + 1,
+        answer.passages.len()
+    );
+    // The footer is reserved first: the buttons read the question back from it.
+    let footer = take(footer, limits::FOOTER);
+    let mut embed = CreateEmbed::new()
+        .colour(COLOUR)
+        .title(take(title, limits::TITLE))
+        .footer(CreateEmbedFooter::new(footer));
+    let mut fields: Vec<(String, String)> = Vec::new();
+    if !answer.tools.is_empty() {
+        let value = answer
+            .tools
+            .iter()
+            .map(|t| {
+                format!(
+                    "**{}**: {}",
+                    escape(&t.category),
+                    escape(&t.items.join(", "))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        fields.push(("Tools".to_string(), value));
+    }
+    if !answer.courses.is_empty() {
+        let value = answer
+            .courses
+            .iter()
+            .map(|c| {
+                format!(
+                    "[{}]({}) — {}",
+                    escape(&c.title),
+                    c.url,
+                    escape(&c.provider)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        fields.push(("Courses".to_string(), value));
+    }
+    if let Some(source) = &passage.source {
+        fields.push(("Source".to_string(), source.clone()));
+        if source.starts_with("https://") || source.starts_with("http://") {
+            embed = embed.url(source.clone());
+        }
+    }
+    // Fields first (they are short), then the passage gets what is left.
+    for (name, value) in fields.into_iter().take(limits::FIELDS) {
+        let name = take(name, limits::FIELD_NAME);
+        let value = take(value, limits::FIELD_VALUE);
+        if !value.is_empty() {
+            embed = embed.field(name, value, false);
+        }
+    }
+    embed.description(take(highlighted(passage), limits::DESCRIPTION))
+}
+
+/// Buttons under an answer: more answers, and 👍/👎 for the passage shown.
+pub fn answer_buttons(answer: &Answer, page: usize, asker: UserId) -> Vec<CreateActionRow> {
+    let mut buttons = vec![
+        CreateButton::new(custom_id("rate-up", asker, page))
+            .label("👍")
+            .style(ButtonStyle::Secondary),
+        CreateButton::new(custom_id("rate-down", asker, page))
+            .label("👎")
+            .style(ButtonStyle::Secondary),
+    ];
+    if page + 1 < answer.passages.len() {
+        buttons.insert(
+            0,
+            CreateButton::new(custom_id("more", asker, page + 1))
+                .label("More answers")
+                .style(ButtonStyle::Primary),
+        );
+    }
+    buttons.truncate(limits::BUTTONS_PER_ROW);
+    vec![CreateActionRow::Buttons(buttons)]
+}
+
+/// A full answer message: embed, buttons, no pings.
+pub fn answer_message(
+    answer: &Answer,
+    page: usize,
+    asker: UserId,
+    ephemeral: bool,
+) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new()
+        .embed(answer_embed(answer, page))
+        .components(answer_buttons(answer, page, asker))
+        .allowed_mentions(no_pings())
+        .ephemeral(ephemeral)
+}
+
+/// A short text reply (refusals, "I don't know that one"), no pings.
+pub fn notice(text: &str, ephemeral: bool) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new()
+        .content(fit(text, limits::CONTENT))
+        .allowed_mentions(no_pings())
+        .ephemeral(ephemeral)
+}
+
+/// The reply to a question that cannot be answered.
+pub fn unanswered(answer: &Answer) -> CreateInteractionResponseMessage {
+    let mut text = answer
+        .message
+        .clone()
+        .unwrap_or_else(|| "I don't know that one.".to_string());
+    if !answer.answered && answer.suggestions.is_empty() {
+        text.push_str(" Try /topics to see what I know.");
+    }
+    notice(&escape_mentions(&text), true)
+}
+
+/// Neutralises @everyone/@here in text that is not otherwise escaped.
+pub fn escape_mentions(text: &str) -> String {
+    text.replace('@', "@\u{200b}")
+}
+
+/// An embed listing named groups (fields), each cut to Discord's limits.
+pub fn listing(title: &str, description: &str, groups: &[(String, String)]) -> CreateEmbed {
+    let mut budget = limits::EMBED_TOTAL;
+    let mut take = |text: &str, max: usize| -> String {
+        let text = fit(text, max.min(budget));
+        budget = budget.saturating_sub(text.chars().count());
+        text
+    };
+    let mut embed = CreateEmbed::new()
+        .colour(COLOUR)
+        .title(take(title, limits::TITLE))
+        .description(take(description, limits::DESCRIPTION.min(1000)));
+    for (name, value) in groups.iter().take(limits::FIELDS) {
+        let name = take(name, limits::FIELD_NAME);
+        let value = take(value, limits::FIELD_VALUE);
+        if name.is_empty() || value.is_empty() {
+            break;
+        }
+        embed = embed.field(name, value, false);
+    }
+    embed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_cuts_on_characters_and_marks_the_cut() {
+        assert_eq!(fit("héllo", 10), "héllo");
+        assert_eq!(fit("héllo wörld", 5), "héll…");
+        assert_eq!(fit("", 3), "");
+    }
+
+    #[test]
+    fn escape_keeps_markdown_and_mentions_inert() {
+        assert_eq!(
+            escape("C# *bold* @everyone <@&1>"),
+            "C\\# \\*bold\\* \\@everyone \\<\\@&1>"
+        );
+    }
+
+    #[test]
+    fn custom_ids_fit_the_limit() {
+        assert!(
+            custom_id("more", UserId::new(u64::MAX), usize::MAX)
+                .chars()
+                .count()
+                <= limits::CUSTOM_ID
+        );
+    }
+}

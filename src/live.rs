@@ -1,0 +1,138 @@
+//! The served knowledge snapshot. Questions read the current [`Engine`]
+//! through one atomic pointer; a reload validates and builds a complete new
+//! snapshot beside it and swaps it in whole. A failed reload changes nothing.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use serde::Serialize;
+
+use crate::engine::{Engine, EngineError, Options};
+
+/// The knowledge being served, and how to load its successor.
+pub struct Live {
+    current: ArcSwap<Engine>,
+    options: Options,
+    version: AtomicU64,
+    /// One reload at a time; questions never wait for it.
+    reloading: Mutex<()>,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("version", &self.version())
+            .finish()
+    }
+}
+
+/// What a successful reload changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReloadSummary {
+    /// Version number of the snapshot now served (starts at 1).
+    pub version: u64,
+    /// Articles now served.
+    pub articles: usize,
+    /// Passages now served.
+    pub passages: usize,
+    /// Tools in the catalog.
+    pub tools: usize,
+    /// Courses in the catalog.
+    pub courses: usize,
+    /// Article titles that were added.
+    pub added: Vec<String>,
+    /// Article titles that were removed.
+    pub removed: Vec<String>,
+    /// Whether the content is the same as before.
+    pub unchanged: bool,
+    /// Warnings found while validating.
+    pub warnings: usize,
+    /// Time taken.
+    #[serde(serialize_with = "millis")]
+    pub took: Duration,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u128(d.as_millis())
+}
+
+impl Live {
+    /// Serves `engine`, reloading later with `options`.
+    pub fn new(engine: Engine, options: Options) -> Self {
+        Live {
+            current: ArcSwap::from_pointee(engine),
+            options,
+            version: AtomicU64::new(1),
+            reloading: Mutex::new(()),
+        }
+    }
+
+    /// Loads the first snapshot.
+    ///
+    /// # Errors
+    /// When the knowledge base is invalid or no index can be built.
+    pub fn load(options: Options) -> Result<Self, EngineError> {
+        let engine = Engine::load(&options, &mut |_, _| {})?;
+        Ok(Live::new(engine, options))
+    }
+
+    /// The snapshot to answer one question with. It stays valid (and
+    /// unchanged) for as long as the caller holds it, across reloads.
+    pub fn current(&self) -> Arc<Engine> {
+        self.current.load_full()
+    }
+
+    /// Version of the snapshot being served.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    /// Loads the knowledge directory again and, if it is valid, serves it.
+    /// Blocking (it builds an index): call it off the async runtime.
+    ///
+    /// # Errors
+    /// When the new knowledge base is invalid or cannot be indexed; the
+    /// current snapshot keeps being served.
+    pub fn reload(&self) -> Result<ReloadSummary, EngineError> {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let started = Instant::now();
+        let engine = Engine::load(&self.options, &mut |_, _| {})?;
+        let old = self.current();
+        let titles = |e: &Engine| -> BTreeSet<String> {
+            e.knowledge
+                .articles
+                .iter()
+                .map(|a| a.title.clone())
+                .collect()
+        };
+        let (before, after) = (titles(&old), titles(&engine));
+        let summary = ReloadSummary {
+            version: 0,
+            articles: engine.knowledge.articles.len(),
+            passages: engine.passages.len(),
+            tools: engine.knowledge.tools.iter().map(|c| c.tools.len()).sum(),
+            courses: engine.knowledge.courses.len(),
+            added: after.difference(&before).cloned().collect(),
+            removed: before.difference(&after).cloned().collect(),
+            unchanged: engine.info.fingerprint == old.info.fingerprint,
+            warnings: engine.info.warnings.warning_count(),
+            took: started.elapsed(),
+        };
+        self.current.store(Arc::new(engine));
+        let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        tracing::info!(
+            version,
+            articles = summary.articles,
+            passages = summary.passages,
+            took_ms = summary.took.as_millis() as u64,
+            "reloaded"
+        );
+        Ok(ReloadSummary { version, ..summary })
+    }
+}

@@ -1,0 +1,334 @@
+//! The Discord dispatch on real-shaped interaction payloads: what members
+//! see for each command, who may reload, buttons, and Discord's limits.
+
+mod support;
+
+use std::sync::OnceLock;
+
+use careerbot::discord::dispatch::{dispatch, reload_reply, Dispatch, Settings};
+use careerbot::live::Live;
+use serde_json::{json, Value};
+use serenity::model::id::RoleId;
+use support::interactions::{self as fx, Sender};
+
+fn live() -> &'static Live {
+    static LIVE: OnceLock<Live> = OnceLock::new();
+    LIVE.get_or_init(|| support::live(&support::seed_dir()))
+}
+
+fn settings() -> Settings {
+    Settings {
+        moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
+        private_by_default: false,
+    }
+}
+
+/// Dispatches a payload and returns the immediate response as Discord receives it.
+fn respond(payload: &Value) -> Value {
+    let interaction = fx::parse(payload);
+    let d = dispatch(live(), &settings(), &interaction);
+    let json = serde_json::to_value(d.response()).expect("response serializes");
+    assert_pings_nobody(&json);
+    json
+}
+
+/// Every message response must ping nobody.
+fn assert_pings_nobody(response: &Value) {
+    let kind = response["type"].as_u64().unwrap_or(0);
+    if matches!(kind, 4 | 7) {
+        let mentions = &response["data"]["allowed_mentions"];
+        assert_eq!(mentions["parse"], json!([]), "{response:#}");
+        assert_eq!(mentions["users"], json!([]));
+        assert_eq!(mentions["roles"], json!([]));
+        assert_eq!(mentions["replied_user"], json!(false));
+    }
+}
+
+fn is_ephemeral(response: &Value) -> bool {
+    response["data"]["flags"].as_u64().unwrap_or(0) & 64 == 64
+}
+
+#[test]
+fn ask_salary_answers_with_the_salary_passage_in_an_embed() {
+    let r = respond(&fx::ask("how much do back-end developers make?", None));
+    assert_eq!(r["type"], 4);
+    assert!(!is_ephemeral(&r));
+    let embed = &r["data"]["embeds"][0];
+    assert!(
+        embed["description"].as_str().unwrap().contains("$100,376"),
+        "{embed:#}"
+    );
+    assert!(
+        embed["description"].as_str().unwrap().contains("**"),
+        "matched terms in bold"
+    );
+    assert!(embed["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Back-end developer › "));
+    assert_eq!(
+        embed["url"],
+        "https://www.coursera.org/articles/back-end-developer"
+    );
+    assert!(embed["footer"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Asked: how much do back-end developers make?"));
+    let buttons = &r["data"]["components"][0]["components"];
+    let ids: Vec<&str> = buttons
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["custom_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[0], format!("more:{}:1", fx::ASKER));
+    assert!(
+        ids.iter().any(|i| i.starts_with("rate-up:"))
+            && ids.iter().any(|i| i.starts_with("rate-down:"))
+    );
+}
+
+#[test]
+fn ask_shows_tools_and_courses_fields_when_asked_for() {
+    let r = respond(&fx::ask(
+        "which databases should I learn, and where can I take a course?",
+        None,
+    ));
+    let fields = r["data"]["embeds"][0]["fields"].as_array().unwrap().clone();
+    let named = |n: &str| {
+        fields
+            .iter()
+            .find(|f| f["name"] == n)
+            .map(|f| f["value"].as_str().unwrap().to_string())
+    };
+    assert!(named("Tools").unwrap().contains("MongoDB"));
+    assert!(named("Courses")
+        .unwrap()
+        .contains("https://www.coursera.org/"));
+}
+
+#[test]
+fn private_ask_is_ephemeral() {
+    assert!(is_ephemeral(&respond(&fx::ask("salary", Some(true)))));
+}
+
+#[test]
+fn out_of_scope_gets_a_friendly_ephemeral_i_dont_know_with_topics() {
+    let r = respond(&fx::ask("how do I bake sourdough bread", None));
+    assert!(is_ephemeral(&r));
+    let content = r["data"]["content"].as_str().unwrap();
+    assert!(content.starts_with("I don't know that one."), "{content}");
+    assert!(content.contains("salary"), "suggests topics: {content}");
+}
+
+#[test]
+fn a_question_full_of_mentions_pings_nobody() {
+    let r = respond(&fx::ask(
+        "@everyone @here <@&1190000000000000900> <@1190000000000000501> salary?",
+        None,
+    ));
+    assert_eq!(r["type"], 4);
+    let r = respond(&fx::ask("@everyone @here bread?", None));
+    assert!(!r["data"]["content"].as_str().unwrap().contains("@everyone"));
+}
+
+#[test]
+fn ask_autocomplete_suggests_at_most_25_short_choices() {
+    for typed in ["", "sal", "how", "zzz"] {
+        let r = respond(&fx::autocomplete("ask", "question", typed));
+        assert_eq!(r["type"], 8);
+        let choices = r["data"]["choices"].as_array().unwrap();
+        assert!(choices.len() <= 25);
+        for c in choices {
+            assert!((1..=100).contains(&c["name"].as_str().unwrap().chars().count()));
+            assert!(c["value"].as_str().unwrap().chars().count() <= 100);
+        }
+        if typed == "sal" {
+            assert!(
+                choices.iter().any(|c| c["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .contains("salary")),
+                "{choices:?}"
+            );
+        }
+    }
+    let r = respond(&fx::autocomplete("tools", "category", "data"));
+    assert_eq!(r["data"]["choices"][0]["name"], "Databases");
+}
+
+#[test]
+fn tools_without_category_gives_an_overview_and_with_one_its_list() {
+    let r = respond(&fx::command("tools", json!([]), &Sender::member()));
+    let fields = r["data"]["embeds"][0]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 4);
+    let r = respond(&fx::command(
+        "tools",
+        json!([{ "name": "category", "type": 3, "value": "databases" }]),
+        &Sender::member(),
+    ));
+    let embed = &r["data"]["embeds"][0];
+    assert_eq!(embed["title"], "Databases");
+    assert!(embed["fields"][0]["value"]
+        .as_str()
+        .unwrap()
+        .contains("MongoDB"));
+    let r = respond(&fx::command(
+        "tools",
+        json!([{ "name": "category", "type": 3, "value": "spaceships" }]),
+        &Sender::member(),
+    ));
+    assert!(is_ephemeral(&r));
+}
+
+#[test]
+fn courses_give_pointers_with_provider_and_link() {
+    let r = respond(&fx::command("courses", json!([]), &Sender::member()));
+    let fields = r["data"]["embeds"][0]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 6);
+    let r = respond(&fx::command(
+        "courses",
+        json!([{ "name": "topic", "type": 3, "value": "python" }]),
+        &Sender::member(),
+    ));
+    let text = r["data"]["embeds"][0].to_string();
+    assert!(text.contains("Python for Everybody") && text.contains("University of Michigan"));
+}
+
+#[test]
+fn topics_and_help_describe_the_bot() {
+    let r = respond(&fx::command("topics", json!([]), &Sender::member()));
+    assert!(r["data"]["embeds"][0]["fields"][0]["value"]
+        .as_str()
+        .unwrap()
+        .contains("salary"));
+    let r = respond(&fx::command("help", json!([]), &Sender::member()));
+    assert!(r["data"]["embeds"][0].to_string().contains("/reload"));
+}
+
+#[test]
+fn ask_careerbot_on_a_message_answers_it_and_names_the_asker_without_pinging() {
+    let r = respond(&fx::ask_message("what does a back-end developer earn?"));
+    assert_eq!(r["type"], 4);
+    assert_eq!(
+        r["data"]["content"],
+        format!("<@{}> asked careerbot about this message.", fx::ASKER)
+    );
+    assert!(r["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("$100,376"));
+}
+
+#[test]
+fn reload_is_refused_to_members_and_in_dms_and_deferred_for_moderators() {
+    let reload = |sender: &Sender| {
+        let interaction = fx::parse(&fx::command("reload", json!([]), sender));
+        dispatch(live(), &settings(), &interaction)
+    };
+    for sender in [Sender::member(), Sender::dm()] {
+        let d = reload(&sender);
+        assert!(matches!(d, Dispatch::Respond(_)));
+        let r = serde_json::to_value(d.response()).unwrap();
+        assert!(is_ephemeral(&r));
+        assert!(
+            r["data"]["content"].as_str().unwrap().contains("oderator")
+                || r["data"]["content"]
+                    .as_str()
+                    .unwrap()
+                    .contains("direct messages")
+        );
+    }
+    for sender in [Sender::manager(), Sender::moderator_role()] {
+        let d = reload(&sender);
+        assert!(matches!(d, Dispatch::Reload { .. }));
+        let r = serde_json::to_value(d.response()).unwrap();
+        assert_eq!(r["type"], 5, "deferred at once");
+        assert!(is_ephemeral(&r));
+    }
+}
+
+#[test]
+fn more_answers_pages_for_the_asker_only() {
+    let first = respond(&fx::ask("what skills do back-end developers need", None));
+    let embeds = first["data"]["embeds"].clone();
+    let more = format!("more:{}:1", fx::ASKER);
+    let r = respond(&fx::button(&more, fx::ASKER, embeds.clone()));
+    assert_eq!(r["type"], 7, "updates the answer in place");
+    assert!(
+        r["data"]["embeds"][0]["footer"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("answer 2 of 10")
+            || r["data"]["embeds"][0]["footer"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("answer 2 of")
+    );
+    assert_ne!(
+        r["data"]["embeds"][0]["description"],
+        embeds[0]["description"]
+    );
+
+    let r = respond(&fx::button(&more, fx::OTHER, embeds.clone()));
+    assert!(is_ephemeral(&r));
+    assert!(r["data"]["content"]
+        .as_str()
+        .unwrap()
+        .starts_with("Only the person who asked"));
+}
+
+#[test]
+fn forged_custom_ids_are_handled_safely() {
+    for id in [
+        "",
+        "more",
+        "more:abc:1",
+        "more:0:1",
+        "drop table:1:1",
+        &"x".repeat(100),
+        "rate-up:1190000000000000500:99999999999999999999",
+    ] {
+        let r = respond(&fx::button(id, fx::ASKER, json!([])));
+        assert_eq!(r["type"], 4, "{id}");
+        assert!(is_ephemeral(&r), "{id}");
+    }
+}
+
+#[test]
+fn reload_reply_summarises_success_and_lists_problems_on_failure() {
+    let dir = support::knowledge(&[("a.md", support::GOOD_ARTICLE.as_bytes())]);
+    let live = support::live(dir.path());
+    std::fs::write(
+        dir.path().join("b.md"),
+        "# Second\n\nMore text about careers.\n",
+    )
+    .unwrap();
+    let result = live.reload();
+    let summary = result.as_ref().expect("good reload");
+    assert_eq!(summary.version, 2);
+    assert_eq!(summary.added, vec!["Second"]);
+    let reply = serde_json::to_value(reload_reply(&result)).unwrap();
+    assert!(reply["embeds"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("Added: Second"));
+
+    std::fs::write(
+        dir.path().join("tools.toml"),
+        "[[category]]\nid = \"x\nname = 1\n",
+    )
+    .unwrap();
+    let result = live.reload();
+    assert!(result.is_err());
+    assert_eq!(live.version(), 2, "a failed reload changes nothing");
+    assert_eq!(live.current().knowledge.articles.len(), 2);
+    let reply = serde_json::to_value(reload_reply(&result)).unwrap();
+    let text = reply["embeds"][0].to_string();
+    assert!(
+        text.contains("still serving the previous knowledge") && text.contains("tools.toml:2:"),
+        "{text}"
+    );
+    assert_eq!(reply["allowed_mentions"]["parse"], json!([]));
+}

@@ -1,0 +1,168 @@
+//! Real-shaped Discord interaction payloads (API v10), built as JSON and
+//! parsed into serenity's `Interaction` exactly as a transport would.
+
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use serenity::model::application::Interaction;
+
+pub const APP: &str = "1190000000000000001";
+pub const GUILD: &str = "1190000000000000100";
+pub const CHANNEL: &str = "1190000000000000200";
+pub const ASKER: u64 = 1190000000000000500;
+pub const OTHER: u64 = 1190000000000000501;
+pub const MOD_ROLE: u64 = 1190000000000000900;
+/// View channel, send messages, embed links, read history, use application commands.
+pub const MEMBER_PERMS: &str = "2147568640";
+/// The same plus Manage Server.
+pub const MANAGER_PERMS: &str = "2147568672";
+
+pub fn user(id: u64) -> Value {
+    json!({
+        "id": id.to_string(), "username": format!("user{id}"), "discriminator": "0",
+        "global_name": "Member", "avatar": null, "public_flags": 0,
+        "avatar_decoration_data": null, "clan": null
+    })
+}
+
+pub fn member(id: u64, permissions: &str, roles: &[u64]) -> Value {
+    json!({
+        "user": user(id), "nick": null, "avatar": null, "banner": null,
+        "roles": roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+        "joined_at": "2024-01-01T00:00:00.000000+00:00", "premium_since": null,
+        "deaf": false, "mute": false, "flags": 0, "pending": false,
+        "permissions": permissions, "communication_disabled_until": null,
+        "unusual_dm_activity_until": null
+    })
+}
+
+/// Where an interaction happens and who sends it.
+pub struct Sender {
+    pub user: u64,
+    pub permissions: &'static str,
+    pub roles: Vec<u64>,
+    pub in_guild: bool,
+}
+
+impl Sender {
+    pub fn member() -> Self {
+        Sender {
+            user: ASKER,
+            permissions: MEMBER_PERMS,
+            roles: vec![],
+            in_guild: true,
+        }
+    }
+    pub fn manager() -> Self {
+        Sender {
+            permissions: MANAGER_PERMS,
+            ..Sender::member()
+        }
+    }
+    pub fn moderator_role() -> Self {
+        Sender {
+            roles: vec![MOD_ROLE],
+            ..Sender::member()
+        }
+    }
+    pub fn dm() -> Self {
+        Sender {
+            in_guild: false,
+            ..Sender::manager()
+        }
+    }
+}
+
+fn envelope(kind: u8, id: &str, data: Value, sender: &Sender) -> Value {
+    let mut v = json!({
+        "id": id, "application_id": APP, "type": kind, "data": data,
+        "channel_id": CHANNEL,
+        "channel": { "id": CHANNEL, "type": 0, "name": "careers", "guild_id": GUILD, "flags": 0,
+                     "nsfw": false, "parent_id": null, "position": 0, "permissions": sender.permissions,
+                     "rate_limit_per_user": 0, "topic": null, "last_message_id": null },
+        "token": "aW50ZXJhY3Rpb246dGVzdDp0b2tlbg", "version": 1,
+        "app_permissions": "2248473465835073", "locale": "en-US",
+        "entitlements": [], "entitlement_sku_ids": [],
+        "authorizing_integration_owners": { "0": GUILD },
+        "context": 0, "attachment_size_limit": 10485760
+    });
+    if sender.in_guild {
+        v["guild_id"] = json!(GUILD);
+        v["guild_locale"] = json!("en-US");
+        v["guild"] = json!({ "id": GUILD, "locale": "en-US", "features": [] });
+        v["member"] = member(sender.user, sender.permissions, &sender.roles);
+    } else {
+        v["user"] = user(sender.user);
+        v["context"] = json!(1);
+        v["channel"] = json!({ "id": CHANNEL, "type": 1, "flags": 0, "last_message_id": null, "recipients": [user(sender.user)] });
+        v["authorizing_integration_owners"] = json!({ "0": "0" });
+    }
+    v
+}
+
+/// A slash command (type 2) with string/bool options.
+pub fn command(name: &str, options: Value, sender: &Sender) -> Value {
+    envelope(
+        2,
+        "1190000000000000400",
+        json!({ "id": "1190000000000000300", "name": name, "type": 1, "options": options }),
+        sender,
+    )
+}
+
+/// `/ask question:... [private:...]`.
+pub fn ask(question: &str, private: Option<bool>) -> Value {
+    let mut options = vec![json!({ "name": "question", "type": 3, "value": question })];
+    if let Some(p) = private {
+        options.push(json!({ "name": "private", "type": 5, "value": p }));
+    }
+    command("ask", Value::Array(options), &Sender::member())
+}
+
+/// Autocomplete (type 4) of a command's focused string option.
+pub fn autocomplete(name: &str, option: &str, typed: &str) -> Value {
+    let data = json!({ "id": "1190000000000000300", "name": name, "type": 1,
+                       "options": [{ "name": option, "type": 3, "value": typed, "focused": true }] });
+    envelope(4, "1190000000000000401", data, &Sender::member())
+}
+
+/// A message as Discord sends it inside interactions.
+pub fn message(id: &str, author: u64, content: &str, embeds: Value) -> Value {
+    json!({
+        "id": id, "channel_id": CHANNEL, "author": user(author), "content": content,
+        "timestamp": "2026-11-24T10:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+        "attachments": [], "embeds": embeds, "components": [], "pinned": false,
+        "type": 0, "flags": 0
+    })
+}
+
+/// The "Ask careerbot" message command (type 2, command type 3) on a message.
+pub fn ask_message(content: &str) -> Value {
+    let target = "1190000000000000700";
+    let data = json!({ "id": "1190000000000000301", "name": "Ask careerbot", "type": 3, "target_id": target,
+                       "resolved": { "messages": { target: message(target, OTHER, content, json!([])) } } });
+    envelope(2, "1190000000000000402", data, &Sender::member())
+}
+
+/// A button press (type 3) on a message that carries `embeds`.
+pub fn button(custom_id: &str, presser: u64, embeds: Value) -> Value {
+    let data = json!({ "custom_id": custom_id, "component_type": 2 });
+    let mut v = envelope(
+        3,
+        "1190000000000000403",
+        data,
+        &Sender {
+            user: presser,
+            ..Sender::member()
+        },
+    );
+    v["message"] = message("1190000000000000800", 1190000000000000001, "", embeds);
+    v
+}
+
+/// Parses JSON into serenity's `Interaction`, as the transports do.
+pub fn parse(value: &Value) -> Interaction {
+    serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("fixture does not parse as an Interaction: {e}\n{value:#}"))
+}
