@@ -9,20 +9,25 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::answer::Answer;
+use crate::config::Config;
 use crate::engine::{Engine, EngineError, IndexOrigin, Options};
 use crate::eval::{evaluate, QuestionSet};
 use crate::knowledge::{self, LoadError};
+use crate::live::Live;
 
 /// careerbot: answers career questions from a knowledge base.
 #[derive(Debug, Parser)]
 #[command(name = "careerbot", version, about)]
 pub struct Cli {
-    /// Knowledge directory: Markdown/text articles, tools.toml, courses.toml.
-    #[arg(long, global = true, default_value = "knowledge", value_name = "DIR")]
-    pub knowledge: PathBuf,
-    /// Index directory (built here when missing or out of date).
-    #[arg(long, global = true, default_value = "index", value_name = "DIR")]
-    pub index: PathBuf,
+    /// Knowledge directory: Markdown/text articles, tools.toml, courses.toml [default: knowledge].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Index directory, built here when missing or out of date [default: index].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// Config file [default: careerbot.toml, if it exists].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// More log output (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -56,6 +61,24 @@ pub enum Command {
     },
     /// Rebuild the index now.
     Index,
+    /// Run the Discord bot over the gateway (reads DISCORD_TOKEN).
+    Serve {
+        /// Total number of shards (default: Discord's recommendation).
+        #[arg(long)]
+        shards: Option<u32>,
+        /// The shards this process runs, e.g. 0..4 (end exclusive; needs --shards).
+        #[arg(long, value_parser = parse_range, requires = "shards")]
+        shard_range: Option<std::ops::Range<u32>>,
+    },
+    /// Register the application commands with Discord (reads DISCORD_TOKEN).
+    Register {
+        /// Register in this guild only (instant); default: dev_guild from the config.
+        #[arg(long, conflicts_with = "global")]
+        guild: Option<u64>,
+        /// Register globally (all servers; may take up to an hour to show).
+        #[arg(long)]
+        global: bool,
+    },
     /// Print the Discord application commands careerbot registers.
     Commands {
         /// Print the exact JSON that registration sends.
@@ -111,7 +134,25 @@ pub fn init_tracing(verbose: u8) {
 }
 
 /// Runs a parsed command line and returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
+pub fn run(mut cli: Cli) -> ExitCode {
+    // Flags beat the environment, which beats careerbot.toml, which beats defaults.
+    let config = match Config::load(cli.config.as_deref(), &|name| std::env::var(name).ok()) {
+        Ok(mut config) => {
+            if let Some(dir) = &cli.knowledge {
+                config.knowledge_dir = dir.clone();
+            }
+            if let Some(dir) = &cli.index {
+                config.index_dir = dir.clone();
+            }
+            config
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    cli.knowledge = Some(config.knowledge_dir.clone());
+    cli.index = Some(config.index_dir.clone());
     let result = match &cli.command {
         Command::Ask {
             json,
@@ -119,8 +160,13 @@ pub fn run(cli: Cli) -> ExitCode {
             top,
             question,
         } => ask(&cli, *json, *explain, *top, question),
-        Command::Check { json } => check(&cli.knowledge, *json),
+        Command::Check { json } => check(&config.knowledge_dir, *json),
         Command::Commands { json } => commands(*json),
+        Command::Serve {
+            shards,
+            shard_range,
+        } => serve(&config, *shards, shard_range.clone()),
+        Command::Register { guild, global } => register(&config, *guild, *global),
         Command::Index => index(&cli),
         Command::Eval { sets, json, misses } => eval(&cli, sets, *json, *misses),
     };
@@ -133,12 +179,171 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+impl Cli {
+    fn knowledge_dir(&self) -> PathBuf {
+        self.knowledge
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("knowledge"))
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.index.clone().unwrap_or_else(|| PathBuf::from("index"))
+    }
+}
+
 fn options(cli: &Cli, force_rebuild: bool) -> Options {
     Options {
-        knowledge_dir: cli.knowledge.clone(),
-        index_dir: Some(cli.index.clone()),
+        knowledge_dir: cli.knowledge_dir(),
+        index_dir: Some(cli.index_dir()),
         force_rebuild,
     }
+}
+
+fn parse_range(s: &str) -> Result<std::ops::Range<u32>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("\"{s}\" is not a range like 0..4"))?;
+    let (a, b) = (a.trim().parse::<u32>(), b.trim().parse::<u32>());
+    match (a, b) {
+        (Ok(a), Ok(b)) if a < b => Ok(a..b),
+        _ => Err(format!(
+            "\"{s}\" is not a range like 0..4 (start below end)"
+        )),
+    }
+}
+
+fn token(config: &Config) -> anyhow::Result<crate::config::Secret> {
+    config.token.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "DISCORD_TOKEN is not set; put the bot token from the Discord developer portal in it"
+        )
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn serve(
+    config: &Config,
+    shards: Option<u32>,
+    range: Option<std::ops::Range<u32>>,
+) -> anyhow::Result<ExitCode> {
+    let token = token(config)?;
+    let options = Options {
+        knowledge_dir: config.knowledge_dir.clone(),
+        index_dir: Some(config.index_dir.clone()),
+        force_rebuild: false,
+    };
+    let live = match Live::load(options) {
+        Ok(live) => std::sync::Arc::new(live),
+        Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
+            for problem in report.problems.iter().filter(|p| p.is_error()) {
+                eprintln!("{problem}");
+            }
+            eprintln!(
+                "error: knowledge base has {} error(s); fix them (see `careerbot check`)",
+                report.error_count()
+            );
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e).context("cannot load knowledge base"),
+    };
+    runtime()?.block_on(async {
+        reload_on_sighup(std::sync::Arc::clone(&live))?;
+        let sharding = crate::transport::gateway::Sharding {
+            total: shards,
+            range,
+        };
+        crate::transport::gateway::serve(config, &token, live, sharding, shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Reloads the knowledge on SIGHUP, off the async runtime.
+fn reload_on_sighup(live: std::sync::Arc<Live>) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("cannot listen for SIGHUP")?;
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let live = std::sync::Arc::clone(&live);
+                match tokio::task::spawn_blocking(move || live.reload()).await {
+                    Ok(Ok(summary)) => {
+                        tracing::info!(version = summary.version, "reloaded on SIGHUP")
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "reload on SIGHUP failed; still serving the previous knowledge")
+                    }
+                    Err(e) => tracing::error!(error = %e, "reload task failed"),
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = live;
+    Ok(())
+}
+
+fn register(config: &Config, guild: Option<u64>, global: bool) -> anyhow::Result<ExitCode> {
+    let token = token(config)?;
+    let http = crate::transport::http(config, &token);
+    let guild = if global {
+        None
+    } else {
+        guild
+            .filter(|g| *g != 0)
+            .map(serenity::model::id::GuildId::new)
+            .or(config.dev_guild)
+    };
+    let commands = crate::discord::commands::definitions();
+    let count = commands.len();
+    runtime()?.block_on(async {
+        let app = http.get_current_application_info().await.context(
+            "cannot reach Discord, or it refused the token (is DISCORD_TOKEN a bot token?)",
+        )?;
+        http.set_application_id(app.id);
+        match guild {
+            Some(g) => g.set_commands(&http, commands).await.map(|_| ()),
+            None => serenity::model::application::Command::set_global_commands(&http, commands)
+                .await
+                .map(|_| ()),
+        }
+        .context("Discord refused the commands")
+    })?;
+    match guild {
+        Some(g) => println!("registered {count} command(s) in guild {g}"),
+        None => println!(
+            "registered {count} command(s) globally (they may take up to an hour to appear)"
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads the engine; knowledge errors are printed in full.
@@ -168,7 +373,7 @@ fn load(
             }
             eprintln!(
                 "error: knowledge base {} has {} error(s); fix them (see `careerbot check`)",
-                cli.knowledge.display(),
+                cli.knowledge_dir().display(),
                 report.error_count()
             );
             Ok(Err(ExitCode::from(1)))

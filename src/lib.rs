@@ -9,15 +9,18 @@
 //! 6. [`live`]: the served snapshot, swapped whole on reload.
 //! 7. [`discord`]: commands, dispatch (Interaction -> response), render (Answer -> embed).
 //! 8. [`eval`]: question sets and hit@k measures.
-//! 9. [`cli`]: the command line.
+//! 9. [`transport`]: the gateway bot (serenity client) that delivers dispatch responses.
+//! 10. [`cli`]: the command line.
 
 pub mod answer;
 pub mod chunk;
 pub mod cli;
+pub mod config;
 pub mod discord;
 pub mod engine;
 pub mod eval;
 pub mod knowledge;
 pub mod live;
 pub mod search;
+pub mod transport;
 pub mod vocabulary;

@@ -1,0 +1,271 @@
+//! `careerbot.toml` (optional) and `CAREERBOT_*`/`DISCORD_*` environment
+//! variables -> a validated [`Config`]. Every key has a default. Secrets
+//! live in [`Secret`], whose `Debug` prints `[redacted]`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serenity::model::id::{GuildId, RoleId};
+
+/// The config file read when `--config` is not given (if it exists).
+pub const DEFAULT_FILE: &str = "careerbot.toml";
+
+/// A secret string (a bot token) that never shows in logs or errors.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The settings careerbot runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The knowledge directory (`knowledge_dir`, default `knowledge`).
+    pub knowledge_dir: PathBuf,
+    /// The index directory (`index_dir`, default `index`).
+    pub index_dir: PathBuf,
+    /// Roles whose members may `/reload` besides those with Manage Server
+    /// (`moderator_roles`, default none).
+    pub moderator_roles: Vec<RoleId>,
+    /// The guild that `register` uses when `--guild` is not given (`dev_guild`, default none).
+    pub dev_guild: Option<GuildId>,
+    /// Whether `/ask` answers privately unless asked otherwise (`private_by_default`, default false).
+    pub private_by_default: bool,
+    /// Per-user pause between questions (`cooldown_seconds`, default 3).
+    pub cooldown: Duration,
+    /// A Discord-compatible API base, e.g. a rate-limit proxy (`discord_api_base`, default Discord itself).
+    pub discord_api_base: Option<String>,
+    /// The bot token (`DISCORD_TOKEN` only; never in the file).
+    pub token: Option<Secret>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            knowledge_dir: PathBuf::from("knowledge"),
+            index_dir: PathBuf::from("index"),
+            moderator_roles: Vec::new(),
+            dev_guild: None,
+            private_by_default: false,
+            cooldown: Duration::from_secs(3),
+            discord_api_base: None,
+            token: None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    knowledge_dir: Option<PathBuf>,
+    index_dir: Option<PathBuf>,
+    moderator_roles: Option<Vec<u64>>,
+    dev_guild: Option<u64>,
+    private_by_default: Option<bool>,
+    cooldown_seconds: Option<u64>,
+    discord_api_base: Option<String>,
+}
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read.
+    #[error("cannot read config file {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("invalid config file {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// An environment variable has a bad value.
+    #[error("invalid {name}: {message}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong (never the value of a secret).
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads `path` (or `careerbot.toml` when it exists), then applies the
+    /// environment as read by `env`.
+    ///
+    /// # Errors
+    /// When the file is unreadable or invalid, or a variable has a bad value.
+    pub fn load(
+        path: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let file = match path {
+            Some(p) => Some(read_file(p)?),
+            None if Path::new(DEFAULT_FILE).is_file() => Some(read_file(Path::new(DEFAULT_FILE))?),
+            None => None,
+        }
+        .unwrap_or_default();
+        let mut config = Config::default();
+        if let Some(v) = file.knowledge_dir {
+            config.knowledge_dir = v;
+        }
+        if let Some(v) = file.index_dir {
+            config.index_dir = v;
+        }
+        config.moderator_roles = file
+            .moderator_roles
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| *r != 0)
+            .map(RoleId::new)
+            .collect();
+        config.dev_guild = file.dev_guild.filter(|g| *g != 0).map(GuildId::new);
+        config.private_by_default = file.private_by_default.unwrap_or(false);
+        if let Some(s) = file.cooldown_seconds {
+            config.cooldown = Duration::from_secs(s);
+        }
+        config.discord_api_base = file.discord_api_base;
+
+        if let Some(v) = env("CAREERBOT_KNOWLEDGE") {
+            config.knowledge_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("CAREERBOT_INDEX") {
+            config.index_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("CAREERBOT_MODERATOR_ROLES") {
+            config.moderator_roles = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| parse_id("CAREERBOT_MODERATOR_ROLES", s).map(RoleId::new))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = env("CAREERBOT_DEV_GUILD") {
+            config.dev_guild = Some(GuildId::new(parse_id("CAREERBOT_DEV_GUILD", &v)?));
+        }
+        if let Some(v) = env("DISCORD_API_BASE") {
+            config.discord_api_base = Some(v);
+        }
+        if let Some(base) = &config.discord_api_base {
+            if !(base.starts_with("http://") || base.starts_with("https://")) {
+                return Err(ConfigError::Env {
+                    name: "discord_api_base",
+                    message: format!("\"{base}\" is not an http(s) URL"),
+                });
+            }
+        }
+        config.token = env("DISCORD_TOKEN")
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .map(Secret::new);
+        Ok(config)
+    }
+}
+
+fn read_file(path: &Path) -> Result<File, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        let at = e.span().map(|s| crate::knowledge::line_col(&text, s.start));
+        let message = e.message().trim().to_string();
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: match at {
+                Some((line, col)) => format!("{message} at line {line}, column {col}"),
+                None => message,
+            },
+        }
+    })
+}
+
+fn parse_id(name: &'static str, s: &str) -> Result<u64, ConfigError> {
+    s.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n != 0)
+        .ok_or_else(|| ConfigError::Env {
+            name,
+            message: format!("\"{s}\" is not a Discord id (a number)"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        assert!(
+            Config::load(Some(&missing), &no_env).is_err(),
+            "an explicit file must exist"
+        );
+        let c = Config::load(None, &no_env).unwrap();
+        assert_eq!(c.cooldown, Duration::from_secs(3));
+        assert!(c.token.is_none());
+    }
+
+    #[test]
+    fn file_then_environment_and_the_token_is_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("careerbot.toml");
+        std::fs::write(
+            &path,
+            "knowledge_dir = \"kb\"\nmoderator_roles = [42]\nprivate_by_default = true\n",
+        )
+        .unwrap();
+        let env = |k: &str| match k {
+            "DISCORD_TOKEN" => Some("secret-token-value".to_string()),
+            "CAREERBOT_INDEX" => Some("/tmp/idx".to_string()),
+            _ => None,
+        };
+        let c = Config::load(Some(&path), &env).unwrap();
+        assert_eq!(c.knowledge_dir, PathBuf::from("kb"));
+        assert_eq!(c.index_dir, PathBuf::from("/tmp/idx"));
+        assert_eq!(c.moderator_roles, vec![RoleId::new(42)]);
+        assert!(c.private_by_default);
+        assert_eq!(c.token.as_ref().unwrap().expose(), "secret-token-value");
+        assert!(!format!("{c:?}").contains("secret-token-value"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("careerbot.toml");
+        std::fs::write(&path, "knowledge = \"kb\"\n").unwrap();
+        let e = Config::load(Some(&path), &no_env).unwrap_err().to_string();
+        assert!(e.contains("unknown field") && e.contains("line 1"), "{e}");
+        let env = |k: &str| (k == "CAREERBOT_DEV_GUILD").then(|| "abc".to_string());
+        let e = Config::load(None, &env).unwrap_err().to_string();
+        assert!(e.contains("CAREERBOT_DEV_GUILD"), "{e}");
+    }
+}

@@ -1,0 +1,119 @@
+//! The gateway bot (`careerbot serve`): serenity's client receives
+//! interactions over the gateway websocket; [`dispatch`] answers them; the
+//! response is posted back. `/reload` defers first, rebuilds off the async
+//! runtime and edits the deferred response.
+
+use std::future::Future;
+use std::ops::Range;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use serenity::all::{Context, EventHandler, GatewayIntents, Interaction, Ready};
+use serenity::async_trait;
+use serenity::builder::{Builder, EditInteractionResponse};
+use serenity::client::ClientBuilder;
+use serenity::http::Http;
+
+use crate::config::{Config, Secret};
+use crate::discord::dispatch::{dispatch, reload_reply, Dispatch, Settings};
+use crate::discord::render::no_pings;
+use crate::live::Live;
+
+/// How the gateway connection is split into shards.
+#[derive(Debug, Clone, Default)]
+pub struct Sharding {
+    /// Total shards; `None` lets Discord recommend.
+    pub total: Option<u32>,
+    /// The shards this process runs (end exclusive); `None` runs all.
+    pub range: Option<Range<u32>>,
+}
+
+struct Handler {
+    live: Arc<Live>,
+    settings: Settings,
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, _: Context, ready: Ready) {
+        tracing::info!(shard = ?ready.shard, guilds = ready.guilds.len(), "connected to the gateway");
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        handle(&ctx.http, &self.live, &self.settings, &interaction).await;
+    }
+}
+
+/// Answers one interaction through `http`: the response at once, and for
+/// `/reload` the follow-up edit once the new knowledge is built.
+pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interaction: &Interaction) {
+    let started = std::time::Instant::now();
+    let dispatched = dispatch(live, settings, interaction);
+    let (id, token) = (interaction.id(), interaction.token().to_string());
+    if let Err(e) = dispatched
+        .response()
+        .clone()
+        .execute(http, (id, &token))
+        .await
+    {
+        tracing::warn!(error = %e, "could not send the interaction response");
+        return;
+    }
+    tracing::info!(took_us = started.elapsed().as_micros() as u64, "answered");
+    if let Dispatch::Reload { .. } = dispatched {
+        let live = Arc::clone(live);
+        let result = tokio::task::spawn_blocking(move || live.reload()).await;
+        let reply = match result {
+            Ok(result) => {
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, "reload failed; still serving the previous knowledge");
+                }
+                reload_reply(&result)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reload task failed");
+                EditInteractionResponse::new()
+                    .content("Reload failed unexpectedly; still serving the previous knowledge.")
+                    .allowed_mentions(no_pings())
+            }
+        };
+        if let Err(e) = reply.execute(http, &token).await {
+            tracing::warn!(error = %e, "could not edit the reload response");
+        }
+    }
+}
+
+/// Runs the gateway bot until `shutdown` completes.
+///
+/// # Errors
+/// When the client cannot be built or the gateway connection fails for good.
+pub async fn serve(
+    config: &Config,
+    token: &Secret,
+    live: Arc<Live>,
+    sharding: Sharding,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let settings = Settings {
+        moderator_roles: config.moderator_roles.clone(),
+        private_by_default: config.private_by_default,
+    };
+    // Interactions need no privileged intents.
+    let mut client =
+        ClientBuilder::new_with_http(super::http(config, token), GatewayIntents::empty())
+            .event_handler(Handler { live, settings })
+            .await
+            .context("cannot start the Discord client")?;
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        shards.shutdown_all().await;
+    });
+    let started = match (sharding.total, sharding.range) {
+        (Some(total), Some(range)) => client.start_shard_range(range, total).await,
+        (Some(total), None) => client.start_shards(total).await,
+        (None, _) => client.start_autosharded().await,
+    };
+    started.context("the Discord gateway connection failed")
+}
