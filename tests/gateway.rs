@@ -1,0 +1,285 @@
+//! End to end: the production gateway bot (`transport::gateway::serve`, the
+//! real serenity client) against a loopback stand-in for Discord: the HTTP
+//! API and the gateway websocket on 127.0.0.1:0.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use careerbot::config::{Config, Secret};
+use careerbot::transport::gateway::{serve, Sharding};
+use serde_json::{json, Value};
+use serenity::model::id::RoleId;
+use support::interactions::{self as fx, Sender};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+/// What the bot sent to the stand-in.
+#[derive(Debug)]
+enum Call {
+    Callback { id: String, body: Value },
+    EditOriginal { app: String, body: Value },
+}
+
+struct Discord {
+    port: u16,
+    calls: Mutex<mpsc::UnboundedSender<Call>>,
+    /// Interactions to push over the gateway once the bot is READY.
+    push: Mutex<Option<mpsc::UnboundedReceiver<Value>>>,
+}
+
+async fn gateway_url(State(d): State<Arc<Discord>>) -> Json<Value> {
+    Json(json!({ "url": format!("ws://127.0.0.1:{}", d.port) }))
+}
+
+async fn gateway_bot(State(d): State<Arc<Discord>>) -> Json<Value> {
+    Json(json!({
+        "url": format!("ws://127.0.0.1:{}", d.port), "shards": 1,
+        "session_start_limit": { "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 }
+    }))
+}
+
+async fn callback(
+    State(d): State<Arc<Discord>>,
+    Path((id, _token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> StatusCode {
+    let _ = d.calls.lock().await.send(Call::Callback { id, body });
+    StatusCode::NO_CONTENT
+}
+
+async fn edit_original(
+    State(d): State<Arc<Discord>>,
+    Path((app, _token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let _ = d.calls.lock().await.send(Call::EditOriginal { app, body });
+    Json(fx::message(
+        "1190000000000000801",
+        1190000000000000001,
+        "",
+        json!([]),
+    ))
+}
+
+async fn fallback(uri: axum::http::Uri) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        format!("stand-in has no route for {uri}"),
+    )
+        .into_response()
+}
+
+async fn websocket(State(d): State<Arc<Discord>>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| gateway_session(d, socket))
+}
+
+/// HELLO, wait for IDENTIFY, READY, then push interactions; ACK heartbeats.
+async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
+    let send = |v: Value| WsMessage::Text(v.to_string().into());
+    if socket
+        .send(send(
+            json!({ "op": 10, "d": { "heartbeat_interval": 41250 } }),
+        ))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut seq = 0u64;
+    let mut push = d.push.lock().await.take();
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(WsMessage::Text(text))) = incoming else { return };
+                let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
+                match frame["op"].as_u64() {
+                    Some(1) => { let _ = socket.send(send(json!({ "op": 11 }))).await; }
+                    Some(2) => {
+                        seq += 1;
+                        let ready = json!({
+                            "op": 0, "t": "READY", "s": seq,
+                            "d": {
+                                "v": 10, "user": { "id": fx::APP, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true, "global_name": null },
+                                "guilds": [], "session_id": "loopback-session",
+                                "resume_gateway_url": format!("ws://127.0.0.1:{}", d.port),
+                                "shard": [0, 1], "application": { "id": fx::APP, "flags": 0 }
+                            }
+                        });
+                        let _ = socket.send(send(ready)).await;
+                    }
+                    _ => {}
+                }
+            }
+            next = async { match push.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
+                let Some(interaction) = next else { push = None; continue };
+                seq += 1;
+                let _ = socket.send(send(json!({ "op": 0, "t": "INTERACTION_CREATE", "s": seq, "d": interaction }))).await;
+            }
+        }
+    }
+}
+
+struct Harness {
+    calls: mpsc::UnboundedReceiver<Call>,
+    push: mpsc::UnboundedSender<Value>,
+    stop: Option<oneshot::Sender<()>>,
+    bot: tokio::task::JoinHandle<anyhow::Result<()>>,
+    live: Arc<careerbot::live::Live>,
+}
+
+async fn start(knowledge: &std::path::Path) -> Harness {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (calls_tx, calls) = mpsc::unbounded_channel();
+    let (push, push_rx) = mpsc::unbounded_channel();
+    let discord = Arc::new(Discord {
+        port,
+        calls: Mutex::new(calls_tx),
+        push: Mutex::new(Some(push_rx)),
+    });
+    let app = Router::new()
+        .route("/", get(websocket))
+        .route("/api/v10/gateway", get(gateway_url))
+        .route("/api/v10/gateway/bot", get(gateway_bot))
+        .route(
+            "/api/v10/interactions/{id}/{token}/callback",
+            post(callback),
+        )
+        .route(
+            "/api/v10/webhooks/{app}/{token}/messages/@original",
+            patch(edit_original),
+        )
+        .fallback(fallback)
+        .with_state(discord);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let config = Config {
+        knowledge_dir: knowledge.to_path_buf(),
+        moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
+        discord_api_base: Some(format!("http://127.0.0.1:{port}")),
+        ..Config::default()
+    };
+    let live = Arc::new(support::live(knowledge));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let bot = tokio::spawn({
+        let live = Arc::clone(&live);
+        async move {
+            serve(
+                &config,
+                &Secret::new("loopback-token"),
+                live,
+                Sharding::default(),
+                async {
+                    let _ = stopped.await;
+                },
+            )
+            .await
+        }
+    });
+    Harness {
+        calls,
+        push,
+        stop: Some(stop),
+        bot,
+        live,
+    }
+}
+
+impl Harness {
+    async fn next_call(&mut self) -> Call {
+        tokio::time::timeout(Duration::from_secs(20), self.calls.recv())
+            .await
+            .expect("the bot answered within 20 s")
+            .expect("stand-in running")
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.bot).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_bot_answers_a_salary_question_with_the_salary_passage() {
+    let mut h = start(&support::seed_dir()).await;
+    h.push
+        .send(fx::ask("how much do back-end developers make?", None))
+        .expect("push");
+    match h.next_call().await {
+        Call::Callback { id, body } => {
+            assert_eq!(id, "1190000000000000400");
+            assert_eq!(body["type"], 4);
+            assert!(
+                body["data"]["embeds"][0]["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains("$100,376"),
+                "{body:#}"
+            );
+            assert_eq!(body["data"]["allowed_mentions"]["parse"], json!([]));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_by_a_moderator_swaps_the_knowledge_and_by_a_member_is_refused() {
+    let dir = support::knowledge(&[("a.md", support::GOOD_ARTICLE.as_bytes())]);
+    let mut h = start(dir.path()).await;
+
+    h.push
+        .send(fx::command("reload", json!([]), &Sender::member()))
+        .expect("push");
+    match h.next_call().await {
+        Call::Callback { body, .. } => {
+            assert_eq!(body["type"], 4);
+            assert!(
+                body["data"]["content"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Only moderators"),
+                "{body:#}"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(h.live.version(), 1);
+
+    std::fs::write(
+        dir.path().join("b.md"),
+        "# Second article\n\nNew text about careers in testing.\n",
+    )
+    .expect("write");
+    h.push
+        .send(fx::command("reload", json!([]), &Sender::manager()))
+        .expect("push");
+    match h.next_call().await {
+        Call::Callback { body, .. } => assert_eq!(body["type"], 5, "deferred at once: {body:#}"),
+        other => panic!("unexpected {other:?}"),
+    }
+    match h.next_call().await {
+        Call::EditOriginal { app, body } => {
+            assert_eq!(app, fx::APP);
+            let text = body["embeds"][0]["description"].as_str().unwrap();
+            assert!(text.contains("Added: Second article"), "{body:#}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(h.live.version(), 2);
+    assert_eq!(h.live.current().knowledge.articles.len(), 2);
+    h.stop().await;
+}
