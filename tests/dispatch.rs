@@ -332,3 +332,113 @@ fn reload_reply_summarises_success_and_lists_problems_on_failure() {
     );
     assert_eq!(reply["allowed_mentions"]["parse"], json!([]));
 }
+
+/// Checks every Discord limit on a response as sent.
+fn assert_within_limits(r: &Value) {
+    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    let data = &r["data"];
+    assert!(chars(&data["content"]) <= 2000, "content");
+    for embed in data["embeds"].as_array().into_iter().flatten() {
+        let mut total =
+            chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+        assert!(
+            chars(&embed["title"]) <= 256,
+            "title {}",
+            chars(&embed["title"])
+        );
+        assert!(chars(&embed["description"]) <= 4096, "description");
+        assert!(chars(&embed["footer"]["text"]) <= 2048, "footer");
+        let fields = embed["fields"].as_array().cloned().unwrap_or_default();
+        assert!(fields.len() <= 25, "fields {}", fields.len());
+        for f in &fields {
+            assert!((1..=256).contains(&chars(&f["name"])), "field name");
+            assert!(
+                (1..=1024).contains(&chars(&f["value"])),
+                "field value {}",
+                chars(&f["value"])
+            );
+            total += chars(&f["name"]) + chars(&f["value"]);
+        }
+        assert!(total <= 6000, "embed total {total}");
+    }
+    let rows = data["components"].as_array().cloned().unwrap_or_default();
+    assert!(rows.len() <= 5);
+    for row in &rows {
+        let buttons = row["components"].as_array().cloned().unwrap_or_default();
+        assert!(buttons.len() <= 5);
+        for b in &buttons {
+            assert!(chars(&b["custom_id"]) <= 100);
+        }
+    }
+    for c in data["choices"].as_array().into_iter().flatten() {
+        assert!((1..=100).contains(&chars(&c["name"])));
+    }
+    assert!(data["choices"].as_array().map_or(0, Vec::len) <= 25);
+}
+
+#[test]
+fn every_response_fits_discords_limits_whatever_the_knowledge_holds() {
+    let long = "Careerbot ".repeat(400);
+    let mut article = format!(
+        "+++\ntitle = \"{}\"\nsource = \"https://example.org/{}\"\n+++\n\n",
+        "T".repeat(600),
+        "p".repeat(300)
+    );
+    for i in 0..30 {
+        article.push_str(&format!(
+            "## {} salary section {i}\n<!-- phrasings: {} -->\n\n{} salary developer {i}.\n\n",
+            "H".repeat(300),
+            "salary question ".repeat(20),
+            long
+        ));
+    }
+    let mut tools = String::new();
+    for c in 0..30 {
+        tools.push_str(&format!("[[category]]\nid = \"cat{c}\"\nname = \"{} {c}\"\nkeywords = [\"tool\", \"databases\"]\n\n", "Category".repeat(40)));
+        for t in 0..60 {
+            tools.push_str(&format!(
+                "[[category.tool]]\nname = \"{}{c}x{t}\"\nurl = \"https://example.org/{t}\"\n\n",
+                "Tool".repeat(20)
+            ));
+        }
+    }
+    let mut courses = String::new();
+    for i in 0..40 {
+        courses.push_str(&format!("[[course]]\ntitle = \"{} {i}\"\nprovider = \"{}\"\nurl = \"https://example.org/c{i}\"\ntopics = [\"salary\", \"databases\"]\ndescription = \"{}\"\n\n", "Course".repeat(60), "Provider".repeat(40), "d".repeat(900)));
+    }
+    let dir = support::knowledge(&[
+        ("big.md", article.as_bytes()),
+        ("tools.toml", tools.as_bytes()),
+        ("courses.toml", courses.as_bytes()),
+    ]);
+    let big = support::live(dir.path());
+    let check = |payload: Value| {
+        let interaction = fx::parse(&payload);
+        let r = serde_json::to_value(dispatch(&big, &settings(), &interaction).response()).unwrap();
+        assert_pings_nobody(&r);
+        assert_within_limits(&r);
+        r
+    };
+    let r = check(fx::ask("developer salary tools course", None));
+    assert_eq!(r["type"], 4);
+    let description = r["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r:#}"));
+    assert!(description.contains("salary"));
+    check(fx::ask(&"salary ".repeat(300), Some(true)));
+    check(fx::command("tools", json!([]), &Sender::member()));
+    check(fx::command("courses", json!([]), &Sender::member()));
+    check(fx::command("topics", json!([]), &Sender::member()));
+    check(fx::command("help", json!([]), &Sender::member()));
+    check(fx::autocomplete("ask", "question", ""));
+    check(fx::autocomplete("ask", "question", "sal"));
+    check(fx::autocomplete("tools", "category", "cat"));
+    check(fx::autocomplete("courses", "topic", ""));
+    let first = check(fx::ask("salary", None));
+    let more = format!("more:{}:1", fx::ASKER);
+    check(fx::button(
+        &more,
+        fx::ASKER,
+        first["data"]["embeds"].clone(),
+    ));
+}

@@ -52,6 +52,9 @@ pub fn fit(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
+    if max == 0 {
+        return String::new();
+    }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
@@ -121,7 +124,8 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
     };
     let footer = format!(
         "{QUESTION_PREFIX}{} · answer {} of {}",
-        answer.question.trim(),
+        // Enough of the question to page with; the passage needs the room more.
+        fit(answer.question.trim(), 500),
         page + 1,
         answer.passages.len()
     );
@@ -173,7 +177,7 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
     for (name, value) in fields.into_iter().take(limits::FIELDS) {
         let name = take(name, limits::FIELD_NAME);
         let value = take(value, limits::FIELD_VALUE);
-        if !value.is_empty() {
+        if !name.is_empty() && !value.is_empty() {
             embed = embed.field(name, value, false);
         }
     }
@@ -273,6 +277,7 @@ mod tests {
         assert_eq!(fit("héllo", 10), "héllo");
         assert_eq!(fit("héllo wörld", 5), "héll…");
         assert_eq!(fit("", 3), "");
+        assert_eq!(fit("abc", 0), "", "no room means nothing, not an ellipsis");
     }
 
     #[test]
