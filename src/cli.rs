@@ -69,6 +69,9 @@ pub enum Command {
         /// The shards this process runs, e.g. 0..4 (end exclusive; needs --shards).
         #[arg(long, value_parser = parse_range, requires = "shards")]
         shard_range: Option<std::ops::Range<u32>>,
+        /// Reload when the knowledge directory changes (debounced).
+        #[arg(long)]
+        watch: bool,
     },
     /// Register the application commands with Discord (reads DISCORD_TOKEN).
     Register {
@@ -165,7 +168,8 @@ pub fn run(mut cli: Cli) -> ExitCode {
         Command::Serve {
             shards,
             shard_range,
-        } => serve(&config, *shards, shard_range.clone()),
+            watch,
+        } => serve(&config, *shards, shard_range.clone(), *watch),
         Command::Register { guild, global } => register(&config, *guild, *global),
         Command::Index => index(&cli),
         Command::Eval { sets, json, misses } => eval(&cli, sets, *json, *misses),
@@ -231,6 +235,7 @@ fn serve(
     config: &Config,
     shards: Option<u32>,
     range: Option<std::ops::Range<u32>>,
+    watch: bool,
 ) -> anyhow::Result<ExitCode> {
     let token = token(config)?;
     let options = Options {
@@ -254,6 +259,15 @@ fn serve(
     };
     runtime()?.block_on(async {
         reload_on_sighup(std::sync::Arc::clone(&live))?;
+        if watch {
+            use crate::transport::watch;
+            tokio::spawn(watch::watch(
+                std::sync::Arc::clone(&live),
+                config.knowledge_dir.clone(),
+                watch::POLL,
+                watch::DEBOUNCE,
+            ));
+        }
         let sharding = crate::transport::gateway::Sharding {
             total: shards,
             range,

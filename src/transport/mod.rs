@@ -3,6 +3,7 @@
 //! delivers its responses.
 
 pub mod gateway;
+pub mod watch;
 
 use serenity::http::{Http, HttpBuilder};
 
