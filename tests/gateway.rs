@@ -32,6 +32,8 @@ struct Discord {
     calls: Mutex<mpsc::UnboundedSender<Call>>,
     /// Interactions to push over the gateway once the bot is READY.
     push: Mutex<Option<mpsc::UnboundedReceiver<Value>>>,
+    /// Close IDENTIFY with 4004 (authentication failed), as Discord does for a bad token.
+    reject_token: bool,
 }
 
 async fn gateway_url(State(d): State<Arc<Discord>>) -> Json<Value> {
@@ -101,6 +103,11 @@ async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
                 let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
                 match frame["op"].as_u64() {
                     Some(1) => { let _ = socket.send(send(json!({ "op": 11 }))).await; }
+                    Some(2) if d.reject_token => {
+                        let close = axum::extract::ws::CloseFrame { code: 4004, reason: "Authentication failed.".into() };
+                        let _ = socket.send(WsMessage::Close(Some(close))).await;
+                        return;
+                    }
                     Some(2) => {
                         seq += 1;
                         let ready = json!({
@@ -135,6 +142,10 @@ struct Harness {
 }
 
 async fn start(knowledge: &std::path::Path) -> Harness {
+    start_with(knowledge, false).await
+}
+
+async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -145,6 +156,7 @@ async fn start(knowledge: &std::path::Path) -> Harness {
         port,
         calls: Mutex::new(calls_tx),
         push: Mutex::new(Some(push_rx)),
+        reject_token,
     });
     let app = Router::new()
         .route("/", get(websocket))
@@ -282,4 +294,21 @@ async fn reload_by_a_moderator_swaps_the_knowledge_and_by_a_member_is_refused() 
     assert_eq!(h.live.version(), 2);
     assert_eq!(h.live.current().knowledge.articles.len(), 2);
     h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_discord_rejects_ends_serve_with_a_clear_error_not_a_panic() {
+    let h = start_with(&support::seed_dir(), true).await;
+    let ended = tokio::time::timeout(Duration::from_secs(30), h.bot)
+        .await
+        .expect("serve gives up on a rejected token");
+    let result = ended.expect("serve did not panic");
+    let error = result.expect_err("a rejected token is an error");
+    let text = format!("{error:#}");
+    eprintln!("serve ended with: {text}");
+    assert!(text.contains("gateway"), "{text}");
+    assert!(
+        !text.contains("loopback-token"),
+        "the token is not in the error: {text}"
+    );
 }
