@@ -298,6 +298,13 @@ async fn reload_by_a_moderator_swaps_the_knowledge_and_by_a_member_is_refused() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_discord_rejects_ends_serve_with_a_clear_error_not_a_panic() {
+    // Every log line of this test binary, at the most verbose level, goes to a buffer.
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(logs.clone())
+        .finish();
+    let _ = tracing::subscriber::set_global_default(subscriber);
     let h = start_with(&support::seed_dir(), true).await;
     let ended = tokio::time::timeout(Duration::from_secs(30), h.bot)
         .await
@@ -311,4 +318,40 @@ async fn a_token_discord_rejects_ends_serve_with_a_clear_error_not_a_panic() {
         !text.contains("loopback-token"),
         "the token is not in the error: {text}"
     );
+    let logged = logs.text();
+    assert!(logged.contains("gateway"), "logs were captured: {logged}");
+    assert!(
+        !logged.contains("loopback-token"),
+        "the token never reaches a log line"
+    );
+}
+
+/// A shared in-memory log sink.
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
