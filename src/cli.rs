@@ -328,7 +328,7 @@ fn reload_on_sighup(live: std::sync::Arc<Live>) -> anyhow::Result<()> {
 fn register(config: &Config, guild: Option<u64>, global: bool) -> anyhow::Result<ExitCode> {
     let token = token(config)?;
     let http = crate::transport::http(config, &token);
-    let guild = if global {
+    let guild: Option<serenity::model::id::GuildId> = if global {
         None
     } else {
         guild
@@ -336,21 +336,7 @@ fn register(config: &Config, guild: Option<u64>, global: bool) -> anyhow::Result
             .map(serenity::model::id::GuildId::new)
             .or(config.dev_guild)
     };
-    let commands = crate::discord::commands::definitions();
-    let count = commands.len();
-    runtime()?.block_on(async {
-        let app = http.get_current_application_info().await.context(
-            "cannot reach Discord, or it refused the token (is DISCORD_TOKEN a bot token?)",
-        )?;
-        http.set_application_id(app.id);
-        match guild {
-            Some(g) => g.set_commands(&http, commands).await.map(|_| ()),
-            None => serenity::model::application::Command::set_global_commands(&http, commands)
-                .await
-                .map(|_| ()),
-        }
-        .context("Discord refused the commands")
-    })?;
+    let count = runtime()?.block_on(crate::transport::register(&http, guild))?;
     match guild {
         Some(g) => println!("registered {count} command(s) in guild {g}"),
         None => println!(

@@ -23,8 +23,19 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 /// What the bot sent to the stand-in.
 #[derive(Debug)]
 enum Call {
-    Callback { id: String, body: Value },
-    EditOriginal { app: String, body: Value },
+    Callback {
+        id: String,
+        body: Value,
+    },
+    EditOriginal {
+        app: String,
+        body: Value,
+    },
+    PutCommands {
+        app: String,
+        guild: String,
+        body: Value,
+    },
 }
 
 struct Discord {
@@ -68,6 +79,29 @@ async fn edit_original(
         "",
         json!([]),
     ))
+}
+
+async fn application() -> Json<Value> {
+    Json(json!({
+        "id": fx::APP, "name": "careerbot", "icon": null, "description": "", "bot_public": true,
+        "bot_require_code_grant": false, "owner": null, "verify_key": "00", "team": null,
+        "role_connections_verification_url": null, "approximate_guild_count": 1,
+        "approximate_user_install_count": 0, "guild": null, "redirect_uris": [],
+        "interactions_endpoint_url": null, "flags": 0
+    }))
+}
+
+async fn put_guild_commands(
+    State(d): State<Arc<Discord>>,
+    Path((app, guild)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let _ = d
+        .calls
+        .lock()
+        .await
+        .send(Call::PutCommands { app, guild, body });
+    Json(json!([]))
 }
 
 async fn fallback(uri: axum::http::Uri) -> Response {
@@ -134,6 +168,7 @@ async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
 }
 
 struct Harness {
+    port: u16,
     calls: mpsc::UnboundedReceiver<Call>,
     push: mpsc::UnboundedSender<Value>,
     stop: Option<oneshot::Sender<()>>,
@@ -170,6 +205,11 @@ async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness 
             "/api/v10/webhooks/{app}/{token}/messages/@original",
             patch(edit_original),
         )
+        .route("/api/v10/oauth2/applications/@me", get(application))
+        .route(
+            "/api/v10/applications/{app}/guilds/{guild}/commands",
+            axum::routing::put(put_guild_commands),
+        )
         .fallback(fallback)
         .with_state(discord);
     tokio::spawn(async move {
@@ -200,6 +240,7 @@ async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness 
         }
     });
     Harness {
+        port,
         calls,
         push,
         stop: Some(stop),
@@ -354,4 +395,32 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_puts_the_command_definitions_in_the_guild() {
+    let mut h = start(&support::seed_dir()).await;
+    let config = Config {
+        discord_api_base: Some(format!("http://127.0.0.1:{}", h.port)),
+        ..Config::default()
+    };
+    let http = careerbot::transport::http(&config, &Secret::new("loopback-token"));
+    let guild = serenity::model::id::GuildId::new(fx::GUILD.parse().unwrap());
+    let count = careerbot::transport::register(&http, Some(guild))
+        .await
+        .expect("registered");
+    assert_eq!(count, 7);
+    match h.next_call().await {
+        Call::PutCommands { app, guild, body } => {
+            assert_eq!(app, fx::APP);
+            assert_eq!(guild, fx::GUILD);
+            assert_eq!(
+                body,
+                careerbot::discord::commands::definitions_json(),
+                "exactly what `commands --json` prints"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    h.stop().await;
 }
