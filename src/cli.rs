@@ -66,7 +66,7 @@ pub enum Command {
         /// Total number of shards (default: Discord's recommendation).
         #[arg(long)]
         shards: Option<u32>,
-        /// The shards this process runs, e.g. 0..4 (end exclusive; needs --shards).
+        /// The shards this process runs, e.g. 0..4 runs shards 0, 1, 2 and 3 (needs --shards).
         #[arg(long, value_parser = parse_range, requires = "shards")]
         shard_range: Option<std::ops::Range<u32>>,
         /// Reload when the knowledge directory changes (debounced).

@@ -257,11 +257,19 @@ impl Harness {
             .expect("stand-in running")
     }
 
+    /// Signals shutdown and checks that `serve` ends cleanly.
     async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.bot).await;
+        let ended = tokio::time::timeout(Duration::from_secs(10), self.bot)
+            .await
+            .expect("serve stops on shutdown");
+        let result = ended.expect("serve did not panic");
+        assert!(
+            result.is_ok(),
+            "graceful shutdown is not an error: {result:?}"
+        );
     }
 }
 

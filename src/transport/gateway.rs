@@ -83,6 +83,21 @@ pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interact
     }
 }
 
+/// serenity's `start_shard_range` treats the range's end as inclusive; ours
+/// (`--shard-range 0..4`) is exclusive like Rust's. Converts and checks it.
+///
+/// # Errors
+/// When the range is empty or reaches past the total.
+pub fn serenity_shard_range(range: &Range<u32>, total: u32) -> Result<Range<u32>, String> {
+    if range.start >= range.end || range.end > total {
+        return Err(format!(
+            "shard range {}..{} must be non-empty and within 0..{total}",
+            range.start, range.end
+        ));
+    }
+    Ok(range.start..range.end - 1)
+}
+
 /// Runs the gateway bot until `shutdown` completes.
 ///
 /// # Errors
@@ -111,9 +126,26 @@ pub async fn serve(
         shards.shutdown_all().await;
     });
     let started = match (sharding.total, sharding.range) {
-        (Some(total), Some(range)) => client.start_shard_range(range, total).await,
+        (Some(total), Some(range)) => {
+            let range = serenity_shard_range(&range, total).map_err(anyhow::Error::msg)?;
+            client.start_shard_range(range, total).await
+        }
         (Some(total), None) => client.start_shards(total).await,
         (None, _) => client.start_autosharded().await,
     };
     started.context("the Discord gateway connection failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_ranges_are_exclusive_for_us_and_inclusive_for_serenity() {
+        assert_eq!(serenity_shard_range(&(0..4), 8), Ok(0..3));
+        assert_eq!(serenity_shard_range(&(4..8), 8), Ok(4..7));
+        assert_eq!(serenity_shard_range(&(7..8), 8), Ok(7..7), "one shard");
+        assert!(serenity_shard_range(&(4..9), 8).is_err());
+        assert!(serenity_shard_range(&(3..3), 8).is_err());
+    }
 }
