@@ -258,7 +258,7 @@ fn serve(
         Err(e) => return Err(e).context("cannot load knowledge base"),
     };
     runtime()?.block_on(async {
-        reload_on_sighup(std::sync::Arc::clone(&live))?;
+        crate::transport::reload_on_sighup(std::sync::Arc::clone(&live))?;
         if watch {
             use crate::transport::watch;
             tokio::spawn(watch::watch(
@@ -297,32 +297,6 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-}
-
-/// Reloads the knowledge on SIGHUP, off the async runtime.
-fn reload_on_sighup(live: std::sync::Arc<Live>) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-            .context("cannot listen for SIGHUP")?;
-        tokio::spawn(async move {
-            while hup.recv().await.is_some() {
-                let live = std::sync::Arc::clone(&live);
-                match tokio::task::spawn_blocking(move || live.reload()).await {
-                    Ok(Ok(summary)) => {
-                        tracing::info!(version = summary.version, "reloaded on SIGHUP")
-                    }
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "reload on SIGHUP failed; still serving the previous knowledge")
-                    }
-                    Err(e) => tracing::error!(error = %e, "reload task failed"),
-                }
-            }
-        });
-    }
-    #[cfg(not(unix))]
-    let _ = live;
-    Ok(())
 }
 
 fn register(config: &Config, guild: Option<u64>, global: bool) -> anyhow::Result<ExitCode> {

@@ -126,13 +126,6 @@ impl Live {
         };
         self.current.store(Arc::new(engine));
         let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
-        tracing::info!(
-            version,
-            articles = summary.articles,
-            passages = summary.passages,
-            took_ms = summary.took.as_millis() as u64,
-            "reloaded"
-        );
         Ok(ReloadSummary { version, ..summary })
     }
 }

@@ -61,21 +61,11 @@ pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interact
     }
     tracing::info!(took_us = started.elapsed().as_micros() as u64, "answered");
     if let Dispatch::Reload { .. } = dispatched {
-        let live = Arc::clone(live);
-        let result = tokio::task::spawn_blocking(move || live.reload()).await;
-        let reply = match result {
-            Ok(result) => {
-                if let Err(e) = &result {
-                    tracing::warn!(error = %e, "reload failed; still serving the previous knowledge");
-                }
-                reload_reply(&result)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "reload task failed");
-                EditInteractionResponse::new()
-                    .content("Reload failed unexpectedly; still serving the previous knowledge.")
-                    .allowed_mentions(no_pings())
-            }
+        let reply = match super::reload(live, "/reload").await {
+            Some(result) => reload_reply(&result),
+            None => EditInteractionResponse::new()
+                .content("Reload failed unexpectedly; still serving the previous knowledge.")
+                .allowed_mentions(no_pings()),
         };
         if let Err(e) = reply.execute(http, &token).await {
             tracing::warn!(error = %e, "could not edit the reload response");

@@ -5,12 +5,16 @@
 pub mod gateway;
 pub mod watch;
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use serenity::http::{Http, HttpBuilder};
 use serenity::model::application::Command;
 use serenity::model::id::GuildId;
 
 use crate::config::{Config, Secret};
+use crate::engine::EngineError;
+use crate::live::{Live, ReloadSummary};
 
 /// An HTTP client for Discord's API, or for the Discord-compatible base the
 /// config names (a rate-limiting proxy, or a test stand-in).
@@ -46,4 +50,55 @@ pub async fn register(http: &Http, guild: Option<GuildId>) -> anyhow::Result<usi
     }
     .context("Discord refused the commands")?;
     Ok(count)
+}
+
+/// Runs [`Live::reload`] off the async runtime and logs the outcome with its
+/// `cause`. `None` when the reload task itself died.
+pub async fn reload(
+    live: &Arc<Live>,
+    cause: &'static str,
+) -> Option<Result<ReloadSummary, EngineError>> {
+    let live = Arc::clone(live);
+    match tokio::task::spawn_blocking(move || live.reload()).await {
+        Ok(result) => {
+            match &result {
+                Ok(summary) => tracing::info!(
+                    cause,
+                    version = summary.version,
+                    articles = summary.articles,
+                    passages = summary.passages,
+                    took_ms = summary.took.as_millis() as u64,
+                    "reloaded"
+                ),
+                Err(e) => {
+                    tracing::warn!(cause, error = %e, "reload failed; still serving the previous knowledge")
+                }
+            }
+            Some(result)
+        }
+        Err(e) => {
+            tracing::error!(cause, error = %e, "reload task failed");
+            None
+        }
+    }
+}
+
+/// Reloads the knowledge whenever the process receives SIGHUP.
+///
+/// # Errors
+/// When the signal handler cannot be installed.
+pub fn reload_on_sighup(live: Arc<Live>) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("cannot listen for SIGHUP")?;
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                reload(&live, "SIGHUP").await;
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = live;
+    Ok(())
 }

@@ -57,17 +57,7 @@ pub async fn watch(live: Arc<Live>, dir: PathBuf, poll: Duration, debounce: Dura
             settled = again;
         }
         seen = settled;
-        let live = Arc::clone(&live);
-        match tokio::task::spawn_blocking(move || live.reload()).await {
-            Ok(Ok(summary)) => tracing::info!(
-                version = summary.version,
-                "reloaded after a change in the knowledge directory"
-            ),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "reload after a change failed; still serving the previous knowledge")
-            }
-            Err(e) => tracing::error!(error = %e, "reload task failed"),
-        }
+        super::reload(&live, "knowledge directory changed").await;
     }
 }
 
