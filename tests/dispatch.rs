@@ -442,3 +442,18 @@ fn every_response_fits_discords_limits_whatever_the_knowledge_holds() {
         first["data"]["embeds"].clone(),
     ));
 }
+
+#[test]
+fn only_the_asker_can_rate_an_answer() {
+    let first = respond(&fx::ask("what does a back-end developer earn", None));
+    let embeds = first["data"]["embeds"].clone();
+    let up = format!("rate-up:{}:0", fx::ASKER);
+    let r = respond(&fx::button(&up, fx::ASKER, embeds.clone()));
+    assert!(is_ephemeral(&r));
+    assert_eq!(r["data"]["content"], "Thanks for the feedback!");
+    let r = respond(&fx::button(&up, fx::OTHER, embeds));
+    assert!(r["data"]["content"]
+        .as_str()
+        .unwrap()
+        .starts_with("Only the person who asked"));
+}

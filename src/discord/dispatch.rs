@@ -501,7 +501,19 @@ fn component_reply(engine: &Engine, component: &ComponentInteraction) -> CreateI
         }
         "rate-up" | "rate-down" => {
             let rating = if kind == "rate-up" { "up" } else { "down" };
-            tracing::info!(rating, page, "answer rated");
+            // The rated passage is the one shown on that page of the answer.
+            let passage = question_of(component).and_then(|question| {
+                let answer = engine.ask_with(&question, render::MAX_PAGES);
+                answer.passages.get(page).map(|p| p.id.clone())
+            });
+            let guild = component.guild_id.map(|g| g.get());
+            tracing::info!(
+                rating,
+                page,
+                passage = passage.as_deref().unwrap_or("-"),
+                guild,
+                "answer rated"
+            );
             CreateInteractionResponse::Message(notice("Thanks for the feedback!", true))
         }
         _ => CreateInteractionResponse::Message(notice("That button is not one of mine.", true)),
