@@ -457,3 +457,23 @@ fn only_the_asker_can_rate_an_answer() {
         .unwrap()
         .starts_with("Only the person who asked"));
 }
+
+#[test]
+fn ask_careerbot_on_an_off_topic_message_says_it_does_not_know() {
+    let r = respond(&fx::ask_message("how do I bake sourdough bread"));
+    assert!(is_ephemeral(&r));
+    assert!(
+        r["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("I don't know that one"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn tool_category_autocomplete_answers_with_the_category_id() {
+    let r = respond(&fx::autocomplete("tools", "category", "prog"));
+    assert_eq!(r["data"]["choices"][0]["name"], "Programming languages");
+    assert_eq!(r["data"]["choices"][0]["value"], "languages");
+}

@@ -116,12 +116,15 @@ fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteract
                 Some(ResolvedTarget::Message(message)) => message.content.clone(),
                 _ => String::new(),
             };
-            let mut reply = ask(engine, &text, asker, false);
-            if !text.trim().is_empty() {
-                // Name the asker without pinging anyone (allowed_mentions is empty).
-                reply = reply.content(format!("<@{asker}> asked careerbot about this message."));
+            let answer = engine.ask_with(&text, render::MAX_PAGES);
+            if !answer.answered {
+                return respond(render::unanswered(&answer));
             }
-            respond(reply)
+            // Name the asker without pinging anyone (allowed_mentions is empty).
+            respond(
+                render::answer_message(&answer, 0, asker, false)
+                    .content(format!("<@{asker}> asked careerbot about this message.")),
+            )
         }
         TOOLS => respond(tools(engine, string_option(command, "category"))),
         COURSES => respond(courses(engine, string_option(command, "topic"))),
@@ -243,13 +246,19 @@ fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteract
         return CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
     };
     let typed = focused.value.trim().to_lowercase();
-    let candidates: Vec<String> = match (command.data.name.as_str(), focused.name) {
-        (ASK, "question") => engine.suggestible(),
+    // (shown name, value sent back): a tool category answers with its id, so a
+    // long name cut for display still finds its category.
+    let candidates: Vec<(String, String)> = match (command.data.name.as_str(), focused.name) {
+        (ASK, "question") => engine
+            .suggestible()
+            .into_iter()
+            .map(|t| (t.clone(), t))
+            .collect(),
         (TOOLS, "category") => engine
             .knowledge
             .tools
             .iter()
-            .map(|c| c.name.clone())
+            .map(|c| (c.name.clone(), c.id.clone()))
             .collect(),
         (COURSES, "topic") => {
             let mut topics: Vec<String> = engine
@@ -260,14 +269,14 @@ fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteract
                 .collect();
             topics.sort();
             topics.dedup();
-            topics
+            topics.into_iter().map(|t| (t.clone(), t)).collect()
         }
         _ => Vec::new(),
     };
-    let mut starts: Vec<&String> = Vec::new();
-    let mut contains: Vec<&String> = Vec::new();
+    let mut starts: Vec<&(String, String)> = Vec::new();
+    let mut contains: Vec<&(String, String)> = Vec::new();
     for c in &candidates {
-        let lower = c.to_lowercase();
+        let lower = c.0.to_lowercase();
         if typed.is_empty() || lower.starts_with(&typed) {
             starts.push(c);
         } else if lower.contains(&typed) {
@@ -278,9 +287,8 @@ fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteract
         .into_iter()
         .chain(contains)
         .take(limits::CHOICES)
-        .map(|c| {
-            let name = fit(c, limits::CHOICE);
-            AutocompleteChoice::new(name.clone(), name)
+        .map(|(name, value)| {
+            AutocompleteChoice::new(fit(name, limits::CHOICE), fit(value, limits::CHOICE))
         })
         .collect();
     CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices))
@@ -456,7 +464,16 @@ fn question_of(component: &ComponentInteraction) -> Option<String> {
         .clone();
     let rest = footer.strip_prefix(render::QUESTION_PREFIX)?;
     let (question, _) = rest.rsplit_once(" · answer ")?;
-    Some(question.trim_end_matches('…').to_string())
+    // A question cut to fit the footer ends with "…"; one the member typed keeps it.
+    let cut = question.chars().count() == render::FOOTER_QUESTION;
+    Some(
+        if cut {
+            question.trim_end_matches('…')
+        } else {
+            question
+        }
+        .to_string(),
+    )
 }
 
 fn component_reply(engine: &Engine, component: &ComponentInteraction) -> CreateInteractionResponse {

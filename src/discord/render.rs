@@ -44,6 +44,8 @@ pub mod limits {
 pub const COLOUR: u32 = 0x002b_6cb0;
 /// The footer prefix that carries the question, so buttons need no server state.
 pub const QUESTION_PREFIX: &str = "Asked: ";
+/// How much of the question the footer keeps (the buttons re-ask it).
+pub const FOOTER_QUESTION: usize = 1800;
 /// How many passages "More answers" pages through.
 pub const MAX_PAGES: usize = 10;
 
@@ -124,8 +126,7 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
     };
     let footer = format!(
         "{QUESTION_PREFIX}{} · answer {} of {}",
-        // Enough of the question to page with; the passage needs the room more.
-        fit(answer.question.trim(), 500),
+        fit(answer.question.trim(), FOOTER_QUESTION),
         page + 1,
         answer.passages.len()
     );
@@ -169,7 +170,7 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
     }
     if let Some(source) = &passage.source {
         fields.push(("Source".to_string(), source.clone()));
-        if source.starts_with("https://") || source.starts_with("http://") {
+        if crate::knowledge::is_web_url(source) {
             embed = embed.url(source.clone());
         }
     }
@@ -245,25 +246,47 @@ pub fn escape_mentions(text: &str) -> String {
     text.replace('@', "@\u{200b}")
 }
 
-/// An embed listing named groups (fields), each cut to Discord's limits.
-pub fn listing(title: &str, description: &str, groups: &[(String, String)]) -> CreateEmbed {
-    let mut budget = limits::EMBED_TOTAL;
-    let mut take = |text: &str, max: usize| -> String {
-        let text = fit(text, max.min(budget));
-        budget = budget.saturating_sub(text.chars().count());
+/// Characters left in one embed's 6,000.
+struct Budget(usize);
+
+impl Budget {
+    /// `text` cut to `max` and to what is left, which it then uses up.
+    fn take(&mut self, text: &str, max: usize) -> String {
+        let text = fit(text, max.min(self.0));
+        self.0 = self.0.saturating_sub(text.chars().count());
         text
-    };
+    }
+}
+
+/// An embed listing named groups (fields), each cut to Discord's limits;
+/// groups that do not fit are counted in the footer ("…and 3 more").
+pub fn listing(title: &str, description: &str, groups: &[(String, String)]) -> CreateEmbed {
+    let mut budget = Budget(limits::EMBED_TOTAL);
+    // Room for the "and N more" footer is kept aside.
+    budget.0 -= 40;
     let mut embed = CreateEmbed::new()
         .colour(COLOUR)
-        .title(take(title, limits::TITLE))
-        .description(take(description, limits::DESCRIPTION.min(1000)));
+        .title(budget.take(title, limits::TITLE))
+        .description(budget.take(description, limits::DESCRIPTION.min(1000)));
+    let mut shown = 0;
     for (name, value) in groups.iter().take(limits::FIELDS) {
-        let name = take(name, limits::FIELD_NAME);
-        let value = take(value, limits::FIELD_VALUE);
+        // Stop while a field can still say something useful.
+        if budget.0 < 120 {
+            break;
+        }
+        let name = budget.take(name, limits::FIELD_NAME.min(budget.0 / 3));
+        let value = budget.take(value, limits::FIELD_VALUE);
         if name.is_empty() || value.is_empty() {
             break;
         }
         embed = embed.field(name, value, false);
+        shown += 1;
+    }
+    if shown < groups.len() {
+        embed = embed.footer(CreateEmbedFooter::new(format!(
+            "…and {} more.",
+            groups.len() - shown
+        )));
     }
     embed
 }

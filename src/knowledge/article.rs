@@ -202,7 +202,18 @@ impl Meta {
                 .map(|s| s.into_inner());
             self.source = r
                 .string(t, "source", false, "front matter", &at)
-                .map(|s| s.into_inner());
+                .and_then(|s| {
+                    if super::is_web_url(s.get_ref()) {
+                        Some(s.into_inner())
+                    } else {
+                        r.error(
+                            &s.span(),
+                            format!("source \"{}\" is not a web address", s.get_ref()),
+                            "write a full address starting with https://, without spaces",
+                        );
+                        None
+                    }
+                });
             self.summary = r
                 .string(t, "summary", false, "front matter", &at)
                 .map(|s| s.into_inner());
@@ -303,9 +314,11 @@ impl Meta {
             }
         }
         self.title = get_str("title");
+        // Sites often give relative paths here; only a full web address is a source.
         self.source = get_str("source")
             .or_else(|| get_str("source_url"))
-            .or_else(|| get_str("url"));
+            .or_else(|| get_str("url"))
+            .filter(|u| super::is_web_url(u));
         self.summary = get_str("summary").or_else(|| get_str("description"));
         self.tags = get_list("tags");
         self.phrasings = get_list("phrasings");
@@ -1050,6 +1063,30 @@ mod tests {
         assert_eq!(
             paths,
             vec![Vec::<String>::new(), vec!["Salary".to_string()]]
+        );
+    }
+
+    #[test]
+    fn a_source_that_is_not_a_web_address_is_an_error() {
+        let (_, problems) = parse_article(
+            "+++\nsource = \"https://example.org/a b\"\n+++\n\nText.\n",
+            "x.md",
+            "k/x.md",
+            Format::Markdown,
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].line, problems[0].is_error()), (2, true));
+        let (a, problems) = parse_article(
+            "---\nurl: /docs/intro\n---\n\nText.\n",
+            "x.md",
+            "k/x.md",
+            Format::Markdown,
+        );
+        assert!(problems.is_empty());
+        assert_eq!(
+            a.unwrap().source,
+            None,
+            "a relative YAML url is not a source"
         );
     }
 

@@ -262,12 +262,21 @@ pub fn parse_courses(text: &str, file: &str) -> (Vec<Course>, Vec<Problem>) {
     (courses, r.problems)
 }
 
+/// Whether `url` is a web address Discord accepts as a link: http(s), a
+/// host, no spaces or control characters.
+pub fn is_web_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
 fn check_url(r: &mut TomlReader<'_>, url: &toml::Spanned<String>) {
     let u = url.get_ref();
-    let ok = (u.starts_with("https://") || u.starts_with("http://"))
-        && u.len() > "https://".len()
-        && !u.contains(char::is_whitespace);
-    if !ok {
+    if !is_web_url(u) {
         r.error(
             &url.span(),
             format!("\"{u}\" is not a web address"),

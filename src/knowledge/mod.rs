@@ -12,7 +12,7 @@ mod toml_reader;
 use std::path::{Path, PathBuf};
 
 pub use article::{parse_article, squash, Article, Block, Format, Section};
-pub use catalog::{parse_courses, parse_tools, Course, Tool, ToolCategory};
+pub use catalog::{is_web_url, parse_courses, parse_tools, Course, Tool, ToolCategory};
 pub use problem::{line_col, Problem, Report, Severity};
 pub(crate) use toml_reader::edit_distance;
 

@@ -115,6 +115,9 @@ pub async fn serve(
         tracing::info!("shutting down");
         shards.shutdown_all().await;
     });
+    if sharding.total == Some(0) {
+        anyhow::bail!("--shards must be at least 1");
+    }
     let started = match (sharding.total, sharding.range) {
         (Some(total), Some(range)) => {
             let range = serenity_shard_range(&range, total).map_err(anyhow::Error::msg)?;
