@@ -10,7 +10,7 @@ use crate::chunk::Passage;
 use crate::knowledge::{Course, ToolCategory};
 use crate::search::analysis::{analyze, analyze_where, stems};
 use crate::search::{Hit, Understood};
-use crate::vocabulary::{COURSE_WORDS, STOPWORDS, TOOL_WORDS};
+use crate::vocabulary::{course_words, STOPWORDS, TOOL_WORDS};
 
 /// Passages shown by default.
 pub const DEFAULT_PASSAGES: usize = 3;
@@ -132,13 +132,36 @@ pub struct CoursePointer {
     pub level: Option<String>,
 }
 
-/// The catalogs with their words analyzed once per snapshot.
+/// The catalogs with their words analyzed once per snapshot, so answering a
+/// question analyzes no catalog text.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    categories: Vec<(ToolCategory, Vec<HashSet<String>>)>,
-    courses: Vec<(Course, Vec<HashSet<String>>, HashSet<String>)>,
+    categories: Vec<CategoryTerms>,
+    courses: Vec<CourseTerms>,
     tool_words: HashSet<String>,
     course_words: HashSet<String>,
+}
+
+#[derive(Debug, Clone)]
+struct CategoryTerms {
+    category: ToolCategory,
+    /// The category's own names: keywords, id and display name.
+    names: Vec<HashSet<String>>,
+    /// Its tools' names and aliases.
+    tools: Vec<HashSet<String>>,
+    /// Its tools' names and aliases, lower-cased as written.
+    labels: HashSet<String>,
+}
+
+#[derive(Debug, Clone)]
+struct CourseTerms {
+    course: Course,
+    /// Topics, title and provider, each as a phrase.
+    phrases: Vec<HashSet<String>>,
+    /// Every content word of them.
+    words: HashSet<String>,
+    /// The title alone.
+    title: HashSet<String>,
 }
 
 /// Content stems of a phrase (stop words dropped).
@@ -150,39 +173,48 @@ fn phrase(text: &str) -> HashSet<String> {
         .collect()
 }
 
+/// Non-empty phrases of `texts`.
+fn phrases<'t>(texts: impl IntoIterator<Item = &'t String>) -> Vec<HashSet<String>> {
+    texts
+        .into_iter()
+        .map(|t| phrase(t))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 impl Catalog {
     /// Analyzes the catalogs' keywords, tool names and course topics.
     pub fn new(tools: &[ToolCategory], courses: &[Course]) -> Self {
         let categories = tools
             .iter()
             .map(|c| {
-                let mut phrases: Vec<HashSet<String>> =
-                    c.keywords.iter().map(|k| phrase(k)).collect();
-                phrases.push(phrase(&c.id));
-                phrases.push(phrase(&c.name));
-                for tool in &c.tools {
-                    phrases.push(phrase(&tool.name));
-                    phrases.extend(tool.aliases.iter().map(|a| phrase(a)));
+                let tool_names = c
+                    .tools
+                    .iter()
+                    .flat_map(|t| std::iter::once(&t.name).chain(&t.aliases));
+                CategoryTerms {
+                    names: phrases(c.keywords.iter().chain([&c.id, &c.name])),
+                    tools: phrases(tool_names.clone()),
+                    labels: tool_names.map(|n| n.to_lowercase()).collect(),
+                    category: c.clone(),
                 }
-                phrases.retain(|p| !p.is_empty());
-                (c.clone(), phrases)
             })
             .collect();
-        let course_words: HashSet<String> = COURSE_WORDS.iter().flat_map(|w| stems(w)).collect();
+        let course_words: HashSet<String> = course_words().iter().flat_map(|w| stems(w)).collect();
         let courses = courses
             .iter()
             .map(|c| {
-                let mut phrases: Vec<HashSet<String>> =
-                    c.topics.iter().map(|t| phrase(t)).collect();
-                phrases.push(phrase(&c.title));
-                phrases.push(phrase(&c.provider));
+                let mut all = phrases(c.topics.iter().chain([&c.title, &c.provider]));
+                let mut words: HashSet<String> = all.iter().flatten().cloned().collect();
                 // "courses" as a topic matches every course question; it is the intent, not a topic.
-                phrases.retain(|p| !p.is_empty() && !p.is_subset(&course_words));
-                let mut words: HashSet<String> = phrase(&c.title);
-                words.extend(phrase(&c.provider));
-                words.extend(c.topics.iter().flat_map(|t| phrase(t)));
+                all.retain(|p| !p.is_subset(&course_words));
                 words.retain(|w| !course_words.contains(w));
-                (c.clone(), phrases, words)
+                CourseTerms {
+                    course: c.clone(),
+                    phrases: all,
+                    words,
+                    title: phrase(&c.title),
+                }
             })
             .collect();
         Catalog {
@@ -199,13 +231,13 @@ impl Catalog {
         let named: Vec<&ToolCategory> = self
             .categories
             .iter()
-            .filter(|(_, phrases)| phrases.iter().any(|p| p.is_subset(topic)))
-            .map(|(c, _)| c)
+            .filter(|c| c.names.iter().chain(&c.tools).any(|p| p.is_subset(topic)))
+            .map(|c| &c.category)
             .collect();
         let chosen: Vec<&ToolCategory> = if !named.is_empty() {
             named
         } else if topic.iter().any(|s| self.tool_words.contains(s)) {
-            self.categories.iter().map(|(c, _)| c).collect()
+            self.categories.iter().map(|c| &c.category).collect()
         } else {
             Vec::new()
         };
@@ -222,25 +254,15 @@ impl Catalog {
     /// Whether the question names a tool category ("databases") without
     /// naming any of its tools ("MongoDB").
     pub fn names_category_only(&self, topic: &HashSet<String>) -> bool {
-        let mut category = false;
-        for (c, _) in &self.categories {
-            let names_tool = c.tools.iter().any(|t| {
-                std::iter::once(&t.name)
-                    .chain(&t.aliases)
-                    .map(|n| phrase(n))
-                    .any(|p| !p.is_empty() && p.is_subset(topic))
-            });
-            if names_tool {
-                return false;
-            }
-            category |= c
-                .keywords
+        let names_tool = self
+            .categories
+            .iter()
+            .any(|c| c.tools.iter().any(|p| p.is_subset(topic)));
+        !names_tool
+            && self
+                .categories
                 .iter()
-                .chain([&c.name, &c.id])
-                .map(|k| phrase(k))
-                .any(|p| !p.is_empty() && p.is_subset(topic));
-        }
-        category
+                .any(|c| c.names.iter().any(|p| p.is_subset(topic)))
     }
 
     /// Whether a passage is mostly a list of catalog tools.
@@ -255,14 +277,7 @@ impl Catalog {
         }
         let known = items
             .iter()
-            .filter(|item| {
-                self.categories.iter().any(|(c, _)| {
-                    c.tools.iter().any(|t| {
-                        t.name.to_lowercase() == **item
-                            || t.aliases.iter().any(|a| a.to_lowercase() == **item)
-                    })
-                })
-            })
+            .filter(|item| self.categories.iter().any(|c| c.labels.contains(*item)))
             .count();
         known * 5 >= items.len() * 3
     }
@@ -275,9 +290,9 @@ impl Catalog {
             .courses
             .iter()
             .enumerate()
-            .map(|(i, (_, phrases, words))| {
-                let full = phrases.iter().filter(|p| p.is_subset(topic)).count();
-                let partial = words.intersection(topic).count();
+            .map(|(i, c)| {
+                let full = c.phrases.iter().filter(|p| p.is_subset(topic)).count();
+                let partial = c.words.intersection(topic).count();
                 (i, full * 3 + partial)
             })
             .filter(|(_, score)| *score > 0)
@@ -294,7 +309,7 @@ impl Catalog {
             scored
                 .iter()
                 .filter(|(i, _)| {
-                    let title = phrase(&self.courses[*i].0.title);
+                    let title = &self.courses[*i].title;
                     title.len() >= 2 && title.is_subset(topic)
                 })
                 .map(|(i, _)| *i)
@@ -303,7 +318,7 @@ impl Catalog {
         picked
             .into_iter()
             .map(|i| {
-                let c = &self.courses[i].0;
+                let c = &self.courses[i].course;
                 CoursePointer {
                     title: c.title.clone(),
                     provider: c.provider.clone(),

@@ -238,11 +238,6 @@ impl Engine {
         }
         out
     }
-
-    /// Topics suggested when a question cannot be answered.
-    pub fn suggestions(&self) -> &[String] {
-        &self.suggestions
-    }
 }
 
 /// The built-in vocabulary plus each tool with its aliases as a synonym

@@ -657,24 +657,10 @@ pub const TOOL_WORDS: &[&str] = &[
     "software",
 ];
 
-/// Words that ask where or how to learn.
-pub const COURSE_WORDS: &[&str] = &[
+/// Words that ask where or how to learn, besides the "course" synonym group.
+const LEARNING_WORDS: &[&str] = &[
     "learn",
     "learning",
-    "course",
-    "courses",
-    "class",
-    "classes",
-    "certificate",
-    "certificates",
-    "certification",
-    "certifications",
-    "specialization",
-    "tutorial",
-    "tutorials",
-    "training",
-    "bootcamp",
-    "mooc",
     "study",
     "studying",
     "start",
@@ -689,6 +675,16 @@ pub const COURSE_WORDS: &[&str] = &[
     "become",
     "becoming",
 ];
+
+/// Words that ask for courses: the "course" synonym group and the learning words.
+pub fn course_words() -> Vec<&'static str> {
+    let group = SYNONYMS
+        .iter()
+        .find(|g| g.first() == Some(&"course"))
+        .copied()
+        .unwrap_or(&[]);
+    group.iter().chain(LEARNING_WORDS).copied().collect()
+}
 
 /// Tech and career words that are on topic even when the knowledge base does
 /// not use them: such a question is worth answering with the nearest passage.

@@ -149,13 +149,6 @@ impl Understood {
         out
     }
 
-    /// Whether a concept belongs to the synonym group named `group`.
-    pub fn has_group(&self, group: &str) -> bool {
-        self.concepts
-            .iter()
-            .any(|c| c.group.as_deref() == Some(group))
-    }
-
     /// Corrections made, as (typed, corrected) pairs.
     pub fn corrections(&self) -> Vec<(String, String)> {
         self.concepts
