@@ -137,7 +137,7 @@ pub fn init_tracing(verbose: u8) {
 }
 
 /// Runs a parsed command line and returns the process exit code.
-pub fn run(mut cli: Cli) -> ExitCode {
+pub fn run(cli: Cli) -> ExitCode {
     // Flags beat the environment, which beats careerbot.toml, which beats defaults.
     let config = match Config::load(cli.config.as_deref(), &|name| std::env::var(name).ok()) {
         Ok(mut config) => {
@@ -154,15 +154,13 @@ pub fn run(mut cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    cli.knowledge = Some(config.knowledge_dir.clone());
-    cli.index = Some(config.index_dir.clone());
     let result = match &cli.command {
         Command::Ask {
             json,
             explain,
             top,
             question,
-        } => ask(&cli, *json, *explain, *top, question),
+        } => ask(&config, *json, *explain, *top, question),
         Command::Check { json } => check(&config.knowledge_dir, *json),
         Command::Commands { json } => commands(*json),
         Command::Serve {
@@ -171,8 +169,8 @@ pub fn run(mut cli: Cli) -> ExitCode {
             watch,
         } => serve(&config, *shards, shard_range.clone(), *watch),
         Command::Register { guild, global } => register(&config, *guild, *global),
-        Command::Index => index(&cli),
-        Command::Eval { sets, json, misses } => eval(&cli, sets, *json, *misses),
+        Command::Index => index(&config),
+        Command::Eval { sets, json, misses } => eval(&config, sets, *json, *misses),
     };
     match result {
         Ok(code) => code,
@@ -183,24 +181,25 @@ pub fn run(mut cli: Cli) -> ExitCode {
     }
 }
 
-impl Cli {
-    fn knowledge_dir(&self) -> PathBuf {
-        self.knowledge
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("knowledge"))
-    }
-
-    fn index_dir(&self) -> PathBuf {
-        self.index.clone().unwrap_or_else(|| PathBuf::from("index"))
+fn options(config: &Config, force_rebuild: bool) -> Options {
+    Options {
+        knowledge_dir: config.knowledge_dir.clone(),
+        index_dir: Some(config.index_dir.clone()),
+        force_rebuild,
     }
 }
 
-fn options(cli: &Cli, force_rebuild: bool) -> Options {
-    Options {
-        knowledge_dir: cli.knowledge_dir(),
-        index_dir: Some(cli.index_dir()),
-        force_rebuild,
+/// Prints a knowledge base's errors; the exit code for them.
+fn knowledge_errors(report: &crate::knowledge::Report, dir: &Path) -> ExitCode {
+    for problem in report.problems.iter().filter(|p| p.is_error()) {
+        eprintln!("{problem}");
     }
+    eprintln!(
+        "error: knowledge base {} has {} error(s); fix them (see `careerbot check`)",
+        dir.display(),
+        report.error_count()
+    );
+    ExitCode::from(1)
 }
 
 fn parse_range(s: &str) -> Result<std::ops::Range<u32>, String> {
@@ -238,22 +237,10 @@ fn serve(
     watch: bool,
 ) -> anyhow::Result<ExitCode> {
     let token = token(config)?;
-    let options = Options {
-        knowledge_dir: config.knowledge_dir.clone(),
-        index_dir: Some(config.index_dir.clone()),
-        force_rebuild: false,
-    };
-    let live = match Live::load(options) {
+    let live = match Live::load(options(config, false)) {
         Ok(live) => std::sync::Arc::new(live),
         Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
-            for problem in report.problems.iter().filter(|p| p.is_error()) {
-                eprintln!("{problem}");
-            }
-            eprintln!(
-                "error: knowledge base has {} error(s); fix them (see `careerbot check`)",
-                report.error_count()
-            );
-            return Ok(ExitCode::from(1));
+            return Ok(knowledge_errors(&report, &config.knowledge_dir));
         }
         Err(e) => return Err(e).context("cannot load knowledge base"),
     };
@@ -322,7 +309,7 @@ fn register(config: &Config, guild: Option<u64>, global: bool) -> anyhow::Result
 
 /// Loads the engine; knowledge errors are printed in full.
 fn load(
-    cli: &Cli,
+    config: &Config,
     force_rebuild: bool,
     show_progress: bool,
 ) -> anyhow::Result<Result<Engine, ExitCode>> {
@@ -331,7 +318,7 @@ fn load(
             eprintln!("indexing: {done}/{total} passages");
         }
     };
-    match Engine::load(&options(cli, force_rebuild), &mut progress) {
+    match Engine::load(&options(config, force_rebuild), &mut progress) {
         Ok(engine) => {
             if !engine.info.warnings.problems.is_empty() {
                 tracing::info!(
@@ -342,28 +329,20 @@ fn load(
             Ok(Ok(engine))
         }
         Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
-            for problem in report.problems.iter().filter(|p| p.is_error()) {
-                eprintln!("{problem}");
-            }
-            eprintln!(
-                "error: knowledge base {} has {} error(s); fix them (see `careerbot check`)",
-                cli.knowledge_dir().display(),
-                report.error_count()
-            );
-            Ok(Err(ExitCode::from(1)))
+            Ok(Err(knowledge_errors(&report, &config.knowledge_dir)))
         }
         Err(e) => Err(e).context("cannot load knowledge base"),
     }
 }
 
 fn ask(
-    cli: &Cli,
+    config: &Config,
     json: bool,
     explain: bool,
     top: usize,
     question: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let engine = match load(cli, false, true)? {
+    let engine = match load(config, false, true)? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };
@@ -556,9 +535,9 @@ fn commands(json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn index(cli: &Cli) -> anyhow::Result<ExitCode> {
+fn index(config: &Config) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
-    let engine = match load(cli, true, true)? {
+    let engine = match load(config, true, true)? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };
@@ -579,9 +558,9 @@ fn index(cli: &Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn eval(cli: &Cli, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result<ExitCode> {
+fn eval(config: &Config, sets: &[PathBuf], json: bool, misses: bool) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
-    let engine = match load(cli, false, true)? {
+    let engine = match load(config, false, true)? {
         Ok(engine) => engine,
         Err(code) => return Ok(code),
     };
