@@ -109,24 +109,43 @@ pub async fn serve(
             .event_handler(Handler { live, settings })
             .await
             .context("cannot start the Discord client")?;
-    let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        shards.shutdown_all().await;
-    });
     if sharding.total == Some(0) {
         anyhow::bail!("--shards must be at least 1");
     }
-    let started = match (sharding.total, sharding.range) {
-        (Some(total), Some(range)) => {
-            let range = serenity_shard_range(&range, total).map_err(anyhow::Error::msg)?;
-            client.start_shard_range(range, total).await
+    let shards = client.shard_manager.clone();
+    let start = async {
+        match (sharding.total, sharding.range) {
+            (Some(total), Some(range)) => {
+                let range = serenity_shard_range(&range, total).map_err(anyhow::Error::msg)?;
+                client
+                    .start_shard_range(range, total)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }
+            (Some(total), None) => client
+                .start_shards(total)
+                .await
+                .map_err(anyhow::Error::from),
+            (None, _) => client
+                .start_autosharded()
+                .await
+                .map_err(anyhow::Error::from),
         }
-        (Some(total), None) => client.start_shards(total).await,
-        (None, _) => client.start_autosharded().await,
     };
-    started.context("the Discord gateway connection failed")
+    // Race the connection against shutdown, so a signal that arrives while
+    // the shards are still starting is not lost.
+    let ended = tokio::select! {
+        result = start => Some(result),
+        () = shutdown => None,
+    };
+    match ended {
+        Some(result) => result.context("the Discord gateway connection failed"),
+        None => {
+            tracing::info!("shutting down");
+            shards.shutdown_all().await;
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
