@@ -3,7 +3,7 @@
 //! snapshot beside it and swaps it in whole. A failed reload changes nothing.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,11 +12,28 @@ use serde::Serialize;
 
 use crate::engine::{Engine, EngineError, Options};
 
+/// One served knowledge snapshot and its version number. The version
+/// travels with the engine, so whoever holds a snapshot knows exactly which
+/// version answered. Derefs to the [`Engine`].
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Version number: 1 for the first load, one more for each good reload.
+    pub version: u64,
+    /// The knowledge and its index.
+    pub engine: Engine,
+}
+
+impl Deref for Snapshot {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
 /// The knowledge being served, and how to load its successor.
 pub struct Live {
-    current: ArcSwap<Engine>,
+    current: ArcSwap<Snapshot>,
     options: Options,
-    version: AtomicU64,
     /// One reload at a time; questions never wait for it.
     reloading: Mutex<()>,
 }
@@ -63,9 +80,8 @@ impl Live {
     /// Serves `engine`, reloading later with `options`.
     pub fn new(engine: Engine, options: Options) -> Self {
         Live {
-            current: ArcSwap::from_pointee(engine),
+            current: ArcSwap::from_pointee(Snapshot { version: 1, engine }),
             options,
-            version: AtomicU64::new(1),
             reloading: Mutex::new(()),
         }
     }
@@ -81,13 +97,13 @@ impl Live {
 
     /// The snapshot to answer one question with. It stays valid (and
     /// unchanged) for as long as the caller holds it, across reloads.
-    pub fn current(&self) -> Arc<Engine> {
+    pub fn current(&self) -> Arc<Snapshot> {
         self.current.load_full()
     }
 
     /// Version of the snapshot being served.
     pub fn version(&self) -> u64 {
-        self.version.load(Ordering::SeqCst)
+        self.current.load().version
     }
 
     /// Loads the knowledge directory again and, if it is valid, serves it.
@@ -112,8 +128,9 @@ impl Live {
                 .collect()
         };
         let (before, after) = (titles(&old), titles(&engine));
+        let version = old.version + 1;
         let summary = ReloadSummary {
-            version: 0,
+            version,
             articles: engine.knowledge.articles.len(),
             passages: engine.passages.len(),
             tools: engine.knowledge.tools.iter().map(|c| c.tools.len()).sum(),
@@ -124,8 +141,9 @@ impl Live {
             warnings: engine.info.warnings.warning_count(),
             took: started.elapsed(),
         };
-        self.current.store(Arc::new(engine));
-        let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
-        Ok(ReloadSummary { version, ..summary })
+        // Only reloads (serialized above) store, so `old` is still current:
+        // the version moves exactly when the new snapshot is served.
+        self.current.store(Arc::new(Snapshot { version, engine }));
+        Ok(summary)
     }
 }

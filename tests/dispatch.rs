@@ -20,6 +20,7 @@ fn settings() -> Settings {
     Settings {
         moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
         private_by_default: false,
+        ..Settings::default()
     }
 }
 
@@ -476,4 +477,75 @@ fn tool_category_autocomplete_answers_with_the_category_id() {
     let r = respond(&fx::autocomplete("tools", "category", "prog"));
     assert_eq!(r["data"]["choices"][0]["name"], "Programming languages");
     assert_eq!(r["data"]["choices"][0]["value"], "languages");
+}
+
+#[test]
+fn a_member_asking_again_within_the_cooldown_is_told_to_wait_and_moderators_are_exempt() {
+    let settings = Settings {
+        cooldown: std::time::Duration::from_secs(60),
+        ..settings()
+    };
+    let ask_as = |sender: &Sender| {
+        let payload = fx::command(
+            "ask",
+            json!([{ "name": "question", "type": 3, "value": "What is the salary?" }]),
+            sender,
+        );
+        serde_json::to_value(dispatch(live(), &settings, &fx::parse(&payload)).response()).unwrap()
+    };
+    let first = ask_as(&Sender::member());
+    assert!(first["data"]["embeds"][0]["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("salary")));
+    let second = ask_as(&Sender::member());
+    assert!(is_ephemeral(&second), "{second}");
+    let content = second["data"]["content"].as_str().unwrap();
+    assert!(content.contains("Try again in"), "{content}");
+    assert!(second["data"]["embeds"]
+        .as_array()
+        .is_none_or(Vec::is_empty));
+    assert_pings_nobody(&second);
+
+    // Someone else is not held up by the first member's pause.
+    let other = Sender {
+        user: fx::OTHER,
+        ..Sender::member()
+    };
+    assert!(!is_ephemeral(&ask_as(&other)));
+    // Moderators (by permission or by role) are exempt, however often they ask.
+    for _ in 0..3 {
+        for moderator in [Sender::manager(), Sender::moderator_role()] {
+            let moderator = Sender {
+                user: fx::OTHER + 7,
+                ..moderator
+            };
+            assert!(!is_ephemeral(&ask_as(&moderator)));
+        }
+    }
+    // The message command shares the same pause.
+    let message = fx::parse(&fx::ask_message("What does a back-end developer do?"));
+    let r = serde_json::to_value(dispatch(live(), &settings, &message).response()).unwrap();
+    assert!(r["data"]["content"]
+        .as_str()
+        .is_some_and(|c| c.contains("Try again in")));
+}
+
+#[test]
+fn the_cooldown_ends_after_its_pause_and_a_zero_pause_turns_it_off() {
+    use careerbot::discord::dispatch::Cooldowns;
+    use serenity::model::id::UserId;
+    use std::time::{Duration, Instant};
+    let cooldowns = Cooldowns::default();
+    let user = UserId::new(fx::ASKER);
+    let pause = Duration::from_secs(3);
+    let t0 = Instant::now();
+    assert_eq!(cooldowns.try_ask(user, pause, t0), Ok(()));
+    assert_eq!(
+        cooldowns.try_ask(user, pause, t0 + Duration::from_secs(1)),
+        Err(Duration::from_secs(2))
+    );
+    assert_eq!(cooldowns.try_ask(user, pause, t0 + pause), Ok(()));
+    for _ in 0..5 {
+        assert_eq!(cooldowns.try_ask(user, Duration::ZERO, t0), Ok(()));
+    }
 }

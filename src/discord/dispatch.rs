@@ -3,6 +3,10 @@
 //! endpoint returns it as the body. Slow work (`/reload`) is returned as a
 //! job for the transport to run off the async runtime after deferring.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use serenity::builder::{
     AutocompleteChoice, CreateAutocompleteResponse, CreateEmbed, CreateInteractionResponse,
     CreateInteractionResponseMessage, EditInteractionResponse,
@@ -15,6 +19,7 @@ use serenity::model::permissions::Permissions;
 
 use super::commands::{ASK, ASK_MESSAGE, COURSES, HELP, RELOAD, TOOLS, TOPICS};
 use super::render::{self, escape, fit, limits, listing, no_pings, notice};
+use crate::config::Config;
 use crate::engine::{Engine, EngineError};
 use crate::knowledge::LoadError;
 use crate::live::{Live, ReloadSummary};
@@ -26,6 +31,57 @@ pub struct Settings {
     pub moderator_roles: Vec<RoleId>,
     /// Whether `/ask` answers privately unless asked otherwise.
     pub private_by_default: bool,
+    /// Per-user pause between questions; zero turns it off. Moderators are
+    /// exempt.
+    pub cooldown: Duration,
+    /// When each member last asked. Clones of these settings share it.
+    pub cooldowns: Arc<Cooldowns>,
+}
+
+impl Settings {
+    /// The settings a transport serves with, from the resolved config.
+    pub fn from_config(config: &Config) -> Self {
+        Settings {
+            moderator_roles: config.moderator_roles.clone(),
+            private_by_default: config.private_by_default,
+            cooldown: config.cooldown,
+            cooldowns: Arc::default(),
+        }
+    }
+}
+
+/// When each member last asked a question, for the per-user cooldown.
+#[derive(Debug, Default)]
+pub struct Cooldowns {
+    last: Mutex<HashMap<UserId, Instant>>,
+}
+
+/// Above this many remembered askers, expired entries are dropped.
+const COOLDOWN_PRUNE_AT: usize = 4096;
+
+impl Cooldowns {
+    /// Whether `user` may ask at `now`; if so, their pause starts. If not,
+    /// how long they still have to wait.
+    ///
+    /// # Errors
+    /// The time left, when `user` asked less than `pause` ago.
+    pub fn try_ask(&self, user: UserId, pause: Duration, now: Instant) -> Result<(), Duration> {
+        if pause.is_zero() {
+            return Ok(());
+        }
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&at) = last.get(&user) {
+            let since = now.saturating_duration_since(at);
+            if since < pause {
+                return Err(pause - since);
+            }
+        }
+        if last.len() >= COOLDOWN_PRUNE_AT {
+            last.retain(|_, at| now.saturating_duration_since(*at) < pause);
+        }
+        last.insert(user, now);
+        Ok(())
+    }
 }
 
 /// What the transport does with an interaction.
@@ -105,7 +161,22 @@ fn bool_option(command: &CommandInteraction, name: &str) -> Option<bool> {
 
 fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteraction) -> Dispatch {
     let asker = command.user.id;
-    match command.data.name.as_str() {
+    let name = command.data.name.as_str();
+    if matches!(name, ASK | ASK_MESSAGE) && !is_moderator(settings, command) {
+        if let Err(left) = settings
+            .cooldowns
+            .try_ask(asker, settings.cooldown, Instant::now())
+        {
+            return respond(notice(
+                &format!(
+                    "You're asking quickly. Try again in {} s.",
+                    left.as_secs() + u64::from(left.subsec_nanos() > 0)
+                ),
+                true,
+            ));
+        }
+    }
+    match name {
         ASK => {
             let question = string_option(command, "question").unwrap_or("");
             let private = bool_option(command, "private").unwrap_or(settings.private_by_default);
@@ -162,21 +233,28 @@ fn may_reload(settings: &Settings, command: &CommandInteraction) -> Result<(), &
     if command.guild_id.is_none() {
         return Err("Reloading works in a server, not in direct messages.");
     }
-    let Some(member) = &command.member else {
-        return Err("Only moderators can reload the knowledge base.");
-    };
-    let permitted = member.permissions.is_some_and(|p| {
-        p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
-    });
-    let moderator = member
-        .roles
-        .iter()
-        .any(|r| settings.moderator_roles.contains(r));
-    if permitted || moderator {
+    if is_moderator(settings, command) {
         Ok(())
     } else {
         Err("Only moderators can reload the knowledge base.")
     }
+}
+
+/// Whether the sender is a server member with Manage Server or
+/// Administrator in the interaction's resolved permissions (the only
+/// permissions Discord computes for the channel), or with a moderator role.
+fn is_moderator(settings: &Settings, command: &CommandInteraction) -> bool {
+    let Some(member) = &command.member else {
+        return false;
+    };
+    let permitted = member.permissions.is_some_and(|p| {
+        p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
+    });
+    permitted
+        || member
+            .roles
+            .iter()
+            .any(|r| settings.moderator_roles.contains(r))
 }
 
 /// The reply that replaces the deferred `/reload` response.

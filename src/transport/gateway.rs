@@ -99,10 +99,7 @@ pub async fn serve(
     sharding: Sharding,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let settings = Settings {
-        moderator_roles: config.moderator_roles.clone(),
-        private_by_default: config.private_by_default,
-    };
+    let settings = Settings::from_config(config);
     // Interactions need no privileged intents.
     let mut client =
         ClientBuilder::new_with_http(super::http(config, token), GatewayIntents::empty())
