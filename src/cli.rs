@@ -4,12 +4,14 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::answer::Answer;
 use crate::config::Config;
+use crate::discord::dispatch::Settings;
 use crate::engine::{Engine, EngineError, IndexOrigin, Options};
 use crate::eval::{evaluate, QuestionSet};
 use crate::knowledge::{self, LoadError};
@@ -69,6 +71,16 @@ pub enum Command {
         /// The shards this process runs, e.g. 0..4 runs shards 0, 1, 2 and 3 (needs --shards).
         #[arg(long, value_parser = parse_range, requires = "shards")]
         shard_range: Option<std::ops::Range<u32>>,
+        /// Reload when the knowledge directory changes (debounced).
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Serve interactions over HTTP, as Discord's Interactions Endpoint URL
+    /// (reads DISCORD_PUBLIC_KEY, and DISCORD_TOKEN for /reload follow-ups).
+    ServeHttp {
+        /// Address to listen on (default: `listen` from the config, 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
         /// Reload when the knowledge directory changes (debounced).
         #[arg(long)]
         watch: bool,
@@ -168,6 +180,7 @@ pub fn run(cli: Cli) -> ExitCode {
             shard_range,
             watch,
         } => serve(&config, *shards, shard_range.clone(), *watch),
+        Command::ServeHttp { listen, watch } => serve_http(&config, listen.as_deref(), *watch),
         Command::Register { guild, global } => register(&config, *guild, *global),
         Command::Index => index(&config),
         Command::Eval { sets, json, misses } => eval(&config, sets, *json, *misses),
@@ -237,31 +250,91 @@ fn serve(
     watch: bool,
 ) -> anyhow::Result<ExitCode> {
     let token = token(config)?;
-    let live = match Live::load(options(config, false)) {
-        Ok(live) => std::sync::Arc::new(live),
-        Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
-            return Ok(knowledge_errors(&report, &config.knowledge_dir));
-        }
-        Err(e) => return Err(e).context("cannot load knowledge base"),
+    let live = match load_live(config)? {
+        Ok(live) => live,
+        Err(code) => return Ok(code),
     };
+    let settings = Settings::from_config(config);
     runtime()?.block_on(async {
-        crate::transport::reload_on_sighup(std::sync::Arc::clone(&live))?;
-        if watch {
-            use crate::transport::watch;
-            tokio::spawn(watch::watch(
-                std::sync::Arc::clone(&live),
-                config.knowledge_dir.clone(),
-                watch::POLL,
-                watch::DEBOUNCE,
-            ));
-        }
+        reload_triggers(config, &live, &settings, watch)?;
         let sharding = crate::transport::gateway::Sharding {
             total: shards,
             range,
         };
-        crate::transport::gateway::serve(config, &token, live, sharding, shutdown_signal()).await
+        crate::transport::gateway::serve(
+            config,
+            &token,
+            live,
+            settings,
+            sharding,
+            shutdown_signal(),
+        )
+        .await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The served knowledge, or the exit code for a knowledge base with errors
+/// (which are printed).
+fn load_live(config: &Config) -> anyhow::Result<Result<Arc<Live>, ExitCode>> {
+    match Live::load(options(config, false)) {
+        Ok(live) => Ok(Ok(Arc::new(live))),
+        Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
+            Ok(Err(knowledge_errors(&report, &config.knowledge_dir)))
+        }
+        Err(e) => Err(e).context("cannot load knowledge base"),
+    }
+}
+
+fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Result<ExitCode> {
+    use crate::transport::endpoint::{self, Endpoint, Limits};
+    let key = endpoint::parse_public_key(config.public_key.as_ref())?;
+    let token = token(config)?;
+    let live = match load_live(config)? {
+        Ok(live) => live,
+        Err(code) => return Ok(code),
+    };
+    let settings = Settings::from_config(config);
+    let addr = listen.unwrap_or(&config.listen).to_string();
+    runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        reload_triggers(config, &live, &settings, watch)?;
+        let http = Arc::new(crate::transport::http(config, &token));
+        let endpoint = Arc::new(Endpoint::new(
+            live,
+            settings,
+            key,
+            Limits::from_config(config),
+            config.application_id,
+            http,
+        ));
+        endpoint::serve(endpoint, listener, shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reloads on SIGHUP and, with `watch`, on changes to the knowledge
+/// directory. Call inside the runtime.
+fn reload_triggers(
+    config: &Config,
+    live: &Arc<Live>,
+    settings: &Settings,
+    watch: bool,
+) -> anyhow::Result<()> {
+    crate::transport::reload_on_sighup(Arc::clone(live), Arc::clone(&settings.metrics))?;
+    if watch {
+        use crate::transport::watch;
+        tokio::spawn(watch::watch(
+            Arc::clone(live),
+            Arc::clone(&settings.metrics),
+            config.knowledge_dir.clone(),
+            watch::POLL,
+            watch::DEBOUNCE,
+        ));
+    }
+    Ok(())
 }
 
 /// Completes on SIGINT or SIGTERM.

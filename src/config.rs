@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-use serenity::model::id::{GuildId, RoleId};
+use serenity::model::id::{ApplicationId, GuildId, RoleId};
 
 /// The config file read when `--config` is not given (if it exists).
 pub const DEFAULT_FILE: &str = "careerbot.toml";
@@ -53,6 +53,21 @@ pub struct Config {
     pub discord_api_base: Option<String>,
     /// The bot token (`DISCORD_TOKEN` only; never in the file).
     pub token: Option<Secret>,
+    /// Where `serve-http` listens (`listen`, default `127.0.0.1:8080`).
+    pub listen: String,
+    /// The application's public key, hex (`public_key` or `DISCORD_PUBLIC_KEY`).
+    /// Not secret, but never printed: a token pasted here by mistake is.
+    pub public_key: Option<Secret>,
+    /// The application ID for follow-ups (`application_id` or
+    /// `DISCORD_APPLICATION_ID`, default: taken from each interaction).
+    pub application_id: Option<ApplicationId>,
+    /// How far a request's signature timestamp may be from now
+    /// (`signature_window_seconds`, default 300).
+    pub signature_window: Duration,
+    /// Largest request body `serve-http` reads (`max_body_bytes`, default 262144).
+    pub max_body_bytes: usize,
+    /// Time a client has to send a whole request (`request_timeout_seconds`, default 10).
+    pub request_timeout: Duration,
 }
 
 impl Default for Config {
@@ -66,6 +81,12 @@ impl Default for Config {
             cooldown: Duration::from_secs(3),
             discord_api_base: None,
             token: None,
+            listen: "127.0.0.1:8080".to_string(),
+            public_key: None,
+            application_id: None,
+            signature_window: Duration::from_secs(300),
+            max_body_bytes: 256 * 1024,
+            request_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -80,6 +101,12 @@ struct File {
     private_by_default: Option<bool>,
     cooldown_seconds: Option<u64>,
     discord_api_base: Option<String>,
+    listen: Option<String>,
+    public_key: Option<String>,
+    application_id: Option<u64>,
+    signature_window_seconds: Option<u64>,
+    max_body_bytes: Option<usize>,
+    request_timeout_seconds: Option<u64>,
 }
 
 /// Why the configuration is unusable.
@@ -147,6 +174,23 @@ impl Config {
             config.cooldown = Duration::from_secs(s);
         }
         config.discord_api_base = file.discord_api_base;
+        if let Some(v) = file.listen {
+            config.listen = v;
+        }
+        config.public_key = file.public_key.map(Secret::new);
+        config.application_id = file
+            .application_id
+            .filter(|a| *a != 0)
+            .map(ApplicationId::new);
+        if let Some(s) = file.signature_window_seconds {
+            config.signature_window = Duration::from_secs(s);
+        }
+        if let Some(n) = file.max_body_bytes {
+            config.max_body_bytes = n;
+        }
+        if let Some(s) = file.request_timeout_seconds {
+            config.request_timeout = Duration::from_secs(s.max(1));
+        }
 
         if let Some(v) = env("CAREERBOT_KNOWLEDGE") {
             config.knowledge_dir = PathBuf::from(v);
@@ -175,6 +219,13 @@ impl Config {
                     message: format!("\"{base}\" is not an http(s) URL"),
                 });
             }
+        }
+        if let Some(v) = env("DISCORD_PUBLIC_KEY") {
+            config.public_key = Some(Secret::new(v));
+        }
+        if let Some(v) = env("DISCORD_APPLICATION_ID") {
+            config.application_id =
+                Some(ApplicationId::new(parse_id("DISCORD_APPLICATION_ID", &v)?));
         }
         config.token = env("DISCORD_TOKEN")
             .map(|t| t.trim().to_string())

@@ -9,8 +9,10 @@
 //! 6. [`live`]: the served snapshot, swapped whole on reload.
 //! 7. [`discord`]: commands, dispatch (Interaction -> response), render (Answer -> embed).
 //! 8. [`eval`]: question sets and hit@k measures.
-//! 9. [`transport`]: the gateway bot (serenity client) that delivers dispatch responses.
-//! 10. [`cli`]: the command line.
+//! 9. [`metrics`]: counters and histograms for operators (Prometheus text).
+//! 10. [`transport`]: the gateway bot (serenity client) and the HTTP
+//!     interactions endpoint, which deliver dispatch responses.
+//! 11. [`cli`]: the command line.
 
 pub mod answer;
 pub mod chunk;
@@ -21,6 +23,7 @@ pub mod engine;
 pub mod eval;
 pub mod knowledge;
 pub mod live;
+pub mod metrics;
 pub mod search;
 pub mod transport;
 pub mod vocabulary;

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use careerbot::config::{Config, Secret};
+use careerbot::discord::dispatch::Settings;
 use careerbot::transport::gateway::{serve, Sharding};
 use serde_json::{json, Value};
 use serenity::model::id::RoleId;
@@ -231,6 +232,7 @@ async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness 
                 &config,
                 &Secret::new("loopback-token"),
                 live,
+                Settings::from_config(&config),
                 Sharding::default(),
                 async {
                     let _ = stopped.await;

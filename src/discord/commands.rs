@@ -21,6 +21,9 @@ pub const RELOAD: &str = "reload";
 /// The message context-menu command.
 pub const ASK_MESSAGE: &str = "Ask careerbot";
 
+/// Every command name careerbot registers.
+pub const NAMES: [&str; 7] = [ASK, TOOLS, COURSES, TOPICS, HELP, RELOAD, ASK_MESSAGE];
+
 /// Every command careerbot registers.
 pub fn definitions() -> Vec<CreateCommand> {
     vec![

@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::engine::{Engine, EngineError};
 use crate::knowledge::LoadError;
 use crate::live::{Live, ReloadSummary};
+use crate::metrics::Metrics;
 
 /// What dispatch needs to know besides the knowledge.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +37,8 @@ pub struct Settings {
     pub cooldown: Duration,
     /// When each member last asked. Clones of these settings share it.
     pub cooldowns: Arc<Cooldowns>,
+    /// What is counted for operators. Clones of these settings share it.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Settings {
@@ -46,6 +49,7 @@ impl Settings {
             private_by_default: config.private_by_default,
             cooldown: config.cooldown,
             cooldowns: Arc::default(),
+            metrics: Arc::default(),
         }
     }
 }
@@ -180,7 +184,7 @@ fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteract
         ASK => {
             let question = string_option(command, "question").unwrap_or("");
             let private = bool_option(command, "private").unwrap_or(settings.private_by_default);
-            respond(ask(engine, question, asker, private))
+            respond(ask(engine, settings, question, asker, private))
         }
         ASK_MESSAGE => {
             let text = match command.data.target() {
@@ -189,6 +193,7 @@ fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteract
             };
             let answer = engine.ask_with(&text, render::MAX_PAGES);
             if !answer.answered {
+                settings.metrics.unanswered();
                 return respond(render::unanswered(&answer));
             }
             // Name the asker without pinging anyone (allowed_mentions is empty).
@@ -216,12 +221,14 @@ fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteract
 /// The answer to a question as a message (or an ephemeral "I don't know").
 fn ask(
     engine: &Engine,
+    settings: &Settings,
     question: &str,
     asker: UserId,
     private: bool,
 ) -> CreateInteractionResponseMessage {
     let answer = engine.ask_with(question, render::MAX_PAGES);
     if !answer.answered {
+        settings.metrics.unanswered();
         return render::unanswered(&answer);
     }
     render::answer_message(&answer, 0, asker, private)

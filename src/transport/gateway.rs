@@ -10,13 +10,12 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use serenity::all::{Context, EventHandler, GatewayIntents, Interaction, Ready};
 use serenity::async_trait;
-use serenity::builder::{Builder, EditInteractionResponse};
+use serenity::builder::Builder;
 use serenity::client::ClientBuilder;
 use serenity::http::Http;
 
 use crate::config::{Config, Secret};
-use crate::discord::dispatch::{dispatch, reload_reply, Dispatch, Settings};
-use crate::discord::render::no_pings;
+use crate::discord::dispatch::{dispatch, Dispatch, Settings};
 use crate::live::Live;
 
 /// How the gateway connection is split into shards.
@@ -49,6 +48,10 @@ impl EventHandler for Handler {
 pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interaction: &Interaction) {
     let started = std::time::Instant::now();
     let dispatched = dispatch(live, settings, interaction);
+    let (kind, command) = crate::metrics::classify(interaction);
+    settings
+        .metrics
+        .interaction(kind, command, started.elapsed());
     let (id, token) = (interaction.id(), interaction.token().to_string());
     if let Err(e) = dispatched
         .response()
@@ -61,15 +64,7 @@ pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interact
     }
     tracing::info!(took_us = started.elapsed().as_micros() as u64, "answered");
     if let Dispatch::Reload { .. } = dispatched {
-        let reply = match super::reload(live, "/reload").await {
-            Some(result) => reload_reply(&result),
-            None => EditInteractionResponse::new()
-                .content("Reload failed unexpectedly; still serving the previous knowledge.")
-                .allowed_mentions(no_pings()),
-        };
-        if let Err(e) = reply.execute(http, &token).await {
-            tracing::warn!(error = %e, "could not edit the reload response");
-        }
+        super::finish_reload(http, live, &settings.metrics, &token).await;
     }
 }
 
@@ -88,7 +83,8 @@ pub fn serenity_shard_range(range: &Range<u32>, total: u32) -> Result<Range<u32>
     Ok(range.start..range.end - 1)
 }
 
-/// Runs the gateway bot until `shutdown` completes.
+/// Runs the gateway bot until `shutdown` completes. `config` gives the API
+/// base; `settings` are what dispatch answers with.
 ///
 /// # Errors
 /// When the client cannot be built or the gateway connection fails for good.
@@ -96,10 +92,10 @@ pub async fn serve(
     config: &Config,
     token: &Secret,
     live: Arc<Live>,
+    settings: Settings,
     sharding: Sharding,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let settings = Settings::from_config(config);
     // Interactions need no privileged intents.
     let mut client =
         ClientBuilder::new_with_http(super::http(config, token), GatewayIntents::empty())

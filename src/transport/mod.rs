@@ -2,19 +2,24 @@
 //! signals. Each one feeds interactions to [`crate::discord::dispatch`] and
 //! delivers its responses.
 
+pub mod endpoint;
 pub mod gateway;
 pub mod watch;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use serenity::builder::{Builder as _, EditInteractionResponse};
 use serenity::http::{Http, HttpBuilder};
 use serenity::model::application::Command;
 use serenity::model::id::GuildId;
 
 use crate::config::{Config, Secret};
+use crate::discord::dispatch::reload_reply;
+use crate::discord::render::no_pings;
 use crate::engine::EngineError;
 use crate::live::{Live, ReloadSummary};
+use crate::metrics::Metrics;
 
 /// An HTTP client for Discord's API, or for the Discord-compatible base the
 /// config names (a rate-limiting proxy, or a test stand-in).
@@ -52,14 +57,19 @@ pub async fn register(http: &Http, guild: Option<GuildId>) -> anyhow::Result<usi
     Ok(count)
 }
 
-/// Runs [`Live::reload`] off the async runtime and logs the outcome with its
-/// `cause`. `None` when the reload task itself died.
+/// Runs [`Live::reload`] off the async runtime, counts it and logs the
+/// outcome with its `cause`. `None` when the reload task itself died.
 pub async fn reload(
     live: &Arc<Live>,
+    metrics: &Metrics,
     cause: &'static str,
 ) -> Option<Result<ReloadSummary, EngineError>> {
-    let live = Arc::clone(live);
-    match tokio::task::spawn_blocking(move || live.reload()).await {
+    let task = Arc::clone(live);
+    let outcome = tokio::task::spawn_blocking(move || task.reload()).await;
+    metrics.reload(cause, matches!(outcome, Ok(Ok(_))));
+    let snapshot = live.current();
+    metrics.serving(snapshot.version, snapshot.passages.len());
+    match outcome {
         Ok(result) => {
             match &result {
                 Ok(summary) => tracing::info!(
@@ -83,22 +93,37 @@ pub async fn reload(
     }
 }
 
+/// The second half of `/reload` on either transport: reloads, then edits
+/// the deferred response (by its interaction `token`) with the summary or
+/// the problems.
+pub async fn finish_reload(http: &Http, live: &Arc<Live>, metrics: &Metrics, token: &str) {
+    let reply = match reload(live, metrics, "/reload").await {
+        Some(result) => reload_reply(&result),
+        None => EditInteractionResponse::new()
+            .content("Reload failed unexpectedly; still serving the previous knowledge.")
+            .allowed_mentions(no_pings()),
+    };
+    if let Err(e) = reply.execute(http, token).await {
+        tracing::warn!(error = %e, "could not edit the reload response");
+    }
+}
+
 /// Reloads the knowledge whenever the process receives SIGHUP.
 ///
 /// # Errors
 /// When the signal handler cannot be installed.
-pub fn reload_on_sighup(live: Arc<Live>) -> anyhow::Result<()> {
+pub fn reload_on_sighup(live: Arc<Live>, metrics: Arc<Metrics>) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
             .context("cannot listen for SIGHUP")?;
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
-                reload(&live, "SIGHUP").await;
+                reload(&live, &metrics, "SIGHUP").await;
             }
         });
     }
     #[cfg(not(unix))]
-    let _ = live;
+    let _ = (live, metrics);
     Ok(())
 }

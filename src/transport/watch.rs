@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::live::Live;
+use crate::metrics::Metrics;
 
 /// How often the directory is looked at.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -33,7 +34,13 @@ pub fn signature(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 
 /// Reloads `live` whenever `dir` changes and then holds still for `debounce`.
 /// Runs until the task is dropped.
-pub async fn watch(live: Arc<Live>, dir: PathBuf, poll: Duration, debounce: Duration) {
+pub async fn watch(
+    live: Arc<Live>,
+    metrics: Arc<Metrics>,
+    dir: PathBuf,
+    poll: Duration,
+    debounce: Duration,
+) {
     let read = |dir: PathBuf| async move {
         tokio::task::spawn_blocking(move || signature(&dir))
             .await
@@ -57,7 +64,7 @@ pub async fn watch(live: Arc<Live>, dir: PathBuf, poll: Duration, debounce: Dura
             settled = again;
         }
         seen = settled;
-        super::reload(&live, "knowledge directory changed").await;
+        super::reload(&live, &metrics, "watch").await;
     }
 }
 
@@ -79,8 +86,10 @@ mod tests {
             force_rebuild: false,
         };
         let live = Arc::new(Live::load(options).unwrap());
+        let metrics = Arc::new(Metrics::default());
         let task = tokio::spawn(watch(
             Arc::clone(&live),
+            Arc::clone(&metrics),
             dir.path().to_path_buf(),
             Duration::from_millis(20),
             Duration::from_millis(60),
@@ -101,5 +110,8 @@ mod tests {
         assert!(reloaded.is_ok(), "the change was picked up");
         assert_eq!(live.current().knowledge.articles.len(), 2);
         assert_eq!(live.version(), 2, "one reload for one change");
+        assert!(metrics
+            .render()
+            .contains("careerbot_reloads_total{cause=\"watch\",result=\"ok\"} 1"));
     }
 }

@@ -166,3 +166,14 @@ pub fn parse(value: &Value) -> Interaction {
     serde_json::from_value(value.clone())
         .unwrap_or_else(|e| panic!("fixture does not parse as an Interaction: {e}\n{value:#}"))
 }
+
+/// Discord's PING (type 1), as sent when the endpoint URL is saved and at
+/// random times since.
+pub fn ping() -> Value {
+    json!({
+        "app_permissions": "562949953601536", "application_id": APP,
+        "entitlements": [], "id": "1190000000000000410",
+        "token": "aW50ZXJhY3Rpb246cGluZzp0b2tlbg", "type": 1,
+        "user": user(ASKER), "version": 1
+    })
+}

@@ -1,0 +1,216 @@
+//! Counters and histograms for operators, in Prometheus' text format
+//! (`GET /metrics` on the HTTP endpoint). Label values come from fixed sets
+//! (interaction kinds, careerbot's own command names), never from user
+//! input, so a flood of odd payloads cannot grow the series without bound.
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use serenity::model::application::Interaction;
+
+use crate::discord::commands;
+
+/// What kind of interaction arrived.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum Kind {
+    /// Discord's endpoint check.
+    ping,
+    /// A slash or context-menu command.
+    command,
+    /// Autocomplete of a command option.
+    autocomplete,
+    /// A button press.
+    component,
+    /// A modal submission.
+    modal,
+    /// Anything else.
+    other,
+}
+
+/// Labels of `careerbot_interactions_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InteractionLabels {
+    kind: Kind,
+    command: &'static str,
+}
+
+/// Labels of `careerbot_interaction_duration_seconds`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: Kind,
+}
+
+/// Labels of `careerbot_reloads_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReloadLabels {
+    cause: &'static str,
+    result: &'static str,
+}
+
+/// Labels of `careerbot_http_rejected_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RejectLabel {
+    reason: &'static str,
+}
+
+/// Everything careerbot counts. Cheap to update from any thread.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    interactions: Family<InteractionLabels, Counter>,
+    latency: Family<KindLabel, Histogram>,
+    reloads: Family<ReloadLabels, Counter>,
+    unanswered: Counter,
+    rejected: Family<RejectLabel, Counter>,
+    version: Gauge,
+    passages: Gauge,
+}
+
+/// Latency buckets, in seconds: 50 µs to 2.5 s (Discord's deadline is 3 s).
+const BUCKETS: [f64; 13] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0, 2.5,
+];
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("careerbot");
+        let interactions = Family::<InteractionLabels, Counter>::default();
+        let latency = Family::<KindLabel, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let reloads = Family::<ReloadLabels, Counter>::default();
+        let unanswered = Counter::default();
+        let rejected = Family::<RejectLabel, Counter>::default();
+        let version = Gauge::default();
+        let passages = Gauge::default();
+        registry.register(
+            "interactions",
+            "Interactions handled, by kind and command",
+            interactions.clone(),
+        );
+        registry.register(
+            "interaction_duration_seconds",
+            "Time from an interaction's arrival to its response being ready",
+            latency.clone(),
+        );
+        registry.register(
+            "reloads",
+            "Knowledge reloads, by cause and result",
+            reloads.clone(),
+        );
+        registry.register(
+            "unanswered_questions",
+            "Questions declined as outside the knowledge base",
+            unanswered.clone(),
+        );
+        registry.register(
+            "http_rejected",
+            "HTTP requests refused before dispatch, by reason",
+            rejected.clone(),
+        );
+        registry.register(
+            "knowledge_version",
+            "Version of the knowledge snapshot being served",
+            version.clone(),
+        );
+        registry.register(
+            "knowledge_passages",
+            "Passages in the knowledge snapshot being served",
+            passages.clone(),
+        );
+        Metrics {
+            registry,
+            interactions,
+            latency,
+            reloads,
+            unanswered,
+            rejected,
+            version,
+            passages,
+        }
+    }
+}
+
+/// The kind of `interaction`, and its command (or button) as a label from a
+/// fixed set: careerbot's own command names, `more`, `rate`, or `other`.
+pub fn classify(interaction: &Interaction) -> (Kind, &'static str) {
+    match interaction {
+        Interaction::Ping(_) => (Kind::ping, ""),
+        Interaction::Command(c) => (Kind::command, command_label(&c.data.name)),
+        Interaction::Autocomplete(c) => (Kind::autocomplete, command_label(&c.data.name)),
+        Interaction::Component(c) => {
+            let id = c.data.custom_id.as_str();
+            let label = if id.starts_with("more:") {
+                "more"
+            } else if id.starts_with("rate-") {
+                "rate"
+            } else {
+                "other"
+            };
+            (Kind::component, label)
+        }
+        Interaction::Modal(_) => (Kind::modal, ""),
+        _ => (Kind::other, ""),
+    }
+}
+
+fn command_label(name: &str) -> &'static str {
+    commands::NAMES
+        .iter()
+        .find(|n| **n == name)
+        .copied()
+        .unwrap_or("other")
+}
+
+impl Metrics {
+    /// Counts one handled interaction and how long it took.
+    pub fn interaction(&self, kind: Kind, command: &'static str, took: std::time::Duration) {
+        self.interactions
+            .get_or_create(&InteractionLabels { kind, command })
+            .inc();
+        self.latency
+            .get_or_create(&KindLabel { kind })
+            .observe(took.as_secs_f64());
+    }
+
+    /// Counts a question declined as out of scope.
+    pub fn unanswered(&self) {
+        self.unanswered.inc();
+    }
+
+    /// Counts a reload and its result.
+    pub fn reload(&self, cause: &'static str, ok: bool) {
+        let result = if ok { "ok" } else { "failed" };
+        self.reloads
+            .get_or_create(&ReloadLabels { cause, result })
+            .inc();
+    }
+
+    /// Counts an HTTP request refused before dispatch.
+    pub fn rejected(&self, reason: &'static str) {
+        self.rejected.get_or_create(&RejectLabel { reason }).inc();
+    }
+
+    /// Records which knowledge snapshot is being served.
+    pub fn serving(&self, version: u64, passages: usize) {
+        self.version.set(i64::try_from(version).unwrap_or(i64::MAX));
+        self.passages
+            .set(i64::try_from(passages).unwrap_or(i64::MAX));
+    }
+
+    /// Everything, in Prometheus' text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

@@ -1,0 +1,512 @@
+//! The HTTP interactions endpoint (`careerbot serve-http`): Discord POSTs
+//! each interaction, signed with the application's Ed25519 key; the
+//! response goes back in the HTTP response body. The same [`dispatch`] as
+//! the gateway bot answers it. `/reload` answers "deferred" at once and
+//! edits the original response through the webhook API when done.
+//!
+//! A request goes through, in order: signature headers (401, before the
+//! body is read), body size and time limits (413, 408), the Ed25519
+//! signature over timestamp + body (401), the JSON (400), dispatch (200).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use ed25519_dalek::{Signature, VerifyingKey};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use serenity::http::Http;
+use serenity::model::application::Interaction;
+use serenity::model::id::ApplicationId;
+use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{Config, Secret};
+use crate::discord::dispatch::{dispatch, Dispatch, Settings};
+use crate::live::Live;
+use crate::metrics::{self, Kind};
+
+/// The signature header: hex Ed25519 signature of timestamp + body.
+pub const SIGNATURE: &str = "x-signature-ed25519";
+/// The timestamp header: Unix seconds, as Discord sends it.
+pub const TIMESTAMP: &str = "x-signature-timestamp";
+/// How long shutdown waits for requests and follow-ups in flight.
+pub const GRACE: Duration = Duration::from_secs(20);
+
+/// Why the public key cannot be used. Never shows the key itself: a
+/// token pasted into the wrong variable must not reach a log.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyError {
+    /// No key configured.
+    #[error("DISCORD_PUBLIC_KEY is not set; copy the application's public key from the Discord developer portal (General Information)")]
+    Missing,
+    /// Not 64 hex characters.
+    #[error("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key: expected 64 hex characters, found {0} character(s)")]
+    Length(usize),
+    /// Not hex.
+    #[error("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key: it is not hexadecimal")]
+    NotHex,
+    /// 32 bytes, but not a point on the curve.
+    #[error(
+        "DISCORD_PUBLIC_KEY is not a valid Ed25519 public key: the bytes are not a curve point"
+    )]
+    NotAKey,
+}
+
+/// Parses the hex public key from the developer portal, without panicking
+/// (serenity's `Verifier::new` panics on a bad key).
+///
+/// # Errors
+/// When the key is missing, is not 64 hex characters, or is not a key.
+pub fn parse_public_key(hex_key: Option<&Secret>) -> Result<VerifyingKey, KeyError> {
+    let text = hex_key.map(|k| k.expose().trim()).unwrap_or("");
+    if text.is_empty() {
+        return Err(KeyError::Missing);
+    }
+    let chars = text.chars().count();
+    if chars != 64 {
+        return Err(KeyError::Length(chars));
+    }
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(text, &mut bytes).map_err(|_| KeyError::NotHex)?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::NotAKey)
+}
+
+/// Why a request was refused before dispatch. The response says only
+/// which check failed, never the parser's details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// A signature header is missing.
+    MissingSignature,
+    /// A signature header is not what Discord sends.
+    MalformedSignature,
+    /// The timestamp is outside the allowed window.
+    Stale,
+    /// The signature does not verify.
+    BadSignature,
+    /// The body is over the size limit.
+    TooLarge,
+    /// The client did not send its body in time.
+    Timeout,
+    /// The body could not be read.
+    Unreadable,
+    /// The body is not an interaction (bad JSON or an unknown type).
+    Malformed,
+}
+
+impl Rejection {
+    /// The HTTP status for it.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Rejection::MissingSignature
+            | Rejection::MalformedSignature
+            | Rejection::Stale
+            | Rejection::BadSignature => StatusCode::UNAUTHORIZED,
+            Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Rejection::Unreadable | Rejection::Malformed => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// A short label (metrics and logs).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Rejection::MissingSignature => "missing_signature",
+            Rejection::MalformedSignature => "malformed_signature",
+            Rejection::Stale => "stale_timestamp",
+            Rejection::BadSignature => "bad_signature",
+            Rejection::TooLarge => "too_large",
+            Rejection::Timeout => "timeout",
+            Rejection::Unreadable => "unreadable",
+            Rejection::Malformed => "malformed",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Rejection::MissingSignature
+            | Rejection::MalformedSignature
+            | Rejection::Stale
+            | Rejection::BadSignature => "invalid request signature\n",
+            Rejection::TooLarge => "request body too large\n",
+            Rejection::Timeout => "request body not received in time\n",
+            Rejection::Unreadable => "request body could not be read\n",
+            Rejection::Malformed => "not a Discord interaction\n",
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            self.message(),
+        )
+            .into_response()
+    }
+}
+
+/// The signature headers of a request, checked for form and freshness.
+#[derive(Debug, Clone)]
+pub struct SignedHeaders {
+    timestamp: String,
+    signature: Signature,
+}
+
+/// A request that passed every check and was dispatched.
+#[derive(Debug)]
+pub struct Processed {
+    /// The response body (JSON).
+    pub body: Vec<u8>,
+    /// What kind of interaction it was, for metrics.
+    pub kind: Kind,
+    /// Its command label, for metrics.
+    pub command: &'static str,
+    /// For `/reload`: the interaction token and application to edit the
+    /// deferred response with.
+    pub follow_up: Option<(String, ApplicationId)>,
+}
+
+/// The limits and keys one endpoint serves with.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// How far a signature timestamp may be from now, either way.
+    pub signature_window: Duration,
+    /// Largest body read.
+    pub max_body_bytes: usize,
+    /// Time a client has for its headers, and again for its body.
+    pub request_timeout: Duration,
+}
+
+impl Limits {
+    /// The limits from the resolved config.
+    pub fn from_config(config: &Config) -> Self {
+        Limits {
+            signature_window: config.signature_window,
+            max_body_bytes: config.max_body_bytes,
+            request_timeout: config.request_timeout,
+        }
+    }
+}
+
+/// One endpoint's state, shared by every request.
+pub struct Endpoint {
+    live: Arc<Live>,
+    settings: Settings,
+    key: VerifyingKey,
+    limits: Limits,
+    application_id: Option<ApplicationId>,
+    http: Arc<Http>,
+    follow_ups: TaskTracker,
+    draining: AtomicBool,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Endpoint {
+    /// An endpoint answering from `live`, checking signatures with `key`,
+    /// and sending follow-ups through `http`.
+    pub fn new(
+        live: Arc<Live>,
+        settings: Settings,
+        key: VerifyingKey,
+        limits: Limits,
+        application_id: Option<ApplicationId>,
+        http: Arc<Http>,
+    ) -> Self {
+        Endpoint {
+            live,
+            settings,
+            key,
+            limits,
+            application_id,
+            http,
+            follow_ups: TaskTracker::new(),
+            draining: AtomicBool::new(false),
+        }
+    }
+
+    /// Checks that both signature headers are present and well formed, and
+    /// that the timestamp is within the window of `now`. Runs before the
+    /// body is read.
+    ///
+    /// # Errors
+    /// A missing, malformed or stale header.
+    pub fn signature(
+        &self,
+        headers: &HeaderMap,
+        now: SystemTime,
+    ) -> Result<SignedHeaders, Rejection> {
+        let (Some(signature), Some(timestamp)) = (headers.get(SIGNATURE), headers.get(TIMESTAMP))
+        else {
+            return Err(Rejection::MissingSignature);
+        };
+        let mut bytes = [0u8; 64];
+        hex::decode_to_slice(signature.as_bytes(), &mut bytes)
+            .map_err(|_| Rejection::MalformedSignature)?;
+        let timestamp = timestamp
+            .to_str()
+            .ok()
+            .filter(|t| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or(Rejection::MalformedSignature)?;
+        let sent: u64 = timestamp
+            .parse()
+            .map_err(|_| Rejection::MalformedSignature)?;
+        let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if now.abs_diff(sent) > self.limits.signature_window.as_secs() {
+            return Err(Rejection::Stale);
+        }
+        Ok(SignedHeaders {
+            timestamp: timestamp.to_string(),
+            signature: Signature::from_bytes(&bytes),
+        })
+    }
+
+    /// Verifies the signature over timestamp + body, parses the interaction
+    /// and dispatches it. Pure apart from the cooldown and metrics state:
+    /// the server and the benchmark both call it.
+    ///
+    /// # Errors
+    /// A bad signature, or a body that is not an interaction.
+    pub fn process(&self, signed: &SignedHeaders, body: &[u8]) -> Result<Processed, Rejection> {
+        let mut message = Vec::with_capacity(signed.timestamp.len() + body.len());
+        message.extend_from_slice(signed.timestamp.as_bytes());
+        message.extend_from_slice(body);
+        self.key
+            .verify_strict(&message, &signed.signature)
+            .map_err(|_| Rejection::BadSignature)?;
+        let interaction: Interaction = serde_json::from_slice(body).map_err(|e| {
+            tracing::debug!(error = %e, "signed body is not an interaction");
+            Rejection::Malformed
+        })?;
+        let (kind, command) = metrics::classify(&interaction);
+        if let Interaction::Ping(_) = interaction {
+            // Exactly what Discord's endpoint check expects.
+            return Ok(Processed {
+                body: br#"{"type":1}"#.to_vec(),
+                kind,
+                command,
+                follow_up: None,
+            });
+        }
+        let dispatched = dispatch(&self.live, &self.settings, &interaction);
+        let body = serde_json::to_vec(dispatched.response()).map_err(|e| {
+            tracing::warn!(error = %e, "response did not serialize");
+            Rejection::Malformed
+        })?;
+        let follow_up = match (&dispatched, &interaction) {
+            (Dispatch::Reload { .. }, Interaction::Command(c)) => Some((
+                c.token.clone(),
+                self.application_id.unwrap_or(c.application_id),
+            )),
+            _ => None,
+        };
+        Ok(Processed {
+            body,
+            kind,
+            command,
+            follow_up,
+        })
+    }
+
+    /// Starts the `/reload` follow-up: reload off the runtime, then edit
+    /// the deferred response. Shutdown waits for it.
+    fn follow_up(&self, token: String, application: ApplicationId) {
+        if self.http.application_id().is_none() {
+            self.http.set_application_id(application);
+        }
+        let (http, live, metrics) = (
+            Arc::clone(&self.http),
+            Arc::clone(&self.live),
+            Arc::clone(&self.settings.metrics),
+        );
+        self.follow_ups.spawn(async move {
+            super::finish_reload(&http, &live, &metrics, &token).await;
+        });
+    }
+
+    /// Handles one POSTed interaction, start to end.
+    async fn receive(&self, headers: HeaderMap, body: Body) -> Result<Response, Rejection> {
+        let started = Instant::now();
+        let signed = self.signature(&headers, SystemTime::now())?;
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.limits.max_body_bytes as u64) {
+            return Err(Rejection::TooLarge);
+        }
+        let read = Limited::new(body, self.limits.max_body_bytes).collect();
+        let bytes: Bytes = match tokio::time::timeout(self.limits.request_timeout, read).await {
+            Err(_) => return Err(Rejection::Timeout),
+            Ok(Err(e)) if e.is::<LengthLimitError>() => return Err(Rejection::TooLarge),
+            Ok(Err(_)) => return Err(Rejection::Unreadable),
+            Ok(Ok(collected)) => collected.to_bytes(),
+        };
+        let processed = self.process(&signed, &bytes)?;
+        self.settings
+            .metrics
+            .interaction(processed.kind, processed.command, started.elapsed());
+        if let Some((token, application)) = processed.follow_up {
+            self.follow_up(token, application);
+        }
+        Ok((
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            processed.body,
+        )
+            .into_response())
+    }
+}
+
+async fn interactions(
+    State(endpoint): State<Arc<Endpoint>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match endpoint.receive(headers, body).await {
+        Ok(response) => response,
+        Err(rejection) => {
+            endpoint.settings.metrics.rejected(rejection.reason());
+            tracing::debug!(reason = rejection.reason(), "request refused");
+            rejection.into_response()
+        }
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(endpoint): State<Arc<Endpoint>>) -> Response {
+    if endpoint.draining.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    let snapshot = endpoint.live.current();
+    format!(
+        "ready: knowledge version {}, {} passage(s)\n",
+        snapshot.version,
+        snapshot.passages.len()
+    )
+    .into_response()
+}
+
+async fn metrics_text(State(endpoint): State<Arc<Endpoint>>) -> Response {
+    let snapshot = endpoint.live.current();
+    endpoint
+        .settings
+        .metrics
+        .serving(snapshot.version, snapshot.passages.len());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        endpoint.settings.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The routes: `POST /interactions` (and `POST /`), `GET /healthz`,
+/// `GET /readyz`, `GET /metrics`.
+pub fn router(endpoint: Arc<Endpoint>) -> Router {
+    Router::new()
+        .route("/", post(interactions))
+        .route("/interactions", post(interactions))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(endpoint)
+}
+
+/// Serves `endpoint` on `listener` until `shutdown` completes; then stops
+/// accepting, lets requests and `/reload` follow-ups in flight finish (up
+/// to [`GRACE`]) and returns.
+///
+/// # Errors
+/// Never at present; the signature leaves room for fatal listener errors.
+pub async fn serve(
+    endpoint: Arc<Endpoint>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let app = router(Arc::clone(&endpoint));
+    let graceful = GracefulShutdown::new();
+    let header_timeout = endpoint.limits.request_timeout;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving interactions over HTTP");
+    }
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    serve_connection(&graceful, &app, stream, peer, header_timeout);
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    endpoint.draining.store(true, Ordering::SeqCst);
+    tracing::info!("shutting down: finishing requests in flight");
+    if tokio::time::timeout(GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not finish in time");
+    }
+    endpoint.follow_ups.close();
+    if tokio::time::timeout(GRACE, endpoint.follow_ups.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("a /reload follow-up did not finish in time");
+    }
+    Ok(())
+}
+
+fn serve_connection(
+    graceful: &GracefulShutdown,
+    app: &Router,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    header_timeout: Duration,
+) {
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+    let connection = graceful.watch(connection);
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(%peer, error = %e, "connection ended with an error");
+        }
+    });
+}

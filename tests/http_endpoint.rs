@@ -1,0 +1,568 @@
+//! End to end: `careerbot serve-http`'s endpoint over real HTTP on
+//! 127.0.0.1:0, with a test Ed25519 key pair signing real-shaped payloads,
+//! and a loopback stand-in of Discord's webhook route for `/reload`
+//! follow-ups.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, State};
+use axum::routing::patch;
+use axum::{Json, Router};
+use careerbot::config::{Config, Secret};
+use careerbot::discord::dispatch::Settings;
+use careerbot::live::Live;
+use careerbot::transport::endpoint::{self, parse_public_key, Endpoint, KeyError, Limits};
+use ed25519_dalek::{Signer as _, SigningKey};
+use serde_json::{json, Value};
+use serenity::model::id::RoleId;
+use support::interactions::{self as fx, Sender};
+use tokio::sync::{mpsc, oneshot};
+
+/// The test key pair (a fixed seed: tests are repeatable).
+fn signing_key() -> SigningKey {
+    SigningKey::from_bytes(&[42u8; 32])
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+/// An edit of the original response, as the stand-in received it.
+#[derive(Debug)]
+struct Edit {
+    app: String,
+    token: String,
+    body: Value,
+}
+
+async fn edit_original(
+    State(tx): State<mpsc::UnboundedSender<Edit>>,
+    Path((app, token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let _ = tx.send(Edit {
+        app,
+        token,
+        body: body.clone(),
+    });
+    // A message object, as Discord answers.
+    Json(json!({
+        "id": "1190000000000000999", "channel_id": fx::CHANNEL, "type": 20,
+        "author": { "id": fx::APP, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true, "global_name": null },
+        "content": "", "timestamp": "2026-11-24T12:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+        "attachments": [], "embeds": body.get("embeds").cloned().unwrap_or(json!([])),
+        "pinned": false, "flags": 64
+    }))
+}
+
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    edits: mpsc::UnboundedReceiver<Edit>,
+    stop: Option<oneshot::Sender<()>>,
+    served: tokio::task::JoinHandle<anyhow::Result<()>>,
+    live: Arc<Live>,
+}
+
+async fn start(knowledge: &std::path::Path) -> Server {
+    start_with(knowledge, |_| {}).await
+}
+
+async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config)) -> Server {
+    // The Discord stand-in: only the webhook edit route.
+    let discord = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let discord_port = discord.local_addr().expect("addr").port();
+    let (edits_tx, edits) = mpsc::unbounded_channel();
+    let app = Router::new()
+        .route(
+            "/api/v10/webhooks/{app}/{token}/messages/@original",
+            patch(edit_original),
+        )
+        .with_state(edits_tx);
+    tokio::spawn(async move {
+        let _ = axum::serve(discord, app).await;
+    });
+
+    let public_key = hex::encode(signing_key().verifying_key().to_bytes());
+    let mut config = Config {
+        knowledge_dir: knowledge.to_path_buf(),
+        moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
+        discord_api_base: Some(format!("http://127.0.0.1:{discord_port}")),
+        public_key: Some(Secret::new(public_key)),
+        token: Some(Secret::new("loopback-token")),
+        cooldown: Duration::ZERO,
+        ..Config::default()
+    };
+    tune(&mut config);
+    let live = Arc::new(support::live(knowledge));
+    let http = Arc::new(careerbot::transport::http(
+        &config,
+        config.token.as_ref().expect("token"),
+    ));
+    let key = parse_public_key(config.public_key.as_ref()).expect("test key parses");
+    let endpoint = Arc::new(Endpoint::new(
+        Arc::clone(&live),
+        Settings::from_config(&config),
+        key,
+        Limits::from_config(&config),
+        config.application_id,
+        http,
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = tokio::spawn(endpoint::serve(endpoint, listener, async {
+        let _ = stopped.await;
+    }));
+    Server {
+        base,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client"),
+        edits,
+        stop: Some(stop),
+        served,
+        live,
+    }
+}
+
+/// A body signed the way Discord signs it: timestamp + body.
+fn sign(timestamp: &str, body: &[u8]) -> String {
+    let mut message = timestamp.as_bytes().to_vec();
+    message.extend_from_slice(body);
+    hex::encode(signing_key().sign(&message).to_bytes())
+}
+
+impl Server {
+    /// POSTs `body` with the given signature headers.
+    async fn post_raw(
+        &self,
+        body: Vec<u8>,
+        signature: Option<String>,
+        timestamp: Option<String>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/interactions", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(s) = signature {
+            request = request.header("X-Signature-Ed25519", s);
+        }
+        if let Some(t) = timestamp {
+            request = request.header("X-Signature-Timestamp", t);
+        }
+        request.send().await.expect("request reaches the endpoint")
+    }
+
+    /// POSTs `payload`, correctly signed now.
+    async fn post(&self, payload: &Value) -> reqwest::Response {
+        let body = serde_json::to_vec(payload).expect("json");
+        let timestamp = now().to_string();
+        let signature = sign(&timestamp, &body);
+        self.post_raw(body, Some(signature), Some(timestamp)).await
+    }
+
+    /// POSTs `payload` signed and returns the JSON response.
+    async fn interact(&self, payload: &Value) -> Value {
+        let response = self.post(payload).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "Discord needs the JSON content type"
+        );
+        response.json().await.expect("JSON body")
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+
+    async fn next_edit(&mut self) -> Edit {
+        tokio::time::timeout(Duration::from_secs(20), self.edits.recv())
+            .await
+            .expect("the follow-up edit arrives in time")
+            .expect("stand-in running")
+    }
+
+    /// Shuts down and checks that serving ends cleanly.
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let ended = tokio::time::timeout(Duration::from_secs(20), self.served)
+            .await
+            .expect("serve stops on shutdown");
+        assert!(ended.expect("serve did not panic").is_ok());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_ping_gets_pong() {
+    let server = start(&support::seed_dir()).await;
+    let response = server.post(&fx::ping()).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.text().await.unwrap(), r#"{"type":1}"#);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_missing_malformed_and_stale_signatures_get_401() {
+    let server = start(&support::seed_dir()).await;
+    let body = serde_json::to_vec(&fx::ping()).unwrap();
+    let t = now().to_string();
+    let good = sign(&t, &body);
+
+    // Signed by another key.
+    let other = SigningKey::from_bytes(&[7u8; 32]);
+    let mut message = t.as_bytes().to_vec();
+    message.extend_from_slice(&body);
+    let foreign = hex::encode(other.sign(&message).to_bytes());
+    // The right signature over a different body (one byte changed).
+    let mut tampered = body.clone();
+    let last = tampered.len() - 2;
+    tampered[last] = b'2';
+    let stale = (now() - 301).to_string();
+    let future = (now() + 301).to_string();
+    // (what, body, signature header, timestamp header)
+    type Case = (&'static str, Vec<u8>, Option<String>, Option<String>);
+    let cases: Vec<Case> = vec![
+        ("another key", body.clone(), Some(foreign), Some(t.clone())),
+        (
+            "tampered body",
+            tampered,
+            Some(good.clone()),
+            Some(t.clone()),
+        ),
+        ("no signature", body.clone(), None, Some(t.clone())),
+        ("no timestamp", body.clone(), Some(good.clone()), None),
+        ("no headers", body.clone(), None, None),
+        (
+            "short signature",
+            body.clone(),
+            Some(good[..100].to_string()),
+            Some(t.clone()),
+        ),
+        (
+            "signature not hex",
+            body.clone(),
+            Some("zz".repeat(64)),
+            Some(t.clone()),
+        ),
+        (
+            "timestamp not a number",
+            body.clone(),
+            Some(good.clone()),
+            Some("soon".into()),
+        ),
+        (
+            "stale timestamp",
+            body.clone(),
+            Some(sign(&stale, &body)),
+            Some(stale),
+        ),
+        (
+            "timestamp from the future",
+            body.clone(),
+            Some(sign(&future, &body)),
+            Some(future),
+        ),
+    ];
+    for (what, body, signature, timestamp) in cases {
+        let response = server.post_raw(body, signature, timestamp).await;
+        assert_eq!(response.status(), 401, "{what}");
+        let text = response.text().await.unwrap();
+        assert_eq!(text, "invalid request signature\n", "{what}: says no more");
+    }
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(
+        metrics.contains(r#"careerbot_http_rejected_total{reason="stale_timestamp"} 2"#),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_salary_question_gets_the_salary_passage_pinging_nobody() {
+    let server = start(&support::seed_dir()).await;
+    let r = server
+        .interact(&fx::ask(
+            "@everyone how much do back-end developers make? <@&1190000000000000900>",
+            None,
+        ))
+        .await;
+    assert_eq!(r["type"], 4, "{r:#}");
+    let embed = &r["data"]["embeds"][0];
+    assert!(
+        embed["description"].as_str().unwrap().contains("$100,376"),
+        "{r:#}"
+    );
+    assert_eq!(r["data"]["allowed_mentions"]["parse"], json!([]));
+    assert!(r["data"]["allowed_mentions"]
+        .get("users")
+        .is_none_or(|u| u.as_array().is_some_and(Vec::is_empty)));
+    assert!(r["data"]["allowed_mentions"]
+        .get("roles")
+        .is_none_or(|u| u.as_array().is_some_and(Vec::is_empty)));
+
+    let (status, metrics) = server.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains(r#"careerbot_interactions_total{kind="command",command="ask"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("careerbot_interaction_duration_seconds_bucket"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_autocomplete_gets_at_most_25_choices() {
+    let server = start(&support::seed_dir()).await;
+    for typed in ["", "sal", "what", "zzzz"] {
+        let r = server
+            .interact(&fx::autocomplete("ask", "question", typed))
+            .await;
+        assert_eq!(r["type"], 8);
+        let choices = r["data"]["choices"].as_array().expect("choices");
+        assert!(choices.len() <= 25, "{typed:?}: {}", choices.len());
+        for c in choices {
+            assert!(c["name"].as_str().unwrap().chars().count() <= 100);
+        }
+        if typed == "sal" {
+            assert!(!choices.is_empty(), "salary sections are suggested");
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_is_refused_to_members_and_deferred_then_edited_for_moderators() {
+    let dir = support::knowledge(&[("data-engineer.md", support::GOOD_ARTICLE.as_bytes())]);
+    let mut server = start(dir.path()).await;
+
+    let refused = server
+        .interact(&fx::command("reload", json!([]), &Sender::member()))
+        .await;
+    assert_eq!(refused["type"], 4);
+    assert_eq!(refused["data"]["flags"], 64, "ephemeral");
+    assert!(refused["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("moderators"));
+    assert_eq!(server.live.version(), 1);
+
+    std::fs::write(
+        dir.path().join("devops.md"),
+        "# DevOps engineer\n\n## What a DevOps engineer does\n\nA DevOps engineer automates deployments and runs the build pipelines.\n",
+    )
+    .unwrap();
+    let deferred = server
+        .interact(&fx::command("reload", json!([]), &Sender::manager()))
+        .await;
+    assert_eq!(deferred["type"], 5, "deferred at once: {deferred:#}");
+    let edit = server.next_edit().await;
+    assert_eq!(edit.app, fx::APP);
+    assert_eq!(edit.token, "aW50ZXJhY3Rpb246dGVzdDp0b2tlbg");
+    let description = edit.body["embeds"][0]["description"].as_str().unwrap();
+    assert!(
+        description.contains("Now serving version 2"),
+        "{description}"
+    );
+    assert!(description.contains("DevOps engineer"), "{description}");
+    assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]));
+    assert_eq!(server.live.version(), 2);
+
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(
+        metrics.contains(r#"careerbot_reloads_total{cause="/reload",result="ok"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("careerbot_knowledge_version 2"),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_malformed_and_unknown_bodies_get_413_and_400() {
+    let server = start_with(&support::seed_dir(), |c| c.max_body_bytes = 4096).await;
+    // Oversized, and correctly signed: the size alone refuses it.
+    let mut big = fx::ask("what does a back-end developer do?", None);
+    big["data"]["options"][0]["value"] = json!("x".repeat(5000));
+    let response = server.post(&big).await;
+    assert_eq!(response.status(), 413);
+
+    // The same without a Content-Length (chunked): refused while reading.
+    {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let body = serde_json::to_vec(&big).unwrap();
+        let t = now().to_string();
+        let addr = server.base.trim_start_matches("http://").to_string();
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut request = format!(
+            "POST /interactions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {t}\r\n\r\n",
+            sign(&t, &body)
+        )
+        .into_bytes();
+        for chunk in body.chunks(1000) {
+            request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            request.extend_from_slice(chunk);
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"0\r\n\r\n");
+        let _ = stream.write_all(&request).await;
+        let mut buf = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
+        let text = String::from_utf8_lossy(&buf);
+        assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    }
+
+    // Signed, but not JSON.
+    let body = b"{not json".to_vec();
+    let t = now().to_string();
+    let response = server
+        .post_raw(body.clone(), Some(sign(&t, &body)), Some(t.clone()))
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.text().await.unwrap(),
+        "not a Discord interaction\n"
+    );
+
+    // Signed JSON of an interaction type that does not exist.
+    let mut unknown = fx::ping();
+    unknown["type"] = json!(99);
+    assert_eq!(server.post(&unknown).await.status(), 400);
+    // Signed JSON that is not an interaction at all.
+    assert_eq!(server.post(&json!([1, 2, 3])).await.status(), 400);
+
+    // Still serving.
+    assert_eq!(server.post(&fx::ping()).await.status(), 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_and_unknown_routes() {
+    let server = start(&support::seed_dir()).await;
+    assert_eq!(server.get("/healthz").await, (200, "ok\n".to_string()));
+    let (status, ready) = server.get("/readyz").await;
+    assert_eq!(status, 200);
+    assert!(ready.contains("knowledge version 1"), "{ready}");
+    assert_eq!(server.get("/nowhere").await.0, 404);
+    assert_eq!(server.get("/interactions").await.0, 405);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_request_is_timed_out() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let server = start_with(&support::seed_dir(), |c| {
+        c.request_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let addr = server.base.trim_start_matches("http://").to_string();
+
+    // Headers never finished: the connection is closed.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"POST /interactions HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+    assert!(
+        read.is_ok(),
+        "the server closes a connection stuck in its headers"
+    );
+
+    // Headers sent and signed, body promised but never sent: 408.
+    let t = now().to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /interactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {t}\r\n\r\n{{",
+        sign(&t, b"{")
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_a_request_in_flight() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let server = start(&support::seed_dir()).await;
+    let addr = server.base.trim_start_matches("http://").to_string();
+    // A request whose body is still arriving when shutdown begins.
+    let body = serde_json::to_vec(&fx::ping()).unwrap();
+    let t = now().to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /interactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {t}\r\n\r\n",
+        body.len(),
+        sign(&t, &body)
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let Server {
+        stop, served, base, ..
+    } = server;
+    let _ = stop.expect("running").send(());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut buf))
+        .await
+        .expect("answered and closed")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.ends_with(r#"{"type":1}"#), "{text}");
+    let ended = tokio::time::timeout(Duration::from_secs(20), served)
+        .await
+        .expect("serve ends once the request is done");
+    assert!(ended.unwrap().is_ok());
+    // No longer accepting.
+    assert!(reqwest::get(format!("{base}/healthz")).await.is_err());
+}
+
+#[test]
+fn a_bad_public_key_is_a_clear_error_not_a_panic() {
+    let key = |s: &str| parse_public_key(Some(&Secret::new(s)));
+    assert_eq!(parse_public_key(None).unwrap_err(), KeyError::Missing);
+    assert_eq!(key("  ").unwrap_err(), KeyError::Missing);
+    assert_eq!(key("abc").unwrap_err(), KeyError::Length(3));
+    assert_eq!(key(&"zz".repeat(32)).unwrap_err(), KeyError::NotHex);
+    assert_eq!(key(&"é".repeat(64)).unwrap_err(), KeyError::NotHex);
+    let good = hex::encode(signing_key().verifying_key().to_bytes());
+    assert!(key(&good).is_ok());
+    assert!(key(&good.to_uppercase()).is_ok());
+    // A token pasted by mistake is not echoed back.
+    let token_like = "MTE5MDAwMDAwMDAwMDAwMDAwMQ.GhJkLm.abcdefghijklmnopqrstuvwxyz0123456789";
+    let message = key(token_like).unwrap_err().to_string();
+    assert!(!message.contains(token_like), "{message}");
+}
