@@ -132,9 +132,11 @@ fn emit(text: &str) -> anyhow::Result<()> {
     stdout.flush().context("cannot write to stdout")
 }
 
-/// Installs the tracing subscriber (logs go to stderr).
-pub fn init_tracing(verbose: u8) {
-    let default = match verbose {
+/// Installs the tracing subscriber (logs go to stderr). Servers log at
+/// info by default, other commands at warn; `-v` raises it, and
+/// `CAREERBOT_LOG` (an `EnvFilter` directive) overrides it.
+pub fn init_tracing(verbose: u8, server: bool) {
+    let default = match verbose.saturating_add(u8::from(server)) {
         0 => "warn",
         1 => "info",
         _ => "debug",
@@ -146,6 +148,13 @@ pub fn init_tracing(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+}
+
+impl Command {
+    /// Whether the command runs a long-lived server.
+    pub fn is_server(&self) -> bool {
+        matches!(self, Command::Serve { .. } | Command::ServeHttp { .. })
+    }
 }
 
 /// Runs a parsed command line and returns the process exit code.

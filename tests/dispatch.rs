@@ -549,3 +549,32 @@ fn the_cooldown_ends_after_its_pause_and_a_zero_pause_turns_it_off() {
         assert_eq!(cooldowns.try_ask(user, Duration::ZERO, t0), Ok(()));
     }
 }
+
+#[test]
+fn the_cooldown_forgets_members_whose_pause_has_ended() {
+    use careerbot::discord::dispatch::Cooldowns;
+    use serenity::model::id::UserId;
+    use std::time::{Duration, Instant};
+    let cooldowns = Cooldowns::default();
+    let pause = Duration::from_secs(3);
+    let t0 = Instant::now();
+    for i in 1..=10_000u64 {
+        assert!(cooldowns.try_ask(UserId::new(i), pause, t0).is_ok());
+    }
+    // All 10,000 are still within their pause: none may be forgotten.
+    assert_eq!(cooldowns.remembered(), 10_000);
+    assert!(cooldowns.try_ask(UserId::new(1), pause, t0).is_err());
+    // Much later, a wave of new askers prunes the expired ones.
+    let later = t0 + Duration::from_secs(60);
+    for i in 20_001..=30_000u64 {
+        assert!(cooldowns.try_ask(UserId::new(i), pause, later).is_ok());
+    }
+    assert!(
+        cooldowns.remembered() < 20_000,
+        "expired entries were dropped: {}",
+        cooldowns.remembered()
+    );
+    assert!(cooldowns
+        .try_ask(UserId::new(20_001), pause, later)
+        .is_err());
+}

@@ -57,10 +57,19 @@ impl Settings {
 /// When each member last asked a question, for the per-user cooldown.
 #[derive(Debug, Default)]
 pub struct Cooldowns {
-    last: Mutex<HashMap<UserId, Instant>>,
+    state: Mutex<CooldownState>,
 }
 
-/// Above this many remembered askers, expired entries are dropped.
+#[derive(Debug, Default)]
+struct CooldownState {
+    last: HashMap<UserId, Instant>,
+    /// Size at which expired entries are next dropped. It grows with the
+    /// number of members asking within one pause, so pruning stays
+    /// amortized O(1) per question however many members are active.
+    prune_at: usize,
+}
+
+/// Remembered askers before the first pruning.
 const COOLDOWN_PRUNE_AT: usize = 4096;
 
 impl Cooldowns {
@@ -73,18 +82,30 @@ impl Cooldowns {
         if pause.is_zero() {
             return Ok(());
         }
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(&at) = last.get(&user) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&at) = state.last.get(&user) {
             let since = now.saturating_duration_since(at);
             if since < pause {
                 return Err(pause - since);
             }
         }
-        if last.len() >= COOLDOWN_PRUNE_AT {
-            last.retain(|_, at| now.saturating_duration_since(*at) < pause);
+        if state.last.len() >= state.prune_at.max(COOLDOWN_PRUNE_AT) {
+            state
+                .last
+                .retain(|_, at| now.saturating_duration_since(*at) < pause);
+            state.prune_at = state.last.len() * 2;
         }
-        last.insert(user, now);
+        state.last.insert(user, now);
         Ok(())
+    }
+
+    /// How many askers are remembered (for tests and diagnostics).
+    pub fn remembered(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .last
+            .len()
     }
 }
 

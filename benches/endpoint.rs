@@ -1,0 +1,109 @@
+//! Criterion benches for the HTTP interactions path: signature headers,
+//! Ed25519 verification, JSON parsing, dispatch and response JSON, as
+//! `serve-http` runs them for each request (minus the socket).
+//!
+//! `cargo bench --bench endpoint`; the README lists the figures.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, HeaderValue};
+use careerbot::config::{Config, Secret};
+use careerbot::discord::dispatch::{dispatch, Settings};
+use careerbot::engine::Options;
+use careerbot::live::Live;
+use careerbot::transport::endpoint::{self, Endpoint, Limits};
+use criterion::{criterion_group, criterion_main, Criterion};
+use ed25519_dalek::{Signer as _, SigningKey};
+use serde_json::Value;
+use serenity::model::application::Interaction;
+
+#[path = "../tests/support/interactions.rs"]
+mod interactions;
+
+fn signed(key: &SigningKey, payload: &Value) -> (HeaderMap, Vec<u8>) {
+    let body = serde_json::to_vec(payload).expect("json");
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        .to_string();
+    let mut message = timestamp.as_bytes().to_vec();
+    message.extend_from_slice(&body);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        endpoint::SIGNATURE,
+        HeaderValue::from_str(&hex::encode(key.sign(&message).to_bytes())).expect("hex"),
+    );
+    headers.insert(
+        endpoint::TIMESTAMP,
+        HeaderValue::from_str(&timestamp).expect("digits"),
+    );
+    (headers, body)
+}
+
+fn verify_and_dispatch(c: &mut Criterion) {
+    let key = SigningKey::from_bytes(&[42u8; 32]);
+    let live = Arc::new(
+        Live::load(Options {
+            knowledge_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+            index_dir: None,
+            force_rebuild: false,
+        })
+        .expect("seed loads"),
+    );
+    let config = Config::default();
+    // No cooldown: every iteration asks as the same member.
+    let settings = Settings::default();
+    let endpoint = Endpoint::new(
+        Arc::clone(&live),
+        settings.clone(),
+        key.verifying_key(),
+        Limits::from_config(&config),
+        None,
+        Arc::new(careerbot::transport::http(&config, &Secret::new("bench"))),
+    );
+    let cases = [
+        ("ping", interactions::ping()),
+        (
+            "ask-salary",
+            interactions::ask("how much do back-end developers make?", None),
+        ),
+        (
+            "ask-out-of-scope",
+            interactions::ask("how do I bake sourdough bread", None),
+        ),
+        (
+            "autocomplete",
+            interactions::autocomplete("ask", "question", "sal"),
+        ),
+    ];
+    let mut group = c.benchmark_group("endpoint");
+    for (name, payload) in &cases {
+        let (headers, body) = signed(&key, payload);
+        group.bench_function(format!("verify+dispatch/{name}"), |b| {
+            b.iter(|| {
+                let signed = endpoint
+                    .signature(black_box(&headers), SystemTime::now())
+                    .expect("fresh signature");
+                black_box(endpoint.process(&signed, black_box(&body)).expect("valid"))
+            })
+        });
+    }
+    // The same /ask without the signature check: parse, dispatch, serialize.
+    let (_, body) = signed(&key, &cases[1].1);
+    group.bench_function("parse+dispatch/ask-salary", |b| {
+        b.iter(|| {
+            let interaction: Interaction =
+                serde_json::from_slice(black_box(&body)).expect("interaction");
+            let d = dispatch(&live, &settings, &interaction);
+            black_box(serde_json::to_vec(d.response()).expect("json"))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, verify_and_dispatch);
+criterion_main!(benches);
