@@ -309,6 +309,42 @@ mod tests {
     }
 
     #[test]
+    fn http_endpoint_keys_have_defaults_and_can_be_set() {
+        let c = Config::load(None, &no_env).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.signature_window, Duration::from_secs(300));
+        assert_eq!(c.max_body_bytes, 262_144);
+        assert_eq!(c.request_timeout, Duration::from_secs(10));
+        assert!(c.public_key.is_none() && c.application_id.is_none());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("careerbot.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nsignature_window_seconds = 60\nmax_body_bytes = 1024\nrequest_timeout_seconds = 0\napplication_id = 7\n",
+        )
+        .unwrap();
+        let env = |k: &str| match k {
+            "DISCORD_PUBLIC_KEY" => Some("ab".repeat(32)),
+            "DISCORD_APPLICATION_ID" => Some("99".to_string()),
+            _ => None,
+        };
+        let c = Config::load(Some(&path), &env).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.signature_window, Duration::from_secs(60));
+        assert_eq!(c.max_body_bytes, 1024);
+        assert_eq!(
+            c.request_timeout,
+            Duration::from_secs(1),
+            "at least a second"
+        );
+        assert_eq!(c.application_id, Some(ApplicationId::new(99)), "env wins");
+        assert!(!format!("{c:?}").contains(&"ab".repeat(32)));
+        let bad = |k: &str| (k == "DISCORD_APPLICATION_ID").then(|| "app".to_string());
+        assert!(Config::load(None, &bad).is_err());
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("careerbot.toml");

@@ -94,6 +94,21 @@ mod tests {
     }
 
     #[test]
+    fn names_lists_exactly_the_registered_commands() {
+        let json = definitions_json();
+        let mut registered: Vec<&str> = json
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        let mut names = NAMES.to_vec();
+        registered.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(registered, names);
+    }
+
+    #[test]
     fn command_definitions_meet_discords_rules() {
         let json = definitions_json();
         let commands = json.as_array().expect("array");
