@@ -58,8 +58,13 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Signed requests: (body, signature, timestamp), valid for the run.
-fn requests(key: &SigningKey) -> Vec<(Vec<u8>, String, String)> {
+/// Stands for the interaction id in a request template.
+const ID: &str = "INTERACTION_ID";
+
+/// Request bodies with [`ID`] where the interaction id goes: each request
+/// gets a fresh id and is signed as it is sent, since the endpoint refuses
+/// a replayed interaction.
+fn templates() -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut questions = Vec::new();
     for set in ["seed.toml", "holdout-seed.toml"] {
@@ -69,11 +74,6 @@ fn requests(key: &SigningKey) -> Vec<(Vec<u8>, String, String)> {
         questions.extend(set.questions.into_iter().map(|q| q.text));
         questions.extend(set.out_of_scope.into_iter().map(|q| q.text));
     }
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-        .to_string();
     let mut payloads: Vec<Value> = Vec::new();
     for (i, q) in questions.iter().enumerate() {
         let mut ask = interactions::ask(q, None);
@@ -90,15 +90,27 @@ fn requests(key: &SigningKey) -> Vec<(Vec<u8>, String, String)> {
         }
     }
     payloads
-        .iter()
-        .map(|p| {
-            let body = serde_json::to_vec(p).expect("json");
-            let mut message = timestamp.as_bytes().to_vec();
-            message.extend_from_slice(&body);
-            let signature = hex::encode(key.sign(&message).to_bytes());
-            (body, signature, timestamp.clone())
+        .into_iter()
+        .map(|mut p| {
+            p["id"] = Value::String(ID.to_string());
+            serde_json::to_string(&p).expect("json")
         })
         .collect()
+}
+
+/// A request from `template` with interaction id `id`, signed now:
+/// (body, signature, timestamp).
+fn signed(key: &SigningKey, template: &str, id: u64) -> (Vec<u8>, String, String) {
+    let body = template.replacen(ID, &id.to_string(), 1).into_bytes();
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        .to_string();
+    let mut message = timestamp.as_bytes().to_vec();
+    message.extend_from_slice(&body);
+    let signature = hex::encode(key.sign(&message).to_bytes());
+    (body, signature, timestamp)
 }
 
 fn free_port() -> u16 {
@@ -145,7 +157,7 @@ async fn main() {
         }
     };
     let key = SigningKey::from_bytes(&[42u8; 32]);
-    let requests = Arc::new(requests(&key));
+    let templates = Arc::new(templates());
     let port = free_port();
     let dir = std::env::temp_dir().join(format!("careerbot-loadgen-{port}"));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -174,18 +186,22 @@ async fn main() {
     let started = Instant::now();
     let until = started + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
-    for c in 0..args.connections {
-        let (client, requests, url) = (
+    let connections = args.connections;
+    for c in 0..connections {
+        let (client, templates, key, url) = (
             client.clone(),
-            Arc::clone(&requests),
+            Arc::clone(&templates),
+            key.clone(),
             format!("{base}/interactions"),
         );
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut statuses = std::collections::BTreeMap::<u16, u64>::new();
-            let mut i = c;
+            let mut i = 0;
             while Instant::now() < until {
-                let (body, signature, timestamp) = &requests[i % requests.len()];
+                let id = 1_190_000_000_000_000_000 + (i * connections + c) as u64;
+                let (body, signature, timestamp) =
+                    signed(&key, &templates[(i + c * 7) % templates.len()], id);
                 i += 1;
                 let t = Instant::now();
                 let response = client
@@ -193,7 +209,7 @@ async fn main() {
                     .header("content-type", "application/json")
                     .header("x-signature-ed25519", signature)
                     .header("x-signature-timestamp", timestamp)
-                    .body(body.clone())
+                    .body(body)
                     .send()
                     .await;
                 let status = match response {

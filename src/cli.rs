@@ -245,6 +245,9 @@ fn token(config: &Config) -> anyhow::Result<crate::config::Secret> {
     })
 }
 
+/// How long the runtime waits for blocking work (a reload) at exit.
+const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -264,7 +267,8 @@ fn serve(
         Err(code) => return Ok(code),
     };
     let settings = Settings::from_config(config);
-    runtime()?.block_on(async {
+    let runtime = runtime()?;
+    let served = runtime.block_on(async {
         reload_triggers(config, &live, &settings, watch)?;
         let sharding = crate::transport::gateway::Sharding {
             total: shards,
@@ -279,7 +283,9 @@ fn serve(
             shutdown_signal(),
         )
         .await
-    })?;
+    });
+    runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -305,10 +311,19 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
     };
     let settings = Settings::from_config(config);
     let addr = listen.unwrap_or(&config.listen).to_string();
-    runtime()?.block_on(async {
+    let runtime = runtime()?;
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
+        let ops = match &config.metrics_listen {
+            Some(ops) => Some(
+                tokio::net::TcpListener::bind(ops)
+                    .await
+                    .with_context(|| format!("cannot listen on {ops} (metrics_listen)"))?,
+            ),
+            None => None,
+        };
         reload_triggers(config, &live, &settings, watch)?;
         let http = Arc::new(crate::transport::http(config, &token));
         let endpoint = Arc::new(Endpoint::new(
@@ -319,8 +334,11 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
             config.application_id,
             http,
         ));
-        endpoint::serve(endpoint, listener, shutdown_signal()).await
-    })?;
+        endpoint::serve(endpoint, listener, ops, shutdown_signal()).await
+    });
+    // A reload still building (SIGHUP, --watch) must not hold up the exit.
+    runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -66,8 +66,19 @@ pub struct Config {
     pub signature_window: Duration,
     /// Largest request body `serve-http` reads (`max_body_bytes`, default 262144).
     pub max_body_bytes: usize,
-    /// Time a client has to send a whole request (`request_timeout_seconds`, default 10).
+    /// Time a client has to send its request headers, and again its body;
+    /// also how long an idle keep-alive connection stays open
+    /// (`request_timeout_seconds`, default 10, at least 1).
     pub request_timeout: Duration,
+    /// Connections `serve-http` holds open at once (`max_connections`,
+    /// default 512); more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// How long `serve-http` keeps serving after SIGTERM while `/readyz`
+    /// says 503, so a load balancer stops sending first (`drain_seconds`, default 0).
+    pub drain: Duration,
+    /// A separate address for `/metrics` (`metrics_listen`, default none:
+    /// `/metrics` is served beside the interactions).
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for Config {
@@ -87,6 +98,9 @@ impl Default for Config {
             signature_window: Duration::from_secs(300),
             max_body_bytes: 256 * 1024,
             request_timeout: Duration::from_secs(10),
+            max_connections: 512,
+            drain: Duration::ZERO,
+            metrics_listen: None,
         }
     }
 }
@@ -107,6 +121,9 @@ struct File {
     signature_window_seconds: Option<u64>,
     max_body_bytes: Option<usize>,
     request_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
+    drain_seconds: Option<u64>,
+    metrics_listen: Option<String>,
 }
 
 /// Why the configuration is unusable.
@@ -191,6 +208,13 @@ impl Config {
         if let Some(s) = file.request_timeout_seconds {
             config.request_timeout = Duration::from_secs(s.max(1));
         }
+        if let Some(n) = file.max_connections {
+            config.max_connections = n.max(1);
+        }
+        if let Some(s) = file.drain_seconds {
+            config.drain = Duration::from_secs(s);
+        }
+        config.metrics_listen = file.metrics_listen;
 
         if let Some(v) = env("CAREERBOT_KNOWLEDGE") {
             config.knowledge_dir = PathBuf::from(v);

@@ -21,6 +21,7 @@ pub mod config;
 pub mod discord;
 pub mod engine;
 pub mod eval;
+pub mod expiring;
 pub mod knowledge;
 pub mod live;
 pub mod metrics;

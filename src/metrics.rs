@@ -1,4 +1,5 @@
-//! Counters and histograms for operators, in Prometheus' text format
+//! Counters and histograms for operators, in the OpenMetrics text format
+//! that Prometheus scrapes
 //! (`GET /metrics` on the HTTP endpoint). Label values come from fixed sets
 //! (interaction kinds, careerbot's own command names), never from user
 //! input, so a flood of odd payloads cannot grow the series without bound.
@@ -206,7 +207,7 @@ impl Metrics {
             .set(i64::try_from(passages).unwrap_or(i64::MAX));
     }
 
-    /// Everything, in Prometheus' text exposition format.
+    /// Everything, in the OpenMetrics text format (ending in `# EOF`).
     pub fn render(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.

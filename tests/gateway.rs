@@ -278,12 +278,12 @@ impl Harness {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_bot_answers_a_salary_question_with_the_salary_passage() {
     let mut h = start(&support::seed_dir()).await;
-    h.push
-        .send(fx::ask("how much do back-end developers make?", None))
-        .expect("push");
+    let question = fx::ask("how much do back-end developers make?", None);
+    let interaction_id = question["id"].as_str().expect("id").to_string();
+    h.push.send(question).expect("push");
     match h.next_call().await {
         Call::Callback { id, body } => {
-            assert_eq!(id, "1190000000000000400");
+            assert_eq!(id, interaction_id, "the callback names the interaction");
             assert_eq!(body["type"], 4);
             assert!(
                 body["data"]["embeds"][0]["description"]

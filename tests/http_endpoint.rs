@@ -64,6 +64,9 @@ async fn edit_original(
 
 struct Server {
     base: String,
+    /// The operators' listener, when `metrics_listen` is set.
+    ops_base: Option<String>,
+    endpoint: Arc<Endpoint>,
     client: reqwest::Client,
     edits: mpsc::UnboundedReceiver<Edit>,
     stop: Option<oneshot::Sender<()>>,
@@ -109,6 +112,13 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
         config.token.as_ref().expect("token"),
     ));
     let key = parse_public_key(config.public_key.as_ref()).expect("test key parses");
+    let ops = match &config.metrics_listen {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.expect("bind")),
+        None => None,
+    };
+    let ops_base = ops
+        .as_ref()
+        .map(|l| format!("http://{}", l.local_addr().expect("addr")));
     let endpoint = Arc::new(Endpoint::new(
         Arc::clone(&live),
         Settings::from_config(&config),
@@ -122,11 +132,18 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = oneshot::channel::<()>();
-    let served = tokio::spawn(endpoint::serve(endpoint, listener, async {
-        let _ = stopped.await;
-    }));
+    let served = tokio::spawn(endpoint::serve(
+        Arc::clone(&endpoint),
+        listener,
+        ops,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     Server {
         base,
+        ops_base,
+        endpoint,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .build()
@@ -558,6 +575,8 @@ fn a_bad_public_key_is_a_clear_error_not_a_panic() {
     assert_eq!(key("abc").unwrap_err(), KeyError::Length(3));
     assert_eq!(key(&"zz".repeat(32)).unwrap_err(), KeyError::NotHex);
     assert_eq!(key(&"é".repeat(64)).unwrap_err(), KeyError::NotHex);
+    // 32 bytes that do not decompress to a curve point.
+    assert_eq!(key(&"ab".repeat(32)).unwrap_err(), KeyError::NotAKey);
     let good = hex::encode(signing_key().verifying_key().to_bytes());
     assert!(key(&good).is_ok());
     assert!(key(&good.to_uppercase()).is_ok());
@@ -565,4 +584,259 @@ fn a_bad_public_key_is_a_clear_error_not_a_panic() {
     let token_like = "MTE5MDAwMDAwMDAwMDAwMDAwMQ.GhJkLm.abcdefghijklmnopqrstuvwxyz0123456789";
     let message = key(token_like).unwrap_err().to_string();
     assert!(!message.contains(token_like), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_request_is_refused_even_with_a_valid_signature() {
+    let server = start(&support::seed_dir()).await;
+    let body = serde_json::to_vec(&fx::ask("what does a back-end developer do?", None)).unwrap();
+    let t = now().to_string();
+    let signature = sign(&t, &body);
+    let first = server
+        .post_raw(body.clone(), Some(signature.clone()), Some(t.clone()))
+        .await;
+    assert_eq!(first.status(), 200);
+    let again = server.post_raw(body, Some(signature), Some(t)).await;
+    assert_eq!(again.status(), 401);
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(
+        metrics.contains(r#"careerbot_http_rejected_total{reason="replay"} 1"#),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signature_is_checked_before_the_body_is_judged() {
+    let server = start_with(&support::seed_dir(), |c| c.max_body_bytes = 1024).await;
+    let t = now().to_string();
+    // Not JSON, and not signed by the key: 401, not 400.
+    let response = server
+        .post_raw(
+            b"{not json".to_vec(),
+            Some(sign(&t, b"something else")),
+            Some(t.clone()),
+        )
+        .await;
+    assert_eq!(response.status(), 401);
+    // Too large, and no signature headers at all: 401, not 413.
+    let response = server.post_raw(vec![b'x'; 4096], None, None).await;
+    assert_eq!(response.status(), 401);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_unanswered_questions_and_failed_reloads_in_openmetrics_text() {
+    let dir = support::knowledge(&[("data-engineer.md", support::GOOD_ARTICLE.as_bytes())]);
+    let mut server = start(dir.path()).await;
+    let r = server
+        .interact(&fx::ask("how do I bake sourdough bread", None))
+        .await;
+    assert_eq!(r["data"]["flags"], 64, "declined privately: {r:#}");
+
+    std::fs::write(
+        dir.path().join("broken.md"),
+        "+++\ntitle = \"never closed\"\n",
+    )
+    .unwrap();
+    let deferred = server
+        .interact(&fx::command("reload", json!([]), &Sender::moderator_role()))
+        .await;
+    assert_eq!(deferred["type"], 5);
+    let edit = server.next_edit().await;
+    let title = edit.body["embeds"][0]["title"].as_str().unwrap();
+    assert!(title.contains("Reload failed"), "{title}");
+    assert!(
+        edit.body["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("broken.md:"),
+        "{:#}",
+        edit.body
+    );
+    assert_eq!(
+        server.live.version(),
+        1,
+        "still serving the previous knowledge"
+    );
+
+    let response = server
+        .client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let metrics = response.text().await.unwrap();
+    assert!(
+        metrics.contains("careerbot_unanswered_questions_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"careerbot_reloads_total{cause="/reload",result="failed"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("careerbot_knowledge_version 1"),
+        "{metrics}"
+    );
+    assert!(metrics.trim_end().ends_with("# EOF"), "{metrics}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_answers_deferred_before_any_reload_runs() {
+    let dir = support::knowledge(&[("data-engineer.md", support::GOOD_ARTICLE.as_bytes())]);
+    let mut server = start(dir.path()).await;
+    // The endpoint's own request path, without the socket: the deferred
+    // response is complete while the knowledge is still version 1.
+    let body = serde_json::to_vec(&fx::command("reload", json!([]), &Sender::manager())).unwrap();
+    let t = now().to_string();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(endpoint::SIGNATURE, sign(&t, &body).parse().unwrap());
+    headers.insert(endpoint::TIMESTAMP, t.parse().unwrap());
+    let signed = server
+        .endpoint
+        .signature(&headers, SystemTime::now())
+        .expect("fresh");
+    let processed = server.endpoint.process(&signed, &body).expect("valid");
+    let response: Value = serde_json::from_slice(&processed.body).unwrap();
+    assert_eq!(response["type"], 5);
+    assert!(
+        processed.follow_up.is_some(),
+        "the reload is left to a follow-up"
+    );
+    assert_eq!(server.live.version(), 1, "nothing reloaded yet");
+    assert!(server.edits.try_recv().is_err(), "no edit yet");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signature_window_is_configurable() {
+    let server = start_with(&support::seed_dir(), |c| {
+        c.signature_window = Duration::from_secs(10);
+    })
+    .await;
+    let body = serde_json::to_vec(&fx::ping()).unwrap();
+    let old = (now() - 30).to_string();
+    let response = server
+        .post_raw(body.clone(), Some(sign(&old, &body)), Some(old))
+        .await;
+    assert_eq!(response.status(), 401, "30 s old is outside a 10 s window");
+    let recent = (now() - 5).to_string();
+    let response = server
+        .post_raw(body.clone(), Some(sign(&recent, &body)), Some(recent))
+        .await;
+    assert_eq!(response.status(), 200, "5 s old is inside it");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_says_503_while_draining_and_requests_are_still_served() {
+    let server = start_with(&support::seed_dir(), |c| c.drain = Duration::from_secs(3)).await;
+    assert_eq!(server.get("/readyz").await.0, 200);
+    let Server {
+        stop,
+        served,
+        base,
+        client,
+        ..
+    } = server;
+    let _ = stop.expect("running").send(());
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let status = loop {
+        let r = client.get(format!("{base}/readyz")).send().await.unwrap();
+        if r.status() != 200 || std::time::Instant::now() > deadline {
+            break r.status().as_u16();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status, 503, "not ready once shutdown begins");
+    // Still answering interactions during the drain.
+    let body = serde_json::to_vec(&fx::ping()).unwrap();
+    let t = now().to_string();
+    let r = client
+        .post(format!("{base}/interactions"))
+        .header("X-Signature-Ed25519", sign(&t, &body))
+        .header("X-Signature-Timestamp", t)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let ended = tokio::time::timeout(Duration::from_secs(20), served)
+        .await
+        .expect("serve ends after the drain");
+    assert!(ended.unwrap().is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_and_open_connections_are_capped() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let server = start_with(&support::seed_dir(), |c| {
+        c.request_timeout = Duration::from_millis(500);
+        c.max_connections = 2;
+    })
+    .await;
+    let addr = server.base.trim_start_matches("http://").to_string();
+
+    // An idle connection (nothing sent) is closed after the timeout.
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), idle.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "an idle connection is closed");
+
+    // Two connections hold both slots; a third waits until one is released.
+    let held_a = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let held_b = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut third = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let early = tokio::time::timeout(Duration::from_millis(200), third.read_to_end(&mut buf)).await;
+    assert!(
+        early.is_err() && buf.is_empty(),
+        "not served while both slots are held"
+    );
+    drop((held_a, held_b));
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), third.read_to_end(&mut buf))
+        .await
+        .expect("served once a slot frees")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_have_their_own_listener() {
+    let server = start_with(&support::seed_dir(), |c| {
+        c.metrics_listen = Some("127.0.0.1:0".to_string());
+    })
+    .await;
+    assert_eq!(
+        server.get("/metrics").await.0,
+        404,
+        "not beside the interactions"
+    );
+    let ops = server.ops_base.clone().expect("ops listener");
+    let r = reqwest::get(format!("{ops}/metrics")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("careerbot_knowledge_version"));
+    assert_eq!(
+        server.get("/readyz").await.0,
+        200,
+        "health checks stay on the main port"
+    );
+    server.stop().await;
 }

@@ -3,7 +3,6 @@
 //! endpoint returns it as the body. Slow work (`/reload`) is returned as a
 //! job for the transport to run off the async runtime after deferring.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +20,7 @@ use super::commands::{ASK, ASK_MESSAGE, COURSES, HELP, RELOAD, TOOLS, TOPICS};
 use super::render::{self, escape, fit, limits, listing, no_pings, notice};
 use crate::config::Config;
 use crate::engine::{Engine, EngineError};
+use crate::expiring::Expiring;
 use crate::knowledge::LoadError;
 use crate::live::{Live, ReloadSummary};
 use crate::metrics::Metrics;
@@ -57,20 +57,8 @@ impl Settings {
 /// When each member last asked a question, for the per-user cooldown.
 #[derive(Debug, Default)]
 pub struct Cooldowns {
-    state: Mutex<CooldownState>,
+    asked: Mutex<Expiring<UserId>>,
 }
-
-#[derive(Debug, Default)]
-struct CooldownState {
-    last: HashMap<UserId, Instant>,
-    /// Size at which expired entries are next dropped. It grows with the
-    /// number of members asking within one pause, so pruning stays
-    /// amortized O(1) per question however many members are active.
-    prune_at: usize,
-}
-
-/// Remembered askers before the first pruning.
-const COOLDOWN_PRUNE_AT: usize = 4096;
 
 impl Cooldowns {
     /// Whether `user` may ask at `now`; if so, their pause starts. If not,
@@ -82,30 +70,15 @@ impl Cooldowns {
         if pause.is_zero() {
             return Ok(());
         }
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(&at) = state.last.get(&user) {
-            let since = now.saturating_duration_since(at);
-            if since < pause {
-                return Err(pause - since);
-            }
-        }
-        if state.last.len() >= state.prune_at.max(COOLDOWN_PRUNE_AT) {
-            state
-                .last
-                .retain(|_, at| now.saturating_duration_since(*at) < pause);
-            state.prune_at = state.last.len() * 2;
-        }
-        state.last.insert(user, now);
-        Ok(())
+        self.asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .accept(user, pause, now)
     }
 
     /// How many askers are remembered (for tests and diagnostics).
     pub fn remembered(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .last
-            .len()
+        self.asked.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 }
 

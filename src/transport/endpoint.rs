@@ -11,7 +11,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
@@ -29,10 +29,12 @@ use serenity::http::Http;
 use serenity::model::application::Interaction;
 use serenity::model::id::ApplicationId;
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, Secret};
 use crate::discord::dispatch::{dispatch, Dispatch, Settings};
+use crate::expiring::Expiring;
 use crate::live::Live;
 use crate::metrics::{self, Kind};
 
@@ -40,7 +42,8 @@ use crate::metrics::{self, Kind};
 pub const SIGNATURE: &str = "x-signature-ed25519";
 /// The timestamp header: Unix seconds, as Discord sends it.
 pub const TIMESTAMP: &str = "x-signature-timestamp";
-/// How long shutdown waits for requests and follow-ups in flight.
+/// How long shutdown waits, in all, for requests and `/reload` follow-ups
+/// in flight (inside the 30 s that orchestrators usually allow).
 pub const GRACE: Duration = Duration::from_secs(20);
 
 /// Why the public key cannot be used. Never shows the key itself: a
@@ -102,6 +105,10 @@ pub enum Rejection {
     Unreadable,
     /// The body is not an interaction (bad JSON or an unknown type).
     Malformed,
+    /// A signed interaction already handled (a replay).
+    Replay,
+    /// careerbot failed to produce a response (its own fault).
+    Internal,
 }
 
 impl Rejection {
@@ -111,10 +118,12 @@ impl Rejection {
             Rejection::MissingSignature
             | Rejection::MalformedSignature
             | Rejection::Stale
-            | Rejection::BadSignature => StatusCode::UNAUTHORIZED,
+            | Rejection::BadSignature
+            | Rejection::Replay => StatusCode::UNAUTHORIZED,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::Unreadable | Rejection::Malformed => StatusCode::BAD_REQUEST,
+            Rejection::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -129,6 +138,8 @@ impl Rejection {
             Rejection::Timeout => "timeout",
             Rejection::Unreadable => "unreadable",
             Rejection::Malformed => "malformed",
+            Rejection::Replay => "replay",
+            Rejection::Internal => "internal",
         }
     }
 
@@ -137,11 +148,13 @@ impl Rejection {
             Rejection::MissingSignature
             | Rejection::MalformedSignature
             | Rejection::Stale
-            | Rejection::BadSignature => "invalid request signature\n",
+            | Rejection::BadSignature
+            | Rejection::Replay => "invalid request signature\n",
             Rejection::TooLarge => "request body too large\n",
             Rejection::Timeout => "request body not received in time\n",
             Rejection::Unreadable => "request body could not be read\n",
             Rejection::Malformed => "not a Discord interaction\n",
+            Rejection::Internal => "internal error\n",
         }
     }
 }
@@ -187,6 +200,10 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Time a client has for its headers, and again for its body.
     pub request_timeout: Duration,
+    /// Connections held open at once.
+    pub max_connections: usize,
+    /// How long to keep serving after shutdown starts, with `/readyz` 503.
+    pub drain: Duration,
 }
 
 impl Limits {
@@ -196,6 +213,8 @@ impl Limits {
             signature_window: config.signature_window,
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
+            max_connections: config.max_connections,
+            drain: config.drain,
         }
     }
 }
@@ -210,6 +229,9 @@ pub struct Endpoint {
     http: Arc<Http>,
     follow_ups: TaskTracker,
     draining: AtomicBool,
+    /// Interaction ids already handled, for as long as their signature
+    /// could still be accepted.
+    seen: Mutex<Expiring<u64>>,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -240,6 +262,7 @@ impl Endpoint {
             http,
             follow_ups: TaskTracker::new(),
             draining: AtomicBool::new(false),
+            seen: Mutex::default(),
         }
     }
 
@@ -296,6 +319,14 @@ impl Endpoint {
             tracing::debug!(error = %e, "signed body is not an interaction");
             Rejection::Malformed
         })?;
+        // A signed request stays valid for the whole window on either side of
+        // its timestamp; within that, its interaction id must be new.
+        let replay_period = self.limits.signature_window * 2 + Duration::from_secs(2);
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .accept(interaction.id().get(), replay_period, Instant::now())
+            .map_err(|_| Rejection::Replay)?;
         let (kind, command) = metrics::classify(&interaction);
         if let Interaction::Ping(_) = interaction {
             // Exactly what Discord's endpoint check expects.
@@ -308,8 +339,8 @@ impl Endpoint {
         }
         let dispatched = dispatch(&self.live, &self.settings, &interaction);
         let body = serde_json::to_vec(dispatched.response()).map_err(|e| {
-            tracing::warn!(error = %e, "response did not serialize");
-            Rejection::Malformed
+            tracing::error!(error = %e, "response did not serialize");
+            Rejection::Internal
         })?;
         let follow_up = match (&dispatched, &interaction) {
             (Dispatch::Reload { .. }, Interaction::Command(c)) => Some((
@@ -428,85 +459,167 @@ async fn metrics_text(State(endpoint): State<Arc<Endpoint>>) -> Response {
 }
 
 /// The routes: `POST /interactions` (and `POST /`), `GET /healthz`,
-/// `GET /readyz`, `GET /metrics`.
-pub fn router(endpoint: Arc<Endpoint>) -> Router {
-    Router::new()
+/// `GET /readyz`, and `GET /metrics` unless metrics have their own listener.
+pub fn router(endpoint: Arc<Endpoint>, with_metrics: bool) -> Router {
+    let router = Router::new()
         .route("/", post(interactions))
         .route("/interactions", post(interactions))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
+    let router = if with_metrics {
+        router.route("/metrics", get(metrics_text))
+    } else {
+        router
+    };
+    router.with_state(endpoint)
+}
+
+/// The operators' routes alone, for `metrics_listen`.
+pub fn ops_router(endpoint: Arc<Endpoint>) -> Router {
+    Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .with_state(endpoint)
 }
 
-/// Serves `endpoint` on `listener` until `shutdown` completes; then stops
-/// accepting, lets requests and `/reload` follow-ups in flight finish (up
-/// to [`GRACE`]) and returns.
+/// Serves `endpoint` on `listener` (and the operators' routes on `ops`,
+/// when given) until `shutdown` completes. Then `/readyz` says 503; after
+/// the drain period it stops accepting, lets requests and `/reload`
+/// follow-ups in flight finish (up to [`GRACE`] in all) and returns.
 ///
 /// # Errors
 /// Never at present; the signature leaves room for fatal listener errors.
 pub async fn serve(
     endpoint: Arc<Endpoint>,
     listener: TcpListener,
+    ops: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let app = router(Arc::clone(&endpoint));
+    let app = router(Arc::clone(&endpoint), ops.is_none());
     let graceful = GracefulShutdown::new();
-    let header_timeout = endpoint.limits.request_timeout;
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving interactions over HTTP");
     }
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    serve_connection(&graceful, &app, stream, peer, header_timeout);
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: back off, keep serving.
-                    tracing::warn!(error = %e, "cannot accept a connection");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            () = &mut shutdown => break,
+    let ops_stop = tokio_util::sync::CancellationToken::new();
+    let ops_task = ops.map(|ops| {
+        if let Ok(addr) = ops.local_addr() {
+            tracing::info!(%addr, "serving metrics");
         }
-    }
-    drop(listener);
+        let app = ops_router(Arc::clone(&endpoint));
+        let stop = ops_stop.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(ops, app)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await;
+        })
+    });
+    let mut acceptor = Acceptor {
+        listener,
+        app,
+        graceful: &graceful,
+        slots: Arc::new(Semaphore::new(endpoint.limits.max_connections.max(1))),
+        header_timeout: endpoint.limits.request_timeout,
+        last_error_log: None,
+    };
+    acceptor.run_until(shutdown).await;
     endpoint.draining.store(true, Ordering::SeqCst);
+    if !endpoint.limits.drain.is_zero() {
+        tracing::info!(
+            seconds = endpoint.limits.drain.as_secs(),
+            "draining: /readyz says 503, still serving"
+        );
+        acceptor
+            .run_until(tokio::time::sleep(endpoint.limits.drain))
+            .await;
+    }
+    drop(acceptor);
     tracing::info!("shutting down: finishing requests in flight");
-    if tokio::time::timeout(GRACE, graceful.shutdown())
+    let deadline = tokio::time::Instant::now() + GRACE;
+    if tokio::time::timeout_at(deadline, graceful.shutdown())
         .await
         .is_err()
     {
         tracing::warn!("some connections did not finish in time");
     }
     endpoint.follow_ups.close();
-    if tokio::time::timeout(GRACE, endpoint.follow_ups.wait())
+    if tokio::time::timeout_at(deadline, endpoint.follow_ups.wait())
         .await
         .is_err()
     {
         tracing::warn!("a /reload follow-up did not finish in time");
     }
+    ops_stop.cancel();
+    if let Some(task) = ops_task {
+        let _ = tokio::time::timeout_at(deadline, task).await;
+    }
     Ok(())
 }
 
-fn serve_connection(
-    graceful: &GracefulShutdown,
-    app: &Router,
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
+/// Accepts connections, at most `slots` open at once.
+struct Acceptor<'a> {
+    listener: TcpListener,
+    app: Router,
+    graceful: &'a GracefulShutdown,
+    slots: Arc<Semaphore>,
     header_timeout: Duration,
-) {
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-    let connection = graceful.watch(connection);
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!(%peer, error = %e, "connection ended with an error");
+    last_error_log: Option<Instant>,
+}
+
+impl Acceptor<'_> {
+    /// Accepts until `stop` completes.
+    async fn run_until(&mut self, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            // A free slot first: past the limit, connections wait in the
+            // kernel's queue instead of using up file descriptors.
+            let slot = tokio::select! {
+                slot = Arc::clone(&self.slots).acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => return,
+                },
+                () = &mut stop => return,
+            };
+            tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        self.serve_connection(stream, peer, slot);
+                    }
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off, keep
+                        // serving, and log once a second at most.
+                        if self.last_error_log.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                            tracing::warn!(error = %e, "cannot accept a connection");
+                            self.last_error_log = Some(Instant::now());
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                () = &mut stop => return,
+            }
         }
-    });
+    }
+
+    fn serve_connection(
+        &self,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+        slot: OwnedSemaphorePermit,
+    ) {
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_timeout)
+            .serve_connection(
+                TokioIo::new(stream),
+                TowerToHyperService::new(self.app.clone()),
+            );
+        let connection = self.graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
 }

@@ -73,9 +73,17 @@ impl Sender {
     }
 }
 
-fn envelope(kind: u8, id: &str, data: Value, sender: &Sender) -> Value {
+/// A fresh interaction id: Discord never sends the same interaction twice
+/// (and the HTTP endpoint refuses replays).
+pub fn next_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1_190_000_000_000_400_000);
+    NEXT.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+fn envelope(kind: u8, data: Value, sender: &Sender) -> Value {
     let mut v = json!({
-        "id": id, "application_id": APP, "type": kind, "data": data,
+        "id": next_id(), "application_id": APP, "type": kind, "data": data,
         "channel_id": CHANNEL,
         "channel": { "id": CHANNEL, "type": 0, "name": "careers", "guild_id": GUILD, "flags": 0,
                      "nsfw": false, "parent_id": null, "position": 0, "permissions": sender.permissions,
@@ -104,7 +112,6 @@ fn envelope(kind: u8, id: &str, data: Value, sender: &Sender) -> Value {
 pub fn command(name: &str, options: Value, sender: &Sender) -> Value {
     envelope(
         2,
-        "1190000000000000400",
         json!({ "id": "1190000000000000300", "name": name, "type": 1, "options": options }),
         sender,
     )
@@ -123,7 +130,7 @@ pub fn ask(question: &str, private: Option<bool>) -> Value {
 pub fn autocomplete(name: &str, option: &str, typed: &str) -> Value {
     let data = json!({ "id": "1190000000000000300", "name": name, "type": 1,
                        "options": [{ "name": option, "type": 3, "value": typed, "focused": true }] });
-    envelope(4, "1190000000000000401", data, &Sender::member())
+    envelope(4, data, &Sender::member())
 }
 
 /// A message as Discord sends it inside interactions.
@@ -142,7 +149,7 @@ pub fn ask_message(content: &str) -> Value {
     let target = "1190000000000000700";
     let data = json!({ "id": "1190000000000000301", "name": "Ask careerbot", "type": 3, "target_id": target,
                        "resolved": { "messages": { target: message(target, OTHER, content, json!([])) } } });
-    envelope(2, "1190000000000000402", data, &Sender::member())
+    envelope(2, data, &Sender::member())
 }
 
 /// A button press (type 3) on a message that carries `embeds`.
@@ -150,7 +157,6 @@ pub fn button(custom_id: &str, presser: u64, embeds: Value) -> Value {
     let data = json!({ "custom_id": custom_id, "component_type": 2 });
     let mut v = envelope(
         3,
-        "1190000000000000403",
         data,
         &Sender {
             user: presser,
@@ -172,7 +178,7 @@ pub fn parse(value: &Value) -> Interaction {
 pub fn ping() -> Value {
     json!({
         "app_permissions": "562949953601536", "application_id": APP,
-        "entitlements": [], "id": "1190000000000000410",
+        "entitlements": [], "id": next_id(),
         "token": "aW50ZXJhY3Rpb246cGluZzp0b2tlbg", "type": 1,
         "user": user(ASKER), "version": 1
     })
