@@ -92,12 +92,18 @@ fn normalize(text: &str) -> String {
 
 /// Rank (1-based) of the first passage holding an expected phrase.
 pub fn rank_of(answer: &Answer, expect: &[String]) -> Option<usize> {
+    let texts: Vec<&str> = answer.passages.iter().map(|p| p.text.as_str()).collect();
+    rank_in(&texts, expect)
+}
+
+/// Rank (1-based) of the first of `texts` holding an expected phrase
+/// (case and whitespace ignored). Also scores other engines' results.
+pub fn rank_in(texts: &[&str], expect: &[String]) -> Option<usize> {
     let expect: Vec<String> = expect.iter().map(|e| normalize(e)).collect();
-    answer
-        .passages
+    texts
         .iter()
-        .position(|p| {
-            let text = normalize(&p.text);
+        .position(|t| {
+            let text = normalize(t);
             expect.iter().any(|e| text.contains(e))
         })
         .map(|i| i + 1)

@@ -1,0 +1,227 @@
+//! The anchor: careerbot against SQLite FTS5 (bm25), side by side in one
+//! run, on the same passages and the same public questions.
+//!
+//! `cargo bench --bench anchor` prints, for each knowledge base and each
+//! engine, the median and p99 latency per question and hit@1/hit@3.
+//! PERFORMANCE.md holds the figures.
+//!
+//! FTS5 gets what a community would set up: one row per careerbot passage
+//! (title, section, text), the porter stemmer with diacritics removed, bm25
+//! with the title and section weighted double, and the question's words
+//! OR-ed (quoted, so no query syntax can break it). careerbot answers with
+//! its full pipeline (question understanding, typo correction, synonyms,
+//! scope, reranking, highlighting, tools and courses); FTS5 only returns the
+//! three best rows. Both are timed the same way: every question, many
+//! rounds, each call timed on its own.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use careerbot::engine::{Engine, Options};
+use careerbot::eval::{rank_in, QuestionSet};
+use rusqlite::Connection;
+
+/// Rounds over the question set (each question timed every round).
+const ROUNDS: usize = 30;
+
+struct Case {
+    name: &'static str,
+    knowledge: PathBuf,
+    sets: Vec<PathBuf>,
+}
+
+struct Measure {
+    median: Duration,
+    p99: Duration,
+    hit1: f64,
+    hit3: f64,
+    declined: usize,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn engine(dir: &Path) -> Engine {
+    Engine::load(
+        &Options {
+            knowledge_dir: dir.to_path_buf(),
+            index_dir: None,
+            force_rebuild: false,
+        },
+        &mut |_, _| {},
+    )
+    .expect("knowledge base loads")
+}
+
+/// The passages in an in-memory FTS5 table.
+fn fts5(engine: &Engine) -> Connection {
+    let db = Connection::open_in_memory().expect("sqlite");
+    db.execute_batch(
+        "CREATE VIRTUAL TABLE passages USING fts5(
+             id UNINDEXED, title, section, body,
+             tokenize = 'porter unicode61 remove_diacritics 2');",
+    )
+    .expect("fts5 table");
+    let tx = db.unchecked_transaction().expect("transaction");
+    {
+        let mut insert = tx
+            .prepare("INSERT INTO passages (id, title, section, body) VALUES (?1, ?2, ?3, ?4)")
+            .expect("insert");
+        for p in &engine.passages {
+            insert
+                .execute((&p.id, &p.article, p.section_label(), &p.text))
+                .expect("row");
+        }
+    }
+    tx.commit().expect("commit");
+    db
+}
+
+/// The question as an FTS5 query: its words, quoted, OR-ed.
+fn fts5_query(question: &str) -> Option<String> {
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" OR "))
+}
+
+/// The three best passages' texts by bm25 (title and section count double).
+fn fts5_ask(db: &Connection, question: &str) -> Vec<String> {
+    let Some(query) = fts5_query(question) else {
+        return Vec::new();
+    };
+    let mut statement = db
+        .prepare_cached(
+            "SELECT body FROM passages WHERE passages MATCH ?1
+             ORDER BY bm25(passages, 0.0, 2.0, 2.0, 1.0) LIMIT 3",
+        )
+        .expect("query");
+    statement
+        .query_map([query], |row| row.get::<_, String>(0))
+        .expect("match")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+/// Times `ask` over every question, and scores its passages.
+fn measure(sets: &[QuestionSet], mut ask: impl FnMut(&str) -> Vec<String>) -> Measure {
+    let (mut questions, mut at1, mut at3, mut declined) = (0, 0, 0, 0);
+    for set in sets {
+        for q in &set.questions {
+            questions += 1;
+            let texts = ask(&q.text);
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            match rank_in(&refs, &q.expect) {
+                Some(1) => {
+                    at1 += 1;
+                    at3 += 1;
+                }
+                Some(r) if r <= 3 => at3 += 1,
+                _ => {}
+            }
+        }
+        for q in &set.out_of_scope {
+            if ask(&q.text).is_empty() {
+                declined += 1;
+            }
+        }
+    }
+    let all: Vec<&str> = sets
+        .iter()
+        .flat_map(|s| {
+            s.questions
+                .iter()
+                .map(|q| q.text.as_str())
+                .chain(s.out_of_scope.iter().map(|q| q.text.as_str()))
+        })
+        .collect();
+    let mut times = Vec::with_capacity(all.len() * ROUNDS);
+    for _ in 0..ROUNDS {
+        for q in &all {
+            let t = Instant::now();
+            std::hint::black_box(ask(std::hint::black_box(q)));
+            times.push(t.elapsed());
+        }
+    }
+    times.sort();
+    Measure {
+        median: percentile(&times, 0.5),
+        p99: percentile(&times, 0.99),
+        hit1: at1 as f64 / questions.max(1) as f64,
+        hit3: at3 as f64 / questions.max(1) as f64,
+        declined,
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
+    // useful either: this binary always runs its fixed workload.
+    let cases = [
+        Case {
+            name: "seed (knowledge/)",
+            knowledge: root().join("knowledge"),
+            sets: vec![
+                root().join("tests/questions/seed.toml"),
+                root().join("tests/questions/holdout-seed.toml"),
+            ],
+        },
+        Case {
+            name: "tech-interview-handbook",
+            knowledge: root().join("tests/fixtures/corpora/tech-interview-handbook"),
+            sets: vec![root().join("tests/questions/tech-interview-handbook.toml")],
+        },
+    ];
+    println!(
+        "| knowledge base | passages | questions | engine | median | p99 | hit@1 | hit@3 | out of scope declined |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for case in &cases {
+        let sets: Vec<QuestionSet> = case
+            .sets
+            .iter()
+            .map(|p| QuestionSet::from_file(p).expect("question set"))
+            .collect();
+        let engine = engine(&case.knowledge);
+        let db = fts5(&engine);
+        let in_scope: usize = sets.iter().map(|s| s.questions.len()).sum();
+        let out: usize = sets.iter().map(|s| s.out_of_scope.len()).sum();
+        let ours = measure(&sets, |q| {
+            let answer = engine.ask(q);
+            if answer.answered {
+                answer.passages.into_iter().map(|p| p.text).collect()
+            } else {
+                Vec::new()
+            }
+        });
+        let theirs = measure(&sets, |q| fts5_ask(&db, q));
+        for (name, m) in [("careerbot", &ours), ("SQLite FTS5 bm25", &theirs)] {
+            println!(
+                "| {} | {} | {} + {} | {} | {:.1} µs | {:.1} µs | {:.3} | {:.3} | {}/{} |",
+                case.name,
+                engine.passages.len(),
+                in_scope,
+                out,
+                name,
+                m.median.as_secs_f64() * 1e6,
+                m.p99.as_secs_f64() * 1e6,
+                m.hit1,
+                m.hit3,
+                m.declined,
+                out
+            );
+        }
+        println!(
+            "| {} | | | careerbot is {:.1}× faster (median) | | | | | |",
+            case.name,
+            theirs.median.as_secs_f64() / ours.median.as_secs_f64()
+        );
+    }
+}
