@@ -346,6 +346,9 @@ pub struct Profiles {
     tool_lists: Vec<bool>,
     /// Per stem id: a word of the knowledge base with that stem, to show corrections.
     surface: Vec<String>,
+    /// Per passage: every word of its text as (start, end, stem id), so
+    /// highlighting an answer analyzes nothing.
+    marks: Vec<Vec<(u32, u32, u32)>>,
 }
 
 impl Profiles {
@@ -353,6 +356,23 @@ impl Profiles {
     pub fn new(passages: &[Passage], catalog: &Catalog) -> Self {
         let mut vocab: HashMap<String, u32> = HashMap::new();
         let mut surface: Vec<String> = Vec::new();
+        let mut marks: Vec<Vec<(u32, u32, u32)>> = Vec::with_capacity(passages.len());
+        for p in passages {
+            let tokens = analyze(&p.text);
+            marks.push(
+                tokens
+                    .into_iter()
+                    .filter_map(|t| {
+                        let next = vocab.len() as u32;
+                        let id = *vocab.entry(t.stem).or_insert(next);
+                        if id == next {
+                            surface.push(t.word);
+                        }
+                        Some((u32::try_from(t.start).ok()?, u32::try_from(t.end).ok()?, id))
+                    })
+                    .collect(),
+            );
+        }
         let mut intern = |text: &str| -> Vec<u32> {
             let mut ids: Vec<u32> = analyze(text)
                 .into_iter()
@@ -370,8 +390,10 @@ impl Profiles {
             ids
         };
         let mut profiles = Profiles::default();
-        for p in passages {
-            let mut words = intern(&p.text);
+        for (p, marks) in passages.iter().zip(&marks) {
+            let mut words: Vec<u32> = marks.iter().map(|m| m.2).collect();
+            words.sort_unstable();
+            words.dedup();
             words.extend(intern(&p.section.join(" ")));
             words.extend(intern(&p.keywords.join(" ; ")));
             let title = intern(&p.article);
@@ -393,7 +415,40 @@ impl Profiles {
         }
         profiles.vocab = vocab;
         profiles.surface = surface;
+        profiles.marks = marks;
         profiles
+    }
+
+    /// Byte ranges of passage `ord`'s `text` whose stems are in `stems`,
+    /// as [`highlight`] finds them, from the words analyzed at load.
+    pub fn highlights(
+        &self,
+        ord: usize,
+        text: &str,
+        stems: &HashSet<String>,
+    ) -> Vec<(usize, usize)> {
+        let Some(marks) = self.marks.get(ord) else {
+            return highlight(text, stems);
+        };
+        let wanted: Vec<u32> = stems.iter().filter_map(|s| self.id(s)).collect();
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for &(start, end, id) in marks {
+            if !wanted.contains(&id) {
+                continue;
+            }
+            let (start, end) = (start as usize, end as usize);
+            match out.last_mut() {
+                Some(last)
+                    if text
+                        .get(last.1..start)
+                        .is_some_and(|gap| gap.chars().all(|c| c == ' ')) =>
+                {
+                    last.1 = end;
+                }
+                _ => out.push((start, end)),
+            }
+        }
+        out
     }
 
     /// A word of the knowledge base with this stem ("languag" -> "languages").
@@ -542,7 +597,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
                 id: p.id.clone(),
                 article: p.article.clone(),
                 section: p.section_label(),
-                highlights: highlight(&p.text, &matched),
+                highlights: ctx.profiles.highlights(ord, &p.text, &matched),
                 text: p.text.clone(),
                 source: p.source.clone(),
                 score: (score * 1000.0).round() / 1000.0,

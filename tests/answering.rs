@@ -296,3 +296,34 @@ fn every_passage_carries_article_section_and_source() {
         Some("https://www.coursera.org/articles/back-end-developer")
     );
 }
+
+#[test]
+fn highlights_from_load_time_marks_equal_analyzing_the_text() {
+    use careerbot::answer::{highlight, Catalog, Profiles};
+    use std::collections::HashSet;
+    let engine = support::seed();
+    let catalog = Catalog::new(&engine.knowledge.tools, &engine.knowledge.courses);
+    let profiles = Profiles::new(&engine.passages, &catalog);
+    let stem_sets: Vec<HashSet<String>> = [
+        "salary developer",
+        "back end developers databases",
+        "programming languages python java",
+        "degree bootcamp course",
+        "C# C++ .NET",
+    ]
+    .iter()
+    .map(|q| careerbot::search::analysis::stems(q).into_iter().collect())
+    .collect();
+    let mut compared = 0;
+    for (ord, p) in engine.passages.iter().enumerate() {
+        for stems in &stem_sets {
+            let fast = profiles.highlights(ord, &p.text, stems);
+            assert_eq!(fast, highlight(&p.text, stems), "{}", p.id);
+            compared += usize::from(!fast.is_empty());
+        }
+    }
+    assert!(
+        compared > 10,
+        "the comparison saw real highlights: {compared}"
+    );
+}

@@ -3,6 +3,7 @@
 //! ".NET"), case and accent folding, and English stemming. One function,
 //! [`analyze`], so the index and the questions always agree.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -34,6 +35,21 @@ fn stemmer() -> &'static Stemmer {
 /// "development" is work, and career questions ask about one or the other.
 const ROLES: &[&str] = &["developer", "designer", "manager", "tester"];
 
+/// Whether `first` and `second` form one of the [`COMPOUNDS`].
+fn is_compound(first: &str, second: &str) -> bool {
+    static BY_FIRST: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    BY_FIRST
+        .get_or_init(|| {
+            let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+            for (a, b) in COMPOUNDS {
+                map.entry(a).or_default().push(b);
+            }
+            map
+        })
+        .get(first)
+        .is_some_and(|seconds| seconds.contains(&second))
+}
+
 /// Stems one folded, lower-case word.
 pub fn stem(word: &str) -> String {
     let singular = word.strip_suffix('s').unwrap_or(word);
@@ -51,15 +67,19 @@ pub fn analyze(text: &str) -> Vec<Token> {
 /// Like [`analyze`], but only words for which `wanted(word)` holds are
 /// stemmed and returned (stemming is the costly part).
 pub fn analyze_where(text: &str, wanted: impl Fn(&str) -> bool) -> Vec<Token> {
-    let words = words(text);
-    let mut tokens: Vec<Token> = Vec::with_capacity(words.len());
+    let Words { folded, spans } = words(text);
+    let words: Vec<(usize, usize, &str)> = spans
+        .iter()
+        .map(|&(start, end, from, to)| (start, end, &folded[from..to]))
+        .collect();
+    let mut tokens: Vec<Token> = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let (start, end, ref word) = words[i];
-        if let Some(&(next_start, next_end, ref next)) = words.get(i + 1) {
+        let (start, end, word) = words[i];
+        if let Some(&(next_start, next_end, next)) = words.get(i + 1) {
             let gap = &text[end..next_start];
             if (gap == " " || gap == "-" || gap == "\u{2011}" || gap == "\u{2010}")
-                && COMPOUNDS.iter().any(|(a, b)| a == word && b == next)
+                && is_compound(word, next)
             {
                 let joined = format!("{word}{next}");
                 i += 2;
@@ -78,7 +98,7 @@ pub fn analyze_where(text: &str, wanted: impl Fn(&str) -> bool) -> Vec<Token> {
         if word.chars().count() <= MAX_WORD_CHARS && wanted(word) {
             tokens.push(Token {
                 stem: stem(word),
-                word: word.clone(),
+                word: word.to_string(),
                 start,
                 end,
             });
@@ -93,9 +113,19 @@ pub fn stems(text: &str) -> Vec<String> {
     analyze(text).into_iter().map(|t| t.stem).collect()
 }
 
-/// Words as (start, end, folded lower-case text).
-fn words(text: &str) -> Vec<(usize, usize, String)> {
-    let mut out = Vec::new();
+/// The words of a text, folded into one buffer (one allocation, not one
+/// per word).
+struct Words {
+    /// Every word, folded and lower-cased, one after another.
+    folded: String,
+    /// Per word: its byte range in the text, then in `folded`.
+    spans: Vec<(usize, usize, usize, usize)>,
+}
+
+/// Splits `text` into folded lower-case words.
+fn words(text: &str) -> Words {
+    let mut folded = String::with_capacity(text.len());
+    let mut out: Vec<(usize, usize, usize, usize)> = Vec::new();
     let mut chars = text.char_indices().peekable();
     let mut prev: Option<char> = None;
     while let Some((start, c)) = chars.next() {
@@ -107,7 +137,7 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
                 && rest[..3].eq_ignore_ascii_case("net")
                 && !rest[3..].starts_with(char::is_alphanumeric)
             {
-                out.push((start, start + 4, "dotnet".to_string()));
+                push_word(&mut folded, &mut out, start, start + 4, "dotnet");
                 for _ in 0..3 {
                     chars.next();
                 }
@@ -120,11 +150,11 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
             continue;
         }
         let mut end = start + c.len_utf8();
-        let mut word = String::new();
-        push_folded(&mut word, c);
+        let word_from = folded.len();
+        push_folded(&mut folded, c);
         while let Some(&(i, c)) = chars.peek() {
             if c.is_alphanumeric() || is_combining_mark(c) {
-                push_folded(&mut word, c);
+                push_folded(&mut folded, c);
                 end = i + c.len_utf8();
                 chars.next();
             } else {
@@ -132,31 +162,52 @@ fn words(text: &str) -> Vec<(usize, usize, String)> {
             }
         }
         let rest = &text[end..];
+        let word = &folded[word_from..];
         // "C#", "F#" and "C++" are language names.
         if (word == "c" || word == "f") && rest.starts_with('#') {
-            word = if word == "c" { "csharp" } else { "fsharp" }.to_string();
+            let name = if word == "c" { "csharp" } else { "fsharp" };
+            folded.truncate(word_from);
             end += 1;
             chars.next();
+            push_word(&mut folded, &mut out, start, end, name);
+            prev = Some('#');
+            continue;
         } else if word == "c" && rest.starts_with("++") {
-            word = "cpp".to_string();
+            folded.truncate(word_from);
             end += 2;
             chars.next();
             chars.next();
+            push_word(&mut folded, &mut out, start, end, "cpp");
+            prev = Some('+');
+            continue;
         } else if let Some(after) = rest.strip_prefix('\'').or_else(|| rest.strip_prefix('’')) {
             // Possessive "developer's" is "developer".
             if after.starts_with(['s', 'S']) && !after[1..].starts_with(char::is_alphanumeric) {
                 // Skip the quote and the "s".
                 chars.next();
                 chars.next();
-                out.push((start, end, word));
+                out.push((start, end, word_from, folded.len()));
                 prev = Some('s');
                 continue;
             }
         }
         prev = text[..end].chars().next_back();
-        out.push((start, end, word));
+        out.push((start, end, word_from, folded.len()));
     }
-    out
+    Words { folded, spans: out }
+}
+
+/// Appends a word that is not spelt as in the text ("C#" is "csharp").
+fn push_word(
+    folded: &mut String,
+    out: &mut Vec<(usize, usize, usize, usize)>,
+    start: usize,
+    end: usize,
+    word: &str,
+) {
+    let from = folded.len();
+    folded.push_str(word);
+    out.push((start, end, from, folded.len()));
 }
 
 /// Lower-cases `c` and folds common Latin accents to ASCII.
@@ -166,6 +217,10 @@ fn is_combining_mark(c: char) -> bool {
 }
 
 fn push_folded(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
     if is_combining_mark(c) {
         return;
     }

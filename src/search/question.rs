@@ -538,10 +538,14 @@ impl SearchIndex {
         };
         if distance > 0 {
             // A misspelt synonym ("compensaton") is the synonym.
+            let typed_chars = token.word.chars().count();
             let near_synonym = th
                 .words
                 .iter()
-                .filter(|(w, _)| w.len() >= 4)
+                // Lengths further apart than the distance cannot be that close.
+                .filter(|(w, _)| {
+                    w.len() >= 4 && w.chars().count().abs_diff(typed_chars) <= usize::from(distance)
+                })
                 .map(|(w, g)| (crate::knowledge::edit_distance(&token.word, w), *g, w))
                 .filter(|(d, _, _)| *d <= usize::from(distance))
                 .min_by_key(|(d, _, _)| *d);
