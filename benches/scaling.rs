@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench --bench scaling                 # 1, 10, 100 and 1000 times
 //! cargo bench --bench scaling -- 1 10 100     # chosen sizes
+//! cargo bench --bench scaling -- --generate DIR 100   # only write a 100x knowledge base
 //! ```
 //!
 //! Copy 0 is the corpus itself; every further copy lives in its own
@@ -193,6 +194,18 @@ fn child(dir: &Path) {
 fn main() {
     if let Ok(dir) = std::env::var(CHILD) {
         child(Path::new(&dir));
+        return;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--generate") {
+        let (Some(dir), Some(times)) = (
+            args.get(at + 1),
+            args.get(at + 2).and_then(|n| n.parse().ok()),
+        ) else {
+            eprintln!("usage: scaling --generate DIR TIMES");
+            std::process::exit(2);
+        };
+        generate(Path::new(dir), times);
         return;
     }
     let mut sizes: Vec<usize> = std::env::args()

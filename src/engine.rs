@@ -280,13 +280,20 @@ fn suggestions(kb: &KnowledgeBase, passages: &[Passage]) -> Vec<String> {
         }
     }
     if out.len() < 3 {
+        // One pass over the passages: counting per article by scanning them
+        // all for each article was quadratic (minutes at 1,000x the handbook).
+        let mut per_article: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::new();
+        for p in passages {
+            *per_article.entry(p.article_id.as_str()).or_default() += 1;
+        }
         let mut articles: Vec<(&str, usize)> = kb
             .articles
             .iter()
             .map(|a| {
                 (
                     a.title.as_str(),
-                    passages.iter().filter(|p| p.article_id == a.id).count(),
+                    per_article.get(a.id.as_str()).copied().unwrap_or(0),
                 )
             })
             .collect();
