@@ -77,7 +77,12 @@ fn perturb(text: &str, copy: u64, vocab: &[&str]) -> String {
         } else if t.starts_with("```") {
             in_fence = !in_fence;
         }
-        if in_front || in_fence || t.starts_with('#') || t.starts_with('<') || t.starts_with("import ") {
+        if in_front
+            || in_fence
+            || t.starts_with('#')
+            || t.starts_with('<')
+            || t.starts_with("import ")
+        {
             out.push_str(line);
         } else {
             for (i, word) in line.split(' ').enumerate() {
@@ -99,7 +104,11 @@ fn perturb(text: &str, copy: u64, vocab: &[&str]) -> String {
 
 fn generate(dir: &Path, times: usize) {
     let sources = sources();
-    let all: String = sources.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" ");
+    let all: String = sources
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut vocab: Vec<&str> = all
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| w.len() >= 4)
