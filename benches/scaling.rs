@@ -90,7 +90,7 @@ fn perturb(text: &str, copy: u64, vocab: &[&str]) -> String {
                     out.push(' ');
                 }
                 let h = mix(copy.wrapping_mul(1_000_003) ^ ((n as u64) << 20) ^ i as u64);
-                if h % 8 == 0 && word.len() >= 4 && word.chars().all(char::is_alphabetic) {
+                if h.is_multiple_of(8) && word.len() >= 4 && word.chars().all(char::is_alphabetic) {
                     out.push_str(vocab[(h >> 8) as usize % vocab.len()]);
                 } else {
                     out.push_str(word);
