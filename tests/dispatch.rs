@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::limits::{assert_pings_nobody, assert_within_limits};
+
 use std::sync::OnceLock;
 
 use careerbot::discord::dispatch::{dispatch, reload_reply, Dispatch, Settings};
@@ -31,18 +33,6 @@ fn respond(payload: &Value) -> Value {
     let json = serde_json::to_value(d.response()).expect("response serializes");
     assert_pings_nobody(&json);
     json
-}
-
-/// Every message response must ping nobody.
-fn assert_pings_nobody(response: &Value) {
-    let kind = response["type"].as_u64().unwrap_or(0);
-    if matches!(kind, 4 | 7) {
-        let mentions = &response["data"]["allowed_mentions"];
-        assert_eq!(mentions["parse"], json!([]), "{response:#}");
-        assert_eq!(mentions["users"], json!([]));
-        assert_eq!(mentions["roles"], json!([]));
-        assert_eq!(mentions["replied_user"], json!(false));
-    }
 }
 
 fn is_ephemeral(response: &Value) -> bool {
@@ -335,47 +325,6 @@ fn reload_reply_summarises_success_and_lists_problems_on_failure() {
 }
 
 /// Checks every Discord limit on a response as sent.
-fn assert_within_limits(r: &Value) {
-    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-    let data = &r["data"];
-    assert!(chars(&data["content"]) <= 2000, "content");
-    for embed in data["embeds"].as_array().into_iter().flatten() {
-        let mut total =
-            chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
-        assert!(
-            chars(&embed["title"]) <= 256,
-            "title {}",
-            chars(&embed["title"])
-        );
-        assert!(chars(&embed["description"]) <= 4096, "description");
-        assert!(chars(&embed["footer"]["text"]) <= 2048, "footer");
-        let fields = embed["fields"].as_array().cloned().unwrap_or_default();
-        assert!(fields.len() <= 25, "fields {}", fields.len());
-        for f in &fields {
-            assert!((1..=256).contains(&chars(&f["name"])), "field name");
-            assert!(
-                (1..=1024).contains(&chars(&f["value"])),
-                "field value {}",
-                chars(&f["value"])
-            );
-            total += chars(&f["name"]) + chars(&f["value"]);
-        }
-        assert!(total <= 6000, "embed total {total}");
-    }
-    let rows = data["components"].as_array().cloned().unwrap_or_default();
-    assert!(rows.len() <= 5);
-    for row in &rows {
-        let buttons = row["components"].as_array().cloned().unwrap_or_default();
-        assert!(buttons.len() <= 5);
-        for b in &buttons {
-            assert!(chars(&b["custom_id"]) <= 100);
-        }
-    }
-    for c in data["choices"].as_array().into_iter().flatten() {
-        assert!((1..=100).contains(&chars(&c["name"])));
-    }
-    assert!(data["choices"].as_array().map_or(0, Vec::len) <= 25);
-}
 
 #[test]
 fn every_response_fits_discords_limits_whatever_the_knowledge_holds() {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod interactions;
+pub mod limits;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

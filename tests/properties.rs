@@ -1,0 +1,174 @@
+//! Property tests: arbitrary input through the real paths, with the
+//! invariants that matter. They stand in for coverage-guided fuzzing in
+//! `cargo test` (the toolchain here is stable, and cargo-fuzz needs
+//! nightly): no panic; every response fits Discord's limits; no response
+//! can ping anyone; knowledge files of any content load or are refused
+//! cleanly.
+
+mod support;
+
+use std::sync::OnceLock;
+
+use careerbot::discord::dispatch::{dispatch, Settings};
+use careerbot::live::Live;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use serenity::model::application::Interaction;
+use support::interactions as fx;
+use support::limits::{assert_pings_nobody, assert_within_limits};
+
+fn live() -> &'static Live {
+    static LIVE: OnceLock<Live> = OnceLock::new();
+    LIVE.get_or_init(|| support::live(&support::seed_dir()))
+}
+
+/// Dispatches `payload` if it parses as an interaction, and checks the response.
+fn check(payload: &Value) {
+    let Ok(interaction) = serde_json::from_value::<Interaction>(payload.clone()) else {
+        return;
+    };
+    let response = dispatch(live(), &Settings::default(), &interaction);
+    let json = serde_json::to_value(response.response()).expect("serializes");
+    assert_within_limits(&json);
+    assert_pings_nobody(&json);
+}
+
+/// Text a member might send, hostile parts included: mentions, markdown,
+/// zero-width and right-to-left marks, emoji, very long runs.
+fn member_text() -> impl Strategy<Value = String> {
+    let pieces = prop_oneof![
+        Just("@everyone".to_string()),
+        Just("@here".to_string()),
+        Just("<@&1190000000000000900>".to_string()),
+        Just("<@1190000000000000500>".to_string()),
+        Just("```".to_string()),
+        Just("**".to_string()),
+        Just("\u{202e}\u{200b}".to_string()),
+        Just("salary".to_string()),
+        Just("back-end developer".to_string()),
+        Just("databases".to_string()),
+        "[a-z]{1,12}".prop_map(|s| s),
+        any::<String>(),
+        "\\PC{0,40}".prop_map(|s| s),
+    ];
+    prop::collection::vec(pieces, 0..30).prop_map(|v| v.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_question_gets_a_response_within_limits_that_pings_nobody(q in member_text(), private in any::<Option<bool>>()) {
+        check(&fx::ask(&q, private));
+        check(&fx::ask_message(&q));
+        // The engine itself, on the raw text.
+        let answer = live().current().ask(&q);
+        prop_assert!(answer.passages.len() <= careerbot::answer::DEFAULT_PASSAGES);
+    }
+
+    #[test]
+    fn any_autocomplete_text_gets_at_most_25_short_choices(typed in member_text(), command in prop_oneof![Just("ask"), Just("tools"), Just("courses"), Just("help")], option in prop_oneof![Just("question"), Just("category"), Just("topic"), Just("nope")]) {
+        check(&fx::autocomplete(command, option, &typed));
+    }
+
+    #[test]
+    fn any_button_id_and_presser_is_handled_safely(custom_id in prop_oneof![
+        "\\PC{0,120}".prop_map(|s| s),
+        "(more|rate-up|rate-down):[0-9]{0,22}:[0-9-]{0,6}".prop_map(|s| s),
+        Just("more:1190000000000000500:9999999999999999999".to_string()),
+    ], presser in any::<u64>().prop_map(|u| u.max(1)), footer in member_text()) {
+        let embeds = json!([{ "title": "t", "description": "d", "footer": { "text": footer } }]);
+        check(&fx::button(&custom_id, presser, embeds));
+    }
+
+    #[test]
+    fn arbitrary_bytes_as_an_interaction_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        if let Ok(value) = serde_json::from_slice::<Value>(&bytes) {
+            check(&value);
+        }
+    }
+
+    #[test]
+    fn a_real_payload_with_any_field_replaced_is_handled_safely(path in 0usize..64, replacement in prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        "\\PC{0,60}".prop_map(Value::from),
+        Just(json!([])),
+        Just(json!({})),
+    ], which in 0usize..4) {
+        let mut payload = match which {
+            0 => fx::ask("how much do back-end developers make?", Some(true)),
+            1 => fx::autocomplete("ask", "question", "sal"),
+            2 => fx::ask_message("which databases should I learn?"),
+            _ => fx::button("more:1190000000000000500:1", fx::ASKER, json!([{ "footer": { "text": "Asked: salary · answer 1 of 3" } }])),
+        };
+        let mut leaves = Vec::new();
+        collect_leaves(&payload, String::new(), &mut leaves);
+        let target = &leaves[path % leaves.len()];
+        if let Some(slot) = payload.pointer_mut(target) {
+            *slot = replacement;
+        }
+        check(&payload);
+    }
+}
+
+/// JSON pointers of every leaf value.
+fn collect_leaves(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                collect_leaves(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_leaves(v, format!("{at}/{i}"), out);
+            }
+        }
+        _ => out.push(at),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn knowledge_files_of_any_content_load_or_are_refused_cleanly(
+        article in prop_oneof![
+            "\\PC{0,400}".prop_map(|s| s),
+            "(\\+\\+\\+|---)\n[a-z_]{1,8} = [\"\\[\\]0-9a-z ]{0,20}\n(\\+\\+\\+|---)?\n#{0,3} [A-Za-z ]{0,20}\n\\PC{0,200}".prop_map(|s| s),
+        ],
+        tools in prop_oneof![
+            "\\PC{0,200}".prop_map(|s| s),
+            "\\[\\[category\\]\\]\nid = \"[a-z-]{0,8}\"\nname = \"[A-Za-z ]{0,10}\"\nkeywords = \\[\"[a-z]{0,6}\"\\]\n(\\[\\[category.tool\\]\\]\nname = \"[A-Za-z]{0,8}\"\n){0,3}".prop_map(|s| s),
+        ],
+        courses in "\\PC{0,200}",
+    ) {
+        let dir = support::knowledge(&[
+            ("article.md", article.as_bytes()),
+            ("tools.toml", tools.as_bytes()),
+            ("courses.toml", courses.as_bytes()),
+        ]);
+        match careerbot::knowledge::load(dir.path()) {
+            Ok((kb, _, _)) => {
+                // What loads can be indexed and asked.
+                let engine = support::load(dir.path());
+                let _ = engine.ask("salary");
+                prop_assert!(kb.articles.len() <= 1);
+            }
+            Err(careerbot::knowledge::LoadError::Invalid(report)) => {
+                prop_assert!(report.error_count() > 0);
+                for p in report.problems.iter().filter(|p| p.is_error()) {
+                    prop_assert!(p.line >= 1 && !p.message.is_empty(), "{p}");
+                }
+            }
+            Err(other) => prop_assert!(false, "unexpected error kind: {other}"),
+        }
+    }
+}
