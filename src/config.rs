@@ -76,6 +76,9 @@ pub struct Config {
     /// How long `serve-http` keeps serving after SIGTERM while `/readyz`
     /// says 503, so a load balancer stops sending first (`drain_seconds`, default 0).
     pub drain: Duration,
+    /// Interactions handled at once by one process (`max_in_flight`,
+    /// default 256); more wait up to 1.5 s, then get a "busy" reply.
+    pub max_in_flight: usize,
     /// A separate address for `/metrics` (`metrics_listen`, default none:
     /// `/metrics` is served beside the interactions).
     pub metrics_listen: Option<String>,
@@ -101,6 +104,7 @@ impl Default for Config {
             max_connections: 512,
             drain: Duration::ZERO,
             metrics_listen: None,
+            max_in_flight: 256,
         }
     }
 }
@@ -124,6 +128,7 @@ struct File {
     max_connections: Option<usize>,
     drain_seconds: Option<u64>,
     metrics_listen: Option<String>,
+    max_in_flight: Option<usize>,
 }
 
 /// Why the configuration is unusable.
@@ -215,6 +220,9 @@ impl Config {
             config.drain = Duration::from_secs(s);
         }
         config.metrics_listen = file.metrics_listen;
+        if let Some(n) = file.max_in_flight {
+            config.max_in_flight = n.max(1);
+        }
 
         if let Some(v) = env("CAREERBOT_KNOWLEDGE") {
             config.knowledge_dir = PathBuf::from(v);

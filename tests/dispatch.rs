@@ -527,3 +527,27 @@ fn the_cooldown_forgets_members_whose_pause_has_ended() {
         .try_ask(UserId::new(20_001), pause, later)
         .is_err());
 }
+
+#[test]
+fn administrator_claimed_anywhere_but_member_permissions_is_refused() {
+    // ADMINISTRATOR (8) and MANAGE_GUILD (32) claimed in the bot's and the
+    // channel's permission fields and in an unknown role; the member's own
+    // resolved permissions are an ordinary member's.
+    let mut payload = fx::command("reload", json!([]), &Sender::member());
+    payload["app_permissions"] = json!("40");
+    payload["channel"]["permissions"] = json!("40");
+    payload["member"]["roles"] = json!(["1190000000000000999"]);
+    let d = dispatch(live(), &settings(), &fx::parse(&payload));
+    assert!(matches!(d, Dispatch::Respond(_)), "not deferred");
+    let r = serde_json::to_value(d.response()).unwrap();
+    assert!(is_ephemeral(&r));
+    assert!(r["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("moderators"));
+
+    // The same payload with Administrator in member.permissions is allowed.
+    payload["member"]["permissions"] = json!("2147568648");
+    let d = dispatch(live(), &settings(), &fx::parse(&payload));
+    assert!(matches!(d, Dispatch::Reload { .. }));
+}

@@ -278,7 +278,11 @@ impl Harness {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_bot_answers_a_salary_question_with_the_salary_passage() {
     let mut h = start(&support::seed_dir()).await;
-    let question = fx::ask("how much do back-end developers make?", None);
+    // Mentions in the question must not turn into pings in the answer.
+    let question = fx::ask(
+        "@everyone @here <@&1190000000000000900> how much do back-end developers make? <@1190000000000000501>",
+        None,
+    );
     let interaction_id = question["id"].as_str().expect("id").to_string();
     h.push.send(question).expect("push");
     match h.next_call().await {
@@ -293,6 +297,8 @@ async fn the_gateway_bot_answers_a_salary_question_with_the_salary_passage() {
                 "{body:#}"
             );
             assert_eq!(body["data"]["allowed_mentions"]["parse"], json!([]));
+            assert_eq!(body["data"]["allowed_mentions"]["users"], json!([]));
+            assert_eq!(body["data"]["allowed_mentions"]["roles"], json!([]));
         }
         other => panic!("unexpected {other:?}"),
     }

@@ -63,6 +63,8 @@ async fn edit_original(
 }
 
 struct Server {
+    /// The concurrency slot a test holds, if any.
+    held: Option<tokio::sync::OwnedSemaphorePermit>,
     base: String,
     /// The operators' listener, when `metrics_listen` is set.
     ops_base: Option<String>,
@@ -119,9 +121,17 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
     let ops_base = ops
         .as_ref()
         .map(|l| format!("http://{}", l.local_addr().expect("addr")));
+    let settings = Settings::from_config(&config);
+    // A test that sets `max_in_flight = 1` gets that one slot held, so every
+    // interaction finds the bot at its concurrency bound.
+    let held = (config.max_in_flight == 1).then(|| {
+        Arc::clone(&settings.in_flight)
+            .try_acquire_owned()
+            .expect("the only slot")
+    });
     let endpoint = Arc::new(Endpoint::new(
         Arc::clone(&live),
-        Settings::from_config(&config),
+        settings,
         key,
         Limits::from_config(&config),
         config.application_id,
@@ -141,6 +151,7 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
         },
     ));
     Server {
+        held,
         base,
         ops_base,
         endpoint,
@@ -837,6 +848,40 @@ async fn metrics_can_have_their_own_listener() {
         server.get("/readyz").await.0,
         200,
         "health checks stay on the main port"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_concurrency_bound_a_signed_interaction_gets_a_private_busy_reply() {
+    let mut server = start_with(&support::seed_dir(), |c| c.max_in_flight = 1).await;
+    let started = std::time::Instant::now();
+    let r = server
+        .interact(&fx::ask("@everyone what is the salary?", None))
+        .await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "it waited for a slot first"
+    );
+    assert_eq!(r["type"], 4);
+    assert_eq!(r["data"]["flags"], 64, "private: {r:#}");
+    assert!(r["data"]["content"].as_str().unwrap().contains("busy"));
+    assert_eq!(r["data"]["allowed_mentions"]["parse"], json!([]));
+    // A forged request is still refused, not told the bot is busy.
+    let body = serde_json::to_vec(&fx::ping()).unwrap();
+    let t = now().to_string();
+    let forged = server
+        .post_raw(body.clone(), Some(sign(&t, b"other")), Some(t))
+        .await;
+    assert_eq!(forged.status(), 401);
+    // Once the slot is free, answers come back.
+    server.held = None;
+    let r = server.interact(&fx::ask("what is the salary?", None)).await;
+    assert!(r["data"]["embeds"][0]["description"].as_str().is_some());
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(
+        metrics.contains(r#"careerbot_http_rejected_total{reason="busy"} 1"#),
+        "{metrics}"
     );
     server.stop().await;
 }

@@ -26,7 +26,7 @@ use crate::live::{Live, ReloadSummary};
 use crate::metrics::Metrics;
 
 /// What dispatch needs to know besides the knowledge.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Roles whose members may reload, besides those with Manage Server.
     pub moderator_roles: Vec<RoleId>,
@@ -39,6 +39,36 @@ pub struct Settings {
     pub cooldowns: Arc<Cooldowns>,
     /// What is counted for operators. Clones of these settings share it.
     pub metrics: Arc<Metrics>,
+    /// Interactions handled at once, across all members; more wait briefly,
+    /// then get [`busy`]. Clones of these settings share it.
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+/// How long an interaction waits for a free slot before it gets [`busy`]
+/// (Discord allows 3 seconds in all).
+pub const IN_FLIGHT_WAIT: Duration = Duration::from_millis(1500);
+
+/// The reply when the bot is at its concurrency bound: private, and
+/// pinging nobody.
+pub fn busy() -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(notice(
+        "careerbot is very busy right now. Please ask again in a moment.",
+        true,
+    ))
+}
+
+impl Default for Settings {
+    /// No moderator roles, public answers, no cooldown, 256 in flight.
+    fn default() -> Self {
+        Settings {
+            moderator_roles: Vec::new(),
+            private_by_default: false,
+            cooldown: Duration::ZERO,
+            cooldowns: Arc::default(),
+            metrics: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(256)),
+        }
+    }
 }
 
 impl Settings {
@@ -48,8 +78,8 @@ impl Settings {
             moderator_roles: config.moderator_roles.clone(),
             private_by_default: config.private_by_default,
             cooldown: config.cooldown,
-            cooldowns: Arc::default(),
-            metrics: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
+            ..Settings::default()
         }
     }
 }

@@ -33,7 +33,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, Secret};
-use crate::discord::dispatch::{dispatch, Dispatch, Settings};
+use crate::discord::dispatch::{busy, dispatch, Dispatch, Settings, IN_FLIGHT_WAIT};
 use crate::expiring::Expiring;
 use crate::live::Live;
 use crate::metrics::{self, Kind};
@@ -309,12 +309,25 @@ impl Endpoint {
     /// # Errors
     /// A bad signature, or a body that is not an interaction.
     pub fn process(&self, signed: &SignedHeaders, body: &[u8]) -> Result<Processed, Rejection> {
+        self.verify(signed, body)?;
+        self.process_verified(body)
+    }
+
+    /// Checks the Ed25519 signature over timestamp + body.
+    ///
+    /// # Errors
+    /// A signature that does not verify.
+    pub fn verify(&self, signed: &SignedHeaders, body: &[u8]) -> Result<(), Rejection> {
         let mut message = Vec::with_capacity(signed.timestamp.len() + body.len());
         message.extend_from_slice(signed.timestamp.as_bytes());
         message.extend_from_slice(body);
         self.key
             .verify_strict(&message, &signed.signature)
-            .map_err(|_| Rejection::BadSignature)?;
+            .map_err(|_| Rejection::BadSignature)
+    }
+
+    /// [`Endpoint::process`] after the signature has been verified.
+    fn process_verified(&self, body: &[u8]) -> Result<Processed, Rejection> {
         let interaction: Interaction = serde_json::from_slice(body).map_err(|e| {
             tracing::debug!(error = %e, "signed body is not an interaction");
             Rejection::Malformed
@@ -391,7 +404,25 @@ impl Endpoint {
             Ok(Err(_)) => return Err(Rejection::Unreadable),
             Ok(Ok(collected)) => collected.to_bytes(),
         };
-        let processed = self.process(&signed, &bytes)?;
+        // Only a request that really comes from Discord may wait for a slot
+        // or be told that the bot is busy.
+        self.verify(&signed, &bytes)?;
+        let Ok(Ok(_slot)) =
+            tokio::time::timeout(IN_FLIGHT_WAIT, self.settings.in_flight.acquire()).await
+        else {
+            self.settings.metrics.rejected("busy");
+            let body = serde_json::to_vec(&busy()).map_err(|_| Rejection::Internal)?;
+            return Ok((
+                StatusCode::OK,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response());
+        };
+        let processed = self.process_verified(&bytes)?;
         self.settings
             .metrics
             .interaction(processed.kind, processed.command, started.elapsed());

@@ -15,7 +15,7 @@ use serenity::client::ClientBuilder;
 use serenity::http::Http;
 
 use crate::config::{Config, Secret};
-use crate::discord::dispatch::{dispatch, Dispatch, Settings};
+use crate::discord::dispatch::{busy, dispatch, Dispatch, Settings, IN_FLIGHT_WAIT};
 use crate::live::Live;
 
 /// How the gateway connection is split into shards.
@@ -47,12 +47,21 @@ impl EventHandler for Handler {
 /// `/reload` the follow-up edit once the new knowledge is built.
 pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interaction: &Interaction) {
     let started = std::time::Instant::now();
+    let (id, token) = (interaction.id(), interaction.token().to_string());
+    let Ok(Ok(_slot)) = tokio::time::timeout(IN_FLIGHT_WAIT, settings.in_flight.acquire()).await
+    else {
+        tracing::warn!("at the concurrency bound: answering busy");
+        settings.metrics.rejected("busy");
+        if let Err(e) = busy().execute(http, (id, &token)).await {
+            tracing::warn!(error = %e, "could not send the busy response");
+        }
+        return;
+    };
     let dispatched = dispatch(live, settings, interaction);
     let (kind, command) = crate::metrics::classify(interaction);
     settings
         .metrics
         .interaction(kind, command, started.elapsed());
-    let (id, token) = (interaction.id(), interaction.token().to_string());
     if let Err(e) = dispatched
         .response()
         .clone()
