@@ -365,6 +365,11 @@ fn an_index_path_that_cannot_be_created_still_answers_from_memory() {
     );
     assert_eq!(run.code, Some(0), "{}", run.context());
     assert!(run.stdout.contains("$100,376"), "{}", run.context());
+    assert!(
+        run.stderr.contains("keeping the index in memory"),
+        "a warning says so: {}",
+        run.context()
+    );
 
     let run = careerbot(
         &["index", "--knowledge", arg(&seed), "--index", arg(&index)],
