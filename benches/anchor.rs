@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use careerbot::engine::{Engine, Options};
-use careerbot::eval::{rank_in, QuestionSet};
+use careerbot::eval::{percentile, rank_in, QuestionSet};
 use rusqlite::Connection;
 
 /// Rounds over the question set (each question timed every round).
@@ -104,11 +104,6 @@ fn fts5_ask(db: &Connection, question: &str) -> Vec<String> {
         .expect("match")
         .map(|r| r.expect("row"))
         .collect()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i]
 }
 
 /// Times `ask` over every question, and scores its passages.

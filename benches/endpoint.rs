@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use axum::http::{HeaderMap, HeaderValue};
 use careerbot::config::{Config, Secret};
@@ -16,7 +16,7 @@ use careerbot::engine::Options;
 use careerbot::live::Live;
 use careerbot::transport::endpoint::{self, Endpoint, Limits};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use ed25519_dalek::{Signer as _, SigningKey};
+use ed25519_dalek::SigningKey;
 use serde_json::Value;
 use serenity::model::application::Interaction;
 
@@ -29,17 +29,12 @@ fn signed(key: &SigningKey, payload: &Value) -> (HeaderMap, Vec<u8>) {
     let mut payload = payload.clone();
     payload["id"] = Value::String(interactions::next_id());
     let body = serde_json::to_vec(&payload).expect("json");
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-        .to_string();
-    let mut message = timestamp.as_bytes().to_vec();
-    message.extend_from_slice(&body);
+    let timestamp = interactions::unix_now().to_string();
     let mut headers = HeaderMap::new();
     headers.insert(
         endpoint::SIGNATURE,
-        HeaderValue::from_str(&hex::encode(key.sign(&message).to_bytes())).expect("hex"),
+        HeaderValue::from_str(&interactions::discord_signature(key, &timestamp, &body))
+            .expect("hex"),
     );
     headers.insert(
         endpoint::TIMESTAMP,

@@ -20,10 +20,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use careerbot::engine::{Engine, Options};
-use careerbot::eval::QuestionSet;
+use careerbot::eval::{percentile, QuestionSet};
 
 const ROUNDS: usize = 20;
 const CHILD: &str = "CAREERBOT_SCALING_CHILD";
@@ -149,11 +149,6 @@ fn peak_rss_kb() -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i]
 }
 
 /// In the child: build, reopen, ask; print one line of results.

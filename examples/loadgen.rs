@@ -18,10 +18,10 @@
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use careerbot::eval::QuestionSet;
-use ed25519_dalek::{Signer as _, SigningKey};
+use careerbot::eval::{percentile, QuestionSet};
+use ed25519_dalek::SigningKey;
 use serde_json::Value;
 
 #[path = "../tests/support/interactions.rs"]
@@ -68,9 +68,8 @@ fn templates() -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut questions = Vec::new();
     for set in ["seed.toml", "holdout-seed.toml"] {
-        let text =
-            std::fs::read_to_string(root.join("tests/questions").join(set)).expect("question set");
-        let set: QuestionSet = toml::from_str(&text).expect("question set parses");
+        let set =
+            QuestionSet::from_file(&root.join("tests/questions").join(set)).expect("question set");
         questions.extend(set.questions.into_iter().map(|q| q.text));
         questions.extend(set.out_of_scope.into_iter().map(|q| q.text));
     }
@@ -102,14 +101,8 @@ fn templates() -> Vec<String> {
 /// (body, signature, timestamp).
 fn signed(key: &SigningKey, template: &str, id: u64) -> (Vec<u8>, String, String) {
     let body = template.replacen(ID, &id.to_string(), 1).into_bytes();
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-        .to_string();
-    let mut message = timestamp.as_bytes().to_vec();
-    message.extend_from_slice(&body);
-    let signature = hex::encode(key.sign(&message).to_bytes());
+    let timestamp = interactions::unix_now().to_string();
+    let signature = interactions::discord_signature(key, &timestamp, &body);
     (body, signature, timestamp)
 }
 
@@ -237,10 +230,6 @@ async fn main() {
     }
     let elapsed = started.elapsed();
     latencies.sort();
-    let pct = |p: f64| {
-        let i = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
-        latencies[i]
-    };
     println!(
         "{} interactions in {:.1} s over {} connection(s): {:.0} interactions/s",
         latencies.len(),
@@ -250,8 +239,8 @@ async fn main() {
     );
     println!(
         "latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
     );
     println!("statuses (0 = transport error): {statuses:?}");

@@ -8,6 +8,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serenity::model::id::{ApplicationId, GuildId, RoleId};
 
+/// Interactions one process handles at once unless `max_in_flight` says otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
+
 /// The config file read when `--config` is not given (if it exists).
 pub const DEFAULT_FILE: &str = "careerbot.toml";
 
@@ -104,7 +107,7 @@ impl Default for Config {
             max_connections: 512,
             drain: Duration::ZERO,
             metrics_listen: None,
-            max_in_flight: 256,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }

@@ -90,6 +90,16 @@ fn normalize(text: &str) -> String {
         .replace(['’', '‘'], "'")
 }
 
+/// The `p` quantile (0 to 1) of `sorted` durations, nearest rank; zero
+/// when there are none. Shared by the benches and the load generator.
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    if sorted.is_empty() {
+        return std::time::Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
 /// Rank (1-based) of the first passage holding an expected phrase.
 pub fn rank_of(answer: &Answer, expect: &[String]) -> Option<usize> {
     let texts: Vec<&str> = answer.passages.iter().map(|p| p.text.as_str()).collect();

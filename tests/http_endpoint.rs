@@ -6,7 +6,7 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{Path, State};
 use axum::routing::patch;
@@ -27,10 +27,7 @@ fn signing_key() -> SigningKey {
 }
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
+    fx::unix_now()
 }
 
 /// An edit of the original response, as the stand-in received it.
@@ -168,9 +165,7 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
 
 /// A body signed the way Discord signs it: timestamp + body.
 fn sign(timestamp: &str, body: &[u8]) -> String {
-    let mut message = timestamp.as_bytes().to_vec();
-    message.extend_from_slice(body);
-    hex::encode(signing_key().sign(&message).to_bytes())
+    fx::discord_signature(&signing_key(), timestamp, body)
 }
 
 impl Server {

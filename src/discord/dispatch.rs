@@ -58,7 +58,8 @@ pub fn busy() -> CreateInteractionResponse {
 }
 
 impl Default for Settings {
-    /// No moderator roles, public answers, no cooldown, 256 in flight.
+    /// No moderator roles, public answers, no cooldown, the default bound
+    /// on interactions in flight.
     fn default() -> Self {
         Settings {
             moderator_roles: Vec::new(),
@@ -66,7 +67,9 @@ impl Default for Settings {
             cooldown: Duration::ZERO,
             cooldowns: Arc::default(),
             metrics: Arc::default(),
-            in_flight: Arc::new(tokio::sync::Semaphore::new(256)),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(
+                crate::config::DEFAULT_MAX_IN_FLIGHT,
+            )),
         }
     }
 }

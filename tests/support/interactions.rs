@@ -183,3 +183,21 @@ pub fn ping() -> Value {
         "user": user(ASKER), "version": 1
     })
 }
+
+/// Seconds since the Unix epoch, as Discord sends `X-Signature-Timestamp`.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+/// The hex `X-Signature-Ed25519` Discord would send for `body` at
+/// `timestamp`: an Ed25519 signature of timestamp + body.
+pub fn discord_signature(key: &ed25519_dalek::SigningKey, timestamp: &str, body: &[u8]) -> String {
+    use ed25519_dalek::Signer as _;
+    let mut message = Vec::with_capacity(timestamp.len() + body.len());
+    message.extend_from_slice(timestamp.as_bytes());
+    message.extend_from_slice(body);
+    hex::encode(key.sign(&message).to_bytes())
+}
