@@ -268,8 +268,7 @@ fn serve(
         Err(code) => return Ok(code),
     };
     let settings = Settings::from_config(config);
-    let runtime = runtime()?;
-    let served = runtime.block_on(async {
+    run_server(async {
         reload_triggers(config, &live, &settings, watch)?;
         let sharding = crate::transport::gateway::Sharding {
             total: shards,
@@ -284,22 +283,26 @@ fn serve(
             shutdown_signal(),
         )
         .await
-    });
-    runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
-    served?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// The served knowledge, or the exit code for a knowledge base with errors
 /// (which are printed).
 fn load_live(config: &Config) -> anyhow::Result<Result<Arc<Live>, ExitCode>> {
-    match Live::load(options(config, false)) {
-        Ok(live) => Ok(Ok(Arc::new(live))),
-        Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
-            Ok(Err(knowledge_errors(&report, &config.knowledge_dir)))
-        }
-        Err(e) => Err(e).context("cannot load knowledge base"),
-    }
+    Ok(load(config, false, false)?
+        .map(|engine| Arc::new(Live::new(engine, options(config, false)))))
+}
+
+/// Runs a server until it returns, then gives blocking work still running
+/// (a reload from SIGHUP or --watch) a bounded time before exiting.
+fn run_server(
+    server: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = runtime()?;
+    let served = runtime.block_on(server);
+    runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+    served?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Result<ExitCode> {
@@ -312,8 +315,7 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
     };
     let settings = Settings::from_config(config);
     let addr = listen.unwrap_or(&config.listen).to_string();
-    let runtime = runtime()?;
-    let served = runtime.block_on(async {
+    run_server(async {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
@@ -336,11 +338,7 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
             http,
         ));
         endpoint::serve(endpoint, listener, ops, shutdown_signal()).await
-    });
-    // A reload still building (SIGHUP, --watch) must not hold up the exit.
-    runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
-    served?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// Reloads on SIGHUP and, with `watch`, on changes to the knowledge
