@@ -42,6 +42,9 @@ pub struct Answer {
     pub answered: bool,
     /// Why (not) answered.
     pub status: Status,
+    /// Share of the question's ideas the best passage holds, from 0 to 1
+    /// (0 when not answered). Unlike scores, comparable across questions.
+    pub confidence: f32,
     /// A sentence for the member when not answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -514,6 +517,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         question: question.to_string(),
         answered: false,
         status: Status::Empty,
+        confidence: 0.0,
         message: None,
         passages: Vec::new(),
         tools: Vec::new(),
@@ -544,10 +548,10 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
     let matched = understood.matched_stems();
     let topic = understood.topic_stems();
     let tools = ctx.catalog.tools_for(&topic);
-    let mut candidates = if understood.in_scope {
+    let (mut candidates, confidence) = if understood.in_scope {
         rerank(question, understood, hits, ctx)
     } else {
-        Vec::new()
+        (Vec::new(), 0.0)
     };
     if !tools.is_empty() && ctx.catalog.names_category_only(&topic) {
         // The answer lists the category's tools in its own field; the first
@@ -606,6 +610,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         .collect();
     answer.answered = true;
     answer.status = Status::Answered;
+    answer.confidence = confidence;
     answer.tools = tools;
     answer.courses = ctx.catalog.courses_for(&topic);
     answer.terms = understood
@@ -628,20 +633,25 @@ fn overlap(a: &[u32], b: &[u32]) -> f64 {
 }
 
 /// Re-scores hits by how many of the question's concepts each passage holds,
-/// so a passage about all of the question beats one about a single word of it.
+/// so a passage about all of the question beats one about a single word of
+/// it. Also returns the share of the question the best passage holds.
 fn rerank(
     question: &str,
     understood: &Understood,
     hits: &[Hit],
     ctx: &Context<'_>,
-) -> Vec<(usize, f32)> {
+) -> (Vec<(usize, f32)>, f32) {
     let scored = rerank_with_presence(question, understood, hits, ctx);
     // The best passage must hold enough of the question, or nothing does.
     match scored.first() {
         Some((_, _, present)) if understood.answered_by(*present) => {
-            scored.into_iter().map(|(o, s, _)| (o, s)).collect()
+            let confidence = understood.share_held(*present);
+            (
+                scored.into_iter().map(|(o, s, _)| (o, s)).collect(),
+                confidence,
+            )
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), 0.0),
     }
 }
 

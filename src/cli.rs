@@ -27,6 +27,9 @@ pub struct Cli {
     /// Index directory, built here when missing or out of date [default: index].
     #[arg(long, global = true, value_name = "DIR")]
     pub index: Option<PathBuf>,
+    /// Data directory for the insights store [default: data].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
     /// Config file [default: careerbot.toml, if it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -100,6 +103,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Moderators: the questions the knowledge base did not answer well
+    /// (declined, low confidence, rated 👎), similar ones grouped.
+    Gaps {
+        /// How many days back.
+        #[arg(long, default_value_t = crate::discord::commands::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        days: u32,
+        /// Groups shown at most (the JSON has all).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Moderators: questions per day, answered rate, articles used, ratings, reloads.
+    Stats {
+        /// How many days back.
+        #[arg(long, default_value_t = crate::discord::commands::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        days: u32,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every insight record (questions, ratings, reloads) as JSON Lines.
+    Export,
+    /// Delete insight records older than `insights_max_age_days` now
+    /// (the bots also do this at start and every hour).
+    Prune,
     /// Measure answer quality on question sets (hit@1, hit@3, declined).
     Eval {
         /// Question set files (TOML).
@@ -169,6 +199,9 @@ pub fn run(cli: Cli) -> ExitCode {
             if let Some(dir) = &cli.index {
                 config.index_dir = dir.clone();
             }
+            if let Some(dir) = &cli.data {
+                config.data_dir = dir.clone();
+            }
             config
         }
         Err(e) => {
@@ -194,6 +227,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Register { guild, global } => register(&config, *guild, *global),
         Command::Index => index(&config),
         Command::Eval { sets, json, misses } => eval(&config, sets, *json, *misses),
+        Command::Gaps { days, limit, json } => gaps(&config, *days, *limit, *json),
+        Command::Stats { days, json } => stats(&config, *days, *json),
+        Command::Export => export(&config),
+        Command::Prune => prune(&config),
     };
     match result {
         Ok(code) => code,
@@ -267,8 +304,9 @@ fn serve(
         Ok(live) => live,
         Err(code) => return Ok(code),
     };
-    let settings = Settings::from_config(config);
-    run_server(async {
+    let settings = Settings::from_config(config).with_insights(config)?;
+    let closing = settings.clone();
+    let served = run_server(async {
         reload_triggers(config, &live, &settings, watch)?;
         let sharding = crate::transport::gateway::Sharding {
             total: shards,
@@ -283,7 +321,9 @@ fn serve(
             shutdown_signal(),
         )
         .await
-    })
+    });
+    closing.close_insights();
+    served
 }
 
 /// The served knowledge, or the exit code for a knowledge base with errors
@@ -313,9 +353,10 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
         Ok(live) => live,
         Err(code) => return Ok(code),
     };
-    let settings = Settings::from_config(config);
+    let settings = Settings::from_config(config).with_insights(config)?;
+    let closing = settings.clone();
     let addr = listen.unwrap_or(&config.listen).to_string();
-    run_server(async {
+    let served = run_server(async {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
@@ -338,7 +379,78 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
             http,
         ));
         endpoint::serve(endpoint, listener, ops, shutdown_signal()).await
-    })
+    });
+    closing.close_insights();
+    served
+}
+
+/// Opens the insights store the config names, for the moderators' commands.
+fn insights_store(config: &Config) -> anyhow::Result<crate::insights::Store> {
+    let path = config.data_dir.join(crate::insights::store::FILE);
+    if !path.is_file() {
+        anyhow::bail!(
+            "no insights store at {}: the bot has recorded nothing yet, or data_dir points elsewhere",
+            path.display()
+        );
+    }
+    Ok(crate::insights::Store::open(&config.data_dir)?)
+}
+
+fn gaps(config: &Config, days: u32, limit: usize, json: bool) -> anyhow::Result<ExitCode> {
+    let store = insights_store(config)?;
+    // The current knowledge names the closest passage of questions never
+    // answered; without it the report still lists the questions.
+    let engine = match Engine::load(&options(config, false), &mut |_, _| {}) {
+        Ok(engine) => Some(engine),
+        Err(e) => {
+            eprintln!("warning: without closest passages: cannot load the knowledge base: {e}");
+            None
+        }
+    };
+    let report =
+        crate::insights::report::gaps(&store, crate::insights::unix_now(), days, engine.as_ref())?;
+    if json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+    } else {
+        emit(&report.to_text(limit))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stats(config: &Config, days: u32, json: bool) -> anyhow::Result<ExitCode> {
+    let store = insights_store(config)?;
+    let report = crate::insights::report::stats(&store, crate::insights::unix_now(), days)?;
+    if json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+    } else {
+        emit(&report.to_text())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(config: &Config) -> anyhow::Result<ExitCode> {
+    let store = insights_store(config)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for record in store.export()? {
+        serde_json::to_writer(&mut out, &record).context("cannot write to stdout")?;
+        out.write_all(b"\n").context("cannot write to stdout")?;
+    }
+    out.flush().context("cannot write to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prune(config: &Config) -> anyhow::Result<ExitCode> {
+    let mut store = insights_store(config)?;
+    let pruned = store.prune(crate::insights::unix_now(), config.insights_max_age)?;
+    println!(
+        "deleted {} question(s), {} rating(s) and {} reload(s) older than {} day(s)",
+        pruned.questions,
+        pruned.ratings,
+        pruned.reloads,
+        config.insights_max_age.as_secs() / 86_400
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Reloads on SIGHUP and, with `watch`, on changes to the knowledge
@@ -349,12 +461,12 @@ fn reload_triggers(
     settings: &Settings,
     watch: bool,
 ) -> anyhow::Result<()> {
-    crate::transport::reload_on_sighup(Arc::clone(live), Arc::clone(&settings.metrics))?;
+    crate::transport::reload_on_sighup(Arc::clone(live), settings.clone())?;
     if watch {
         use crate::transport::watch;
         tokio::spawn(watch::watch(
             Arc::clone(live),
-            Arc::clone(&settings.metrics),
+            settings.clone(),
             config.knowledge_dir.clone(),
             watch::POLL,
             watch::DEBOUNCE,

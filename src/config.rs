@@ -85,7 +85,26 @@ pub struct Config {
     /// A separate address for `/metrics` (`metrics_listen`, default none:
     /// `/metrics` is served beside the interactions).
     pub metrics_listen: Option<String>,
+    /// Where the insights database lives (`data_dir` or `CAREERBOT_DATA`,
+    /// default `data`).
+    pub data_dir: PathBuf,
+    /// Whether the bots record questions, ratings and reloads for `/gaps`
+    /// and `/stats` (`insights`, default true).
+    pub insights: bool,
+    /// Records older than this are deleted (`insights_max_age_days`,
+    /// default 90, at least 1).
+    pub insights_max_age: Duration,
+    /// Whether records carry members' user ids (`insights_record_users`,
+    /// default false).
+    pub insights_record_users: bool,
+    /// Answers whose best passage holds less than this share of the
+    /// question are recorded as low confidence (`low_confidence`, 0 to 1,
+    /// default 0.6).
+    pub low_confidence: f32,
 }
+
+/// Default of `low_confidence`.
+pub const DEFAULT_LOW_CONFIDENCE: f32 = 0.6;
 
 impl Default for Config {
     fn default() -> Self {
@@ -108,6 +127,11 @@ impl Default for Config {
             drain: Duration::ZERO,
             metrics_listen: None,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            data_dir: PathBuf::from("data"),
+            insights: true,
+            insights_max_age: Duration::from_secs(90 * 86_400),
+            insights_record_users: false,
+            low_confidence: DEFAULT_LOW_CONFIDENCE,
         }
     }
 }
@@ -132,6 +156,11 @@ struct File {
     drain_seconds: Option<u64>,
     metrics_listen: Option<String>,
     max_in_flight: Option<usize>,
+    data_dir: Option<PathBuf>,
+    insights: Option<bool>,
+    insights_max_age_days: Option<u64>,
+    insights_record_users: Option<bool>,
+    low_confidence: Option<f32>,
 }
 
 /// Why the configuration is unusable.
@@ -173,12 +202,15 @@ impl Config {
         path: Option<&Path>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let file = match path {
-            Some(p) => Some(read_file(p)?),
-            None if Path::new(DEFAULT_FILE).is_file() => Some(read_file(Path::new(DEFAULT_FILE))?),
+        let path = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None if Path::new(DEFAULT_FILE).is_file() => Some(PathBuf::from(DEFAULT_FILE)),
             None => None,
-        }
-        .unwrap_or_default();
+        };
+        let file = match &path {
+            Some(p) => read_file(p)?,
+            None => File::default(),
+        };
         let mut config = Config::default();
         if let Some(v) = file.knowledge_dir {
             config.knowledge_dir = v;
@@ -226,12 +258,32 @@ impl Config {
         if let Some(n) = file.max_in_flight {
             config.max_in_flight = n.max(1);
         }
+        if let Some(v) = file.data_dir {
+            config.data_dir = v;
+        }
+        config.insights = file.insights.unwrap_or(true);
+        if let Some(days) = file.insights_max_age_days {
+            config.insights_max_age = Duration::from_secs(days.clamp(1, 36_500) * 86_400);
+        }
+        config.insights_record_users = file.insights_record_users.unwrap_or(false);
+        if let Some(share) = file.low_confidence {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(ConfigError::Invalid {
+                    path: path.unwrap_or_default(),
+                    message: format!("low_confidence is {share}; it must be between 0 and 1"),
+                });
+            }
+            config.low_confidence = share;
+        }
 
         if let Some(v) = env("CAREERBOT_KNOWLEDGE") {
             config.knowledge_dir = PathBuf::from(v);
         }
         if let Some(v) = env("CAREERBOT_INDEX") {
             config.index_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("CAREERBOT_DATA") {
+            config.data_dir = PathBuf::from(v);
         }
         if let Some(v) = env("CAREERBOT_MODERATOR_ROLES") {
             config.moderator_roles = v
@@ -389,5 +441,36 @@ mod tests {
         let env = |k: &str| (k == "CAREERBOT_DEV_GUILD").then(|| "abc".to_string());
         let e = Config::load(None, &env).unwrap_err().to_string();
         assert!(e.contains("CAREERBOT_DEV_GUILD"), "{e}");
+        std::fs::write(&path, "low_confidence = 1.5\n").unwrap();
+        let e = Config::load(Some(&path), &no_env).unwrap_err().to_string();
+        assert!(
+            e.contains("low_confidence") && e.contains("between 0 and 1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn insights_keys_have_defaults_and_can_be_set() {
+        let c = Config::load(None, &no_env).unwrap();
+        assert!(c.insights && !c.insights_record_users);
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert_eq!(c.insights_max_age, Duration::from_secs(90 * 86_400));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("careerbot.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"d\"\ninsights = false\ninsights_max_age_days = 0\ninsights_record_users = true\nlow_confidence = 0.8\n",
+        )
+        .unwrap();
+        let env = |k: &str| (k == "CAREERBOT_DATA").then(|| "/var/lib/careerbot".to_string());
+        let c = Config::load(Some(&path), &env).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/careerbot"), "env wins");
+        assert!(!c.insights && c.insights_record_users);
+        assert_eq!(
+            c.insights_max_age,
+            Duration::from_secs(86_400),
+            "at least a day"
+        );
+        assert!((c.low_confidence - 0.8).abs() < f32::EPSILON);
     }
 }

@@ -196,6 +196,18 @@ impl Engine {
         answer::compose(question, &understood, &hits, &ctx)
     }
 
+    /// The passage nearest to a question, in or out of scope: the best
+    /// search hit for whatever of it the knowledge base knows. `None` when
+    /// no word of it is known.
+    pub fn closest(&self, question: &str) -> Option<&Passage> {
+        let understood = self.index.understand(question, &self.thesaurus);
+        if understood.is_empty() {
+            return None;
+        }
+        let hits = self.index.search(&understood, 1);
+        hits.first().and_then(|h| self.passages.get(h.ord))
+    }
+
     /// How the engine reads a question: its concepts and whether it is in scope.
     pub fn understand(&self, question: &str) -> crate::search::Understood {
         self.index.understand(question, &self.thesaurus)

@@ -9,10 +9,12 @@
 //! 6. [`live`]: the served snapshot, swapped whole on reload.
 //! 7. [`discord`]: commands, dispatch (Interaction -> response), render (Answer -> embed).
 //! 8. [`eval`]: question sets and hit@k measures.
-//! 9. [`metrics`]: counters and histograms for operators (Prometheus text).
-//! 10. [`transport`]: the gateway bot (serenity client) and the HTTP
+//! 9. [`insights`]: the durable record of questions, ratings and reloads,
+//!    and the `/gaps` and `/stats` reports on it.
+//! 10. [`metrics`]: counters and histograms for operators (Prometheus text).
+//! 11. [`transport`]: the gateway bot (serenity client) and the HTTP
 //!     interactions endpoint, which deliver dispatch responses.
-//! 11. [`cli`]: the command line.
+//! 12. [`cli`]: the command line.
 
 pub mod answer;
 pub mod chunk;
@@ -22,6 +24,7 @@ pub mod discord;
 pub mod engine;
 pub mod eval;
 pub mod expiring;
+pub mod insights;
 pub mod knowledge;
 pub mod live;
 pub mod metrics;

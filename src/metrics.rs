@@ -69,6 +69,7 @@ pub struct Metrics {
     rejected: Family<RejectLabel, Counter>,
     version: Gauge,
     passages: Gauge,
+    insights: crate::insights::Counters,
 }
 
 /// Latency buckets, in seconds: 50 µs to 2.5 s (Discord's deadline is 3 s).
@@ -127,7 +128,19 @@ impl Default for Metrics {
             "Passages in the knowledge snapshot being served",
             passages.clone(),
         );
+        let insights = crate::insights::Counters::default();
+        registry.register(
+            "insights_committed",
+            "Insight records (questions, ratings, reloads) committed to the store",
+            insights.committed.clone(),
+        );
+        registry.register(
+            "insights_dropped",
+            "Insight records lost because the queue was full or the store failed",
+            insights.dropped.clone(),
+        );
         Metrics {
+            insights,
             registry,
             interactions,
             latency,
@@ -205,6 +218,11 @@ impl Metrics {
         self.version.set(i64::try_from(version).unwrap_or(i64::MAX));
         self.passages
             .set(i64::try_from(passages).unwrap_or(i64::MAX));
+    }
+
+    /// The counters the insights recorder updates.
+    pub fn insights(&self) -> crate::insights::Counters {
+        self.insights.clone()
     }
 
     /// Everything, in the OpenMetrics text format (ending in `# EOF`).

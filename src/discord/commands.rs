@@ -18,11 +18,40 @@ pub const TOPICS: &str = "topics";
 pub const HELP: &str = "help";
 /// `/reload`.
 pub const RELOAD: &str = "reload";
+/// `/gaps`.
+pub const GAPS: &str = "gaps";
+/// `/stats`.
+pub const STATS: &str = "stats";
 /// The message context-menu command.
 pub const ASK_MESSAGE: &str = "Ask careerbot";
 
 /// Every command name careerbot registers.
-pub const NAMES: [&str; 7] = [ASK, TOOLS, COURSES, TOPICS, HELP, RELOAD, ASK_MESSAGE];
+pub const NAMES: [&str; 9] = [
+    ASK,
+    TOOLS,
+    COURSES,
+    TOPICS,
+    HELP,
+    RELOAD,
+    GAPS,
+    STATS,
+    ASK_MESSAGE,
+];
+
+/// The period `/gaps` and `/stats` cover unless told otherwise, in days.
+pub const DEFAULT_DAYS: u32 = 30;
+/// The longest period they cover, in days.
+pub const MAX_DAYS: u32 = 365;
+
+fn days_option() -> CreateCommandOption {
+    CreateCommandOption::new(
+        CommandOptionType::Integer,
+        "days",
+        "How many days back (default 30)",
+    )
+    .min_int_value(1)
+    .max_int_value(u64::from(MAX_DAYS))
+}
 
 /// Every command careerbot registers.
 pub fn definitions() -> Vec<CreateCommand> {
@@ -71,6 +100,16 @@ pub fn definitions() -> Vec<CreateCommand> {
             .description("Moderators: reload the knowledge base without downtime")
             .default_member_permissions(Permissions::MANAGE_GUILD)
             .dm_permission(false),
+        CreateCommand::new(GAPS)
+            .description("Moderators: questions the knowledge base did not answer well")
+            .add_option(days_option())
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .dm_permission(false),
+        CreateCommand::new(STATS)
+            .description("Moderators: questions per day, answered rate, articles used, ratings")
+            .add_option(days_option())
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .dm_permission(false),
         CreateCommand::new(ASK_MESSAGE).kind(CommandType::Message),
     ]
 }
@@ -112,7 +151,7 @@ mod tests {
     fn command_definitions_meet_discords_rules() {
         let json = definitions_json();
         let commands = json.as_array().expect("array");
-        assert_eq!(commands.len(), 7);
+        assert_eq!(commands.len(), NAMES.len());
         for command in commands {
             let name = command["name"].as_str().expect("name");
             let kind = command["type"].as_u64().unwrap_or(1);
@@ -148,18 +187,21 @@ mod tests {
     }
 
     #[test]
-    fn reload_is_for_server_managers_and_not_in_dms() {
+    fn moderator_commands_are_for_server_managers_and_not_in_dms() {
         let json = definitions_json();
-        let reload = json
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == RELOAD)
-            .unwrap();
-        assert_eq!(
-            reload["default_member_permissions"],
-            Permissions::MANAGE_GUILD.bits().to_string()
-        );
-        assert_eq!(reload["dm_permission"], false);
+        for name in [RELOAD, GAPS, STATS] {
+            let command = json
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+                .unwrap();
+            assert_eq!(
+                command["default_member_permissions"],
+                Permissions::MANAGE_GUILD.bits().to_string(),
+                "{name}"
+            );
+            assert_eq!(command["dm_permission"], false, "{name}");
+        }
     }
 }

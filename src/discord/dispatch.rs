@@ -13,16 +13,21 @@ use serenity::builder::{
 use serenity::model::application::{
     CommandDataOptionValue, CommandInteraction, ComponentInteraction, Interaction, ResolvedTarget,
 };
-use serenity::model::id::{RoleId, UserId};
+use serenity::model::guild::Member;
+use serenity::model::id::{GuildId, RoleId, UserId};
 use serenity::model::permissions::Permissions;
 
-use super::commands::{ASK, ASK_MESSAGE, COURSES, HELP, RELOAD, TOOLS, TOPICS};
+use super::commands::{
+    ASK, ASK_MESSAGE, COURSES, DEFAULT_DAYS, GAPS, HELP, MAX_DAYS, RELOAD, STATS, TOOLS, TOPICS,
+};
 use super::render::{self, escape, fit, limits, listing, no_pings, notice};
+use super::reports;
 use crate::config::Config;
 use crate::engine::{Engine, EngineError};
 use crate::expiring::Expiring;
+use crate::insights::{self, report, PassageRef, Recorder, Vote};
 use crate::knowledge::LoadError;
-use crate::live::{Live, ReloadSummary};
+use crate::live::{Live, ReloadSummary, Snapshot};
 use crate::metrics::Metrics;
 
 /// What dispatch needs to know besides the knowledge.
@@ -42,6 +47,9 @@ pub struct Settings {
     /// Interactions handled at once, across all members; more wait briefly,
     /// then get [`busy`]. Clones of these settings share it.
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Where questions, ratings and reloads are recorded for `/gaps` and
+    /// `/stats`; `None` when insights are off.
+    pub insights: Option<Arc<Recorder>>,
 }
 
 /// How long an interaction waits for a free slot before it gets [`busy`]
@@ -70,12 +78,14 @@ impl Default for Settings {
             in_flight: Arc::new(tokio::sync::Semaphore::new(
                 crate::config::DEFAULT_MAX_IN_FLIGHT,
             )),
+            insights: None,
         }
     }
 }
 
 impl Settings {
-    /// The settings a transport serves with, from the resolved config.
+    /// The settings a transport serves with, from the resolved config,
+    /// without insights (see [`Settings::with_insights`]).
     pub fn from_config(config: &Config) -> Self {
         Settings {
             moderator_roles: config.moderator_roles.clone(),
@@ -83,6 +93,31 @@ impl Settings {
             cooldown: config.cooldown,
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
             ..Settings::default()
+        }
+    }
+
+    /// These settings, recording to the insights store the config names
+    /// (when `insights` is on), counted in these settings' metrics.
+    ///
+    /// # Errors
+    /// When the store cannot be opened.
+    pub fn with_insights(mut self, config: &Config) -> Result<Self, insights::StoreError> {
+        if config.insights {
+            let options = insights::Options {
+                data_dir: config.data_dir.clone(),
+                max_age: config.insights_max_age,
+                record_users: config.insights_record_users,
+                low_confidence: config.low_confidence,
+            };
+            self.insights = Some(Recorder::start(options, self.metrics.insights())?);
+        }
+        Ok(self)
+    }
+
+    /// Stores every insight recorded so far and stops recording (at shutdown).
+    pub fn close_insights(&self) {
+        if let Some(recorder) = &self.insights {
+            recorder.close();
         }
     }
 }
@@ -140,12 +175,14 @@ impl Dispatch {
 /// Handles one interaction.
 #[tracing::instrument(skip_all, fields(kind = interaction_kind(interaction)))]
 pub fn dispatch(live: &Live, settings: &Settings, interaction: &Interaction) -> Dispatch {
-    let engine = live.current();
+    let snapshot = live.current();
     match interaction {
         Interaction::Ping(_) => Dispatch::Respond(CreateInteractionResponse::Pong),
-        Interaction::Command(command) => command_reply(&engine, settings, command),
-        Interaction::Autocomplete(command) => Dispatch::Respond(autocomplete(&engine, command)),
-        Interaction::Component(component) => Dispatch::Respond(component_reply(&engine, component)),
+        Interaction::Command(command) => command_reply(&snapshot, settings, command),
+        Interaction::Autocomplete(command) => Dispatch::Respond(autocomplete(&snapshot, command)),
+        Interaction::Component(component) => {
+            Dispatch::Respond(component_reply(&snapshot, settings, component))
+        }
         _ => Dispatch::Respond(CreateInteractionResponse::Message(notice(
             "careerbot does not handle this kind of interaction.",
             true,
@@ -190,10 +227,20 @@ fn bool_option(command: &CommandInteraction, name: &str) -> Option<bool> {
         .and_then(|o| o.value.as_bool())
 }
 
-fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteraction) -> Dispatch {
+fn int_option(command: &CommandInteraction, name: &str) -> Option<i64> {
+    command
+        .data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_i64())
+}
+
+fn command_reply(engine: &Snapshot, settings: &Settings, command: &CommandInteraction) -> Dispatch {
     let asker = command.user.id;
     let name = command.data.name.as_str();
-    if matches!(name, ASK | ASK_MESSAGE) && !is_moderator(settings, command) {
+    let moderator = is_moderator(settings, command.member.as_deref());
+    if matches!(name, ASK | ASK_MESSAGE) && !moderator {
         if let Err(left) = settings
             .cooldowns
             .try_ask(asker, settings.cooldown, Instant::now())
@@ -211,7 +258,7 @@ fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteract
         ASK => {
             let question = string_option(command, "question").unwrap_or("");
             let private = bool_option(command, "private").unwrap_or(settings.private_by_default);
-            respond(ask(engine, settings, question, asker, private))
+            respond(ask(engine, settings, question, command, private))
         }
         ASK_MESSAGE => {
             let text = match command.data.target() {
@@ -219,6 +266,7 @@ fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteract
                 _ => String::new(),
             };
             let answer = engine.ask_with(&text, render::MAX_PAGES);
+            record(engine, settings, command, &answer);
             if !answer.answered {
                 settings.metrics.unanswered();
                 return respond(render::unanswered(&answer));
@@ -233,12 +281,22 @@ fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteract
         COURSES => respond(courses(engine, string_option(command, "topic"))),
         TOPICS => respond(topics(engine)),
         HELP => respond(help()),
-        RELOAD => match may_reload(settings, command) {
+        RELOAD => match may_moderate(command.guild_id, moderator) {
             Ok(()) => Dispatch::Reload {
                 defer: CreateInteractionResponse::Defer(
                     CreateInteractionResponseMessage::new().ephemeral(true),
                 ),
             },
+            Err(why) => respond(notice(why, true)),
+        },
+        GAPS | STATS => match may_moderate(command.guild_id, moderator) {
+            Ok(()) => {
+                let days = int_option(command, "days")
+                    .and_then(|d| u32::try_from(d).ok())
+                    .unwrap_or(DEFAULT_DAYS)
+                    .clamp(1, MAX_DAYS);
+                respond(report_reply(engine, settings, name, days, 0, asker))
+            }
             Err(why) => respond(notice(why, true)),
         },
         _ => respond(notice("I don't know that command. Try /help.", true)),
@@ -247,38 +305,90 @@ fn command_reply(engine: &Engine, settings: &Settings, command: &CommandInteract
 
 /// The answer to a question as a message (or an ephemeral "I don't know").
 fn ask(
-    engine: &Engine,
+    engine: &Snapshot,
     settings: &Settings,
     question: &str,
-    asker: UserId,
+    command: &CommandInteraction,
     private: bool,
 ) -> CreateInteractionResponseMessage {
     let answer = engine.ask_with(question, render::MAX_PAGES);
+    record(engine, settings, command, &answer);
     if !answer.answered {
         settings.metrics.unanswered();
         return render::unanswered(&answer);
     }
-    render::answer_message(&answer, 0, asker, private)
+    render::answer_message(&answer, 0, command.user.id, private)
 }
 
-/// Whether the member may reload: in a server, with Manage Server (or
-/// Administrator) in the interaction's resolved permissions, or a moderator role.
-fn may_reload(settings: &Settings, command: &CommandInteraction) -> Result<(), &'static str> {
-    if command.guild_id.is_none() {
-        return Err("Reloading works in a server, not in direct messages.");
+/// Queues the question for the insights store (never waits).
+fn record(
+    engine: &Snapshot,
+    settings: &Settings,
+    command: &CommandInteraction,
+    answer: &crate::answer::Answer,
+) {
+    if let Some(insights) = &settings.insights {
+        insights.question(
+            command.guild_id.map(GuildId::get),
+            command.user.id.get(),
+            answer,
+            engine.version,
+        );
     }
-    if is_moderator(settings, command) {
+}
+
+/// `/gaps` or `/stats` (`name`) over the last `days` days, at `page`.
+fn report_reply(
+    engine: &Engine,
+    settings: &Settings,
+    name: &str,
+    days: u32,
+    page: usize,
+    asker: UserId,
+) -> CreateInteractionResponseMessage {
+    let Some(insights) = &settings.insights else {
+        return notice(
+            "Insights are turned off for this bot (`insights = false` in its config).",
+            true,
+        );
+    };
+    let now = insights::unix_now();
+    let built = if name == GAPS {
+        insights
+            .read(|store| report::gaps(store, now, days, Some(engine)))
+            .map(|gaps| reports::gaps_message(&gaps, page, asker))
+    } else {
+        insights
+            .read(|store| report::stats(store, now, days))
+            .map(|stats| reports::stats_message(&stats))
+    };
+    built.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot read the insights store");
+        notice(
+            "I can't read the insights store right now; the bot's log says why.",
+            true,
+        )
+    })
+}
+
+/// Whether a member may use a moderator command: in a server, and a
+/// moderator (see [`is_moderator`]).
+fn may_moderate(guild: Option<GuildId>, moderator: bool) -> Result<(), &'static str> {
+    if guild.is_none() {
+        return Err("Moderator commands work in a server, not in direct messages.");
+    }
+    if moderator {
         Ok(())
     } else {
-        Err("Only moderators can reload the knowledge base.")
+        Err("Only moderators can use this command.")
     }
 }
 
 /// Whether the sender is a server member with Manage Server or
 /// Administrator in the interaction's resolved permissions (the only
 /// permissions Discord computes for the channel), or with a moderator role.
-fn is_moderator(settings: &Settings, command: &CommandInteraction) -> bool {
-    let Some(member) = &command.member else {
+fn is_moderator(settings: &Settings, member: Option<&Member>) -> bool {
+    let Some(member) = member else {
         return false;
     };
     let permitted = member.permissions.is_some_and(|p| {
@@ -564,6 +674,51 @@ fn help() -> CreateInteractionResponseMessage {
         .ephemeral(true)
 }
 
+/// A 👍 (`up`) or 👎 on the passage shown at `page` of an answer. Each
+/// member rates each page of each answer message once.
+fn rate(
+    engine: &Snapshot,
+    settings: &Settings,
+    component: &ComponentInteraction,
+    up: bool,
+    page: usize,
+) -> CreateInteractionResponse {
+    let question = question_of(component);
+    // The rated passage is the one shown on that page of the answer.
+    let passage = question.as_deref().and_then(|question| {
+        let answer = engine.ask_with(question, render::MAX_PAGES);
+        answer.passages.get(page).map(|p| PassageRef {
+            id: p.id.clone(),
+            article: p.article.clone(),
+            section: p.section.clone(),
+        })
+    });
+    let guild = component.guild_id.map(GuildId::get);
+    tracing::info!(
+        rating = if up { "up" } else { "down" },
+        page,
+        passage = passage.as_ref().map_or("-", |p| p.id.as_str()),
+        guild,
+        "answer rated"
+    );
+    let vote = settings.insights.as_ref().map(|insights| {
+        let answer = format!("{}:{page}", component.message.id);
+        insights.rate(
+            guild,
+            component.user.id.get(),
+            &answer,
+            question.as_deref().unwrap_or(""),
+            passage,
+            up,
+        )
+    });
+    let text = match vote {
+        Some(Vote::AlreadyCast) => "You already rated this answer; your first rating counts.",
+        Some(Vote::Recorded) | None => "Thanks for the feedback!",
+    };
+    CreateInteractionResponse::Message(notice(text, true))
+}
+
 /// The question an answer message was for, read back from its footer.
 fn question_of(component: &ComponentInteraction) -> Option<String> {
     let footer = component
@@ -588,9 +743,13 @@ fn question_of(component: &ComponentInteraction) -> Option<String> {
     )
 }
 
-fn component_reply(engine: &Engine, component: &ComponentInteraction) -> CreateInteractionResponse {
+fn component_reply(
+    engine: &Snapshot,
+    settings: &Settings,
+    component: &ComponentInteraction,
+) -> CreateInteractionResponse {
     let mut parts = component.data.custom_id.split(':');
-    let (kind, asker, page) = (parts.next(), parts.next(), parts.next());
+    let (kind, asker, page, extra) = (parts.next(), parts.next(), parts.next(), parts.next());
     let asker = asker
         .and_then(|a| a.parse::<u64>().ok())
         .filter(|a| *a != 0)
@@ -628,22 +787,20 @@ fn component_reply(engine: &Engine, component: &ComponentInteraction) -> CreateI
                     .allowed_mentions(no_pings()),
             )
         }
-        "rate-up" | "rate-down" => {
-            let rating = if kind == "rate-up" { "up" } else { "down" };
-            // The rated passage is the one shown on that page of the answer.
-            let passage = question_of(component).and_then(|question| {
-                let answer = engine.ask_with(&question, render::MAX_PAGES);
-                answer.passages.get(page).map(|p| p.id.clone())
-            });
-            let guild = component.guild_id.map(|g| g.get());
-            tracing::info!(
-                rating,
-                page,
-                passage = passage.as_deref().unwrap_or("-"),
-                guild,
-                "answer rated"
-            );
-            CreateInteractionResponse::Message(notice("Thanks for the feedback!", true))
+        "rate-up" | "rate-down" => rate(engine, settings, component, kind == "rate-up", page),
+        reports::GAPS_BUTTON => {
+            // Only the moderator who asked can page, and only while still one.
+            let moderator = is_moderator(settings, component.member.as_ref());
+            if let Err(why) = may_moderate(component.guild_id, moderator) {
+                return CreateInteractionResponse::Message(notice(why, true));
+            }
+            let days = extra
+                .and_then(|d| d.parse::<u32>().ok())
+                .unwrap_or(DEFAULT_DAYS)
+                .clamp(1, MAX_DAYS);
+            CreateInteractionResponse::UpdateMessage(report_reply(
+                engine, settings, GAPS, days, page, asker,
+            ))
         }
         _ => CreateInteractionResponse::Message(notice("That button is not one of mine.", true)),
     }

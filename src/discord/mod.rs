@@ -5,3 +5,4 @@
 pub mod commands;
 pub mod dispatch;
 pub mod render;
+pub mod reports;

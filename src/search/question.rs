@@ -118,6 +118,17 @@ impl Understood {
         counted == 0.0 || present as f32 / counted >= required_share(counted) - 0.15
     }
 
+    /// The share of the question's ideas, from 0 to 1, held by a passage
+    /// holding `present` of its matched concepts. Unknown words count
+    /// against it; a number the knowledge base lacks counts half.
+    pub fn share_held(&self, present: usize) -> f32 {
+        let counted = counted(&self.concepts);
+        if counted == 0.0 {
+            return 1.0;
+        }
+        (present as f32 / counted).clamp(0.0, 1.0)
+    }
+
     /// Stems to highlight: the typed words and their one-word synonyms (the
     /// words of a synonym phrase such as "job offer" are not highlighted one by one).
     pub fn matched_stems(&self) -> HashSet<String> {

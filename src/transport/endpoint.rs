@@ -376,13 +376,13 @@ impl Endpoint {
         if self.http.application_id().is_none() {
             self.http.set_application_id(application);
         }
-        let (http, live, metrics) = (
+        let (http, live, settings) = (
             Arc::clone(&self.http),
             Arc::clone(&self.live),
-            Arc::clone(&self.settings.metrics),
+            self.settings.clone(),
         );
         self.follow_ups.spawn(async move {
-            super::finish_reload(&http, &live, &metrics, &token).await;
+            super::finish_reload(&http, &live, &settings, &token).await;
         });
     }
 

@@ -73,7 +73,7 @@ pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interact
     }
     tracing::info!(took_us = started.elapsed().as_micros() as u64, "answered");
     if let Dispatch::Reload { .. } = dispatched {
-        super::finish_reload(http, live, &settings.metrics, &token).await;
+        super::finish_reload(http, live, settings, &token).await;
     }
 }
 

@@ -15,11 +15,11 @@ use serenity::model::application::Command;
 use serenity::model::id::GuildId;
 
 use crate::config::{Config, Secret};
-use crate::discord::dispatch::reload_reply;
+use crate::discord::dispatch::{reload_reply, Settings};
 use crate::discord::render::no_pings;
 use crate::engine::EngineError;
+use crate::insights::ReloadRecord;
 use crate::live::{Live, ReloadSummary};
-use crate::metrics::Metrics;
 
 /// An HTTP client for Discord's API, or for the Discord-compatible base the
 /// config names (a rate-limiting proxy, or a test stand-in).
@@ -57,18 +57,35 @@ pub async fn register(http: &Http, guild: Option<GuildId>) -> anyhow::Result<usi
     Ok(count)
 }
 
-/// Runs [`Live::reload`] off the async runtime, counts it and logs the
-/// outcome with its `cause`. `None` when the reload task itself died.
+/// Runs [`Live::reload`] off the async runtime, counts it, records it for
+/// `/stats` and logs the outcome with its `cause`. `None` when the reload
+/// task itself died.
 pub async fn reload(
     live: &Arc<Live>,
-    metrics: &Metrics,
+    settings: &Settings,
     cause: &'static str,
 ) -> Option<Result<ReloadSummary, EngineError>> {
     let task = Arc::clone(live);
+    let started = std::time::Instant::now();
     let outcome = tokio::task::spawn_blocking(move || task.reload()).await;
+    let metrics = &settings.metrics;
     metrics.reload(cause, matches!(outcome, Ok(Ok(_))));
     let snapshot = live.current();
     metrics.serving(snapshot.version, snapshot.passages.len());
+    if let Some(insights) = &settings.insights {
+        insights.reload(ReloadRecord {
+            at: crate::insights::unix_now(),
+            cause: cause.to_string(),
+            ok: matches!(outcome, Ok(Ok(_))),
+            version: snapshot.version,
+            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            error: match &outcome {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(e) => Some(e.to_string()),
+            },
+        });
+    }
     match outcome {
         Ok(result) => {
             match &result {
@@ -96,8 +113,8 @@ pub async fn reload(
 /// The second half of `/reload` on either transport: reloads, then edits
 /// the deferred response (by its interaction `token`) with the summary or
 /// the problems.
-pub async fn finish_reload(http: &Http, live: &Arc<Live>, metrics: &Metrics, token: &str) {
-    let reply = match reload(live, metrics, "/reload").await {
+pub async fn finish_reload(http: &Http, live: &Arc<Live>, settings: &Settings, token: &str) {
+    let reply = match reload(live, settings, "/reload").await {
         Some(result) => reload_reply(&result),
         None => EditInteractionResponse::new()
             .content("Reload failed unexpectedly; still serving the previous knowledge.")
@@ -112,18 +129,18 @@ pub async fn finish_reload(http: &Http, live: &Arc<Live>, metrics: &Metrics, tok
 ///
 /// # Errors
 /// When the signal handler cannot be installed.
-pub fn reload_on_sighup(live: Arc<Live>, metrics: Arc<Metrics>) -> anyhow::Result<()> {
+pub fn reload_on_sighup(live: Arc<Live>, settings: Settings) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
             .context("cannot listen for SIGHUP")?;
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
-                reload(&live, &metrics, "SIGHUP").await;
+                reload(&live, &settings, "SIGHUP").await;
             }
         });
     }
     #[cfg(not(unix))]
-    let _ = (live, metrics);
+    let _ = (live, settings);
     Ok(())
 }

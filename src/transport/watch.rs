@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::discord::dispatch::Settings;
 use crate::live::Live;
-use crate::metrics::Metrics;
 
 /// How often the directory is looked at.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -36,7 +36,7 @@ pub fn signature(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 /// Runs until the task is dropped.
 pub async fn watch(
     live: Arc<Live>,
-    metrics: Arc<Metrics>,
+    settings: Settings,
     dir: PathBuf,
     poll: Duration,
     debounce: Duration,
@@ -64,7 +64,7 @@ pub async fn watch(
             settled = again;
         }
         seen = settled;
-        super::reload(&live, &metrics, "watch").await;
+        super::reload(&live, &settings, "watch").await;
     }
 }
 
@@ -86,10 +86,11 @@ mod tests {
             force_rebuild: false,
         };
         let live = Arc::new(Live::load(options).unwrap());
-        let metrics = Arc::new(Metrics::default());
+        let settings = Settings::default();
+        let metrics = Arc::clone(&settings.metrics);
         let task = tokio::spawn(watch(
             Arc::clone(&live),
-            Arc::clone(&metrics),
+            settings,
             dir.path().to_path_buf(),
             Duration::from_millis(20),
             Duration::from_millis(60),

@@ -1,0 +1,171 @@
+//! `/gaps` and `/stats` as Discord messages. Pure: reports in, builders out.
+//! Members' questions are shown escaped, within Discord's limits, and ping
+//! nobody.
+
+use serenity::builder::{CreateActionRow, CreateButton, CreateInteractionResponseMessage};
+use serenity::model::application::ButtonStyle;
+use serenity::model::id::UserId;
+
+use super::render::{escape, fit, limits, listing, no_pings};
+use crate::insights::report::{breakdown, datetime, passage_label, Gaps, Stats};
+
+/// Groups on one page of `/gaps`.
+pub const GAPS_PER_PAGE: usize = 5;
+/// The button kind that pages `/gaps`.
+pub const GAPS_BUTTON: &str = "gaps";
+
+/// Pages a `/gaps` report has (at least one).
+pub fn gaps_pages(gaps: &Gaps) -> usize {
+    gaps.groups.len().div_ceil(GAPS_PER_PAGE).max(1)
+}
+
+/// One page of `/gaps`, with buttons to the neighbouring pages that only
+/// `asker` can use.
+pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractionResponseMessage {
+    let pages = gaps_pages(gaps);
+    let page = page.min(pages - 1);
+    let description = if gaps.groups.is_empty() {
+        format!(
+            "Nothing went unanswered or was rated down in the last {} day(s).",
+            gaps.days
+        )
+    } else {
+        format!(
+            "{} group(s) of similar questions from {} record(s): declined, answered with low confidence, or rated 👎. Page {} of {pages}.\nAdd an article or keywords that answer them, then /reload.",
+            gaps.groups.len(),
+            gaps.records,
+            page + 1
+        )
+    };
+    let fields: Vec<(String, String)> = gaps
+        .groups
+        .iter()
+        .enumerate()
+        .skip(page * GAPS_PER_PAGE)
+        .take(GAPS_PER_PAGE)
+        .map(|(i, g)| {
+            let name = format!("{}. {}× “{}”", i + 1, g.count, fit(&g.example, 150));
+            let mut value = vec![breakdown(g)];
+            for v in g.variants.iter().take(3) {
+                value.push(format!("also: “{}”", escape(&fit(v, 150))));
+            }
+            value.push(match &g.closest {
+                Some(p) => format!("closest: {}", escape(&passage_label(p))),
+                None => "closest: no passage is close".to_string(),
+            });
+            (escape(&name), value.join("\n"))
+        })
+        .collect();
+    let mut message = CreateInteractionResponseMessage::new()
+        .embed(listing(
+            &format!("Knowledge gaps, last {} day(s)", gaps.days),
+            &description,
+            &fields,
+        ))
+        .allowed_mentions(no_pings())
+        .ephemeral(true);
+    if pages > 1 {
+        let id = |to: usize| {
+            fit(
+                &format!("{GAPS_BUTTON}:{asker}:{to}:{}", gaps.days),
+                limits::CUSTOM_ID,
+            )
+        };
+        let mut buttons = Vec::new();
+        if page > 0 {
+            buttons.push(
+                CreateButton::new(id(page - 1))
+                    .label("◀ Previous")
+                    .style(ButtonStyle::Secondary),
+            );
+        }
+        if page + 1 < pages {
+            buttons.push(
+                CreateButton::new(id(page + 1))
+                    .label("Next ▶")
+                    .style(ButtonStyle::Primary),
+            );
+        }
+        message = message.components(vec![CreateActionRow::Buttons(buttons)]);
+    }
+    message
+}
+
+/// `/stats`.
+pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
+    let description = format!(
+        "{} question(s), {:.0}% answered: {} with confidence, {} with low confidence, {} declined.",
+        stats.questions,
+        stats.answered_rate * 100.0,
+        stats.answered,
+        stats.low_confidence,
+        stats.declined
+    );
+    let or_none = |lines: Vec<String>| {
+        if lines.is_empty() {
+            "none yet".to_string()
+        } else {
+            lines.join("\n")
+        }
+    };
+    // The latest days first: the field keeps what fits.
+    let days: Vec<String> = stats
+        .per_day
+        .iter()
+        .rev()
+        .filter(|d| d.questions > 0)
+        .take(14)
+        .map(|d| format!("`{}` {} ({} answered)", d.date, d.questions, d.answered))
+        .collect();
+    let articles = stats
+        .articles
+        .iter()
+        .map(|u| format!("{} · {}", u.count, escape(&u.article)))
+        .collect();
+    let sections = stats
+        .sections
+        .iter()
+        .map(|u| {
+            format!(
+                "{} · {} › {}",
+                u.count,
+                escape(&u.article),
+                escape(&u.section)
+            )
+        })
+        .collect();
+    let ratings = stats
+        .ratings
+        .iter()
+        .map(|r| format!("👍 {} · 👎 {} · {}", r.up, r.down, escape(&r.article)))
+        .collect();
+    let mut reloads = vec![format!(
+        "{} ok, {} failed",
+        stats.reloads.ok, stats.reloads.failed
+    )];
+    reloads.extend(stats.reloads.latest.iter().map(|r| {
+        format!(
+            "`{}` {} {} (version {}, {} ms)",
+            datetime(r.at),
+            escape(&r.cause),
+            if r.ok { "ok" } else { "failed" },
+            r.version,
+            r.took_ms
+        )
+    }));
+    let fields = vec![
+        ("Questions per day".to_string(), or_none(days)),
+        ("Most used articles".to_string(), or_none(articles)),
+        ("Most used sections".to_string(), or_none(sections)),
+        ("Ratings per article".to_string(), or_none(ratings)),
+        ("Reloads".to_string(), reloads.join("\n")),
+    ];
+    CreateInteractionResponseMessage::new()
+        .embed(listing(
+            &format!("Usage, last {} day(s)", stats.days),
+            &description,
+            &fields,
+        ))
+        .allowed_mentions(no_pings())
+        .ephemeral(true)
+}

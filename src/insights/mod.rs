@@ -1,0 +1,477 @@
+//! Moderator insights: what members asked that the knowledge base could not
+//! answer, how they rated answers, and how the knowledge was reloaded.
+//!
+//! The [`Recorder`] takes records on the answer path without waiting: each
+//! goes into a bounded queue, and one writer thread stores them in batches
+//! in the [`Store`] (SQLite). A record is *acknowledged* when its batch has
+//! committed; [`Recorder::committed`] counts those, and `/metrics` shows the
+//! count as `careerbot_insights_committed_total`. Closing the recorder
+//! stores everything queued. [`report`] turns the store into `/gaps` and
+//! `/stats`.
+
+pub mod report;
+pub mod store;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use prometheus_client::metrics::counter::Counter;
+
+pub use store::{
+    Outcome, PassageRef, Pruned, QuestionRecord, RatingRecord, Record, ReloadRecord, Store,
+    StoreError,
+};
+
+use crate::answer::{Answer, Status};
+
+/// Records waiting for the writer at most; more are dropped (and counted)
+/// rather than slow an answer.
+const QUEUE: usize = 65_536;
+/// Records stored in one transaction at most.
+const BATCH: usize = 4_096;
+/// How long the writer gathers records before committing them.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// How often the writer applies retention while running.
+const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
+
+/// The current time as Unix seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// How the recorder runs, from the config.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+    /// Records older than this are deleted.
+    pub max_age: Duration,
+    /// Whether records carry the member's user id.
+    pub record_users: bool,
+    /// Answers whose confidence is below this are recorded as low confidence.
+    pub low_confidence: f32,
+}
+
+/// What became of a 👍/👎.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vote {
+    /// Counted.
+    Recorded,
+    /// This member already rated this answer; the first vote stands.
+    AlreadyCast,
+}
+
+enum Message {
+    Record(Box<Record>),
+    /// Store everything queued before this, then answer.
+    Flush(mpsc::Sender<()>),
+}
+
+/// Counters the recorder updates, shown in `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct Counters {
+    /// Records committed to the store (acknowledged).
+    pub committed: Counter,
+    /// Records lost: the queue was full, or the store refused a batch.
+    pub dropped: Counter,
+}
+
+/// Takes records without blocking and stores them in the background.
+#[derive(Debug)]
+pub struct Recorder {
+    queue: Mutex<Option<SyncSender<Message>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    votes: Mutex<HashSet<String>>,
+    secret: [u8; 32],
+    options: Options,
+    counters: Counters,
+    reader: Mutex<Store>,
+}
+
+impl Recorder {
+    /// Opens the store, applies retention once, and starts the writer.
+    ///
+    /// # Errors
+    /// When the store cannot be opened or read.
+    pub fn start(options: Options, counters: Counters) -> Result<Arc<Recorder>, StoreError> {
+        let mut store = Store::open(&options.data_dir)?;
+        let pruned = store.prune(unix_now(), options.max_age)?;
+        if pruned != Pruned::default() {
+            tracing::info!(?pruned, "insights retention applied");
+        }
+        let secret = store.secret()?;
+        let votes: HashSet<String> = store.votes()?.into_iter().collect();
+        let reader = Store::open(&options.data_dir)?;
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let writer = {
+            let counters = counters.clone();
+            let max_age = options.max_age;
+            std::thread::Builder::new()
+                .name("careerbot-insights".into())
+                .spawn(move || write_loop(store, &rx, &counters, max_age))
+                .map_err(|source| StoreError::Directory {
+                    path: options.data_dir.clone(),
+                    source,
+                })?
+        };
+        tracing::info!(
+            path = %reader.path().display(),
+            votes = votes.len(),
+            "insights store open"
+        );
+        Ok(Arc::new(Recorder {
+            queue: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            votes: Mutex::new(votes),
+            secret,
+            options,
+            counters,
+            reader: Mutex::new(reader),
+        }))
+    }
+
+    /// The options it runs with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Records acknowledged: committed to the store.
+    pub fn committed(&self) -> u64 {
+        self.counters.committed.get()
+    }
+
+    fn send(&self, record: Record) {
+        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tx) = queue.as_ref() else {
+            self.counters.dropped.inc();
+            return;
+        };
+        match tx.try_send(Message::Record(Box::new(record))) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.counters.dropped.inc();
+                tracing::warn!("insights queue full; a record was dropped");
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.counters.dropped.inc();
+            }
+        }
+    }
+
+    fn user(&self, user: u64) -> Option<u64> {
+        self.options.record_users.then_some(user)
+    }
+
+    /// How `answer` is recorded: its outcome, given the confidence bar.
+    pub fn outcome(&self, answer: &Answer) -> Outcome {
+        match answer.status {
+            Status::Answered if answer.confidence < self.options.low_confidence => {
+                Outcome::LowConfidence
+            }
+            Status::Answered => Outcome::Answered,
+            Status::OutOfScope => Outcome::Declined,
+            Status::Empty => Outcome::Empty,
+        }
+    }
+
+    /// Records a question and how it was answered, without waiting.
+    pub fn question(&self, guild: Option<u64>, user: u64, answer: &Answer, version: u64) {
+        let best = answer.passages.first();
+        self.send(Record::Question(QuestionRecord {
+            at: unix_now(),
+            guild,
+            user: self.user(user),
+            question: answer.question.clone(),
+            outcome: self.outcome(answer),
+            passage: best.map(|p| PassageRef {
+                id: p.id.clone(),
+                article: p.article.clone(),
+                section: p.section.clone(),
+            }),
+            score: best.map(|p| p.score),
+            confidence: answer.answered.then_some(answer.confidence),
+            version,
+        }));
+    }
+
+    /// Records a 👍 (`up`) or 👎 by `user` on the answer identified by
+    /// `answer_key`, unless that member already rated that answer.
+    pub fn rate(
+        &self,
+        guild: Option<u64>,
+        user: u64,
+        answer_key: &str,
+        question: &str,
+        passage: Option<PassageRef>,
+        up: bool,
+    ) -> Vote {
+        let mut hasher = blake3::Hasher::new_keyed(&self.secret);
+        hasher.update(&user.to_le_bytes());
+        hasher.update(answer_key.as_bytes());
+        let vote = hasher.finalize().to_hex()[..32].to_string();
+        if !self
+            .votes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(vote.clone())
+        {
+            return Vote::AlreadyCast;
+        }
+        self.send(Record::Rating(RatingRecord {
+            at: unix_now(),
+            guild,
+            user: self.user(user),
+            vote,
+            question: question.to_string(),
+            passage,
+            up,
+        }));
+        Vote::Recorded
+    }
+
+    /// Records a reload and its result.
+    pub fn reload(&self, record: ReloadRecord) {
+        self.send(Record::Reload(record));
+    }
+
+    /// Waits until everything recorded so far is committed (or the writer
+    /// has stopped).
+    pub fn flush(&self) {
+        let (tx, rx) = mpsc::channel();
+        let sent = {
+            let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            queue
+                .as_ref()
+                .is_some_and(|q| q.send(Message::Flush(tx)).is_ok())
+        };
+        if sent {
+            let _ = rx.recv();
+        }
+    }
+
+    /// Runs `read` on the store after a [`flush`](Self::flush), so it sees
+    /// every record taken so far.
+    ///
+    /// # Errors
+    /// What `read` returns.
+    pub fn read<T>(
+        &self,
+        read: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.flush();
+        let store = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        read(&store)
+    }
+
+    /// Stores everything queued and stops the writer. Records taken after
+    /// this are dropped. Idempotent.
+    pub fn close(&self) {
+        drop(self.queue.lock().unwrap_or_else(|p| p.into_inner()).take());
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = writer {
+            if writer.join().is_err() {
+                tracing::error!("the insights writer panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The writer: gathers records for up to [`FLUSH_EVERY`] (or [`BATCH`]
+/// records), commits them in one transaction, and applies retention every
+/// [`PRUNE_EVERY`]. Ends when every sender is gone, after storing the rest.
+fn write_loop(mut store: Store, rx: &Receiver<Message>, counters: &Counters, max_age: Duration) {
+    let mut pending: Vec<Record> = Vec::new();
+    let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
+    let mut last_prune = Instant::now();
+    loop {
+        // Idle: block until something arrives, waking for retention.
+        let first = match rx.recv_timeout(PRUNE_EVERY) {
+            Ok(m) => Some(m),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        let mut open = true;
+        if let Some(first) = first {
+            take(first, &mut pending, &mut waiting);
+            let deadline = Instant::now() + FLUSH_EVERY;
+            while pending.len() < BATCH && waiting.is_empty() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(m) => take(m, &mut pending, &mut waiting),
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        open = false;
+                        break;
+                    }
+                }
+            }
+            // A flush also covers what was queued behind it.
+            while let Ok(m) = rx.try_recv() {
+                take(m, &mut pending, &mut waiting);
+                if pending.len() >= BATCH {
+                    break;
+                }
+            }
+        }
+        commit(&mut store, &mut pending, counters);
+        for w in waiting.drain(..) {
+            let _ = w.send(());
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = Instant::now();
+            match store.prune(unix_now(), max_age) {
+                Ok(pruned) if pruned != Pruned::default() => {
+                    tracing::info!(?pruned, "insights retention applied");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "insights retention failed"),
+            }
+        }
+        if !open {
+            break;
+        }
+    }
+    // Every sender is gone: store what is left.
+    while let Ok(m) = rx.try_recv() {
+        take(m, &mut pending, &mut waiting);
+    }
+    commit(&mut store, &mut pending, counters);
+    for w in waiting.drain(..) {
+        let _ = w.send(());
+    }
+}
+
+fn take(message: Message, pending: &mut Vec<Record>, waiting: &mut Vec<mpsc::Sender<()>>) {
+    match message {
+        Message::Record(r) => pending.push(*r),
+        Message::Flush(w) => waiting.push(w),
+    }
+}
+
+/// Stores `pending` in batches, retrying a failed batch twice before
+/// counting it as dropped.
+fn commit(store: &mut Store, pending: &mut Vec<Record>, counters: &Counters) {
+    for batch in pending.chunks(BATCH) {
+        let mut attempt = 0;
+        loop {
+            match store.write(batch) {
+                Ok(written) => {
+                    counters.committed.inc_by(batch.len() as u64);
+                    tracing::debug!(
+                        stored = written.stored,
+                        duplicate_votes = written.duplicate_votes,
+                        "insights committed"
+                    );
+                    break;
+                }
+                Err(e) if attempt < 2 => {
+                    attempt += 1;
+                    tracing::warn!(error = %e, attempt, "insights write failed; retrying");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => {
+                    counters.dropped.inc_by(batch.len() as u64);
+                    tracing::error!(error = %e, records = batch.len(), "insights write failed; records dropped");
+                    break;
+                }
+            }
+        }
+    }
+    pending.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(dir: &std::path::Path) -> Options {
+        Options {
+            data_dir: dir.to_path_buf(),
+            max_age: Duration::from_secs(90 * 86_400),
+            record_users: false,
+            low_confidence: 0.6,
+        }
+    }
+
+    #[test]
+    fn a_vote_counts_once_per_member_and_answer_even_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::start(options(dir.path()), Counters::default()).unwrap();
+        assert_eq!(
+            recorder.rate(Some(1), 42, "m1:0", "q", None, true),
+            Vote::Recorded
+        );
+        assert_eq!(
+            recorder.rate(Some(1), 42, "m1:0", "q", None, false),
+            Vote::AlreadyCast
+        );
+        assert_eq!(
+            recorder.rate(Some(1), 43, "m1:0", "q", None, false),
+            Vote::Recorded
+        );
+        assert_eq!(
+            recorder.rate(Some(1), 42, "m1:1", "q", None, false),
+            Vote::Recorded
+        );
+        recorder.close();
+        assert_eq!(recorder.committed(), 3);
+        let again = Recorder::start(options(dir.path()), Counters::default()).unwrap();
+        assert_eq!(
+            again.rate(Some(1), 42, "m1:0", "q", None, false),
+            Vote::AlreadyCast
+        );
+        let ratings = again.read(|s| s.ratings_since(0)).unwrap();
+        assert_eq!(ratings.len(), 3);
+        assert!(
+            ratings.iter().all(|r| r.user.is_none()),
+            "no user ids unless opted in"
+        );
+        assert!(
+            ratings.iter().all(|r| !r.vote.contains("42")),
+            "a vote key does not carry the member's id"
+        );
+    }
+
+    #[test]
+    fn flush_makes_everything_recorded_visible_and_close_stores_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::start(options(dir.path()), Counters::default()).unwrap();
+        for version in 1..=3 {
+            recorder.reload(ReloadRecord {
+                at: unix_now(),
+                cause: "watch".into(),
+                ok: version != 2,
+                version,
+                took_ms: 1,
+                error: None,
+            });
+        }
+        assert_eq!(recorder.read(|s| s.reloads_since(0)).unwrap().len(), 3);
+        for _ in 0..10 {
+            recorder.reload(ReloadRecord {
+                at: unix_now(),
+                cause: "SIGHUP".into(),
+                ok: true,
+                version: 4,
+                took_ms: 1,
+                error: None,
+            });
+        }
+        recorder.close();
+        recorder.close();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.reloads_since(0).unwrap().len(), 13);
+    }
+}

@@ -1,0 +1,699 @@
+//! The insights database: SQLite (bundled, WAL journal, `synchronous=FULL`),
+//! so a committed record survives a crash of the process or the machine.
+//! Records are only ever appended; the one delete is retention.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+/// The database file inside the data directory.
+pub const FILE: &str = "insights.sqlite3";
+
+/// Schema version, in SQLite's `user_version`.
+const SCHEMA: i64 = 1;
+
+/// Why the insights store cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory cannot be created.
+    #[error("cannot create the data directory {path}")]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// SQLite refused (a corrupt or foreign file, a full disk, a lock).
+    #[error("insights database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// The file was written by a newer careerbot.
+    #[error("insights database {path} has schema {found}; this careerbot knows up to {SCHEMA}")]
+    Newer {
+        /// The database file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+    },
+}
+
+/// How a question was handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Answered, and the best passage holds the whole question.
+    Answered,
+    /// Answered, but the best passage holds only part of the question.
+    LowConfidence,
+    /// Declined as outside the knowledge base.
+    Declined,
+    /// There was no question in the text.
+    Empty,
+}
+
+impl Outcome {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::LowConfidence => "low_confidence",
+            Outcome::Declined => "declined",
+            Outcome::Empty => "empty",
+        }
+    }
+
+    fn parse(s: &str) -> Outcome {
+        match s {
+            "answered" => Outcome::Answered,
+            "low_confidence" => Outcome::LowConfidence,
+            "declined" => Outcome::Declined,
+            _ => Outcome::Empty,
+        }
+    }
+}
+
+/// The passage an answer led with (or a rating rated).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PassageRef {
+    /// Stable passage id.
+    pub id: String,
+    /// Article title.
+    pub article: String,
+    /// Section label (may be empty).
+    pub section: String,
+}
+
+/// One question a member asked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionRecord {
+    /// Unix time, seconds.
+    pub at: i64,
+    /// The server it was asked in (none in direct messages).
+    pub guild: Option<u64>,
+    /// The member, only when `insights_record_users` is on.
+    pub user: Option<u64>,
+    /// The question as asked.
+    pub question: String,
+    /// How it was handled.
+    pub outcome: Outcome,
+    /// The best passage, when answered.
+    pub passage: Option<PassageRef>,
+    /// The best passage's score (comparable within one answer only).
+    pub score: Option<f32>,
+    /// Share of the question's ideas the best passage holds, 0 to 1.
+    pub confidence: Option<f32>,
+    /// The knowledge version that answered.
+    pub version: u64,
+}
+
+/// One 👍 or 👎 on an answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RatingRecord {
+    /// Unix time, seconds.
+    pub at: i64,
+    /// The server.
+    pub guild: Option<u64>,
+    /// The member, only when `insights_record_users` is on.
+    pub user: Option<u64>,
+    /// One member's vote on one answer, as a keyed hash that names neither:
+    /// the store refuses a second vote with the same key.
+    pub vote: String,
+    /// The question of the rated answer.
+    pub question: String,
+    /// The rated passage.
+    pub passage: Option<PassageRef>,
+    /// True for 👍.
+    pub up: bool,
+}
+
+/// One knowledge reload.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReloadRecord {
+    /// Unix time, seconds.
+    pub at: i64,
+    /// What asked for it: `/reload`, `SIGHUP`, `watch`.
+    pub cause: String,
+    /// Whether the new knowledge is served.
+    pub ok: bool,
+    /// The version served afterwards.
+    pub version: u64,
+    /// How long it took, in milliseconds.
+    pub took_ms: u64,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// Anything the store keeps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// A question.
+    Question(QuestionRecord),
+    /// A rating.
+    Rating(RatingRecord),
+    /// A reload.
+    Reload(ReloadRecord),
+}
+
+impl Record {
+    /// When it happened (Unix seconds).
+    pub fn at(&self) -> i64 {
+        match self {
+            Record::Question(q) => q.at,
+            Record::Rating(r) => r.at,
+            Record::Reload(r) => r.at,
+        }
+    }
+}
+
+/// What a batch write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Records stored.
+    pub stored: usize,
+    /// Ratings refused because that vote was already cast.
+    pub duplicate_votes: usize,
+}
+
+/// Records deleted by retention.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Pruned {
+    /// Questions.
+    pub questions: usize,
+    /// Ratings.
+    pub ratings: usize,
+    /// Reloads.
+    pub reloads: usize,
+}
+
+/// An open insights database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SCHEMA_SQL: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    guild INTEGER,
+    user INTEGER,
+    question TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    passage TEXT,
+    article TEXT,
+    section TEXT,
+    score REAL,
+    confidence REAL,
+    version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS questions_at ON questions (at);
+CREATE TABLE IF NOT EXISTS ratings (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    guild INTEGER,
+    user INTEGER,
+    vote TEXT NOT NULL UNIQUE,
+    question TEXT NOT NULL,
+    passage TEXT,
+    article TEXT,
+    section TEXT,
+    up INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ratings_at ON ratings (at);
+CREATE TABLE IF NOT EXISTS reloads (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    cause TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    took_ms INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS reloads_at ON reloads (at);
+";
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`.
+    ///
+    /// # Errors
+    /// When the directory cannot be created, or the file is not a usable
+    /// insights database.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Directory {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(FILE);
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open(&path).map_err(sqlite)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(sqlite)?;
+        // WAL lets `careerbot gaps` read while the bot writes; FULL syncs
+        // the log at every commit, so a commit survives power loss too.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite)?;
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sqlite)?;
+        if found > SCHEMA {
+            return Err(StoreError::Newer { path, found });
+        }
+        conn.execute_batch(SCHEMA_SQL).map_err(sqlite)?;
+        conn.pragma_update(None, "user_version", SCHEMA)
+            .map_err(sqlite)?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The store's secret for vote keys, made on first use. It never leaves
+    /// the database, so a vote key cannot be traced back to a member.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn secret(&self) -> Result<[u8; 32], StoreError> {
+        let found: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'vote_secret'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some(key) = found.and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok()) {
+            return Ok(key);
+        }
+        let mut key = [0u8; 32];
+        if getrandom::fill(&mut key).is_err() {
+            // No OS randomness: fall back to a hash of time and process.
+            let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+            key = *blake3::hash(seed.as_bytes()).as_bytes();
+        }
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('vote_secret', ?1)",
+                params![key.to_vec()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(key)
+    }
+
+    /// Stores `records` in one transaction: all or none.
+    ///
+    /// # Errors
+    /// When SQLite fails; then nothing of the batch is stored.
+    pub fn write(&mut self, records: &[Record]) -> Result<Written, StoreError> {
+        let path = self.path.clone();
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        let mut written = Written::default();
+        {
+            let mut question = tx
+                .prepare_cached(
+                    "INSERT INTO questions (at, guild, user, question, outcome, passage, article, section, score, confidence, version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(sqlite)?;
+            let mut rating = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO ratings (at, guild, user, vote, question, passage, article, section, up)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(sqlite)?;
+            let mut reload = tx
+                .prepare_cached(
+                    "INSERT INTO reloads (at, cause, ok, version, took_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(sqlite)?;
+            for record in records {
+                match record {
+                    Record::Question(q) => {
+                        let p = q.passage.as_ref();
+                        question
+                            .execute(params![
+                                q.at,
+                                q.guild.map(as_i64),
+                                q.user.map(as_i64),
+                                q.question,
+                                q.outcome.as_str(),
+                                p.map(|p| &p.id),
+                                p.map(|p| &p.article),
+                                p.map(|p| &p.section),
+                                q.score.map(f64::from),
+                                q.confidence.map(f64::from),
+                                as_i64(q.version),
+                            ])
+                            .map_err(sqlite)?;
+                        written.stored += 1;
+                    }
+                    Record::Rating(r) => {
+                        let p = r.passage.as_ref();
+                        let n = rating
+                            .execute(params![
+                                r.at,
+                                r.guild.map(as_i64),
+                                r.user.map(as_i64),
+                                r.vote,
+                                r.question,
+                                p.map(|p| &p.id),
+                                p.map(|p| &p.article),
+                                p.map(|p| &p.section),
+                                r.up,
+                            ])
+                            .map_err(sqlite)?;
+                        if n == 1 {
+                            written.stored += 1;
+                        } else {
+                            written.duplicate_votes += 1;
+                        }
+                    }
+                    Record::Reload(r) => {
+                        reload
+                            .execute(params![
+                                r.at,
+                                r.cause,
+                                r.ok,
+                                as_i64(r.version),
+                                as_i64(r.took_ms),
+                                r.error,
+                            ])
+                            .map_err(sqlite)?;
+                        written.stored += 1;
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(sqlite)?;
+        Ok(written)
+    }
+
+    /// Deletes every record older than `max_age` at `now` (Unix seconds),
+    /// and nothing else.
+    ///
+    /// # Errors
+    /// When SQLite fails; then nothing is deleted.
+    pub fn prune(&mut self, now: i64, max_age: Duration) -> Result<Pruned, StoreError> {
+        let cutoff = now.saturating_sub(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX));
+        let path = self.path.clone();
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        let pruned = Pruned {
+            questions: tx
+                .execute("DELETE FROM questions WHERE at < ?1", [cutoff])
+                .map_err(sqlite)?,
+            ratings: tx
+                .execute("DELETE FROM ratings WHERE at < ?1", [cutoff])
+                .map_err(sqlite)?,
+            reloads: tx
+                .execute("DELETE FROM reloads WHERE at < ?1", [cutoff])
+                .map_err(sqlite)?,
+        };
+        tx.commit().map_err(sqlite)?;
+        Ok(pruned)
+    }
+
+    /// Every vote key stored, so a restarted bot still refuses a second vote.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn votes(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT vote FROM ratings")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Questions asked at or after `since` (Unix seconds), oldest first.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn questions_since(&self, since: i64) -> Result<Vec<QuestionRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, guild, user, question, outcome, passage, article, section, score, confidence, version
+                 FROM questions WHERE at >= ?1 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([since], |r| {
+                Ok(QuestionRecord {
+                    at: r.get(0)?,
+                    guild: r.get::<_, Option<i64>>(1)?.map(as_u64),
+                    user: r.get::<_, Option<i64>>(2)?.map(as_u64),
+                    question: r.get(3)?,
+                    outcome: Outcome::parse(&r.get::<_, String>(4)?),
+                    passage: passage_ref(r.get(5)?, r.get(6)?, r.get(7)?),
+                    score: r.get::<_, Option<f64>>(8)?.map(|s| s as f32),
+                    confidence: r.get::<_, Option<f64>>(9)?.map(|s| s as f32),
+                    version: as_u64(r.get(10)?),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Ratings cast at or after `since`, oldest first.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn ratings_since(&self, since: i64) -> Result<Vec<RatingRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, guild, user, vote, question, passage, article, section, up
+                 FROM ratings WHERE at >= ?1 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([since], |r| {
+                Ok(RatingRecord {
+                    at: r.get(0)?,
+                    guild: r.get::<_, Option<i64>>(1)?.map(as_u64),
+                    user: r.get::<_, Option<i64>>(2)?.map(as_u64),
+                    vote: r.get(3)?,
+                    question: r.get(4)?,
+                    passage: passage_ref(r.get(5)?, r.get(6)?, r.get(7)?),
+                    up: r.get(8)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Reloads at or after `since`, oldest first.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn reloads_since(&self, since: i64) -> Result<Vec<ReloadRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, cause, ok, version, took_ms, error FROM reloads WHERE at >= ?1 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([since], |r| {
+                Ok(ReloadRecord {
+                    at: r.get(0)?,
+                    cause: r.get(1)?,
+                    ok: r.get(2)?,
+                    version: as_u64(r.get(3)?),
+                    took_ms: as_u64(r.get(4)?),
+                    error: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Every record, kind by kind, each oldest first: what `careerbot
+    /// export` writes as JSON Lines.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn export(&self) -> Result<Vec<Record>, StoreError> {
+        let mut out: Vec<Record> = Vec::new();
+        out.extend(
+            self.questions_since(i64::MIN)?
+                .into_iter()
+                .map(Record::Question),
+        );
+        out.extend(
+            self.ratings_since(i64::MIN)?
+                .into_iter()
+                .map(Record::Rating),
+        );
+        out.extend(
+            self.reloads_since(i64::MIN)?
+                .into_iter()
+                .map(Record::Reload),
+        );
+        Ok(out)
+    }
+}
+
+fn passage_ref(
+    id: Option<String>,
+    article: Option<String>,
+    section: Option<String>,
+) -> Option<PassageRef> {
+    id.map(|id| PassageRef {
+        id,
+        article: article.unwrap_or_default(),
+        section: section.unwrap_or_default(),
+    })
+}
+
+/// Discord ids and versions fit SQLite's signed integers bit for bit.
+fn as_i64(n: u64) -> i64 {
+    n as i64
+}
+
+fn as_u64(n: i64) -> u64 {
+    n as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn question(at: i64, text: &str, outcome: Outcome) -> Record {
+        Record::Question(QuestionRecord {
+            at,
+            guild: Some(u64::MAX - 1),
+            user: None,
+            question: text.to_string(),
+            outcome,
+            passage: None,
+            score: None,
+            confidence: None,
+            version: 1,
+        })
+    }
+
+    #[test]
+    fn records_round_trip_through_a_reopened_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let rating = Record::Rating(RatingRecord {
+            at: 20,
+            guild: None,
+            user: Some(7),
+            vote: "v1".into(),
+            question: "salary?".into(),
+            passage: Some(PassageRef {
+                id: "a#1".into(),
+                article: "A".into(),
+                section: "Pay".into(),
+            }),
+            up: false,
+        });
+        let written = store
+            .write(&[
+                question(10, "who won the cup", Outcome::Declined),
+                rating.clone(),
+                rating,
+            ])
+            .unwrap();
+        assert_eq!(written.stored, 2);
+        assert_eq!(written.duplicate_votes, 1, "the same vote is stored once");
+        let secret = store.secret().unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.secret().unwrap(), secret, "the vote secret persists");
+        let all = store.export().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0], question(10, "who won the cup", Outcome::Declined));
+        assert!(matches!(&all[1], Record::Rating(r) if !r.up && r.user == Some(7)));
+        assert_eq!(store.votes().unwrap(), vec!["v1".to_string()]);
+    }
+
+    #[test]
+    fn retention_deletes_what_is_old_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let day = 86_400;
+        let now = 100 * day;
+        let reload = |at| {
+            Record::Reload(ReloadRecord {
+                at,
+                cause: "SIGHUP".into(),
+                ok: true,
+                version: 2,
+                took_ms: 5,
+                error: None,
+            })
+        };
+        store
+            .write(&[
+                question(now - 31 * day, "old", Outcome::Declined),
+                question(now - 30 * day, "exactly at the limit", Outcome::Declined),
+                question(now - day, "recent", Outcome::LowConfidence),
+                reload(now - 40 * day),
+                reload(now),
+            ])
+            .unwrap();
+        let pruned = store
+            .prune(now, Duration::from_secs(30 * day as u64))
+            .unwrap();
+        assert_eq!(
+            pruned,
+            Pruned {
+                questions: 1,
+                ratings: 0,
+                reloads: 1
+            }
+        );
+        let left: Vec<String> = store
+            .questions_since(i64::MIN)
+            .unwrap()
+            .into_iter()
+            .map(|q| q.question)
+            .collect();
+        assert_eq!(left, vec!["exactly at the limit", "recent"]);
+        assert_eq!(store.reloads_since(i64::MIN).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE), b"this is not sqlite, just text").unwrap();
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(err.to_string().contains(FILE), "{err}");
+    }
+}
