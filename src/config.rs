@@ -99,12 +99,12 @@ pub struct Config {
     pub insights_record_users: bool,
     /// Answers whose best passage holds less than this share of the
     /// question are recorded as low confidence (`low_confidence`, 0 to 1,
-    /// default 0.6).
+    /// default 0.5).
     pub low_confidence: f32,
 }
 
 /// Default of `low_confidence`.
-pub const DEFAULT_LOW_CONFIDENCE: f32 = 0.6;
+pub const DEFAULT_LOW_CONFIDENCE: f32 = 0.5;
 
 impl Default for Config {
     fn default() -> Self {

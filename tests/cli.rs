@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
+use support::process::{arg, free_port, request, serve_http_command, signal, wait_ready};
 use support::seed_dir;
 
 /// What one run of the binary did.
@@ -53,10 +54,6 @@ fn careerbot(args: &[&str], stdin: Option<&str>) -> Run {
     };
     assert!(!run.stderr.contains("panicked"), "{}", run.context());
     run
-}
-
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("utf-8 temp path")
 }
 
 /// `ask` on the shipped knowledge base with a private index directory.
@@ -508,25 +505,6 @@ fn a_stdin_line_that_is_not_utf8_is_read_lossily_and_the_batch_goes_on() {
     assert_eq!(answers[2]["question"], "databases");
 }
 
-/// `careerbot serve-http` with exactly these DISCORD_* variables.
-fn serve_http_command(env: &[(&str, &str)], listen: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_careerbot"));
-    command
-        .args(["serve-http", "--listen", listen])
-        .current_dir(support::root())
-        .env_remove("DISCORD_TOKEN")
-        .env_remove("DISCORD_PUBLIC_KEY")
-        .env_remove("DISCORD_API_BASE")
-        .env("CAREERBOT_LOG", "trace")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command
-}
-
 #[test]
 fn serve_http_without_or_with_a_bad_public_key_exits_2_without_echoing_it() {
     let out = serve_http_command(&[("DISCORD_TOKEN", "t")], "127.0.0.1:0")
@@ -556,13 +534,9 @@ fn serve_http_without_or_with_a_bad_public_key_exits_2_without_echoing_it() {
 #[cfg(unix)]
 #[test]
 fn serve_http_answers_health_checks_and_exits_0_on_sigterm_without_logging_secrets() {
-    use std::io::{Read as _, Write as _};
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let index = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
     // Any valid key: the public key of the all-42 test seed.
     let key = "197f6b23e16c8532c6abc838facd5ea789be0c76b2920334039bfa8b3d368d61";
     let token = "loopback-secret-token-value";
@@ -571,44 +545,19 @@ fn serve_http_answers_health_checks_and_exits_0_on_sigterm_without_logging_secre
             ("DISCORD_TOKEN", token),
             ("DISCORD_PUBLIC_KEY", key),
             ("CAREERBOT_INDEX", arg(index.path())),
+            ("CAREERBOT_DATA", arg(data.path())),
         ],
         &format!("127.0.0.1:{port}"),
     )
     .spawn()
     .unwrap();
-    let get = |path: &str| -> Option<String> {
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
-            .ok()?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut text = String::new();
-        s.read_to_string(&mut text).ok()?;
-        Some(text)
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let ready = loop {
-        if let Some(text) = get("/readyz") {
-            break text;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not listening in 60 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let get = |path: &str| request(port, "GET", path, &[], b"");
+    let ready = wait_ready(port);
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     assert!(ready.contains("knowledge version 1"), "{ready}");
     assert!(get("/healthz").unwrap().starts_with("HTTP/1.1 200"));
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    signal(child.id(), "-TERM");
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");

@@ -4,6 +4,7 @@
 
 pub mod interactions;
 pub mod limits;
+pub mod process;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
