@@ -141,9 +141,11 @@ fn gaps_and_stats_are_for_moderators_only() {
     let dm = fx::command("stats", json!([]), &Sender::dm());
     assert!(content(&respond(&settings, &dm)).contains("in a server"));
     let by_role = fx::command("stats", json!([]), &Sender::moderator_role());
-    let mut with_role = Settings::default();
-    with_role.moderator_roles = vec![serenity::model::id::RoleId::new(fx::MOD_ROLE)];
-    with_role.insights = settings.insights.clone();
+    let with_role = Settings {
+        moderator_roles: vec![serenity::model::id::RoleId::new(fx::MOD_ROLE)],
+        insights: settings.insights.clone(),
+        ..Settings::default()
+    };
     let r = respond(&with_role, &by_role);
     assert_eq!(r["data"]["embeds"][0]["title"], "Usage, last 30 day(s)");
     let off = respond(&Settings::default(), &moderator_command("gaps", None));
