@@ -438,9 +438,17 @@ mod tests {
             ratings.iter().all(|r| r.user.is_none()),
             "no user ids unless opted in"
         );
+        let member = 1_190_000_000_000_000_500_u64;
+        assert_eq!(
+            again.rate(None, member, "m2:0", "q", None, true),
+            Vote::Recorded
+        );
+        let votes = again.read(|s| s.ratings_since(0)).unwrap();
+        let vote = &votes.last().unwrap().vote;
+        assert_eq!(vote.len(), 32);
         assert!(
-            ratings.iter().all(|r| !r.vote.contains("42")),
-            "a vote key does not carry the member's id"
+            !vote.contains(&member.to_string()) && !vote.contains(&format!("{member:x}")),
+            "a vote key does not carry the member's id: {vote}"
         );
     }
 
