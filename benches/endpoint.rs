@@ -95,17 +95,42 @@ fn verify_and_dispatch(c: &mut Criterion) {
             )
         });
     }
-    // The same /ask without the signature check: parse, dispatch, serialize.
-    let (_, body) = signed(&key, &cases[1].1);
-    group.bench_function("parse+dispatch/ask-salary", |b| {
-        b.iter(|| {
-            let interaction: Interaction =
-                serde_json::from_slice(black_box(&body)).expect("interaction");
-            let d = dispatch(&live, &settings, &interaction);
-            black_box(serde_json::to_vec(d.response()).expect("json"))
-        })
-    });
+    // The same questions without the signature check: parse, dispatch,
+    // serialize; then again recording every question in the insights store
+    // (queued for the writer thread, which commits in batches).
+    let data = tempfile::tempdir().expect("temp dir");
+    let recording = Settings {
+        insights: Settings::default()
+            .with_insights(&Config {
+                data_dir: data.path().to_path_buf(),
+                ..Config::default()
+            })
+            .expect("insights store opens")
+            .insights,
+        ..settings.clone()
+    };
+    for (name, payload) in &cases[1..3] {
+        let (_, body) = signed(&key, payload);
+        for (mode, settings) in [("", &settings), ("+insights", &recording)] {
+            group.bench_function(format!("parse+dispatch{mode}/{name}"), |b| {
+                b.iter(|| {
+                    let interaction: Interaction =
+                        serde_json::from_slice(black_box(&body)).expect("interaction");
+                    let d = dispatch(&live, settings, &interaction);
+                    black_box(serde_json::to_vec(d.response()).expect("json"))
+                })
+            });
+        }
+    }
     group.finish();
+    if let Some(insights) = &recording.insights {
+        insights.close();
+        println!(
+            "insights: {} record(s) committed while benchmarking, {} dropped",
+            insights.committed(),
+            insights.dropped()
+        );
+    }
 }
 
 criterion_group!(benches, verify_and_dispatch);

@@ -146,6 +146,11 @@ impl Recorder {
         self.counters.committed.get()
     }
 
+    /// Records lost: the queue was full, or the store refused a batch.
+    pub fn dropped(&self) -> u64 {
+        self.counters.dropped.get()
+    }
+
     fn send(&self, record: Record) {
         let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         let Some(tx) = queue.as_ref() else {
