@@ -9,11 +9,12 @@
 //! status counts, then stops the server with SIGTERM and checks it exits 0.
 //!
 //! ```text
-//! cargo build --release && cargo run --release --example loadgen -- --seconds 10 --connections 8
+//! cargo build --release && cargo run --release --example loadgen -- --seconds 10 --connections 8 [--no-insights]
 //! ```
 //!
-//! Client and server share the machine, so the figure is a floor for what
-//! the server does alone.
+//! The server records every question in a temporary insights store unless
+//! `--no-insights` is given. Client and server share the machine, so the
+//! figure is a floor for what the server does alone.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -31,6 +32,7 @@ struct Args {
     seconds: u64,
     connections: usize,
     binary: PathBuf,
+    insights: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -39,9 +41,14 @@ fn parse_args() -> Result<Args, String> {
         seconds: 10,
         connections: 8,
         binary: root.join("target/release/careerbot"),
+        insights: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--no-insights" {
+            args.insights = false;
+            continue;
+        }
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--seconds" => args.seconds = value.parse().map_err(|e| format!("--seconds: {e}"))?,
@@ -129,6 +136,11 @@ fn start_server(args: &Args, key: &SigningKey, port: u16, config: &std::path::Pa
             "CAREERBOT_INDEX",
             std::env::temp_dir().join("careerbot-loadgen-index"),
         )
+        // The load includes recording every question for /gaps and /stats.
+        .env(
+            "CAREERBOT_DATA",
+            std::env::temp_dir().join("careerbot-loadgen-data"),
+        )
         .env("CAREERBOT_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -157,7 +169,12 @@ async fn main() {
     let config = dir.join("careerbot.toml");
     // Every question comes from a different member, so the per-user
     // cooldown would not fire anyway; turning it off keeps the measure pure.
-    std::fs::write(&config, "cooldown_seconds = 0\n").expect("config");
+    // --no-insights measures the bot without recording questions.
+    std::fs::write(
+        &config,
+        format!("cooldown_seconds = 0\ninsights = {}\n", args.insights),
+    )
+    .expect("config");
     let mut server = start_server(&args, &key, port, &config);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()

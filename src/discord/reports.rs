@@ -7,7 +7,7 @@ use serenity::model::application::ButtonStyle;
 use serenity::model::id::UserId;
 
 use super::render::{escape, fit, limits, listing, no_pings};
-use crate::insights::report::{breakdown, datetime, passage_label, Gaps, Stats};
+use crate::insights::report::{breakdown, datetime, passage_label, section_label, Gaps, Stats};
 
 /// Groups on one page of `/gaps`.
 pub const GAPS_PER_PAGE: usize = 5;
@@ -127,10 +127,9 @@ pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
         .iter()
         .map(|u| {
             format!(
-                "{} · {} › {}",
+                "{} · {}",
                 u.count,
-                escape(&u.article),
-                escape(&u.section)
+                escape(&section_label(&u.article, &u.section))
             )
         })
         .collect();

@@ -477,13 +477,18 @@ pub fn datetime(at: i64) -> String {
     )
 }
 
+/// "Article › Section", or the article alone for its opening.
+pub fn section_label(article: &str, section: &str) -> String {
+    if section.is_empty() {
+        format!("{article} (opening)")
+    } else {
+        format!("{article} › {section}")
+    }
+}
+
 /// A passage as "Article › Section (id)".
 pub fn passage_label(p: &PassageRef) -> String {
-    if p.section.is_empty() {
-        format!("{} ({})", p.article, p.id)
-    } else {
-        format!("{} › {} ({})", p.article, p.section, p.id)
-    }
+    format!("{} ({})", section_label(&p.article, &p.section), p.id)
 }
 
 /// What a group's count is made of, e.g. "3 declined · 1 👎".
@@ -567,7 +572,12 @@ impl Stats {
         }
         let _ = writeln!(out, "\nMost used sections:");
         for u in &self.sections {
-            let _ = writeln!(out, "  {:>5}  {} › {}", u.count, u.article, u.section);
+            let _ = writeln!(
+                out,
+                "  {:>5}  {}",
+                u.count,
+                section_label(&u.article, &u.section)
+            );
         }
         let _ = writeln!(out, "\nRatings per article (👍/👎):");
         for r in &self.ratings {
