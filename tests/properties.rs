@@ -114,6 +114,56 @@ proptest! {
     }
 }
 
+/// Settings recording into one temporary store for the whole test binary.
+fn recording() -> &'static Settings {
+    static SETTINGS: OnceLock<(tempfile::TempDir, Settings)> = OnceLock::new();
+    let (_, settings) = SETTINGS.get_or_init(|| {
+        let data = tempfile::tempdir().expect("temp dir");
+        let config = careerbot::config::Config {
+            data_dir: data.path().to_path_buf(),
+            cooldown: std::time::Duration::ZERO,
+            ..careerbot::config::Config::default()
+        };
+        let settings = Settings::from_config(&config)
+            .with_insights(&config)
+            .expect("insights store opens");
+        (data, settings)
+    });
+    settings
+}
+
+/// Dispatches `payload` with insights on and checks the response.
+fn check_recording(payload: &Value) -> Value {
+    let interaction = fx::parse(payload);
+    let response = dispatch(live(), recording(), &interaction);
+    let json = serde_json::to_value(response.response()).expect("serializes");
+    assert_within_limits(&json);
+    assert_pings_nobody(&json);
+    json
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hostile_questions_shown_in_gaps_and_stats_stay_within_limits_and_ping_nobody(
+        q in member_text(),
+        days in prop_oneof![Just(None), any::<i64>().prop_map(Some)],
+        page in "[0-9-]{0,22}",
+        presser in any::<u64>().prop_map(|u| u.max(1)),
+    ) {
+        check_recording(&fx::ask(&q, None));
+        let options = days.map_or(json!([]), |d| json!([{ "name": "days", "type": 4, "value": d }]));
+        for name in ["gaps", "stats"] {
+            let r = check_recording(&fx::command(name, options.clone(), &fx::Sender::manager()));
+            prop_assert!(r["data"]["embeds"][0]["title"].is_string(), "{r:#}");
+        }
+        let mut press = fx::button(&format!("gaps:{}:{page}:{}", fx::ASKER, days.unwrap_or(30)), presser, json!([]));
+        press["member"] = fx::member(presser, fx::MANAGER_PERMS, &[]);
+        check_recording(&press);
+    }
+}
+
 /// JSON pointers of every leaf value.
 fn collect_leaves(value: &Value, at: String, out: &mut Vec<String>) {
     match value {
