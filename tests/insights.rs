@@ -293,17 +293,11 @@ fn retention_deletes_what_is_old_and_nothing_else() {
     let now = careerbot::insights::unix_now();
     let day = 86_400;
     let question = |age_days: i64, text: &str| {
-        Record::Question(QuestionRecord {
-            at: now - age_days * day,
-            guild: None,
-            user: None,
-            question: text.to_string(),
-            outcome: Outcome::Declined,
-            passage: None,
-            score: None,
-            confidence: None,
-            version: 1,
-        })
+        Record::Question(QuestionRecord::new(
+            now - age_days * day,
+            text,
+            Outcome::Declined,
+        ))
     };
     Store::open(data.path())
         .unwrap()

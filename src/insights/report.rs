@@ -611,17 +611,7 @@ mod tests {
     use super::*;
 
     fn q(at: i64, text: &str, outcome: Outcome) -> QuestionRecord {
-        QuestionRecord {
-            at,
-            guild: None,
-            user: None,
-            question: text.to_string(),
-            outcome,
-            passage: None,
-            score: None,
-            confidence: None,
-            version: 1,
-        }
+        QuestionRecord::new(at, text, outcome)
     }
 
     #[test]

@@ -112,6 +112,24 @@ pub struct QuestionRecord {
     pub version: u64,
 }
 
+impl QuestionRecord {
+    /// A question asked at `at` with `outcome`, and nothing else known:
+    /// no guild, member, passage, score or confidence; version 1.
+    pub fn new(at: i64, question: &str, outcome: Outcome) -> Self {
+        QuestionRecord {
+            at,
+            guild: None,
+            user: None,
+            question: question.to_string(),
+            outcome,
+            passage: None,
+            score: None,
+            confidence: None,
+            version: 1,
+        }
+    }
+}
+
 /// One 👍 or 👎 on an answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RatingRecord {
@@ -594,15 +612,8 @@ mod tests {
 
     fn question(at: i64, text: &str, outcome: Outcome) -> Record {
         Record::Question(QuestionRecord {
-            at,
             guild: Some(u64::MAX - 1),
-            user: None,
-            question: text.to_string(),
-            outcome,
-            passage: None,
-            score: None,
-            confidence: None,
-            version: 1,
+            ..QuestionRecord::new(at, text, outcome)
         })
     }
 
