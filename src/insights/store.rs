@@ -289,9 +289,13 @@ impl Store {
         if found > SCHEMA {
             return Err(StoreError::Newer { path, found });
         }
-        conn.execute_batch(SCHEMA_SQL).map_err(sqlite)?;
-        conn.pragma_update(None, "user_version", SCHEMA)
-            .map_err(sqlite)?;
+        if found < SCHEMA {
+            // Only a new (or older) file is written to here, so a reader
+            // opening the store beside a running bot takes no write lock.
+            conn.execute_batch(SCHEMA_SQL).map_err(sqlite)?;
+            conn.pragma_update(None, "user_version", SCHEMA)
+                .map_err(sqlite)?;
+        }
         Ok(Store { conn, path })
     }
 
