@@ -109,6 +109,9 @@ pub enum Command {
         /// How many days back.
         #[arg(long, default_value_t = crate::discord::commands::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         days: u32,
+        /// One server's records only (default: every server and direct messages).
+        #[arg(long)]
+        guild: Option<u64>,
         /// Groups shown at most (the JSON has all).
         #[arg(long, default_value_t = 20)]
         limit: usize,
@@ -121,6 +124,9 @@ pub enum Command {
         /// How many days back.
         #[arg(long, default_value_t = crate::discord::commands::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         days: u32,
+        /// One server's records only (default: every server and direct messages).
+        #[arg(long)]
+        guild: Option<u64>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -227,8 +233,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Register { guild, global } => register(&config, *guild, *global),
         Command::Index => index(&config),
         Command::Eval { sets, json, misses } => eval(&config, sets, *json, *misses),
-        Command::Gaps { days, limit, json } => gaps(&config, *days, *limit, *json),
-        Command::Stats { days, json } => stats(&config, *days, *json),
+        Command::Gaps {
+            days,
+            guild,
+            limit,
+            json,
+        } => gaps(&config, *days, *guild, *limit, *json),
+        Command::Stats { days, guild, json } => stats(&config, *days, *guild, *json),
         Command::Export => export(&config),
         Command::Prune => prune(&config),
     };
@@ -396,7 +407,13 @@ fn insights_store(config: &Config) -> anyhow::Result<crate::insights::Store> {
     Ok(crate::insights::Store::open(&config.data_dir)?)
 }
 
-fn gaps(config: &Config, days: u32, limit: usize, json: bool) -> anyhow::Result<ExitCode> {
+fn gaps(
+    config: &Config,
+    days: u32,
+    guild: Option<u64>,
+    limit: usize,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let store = insights_store(config)?;
     // The current knowledge names the closest passage of questions never
     // answered; without it the report still lists the questions.
@@ -407,8 +424,13 @@ fn gaps(config: &Config, days: u32, limit: usize, json: bool) -> anyhow::Result<
             None
         }
     };
-    let report =
-        crate::insights::report::gaps(&store, crate::insights::unix_now(), days, engine.as_ref())?;
+    let mut report =
+        crate::insights::report::gaps(&store, crate::insights::unix_now(), days, guild)?;
+    if let Some(engine) = &engine {
+        // Text shows `limit` groups; JSON has all of them.
+        let shown = if json { report.groups.len() } else { limit };
+        report.find_closest(0..shown, engine);
+    }
     if json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
@@ -417,9 +439,9 @@ fn gaps(config: &Config, days: u32, limit: usize, json: bool) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-fn stats(config: &Config, days: u32, json: bool) -> anyhow::Result<ExitCode> {
+fn stats(config: &Config, days: u32, guild: Option<u64>, json: bool) -> anyhow::Result<ExitCode> {
     let store = insights_store(config)?;
-    let report = crate::insights::report::stats(&store, crate::insights::unix_now(), days)?;
+    let report = crate::insights::report::stats(&store, crate::insights::unix_now(), days, guild)?;
     if json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {

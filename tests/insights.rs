@@ -130,6 +130,68 @@ fn declined_and_badly_rated_questions_appear_grouped_in_gaps() {
 }
 
 #[test]
+fn each_server_sees_only_its_own_questions() {
+    let data = tempfile::tempdir().unwrap();
+    let settings = settings(data.path());
+    let in_guild = |question: &str, guild: &str| {
+        let mut payload = fx::ask(question, None);
+        payload["guild_id"] = json!(guild);
+        payload["guild"]["id"] = json!(guild);
+        payload
+    };
+    let other_guild = "1190000000000000101";
+    respond(
+        &settings,
+        &in_guild("how do I train a parrot to talk", fx::GUILD),
+    );
+    respond(
+        &settings,
+        &in_guild("where can I buy cheap concert tickets", other_guild),
+    );
+    respond(
+        &settings,
+        &in_guild("where can I buy cheap concert tickets", other_guild),
+    );
+    respond(
+        &settings,
+        &fx::command(
+            "ask",
+            json!([{ "name": "question", "type": 3, "value": "how do I fix my bicycle chain" }]),
+            &Sender::dm(),
+        ),
+    );
+
+    let mut gaps = moderator_command("gaps", None);
+    gaps["guild_id"] = json!(other_guild);
+    let r = respond(&settings, &gaps);
+    let fields = r["data"]["embeds"][0]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{r:#}");
+    assert!(fields[0]["name"]
+        .as_str()
+        .unwrap()
+        .contains("2× “where can I buy cheap concert tickets”"));
+    let r = respond(&settings, &moderator_command("stats", None));
+    let description = r["data"]["embeds"][0]["description"].as_str().unwrap();
+    assert!(description.starts_with("1 question(s)"), "{description}");
+    settings.close_insights();
+
+    // The command line sees every server and direct messages, or one server.
+    let all: Value =
+        serde_json::from_str(&careerbot(&["--data", arg(data.path()), "stats", "--json"])).unwrap();
+    assert_eq!(all["questions"], 4);
+    let one: Value = serde_json::from_str(&careerbot(&[
+        "--data",
+        arg(data.path()),
+        "stats",
+        "--json",
+        "--guild",
+        other_guild,
+    ]))
+    .unwrap();
+    assert_eq!(one["questions"], 2);
+}
+
+#[test]
 fn gaps_and_stats_are_for_moderators_only() {
     let data = tempfile::tempdir().unwrap();
     let settings = settings(data.path());
@@ -224,18 +286,29 @@ fn a_member_rates_an_answer_once_even_across_a_restart() {
         content(&r).starts_with("You already rated this answer"),
         "{r:#}"
     );
-    // Another page of the same answer shows another passage: its own vote.
+    // Another page of the same answer is the same answer.
     let page1 = format!("rate-down:{}:1", fx::ASKER);
-    let r = respond(&settings, &fx::button(&page1, fx::ASKER, embeds));
-    assert_eq!(content(&r), "Thanks for the feedback!");
+    let r = respond(&settings, &fx::button(&page1, fx::ASKER, embeds.clone()));
+    assert!(
+        content(&r).starts_with("You already rated this answer"),
+        "{r:#}"
+    );
+    // A forged page that shows no passage rates nothing.
+    let mut elsewhere = fx::button(&format!("rate-down:{}:99", fx::ASKER), fx::ASKER, embeds);
+    elsewhere["message"]["id"] = json!("1190000000000000801");
+    let r = respond(&settings, &elsewhere);
+    assert_eq!(content(&r), "I can't find the answer this rates any more.");
     settings.close_insights();
 
     let store = Store::open(data.path()).unwrap();
     let ratings = store.ratings_since(0).unwrap();
-    assert_eq!(ratings.len(), 2);
-    assert!(ratings[0].up && !ratings[1].up);
+    assert_eq!(ratings.len(), 1, "{ratings:#?}");
+    assert!(ratings[0].up);
     assert_eq!(ratings[0].question, "which databases should I learn");
-    assert!(ratings[0].passage.is_some(), "the rated passage is kept");
+    assert!(
+        ratings[0].passage.is_some() && ratings[0].score.is_some(),
+        "the rated passage and its score are kept"
+    );
     assert!(ratings
         .iter()
         .all(|r| r.user.is_none() && r.guild.is_some()));

@@ -295,7 +295,15 @@ fn command_reply(engine: &Snapshot, settings: &Settings, command: &CommandIntera
                     .and_then(|d| u32::try_from(d).ok())
                     .unwrap_or(DEFAULT_DAYS)
                     .clamp(1, MAX_DAYS);
-                respond(report_reply(engine, settings, name, days, 0, asker))
+                respond(report_reply(
+                    engine,
+                    settings,
+                    name,
+                    command.guild_id,
+                    days,
+                    0,
+                    asker,
+                ))
             }
             Err(why) => respond(notice(why, true)),
         },
@@ -337,11 +345,14 @@ fn record(
     }
 }
 
-/// `/gaps` or `/stats` (`name`) over the last `days` days, at `page`.
+/// `/gaps` or `/stats` (`name`) over the last `days` days of `guild`, at
+/// `page`. Reading the store may wait on the disk, so on a multi-threaded
+/// runtime the worker hands its other tasks over while it does.
 fn report_reply(
     engine: &Engine,
     settings: &Settings,
     name: &str,
+    guild: Option<GuildId>,
     days: u32,
     page: usize,
     asker: UserId,
@@ -353,14 +364,30 @@ fn report_reply(
         );
     };
     let now = insights::unix_now();
-    let built = if name == GAPS {
-        insights
-            .read(|store| report::gaps(store, now, days, Some(engine)))
-            .map(|gaps| reports::gaps_message(&gaps, page, asker))
+    // Each server's moderators see their own server's questions only.
+    let guild = guild.map(GuildId::get);
+    let build = || {
+        if name == GAPS {
+            insights
+                .read(|store| report::gaps(store, now, days, guild))
+                .map(|mut gaps| {
+                    let page = page.min(reports::gaps_pages(&gaps) - 1);
+                    let shown = page * reports::GAPS_PER_PAGE..(page + 1) * reports::GAPS_PER_PAGE;
+                    gaps.find_closest(shown, engine);
+                    reports::gaps_message(&gaps, page, asker)
+                })
+        } else {
+            insights
+                .read(|store| report::stats(store, now, days, guild))
+                .map(|stats| reports::stats_message(&stats))
+        }
+    };
+    let multi_threaded = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let built = if multi_threaded {
+        tokio::task::block_in_place(build)
     } else {
-        insights
-            .read(|store| report::stats(store, now, days))
-            .map(|stats| reports::stats_message(&stats))
+        build()
     };
     built.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "cannot read the insights store");
@@ -368,6 +395,8 @@ fn report_reply(
             "I can't read the insights store right now; the bot's log says why.",
             true,
         )
+        .embeds(Vec::new())
+        .components(Vec::new())
     })
 }
 
@@ -674,8 +703,8 @@ fn help() -> CreateInteractionResponseMessage {
         .ephemeral(true)
 }
 
-/// A 👍 (`up`) or 👎 on the passage shown at `page` of an answer. Each
-/// member rates each page of each answer message once.
+/// A 👍 (`up`) or 👎 on an answer, for the passage shown at `page`. Each
+/// member rates each answer message once, whichever page they are on.
 fn rate(
     engine: &Snapshot,
     settings: &Settings,
@@ -683,32 +712,38 @@ fn rate(
     up: bool,
     page: usize,
 ) -> CreateInteractionResponse {
-    let question = question_of(component);
     // The rated passage is the one shown on that page of the answer.
-    let passage = question.as_deref().and_then(|question| {
-        let answer = engine.ask_with(question, render::MAX_PAGES);
-        answer.passages.get(page).map(|p| PassageRef {
+    let rated = question_of(component).and_then(|question| {
+        let answer = engine.ask_with(&question, render::MAX_PAGES);
+        let p = answer.passages.get(page)?;
+        let passage = PassageRef {
             id: p.id.clone(),
             article: p.article.clone(),
             section: p.section.clone(),
-        })
+        };
+        Some((question, passage, p.score))
     });
+    let Some((question, passage, score)) = rated else {
+        return CreateInteractionResponse::Message(notice(
+            "I can't find the answer this rates any more.",
+            true,
+        ));
+    };
     let guild = component.guild_id.map(GuildId::get);
     tracing::info!(
         rating = if up { "up" } else { "down" },
         page,
-        passage = passage.as_ref().map_or("-", |p| p.id.as_str()),
+        passage = passage.id.as_str(),
         guild,
         "answer rated"
     );
     let vote = settings.insights.as_ref().map(|insights| {
-        let answer = format!("{}:{page}", component.message.id);
         insights.rate(
             guild,
             component.user.id.get(),
-            &answer,
-            question.as_deref().unwrap_or(""),
-            passage,
+            &component.message.id.to_string(),
+            &question,
+            Some((passage, score)),
             up,
         )
     });
@@ -799,7 +834,13 @@ fn component_reply(
                 .unwrap_or(DEFAULT_DAYS)
                 .clamp(1, MAX_DAYS);
             CreateInteractionResponse::UpdateMessage(report_reply(
-                engine, settings, GAPS, days, page, asker,
+                engine,
+                settings,
+                GAPS,
+                component.guild_id,
+                days,
+                page,
+                asker,
             ))
         }
         _ => CreateInteractionResponse::Message(notice("That button is not one of mine.", true)),

@@ -56,7 +56,7 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
             (escape(&name), value.join("\n"))
         })
         .collect();
-    let mut message = CreateInteractionResponseMessage::new()
+    let message = CreateInteractionResponseMessage::new()
         .embed(listing(
             &format!("Knowledge gaps, last {} day(s)", gaps.days),
             &description,
@@ -64,6 +64,9 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
         ))
         .allowed_mentions(no_pings())
         .ephemeral(true);
+    // A page update replaces the buttons too, so a report that shrank to
+    // one page loses its old ones.
+    let mut buttons = Vec::new();
     if pages > 1 {
         let id = |to: usize| {
             fit(
@@ -71,7 +74,6 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
                 limits::CUSTOM_ID,
             )
         };
-        let mut buttons = Vec::new();
         if page > 0 {
             buttons.push(
                 CreateButton::new(id(page - 1))
@@ -86,9 +88,13 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
                     .style(ButtonStyle::Primary),
             );
         }
-        message = message.components(vec![CreateActionRow::Buttons(buttons)]);
     }
-    message
+    let rows = if buttons.is_empty() {
+        Vec::new()
+    } else {
+        vec![CreateActionRow::Buttons(buttons)]
+    };
+    message.components(rows)
 }
 
 /// `/stats`.

@@ -151,22 +151,29 @@ impl Recorder {
         self.counters.dropped.get()
     }
 
-    fn send(&self, record: Record) {
-        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(tx) = queue.as_ref() else {
-            self.counters.dropped.inc();
-            return;
+    /// The writer's queue, unless closed. Cloned so that nobody holds the
+    /// lock while sending.
+    fn sender(&self) -> Option<SyncSender<Message>> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Queues `record` without waiting; whether it was queued.
+    fn send(&self, record: Record) -> bool {
+        let sent = match self.sender() {
+            Some(tx) => match tx.try_send(Message::Record(Box::new(record))) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    tracing::warn!("insights queue full; a record was dropped");
+                    false
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            },
+            None => false,
         };
-        match tx.try_send(Message::Record(Box::new(record))) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                self.counters.dropped.inc();
-                tracing::warn!("insights queue full; a record was dropped");
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                self.counters.dropped.inc();
-            }
+        if !sent {
+            self.counters.dropped.inc();
         }
+        sent
     }
 
     fn user(&self, user: u64) -> Option<u64> {
@@ -185,14 +192,15 @@ impl Recorder {
         }
     }
 
-    /// Records a question and how it was answered, without waiting.
+    /// Records a question and how it was answered, without waiting. Only
+    /// the part of the question the engine reads is kept.
     pub fn question(&self, guild: Option<u64>, user: u64, answer: &Answer, version: u64) {
         let best = answer.passages.first();
         self.send(Record::Question(QuestionRecord {
             at: unix_now(),
             guild,
             user: self.user(user),
-            question: answer.question.clone(),
+            question: crate::search::question_prefix(&answer.question).to_string(),
             outcome: self.outcome(answer),
             passage: best.map(|p| PassageRef {
                 id: p.id.clone(),
@@ -206,14 +214,16 @@ impl Recorder {
     }
 
     /// Records a 👍 (`up`) or 👎 by `user` on the answer identified by
-    /// `answer_key`, unless that member already rated that answer.
+    /// `answer_key`, of the passage it showed (with its score), unless that
+    /// member already rated that answer.
+    #[allow(clippy::too_many_arguments)]
     pub fn rate(
         &self,
         guild: Option<u64>,
         user: u64,
         answer_key: &str,
         question: &str,
-        passage: Option<PassageRef>,
+        passage: Option<(PassageRef, f32)>,
         up: bool,
     ) -> Vote {
         let mut hasher = blake3::Hasher::new_keyed(&self.secret);
@@ -228,15 +238,24 @@ impl Recorder {
         {
             return Vote::AlreadyCast;
         }
-        self.send(Record::Rating(RatingRecord {
+        let (passage, score) = passage.map_or((None, None), |(p, s)| (Some(p), Some(s)));
+        let queued = self.send(Record::Rating(RatingRecord {
             at: unix_now(),
             guild,
             user: self.user(user),
-            vote,
-            question: question.to_string(),
+            vote: vote.clone(),
+            question: crate::search::question_prefix(question).to_string(),
             passage,
+            score,
             up,
         }));
+        if !queued {
+            // Not stored, so not cast: the member may try again.
+            self.votes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&vote);
+        }
         Vote::Recorded
     }
 
@@ -249,12 +268,9 @@ impl Recorder {
     /// has stopped).
     pub fn flush(&self) {
         let (tx, rx) = mpsc::channel();
-        let sent = {
-            let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-            queue
-                .as_ref()
-                .is_some_and(|q| q.send(Message::Flush(tx)).is_ok())
-        };
+        let sent = self
+            .sender()
+            .is_some_and(|q| q.send(Message::Flush(tx)).is_ok());
         if sent {
             let _ = rx.recv();
         }

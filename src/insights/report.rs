@@ -138,21 +138,17 @@ pub fn since(now: i64, days: u32) -> i64 {
     now.saturating_sub(i64::from(days).saturating_mul(DAY))
 }
 
-/// The knowledge gaps of the last `days` days. With `engine`, groups whose
-/// questions were never answered get the current knowledge's closest passage.
+/// The knowledge gaps of the last `days` days in `guild` (`None`: every
+/// server and direct messages). Groups whose questions were never answered
+/// have no closest passage yet: see [`Gaps::find_closest`].
 ///
 /// # Errors
 /// When the store cannot be read.
-pub fn gaps(
-    store: &Store,
-    now: i64,
-    days: u32,
-    engine: Option<&Engine>,
-) -> Result<Gaps, StoreError> {
+pub fn gaps(store: &Store, now: i64, days: u32, guild: Option<u64>) -> Result<Gaps, StoreError> {
     let since = since(now, days);
-    let questions = store.questions_since(since)?;
-    let ratings = store.ratings_since(since)?;
-    Ok(group_gaps(days, since, &questions, &ratings, engine))
+    let questions = store.questions_in(since, guild)?;
+    let ratings = store.ratings_in(since, guild)?;
+    Ok(group_gaps(days, since, &questions, &ratings))
 }
 
 /// One distinct wording and what happened to it.
@@ -177,7 +173,6 @@ pub fn group_gaps(
     since: i64,
     questions: &[QuestionRecord],
     ratings: &[RatingRecord],
-    engine: Option<&Engine>,
 ) -> Gaps {
     let mut wordings: HashMap<String, Wording> = HashMap::new();
     let mut records = 0;
@@ -259,16 +254,7 @@ pub fn group_gaps(
             let closest = passages
                 .into_values()
                 .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id.cmp(&a.1.id)))
-                .map(|(_, p)| p)
-                .or_else(|| {
-                    engine.and_then(|e| {
-                        e.closest(&example).map(|p| PassageRef {
-                            id: p.id.clone(),
-                            article: p.article.clone(),
-                            section: p.section_label(),
-                        })
-                    })
-                });
+                .map(|(_, p)| p);
             GapGroup {
                 count: members.iter().map(Wording::count).sum(),
                 declined: members.iter().map(|m| m.declined).sum(),
@@ -318,14 +304,16 @@ fn jaccard(a: &[String], b: &[String]) -> f64 {
     }
 }
 
-/// Usage statistics of the last `days` days.
+/// Usage statistics of the last `days` days in `guild` (`None`: every
+/// server and direct messages).
 ///
 /// # Errors
 /// When the store cannot be read.
-pub fn stats(store: &Store, now: i64, days: u32) -> Result<Stats, StoreError> {
+pub fn stats(store: &Store, now: i64, days: u32, guild: Option<u64>) -> Result<Stats, StoreError> {
     let since = since(now, days);
-    let questions = store.questions_since(since)?;
-    let ratings = store.ratings_since(since)?;
+    let questions = store.questions_in(since, guild)?;
+    let ratings = store.ratings_in(since, guild)?;
+    // Reloads concern the whole bot, not one server.
     let reloads = store.reloads_since(since)?;
     Ok(summarize(days, since, now, &questions, &ratings, &reloads))
 }
@@ -507,6 +495,22 @@ pub fn breakdown(g: &GapGroup) -> String {
 }
 
 impl Gaps {
+    /// Gives the groups in `range` that have no closest passage the
+    /// current knowledge's best match for their example, if any (one search
+    /// per group, so only for the groups shown).
+    pub fn find_closest(&mut self, range: std::ops::Range<usize>, engine: &Engine) {
+        let end = range.end.min(self.groups.len());
+        for g in &mut self.groups[range.start.min(end)..end] {
+            if g.closest.is_none() {
+                g.closest = engine.closest(&g.example).map(|p| PassageRef {
+                    id: p.id.clone(),
+                    article: p.article.clone(),
+                    section: p.section_label(),
+                });
+            }
+        }
+    }
+
     /// The report as plain text, for the command line.
     pub fn to_text(&self, limit: usize) -> String {
         let mut out = String::new();
@@ -631,7 +635,7 @@ mod tests {
             q(4, "Who won the world cup?", Outcome::Declined),
             q(5, "how much do backend developers earn", Outcome::Answered),
         ];
-        let gaps = group_gaps(7, 0, &questions, &[], None);
+        let gaps = group_gaps(7, 0, &questions, &[]);
         assert_eq!(gaps.records, 4);
         assert_eq!(gaps.groups.len(), 2, "{gaps:#?}");
         assert_eq!(gaps.groups[0].count, 3);
@@ -666,6 +670,7 @@ mod tests {
             vote: "v".into(),
             question: "salary?".into(),
             passage: questions[0].passage.clone(),
+            score: None,
             up: false,
         }];
         let s = summarize(3, day(10) - 60, day(12), &questions, &ratings, &[]);

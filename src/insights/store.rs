@@ -146,6 +146,8 @@ pub struct RatingRecord {
     pub question: String,
     /// The rated passage.
     pub passage: Option<PassageRef>,
+    /// The rated passage's score in its answer.
+    pub score: Option<f32>,
     /// True for 👍.
     pub up: bool,
 }
@@ -244,6 +246,7 @@ CREATE TABLE IF NOT EXISTS ratings (
     passage TEXT,
     article TEXT,
     section TEXT,
+    score REAL,
     up INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ratings_at ON ratings (at);
@@ -282,6 +285,9 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(sqlite)?;
         conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite)?;
+        // Deleted records (retention) are overwritten, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")
             .map_err(sqlite)?;
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -365,8 +371,8 @@ impl Store {
                 .map_err(sqlite)?;
             let mut rating = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO ratings (at, guild, user, vote, question, passage, article, section, up)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT OR IGNORE INTO ratings (at, guild, user, vote, question, passage, article, section, score, up)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(sqlite)?;
             let mut reload = tx
@@ -407,6 +413,7 @@ impl Store {
                                 p.map(|p| &p.id),
                                 p.map(|p| &p.article),
                                 p.map(|p| &p.section),
+                                r.score.map(f64::from),
                                 r.up,
                             ])
                             .map_err(sqlite)?;
@@ -479,20 +486,34 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Questions asked at or after `since` (Unix seconds), oldest first.
+    /// Questions asked at or after `since` (Unix seconds), in every
+    /// server and in direct messages, oldest first.
     ///
     /// # Errors
     /// When SQLite fails.
     pub fn questions_since(&self, since: i64) -> Result<Vec<QuestionRecord>, StoreError> {
+        self.questions_in(since, None)
+    }
+
+    /// Questions asked at or after `since` in `guild` (`None`: everywhere),
+    /// oldest first.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn questions_in(
+        &self,
+        since: i64,
+        guild: Option<u64>,
+    ) -> Result<Vec<QuestionRecord>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT at, guild, user, question, outcome, passage, article, section, score, confidence, version
-                 FROM questions WHERE at >= ?1 ORDER BY id",
+                 FROM questions WHERE at >= ?1 AND (?2 IS NULL OR guild = ?2) ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([since], |r| {
+            .query_map(params![since, guild.map(as_i64)], |r| {
                 Ok(QuestionRecord {
                     at: r.get(0)?,
                     guild: r.get::<_, Option<i64>>(1)?.map(as_u64),
@@ -509,20 +530,33 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Ratings cast at or after `since`, oldest first.
+    /// Ratings cast at or after `since`, everywhere, oldest first.
     ///
     /// # Errors
     /// When SQLite fails.
     pub fn ratings_since(&self, since: i64) -> Result<Vec<RatingRecord>, StoreError> {
+        self.ratings_in(since, None)
+    }
+
+    /// Ratings cast at or after `since` in `guild` (`None`: everywhere),
+    /// oldest first.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn ratings_in(
+        &self,
+        since: i64,
+        guild: Option<u64>,
+    ) -> Result<Vec<RatingRecord>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT at, guild, user, vote, question, passage, article, section, up
-                 FROM ratings WHERE at >= ?1 ORDER BY id",
+                "SELECT at, guild, user, vote, question, passage, article, section, score, up
+                 FROM ratings WHERE at >= ?1 AND (?2 IS NULL OR guild = ?2) ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([since], |r| {
+            .query_map(params![since, guild.map(as_i64)], |r| {
                 Ok(RatingRecord {
                     at: r.get(0)?,
                     guild: r.get::<_, Option<i64>>(1)?.map(as_u64),
@@ -530,7 +564,8 @@ impl Store {
                     vote: r.get(3)?,
                     question: r.get(4)?,
                     passage: passage_ref(r.get(5)?, r.get(6)?, r.get(7)?),
-                    up: r.get(8)?,
+                    score: r.get::<_, Option<f64>>(8)?.map(|s| s as f32),
+                    up: r.get(9)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -636,6 +671,7 @@ mod tests {
                 article: "A".into(),
                 section: "Pay".into(),
             }),
+            score: Some(2.5),
             up: false,
         });
         let written = store
@@ -674,6 +710,18 @@ mod tests {
                 error: None,
             })
         };
+        let rating = |at, vote: &str| {
+            Record::Rating(RatingRecord {
+                at,
+                guild: None,
+                user: None,
+                vote: vote.into(),
+                question: "salary?".into(),
+                passage: None,
+                score: None,
+                up: true,
+            })
+        };
         store
             .write(&[
                 question(now - 31 * day, "old", Outcome::Declined),
@@ -681,6 +729,8 @@ mod tests {
                 question(now - day, "recent", Outcome::LowConfidence),
                 reload(now - 40 * day),
                 reload(now),
+                rating(now - 30 * day - 1, "old vote"),
+                rating(now - 29 * day, "new vote"),
             ])
             .unwrap();
         let pruned = store
@@ -690,10 +740,11 @@ mod tests {
             pruned,
             Pruned {
                 questions: 1,
-                ratings: 0,
+                ratings: 1,
                 reloads: 1
             }
         );
+        assert_eq!(store.votes().unwrap(), vec!["new vote".to_string()]);
         let left: Vec<String> = store
             .questions_since(i64::MIN)
             .unwrap()
