@@ -6,13 +6,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
-use tantivy::schema::Field;
-use tantivy::Searcher;
-
 use super::analysis::{analyze, stem, Token};
+use super::lexicon::Lexicon;
 use super::SearchIndex;
 use crate::vocabulary::{CAPITAL_CONTENT, DOMAIN_WORDS, STOPWORDS, SYNONYMS};
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
 
 /// Only the start of a very long message is read.
 pub const MAX_QUESTION_BYTES: usize = 2000;
@@ -309,32 +307,11 @@ impl tantivy_fst::Automaton for Dfa<'_> {
     }
 }
 
-pub(super) fn similar_terms(
-    searcher: &Searcher,
-    fields: &[Field],
-    stem: &str,
-    distance: u8,
-) -> Vec<(String, u64)> {
-    let mut found: HashMap<String, u64> = HashMap::new();
+/// Terms of the index within `distance` edits of `stem`, with the largest
+/// document frequency each has in one field of one segment, most frequent first.
+pub(super) fn similar_terms(lexicon: &Lexicon, stem: &str, distance: u8) -> Vec<(String, u64)> {
     let dfa = builder(distance).build_dfa(stem);
-    for segment in searcher.segment_readers() {
-        for field in fields {
-            let Ok(inverted) = segment.inverted_index(*field) else {
-                continue;
-            };
-            let Ok(mut stream) = inverted.terms().search(Dfa(&dfa)).into_stream() else {
-                continue;
-            };
-            while stream.advance() {
-                if let Ok(term) = std::str::from_utf8(stream.key()) {
-                    let df = u64::from(stream.value().doc_freq);
-                    let entry = found.entry(term.to_string()).or_insert(0);
-                    *entry = (*entry).max(df);
-                }
-            }
-        }
-    }
-    let mut out: Vec<(String, u64)> = found.into_iter().collect();
+    let mut out = lexicon.search(Dfa(&dfa));
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out
 }
