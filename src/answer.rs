@@ -465,11 +465,12 @@ impl Profiles {
         self.vocab.get(stem).copied()
     }
 
-    fn ids(&self, text: &str) -> (Vec<u32>, usize) {
+    /// Ids of `stems` (sorted, deduplicated) and how many are unknown.
+    fn ids(&self, stems: &[String]) -> (Vec<u32>, usize) {
         let mut unknown = 0;
         let mut ids: Vec<u32> = Vec::new();
-        for s in stems(text) {
-            match self.id(&s) {
+        for s in stems {
+            match self.id(s) {
                 Some(id) => ids.push(id),
                 None => unknown += 1,
             }
@@ -549,7 +550,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
     let topic = understood.topic_stems();
     let tools = ctx.catalog.tools_for(&topic);
     let (mut candidates, confidence) = if understood.in_scope {
-        rerank(question, understood, hits, ctx)
+        rerank(understood, hits, ctx)
     } else {
         (Vec::new(), 0.0)
     };
@@ -635,13 +636,8 @@ fn overlap(a: &[u32], b: &[u32]) -> f64 {
 /// Re-scores hits by how many of the question's concepts each passage holds,
 /// so a passage about all of the question beats one about a single word of
 /// it. Also returns the share of the question the best passage holds.
-fn rerank(
-    question: &str,
-    understood: &Understood,
-    hits: &[Hit],
-    ctx: &Context<'_>,
-) -> (Vec<(usize, f32)>, f32) {
-    let scored = rerank_with_presence(question, understood, hits, ctx);
+fn rerank(understood: &Understood, hits: &[Hit], ctx: &Context<'_>) -> (Vec<(usize, f32)>, f32) {
+    let scored = rerank_with_presence(understood, hits, ctx);
     // The best passage must hold enough of the question, or nothing does.
     match scored.first() {
         Some((_, _, present)) if understood.answered_by(*present) => {
@@ -656,13 +652,12 @@ fn rerank(
 }
 
 fn rerank_with_presence(
-    question: &str,
     understood: &Understood,
     hits: &[Hit],
     ctx: &Context<'_>,
 ) -> Vec<(usize, f32, usize)> {
     let profiles = ctx.profiles;
-    let (asked, asked_unknown) = profiles.ids(crate::search::question_prefix(question));
+    let (asked, asked_unknown) = profiles.ids(&understood.stems);
     // The question's words plus the one-word synonyms of its concepts, so a
     // heading saying "back-end" matches a question saying "server-side".
     let mut expanded = asked.clone();

@@ -3,6 +3,7 @@
 //! Discord and not answers: it returns passage ordinals and scores.
 
 pub mod analysis;
+mod lexicon;
 mod question;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
 
+use lexicon::{Lexicon, Statistics, TEXT_FIELDS};
 pub use question::{
     question_prefix, Alternative, Concept, Match, Thesaurus, Understood, MAX_QUESTION_BYTES,
 };
@@ -35,6 +37,9 @@ use crate::chunk::Passage;
 pub const SCHEMA_VERSION: u32 = 5;
 
 const TOKENIZER: &str = "career";
+
+/// Slot of the body in [`Fields::text`]; title, section and keywords come before it.
+const BODY_SLOT: usize = 3;
 
 /// Field boosts: a match in a heading or a moderator's phrasing says more
 /// about a passage than the same word somewhere in its body.
@@ -73,7 +78,9 @@ struct Fields {
 }
 
 impl Fields {
-    fn text(&self) -> [(Field, f32); 4] {
+    /// The text fields with their boosts; a field's position here is its
+    /// slot in the [`Lexicon`].
+    fn text(&self) -> [(Field, f32); TEXT_FIELDS] {
         [
             (self.title, TITLE_BOOST),
             (self.section, SECTION_BOOST),
@@ -159,6 +166,7 @@ pub struct SearchIndex {
     fields: Fields,
     ords: Vec<Column<u64>>,
     num_docs: u64,
+    lexicon: Lexicon,
     /// Kept so the searcher's segments stay valid for the snapshot's lifetime.
     _reader: IndexReader,
 }
@@ -266,11 +274,13 @@ impl SearchIndex {
             .iter()
             .map(|s| s.fast_fields().u64("ord"))
             .collect::<Result<Vec<_>, _>>()?;
+        let lexicon = Lexicon::read(&searcher, fields.text().map(|(f, _)| f))?;
         Ok(SearchIndex {
             searcher,
             fields,
             ords,
             num_docs,
+            lexicon,
             _reader: reader,
         })
     }
@@ -282,33 +292,21 @@ impl SearchIndex {
 
     /// In how many passages `stem` occurs, in the field where it is most frequent.
     pub fn doc_freq(&self, stem: &str) -> u64 {
-        self.fields
-            .text()
-            .iter()
-            .map(|(f, _)| {
-                self.searcher
-                    .doc_freq(&Term::from_field_text(*f, stem))
-                    .unwrap_or(0)
-            })
-            .max()
-            .unwrap_or(0)
+        self.lexicon.get(stem).map_or(0, |s| s.max())
     }
 
     /// In how many passages `stem` occurs in a title, heading or phrasing.
     pub fn heading_doc_freq(&self, stem: &str) -> u64 {
-        [self.fields.title, self.fields.section, self.fields.keywords]
-            .iter()
-            .map(|f| {
-                self.searcher
-                    .doc_freq(&Term::from_field_text(*f, stem))
-                    .unwrap_or(0)
-            })
-            .max()
-            .unwrap_or(0)
+        self.lexicon.get(stem).map_or(0, |s| {
+            s.doc_freq[..BODY_SLOT].iter().copied().max().unwrap_or(0)
+        })
     }
 
     /// The best passages for an understood question, best first.
     pub fn search(&self, question: &Understood, limit: usize) -> Vec<Hit> {
+        if !question.concepts.iter().any(Concept::is_matched) {
+            return Vec::new();
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for concept in question.concepts.iter().filter(|c| c.is_matched()) {
             // A word found in most passages says little about which one is meant.
@@ -316,7 +314,17 @@ impl SearchIndex {
             let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
             for alt in &concept.alternatives {
                 let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                for (field, boost) in self.fields.text() {
+                for (slot, (field, boost)) in self.fields.text().into_iter().enumerate() {
+                    // A field lacking one of the stems matches nothing, and tantivy drops
+                    // empty clauses from a union: leaving it out changes no score and
+                    // saves building its weight and scorer.
+                    if alt
+                        .stems
+                        .iter()
+                        .any(|s| self.lexicon.doc_freq_in(s, slot) == 0)
+                    {
+                        continue;
+                    }
                     let q: Box<dyn Query> = if alt.stems.len() == 1 {
                         Box::new(TermQuery::new(
                             Term::from_field_text(field, &alt.stems[0]),
@@ -335,7 +343,9 @@ impl SearchIndex {
                         Box::new(BoostQuery::new(q, boost * alt.weight * concept_weight)),
                     ));
                 }
-                alternatives.push(Box::new(BooleanQuery::new(per_field)));
+                if !per_field.is_empty() {
+                    alternatives.push(Box::new(BooleanQuery::new(per_field)));
+                }
             }
             if !alternatives.is_empty() {
                 clauses.push((
@@ -343,9 +353,6 @@ impl SearchIndex {
                     Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.2)),
                 ));
             }
-        }
-        if clauses.is_empty() {
-            return Vec::new();
         }
         // Words the member typed next to each other count more when the
         // passage has them next to each other too ("programming languages").
@@ -355,9 +362,15 @@ impl SearchIndex {
             .filter(|c| c.is_matched() && c.typed.len() == 1)
             .collect();
         for pair in typed.windows(2) {
+            let (first, second) = (&pair[0].typed[0], &pair[1].typed[0]);
+            if self.lexicon.doc_freq_in(first, BODY_SLOT) == 0
+                || self.lexicon.doc_freq_in(second, BODY_SLOT) == 0
+            {
+                continue;
+            }
             let terms = vec![
-                Term::from_field_text(self.fields.body, &pair[0].typed[0]),
-                Term::from_field_text(self.fields.body, &pair[1].typed[0]),
+                Term::from_field_text(self.fields.body, first),
+                Term::from_field_text(self.fields.body, second),
             ];
             let mut phrase = PhraseQuery::new(terms);
             phrase.set_slop(2);
@@ -366,11 +379,21 @@ impl SearchIndex {
                 Box::new(BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST)),
             ));
         }
+        if clauses.is_empty() {
+            return Vec::new();
+        }
         let query = BooleanQuery::new(clauses);
-        let top = match self
-            .searcher
-            .search(&query, &TopDocs::with_limit(limit).order_by_score())
-        {
+        // The BM25 statistics come from the lexicon: the figures tantivy would
+        // read, without a term dictionary lookup per term and segment.
+        let statistics = Statistics {
+            lexicon: &self.lexicon,
+            searcher: &self.searcher,
+        };
+        let top = match self.searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(limit).order_by_score(),
+            &statistics,
+        ) {
             Ok(top) => top,
             Err(e) => {
                 tracing::warn!(error = %e, "search failed");
@@ -392,11 +415,6 @@ impl SearchIndex {
     /// Terms of the index within `distance` edits of `stem`, with their
     /// document frequency, most frequent first.
     fn similar_terms(&self, stem: &str, distance: u8) -> Vec<(String, u64)> {
-        question::similar_terms(
-            &self.searcher,
-            &self.fields.text().map(|(f, _)| f),
-            stem,
-            distance,
-        )
+        question::similar_terms(&self.lexicon, stem, distance)
     }
 }

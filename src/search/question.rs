@@ -6,13 +6,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
-use tantivy::schema::Field;
-use tantivy::Searcher;
-
 use super::analysis::{analyze, stem, Token};
+use super::lexicon::Lexicon;
 use super::SearchIndex;
 use crate::vocabulary::{CAPITAL_CONTENT, DOMAIN_WORDS, STOPWORDS, SYNONYMS};
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
 
 /// Only the start of a very long message is read.
 pub const MAX_QUESTION_BYTES: usize = 2000;
@@ -98,6 +96,9 @@ pub struct Understood {
     pub coverage: f32,
     /// Whether the question is about what the knowledge base holds.
     pub in_scope: bool,
+    /// Stems of every word read (stop words included), in question order,
+    /// so later steps need not analyze the question again.
+    pub stems: Vec<String>,
 }
 
 impl Understood {
@@ -181,8 +182,9 @@ pub struct Thesaurus {
     groups: Vec<(String, Vec<Vec<String>>)>,
     /// First stem -> (group, alternative) pairs starting with it.
     by_first: HashMap<String, Vec<(usize, usize)>>,
-    /// Single-word entries as typed (for typo correction of words absent from the index).
-    words: Vec<(String, usize)>,
+    /// Single-word entries as typed, with their group and their characters
+    /// (for typo correction of words absent from the index).
+    words: Vec<(String, usize, Vec<char>)>,
     stopwords: HashSet<&'static str>,
     /// Tech and career words that are on topic even if no passage uses them.
     domain: HashSet<String>,
@@ -244,7 +246,9 @@ impl Thesaurus {
             }
             name.get_or_insert_with(|| entry.to_lowercase());
             if stems.len() == 1 && !entry.contains(' ') {
-                self.words.push((entry.to_lowercase().replace('-', ""), g));
+                let word = entry.to_lowercase().replace('-', "");
+                let chars = word.chars().collect();
+                self.words.push((word, g, chars));
             }
             self.by_first
                 .entry(stems[0].clone())
@@ -320,34 +324,44 @@ impl tantivy_fst::Automaton for Dfa<'_> {
     }
 }
 
-pub(super) fn similar_terms(
-    searcher: &Searcher,
-    fields: &[Field],
-    stem: &str,
-    distance: u8,
-) -> Vec<(String, u64)> {
-    let mut found: HashMap<String, u64> = HashMap::new();
+/// Terms of the index within `distance` edits of `stem`, with the largest
+/// document frequency each has in one field of one segment, most frequent first.
+pub(super) fn similar_terms(lexicon: &Lexicon, stem: &str, distance: u8) -> Vec<(String, u64)> {
     let dfa = builder(distance).build_dfa(stem);
-    for segment in searcher.segment_readers() {
-        for field in fields {
-            let Ok(inverted) = segment.inverted_index(*field) else {
-                continue;
-            };
-            let Ok(mut stream) = inverted.terms().search(Dfa(&dfa)).into_stream() else {
-                continue;
-            };
-            while stream.advance() {
-                if let Ok(term) = std::str::from_utf8(stream.key()) {
-                    let df = u64::from(stream.value().doc_freq);
-                    let entry = found.entry(term.to_string()).or_insert(0);
-                    *entry = (*entry).max(df);
-                }
-            }
-        }
-    }
-    let mut out: Vec<(String, u64)> = found.into_iter().collect();
+    let mut out = lexicon.search(Dfa(&dfa));
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out
+}
+
+/// The edit distance (Levenshtein, in characters) of `a` and `b` if it is at
+/// most `max`. Stops as soon as a row of the table exceeds `max`: the
+/// distance can only grow from there.
+fn edit_distance_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    // Words are short (at most 40 characters): two rows on the stack.
+    const ROW: usize = 64;
+    if b.len() >= ROW {
+        let (a, b): (String, String) = (a.iter().collect(), b.iter().collect());
+        return Some(crate::knowledge::edit_distance(&a, &b)).filter(|d| *d <= max);
+    }
+    let mut prev = [0usize; ROW];
+    let mut cur = [0usize; ROW];
+    for (j, cell) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j;
+    }
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            row_min = row_min.min(cur[j + 1]);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Some(prev[b.len()]).filter(|d| *d <= max)
 }
 
 /// The part of a question that is read: at most [`MAX_QUESTION_BYTES`].
@@ -470,7 +484,9 @@ impl SearchIndex {
                 }
             }
         }
-        judge(concepts)
+        let mut understood = judge(concepts);
+        understood.stems = tokens.into_iter().map(|t| t.stem).collect();
+        understood
     }
 
     pub(crate) fn exists(&self, stems: &[String]) -> bool {
@@ -549,16 +565,16 @@ impl SearchIndex {
         };
         if distance > 0 {
             // A misspelt synonym ("compensaton") is the synonym.
-            let typed_chars = token.word.chars().count();
+            let typed: Vec<char> = token.word.chars().collect();
+            let max = usize::from(distance);
             let near_synonym = th
                 .words
                 .iter()
                 // Lengths further apart than the distance cannot be that close.
-                .filter(|(w, _)| {
-                    w.len() >= 4 && w.chars().count().abs_diff(typed_chars) <= usize::from(distance)
+                .filter(|(w, _, chars)| w.len() >= 4 && chars.len().abs_diff(typed.len()) <= max)
+                .filter_map(|(w, g, chars)| {
+                    Some((edit_distance_within(&typed, chars, max)?, *g, w))
                 })
-                .map(|(w, g)| (crate::knowledge::edit_distance(&token.word, w), *g, w))
-                .filter(|(d, _, _)| *d <= usize::from(distance))
                 .min_by_key(|(d, _, _)| *d);
             if let Some((_, g, w)) = near_synonym {
                 let mut concept = self.group_concept(th, label.clone(), Some(g));
@@ -685,5 +701,44 @@ fn judge(concepts: Vec<Concept>) -> Understood {
         concepts,
         coverage,
         in_scope,
+        stems: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_edit_distance_agrees_with_the_full_one() {
+        let words = [
+            "",
+            "salary",
+            "salery",
+            "compensation",
+            "compensaton",
+            "résumé",
+            "resume",
+            "kubernetes",
+            "kubernets",
+            "developer",
+            "devloper",
+            "ab",
+            "ba",
+        ];
+        for a in words {
+            for b in words {
+                let full = crate::knowledge::edit_distance(a, b);
+                let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                for max in 0..4 {
+                    let expected = (full <= max).then_some(full);
+                    assert_eq!(
+                        edit_distance_within(&ca, &cb, max),
+                        expected,
+                        "{a} {b} {max}"
+                    );
+                }
+            }
+        }
     }
 }

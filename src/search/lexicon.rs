@@ -1,0 +1,145 @@
+//! The index's vocabulary, read once per snapshot: for every term of the
+//! text fields, its document frequency per field, and one FST of all terms
+//! for typo search. Questions then look terms up in memory instead of
+//! walking each segment's term dictionary field by field, and tantivy's
+//! BM25 weights are computed from the same figures tantivy would read
+//! (summed over segments), so scores do not change.
+
+use std::collections::HashMap;
+
+use tantivy::query::Bm25StatisticsProvider;
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+use tantivy_fst::{IntoStreamer, Map, Streamer};
+
+/// Number of text fields (see `Fields::text`).
+pub(super) const TEXT_FIELDS: usize = 4;
+
+/// Statistics of one term.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct TermStats {
+    /// Documents holding the term, per text field, summed over segments.
+    pub doc_freq: [u64; TEXT_FIELDS],
+}
+
+impl TermStats {
+    /// In how many passages the term occurs, in the field where it is most frequent.
+    pub fn max(&self) -> u64 {
+        self.doc_freq.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// Every term of the text fields with its statistics.
+pub(super) struct Lexicon {
+    fields: [Field; TEXT_FIELDS],
+    terms: HashMap<String, TermStats>,
+    /// All terms; the value is the largest document frequency of the term in
+    /// any one field of any one segment (what typo correction ranks by).
+    fst: Map<Vec<u8>>,
+    total_num_tokens: [u64; TEXT_FIELDS],
+    total_num_docs: u64,
+}
+
+impl Lexicon {
+    /// Reads the term dictionaries of `fields` in every segment of `searcher`.
+    pub fn read(searcher: &Searcher, fields: [Field; TEXT_FIELDS]) -> tantivy::Result<Self> {
+        let mut terms: HashMap<String, TermStats> = HashMap::new();
+        let mut typo: HashMap<String, u64> = HashMap::new();
+        let mut total_num_tokens = [0u64; TEXT_FIELDS];
+        let mut total_num_docs = 0u64;
+        for segment in searcher.segment_readers() {
+            total_num_docs += u64::from(segment.max_doc());
+            for (slot, field) in fields.iter().enumerate() {
+                let inverted = segment.inverted_index(*field)?;
+                total_num_tokens[slot] += inverted.total_num_tokens();
+                let mut stream = inverted.terms().stream()?;
+                while stream.advance() {
+                    let Ok(term) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    let df = u64::from(stream.value().doc_freq);
+                    match terms.get_mut(term) {
+                        Some(stats) => stats.doc_freq[slot] += df,
+                        None => {
+                            let mut stats = TermStats::default();
+                            stats.doc_freq[slot] = df;
+                            terms.insert(term.to_string(), stats);
+                        }
+                    }
+                    match typo.get_mut(term) {
+                        Some(max) => *max = (*max).max(df),
+                        None => {
+                            typo.insert(term.to_string(), df);
+                        }
+                    }
+                }
+            }
+        }
+        let mut sorted: Vec<(String, u64)> = typo.into_iter().collect();
+        sorted.sort_unstable();
+        let fst = Map::from_iter(sorted.iter().map(|(t, df)| (t.as_bytes(), *df)))
+            .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+        Ok(Lexicon {
+            fields,
+            terms,
+            fst,
+            total_num_tokens,
+            total_num_docs,
+        })
+    }
+
+    /// Statistics of `stem`, if any text field holds it.
+    pub fn get(&self, stem: &str) -> Option<&TermStats> {
+        self.terms.get(stem)
+    }
+
+    /// Document frequency of `stem` in the text field at `slot`.
+    pub fn doc_freq_in(&self, stem: &str, slot: usize) -> u64 {
+        self.get(stem).map_or(0, |s| s.doc_freq[slot])
+    }
+
+    /// Every term the automaton accepts, with the largest document frequency
+    /// it has in one field of one segment.
+    pub fn search<A: tantivy_fst::Automaton>(&self, automaton: A) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        let mut stream = self.fst.search(automaton).into_stream();
+        while let Some((key, df)) = stream.next() {
+            if let Ok(term) = std::str::from_utf8(key) {
+                out.push((term.to_string(), df));
+            }
+        }
+        out
+    }
+
+    fn slot(&self, field: Field) -> Option<usize> {
+        self.fields.iter().position(|f| *f == field)
+    }
+}
+
+/// BM25 statistics from the lexicon, falling back to the searcher for any
+/// other field: the same figures as [`Searcher`]'s, without a term
+/// dictionary lookup per segment.
+pub(super) struct Statistics<'a> {
+    pub lexicon: &'a Lexicon,
+    pub searcher: &'a Searcher,
+}
+
+impl Bm25StatisticsProvider for Statistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        match self.lexicon.slot(field) {
+            Some(slot) => Ok(self.lexicon.total_num_tokens[slot]),
+            None => self.searcher.total_num_tokens(field),
+        }
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.lexicon.total_num_docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        match (self.lexicon.slot(term.field()), term.value().as_str()) {
+            (Some(slot), Some(text)) => Ok(self.lexicon.doc_freq_in(text, slot)),
+            _ => Bm25StatisticsProvider::doc_freq(self.searcher, term),
+        }
+    }
+}
