@@ -118,6 +118,7 @@ async fn websocket(State(d): State<Arc<Discord>>, upgrade: WebSocketUpgrade) -> 
 }
 
 /// HELLO, wait for IDENTIFY, READY, then push interactions; ACK heartbeats.
+/// Nothing is pushed before READY, as Discord sends no dispatch before it.
 async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
     let send = |v: Value| WsMessage::Text(v.to_string().into());
     if socket
@@ -131,6 +132,7 @@ async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
     }
     let mut seq = 0u64;
     let mut push = d.push.lock().await.take();
+    let mut ready = false;
     loop {
         tokio::select! {
             incoming = socket.recv() => {
@@ -145,7 +147,7 @@ async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
                     }
                     Some(2) => {
                         seq += 1;
-                        let ready = json!({
+                        let hello_ready = json!({
                             "op": 0, "t": "READY", "s": seq,
                             "d": {
                                 "v": 10, "user": { "id": fx::APP, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true, "global_name": null },
@@ -154,12 +156,13 @@ async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
                                 "shard": [0, 1], "application": { "id": fx::APP, "flags": 0 }
                             }
                         });
-                        let _ = socket.send(send(ready)).await;
+                        let _ = socket.send(send(hello_ready)).await;
+                        ready = true;
                     }
                     _ => {}
                 }
             }
-            next = async { match push.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
+            next = async { match push.as_mut() { Some(rx) if ready => rx.recv().await, _ => std::future::pending().await } } => {
                 let Some(interaction) = next else { push = None; continue };
                 seq += 1;
                 let _ = socket.send(send(json!({ "op": 0, "t": "INTERACTION_CREATE", "s": seq, "d": interaction }))).await;
