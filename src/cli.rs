@@ -311,13 +311,11 @@ fn serve(
     watch: bool,
 ) -> anyhow::Result<ExitCode> {
     let token = token(config)?;
-    let live = match load_live(config)? {
-        Ok(live) => live,
+    let (live, settings) = match load_live(config)? {
+        Ok(served) => served,
         Err(code) => return Ok(code),
     };
-    let settings = Settings::from_config(config).with_insights(config)?;
-    let closing = settings.clone();
-    let served = run_server(async {
+    run_server(&settings.clone(), async {
         reload_triggers(config, &live, &settings, watch)?;
         let sharding = crate::transport::gateway::Sharding {
             total: shards,
@@ -332,26 +330,33 @@ fn serve(
             shutdown_signal(),
         )
         .await
-    });
-    closing.close_insights();
-    served
+    })
 }
 
-/// The served knowledge, or the exit code for a knowledge base with errors
+/// The served knowledge and the settings to serve it with (insights
+/// recording started), or the exit code for a knowledge base with errors
 /// (which are printed).
-fn load_live(config: &Config) -> anyhow::Result<Result<Arc<Live>, ExitCode>> {
-    Ok(load(config, false, false)?
-        .map(|engine| Arc::new(Live::new(engine, options(config, false)))))
+fn load_live(config: &Config) -> anyhow::Result<Result<(Arc<Live>, Settings), ExitCode>> {
+    let engine = match load(config, false, false)? {
+        Ok(engine) => engine,
+        Err(code) => return Ok(Err(code)),
+    };
+    let live = Arc::new(Live::new(engine, options(config, false)));
+    let settings = Settings::from_config(config).with_insights(config)?;
+    Ok(Ok((live, settings)))
 }
 
 /// Runs a server until it returns, then gives blocking work still running
-/// (a reload from SIGHUP or --watch) a bounded time before exiting.
+/// (a reload from SIGHUP or --watch) a bounded time, and stores the
+/// insights still queued, before exiting.
 fn run_server(
+    settings: &Settings,
     server: impl std::future::Future<Output = anyhow::Result<()>>,
 ) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     let served = runtime.block_on(server);
     runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+    settings.close_insights();
     served?;
     Ok(ExitCode::SUCCESS)
 }
@@ -360,14 +365,12 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
     use crate::transport::endpoint::{self, Endpoint, Limits};
     let key = endpoint::parse_public_key(config.public_key.as_ref())?;
     let token = token(config)?;
-    let live = match load_live(config)? {
-        Ok(live) => live,
+    let (live, settings) = match load_live(config)? {
+        Ok(served) => served,
         Err(code) => return Ok(code),
     };
-    let settings = Settings::from_config(config).with_insights(config)?;
-    let closing = settings.clone();
     let addr = listen.unwrap_or(&config.listen).to_string();
-    let served = run_server(async {
+    run_server(&settings.clone(), async {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
@@ -390,9 +393,7 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
             http,
         ));
         endpoint::serve(endpoint, listener, ops, shutdown_signal()).await
-    });
-    closing.close_insights();
-    served
+    })
 }
 
 /// Opens the insights store the config names, for the moderators' commands.
