@@ -5,24 +5,26 @@
 pub mod analysis;
 mod lexicon;
 mod question;
+mod scorer;
 
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
+use tantivy::{doc, DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, Term};
 
 use lexicon::{Lexicon, Statistics, TEXT_FIELDS};
 pub use question::{
     question_prefix, Alternative, Concept, Match, Thesaurus, Understood, MAX_QUESTION_BYTES,
 };
+use scorer::{Combine, Node};
 
 /// Prepares shared tables (synonyms, typo automata) ahead of the first question.
 pub fn warm_up() {
@@ -51,6 +53,15 @@ const BODY_BOOST: f32 = 1.0;
 const PROXIMITY_BOOST: f32 = 0.5;
 /// Weight of a concept found in most passages.
 const WEAK_WEIGHT: f32 = 0.7;
+/// Share of a concept's other alternatives added to its best one.
+const TIE_BREAKER: f32 = 0.2;
+
+/// From this many passages on, a question is answered in two stages (see
+/// `SearchIndex::two_stage`): below it, scoring every matching passage is
+/// cheap enough, and exact.
+const FIRST_STAGE_MIN_DOCS: u64 = 20_000;
+/// Candidates the first stage passes to the full query.
+const FIRST_STAGE_CANDIDATES: usize = 300;
 
 /// Why an index could not be built or opened.
 #[derive(Debug, thiserror::Error)]
@@ -304,20 +315,64 @@ impl SearchIndex {
 
     /// The best passages for an understood question, best first.
     pub fn search(&self, question: &Understood, limit: usize) -> Vec<Hit> {
-        if !question.concepts.iter().any(Concept::is_matched) {
+        if limit == 0 || !question.concepts.iter().any(Concept::is_matched) {
             return Vec::new();
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // The BM25 statistics come from the lexicon: the figures tantivy would
+        // read, without a term dictionary lookup per term and segment.
+        let statistics = Statistics {
+            lexicon: &self.lexicon,
+            searcher: &self.searcher,
+        };
+        let scoring = EnableScoring::enabled_from_statistics_provider(&statistics, &self.searcher);
+        let top = self.query(question, scoring).and_then(|query| match query {
+            None => Ok(Vec::new()),
+            Some(query) if self.num_docs >= FIRST_STAGE_MIN_DOCS => {
+                self.two_stage(question, &query, limit, &statistics)
+            }
+            Some(query) => self.score(&query, None, limit),
+        });
+        let top = match top {
+            Ok(top) => top,
+            Err(e) => {
+                tracing::warn!(error = %e, "search failed");
+                return Vec::new();
+            }
+        };
+        top.into_iter()
+            .filter_map(|(score, addr)| {
+                let column = self.ords.get(addr.segment_ord as usize)?;
+                let ord = column.first(addr.doc_id)?;
+                Some(Hit {
+                    ord: usize::try_from(ord).ok()?,
+                    score,
+                })
+            })
+            .collect()
+    }
+
+    /// The question as a query: per concept, the best of its alternatives
+    /// plus 0.2 of the others; per alternative, the sum over the fields
+    /// holding it; then the proximity of typed words. `None` when no field
+    /// holds anything the question asks for.
+    fn query(
+        &self,
+        question: &Understood,
+        scoring: EnableScoring<'_>,
+    ) -> tantivy::Result<Option<Node>> {
+        let leaf = |query: Box<dyn Query>, boost: f32| -> tantivy::Result<Node> {
+            Ok(Node::Leaf(BoostQuery::new(query, boost).weight(scoring)?))
+        };
+        let mut clauses: Vec<Node> = Vec::new();
         for concept in question.concepts.iter().filter(|c| c.is_matched()) {
             // A word found in most passages says little about which one is meant.
             let concept_weight = if concept.weak { WEAK_WEIGHT } else { 1.0 };
-            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            let mut alternatives: Vec<Node> = Vec::new();
             for alt in &concept.alternatives {
-                let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let mut per_field: Vec<Node> = Vec::new();
                 for (slot, (field, boost)) in self.fields.text().into_iter().enumerate() {
-                    // A field lacking one of the stems matches nothing, and tantivy drops
-                    // empty clauses from a union: leaving it out changes no score and
-                    // saves building its weight and scorer.
+                    // A field lacking one of the stems matches nothing: leaving it out
+                    // changes no score and saves building its weight and scorer.
                     if alt
                         .stems
                         .iter()
@@ -338,20 +393,14 @@ impl SearchIndex {
                                 .collect(),
                         ))
                     };
-                    per_field.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(q, boost * alt.weight * concept_weight)),
-                    ));
+                    per_field.push(leaf(q, boost * alt.weight * concept_weight)?);
                 }
                 if !per_field.is_empty() {
-                    alternatives.push(Box::new(BooleanQuery::new(per_field)));
+                    alternatives.push(Node::Union(per_field, Combine::Sum));
                 }
             }
             if !alternatives.is_empty() {
-                clauses.push((
-                    Occur::Should,
-                    Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.2)),
-                ));
+                clauses.push(Node::Union(alternatives, Combine::Max(TIE_BREAKER)));
             }
         }
         // Words the member typed next to each other count more when the
@@ -374,42 +423,121 @@ impl SearchIndex {
             ];
             let mut phrase = PhraseQuery::new(terms);
             phrase.set_slop(2);
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST)),
-            ));
+            clauses.push(leaf(Box::new(phrase), PROXIMITY_BOOST)?);
         }
-        if clauses.is_empty() {
-            return Vec::new();
+        Ok((!clauses.is_empty()).then(|| Node::Union(clauses, Combine::Sum)))
+    }
+
+    /// The `limit` best documents for `query`, among the sorted `candidates`
+    /// of each segment when given, else among all. Equal scores keep index
+    /// order, as tantivy's `TopDocs` does.
+    fn score(
+        &self,
+        query: &Node,
+        candidates: Option<&[Vec<DocId>]>,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+        let mut scored: Vec<(Score, DocAddress)> = Vec::new();
+        for (segment_ord, reader) in self.searcher.segment_readers().iter().enumerate() {
+            let docs = match candidates {
+                None => None,
+                Some(per_segment) => match per_segment.get(segment_ord) {
+                    Some(docs) if !docs.is_empty() => Some(docs.as_slice()),
+                    _ => continue,
+                },
+            };
+            let alive = reader.alive_bitset();
+            let segment_ord = segment_ord as u32;
+            scored.extend(
+                scorer::evaluate(query, reader, docs)?
+                    .into_iter()
+                    .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc)))
+                    .map(|(doc, score)| (score, DocAddress::new(segment_ord, doc))),
+            );
         }
-        let query = BooleanQuery::new(clauses);
-        // The BM25 statistics come from the lexicon: the figures tantivy would
-        // read, without a term dictionary lookup per term and segment.
-        let statistics = Statistics {
-            lexicon: &self.lexicon,
-            searcher: &self.searcher,
+        let best_first = |a: &(Score, DocAddress), b: &(Score, DocAddress)| {
+            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
         };
-        let top = match self.searcher.search_with_statistics_provider(
-            &query,
-            &TopDocs::with_limit(limit).order_by_score(),
-            &statistics,
-        ) {
-            Ok(top) => top,
-            Err(e) => {
-                tracing::warn!(error = %e, "search failed");
-                return Vec::new();
+        if scored.len() > limit {
+            scored.select_nth_unstable_by(limit - 1, best_first);
+            scored.truncate(limit);
+        }
+        scored.sort_unstable_by(best_first);
+        Ok(scored)
+    }
+
+    /// Search for a large index: a flat union of boosted term queries, which
+    /// tantivy prunes with block-WAND, picks the candidates; only those are
+    /// scored with the full `query`, whose leaves seek their postings to them.
+    /// Every passage the full query matches holds one of the flat query's
+    /// terms, so when the first stage finds fewer than its limit the result is
+    /// the exhaustive one.
+    fn two_stage(
+        &self,
+        question: &Understood,
+        query: &Node,
+        limit: usize,
+        statistics: &Statistics<'_>,
+    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+        let flat = self.first_stage_query(question);
+        let wanted = FIRST_STAGE_CANDIDATES.max(limit.saturating_mul(4));
+        let candidates = self.searcher.search_with_statistics_provider(
+            &flat,
+            &TopDocs::with_limit(wanted).order_by_score(),
+            statistics,
+        )?;
+        let mut by_segment: Vec<Vec<DocId>> =
+            vec![Vec::new(); self.searcher.segment_readers().len()];
+        for (_, addr) in candidates {
+            if let Some(docs) = by_segment.get_mut(addr.segment_ord as usize) {
+                docs.push(addr.doc_id);
             }
-        };
-        top.into_iter()
-            .filter_map(|(score, addr)| {
-                let column = self.ords.get(addr.segment_ord as usize)?;
-                let ord = column.first(addr.doc_id)?;
-                Some(Hit {
-                    ord: usize::try_from(ord).ok()?,
-                    score,
+        }
+        by_segment.iter_mut().for_each(|docs| docs.sort_unstable());
+        self.score(query, Some(&by_segment), limit)
+    }
+
+    /// The first stage of [`Self::two_stage`]: every stem of every
+    /// alternative, in every field that holds it, as one boosted term query.
+    /// A stem asked for more than once keeps its largest boost.
+    fn first_stage_query(&self, question: &Understood) -> BooleanQuery {
+        let mut boosts: Vec<(usize, &str, f32)> = Vec::new();
+        for concept in question.concepts.iter().filter(|c| c.is_matched()) {
+            let concept_weight = if concept.weak { WEAK_WEIGHT } else { 1.0 };
+            for alt in &concept.alternatives {
+                // The words of a phrase each say less than the phrase.
+                let share = 1.0 / alt.stems.len() as f32;
+                for stem in &alt.stems {
+                    for (slot, (_, boost)) in self.fields.text().into_iter().enumerate() {
+                        if self.lexicon.doc_freq_in(stem, slot) == 0 {
+                            continue;
+                        }
+                        let b = boost * alt.weight * concept_weight * share;
+                        match boosts
+                            .iter_mut()
+                            .find(|(s, t, _)| *s == slot && *t == stem.as_str())
+                        {
+                            Some(entry) => entry.2 = entry.2.max(b),
+                            None => boosts.push((slot, stem.as_str(), b)),
+                        }
+                    }
+                }
+            }
+        }
+        let fields = self.fields.text();
+        BooleanQuery::new(
+            boosts
+                .into_iter()
+                .map(|(slot, stem, boost)| {
+                    let term = TermQuery::new(
+                        Term::from_field_text(fields[slot].0, stem),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(term), boost));
+                    (Occur::Should, q)
                 })
-            })
-            .collect()
+                .collect(),
+        )
     }
 
     /// Terms of the index within `distance` edits of `stem`, with their
