@@ -42,6 +42,8 @@ const TOKENIZER: &str = "career";
 
 /// Slot of the body in [`Fields::text`]; title, section and keywords come before it.
 const BODY_SLOT: usize = 3;
+/// Slot of the title in [`Fields::text`].
+const TITLE_SLOT: usize = 0;
 
 /// Field boosts: a match in a heading or a moderator's phrasing says more
 /// about a passage than the same word somewhere in its body.
@@ -469,9 +471,10 @@ impl SearchIndex {
     /// Search for a large index: a flat union of boosted term queries, which
     /// tantivy prunes with block-WAND, picks the candidates; only those are
     /// scored with the full `query`, whose leaves seek their postings to them.
-    /// Every passage the full query matches holds one of the flat query's
-    /// terms, so when the first stage finds fewer than its limit the result is
-    /// the exhaustive one.
+    /// An approximation: a passage the first stage ranks below its limit is
+    /// not scored. On 100× the handbook the top passage agrees with the
+    /// exhaustive search for 96.6% of 2,664 answered questions, and hit@1 and
+    /// hit@3 on the handbook questions are the same.
     fn two_stage(
         &self,
         question: &Understood,
@@ -498,8 +501,9 @@ impl SearchIndex {
     }
 
     /// The first stage of [`Self::two_stage`]: every stem of every
-    /// alternative, in every field that holds it, as one boosted term query.
-    /// A stem asked for more than once keeps its largest boost.
+    /// alternative, in every field that holds it (the title only when no other
+    /// field does), as one boosted term query. A stem asked for more than once
+    /// keeps its largest boost.
     fn first_stage_query(&self, question: &Understood) -> BooleanQuery {
         let mut boosts: Vec<(usize, &str, f32)> = Vec::new();
         for concept in question.concepts.iter().filter(|c| c.is_matched()) {
@@ -510,6 +514,15 @@ impl SearchIndex {
                 for stem in &alt.stems {
                     for (slot, (_, boost)) in self.fields.text().into_iter().enumerate() {
                         if self.lexicon.doc_freq_in(stem, slot) == 0 {
+                            continue;
+                        }
+                        // A title word matches every passage of its article, at a low
+                        // boost: long postings block-WAND can hardly skip. A stem that
+                        // another field holds finds its passages through that field.
+                        if slot == TITLE_SLOT
+                            && (TITLE_SLOT + 1..TEXT_FIELDS)
+                                .any(|other| self.lexicon.doc_freq_in(stem, other) > 0)
+                        {
                             continue;
                         }
                         let b = boost * alt.weight * concept_weight * share;
