@@ -11,14 +11,12 @@ use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BoostQuery, EnableScoring, PhraseQuery, Query, TermQuery, Weight};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
-use tantivy::{doc, DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, Term};
+use tantivy::{doc, DocAddress, Index, IndexReader, ReloadPolicy, Score, Searcher, Term};
 
 use lexicon::{Lexicon, Statistics, TEXT_FIELDS};
 pub use question::{
@@ -42,8 +40,6 @@ const TOKENIZER: &str = "career";
 
 /// Slot of the body in [`Fields::text`]; title, section and keywords come before it.
 const BODY_SLOT: usize = 3;
-/// Slot of the title in [`Fields::text`].
-const TITLE_SLOT: usize = 0;
 
 /// Field boosts: a match in a heading or a moderator's phrasing says more
 /// about a passage than the same word somewhere in its body.
@@ -57,13 +53,12 @@ const PROXIMITY_BOOST: f32 = 0.5;
 const WEAK_WEIGHT: f32 = 0.7;
 /// Share of a concept's other alternatives added to its best one.
 const TIE_BREAKER: f32 = 0.2;
-
-/// From this many passages on, a question is answered in two stages (see
-/// `SearchIndex::two_stage`): below it, scoring every matching passage is
-/// cheap enough, and exact.
-const FIRST_STAGE_MIN_DOCS: u64 = 20_000;
-/// Candidates the first stage passes to the full query.
-const FIRST_STAGE_CANDIDATES: usize = 300;
+/// Up to this many passages, careerbot combines the query's scores itself
+/// (see [`scorer`]): tantivy's union scorers cost a 4,096-slot buffer each,
+/// which dominates a question on a small knowledge base. On larger ones
+/// tantivy's streaming unions are faster than materializing each leaf's
+/// matches.
+const OWN_SCORER_MAX_DOCS: u64 = 4096;
 
 /// Why an index could not be built or opened.
 #[derive(Debug, thiserror::Error)]
@@ -326,14 +321,21 @@ impl SearchIndex {
             lexicon: &self.lexicon,
             searcher: &self.searcher,
         };
-        let scoring = EnableScoring::enabled_from_statistics_provider(&statistics, &self.searcher);
-        let top = self.query(question, scoring).and_then(|query| match query {
+        let top = match self.query(question) {
             None => Ok(Vec::new()),
-            Some(query) if self.num_docs >= FIRST_STAGE_MIN_DOCS => {
-                self.two_stage(question, &query, limit, &statistics)
+            Some(query) if self.num_docs <= OWN_SCORER_MAX_DOCS => {
+                let scoring =
+                    EnableScoring::enabled_from_statistics_provider(&statistics, &self.searcher);
+                query
+                    .into_weights(scoring)
+                    .and_then(|query| self.score(&query, limit))
             }
-            Some(query) => self.score(&query, None, limit),
-        });
+            Some(query) => self.searcher.search_with_statistics_provider(
+                &query.into_query(),
+                &TopDocs::with_limit(limit).order_by_score(),
+                &statistics,
+            ),
+        };
         let top = match top {
             Ok(top) => top,
             Err(e) => {
@@ -357,21 +359,17 @@ impl SearchIndex {
     /// plus 0.2 of the others; per alternative, the sum over the fields
     /// holding it; then the proximity of typed words. `None` when no field
     /// holds anything the question asks for.
-    fn query(
-        &self,
-        question: &Understood,
-        scoring: EnableScoring<'_>,
-    ) -> tantivy::Result<Option<Node>> {
-        let leaf = |query: Box<dyn Query>, boost: f32| -> tantivy::Result<Node> {
-            Ok(Node::Leaf(BoostQuery::new(query, boost).weight(scoring)?))
+    fn query(&self, question: &Understood) -> Option<Node<Box<dyn Query>>> {
+        let leaf = |query: Box<dyn Query>, boost: f32| -> Node<Box<dyn Query>> {
+            Node::Leaf(Box::new(BoostQuery::new(query, boost)))
         };
-        let mut clauses: Vec<Node> = Vec::new();
+        let mut clauses: Vec<Node<Box<dyn Query>>> = Vec::new();
         for concept in question.concepts.iter().filter(|c| c.is_matched()) {
             // A word found in most passages says little about which one is meant.
             let concept_weight = if concept.weak { WEAK_WEIGHT } else { 1.0 };
-            let mut alternatives: Vec<Node> = Vec::new();
+            let mut alternatives: Vec<Node<Box<dyn Query>>> = Vec::new();
             for alt in &concept.alternatives {
-                let mut per_field: Vec<Node> = Vec::new();
+                let mut per_field: Vec<Node<Box<dyn Query>>> = Vec::new();
                 for (slot, (field, boost)) in self.fields.text().into_iter().enumerate() {
                     // A field lacking one of the stems matches nothing: leaving it out
                     // changes no score and saves building its weight and scorer.
@@ -395,7 +393,7 @@ impl SearchIndex {
                                 .collect(),
                         ))
                     };
-                    per_field.push(leaf(q, boost * alt.weight * concept_weight)?);
+                    per_field.push(leaf(q, boost * alt.weight * concept_weight));
                 }
                 if !per_field.is_empty() {
                     alternatives.push(Node::Union(per_field, Combine::Sum));
@@ -425,33 +423,24 @@ impl SearchIndex {
             ];
             let mut phrase = PhraseQuery::new(terms);
             phrase.set_slop(2);
-            clauses.push(leaf(Box::new(phrase), PROXIMITY_BOOST)?);
+            clauses.push(leaf(Box::new(phrase), PROXIMITY_BOOST));
         }
-        Ok((!clauses.is_empty()).then(|| Node::Union(clauses, Combine::Sum)))
+        (!clauses.is_empty()).then(|| Node::Union(clauses, Combine::Sum))
     }
 
-    /// The `limit` best documents for `query`, among the sorted `candidates`
-    /// of each segment when given, else among all. Equal scores keep index
-    /// order, as tantivy's `TopDocs` does.
+    /// The `limit` best documents for `query`, scored by [`scorer`]. Equal
+    /// scores keep index order, as tantivy's `TopDocs` does.
     fn score(
         &self,
-        query: &Node,
-        candidates: Option<&[Vec<DocId>]>,
+        query: &Node<Box<dyn Weight>>,
         limit: usize,
     ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
         let mut scored: Vec<(Score, DocAddress)> = Vec::new();
         for (segment_ord, reader) in self.searcher.segment_readers().iter().enumerate() {
-            let docs = match candidates {
-                None => None,
-                Some(per_segment) => match per_segment.get(segment_ord) {
-                    Some(docs) if !docs.is_empty() => Some(docs.as_slice()),
-                    _ => continue,
-                },
-            };
             let alive = reader.alive_bitset();
             let segment_ord = segment_ord as u32;
             scored.extend(
-                scorer::evaluate(query, reader, docs)?
+                scorer::evaluate(query, reader)?
                     .into_iter()
                     .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc)))
                     .map(|(doc, score)| (score, DocAddress::new(segment_ord, doc))),
@@ -466,91 +455,6 @@ impl SearchIndex {
         }
         scored.sort_unstable_by(best_first);
         Ok(scored)
-    }
-
-    /// Search for a large index: a flat union of boosted term queries, which
-    /// tantivy prunes with block-WAND, picks the candidates; only those are
-    /// scored with the full `query`, whose leaves seek their postings to them.
-    /// An approximation: a passage the first stage ranks below its limit is
-    /// not scored. On 100× the handbook the top passage agrees with the
-    /// exhaustive search for 96.6% of 2,664 answered questions, and hit@1 and
-    /// hit@3 on the handbook questions are the same.
-    fn two_stage(
-        &self,
-        question: &Understood,
-        query: &Node,
-        limit: usize,
-        statistics: &Statistics<'_>,
-    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-        let flat = self.first_stage_query(question);
-        let wanted = FIRST_STAGE_CANDIDATES.max(limit.saturating_mul(4));
-        let candidates = self.searcher.search_with_statistics_provider(
-            &flat,
-            &TopDocs::with_limit(wanted).order_by_score(),
-            statistics,
-        )?;
-        let mut by_segment: Vec<Vec<DocId>> =
-            vec![Vec::new(); self.searcher.segment_readers().len()];
-        for (_, addr) in candidates {
-            if let Some(docs) = by_segment.get_mut(addr.segment_ord as usize) {
-                docs.push(addr.doc_id);
-            }
-        }
-        by_segment.iter_mut().for_each(|docs| docs.sort_unstable());
-        self.score(query, Some(&by_segment), limit)
-    }
-
-    /// The first stage of [`Self::two_stage`]: every stem of every
-    /// alternative, in every field that holds it (the title only when no other
-    /// field does), as one boosted term query. A stem asked for more than once
-    /// keeps its largest boost.
-    fn first_stage_query(&self, question: &Understood) -> BooleanQuery {
-        let mut boosts: Vec<(usize, &str, f32)> = Vec::new();
-        for concept in question.concepts.iter().filter(|c| c.is_matched()) {
-            let concept_weight = if concept.weak { WEAK_WEIGHT } else { 1.0 };
-            for alt in &concept.alternatives {
-                // The words of a phrase each say less than the phrase.
-                let share = 1.0 / alt.stems.len() as f32;
-                for stem in &alt.stems {
-                    for (slot, (_, boost)) in self.fields.text().into_iter().enumerate() {
-                        if self.lexicon.doc_freq_in(stem, slot) == 0 {
-                            continue;
-                        }
-                        // A title word matches every passage of its article, at a low
-                        // boost: long postings block-WAND can hardly skip. A stem that
-                        // another field holds finds its passages through that field.
-                        if slot == TITLE_SLOT
-                            && (TITLE_SLOT + 1..TEXT_FIELDS)
-                                .any(|other| self.lexicon.doc_freq_in(stem, other) > 0)
-                        {
-                            continue;
-                        }
-                        let b = boost * alt.weight * concept_weight * share;
-                        match boosts
-                            .iter_mut()
-                            .find(|(s, t, _)| *s == slot && *t == stem.as_str())
-                        {
-                            Some(entry) => entry.2 = entry.2.max(b),
-                            None => boosts.push((slot, stem.as_str(), b)),
-                        }
-                    }
-                }
-            }
-        }
-        let fields = self.fields.text();
-        BooleanQuery::new(
-            boosts
-                .into_iter()
-                .map(|(slot, stem, boost)| {
-                    let term = TermQuery::new(
-                        Term::from_field_text(fields[slot].0, stem),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(term), boost));
-                    (Occur::Should, q)
-                })
-                .collect(),
-        )
     }
 
     /// Terms of the index within `distance` edits of `stem`, with their

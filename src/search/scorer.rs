@@ -8,13 +8,14 @@
 //!
 //! Why: tantivy's `BufferedUnionScorer` allocates and fills a 4,096-slot
 //! score buffer per union, which dominates a question on a small knowledge
-//! base, and its `seek` re-reads a whole window of every sub-scorer, which
-//! makes rescoring a few candidates of a large one slower than scoring
-//! everything. Here a union combines lists of `(doc, score)` and leaves can
-//! be asked for given candidates only: term postings seek with their skip
-//! lists.
+//! base. Here a union combines lists of `(doc, score)`, with buffers sized to
+//! the segment and shared by all unions of a question. On large knowledge
+//! bases materializing every leaf's matches costs more than tantivy's
+//! streaming unions, so the caller only uses this below a size.
 
-use tantivy::query::{Scorer, Weight};
+use tantivy::query::{
+    BooleanQuery, DisjunctionMaxQuery, EnableScoring, Occur, Query, Scorer, Weight,
+};
 use tantivy::{DocId, Score, SegmentReader, TERMINATED};
 
 /// The window of tantivy's buffered union: documents are combined window by
@@ -32,12 +33,54 @@ pub(super) enum Combine {
     Max(Score),
 }
 
-/// A node of a question's query.
-pub(super) enum Node {
+/// A node of a question's query, whose leaves are queries or their weights.
+pub(super) enum Node<L> {
     /// A boosted term or phrase query in one field, scored by tantivy.
-    Leaf(Box<dyn Weight>),
+    Leaf(L),
     /// Documents matching any member, their scores combined.
-    Union(Vec<Node>, Combine),
+    Union(Vec<Node<L>>, Combine),
+}
+
+impl Node<Box<dyn Query>> {
+    /// The same tree with each leaf's weight, for [`evaluate`].
+    ///
+    /// # Errors
+    /// When tantivy cannot compute a leaf's BM25 statistics.
+    pub fn into_weights(
+        self,
+        scoring: EnableScoring<'_>,
+    ) -> tantivy::Result<Node<Box<dyn Weight>>> {
+        Ok(match self {
+            Node::Leaf(query) => Node::Leaf(query.weight(scoring)?),
+            Node::Union(members, combine) => Node::Union(
+                members
+                    .into_iter()
+                    .map(|m| m.into_weights(scoring))
+                    .collect::<tantivy::Result<_>>()?,
+                combine,
+            ),
+        })
+    }
+
+    /// The same tree as one tantivy query: a sum is a `BooleanQuery` of
+    /// should clauses, a max a `DisjunctionMaxQuery`.
+    pub fn into_query(self) -> Box<dyn Query> {
+        match self {
+            Node::Leaf(query) => query,
+            Node::Union(members, Combine::Sum) => Box::new(BooleanQuery::new(
+                members
+                    .into_iter()
+                    .map(|m| (Occur::Should, m.into_query()))
+                    .collect(),
+            )),
+            Node::Union(members, Combine::Max(tie_breaker)) => {
+                Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                    members.into_iter().map(Node::into_query).collect(),
+                    tie_breaker,
+                ))
+            }
+        }
+    }
 }
 
 /// Matching documents of one segment, in document order, with their scores.
@@ -58,42 +101,36 @@ struct Scratch {
     touched: Vec<DocId>,
 }
 
-/// Scores `node` in `reader`: every matching document when `candidates` is
-/// `None`, or only those of the sorted `candidates` that match.
+/// Scores every document of `reader` that `node` matches.
 ///
 /// # Errors
 /// When tantivy cannot read a leaf's postings.
 pub(super) fn evaluate(
-    node: &Node,
+    node: &Node<Box<dyn Weight>>,
     reader: &SegmentReader,
-    candidates: Option<&[DocId]>,
 ) -> tantivy::Result<Matches> {
     let window = reader.max_doc().min(HORIZON) as usize;
     let mut scratch = Scratch {
         slots: vec![Slot::default(); window],
         touched: Vec::new(),
     };
-    evaluate_with(node, reader, candidates, &mut scratch)
+    evaluate_with(node, reader, &mut scratch)
 }
 
 fn evaluate_with(
-    node: &Node,
+    node: &Node<Box<dyn Weight>>,
     reader: &SegmentReader,
-    candidates: Option<&[DocId]>,
     scratch: &mut Scratch,
 ) -> tantivy::Result<Matches> {
     match node {
         Node::Leaf(weight) => {
             let mut scorer = weight.scorer(reader, 1.0)?;
-            Ok(match candidates {
-                None => every_match(scorer.as_mut()),
-                Some(candidates) => candidate_matches(scorer.as_mut(), candidates),
-            })
+            Ok(every_match(scorer.as_mut()))
         }
         Node::Union(members, combine) => {
             let mut lists = Vec::with_capacity(members.len());
             for member in members {
-                let matches = evaluate_with(member, reader, candidates, scratch)?;
+                let matches = evaluate_with(member, reader, scratch)?;
                 if !matches.is_empty() {
                     lists.push(matches);
                 }
@@ -109,24 +146,6 @@ fn every_match(scorer: &mut dyn Scorer) -> Matches {
     while doc != TERMINATED {
         out.push((doc, scorer.score()));
         doc = scorer.advance();
-    }
-    out
-}
-
-fn candidate_matches(scorer: &mut dyn Scorer, candidates: &[DocId]) -> Matches {
-    let mut out = Vec::new();
-    for &candidate in candidates {
-        let mut doc = scorer.doc();
-        // A scorer only moves forward: one already past the candidate does not match it.
-        if doc < candidate {
-            doc = scorer.seek(candidate);
-        }
-        if doc == TERMINATED {
-            break;
-        }
-        if doc == candidate {
-            out.push((doc, scorer.score()));
-        }
     }
     out
 }
