@@ -5,24 +5,24 @@
 pub mod analysis;
 mod lexicon;
 mod question;
+mod scorer;
 
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BoostQuery, EnableScoring, PhraseQuery, Query, TermQuery, Weight};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
+use tantivy::{doc, DocAddress, Index, IndexReader, ReloadPolicy, Score, Searcher, Term};
 
 use lexicon::{Lexicon, Statistics, TEXT_FIELDS};
 pub use question::{
     question_prefix, Alternative, Concept, Match, Thesaurus, Understood, MAX_QUESTION_BYTES,
 };
+use scorer::{Combine, Node};
 
 /// Prepares shared tables (synonyms, typo automata) ahead of the first question.
 pub fn warm_up() {
@@ -51,6 +51,14 @@ const BODY_BOOST: f32 = 1.0;
 const PROXIMITY_BOOST: f32 = 0.5;
 /// Weight of a concept found in most passages.
 const WEAK_WEIGHT: f32 = 0.7;
+/// Share of a concept's other alternatives added to its best one.
+const TIE_BREAKER: f32 = 0.2;
+/// Up to this many passages, careerbot combines the query's scores itself
+/// (see [`scorer`]): tantivy's union scorers cost a 4,096-slot buffer each,
+/// which dominates a question on a small knowledge base. On larger ones
+/// tantivy's streaming unions are faster than materializing each leaf's
+/// matches.
+const OWN_SCORER_MAX_DOCS: u64 = 4096;
 
 /// Why an index could not be built or opened.
 #[derive(Debug, thiserror::Error)]
@@ -304,20 +312,67 @@ impl SearchIndex {
 
     /// The best passages for an understood question, best first.
     pub fn search(&self, question: &Understood, limit: usize) -> Vec<Hit> {
-        if !question.concepts.iter().any(Concept::is_matched) {
+        if limit == 0 || !question.concepts.iter().any(Concept::is_matched) {
             return Vec::new();
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // The BM25 statistics come from the lexicon: the figures tantivy would
+        // read, without a term dictionary lookup per term and segment.
+        let statistics = Statistics {
+            lexicon: &self.lexicon,
+            searcher: &self.searcher,
+        };
+        let top = match self.query(question) {
+            None => Ok(Vec::new()),
+            Some(query) if self.num_docs <= OWN_SCORER_MAX_DOCS => {
+                let scoring =
+                    EnableScoring::enabled_from_statistics_provider(&statistics, &self.searcher);
+                query
+                    .into_weights(scoring)
+                    .and_then(|query| self.score(&query, limit))
+            }
+            Some(query) => self.searcher.search_with_statistics_provider(
+                &query.into_query(),
+                &TopDocs::with_limit(limit).order_by_score(),
+                &statistics,
+            ),
+        };
+        let top = match top {
+            Ok(top) => top,
+            Err(e) => {
+                tracing::warn!(error = %e, "search failed");
+                return Vec::new();
+            }
+        };
+        top.into_iter()
+            .filter_map(|(score, addr)| {
+                let column = self.ords.get(addr.segment_ord as usize)?;
+                let ord = column.first(addr.doc_id)?;
+                Some(Hit {
+                    ord: usize::try_from(ord).ok()?,
+                    score,
+                })
+            })
+            .collect()
+    }
+
+    /// The question as a query: per concept, the best of its alternatives
+    /// plus 0.2 of the others; per alternative, the sum over the fields
+    /// holding it; then the proximity of typed words. `None` when no field
+    /// holds anything the question asks for.
+    fn query(&self, question: &Understood) -> Option<Node<Box<dyn Query>>> {
+        let leaf = |query: Box<dyn Query>, boost: f32| -> Node<Box<dyn Query>> {
+            Node::Leaf(Box::new(BoostQuery::new(query, boost)))
+        };
+        let mut clauses: Vec<Node<Box<dyn Query>>> = Vec::new();
         for concept in question.concepts.iter().filter(|c| c.is_matched()) {
             // A word found in most passages says little about which one is meant.
             let concept_weight = if concept.weak { WEAK_WEIGHT } else { 1.0 };
-            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            let mut alternatives: Vec<Node<Box<dyn Query>>> = Vec::new();
             for alt in &concept.alternatives {
-                let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let mut per_field: Vec<Node<Box<dyn Query>>> = Vec::new();
                 for (slot, (field, boost)) in self.fields.text().into_iter().enumerate() {
-                    // A field lacking one of the stems matches nothing, and tantivy drops
-                    // empty clauses from a union: leaving it out changes no score and
-                    // saves building its weight and scorer.
+                    // A field lacking one of the stems matches nothing: leaving it out
+                    // changes no score and saves building its weight and scorer.
                     if alt
                         .stems
                         .iter()
@@ -338,20 +393,14 @@ impl SearchIndex {
                                 .collect(),
                         ))
                     };
-                    per_field.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(q, boost * alt.weight * concept_weight)),
-                    ));
+                    per_field.push(leaf(q, boost * alt.weight * concept_weight));
                 }
                 if !per_field.is_empty() {
-                    alternatives.push(Box::new(BooleanQuery::new(per_field)));
+                    alternatives.push(Node::Union(per_field, Combine::Sum));
                 }
             }
             if !alternatives.is_empty() {
-                clauses.push((
-                    Occur::Should,
-                    Box::new(DisjunctionMaxQuery::with_tie_breaker(alternatives, 0.2)),
-                ));
+                clauses.push(Node::Union(alternatives, Combine::Max(TIE_BREAKER)));
             }
         }
         // Words the member typed next to each other count more when the
@@ -374,42 +423,38 @@ impl SearchIndex {
             ];
             let mut phrase = PhraseQuery::new(terms);
             phrase.set_slop(2);
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST)),
-            ));
+            clauses.push(leaf(Box::new(phrase), PROXIMITY_BOOST));
         }
-        if clauses.is_empty() {
-            return Vec::new();
+        (!clauses.is_empty()).then(|| Node::Union(clauses, Combine::Sum))
+    }
+
+    /// The `limit` best documents for `query`, scored by [`scorer`]. Equal
+    /// scores keep index order, as tantivy's `TopDocs` does.
+    fn score(
+        &self,
+        query: &Node<Box<dyn Weight>>,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+        let mut scored: Vec<(Score, DocAddress)> = Vec::new();
+        for (segment_ord, reader) in self.searcher.segment_readers().iter().enumerate() {
+            let alive = reader.alive_bitset();
+            let segment_ord = segment_ord as u32;
+            scored.extend(
+                scorer::evaluate(query, reader)?
+                    .into_iter()
+                    .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc)))
+                    .map(|(doc, score)| (score, DocAddress::new(segment_ord, doc))),
+            );
         }
-        let query = BooleanQuery::new(clauses);
-        // The BM25 statistics come from the lexicon: the figures tantivy would
-        // read, without a term dictionary lookup per term and segment.
-        let statistics = Statistics {
-            lexicon: &self.lexicon,
-            searcher: &self.searcher,
+        let best_first = |a: &(Score, DocAddress), b: &(Score, DocAddress)| {
+            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
         };
-        let top = match self.searcher.search_with_statistics_provider(
-            &query,
-            &TopDocs::with_limit(limit).order_by_score(),
-            &statistics,
-        ) {
-            Ok(top) => top,
-            Err(e) => {
-                tracing::warn!(error = %e, "search failed");
-                return Vec::new();
-            }
-        };
-        top.into_iter()
-            .filter_map(|(score, addr)| {
-                let column = self.ords.get(addr.segment_ord as usize)?;
-                let ord = column.first(addr.doc_id)?;
-                Some(Hit {
-                    ord: usize::try_from(ord).ok()?,
-                    score,
-                })
-            })
-            .collect()
+        if scored.len() > limit {
+            scored.select_nth_unstable_by(limit - 1, best_first);
+            scored.truncate(limit);
+        }
+        scored.sort_unstable_by(best_first);
+        Ok(scored)
     }
 
     /// Terms of the index within `distance` edits of `stem`, with their
