@@ -2,7 +2,8 @@
 //! deduplicates passages, highlights matched terms, and adds the tool lists
 //! and course pointers the question asks for. No Discord types, no I/O.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashMap;
+use std::collections::HashSet;
 
 use serde::Serialize;
 
@@ -338,7 +339,7 @@ impl Catalog {
 /// question analyzes no passage text except to highlight the ones shown.
 #[derive(Debug, Clone, Default)]
 pub struct Profiles {
-    vocab: HashMap<String, u32>,
+    vocab: FxHashMap<String, u32>,
     /// Per passage: sorted stems of its text, headings, phrasings and title.
     words: Vec<Vec<u32>>,
     /// Per passage: word sets of its own heading and of its list-item labels.
@@ -357,7 +358,7 @@ pub struct Profiles {
 impl Profiles {
     /// Analyzes every passage.
     pub fn new(passages: &[Passage], catalog: &Catalog) -> Self {
-        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
         let mut surface: Vec<String> = Vec::new();
         let mut marks: Vec<Vec<(u32, u32, u32)>> = Vec::with_capacity(passages.len());
         for p in passages {

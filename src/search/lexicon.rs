@@ -5,7 +5,7 @@
 //! BM25 weights are computed from the same figures tantivy would read
 //! (summed over segments), so scores do not change.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
@@ -58,7 +58,9 @@ pub(super) fn char_mask(chars: &[char]) -> u64 {
 /// Every term of the text fields with its statistics.
 pub(super) struct Lexicon {
     fields: [Field; TEXT_FIELDS],
-    terms: HashMap<String, TermStats>,
+    /// Keyed by the knowledge base's own terms; FxHash is much cheaper than
+    /// SipHash for the several lookups per question term.
+    terms: FxHashMap<String, TermStats>,
     /// All terms; the value is the largest document frequency of the term in
     /// any one field of any one segment (what typo correction ranks by).
     fst: Map<Vec<u8>>,
@@ -73,8 +75,8 @@ pub(super) struct Lexicon {
 impl Lexicon {
     /// Reads the term dictionaries of `fields` in every segment of `searcher`.
     pub fn read(searcher: &Searcher, fields: [Field; TEXT_FIELDS]) -> tantivy::Result<Self> {
-        let mut terms: HashMap<String, TermStats> = HashMap::new();
-        let mut typo: HashMap<String, u64> = HashMap::new();
+        let mut terms: FxHashMap<String, TermStats> = FxHashMap::default();
+        let mut typo: FxHashMap<String, u64> = FxHashMap::default();
         let mut total_num_tokens = [0u64; TEXT_FIELDS];
         let mut total_num_docs = 0u64;
         for segment in searcher.segment_readers() {

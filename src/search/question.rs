@@ -3,7 +3,7 @@
 //! against the index's own vocabulary, and the question is judged in or out
 //! of the knowledge base's scope. User text is never parsed as query syntax.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use super::analysis::{analyze, stem, Token};
@@ -11,6 +11,7 @@ use super::lexicon::{char_mask, LengthTerm, Lexicon};
 use super::SearchIndex;
 use crate::vocabulary::{CAPITAL_CONTENT, DOMAIN_WORDS, STOPWORDS, SYNONYMS};
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Only the start of a very long message is read.
 pub const MAX_QUESTION_BYTES: usize = 2000;
@@ -181,16 +182,17 @@ pub struct Thesaurus {
     /// Per group: its name and its alternatives as stems.
     groups: Vec<(String, Vec<Vec<String>>)>,
     /// First stem -> (group, alternative) pairs starting with it.
-    by_first: HashMap<String, Vec<(usize, usize)>>,
+    by_first: FxHashMap<String, Vec<(usize, usize)>>,
     /// Single-word entries as typed, with their group and their characters
-    /// (for typo correction of words absent from the index).
-    words: Vec<(String, usize, Vec<char>)>,
-    stopwords: HashSet<&'static str>,
+    /// (for typo correction of words absent from the index) and their
+    /// [`char_mask`].
+    words: Vec<(String, usize, Vec<char>, u64)>,
+    stopwords: FxHashSet<&'static str>,
     /// Tech and career words that are on topic even if no passage uses them.
-    domain: HashSet<String>,
+    domain: FxHashSet<String>,
     /// Words of the catalogs (course topics, providers, tool names), each
     /// with the names of the entries it belongs to, as stems.
-    catalog: HashMap<String, Vec<Vec<String>>>,
+    catalog: FxHashMap<String, Vec<Vec<String>>>,
     /// Per group and alternative: whether the bound index holds it (empty until bound).
     present: Vec<Vec<bool>>,
 }
@@ -203,11 +205,11 @@ impl Thesaurus {
     pub fn new(groups: &[Vec<String>], entries: &[(Vec<String>, Vec<String>)]) -> Self {
         let mut th = Thesaurus {
             groups: Vec::new(),
-            by_first: HashMap::new(),
+            by_first: FxHashMap::default(),
             words: Vec::new(),
             stopwords: STOPWORDS.iter().copied().collect(),
             domain: DOMAIN_WORDS.iter().map(|w| stem(w)).collect(),
-            catalog: HashMap::new(),
+            catalog: FxHashMap::default(),
             present: Vec::new(),
         };
         for entries in SYNONYMS {
@@ -247,8 +249,9 @@ impl Thesaurus {
             name.get_or_insert_with(|| entry.to_lowercase());
             if stems.len() == 1 && !entry.contains(' ') {
                 let word = entry.to_lowercase().replace('-', "");
-                let chars = word.chars().collect();
-                self.words.push((word, g, chars));
+                let chars: Vec<char> = word.chars().collect();
+                let mask = char_mask(&chars);
+                self.words.push((word, g, chars, mask));
             }
             self.by_first
                 .entry(stems[0].clone())
@@ -356,17 +359,21 @@ pub(super) fn closest_term(lexicon: &Lexicon, stem: &str, distance: u8) -> Optio
         });
         // Each edit removes at most one character the other word lacks, so a
         // word with more lacking characters than edits allowed is too far.
-        let lacking = (mask & !term.mask)
-            .count_ones()
-            .max((term.mask & !mask).count_ones());
         if better
-            && lacking <= u32::from(distance)
+            && lacking(mask, term.mask) <= u32::from(distance)
             && transposed_distance_within(&query, &term.chars, max).is_some()
         {
             best = Some(term);
         }
     }
     best.map(|term| term.chars.iter().collect())
+}
+
+/// How many characters of one word, by [`char_mask`], the other lacks (the
+/// larger count of the two). Each edit, a transposition included, removes at
+/// most one such character, so this never exceeds the edit distance.
+fn lacking(a: u64, b: u64) -> u32 {
+    (a & !b).count_ones().max((b & !a).count_ones())
 }
 
 /// The optimal string alignment distance of `a` and `b` (Levenshtein where
@@ -650,13 +657,19 @@ impl SearchIndex {
         if distance > 0 {
             // A misspelt synonym ("compensaton") is the synonym.
             let typed: Vec<char> = token.word.chars().collect();
+            let typed_mask = char_mask(&typed);
             let max = usize::from(distance);
             let near_synonym = th
                 .words
                 .iter()
-                // Lengths further apart than the distance cannot be that close.
-                .filter(|(w, _, chars)| w.len() >= 4 && chars.len().abs_diff(typed.len()) <= max)
-                .filter_map(|(w, g, chars)| {
+                // Lengths further apart than the distance cannot be that close,
+                // nor words where one lacks more characters than edits allowed.
+                .filter(|(w, _, chars, mask)| {
+                    w.len() >= 4
+                        && chars.len().abs_diff(typed.len()) <= max
+                        && lacking(typed_mask, *mask) <= u32::from(distance)
+                })
+                .filter_map(|(w, g, chars, _)| {
                     Some((edit_distance_within(&typed, chars, max)?, *g, w))
                 })
                 .min_by_key(|(d, _, _)| *d);
@@ -831,9 +844,8 @@ mod tests {
                         "{text} {word} {distance}"
                     );
                     // The cheap filter in `closest_term` never drops a match.
-                    let (qa, qb) = (char_mask(a), char_mask(b));
-                    let lacking = (qa & !qb).count_ones().max((qb & !qa).count_ones());
-                    assert!(expected.is_none() || lacking <= u32::from(distance));
+                    let lacks = lacking(char_mask(a), char_mask(b));
+                    assert!(expected.is_none() || lacks <= u32::from(distance));
                 }
             }
         }
