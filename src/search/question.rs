@@ -148,9 +148,10 @@ impl Understood {
 
     /// Stems the question is about, for intent and catalog matching: the
     /// typed words and their one-word synonyms (not the words of synonym
-    /// phrases: "server-side" is not about servers).
-    pub fn topic_stems(&self) -> HashSet<String> {
-        let mut out = HashSet::new();
+    /// phrases: "server-side" is not about servers). FxHash: the catalog
+    /// tests every entry's words against this set.
+    pub fn topic_stems(&self) -> FxHashSet<String> {
+        let mut out = FxHashSet::default();
         for c in &self.concepts {
             for form in &c.forms {
                 if form.len() == 1 || c.group.is_none() {
