@@ -2,7 +2,8 @@
 //! deduplicates passages, highlights matched terms, and adds the tool lists
 //! and course pointers the question asks for. No Discord types, no I/O.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::HashSet;
 
 use serde::Serialize;
 
@@ -141,34 +142,34 @@ pub struct CoursePointer {
 pub struct Catalog {
     categories: Vec<CategoryTerms>,
     courses: Vec<CourseTerms>,
-    tool_words: HashSet<String>,
-    course_words: HashSet<String>,
+    tool_words: FxHashSet<String>,
+    course_words: FxHashSet<String>,
 }
 
 #[derive(Debug, Clone)]
 struct CategoryTerms {
     category: ToolCategory,
     /// The category's own names: keywords, id and display name.
-    names: Vec<HashSet<String>>,
+    names: Vec<FxHashSet<String>>,
     /// Its tools' names and aliases.
-    tools: Vec<HashSet<String>>,
+    tools: Vec<FxHashSet<String>>,
     /// Its tools' names and aliases, lower-cased as written.
-    labels: HashSet<String>,
+    labels: FxHashSet<String>,
 }
 
 #[derive(Debug, Clone)]
 struct CourseTerms {
     course: Course,
     /// Topics, title and provider, each as a phrase.
-    phrases: Vec<HashSet<String>>,
+    phrases: Vec<FxHashSet<String>>,
     /// Every content word of them.
-    words: HashSet<String>,
+    words: FxHashSet<String>,
     /// The title alone.
-    title: HashSet<String>,
+    title: FxHashSet<String>,
 }
 
 /// Content stems of a phrase (stop words dropped).
-fn phrase(text: &str) -> HashSet<String> {
+fn phrase(text: &str) -> FxHashSet<String> {
     analyze(text)
         .into_iter()
         .filter(|t| !STOPWORDS.contains(&t.word.as_str()))
@@ -177,7 +178,7 @@ fn phrase(text: &str) -> HashSet<String> {
 }
 
 /// Non-empty phrases of `texts`.
-fn phrases<'t>(texts: impl IntoIterator<Item = &'t String>) -> Vec<HashSet<String>> {
+fn phrases<'t>(texts: impl IntoIterator<Item = &'t String>) -> Vec<FxHashSet<String>> {
     texts
         .into_iter()
         .map(|t| phrase(t))
@@ -203,12 +204,13 @@ impl Catalog {
                 }
             })
             .collect();
-        let course_words: HashSet<String> = course_words().iter().flat_map(|w| stems(w)).collect();
+        let course_words: FxHashSet<String> =
+            course_words().iter().flat_map(|w| stems(w)).collect();
         let courses = courses
             .iter()
             .map(|c| {
                 let mut all = phrases(c.topics.iter().chain([&c.title, &c.provider]));
-                let mut words: HashSet<String> = all.iter().flatten().cloned().collect();
+                let mut words: FxHashSet<String> = all.iter().flatten().cloned().collect();
                 // "courses" as a topic matches every course question; it is the intent, not a topic.
                 all.retain(|p| !p.is_subset(&course_words));
                 words.retain(|w| !course_words.contains(w));
@@ -230,7 +232,7 @@ impl Catalog {
 
     /// Tool lists the question asks about: categories it names (or whose
     /// tools it names); every category when it asks about tools in general.
-    pub fn tools_for(&self, topic: &HashSet<String>) -> Vec<ToolList> {
+    pub fn tools_for(&self, topic: &FxHashSet<String>) -> Vec<ToolList> {
         let named: Vec<&ToolCategory> = self
             .categories
             .iter()
@@ -256,7 +258,7 @@ impl Catalog {
 
     /// Whether the question names a tool category ("databases") without
     /// naming any of its tools ("MongoDB").
-    pub fn names_category_only(&self, topic: &HashSet<String>) -> bool {
+    pub fn names_category_only(&self, topic: &FxHashSet<String>) -> bool {
         let names_tool = self
             .categories
             .iter()
@@ -287,7 +289,7 @@ impl Catalog {
 
     /// Course pointers: courses the question names, or, when it asks about
     /// learning, the courses whose topics it mentions (all when none do).
-    pub fn courses_for(&self, topic: &HashSet<String>) -> Vec<CoursePointer> {
+    pub fn courses_for(&self, topic: &FxHashSet<String>) -> Vec<CoursePointer> {
         let wants_courses = topic.iter().any(|s| self.course_words.contains(s));
         let mut scored: Vec<(usize, usize)> = self
             .courses
@@ -338,7 +340,7 @@ impl Catalog {
 /// question analyzes no passage text except to highlight the ones shown.
 #[derive(Debug, Clone, Default)]
 pub struct Profiles {
-    vocab: HashMap<String, u32>,
+    vocab: FxHashMap<String, u32>,
     /// Per passage: sorted stems of its text, headings, phrasings and title.
     words: Vec<Vec<u32>>,
     /// Per passage: word sets of its own heading and of its list-item labels.
@@ -357,7 +359,7 @@ pub struct Profiles {
 impl Profiles {
     /// Analyzes every passage.
     pub fn new(passages: &[Passage], catalog: &Catalog) -> Self {
-        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
         let mut surface: Vec<String> = Vec::new();
         let mut marks: Vec<Vec<(u32, u32, u32)>> = Vec::with_capacity(passages.len());
         for p in passages {
@@ -807,7 +809,7 @@ mod tests {
             words
                 .iter()
                 .flat_map(|w| stems(w))
-                .collect::<HashSet<String>>()
+                .collect::<FxHashSet<String>>()
         };
         assert_eq!(
             catalog.tools_for(&topic(&["databases"]))[0].items,

@@ -37,10 +37,12 @@ const ROLES: &[&str] = &["developer", "designer", "manager", "tester"];
 
 /// Whether `first` and `second` form one of the [`COMPOUNDS`].
 fn is_compound(first: &str, second: &str) -> bool {
-    static BY_FIRST: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    static BY_FIRST: OnceLock<rustc_hash::FxHashMap<&'static str, Vec<&'static str>>> =
+        OnceLock::new();
     BY_FIRST
         .get_or_init(|| {
-            let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+            let mut map: rustc_hash::FxHashMap<&'static str, Vec<&'static str>> =
+                rustc_hash::FxHashMap::default();
             for (a, b) in COMPOUNDS {
                 map.entry(a).or_default().push(b);
             }

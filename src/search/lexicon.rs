@@ -5,7 +5,7 @@
 //! BM25 weights are computed from the same figures tantivy would read
 //! (summed over segments), so scores do not change.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
@@ -29,13 +29,45 @@ impl TermStats {
     }
 }
 
+/// A term of the typo search, as characters, with its largest document
+/// frequency in one field of one segment.
+pub(super) struct LengthTerm {
+    /// The term's characters.
+    pub chars: Box<[char]>,
+    /// Its largest document frequency in one field of one segment.
+    pub doc_freq: u64,
+    /// Its [`char_mask`].
+    pub mask: u64,
+}
+
+/// The set of characters of a word as bits: one bit per ASCII letter or
+/// digit, the other characters folded onto the remaining bits. Characters
+/// sharing a bit only make two masks look more alike, so a count of
+/// characters one word lacks read from masks never exceeds the true count.
+pub(super) fn char_mask(chars: &[char]) -> u64 {
+    chars.iter().fold(0, |mask, c| {
+        let bit = match c {
+            'a'..='z' => u32::from(*c) - u32::from('a'),
+            '0'..='9' => 26 + u32::from(*c) - u32::from('0'),
+            _ => 36 + u32::from(*c) % 28,
+        };
+        mask | 1 << bit
+    })
+}
+
 /// Every term of the text fields with its statistics.
 pub(super) struct Lexicon {
     fields: [Field; TEXT_FIELDS],
-    terms: HashMap<String, TermStats>,
+    /// Keyed by the knowledge base's own terms; FxHash is much cheaper than
+    /// SipHash for the several lookups per question term.
+    terms: FxHashMap<String, TermStats>,
     /// All terms; the value is the largest document frequency of the term in
     /// any one field of any one segment (what typo correction ranks by).
     fst: Map<Vec<u8>>,
+    /// The same terms and values as `fst`, grouped by length in characters
+    /// and sorted within a group: a typo's few same-length neighbours can be
+    /// compared directly, without building an automaton.
+    by_length: Vec<Vec<LengthTerm>>,
     total_num_tokens: [u64; TEXT_FIELDS],
     total_num_docs: u64,
 }
@@ -43,8 +75,8 @@ pub(super) struct Lexicon {
 impl Lexicon {
     /// Reads the term dictionaries of `fields` in every segment of `searcher`.
     pub fn read(searcher: &Searcher, fields: [Field; TEXT_FIELDS]) -> tantivy::Result<Self> {
-        let mut terms: HashMap<String, TermStats> = HashMap::new();
-        let mut typo: HashMap<String, u64> = HashMap::new();
+        let mut terms: FxHashMap<String, TermStats> = FxHashMap::default();
+        let mut typo: FxHashMap<String, u64> = FxHashMap::default();
         let mut total_num_tokens = [0u64; TEXT_FIELDS];
         let mut total_num_docs = 0u64;
         for segment in searcher.segment_readers() {
@@ -79,10 +111,24 @@ impl Lexicon {
         sorted.sort_unstable();
         let fst = Map::from_iter(sorted.iter().map(|(t, df)| (t.as_bytes(), *df)))
             .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+        let mut by_length: Vec<Vec<LengthTerm>> = Vec::new();
+        for (term, doc_freq) in sorted {
+            let chars: Box<[char]> = term.chars().collect();
+            if by_length.len() <= chars.len() {
+                by_length.resize_with(chars.len() + 1, Vec::new);
+            }
+            let mask = char_mask(&chars);
+            by_length[chars.len()].push(LengthTerm {
+                chars,
+                doc_freq,
+                mask,
+            });
+        }
         Ok(Lexicon {
             fields,
             terms,
             fst,
+            by_length,
             total_num_tokens,
             total_num_docs,
         })
@@ -109,6 +155,15 @@ impl Lexicon {
             }
         }
         out
+    }
+
+    /// The terms whose length in characters lies in `lengths`, one slice per
+    /// length, each sorted by term.
+    pub fn terms_of_length(
+        &self,
+        lengths: std::ops::RangeInclusive<usize>,
+    ) -> impl Iterator<Item = &[LengthTerm]> {
+        lengths.filter_map(|len| self.by_length.get(len).map(Vec::as_slice))
     }
 
     fn slot(&self, field: Field) -> Option<usize> {

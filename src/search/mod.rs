@@ -457,9 +457,8 @@ impl SearchIndex {
         Ok(scored)
     }
 
-    /// Terms of the index within `distance` edits of `stem`, with their
-    /// document frequency, most frequent first.
-    fn similar_terms(&self, stem: &str, distance: u8) -> Vec<(String, u64)> {
-        question::similar_terms(&self.lexicon, stem, distance)
+    /// The most frequent term of the index within `distance` edits of `stem`.
+    fn closest_term(&self, stem: &str, distance: u8) -> Option<String> {
+        question::closest_term(&self.lexicon, stem, distance)
     }
 }

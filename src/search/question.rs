@@ -3,14 +3,15 @@
 //! against the index's own vocabulary, and the question is judged in or out
 //! of the knowledge base's scope. User text is never parsed as query syntax.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use super::analysis::{analyze, stem, Token};
-use super::lexicon::Lexicon;
+use super::lexicon::{char_mask, LengthTerm, Lexicon};
 use super::SearchIndex;
 use crate::vocabulary::{CAPITAL_CONTENT, DOMAIN_WORDS, STOPWORDS, SYNONYMS};
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Only the start of a very long message is read.
 pub const MAX_QUESTION_BYTES: usize = 2000;
@@ -147,9 +148,10 @@ impl Understood {
 
     /// Stems the question is about, for intent and catalog matching: the
     /// typed words and their one-word synonyms (not the words of synonym
-    /// phrases: "server-side" is not about servers).
-    pub fn topic_stems(&self) -> HashSet<String> {
-        let mut out = HashSet::new();
+    /// phrases: "server-side" is not about servers). FxHash: the catalog
+    /// tests every entry's words against this set.
+    pub fn topic_stems(&self) -> FxHashSet<String> {
+        let mut out = FxHashSet::default();
         for c in &self.concepts {
             for form in &c.forms {
                 if form.len() == 1 || c.group.is_none() {
@@ -181,16 +183,17 @@ pub struct Thesaurus {
     /// Per group: its name and its alternatives as stems.
     groups: Vec<(String, Vec<Vec<String>>)>,
     /// First stem -> (group, alternative) pairs starting with it.
-    by_first: HashMap<String, Vec<(usize, usize)>>,
+    by_first: FxHashMap<String, Vec<(usize, usize)>>,
     /// Single-word entries as typed, with their group and their characters
-    /// (for typo correction of words absent from the index).
-    words: Vec<(String, usize, Vec<char>)>,
-    stopwords: HashSet<&'static str>,
+    /// (for typo correction of words absent from the index) and their
+    /// [`char_mask`].
+    words: Vec<(String, usize, Vec<char>, u64)>,
+    stopwords: FxHashSet<&'static str>,
     /// Tech and career words that are on topic even if no passage uses them.
-    domain: HashSet<String>,
+    domain: FxHashSet<String>,
     /// Words of the catalogs (course topics, providers, tool names), each
     /// with the names of the entries it belongs to, as stems.
-    catalog: HashMap<String, Vec<Vec<String>>>,
+    catalog: FxHashMap<String, Vec<Vec<String>>>,
     /// Per group and alternative: whether the bound index holds it (empty until bound).
     present: Vec<Vec<bool>>,
 }
@@ -203,11 +206,11 @@ impl Thesaurus {
     pub fn new(groups: &[Vec<String>], entries: &[(Vec<String>, Vec<String>)]) -> Self {
         let mut th = Thesaurus {
             groups: Vec::new(),
-            by_first: HashMap::new(),
+            by_first: FxHashMap::default(),
             words: Vec::new(),
             stopwords: STOPWORDS.iter().copied().collect(),
             domain: DOMAIN_WORDS.iter().map(|w| stem(w)).collect(),
-            catalog: HashMap::new(),
+            catalog: FxHashMap::default(),
             present: Vec::new(),
         };
         for entries in SYNONYMS {
@@ -247,8 +250,9 @@ impl Thesaurus {
             name.get_or_insert_with(|| entry.to_lowercase());
             if stems.len() == 1 && !entry.contains(' ') {
                 let word = entry.to_lowercase().replace('-', "");
-                let chars = word.chars().collect();
-                self.words.push((word, g, chars));
+                let chars: Vec<char> = word.chars().collect();
+                let mask = char_mask(&chars);
+                self.words.push((word, g, chars, mask));
             }
             self.by_first
                 .entry(stems[0].clone())
@@ -324,13 +328,101 @@ impl tantivy_fst::Automaton for Dfa<'_> {
     }
 }
 
-/// Terms of the index within `distance` edits of `stem`, with the largest
-/// document frequency each has in one field of one segment, most frequent first.
-pub(super) fn similar_terms(lexicon: &Lexicon, stem: &str, distance: u8) -> Vec<(String, u64)> {
-    let dfa = builder(distance).build_dfa(stem);
-    let mut out = lexicon.search(Dfa(&dfa));
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out
+/// Above this many terms of a length near the typo's, building the Levenshtein
+/// automaton and walking the FST is cheaper than comparing each term.
+const MAX_TERMS_COMPARED: usize = 1024;
+
+/// The term of the index within `distance` edits of `stem` (a transposition
+/// counts as one edit) with the largest document frequency in one field of
+/// one segment, the first in byte order on a tie.
+pub(super) fn closest_term(lexicon: &Lexicon, stem: &str, distance: u8) -> Option<String> {
+    let query: Vec<char> = stem.chars().collect();
+    let max = usize::from(distance);
+    let lengths = query.len().saturating_sub(max)..=query.len() + max;
+    let nearby: usize = lexicon
+        .terms_of_length(lengths.clone())
+        .map(<[_]>::len)
+        .sum();
+    if nearby > MAX_TERMS_COMPARED {
+        let dfa = builder(distance).build_dfa(stem);
+        return lexicon
+            .search(Dfa(&dfa))
+            .into_iter()
+            .min_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)))
+            .map(|(term, _)| term);
+    }
+    let mask = char_mask(&query);
+    // Same order as above: larger frequency first, then the smaller term.
+    let mut best: Option<&LengthTerm> = None;
+    for term in lexicon.terms_of_length(lengths).flatten() {
+        let better = best.is_none_or(|b| {
+            term.doc_freq > b.doc_freq || (term.doc_freq == b.doc_freq && term.chars < b.chars)
+        });
+        // Each edit removes at most one character the other word lacks, so a
+        // word with more lacking characters than edits allowed is too far.
+        if better
+            && lacking(mask, term.mask) <= u32::from(distance)
+            && transposed_distance_within(&query, &term.chars, max).is_some()
+        {
+            best = Some(term);
+        }
+    }
+    best.map(|term| term.chars.iter().collect())
+}
+
+/// How many characters of one word, by [`char_mask`], the other lacks (the
+/// larger count of the two). Each edit, a transposition included, removes at
+/// most one such character, so this never exceeds the edit distance.
+fn lacking(a: u64, b: u64) -> u32 {
+    (a & !b).count_ones().max((b & !a).count_ones())
+}
+
+/// The optimal string alignment distance of `a` and `b` (Levenshtein where
+/// swapping two adjacent characters is one edit, the distance the Levenshtein
+/// automaton with transpositions accepts) if it is at most `max`.
+fn transposed_distance_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    // Three rows: a transposition reads the row before the previous one.
+    // Words are short, so the rows fit on the stack.
+    const WIDTH: usize = 48;
+    let width = b.len() + 1;
+    let mut stack = [0usize; 3 * WIDTH];
+    let mut heap = Vec::new();
+    let rows: &mut [usize] = if width <= WIDTH {
+        &mut stack
+    } else {
+        heap.resize(3 * width, 0);
+        &mut heap
+    };
+    let (mut before, mut prev, mut cur) = (0, width, 2 * width);
+    for (j, cell) in rows[prev..prev + width].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        rows[cur] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[prev + j - 1] + cost)
+                .min(rows[prev + j] + 1)
+                .min(rows[cur + j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[before + j - 2] + 1);
+            }
+            rows[cur + j] = d;
+            row_min = row_min.min(d);
+        }
+        // Every later cell costs at least as much as one in this row: a
+        // transposition from the row before costs no less than the
+        // substitution that reached this row.
+        if row_min > max {
+            return None;
+        }
+        (before, prev, cur) = (prev, cur, before);
+    }
+    Some(rows[prev + b.len()]).filter(|d| *d <= max)
 }
 
 /// The edit distance (Levenshtein, in characters) of `a` and `b` if it is at
@@ -566,13 +658,19 @@ impl SearchIndex {
         if distance > 0 {
             // A misspelt synonym ("compensaton") is the synonym.
             let typed: Vec<char> = token.word.chars().collect();
+            let typed_mask = char_mask(&typed);
             let max = usize::from(distance);
             let near_synonym = th
                 .words
                 .iter()
-                // Lengths further apart than the distance cannot be that close.
-                .filter(|(w, _, chars)| w.len() >= 4 && chars.len().abs_diff(typed.len()) <= max)
-                .filter_map(|(w, g, chars)| {
+                // Lengths further apart than the distance cannot be that close,
+                // nor words where one lacks more characters than edits allowed.
+                .filter(|(w, _, chars, mask)| {
+                    w.len() >= 4
+                        && chars.len().abs_diff(typed.len()) <= max
+                        && lacking(typed_mask, *mask) <= u32::from(distance)
+                })
+                .filter_map(|(w, g, chars, _)| {
                     Some((edit_distance_within(&typed, chars, max)?, *g, w))
                 })
                 .min_by_key(|(d, _, _)| *d);
@@ -584,8 +682,7 @@ impl SearchIndex {
                     return concept;
                 }
             }
-            let similar = self.similar_terms(&token.stem, distance);
-            if let Some((term, _)) = similar.into_iter().next() {
+            if let Some(term) = self.closest_term(&token.stem, distance) {
                 return single(term.clone(), Match::Corrected(term), 0.8);
             }
         }
@@ -708,6 +805,52 @@ fn judge(concepts: Vec<Concept>) -> Understood {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string of up to `len` characters from `alphabet`.
+    fn strings(alphabet: &[char], len: usize) -> Vec<Vec<char>> {
+        let mut out = vec![Vec::new()];
+        let mut last = vec![Vec::new()];
+        for _ in 0..len {
+            last = last
+                .iter()
+                .flat_map(|s: &Vec<char>| {
+                    alphabet.iter().map(move |c| {
+                        let mut t = s.clone();
+                        t.push(*c);
+                        t
+                    })
+                })
+                .collect();
+            out.extend(last.iter().cloned());
+        }
+        out
+    }
+
+    #[test]
+    fn transposed_distance_accepts_what_the_levenshtein_automaton_accepts() {
+        let all = strings(&['a', 'b', 'é', 'c'], 5);
+        for distance in 1..=2u8 {
+            for a in all.iter().step_by(3) {
+                let text: String = a.iter().collect();
+                let dfa = builder(distance).build_dfa(&text);
+                for b in &all {
+                    let word: String = b.iter().collect();
+                    let expected = match dfa.eval(&word) {
+                        Distance::Exact(d) => Some(usize::from(d)),
+                        Distance::AtLeast(_) => None,
+                    };
+                    assert_eq!(
+                        transposed_distance_within(a, b, usize::from(distance)),
+                        expected,
+                        "{text} {word} {distance}"
+                    );
+                    // The cheap filter in `closest_term` never drops a match.
+                    let lacks = lacking(char_mask(a), char_mask(b));
+                    assert!(expected.is_none() || lacks <= u32::from(distance));
+                }
+            }
+        }
+    }
 
     #[test]
     fn bounded_edit_distance_agrees_with_the_full_one() {
