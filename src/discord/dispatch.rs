@@ -205,35 +205,30 @@ fn respond(message: CreateInteractionResponseMessage) -> Dispatch {
     Dispatch::Respond(CreateInteractionResponse::Message(message))
 }
 
-fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a str> {
+/// The value of the command's option `name`, if given.
+fn option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a CommandDataOptionValue> {
     command
         .data
         .options
         .iter()
         .find(|o| o.name == name)
-        .and_then(|o| match &o.value {
-            CommandDataOptionValue::String(s) => Some(s.as_str()),
-            CommandDataOptionValue::Autocomplete { value, .. } => Some(value.as_str()),
-            _ => None,
-        })
+        .map(|o| &o.value)
+}
+
+fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a str> {
+    option(command, name).and_then(|value| match value {
+        CommandDataOptionValue::String(s) => Some(s.as_str()),
+        CommandDataOptionValue::Autocomplete { value, .. } => Some(value.as_str()),
+        _ => None,
+    })
 }
 
 fn bool_option(command: &CommandInteraction, name: &str) -> Option<bool> {
-    command
-        .data
-        .options
-        .iter()
-        .find(|o| o.name == name)
-        .and_then(|o| o.value.as_bool())
+    option(command, name).and_then(CommandDataOptionValue::as_bool)
 }
 
 fn int_option(command: &CommandInteraction, name: &str) -> Option<i64> {
-    command
-        .data
-        .options
-        .iter()
-        .find(|o| o.name == name)
-        .and_then(|o| o.value.as_i64())
+    option(command, name).and_then(CommandDataOptionValue::as_i64)
 }
 
 fn command_reply(engine: &Snapshot, settings: &Settings, command: &CommandInteraction) -> Dispatch {

@@ -274,34 +274,35 @@ impl Store {
             source,
         })?;
         let path = data_dir.join(FILE);
-        let sqlite = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let conn = Connection::open(&path).map_err(sqlite)?;
-        conn.busy_timeout(Duration::from_secs(5)).map_err(sqlite)?;
+        let sqlite = sqlite_error(&path);
+        let conn = Connection::open(&path).map_err(&sqlite)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(&sqlite)?;
         // WAL lets `careerbot gaps` read while the bot writes; FULL syncs
         // the log at every commit, so a commit survives power loss too.
         conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sqlite)?;
+            .map_err(&sqlite)?;
         conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sqlite)?;
+            .map_err(&sqlite)?;
         // Deleted records (retention) are overwritten, not left in free pages.
         conn.pragma_update(None, "secure_delete", "ON")
-            .map_err(sqlite)?;
+            .map_err(&sqlite)?;
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(sqlite)?;
+            .map_err(&sqlite)?;
         if found > SCHEMA {
-            return Err(StoreError::Newer { path, found });
+            return Err(StoreError::Newer {
+                path: path.clone(),
+                found,
+            });
         }
         if found < SCHEMA {
             // Only a new (or older) file is written to here, so a reader
             // opening the store beside a running bot takes no write lock.
-            conn.execute_batch(SCHEMA_SQL).map_err(sqlite)?;
+            conn.execute_batch(SCHEMA_SQL).map_err(&sqlite)?;
             conn.pragma_update(None, "user_version", SCHEMA)
-                .map_err(sqlite)?;
+                .map_err(&sqlite)?;
         }
+        drop(sqlite);
         Ok(Store { conn, path })
     }
 
@@ -310,15 +311,22 @@ impl Store {
         &self.path
     }
 
-    fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+    /// The rows `sql` selects with `params`, each made by `row`.
+    fn query<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let sqlite = sqlite_error(&self.path);
+        let mut stmt = self.conn.prepare_cached(sql).map_err(&sqlite)?;
+        let rows = stmt.query_map(params, row).map_err(&sqlite)?;
+        rows.collect::<Result<_, _>>().map_err(sqlite)
     }
 
-    /// The store's secret for vote keys, made on first use. It never leaves
-    /// the database, so a vote key cannot be traced back to a member.
+    /// The store's secret for vote keys, made on first use and kept only in
+    /// the database: a vote key names no member, though whoever holds the
+    /// file can check a guessed member and message against it.
     ///
     /// # Errors
     /// When SQLite fails.
@@ -331,7 +339,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.err(e))?;
+            .map_err(sqlite_error(&self.path))?;
         if let Some(key) = found.and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok()) {
             return Ok(key);
         }
@@ -346,7 +354,7 @@ impl Store {
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('vote_secret', ?1)",
                 params![key.to_vec()],
             )
-            .map_err(|e| self.err(e))?;
+            .map_err(sqlite_error(&self.path))?;
         Ok(key)
     }
 
@@ -355,12 +363,8 @@ impl Store {
     /// # Errors
     /// When SQLite fails; then nothing of the batch is stored.
     pub fn write(&mut self, records: &[Record]) -> Result<Written, StoreError> {
-        let path = self.path.clone();
-        let sqlite = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(sqlite)?;
+        let sqlite = sqlite_error(&self.path);
+        let tx = self.conn.transaction().map_err(&sqlite)?;
         let mut written = Written::default();
         {
             let mut question = tx
@@ -368,18 +372,18 @@ impl Store {
                     "INSERT INTO questions (at, guild, user, question, outcome, passage, article, section, score, confidence, version)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
-                .map_err(sqlite)?;
+                .map_err(&sqlite)?;
             let mut rating = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO ratings (at, guild, user, vote, question, passage, article, section, score, up)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
-                .map_err(sqlite)?;
+                .map_err(&sqlite)?;
             let mut reload = tx
                 .prepare_cached(
                     "INSERT INTO reloads (at, cause, ok, version, took_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
-                .map_err(sqlite)?;
+                .map_err(&sqlite)?;
             for record in records {
                 match record {
                     Record::Question(q) => {
@@ -398,7 +402,7 @@ impl Store {
                                 q.confidence.map(f64::from),
                                 as_i64(q.version),
                             ])
-                            .map_err(sqlite)?;
+                            .map_err(&sqlite)?;
                         written.stored += 1;
                     }
                     Record::Rating(r) => {
@@ -416,7 +420,7 @@ impl Store {
                                 r.score.map(f64::from),
                                 r.up,
                             ])
-                            .map_err(sqlite)?;
+                            .map_err(&sqlite)?;
                         if n == 1 {
                             written.stored += 1;
                         } else {
@@ -433,13 +437,13 @@ impl Store {
                                 as_i64(r.took_ms),
                                 r.error,
                             ])
-                            .map_err(sqlite)?;
+                            .map_err(&sqlite)?;
                         written.stored += 1;
                     }
                 }
             }
         }
-        tx.commit().map_err(sqlite)?;
+        tx.commit().map_err(&sqlite)?;
         Ok(written)
     }
 
@@ -450,24 +454,20 @@ impl Store {
     /// When SQLite fails; then nothing is deleted.
     pub fn prune(&mut self, now: i64, max_age: Duration) -> Result<Pruned, StoreError> {
         let cutoff = now.saturating_sub(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX));
-        let path = self.path.clone();
-        let sqlite = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(sqlite)?;
+        let sqlite = sqlite_error(&self.path);
+        let tx = self.conn.transaction().map_err(&sqlite)?;
         let pruned = Pruned {
             questions: tx
                 .execute("DELETE FROM questions WHERE at < ?1", [cutoff])
-                .map_err(sqlite)?,
+                .map_err(&sqlite)?,
             ratings: tx
                 .execute("DELETE FROM ratings WHERE at < ?1", [cutoff])
-                .map_err(sqlite)?,
+                .map_err(&sqlite)?,
             reloads: tx
                 .execute("DELETE FROM reloads WHERE at < ?1", [cutoff])
-                .map_err(sqlite)?,
+                .map_err(&sqlite)?,
         };
-        tx.commit().map_err(sqlite)?;
+        tx.commit().map_err(&sqlite)?;
         Ok(pruned)
     }
 
@@ -476,14 +476,7 @@ impl Store {
     /// # Errors
     /// When SQLite fails.
     pub fn votes(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT vote FROM ratings")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query("SELECT vote FROM ratings", [], |r| r.get(0))
     }
 
     /// Questions asked at or after `since` (Unix seconds), in every
@@ -505,15 +498,11 @@ impl Store {
         since: i64,
         guild: Option<u64>,
     ) -> Result<Vec<QuestionRecord>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT at, guild, user, question, outcome, passage, article, section, score, confidence, version
-                 FROM questions WHERE at >= ?1 AND (?2 IS NULL OR guild = ?2) ORDER BY id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![since, guild.map(as_i64)], |r| {
+        self.query(
+            "SELECT at, guild, user, question, outcome, passage, article, section, score, confidence, version
+             FROM questions WHERE at >= ?1 AND (?2 IS NULL OR guild = ?2) ORDER BY id",
+            params![since, guild.map(as_i64)],
+            |r| {
                 Ok(QuestionRecord {
                     at: r.get(0)?,
                     guild: r.get::<_, Option<i64>>(1)?.map(as_u64),
@@ -525,9 +514,8 @@ impl Store {
                     confidence: r.get::<_, Option<f64>>(9)?.map(|s| s as f32),
                     version: as_u64(r.get(10)?),
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// Ratings cast at or after `since`, everywhere, oldest first.
@@ -548,15 +536,11 @@ impl Store {
         since: i64,
         guild: Option<u64>,
     ) -> Result<Vec<RatingRecord>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT at, guild, user, vote, question, passage, article, section, score, up
-                 FROM ratings WHERE at >= ?1 AND (?2 IS NULL OR guild = ?2) ORDER BY id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![since, guild.map(as_i64)], |r| {
+        self.query(
+            "SELECT at, guild, user, vote, question, passage, article, section, score, up
+             FROM ratings WHERE at >= ?1 AND (?2 IS NULL OR guild = ?2) ORDER BY id",
+            params![since, guild.map(as_i64)],
+            |r| {
                 Ok(RatingRecord {
                     at: r.get(0)?,
                     guild: r.get::<_, Option<i64>>(1)?.map(as_u64),
@@ -567,9 +551,8 @@ impl Store {
                     score: r.get::<_, Option<f64>>(8)?.map(|s| s as f32),
                     up: r.get(9)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// Reloads at or after `since`, oldest first.
@@ -577,14 +560,10 @@ impl Store {
     /// # Errors
     /// When SQLite fails.
     pub fn reloads_since(&self, since: i64) -> Result<Vec<ReloadRecord>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT at, cause, ok, version, took_ms, error FROM reloads WHERE at >= ?1 ORDER BY id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([since], |r| {
+        self.query(
+            "SELECT at, cause, ok, version, took_ms, error FROM reloads WHERE at >= ?1 ORDER BY id",
+            [since],
+            |r| {
                 Ok(ReloadRecord {
                     at: r.get(0)?,
                     cause: r.get(1)?,
@@ -593,9 +572,8 @@ impl Store {
                     took_ms: as_u64(r.get(4)?),
                     error: r.get(5)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// Every record, kind by kind, each oldest first: what `careerbot
@@ -621,6 +599,14 @@ impl Store {
                 .map(Record::Reload),
         );
         Ok(out)
+    }
+}
+
+/// Wraps SQLite's errors with the database file they came from.
+fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
     }
 }
 
