@@ -196,6 +196,37 @@ impl Engine {
         answer::compose(question, &understood, &hits, &ctx)
     }
 
+    /// [`Engine::ask`], timed by stage: understanding, search, composing.
+    #[doc(hidden)]
+    pub fn ask_timed(
+        &self,
+        question: &str,
+    ) -> (
+        std::time::Duration,
+        std::time::Duration,
+        std::time::Duration,
+    ) {
+        let t0 = std::time::Instant::now();
+        let understood = self.index.understand(question, &self.thesaurus);
+        let t1 = std::time::Instant::now();
+        let hits = if understood.in_scope {
+            self.index
+                .search(&understood, CANDIDATES.max(answer::DEFAULT_PASSAGES * 3))
+        } else {
+            Vec::new()
+        };
+        let t2 = std::time::Instant::now();
+        let ctx = Context {
+            passages: &self.passages,
+            catalog: &self.catalog,
+            profiles: &self.profiles,
+            suggestions: &self.suggestions,
+            max_passages: answer::DEFAULT_PASSAGES,
+        };
+        std::hint::black_box(answer::compose(question, &understood, &hits, &ctx));
+        (t1 - t0, t2 - t1, t2.elapsed())
+    }
+
     /// The passage nearest to a question, in or out of scope: the best
     /// search hit for whatever of it the knowledge base knows. `None` when
     /// no word of it is known.
@@ -472,6 +503,79 @@ fn remove_stale(dir: &Path, keep: &str) {
             if let Err(e) = std::fs::remove_dir_all(&path) {
                 tracing::debug!(path = %path.display(), error = %e, "could not remove old index");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::QuestionSet;
+
+    fn engine(knowledge: &str) -> Engine {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        Engine::load(
+            &Options {
+                knowledge_dir: root.join(knowledge),
+                index_dir: None,
+                force_rebuild: false,
+            },
+            &mut |_, _| {},
+        )
+        .expect("knowledge loads")
+    }
+
+    /// Every public question, plus each with a typo, a word dropped and the
+    /// words reversed (reversal changes which words are typed next to each
+    /// other, so the proximity pairs differ).
+    fn questions() -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/questions");
+        let mut out = Vec::new();
+        for set in [
+            "seed",
+            "holdout-seed",
+            "tech-interview-handbook",
+            "system-design-primer",
+        ] {
+            let set = QuestionSet::from_file(&root.join(format!("{set}.toml"))).expect("set");
+            let texts = set
+                .questions
+                .into_iter()
+                .map(|q| q.text)
+                .chain(set.out_of_scope.into_iter().map(|q| q.text));
+            for text in texts {
+                let words: Vec<&str> = text.split_whitespace().collect();
+                out.push(words.iter().rev().copied().collect::<Vec<_>>().join(" "));
+                out.push(words.iter().skip(1).copied().collect::<Vec<_>>().join(" "));
+                out.push(text.replacen('e', "", 1));
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn in_memory_scores_equal_tantivy_scores_to_the_bit() {
+        let questions = questions();
+        for knowledge in [
+            "knowledge",
+            "tests/fixtures/corpora/tech-interview-handbook",
+            "tests/fixtures/corpora/system-design-primer",
+        ] {
+            let engine = engine(knowledge);
+            let mut compared = 0;
+            for q in &questions {
+                let understood = engine.understand(q);
+                let ours = engine.index.search(&understood, 40);
+                let tantivy = engine.index.search_with_tantivy(&understood, 40);
+                // Exact float equality: the same operations in the same order.
+                assert_eq!(ours, tantivy, "{knowledge}: {q:?}");
+                compared += usize::from(!ours.is_empty());
+            }
+            assert!(
+                compared > questions.len() / 2,
+                "{knowledge}: {compared} answered"
+            );
         }
     }
 }

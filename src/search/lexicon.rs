@@ -144,6 +144,16 @@ impl Lexicon {
         self.get(stem).map_or(0, |s| s.doc_freq[slot])
     }
 
+    /// Tokens of the text field at `slot`, summed over segments.
+    pub fn total_num_tokens(&self, slot: usize) -> u64 {
+        self.total_num_tokens[slot]
+    }
+
+    /// Documents of the index, summed over segments.
+    pub fn total_num_docs(&self) -> u64 {
+        self.total_num_docs
+    }
+
     /// Every term the automaton accepts, with the largest document frequency
     /// it has in one field of one segment.
     pub fn search<A: tantivy_fst::Automaton>(&self, automaton: A) -> Vec<(String, u64)> {

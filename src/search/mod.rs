@@ -4,6 +4,7 @@
 
 pub mod analysis;
 mod lexicon;
+mod memory;
 mod question;
 mod scorer;
 
@@ -11,14 +12,14 @@ use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{BoostQuery, EnableScoring, PhraseQuery, Query, TermQuery, Weight};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
-use tantivy::{doc, DocAddress, Index, IndexReader, ReloadPolicy, Score, Searcher, Term};
+use tantivy::{doc, DocAddress, Index, IndexReader, ReloadPolicy, Score, Searcher};
 
 use lexicon::{Lexicon, Statistics, TEXT_FIELDS};
+use memory::{Leaf, MemoryIndex, Terms};
 pub use question::{
     question_prefix, Alternative, Concept, Match, Thesaurus, Understood, MAX_QUESTION_BYTES,
 };
@@ -53,12 +54,14 @@ const PROXIMITY_BOOST: f32 = 0.5;
 const WEAK_WEIGHT: f32 = 0.7;
 /// Share of a concept's other alternatives added to its best one.
 const TIE_BREAKER: f32 = 0.2;
-/// Up to this many passages, careerbot combines the query's scores itself
-/// (see [`scorer`]): tantivy's union scorers cost a 4,096-slot buffer each,
-/// which dominates a question on a small knowledge base. On larger ones
-/// tantivy's streaming unions are faster than materializing each leaf's
-/// matches.
+/// Up to this many passages, careerbot holds the postings in memory and
+/// scores the query itself (see [`memory`] and [`scorer`]): tantivy's set-up
+/// per leaf and its union scorers' 4,096-slot buffers dominate a question on
+/// a small knowledge base. On larger ones tantivy's streaming unions are
+/// faster than materializing each leaf's matches.
 const OWN_SCORER_MAX_DOCS: u64 = 4096;
+/// Proximity of two typed words: how far from adjacent they may be.
+const PROXIMITY_SLOP: u32 = 2;
 
 /// Why an index could not be built or opened.
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +178,9 @@ pub struct SearchIndex {
     ords: Vec<Column<u64>>,
     num_docs: u64,
     lexicon: Lexicon,
+    /// The postings in memory, on knowledge bases of up to
+    /// [`OWN_SCORER_MAX_DOCS`] passages.
+    memory: Option<MemoryIndex>,
     /// Kept so the searcher's segments stay valid for the snapshot's lifetime.
     _reader: IndexReader,
 }
@@ -282,13 +288,20 @@ impl SearchIndex {
             .iter()
             .map(|s| s.fast_fields().u64("ord"))
             .collect::<Result<Vec<_>, _>>()?;
-        let lexicon = Lexicon::read(&searcher, fields.text().map(|(f, _)| f))?;
+        let text_fields = fields.text().map(|(f, _)| f);
+        let lexicon = Lexicon::read(&searcher, text_fields)?;
+        let memory = if num_docs <= OWN_SCORER_MAX_DOCS {
+            Some(MemoryIndex::read(&searcher, text_fields, &lexicon)?)
+        } else {
+            None
+        };
         Ok(SearchIndex {
             searcher,
             fields,
             ords,
             num_docs,
             lexicon,
+            memory,
             _reader: reader,
         })
     }
@@ -315,26 +328,23 @@ impl SearchIndex {
         if limit == 0 || !question.concepts.iter().any(Concept::is_matched) {
             return Vec::new();
         }
-        // The BM25 statistics come from the lexicon: the figures tantivy would
-        // read, without a term dictionary lookup per term and segment.
-        let statistics = Statistics {
-            lexicon: &self.lexicon,
-            searcher: &self.searcher,
-        };
-        let top = match self.query(question) {
-            None => Ok(Vec::new()),
-            Some(query) if self.num_docs <= OWN_SCORER_MAX_DOCS => {
-                let scoring =
-                    EnableScoring::enabled_from_statistics_provider(&statistics, &self.searcher);
-                query
-                    .into_weights(scoring)
-                    .and_then(|query| self.score(&query, limit))
+        let top = match (self.query(question), &self.memory) {
+            (None, _) => Ok(Vec::new()),
+            (Some(query), Some(memory)) => Ok(self.score(&query, memory, limit)),
+            (Some(query), None) => {
+                // The BM25 statistics come from the lexicon: the figures tantivy
+                // would read, without a term dictionary lookup per term and segment.
+                let statistics = Statistics {
+                    lexicon: &self.lexicon,
+                    searcher: &self.searcher,
+                };
+                let fields = self.fields.text().map(|(f, _)| f);
+                self.searcher.search_with_statistics_provider(
+                    &query.into_query(&fields),
+                    &TopDocs::with_limit(limit).order_by_score(),
+                    &statistics,
+                )
             }
-            Some(query) => self.searcher.search_with_statistics_provider(
-                &query.into_query(),
-                &TopDocs::with_limit(limit).order_by_score(),
-                &statistics,
-            ),
         };
         let top = match top {
             Ok(top) => top,
@@ -355,45 +365,72 @@ impl SearchIndex {
             .collect()
     }
 
+    /// [`SearchIndex::search`] through tantivy's own query and scorers, even
+    /// on a small knowledge base: what the in-memory scoring must equal.
+    #[cfg(test)]
+    pub(crate) fn search_with_tantivy(&self, question: &Understood, limit: usize) -> Vec<Hit> {
+        let Some(query) = self.query(question) else {
+            return Vec::new();
+        };
+        let statistics = Statistics {
+            lexicon: &self.lexicon,
+            searcher: &self.searcher,
+        };
+        let fields = self.fields.text().map(|(f, _)| f);
+        let top = self
+            .searcher
+            .search_with_statistics_provider(
+                &query.into_query(&fields),
+                &TopDocs::with_limit(limit).order_by_score(),
+                &statistics,
+            )
+            .unwrap_or_default();
+        top.into_iter()
+            .filter_map(|(score, addr)| {
+                let ord = self
+                    .ords
+                    .get(addr.segment_ord as usize)?
+                    .first(addr.doc_id)?;
+                Some(Hit {
+                    ord: usize::try_from(ord).ok()?,
+                    score,
+                })
+            })
+            .collect()
+    }
+
     /// The question as a query: per concept, the best of its alternatives
     /// plus 0.2 of the others; per alternative, the sum over the fields
     /// holding it; then the proximity of typed words. `None` when no field
     /// holds anything the question asks for.
-    fn query(&self, question: &Understood) -> Option<Node<Box<dyn Query>>> {
-        let leaf = |query: Box<dyn Query>, boost: f32| -> Node<Box<dyn Query>> {
-            Node::Leaf(Box::new(BoostQuery::new(query, boost)))
-        };
-        let mut clauses: Vec<Node<Box<dyn Query>>> = Vec::new();
+    fn query(&self, question: &Understood) -> Option<Node> {
+        let mut clauses: Vec<Node> = Vec::new();
         for concept in question.concepts.iter().filter(|c| c.is_matched()) {
             // A word found in most passages says little about which one is meant.
             let concept_weight = if concept.weak { WEAK_WEIGHT } else { 1.0 };
-            let mut alternatives: Vec<Node<Box<dyn Query>>> = Vec::new();
+            let mut alternatives: Vec<Node> = Vec::new();
             for alt in &concept.alternatives {
-                let mut per_field: Vec<Node<Box<dyn Query>>> = Vec::new();
-                for (slot, (field, boost)) in self.fields.text().into_iter().enumerate() {
+                let mut per_field: Vec<Node> = Vec::new();
+                for (slot, (_, boost)) in self.fields.text().into_iter().enumerate() {
                     // A field lacking one of the stems matches nothing: leaving it out
                     // changes no score and saves building its weight and scorer.
-                    if alt
-                        .stems
-                        .iter()
-                        .any(|s| self.lexicon.doc_freq_in(s, slot) == 0)
+                    if alt.stems.is_empty()
+                        || alt
+                            .stems
+                            .iter()
+                            .any(|s| self.lexicon.doc_freq_in(s, slot) == 0)
                     {
                         continue;
                     }
-                    let q: Box<dyn Query> = if alt.stems.len() == 1 {
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(field, &alt.stems[0]),
-                            IndexRecordOption::WithFreqs,
-                        ))
-                    } else {
-                        Box::new(PhraseQuery::new(
-                            alt.stems
-                                .iter()
-                                .map(|s| Term::from_field_text(field, s))
-                                .collect(),
-                        ))
+                    let terms = match alt.stems.as_slice() {
+                        [stem] => Terms::Term(stem.clone()),
+                        stems => Terms::Phrase(stems.to_vec()),
                     };
-                    per_field.push(leaf(q, boost * alt.weight * concept_weight));
+                    per_field.push(Node::Leaf(Leaf {
+                        slot,
+                        terms,
+                        boost: boost * alt.weight * concept_weight,
+                    }));
                 }
                 if !per_field.is_empty() {
                     alternatives.push(Node::Union(per_field, Combine::Sum));
@@ -417,30 +454,25 @@ impl SearchIndex {
             {
                 continue;
             }
-            let terms = vec![
-                Term::from_field_text(self.fields.body, first),
-                Term::from_field_text(self.fields.body, second),
-            ];
-            let mut phrase = PhraseQuery::new(terms);
-            phrase.set_slop(2);
-            clauses.push(leaf(Box::new(phrase), PROXIMITY_BOOST));
+            clauses.push(Node::Leaf(Leaf {
+                slot: BODY_SLOT,
+                terms: Terms::Near([first.clone(), second.clone()], PROXIMITY_SLOP),
+                boost: PROXIMITY_BOOST,
+            }));
         }
         (!clauses.is_empty()).then(|| Node::Union(clauses, Combine::Sum))
     }
 
     /// The `limit` best documents for `query`, scored by [`scorer`]. Equal
     /// scores keep index order, as tantivy's `TopDocs` does.
-    fn score(
-        &self,
-        query: &Node<Box<dyn Weight>>,
-        limit: usize,
-    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    fn score(&self, query: &Node, memory: &MemoryIndex, limit: usize) -> Vec<(Score, DocAddress)> {
         let mut scored: Vec<(Score, DocAddress)> = Vec::new();
         for (segment_ord, reader) in self.searcher.segment_readers().iter().enumerate() {
             let alive = reader.alive_bitset();
+            let matches = scorer::evaluate(query, memory, segment_ord, &self.lexicon);
             let segment_ord = segment_ord as u32;
             scored.extend(
-                scorer::evaluate(query, reader)?
+                matches
                     .into_iter()
                     .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc)))
                     .map(|(doc, score)| (score, DocAddress::new(segment_ord, doc))),
@@ -454,7 +486,7 @@ impl SearchIndex {
             scored.truncate(limit);
         }
         scored.sort_unstable_by(best_first);
-        Ok(scored)
+        scored
     }
 
     /// The most frequent term of the index within `distance` edits of `stem`.

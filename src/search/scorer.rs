@@ -1,22 +1,22 @@
-//! The question's query, scored by careerbot rather than by tantivy's union
-//! scorers. tantivy still scores every leaf (a boosted term or phrase in one
-//! field: BM25 from postings, fieldnorms and positions); this module combines
-//! the leaves per alternative (sum), per concept (max plus a share of the rest)
-//! and per question (sum), exactly as tantivy's `BooleanQuery` and
+//! The question's query as a tree, and its scoring by careerbot rather than
+//! by tantivy. The leaves are boosted terms and phrases in one field
+//! ([`Leaf`]). On a small knowledge base [`MemoryIndex`] scores each leaf
+//! from postings held in memory, and this module combines the leaves per
+//! alternative (sum), per concept (max plus a share of the rest) and per
+//! question (sum), exactly as tantivy's `BooleanQuery` and
 //! `DisjunctionMaxQuery` would, summation order included, so scores and
-//! answers do not change.
-//!
-//! Why: tantivy's `BufferedUnionScorer` allocates and fills a 4,096-slot
-//! score buffer per union, which dominates a question on a small knowledge
-//! base. Here a union combines lists of `(doc, score)`, with buffers sized to
-//! the segment and shared by all unions of a question. On large knowledge
-//! bases materializing every leaf's matches costs more than tantivy's
-//! streaming unions, so the caller only uses this below a size.
+//! answers do not change. On a large one the same tree becomes one tantivy
+//! query ([`Node::into_query`]), whose streaming unions cost less than
+//! materializing every leaf's matches.
 
 use tantivy::query::{
-    BooleanQuery, DisjunctionMaxQuery, EnableScoring, Occur, Query, Scorer, Weight,
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
-use tantivy::{DocId, Score, SegmentReader, TERMINATED};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, Score, Term};
+
+use super::lexicon::{Lexicon, TEXT_FIELDS};
+use super::memory::{Leaf, MemoryIndex, Terms};
 
 /// The window of tantivy's buffered union: documents are combined window by
 /// window, and the order in which sub-scorers add their scores changes when
@@ -33,49 +33,47 @@ pub(super) enum Combine {
     Max(Score),
 }
 
-/// A node of a question's query, whose leaves are queries or their weights.
-pub(super) enum Node<L> {
-    /// A boosted term or phrase query in one field, scored by tantivy.
-    Leaf(L),
+/// A node of a question's query.
+pub(super) enum Node {
+    /// A boosted term or phrase in one field.
+    Leaf(Leaf),
     /// Documents matching any member, their scores combined.
-    Union(Vec<Node<L>>, Combine),
+    Union(Vec<Node>, Combine),
 }
 
-impl Node<Box<dyn Query>> {
-    /// The same tree with each leaf's weight, for [`evaluate`].
-    ///
-    /// # Errors
-    /// When tantivy cannot compute a leaf's BM25 statistics.
-    pub fn into_weights(
-        self,
-        scoring: EnableScoring<'_>,
-    ) -> tantivy::Result<Node<Box<dyn Weight>>> {
-        Ok(match self {
-            Node::Leaf(query) => Node::Leaf(query.weight(scoring)?),
-            Node::Union(members, combine) => Node::Union(
-                members
-                    .into_iter()
-                    .map(|m| m.into_weights(scoring))
-                    .collect::<tantivy::Result<_>>()?,
-                combine,
-            ),
-        })
-    }
-
-    /// The same tree as one tantivy query: a sum is a `BooleanQuery` of
-    /// should clauses, a max a `DisjunctionMaxQuery`.
-    pub fn into_query(self) -> Box<dyn Query> {
+impl Node {
+    /// The same tree as one tantivy query over `fields` (the text fields in
+    /// slot order): a leaf is a boosted `TermQuery` or `PhraseQuery`, a sum a
+    /// `BooleanQuery` of should clauses, a max a `DisjunctionMaxQuery`.
+    pub fn into_query(self, fields: &[Field; TEXT_FIELDS]) -> Box<dyn Query> {
         match self {
-            Node::Leaf(query) => query,
+            Node::Leaf(leaf) => {
+                let field = fields[leaf.slot];
+                let term = |stem: &str| Term::from_field_text(field, stem);
+                let query: Box<dyn Query> = match &leaf.terms {
+                    Terms::Term(stem) => {
+                        Box::new(TermQuery::new(term(stem), IndexRecordOption::WithFreqs))
+                    }
+                    Terms::Phrase(stems) => {
+                        Box::new(PhraseQuery::new(stems.iter().map(|s| term(s)).collect()))
+                    }
+                    Terms::Near(stems, slop) => {
+                        let mut phrase = PhraseQuery::new(stems.iter().map(|s| term(s)).collect());
+                        phrase.set_slop(*slop);
+                        Box::new(phrase)
+                    }
+                };
+                Box::new(BoostQuery::new(query, leaf.boost))
+            }
             Node::Union(members, Combine::Sum) => Box::new(BooleanQuery::new(
                 members
                     .into_iter()
-                    .map(|m| (Occur::Should, m.into_query()))
+                    .map(|m| (Occur::Should, m.into_query(fields)))
                     .collect(),
             )),
             Node::Union(members, Combine::Max(tie_breaker)) => {
                 Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                    members.into_iter().map(Node::into_query).collect(),
+                    members.into_iter().map(|m| m.into_query(fields)).collect(),
                     tie_breaker,
                 ))
             }
@@ -101,53 +99,45 @@ struct Scratch {
     touched: Vec<DocId>,
 }
 
-/// Scores every document of `reader` that `node` matches.
-///
-/// # Errors
-/// When tantivy cannot read a leaf's postings.
+/// Scores every document of segment `segment` that `node` matches.
 pub(super) fn evaluate(
-    node: &Node<Box<dyn Weight>>,
-    reader: &SegmentReader,
-) -> tantivy::Result<Matches> {
-    let window = reader.max_doc().min(HORIZON) as usize;
+    node: &Node,
+    memory: &MemoryIndex,
+    segment: usize,
+    lexicon: &Lexicon,
+) -> Matches {
+    let window = memory.max_doc(segment).min(HORIZON as usize);
     let mut scratch = Scratch {
         slots: vec![Slot::default(); window],
         touched: Vec::new(),
     };
-    evaluate_with(node, reader, &mut scratch)
+    evaluate_with(node, memory, segment, lexicon, &mut scratch)
 }
 
 fn evaluate_with(
-    node: &Node<Box<dyn Weight>>,
-    reader: &SegmentReader,
+    node: &Node,
+    memory: &MemoryIndex,
+    segment: usize,
+    lexicon: &Lexicon,
     scratch: &mut Scratch,
-) -> tantivy::Result<Matches> {
+) -> Matches {
     match node {
-        Node::Leaf(weight) => {
-            let mut scorer = weight.scorer(reader, 1.0)?;
-            Ok(every_match(scorer.as_mut()))
+        Node::Leaf(leaf) => {
+            let mut out = Vec::new();
+            memory.matches(segment, leaf, lexicon, &mut out);
+            out
         }
         Node::Union(members, combine) => {
             let mut lists = Vec::with_capacity(members.len());
             for member in members {
-                let matches = evaluate_with(member, reader, scratch)?;
+                let matches = evaluate_with(member, memory, segment, lexicon, scratch);
                 if !matches.is_empty() {
                     lists.push(matches);
                 }
             }
-            Ok(union(lists, *combine, scratch))
+            union(lists, *combine, scratch)
         }
     }
-}
-
-fn every_match(scorer: &mut dyn Scorer) -> Matches {
-    let mut out = Vec::new();
-    let mut doc = scorer.doc();
-    while doc != TERMINATED {
-        out.push((doc, scorer.score()));
-        doc = scorer.advance();
-    }
-    out
 }
 
 /// Combines the non-empty `lists` the way tantivy's `BufferedUnionScorer`
