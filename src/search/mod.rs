@@ -460,7 +460,7 @@ impl SearchIndex {
                 boost: PROXIMITY_BOOST,
             }));
         }
-        (!clauses.is_empty()).then(|| Node::Union(clauses, Combine::Sum))
+        (!clauses.is_empty()).then_some(Node::Union(clauses, Combine::Sum))
     }
 
     /// The `limit` best documents for `query`, scored by [`scorer`]. Equal
