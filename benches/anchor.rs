@@ -21,6 +21,9 @@ use careerbot::engine::{Engine, Options};
 use careerbot::eval::{percentile, rank_in, QuestionSet};
 use rusqlite::Connection;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rounds over the question set (each question timed every round).
 const ROUNDS: usize = 30;
 

@@ -137,22 +137,34 @@ pub struct CoursePointer {
 }
 
 /// The catalogs with their words analyzed once per snapshot, so answering a
-/// question analyzes no catalog text.
+/// question analyzes no catalog text. Every stem of the catalogs has a
+/// number, and each name, alias or topic is a sorted list of numbers, so
+/// matching a question is merging short integer lists, not hashing strings.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     categories: Vec<CategoryTerms>,
     courses: Vec<CourseTerms>,
-    tool_words: FxHashSet<String>,
-    course_words: FxHashSet<String>,
+    /// Number of every stem of the catalogs and of the tool and course words.
+    vocab: FxHashMap<String, u32>,
+    tool_words: Vec<u32>,
+    course_words: Vec<u32>,
 }
+
+/// A set of catalog stems, as their sorted numbers.
+type Stems = Vec<u32>;
+
+/// What a question is about, as the catalog's stem numbers (stems the
+/// catalog lacks cannot match any of its names, so they are left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Topic(Stems);
 
 #[derive(Debug, Clone)]
 struct CategoryTerms {
     category: ToolCategory,
     /// The category's own names: keywords, id and display name.
-    names: Vec<FxHashSet<String>>,
+    names: Vec<Stems>,
     /// Its tools' names and aliases.
-    tools: Vec<FxHashSet<String>>,
+    tools: Vec<Stems>,
     /// Its tools' names and aliases, lower-cased as written.
     labels: FxHashSet<String>,
 }
@@ -161,15 +173,15 @@ struct CategoryTerms {
 struct CourseTerms {
     course: Course,
     /// Topics, title and provider, each as a phrase.
-    phrases: Vec<FxHashSet<String>>,
+    phrases: Vec<Stems>,
     /// Every content word of them.
-    words: FxHashSet<String>,
+    words: Stems,
     /// The title alone.
-    title: FxHashSet<String>,
+    title: Stems,
 }
 
 /// Content stems of a phrase (stop words dropped).
-fn phrase(text: &str) -> FxHashSet<String> {
+fn phrase(text: &str) -> Vec<String> {
     analyze(text)
         .into_iter()
         .filter(|t| !STOPWORDS.contains(&t.word.as_str()))
@@ -177,18 +189,45 @@ fn phrase(text: &str) -> FxHashSet<String> {
         .collect()
 }
 
-/// Non-empty phrases of `texts`.
-fn phrases<'t>(texts: impl IntoIterator<Item = &'t String>) -> Vec<FxHashSet<String>> {
-    texts
-        .into_iter()
-        .map(|t| phrase(t))
-        .filter(|p| !p.is_empty())
-        .collect()
+/// Whether every stem of `part` is in `whole` (both sorted).
+fn is_subset(part: &[u32], whole: &[u32]) -> bool {
+    common(part, whole) == part.len()
+}
+
+/// Numbers stems as they come, for [`Catalog::new`].
+#[derive(Default)]
+struct Numbering(FxHashMap<String, u32>);
+
+impl Numbering {
+    fn set(&mut self, stems: impl IntoIterator<Item = String>) -> Stems {
+        let mut out: Stems = stems
+            .into_iter()
+            .map(|stem| {
+                let next = self.0.len() as u32;
+                *self.0.entry(stem).or_insert(next)
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Non-empty phrases of `texts`.
+    fn phrases<'t>(&mut self, texts: impl IntoIterator<Item = &'t String>) -> Vec<Stems> {
+        texts
+            .into_iter()
+            .map(|t| self.set(phrase(t)))
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
 }
 
 impl Catalog {
     /// Analyzes the catalogs' keywords, tool names and course topics.
     pub fn new(tools: &[ToolCategory], courses: &[Course]) -> Self {
+        let mut numbering = Numbering::default();
+        let tool_words = numbering.set(TOOL_WORDS.iter().flat_map(|w| stems(w)));
+        let course_words = numbering.set(course_words().iter().flat_map(|w| stems(w)));
         let categories = tools
             .iter()
             .map(|c| {
@@ -197,51 +236,68 @@ impl Catalog {
                     .iter()
                     .flat_map(|t| std::iter::once(&t.name).chain(&t.aliases));
                 CategoryTerms {
-                    names: phrases(c.keywords.iter().chain([&c.id, &c.name])),
-                    tools: phrases(tool_names.clone()),
+                    names: numbering.phrases(c.keywords.iter().chain([&c.id, &c.name])),
+                    tools: numbering.phrases(tool_names.clone()),
                     labels: tool_names.map(|n| n.to_lowercase()).collect(),
                     category: c.clone(),
                 }
             })
             .collect();
-        let course_words: FxHashSet<String> =
-            course_words().iter().flat_map(|w| stems(w)).collect();
         let courses = courses
             .iter()
             .map(|c| {
-                let mut all = phrases(c.topics.iter().chain([&c.title, &c.provider]));
-                let mut words: FxHashSet<String> = all.iter().flatten().cloned().collect();
+                let mut all = numbering.phrases(c.topics.iter().chain([&c.title, &c.provider]));
+                let mut words: Stems = all.iter().flatten().copied().collect();
+                words.sort_unstable();
+                words.dedup();
                 // "courses" as a topic matches every course question; it is the intent, not a topic.
-                all.retain(|p| !p.is_subset(&course_words));
-                words.retain(|w| !course_words.contains(w));
+                all.retain(|p| !is_subset(p, &course_words));
+                words.retain(|w| course_words.binary_search(w).is_err());
                 CourseTerms {
                     course: c.clone(),
                     phrases: all,
                     words,
-                    title: phrase(&c.title),
+                    title: numbering.set(phrase(&c.title)),
                 }
             })
             .collect();
         Catalog {
             categories,
             courses,
-            tool_words: TOOL_WORDS.iter().flat_map(|w| stems(w)).collect(),
+            vocab: numbering.0,
+            tool_words,
             course_words,
         }
     }
 
+    /// The catalog's numbers for a question's topic stems.
+    pub fn topic<'s>(&self, stems: impl IntoIterator<Item = &'s str>) -> Topic {
+        let mut ids: Stems = stems
+            .into_iter()
+            .filter_map(|s| self.vocab.get(s).copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Topic(ids)
+    }
+
     /// Tool lists the question asks about: categories it names (or whose
     /// tools it names); every category when it asks about tools in general.
-    pub fn tools_for(&self, topic: &FxHashSet<String>) -> Vec<ToolList> {
+    pub fn tools_for(&self, topic: &Topic) -> Vec<ToolList> {
         let named: Vec<&ToolCategory> = self
             .categories
             .iter()
-            .filter(|c| c.names.iter().chain(&c.tools).any(|p| p.is_subset(topic)))
+            .filter(|c| {
+                c.names
+                    .iter()
+                    .chain(&c.tools)
+                    .any(|p| is_subset(p, &topic.0))
+            })
             .map(|c| &c.category)
             .collect();
         let chosen: Vec<&ToolCategory> = if !named.is_empty() {
             named
-        } else if topic.iter().any(|s| self.tool_words.contains(s)) {
+        } else if common(&topic.0, &self.tool_words) > 0 {
             self.categories.iter().map(|c| &c.category).collect()
         } else {
             Vec::new()
@@ -258,16 +314,16 @@ impl Catalog {
 
     /// Whether the question names a tool category ("databases") without
     /// naming any of its tools ("MongoDB").
-    pub fn names_category_only(&self, topic: &FxHashSet<String>) -> bool {
+    pub fn names_category_only(&self, topic: &Topic) -> bool {
         let names_tool = self
             .categories
             .iter()
-            .any(|c| c.tools.iter().any(|p| p.is_subset(topic)));
+            .any(|c| c.tools.iter().any(|p| is_subset(p, &topic.0)));
         !names_tool
             && self
                 .categories
                 .iter()
-                .any(|c| c.names.iter().any(|p| p.is_subset(topic)))
+                .any(|c| c.names.iter().any(|p| is_subset(p, &topic.0)))
     }
 
     /// Whether a passage is mostly a list of catalog tools.
@@ -289,15 +345,15 @@ impl Catalog {
 
     /// Course pointers: courses the question names, or, when it asks about
     /// learning, the courses whose topics it mentions (all when none do).
-    pub fn courses_for(&self, topic: &FxHashSet<String>) -> Vec<CoursePointer> {
-        let wants_courses = topic.iter().any(|s| self.course_words.contains(s));
+    pub fn courses_for(&self, topic: &Topic) -> Vec<CoursePointer> {
+        let wants_courses = common(&topic.0, &self.course_words) > 0;
         let mut scored: Vec<(usize, usize)> = self
             .courses
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let full = c.phrases.iter().filter(|p| p.is_subset(topic)).count();
-                let partial = c.words.intersection(topic).count();
+                let full = c.phrases.iter().filter(|p| is_subset(p, &topic.0)).count();
+                let partial = common(&c.words, &topic.0);
                 (i, full * 3 + partial)
             })
             .filter(|(_, score)| *score > 0)
@@ -315,7 +371,7 @@ impl Catalog {
                 .iter()
                 .filter(|(i, _)| {
                     let title = &self.courses[*i].title;
-                    title.len() >= 2 && title.is_subset(topic)
+                    title.len() >= 2 && is_subset(title, &topic.0)
                 })
                 .map(|(i, _)| *i)
                 .collect()
@@ -549,7 +605,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         return answer;
     }
     let matched = understood.matched_stems();
-    let topic = understood.topic_stems();
+    let topic = ctx.catalog.topic(understood.topic_stems());
     let tools = ctx.catalog.tools_for(&topic);
     let (mut candidates, confidence) = if understood.in_scope {
         rerank(understood, hits, ctx)
@@ -806,10 +862,8 @@ mod tests {
         }];
         let catalog = Catalog::new(&cats, &[]);
         let topic = |words: &[&str]| {
-            words
-                .iter()
-                .flat_map(|w| stems(w))
-                .collect::<FxHashSet<String>>()
+            let stems: Vec<String> = words.iter().flat_map(|w| stems(w)).collect();
+            catalog.topic(stems.iter().map(String::as_str))
         };
         assert_eq!(
             catalog.tools_for(&topic(&["databases"]))[0].items,

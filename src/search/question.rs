@@ -148,19 +148,16 @@ impl Understood {
 
     /// Stems the question is about, for intent and catalog matching: the
     /// typed words and their one-word synonyms (not the words of synonym
-    /// phrases: "server-side" is not about servers). FxHash: the catalog
-    /// tests every entry's words against this set.
-    pub fn topic_stems(&self) -> FxHashSet<String> {
-        let mut out = FxHashSet::default();
-        for c in &self.concepts {
-            for form in &c.forms {
-                if form.len() == 1 || c.group.is_none() {
-                    out.extend(form.iter().cloned());
-                }
-            }
-            out.extend(c.typed.iter().cloned());
-        }
-        out
+    /// phrases: "server-side" is not about servers). May repeat a stem.
+    pub fn topic_stems(&self) -> impl Iterator<Item = &str> {
+        self.concepts.iter().flat_map(|c| {
+            c.forms
+                .iter()
+                .filter(|form| form.len() == 1 || c.group.is_none())
+                .flatten()
+                .chain(&c.typed)
+                .map(String::as_str)
+        })
     }
 
     /// Corrections made, as (typed, corrected) pairs.
