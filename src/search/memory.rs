@@ -25,36 +25,46 @@ use super::scorer::Matches;
 const K1: Score = 1.2;
 const B: Score = 0.75;
 
-/// What one leaf of a question's query looks for, in one text field.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Terms {
+/// What one leaf of a question's query looks for, in one text field,
+/// borrowing the stems of the understood question.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Terms<'q> {
     /// One stem.
-    Term(String),
+    Term(&'q str),
     /// Stems next to each other, in this order (at least two).
-    Phrase(Vec<String>),
+    Phrase(&'q [String]),
     /// Two stems at most `slop` positions from where a phrase would have
     /// them, in either order.
-    Near([String; 2], u32),
+    Near([&'q str; 2], u32),
 }
 
-impl Terms {
-    /// The stems, in phrase order.
-    pub fn stems(&self) -> &[String] {
+impl<'q> Terms<'q> {
+    /// Number of stems.
+    pub fn len(&self) -> usize {
         match self {
-            Terms::Term(stem) => std::slice::from_ref(stem),
-            Terms::Phrase(stems) => stems,
-            Terms::Near(stems, _) => stems,
+            Terms::Term(_) => 1,
+            Terms::Phrase(stems) => stems.len(),
+            Terms::Near(..) => 2,
         }
+    }
+
+    /// The stems, in phrase order.
+    pub fn stems(&self) -> impl Iterator<Item = &'q str> + '_ {
+        (0..self.len()).map(|i| match self {
+            Terms::Term(stem) => *stem,
+            Terms::Phrase(stems) => stems[i].as_str(),
+            Terms::Near(stems, _) => stems[i],
+        })
     }
 }
 
 /// A boosted term or phrase in the text field at `slot`.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Leaf {
+pub(super) struct Leaf<'q> {
     /// Slot of the field in `Fields::text` and the [`Lexicon`].
     pub slot: usize,
     /// What it matches.
-    pub terms: Terms,
+    pub terms: Terms<'q>,
     /// Multiplies the BM25 weight, as a tantivy `BoostQuery` does.
     pub boost: Score,
 }
@@ -187,17 +197,16 @@ impl MemoryIndex {
     /// Every document of segment `segment` that `leaf` matches, in document
     /// order, with the score tantivy's `BoostQuery` over a `TermQuery` or
     /// `PhraseQuery` would give it.
-    pub fn matches(&self, segment: usize, leaf: &Leaf, lexicon: &Lexicon, out: &mut Matches) {
+    pub fn matches(&self, segment: usize, leaf: &Leaf<'_>, lexicon: &Lexicon, out: &mut Matches) {
         out.clear();
         let Some(seg) = self.segments.get(segment) else {
             return;
         };
         let slot = leaf.slot;
-        let stems = leaf.terms.stems();
         // tantivy's `Bm25Weight::for_terms`: one term's idf, or the sum of the
         // phrase's idfs in phrase order; then `boost_by`.
         let mut idf_sum: Score = 0.0;
-        for stem in stems {
+        for stem in leaf.terms.stems() {
             idf_sum += idf(lexicon.doc_freq_in(stem, slot), self.total_num_docs);
         }
         let mut weight = idf_sum * (1.0 + K1);
@@ -229,8 +238,8 @@ impl MemoryIndex {
                     Terms::Near(_, slop) => *slop,
                     _ => 0,
                 };
-                let mut lists = Vec::with_capacity(stems.len());
-                for stem in stems {
+                let mut lists = Vec::with_capacity(leaf.terms.len());
+                for stem in leaf.terms.stems() {
                     match seg.list(stem, slot) {
                         Some(list) => lists.push(list),
                         None => return,

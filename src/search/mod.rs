@@ -403,14 +403,14 @@ impl SearchIndex {
     /// plus 0.2 of the others; per alternative, the sum over the fields
     /// holding it; then the proximity of typed words. `None` when no field
     /// holds anything the question asks for.
-    fn query(&self, question: &Understood) -> Option<Node> {
-        let mut clauses: Vec<Node> = Vec::new();
+    fn query<'q>(&self, question: &'q Understood) -> Option<Node<'q>> {
+        let mut clauses: Vec<Node<'q>> = Vec::new();
         for concept in question.concepts.iter().filter(|c| c.is_matched()) {
             // A word found in most passages says little about which one is meant.
             let concept_weight = if concept.weak { WEAK_WEIGHT } else { 1.0 };
-            let mut alternatives: Vec<Node> = Vec::new();
+            let mut alternatives: Vec<Node<'q>> = Vec::new();
             for alt in &concept.alternatives {
-                let mut per_field: Vec<Node> = Vec::new();
+                let mut per_field: Vec<Node<'q>> = Vec::new();
                 for (slot, (_, boost)) in self.fields.text().into_iter().enumerate() {
                     // A field lacking one of the stems matches nothing: leaving it out
                     // changes no score and saves building its weight and scorer.
@@ -422,9 +422,9 @@ impl SearchIndex {
                     {
                         continue;
                     }
-                    let terms = match alt.stems.as_slice() {
-                        [stem] => Terms::Term(stem.clone()),
-                        stems => Terms::Phrase(stems.to_vec()),
+                    let terms = match &alt.stems[..] {
+                        [stem] => Terms::Term(stem),
+                        stems => Terms::Phrase(stems),
                     };
                     per_field.push(Node::Leaf(Leaf {
                         slot,
@@ -456,7 +456,7 @@ impl SearchIndex {
             }
             clauses.push(Node::Leaf(Leaf {
                 slot: BODY_SLOT,
-                terms: Terms::Near([first.clone(), second.clone()], PROXIMITY_SLOP),
+                terms: Terms::Near([first, second], PROXIMITY_SLOP),
                 boost: PROXIMITY_BOOST,
             }));
         }
@@ -465,7 +465,12 @@ impl SearchIndex {
 
     /// The `limit` best documents for `query`, scored by [`scorer`]. Equal
     /// scores keep index order, as tantivy's `TopDocs` does.
-    fn score(&self, query: &Node, memory: &MemoryIndex, limit: usize) -> Vec<(Score, DocAddress)> {
+    fn score(
+        &self,
+        query: &Node<'_>,
+        memory: &MemoryIndex,
+        limit: usize,
+    ) -> Vec<(Score, DocAddress)> {
         let mut scored: Vec<(Score, DocAddress)> = Vec::new();
         for (segment_ord, reader) in self.searcher.segment_readers().iter().enumerate() {
             let alive = reader.alive_bitset();

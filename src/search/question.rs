@@ -4,7 +4,7 @@
 //! of the knowledge base's scope. User text is never parsed as query syntax.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::analysis::{analyze, stem, Token};
 use super::lexicon::{char_mask, LengthTerm, Lexicon};
@@ -42,8 +42,8 @@ pub enum Match {
 /// One way of saying a concept, as stems (several stems form a phrase).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alternative {
-    /// Stems, in order.
-    pub stems: Vec<String>,
+    /// Stems, in order; shared with the thesaurus.
+    pub stems: Arc<[String]>,
     /// Weight relative to the word the member typed.
     pub weight: f32,
 }
@@ -58,7 +58,8 @@ pub struct Concept {
     /// Ways of saying it that occur in the index.
     pub alternatives: Vec<Alternative>,
     /// Every way of saying it as stems (typed word and synonyms), in the index or not.
-    pub forms: Vec<Vec<String>>,
+    /// Shared with the thesaurus: a question does not copy a group's forms.
+    pub forms: Arc<[Arc<[String]>]>,
     /// Stems of the words as typed.
     pub typed: Vec<String>,
     /// How it matched.
@@ -140,7 +141,7 @@ impl Understood {
             .flat_map(|c| {
                 c.alternatives
                     .iter()
-                    .filter(|a| a.stems.len() == 1 || a.stems == c.typed)
+                    .filter(|a| a.stems.len() == 1 || *a.stems == *c.typed)
                     .flat_map(|a| a.stems.iter().cloned())
             })
             .collect()
@@ -154,7 +155,7 @@ impl Understood {
             c.forms
                 .iter()
                 .filter(|form| form.len() == 1 || c.group.is_none())
-                .flatten()
+                .flat_map(|form| form.iter())
                 .chain(&c.typed)
                 .map(String::as_str)
         })
@@ -178,7 +179,7 @@ impl Understood {
 #[derive(Debug, Clone)]
 pub struct Thesaurus {
     /// Per group: its name and its alternatives as stems.
-    groups: Vec<(String, Vec<Vec<String>>)>,
+    groups: Vec<(String, Arc<[Arc<[String]>]>)>,
     /// First stem -> (group, alternative) pairs starting with it.
     by_first: FxHashMap<String, Vec<(usize, usize)>>,
     /// Single-word entries as typed, with their group and their characters
@@ -190,7 +191,7 @@ pub struct Thesaurus {
     domain: FxHashSet<String>,
     /// Words of the catalogs (course topics, providers, tool names), each
     /// with the names of the entries it belongs to, as stems.
-    catalog: FxHashMap<String, Vec<Vec<String>>>,
+    catalog: FxHashMap<String, Vec<Arc<[String]>>>,
     /// Per group and alternative: whether the bound index holds it (empty until bound).
     present: Vec<Vec<bool>>,
 }
@@ -217,7 +218,7 @@ impl Thesaurus {
             th.add_group(entries.iter().map(String::as_str));
         }
         for (words, names) in entries {
-            let names: Vec<Vec<String>> = names
+            let names: Vec<Arc<[String]>> = names
                 .iter()
                 .map(|n| analyze(n).into_iter().map(|t| t.stem).collect())
                 .collect();
@@ -238,10 +239,10 @@ impl Thesaurus {
     fn add_group<'e>(&mut self, entries: impl Iterator<Item = &'e str>) {
         let g = self.groups.len();
         let mut name = None;
-        let mut alts: Vec<Vec<String>> = Vec::new();
+        let mut alts: Vec<Arc<[String]>> = Vec::new();
         for entry in entries {
             let stems: Vec<String> = analyze(entry).into_iter().map(|t| t.stem).collect();
-            if stems.is_empty() || alts.contains(&stems) {
+            if stems.is_empty() || alts.iter().any(|a| **a == *stems) {
                 continue;
             }
             name.get_or_insert_with(|| entry.to_lowercase());
@@ -255,15 +256,15 @@ impl Thesaurus {
                 .entry(stems[0].clone())
                 .or_default()
                 .push((g, alts.len()));
-            alts.push(stems);
+            alts.push(stems.into());
         }
         if let Some(name) = name {
-            self.groups.push((name, alts));
+            self.groups.push((name, alts.into()));
         }
     }
 
     /// Stems of the catalog entries a word names.
-    fn catalog_names(&self, stem: &str) -> Option<&Vec<Vec<String>>> {
+    fn catalog_names(&self, stem: &str) -> Option<&Vec<Arc<[String]>>> {
         self.catalog.get(stem)
     }
 
@@ -519,7 +520,7 @@ impl SearchIndex {
                 concept.typed = typed.clone();
                 // The words the member typed weigh a little more than their synonyms.
                 for alt in &mut concept.alternatives {
-                    if alt.stems == typed {
+                    if *alt.stems == *typed {
                         alt.weight = 1.0;
                     }
                 }
@@ -588,7 +589,7 @@ impl SearchIndex {
                 label,
                 group: None,
                 alternatives: Vec::new(),
-                forms: Vec::new(),
+                forms: Arc::from([]),
                 typed: Vec::new(),
                 status: Match::Unknown,
                 weak: false,
@@ -607,7 +608,7 @@ impl SearchIndex {
             })
             .map(|(_, stems)| stems)
             .map(|stems| Alternative {
-                stems: stems.clone(),
+                stems: Arc::clone(stems),
                 weight: 0.85,
             })
             .collect();
@@ -620,7 +621,7 @@ impl SearchIndex {
             label,
             group: Some(name.clone()),
             alternatives,
-            forms: alts.clone(),
+            forms: Arc::clone(alts),
             typed: Vec::new(),
             status,
             weak: false,
@@ -634,10 +635,10 @@ impl SearchIndex {
             label: label.clone(),
             group: None,
             alternatives: vec![Alternative {
-                stems: vec![stem.clone()],
+                stems: Arc::from([stem.clone()]),
                 weight,
             }],
-            forms: vec![vec![stem.clone()]],
+            forms: Arc::from([Arc::from([stem.clone()])]),
             typed: vec![stem],
             status,
             weak: false,
@@ -690,7 +691,7 @@ impl SearchIndex {
                 .iter()
                 .filter(|n| self.exists(n))
                 .map(|n| Alternative {
-                    stems: n.clone(),
+                    stems: Arc::clone(n),
                     weight: 0.85,
                 })
                 .collect();

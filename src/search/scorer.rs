@@ -34,14 +34,14 @@ pub(super) enum Combine {
 }
 
 /// A node of a question's query.
-pub(super) enum Node {
+pub(super) enum Node<'q> {
     /// A boosted term or phrase in one field.
-    Leaf(Leaf),
+    Leaf(Leaf<'q>),
     /// Documents matching any member, their scores combined.
-    Union(Vec<Node>, Combine),
+    Union(Vec<Node<'q>>, Combine),
 }
 
-impl Node {
+impl Node<'_> {
     /// The same tree as one tantivy query over `fields` (the text fields in
     /// slot order): a leaf is a boosted `TermQuery` or `PhraseQuery`, a sum a
     /// `BooleanQuery` of should clauses, a max a `DisjunctionMaxQuery`.
@@ -101,7 +101,7 @@ struct Scratch {
 
 /// Scores every document of segment `segment` that `node` matches.
 pub(super) fn evaluate(
-    node: &Node,
+    node: &Node<'_>,
     memory: &MemoryIndex,
     segment: usize,
     lexicon: &Lexicon,
@@ -115,7 +115,7 @@ pub(super) fn evaluate(
 }
 
 fn evaluate_with(
-    node: &Node,
+    node: &Node<'_>,
     memory: &MemoryIndex,
     segment: usize,
     lexicon: &Lexicon,
