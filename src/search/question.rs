@@ -39,11 +39,15 @@ pub enum Match {
     Unknown,
 }
 
+/// One way of saying something, as stems in order; shared between the
+/// thesaurus and the questions that use it.
+pub type Form = Arc<[String]>;
+
 /// One way of saying a concept, as stems (several stems form a phrase).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alternative {
     /// Stems, in order; shared with the thesaurus.
-    pub stems: Arc<[String]>,
+    pub stems: Form,
     /// Weight relative to the word the member typed.
     pub weight: f32,
 }
@@ -59,7 +63,7 @@ pub struct Concept {
     pub alternatives: Vec<Alternative>,
     /// Every way of saying it as stems (typed word and synonyms), in the index or not.
     /// Shared with the thesaurus: a question does not copy a group's forms.
-    pub forms: Arc<[Arc<[String]>]>,
+    pub forms: Arc<[Form]>,
     /// Stems of the words as typed.
     pub typed: Vec<String>,
     /// How it matched.
@@ -179,7 +183,7 @@ impl Understood {
 #[derive(Debug, Clone)]
 pub struct Thesaurus {
     /// Per group: its name and its alternatives as stems.
-    groups: Vec<(String, Arc<[Arc<[String]>]>)>,
+    groups: Vec<(String, Arc<[Form]>)>,
     /// First stem -> (group, alternative) pairs starting with it.
     by_first: FxHashMap<String, Vec<(usize, usize)>>,
     /// Single-word entries as typed, with their group and their characters
