@@ -410,7 +410,15 @@ pub struct Profiles {
     /// Per passage: every word of its text as (start, end, stem id), so
     /// highlighting an answer analyzes nothing.
     marks: Vec<Vec<(u32, u32, u32)>>,
+    /// Per stem id: the passages whose `words` hold it, in order. Only for
+    /// knowledge bases of up to [`HOLDERS_MAX_PASSAGES`] passages, where
+    /// marking the holders of a question's few stems is cheaper than
+    /// searching every hit's words for them.
+    holders: Vec<Vec<u32>>,
 }
+
+/// Up to this many passages, [`Profiles`] keeps each stem's holders.
+const HOLDERS_MAX_PASSAGES: usize = 4096;
 
 impl Profiles {
     /// Analyzes every passage.
@@ -474,10 +482,54 @@ impl Profiles {
             profiles.titles.push(title);
             profiles.tool_lists.push(catalog.is_tool_list(&p.text));
         }
+        if passages.len() <= HOLDERS_MAX_PASSAGES {
+            profiles.holders = vec![Vec::new(); vocab.len()];
+            for (ord, words) in profiles.words.iter().enumerate() {
+                for &id in words {
+                    profiles.holders[id as usize].push(ord as u32);
+                }
+            }
+        }
         profiles.vocab = vocab;
         profiles.surface = surface;
         profiles.marks = marks;
         profiles
+    }
+
+    /// Per hit, the set of `concepts` (bit i for concept i) having an
+    /// alternative among the hit passage's words.
+    fn concepts_held(&self, concepts: &[Vec<u32>], hits: &[Hit]) -> Vec<u64> {
+        let holds =
+            |words: &[u32], alts: &[u32]| alts.iter().any(|id| words.binary_search(id).is_ok());
+        let marked: usize = concepts
+            .iter()
+            .flatten()
+            .map(|&id| self.holders.get(id as usize).map_or(0, Vec::len))
+            .sum();
+        if self.holders.is_empty() || marked > hits.len() * 32 {
+            return hits
+                .iter()
+                .map(|h| {
+                    let words = self.words.get(h.ord).map_or(&[][..], Vec::as_slice);
+                    concepts
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, alts)| holds(words, alts))
+                        .fold(0, |set, (i, _)| set | 1 << i)
+                })
+                .collect();
+        }
+        let mut sets = vec![0u64; self.words.len()];
+        for (i, alts) in concepts.iter().enumerate() {
+            for &id in alts {
+                for &ord in self.holders.get(id as usize).map_or(&[][..], Vec::as_slice) {
+                    sets[ord as usize] |= 1 << i;
+                }
+            }
+        }
+        hits.iter()
+            .map(|h| sets.get(h.ord).copied().unwrap_or(0))
+            .collect()
     }
 
     /// Byte ranges of passage `ord`'s `text` whose stems are in `stems`,
@@ -492,9 +544,12 @@ impl Profiles {
             return highlight(text, stems);
         };
         let wanted: Vec<u32> = stems.iter().filter_map(|s| self.id(s)).collect();
+        // Most words are not wanted: one bit per id modulo 64 rules them out
+        // before the list is searched.
+        let sieve = wanted.iter().fold(0u64, |bits, id| bits | 1 << (id % 64));
         let mut out: Vec<(usize, usize)> = Vec::new();
         for &(start, end, id) in marks {
-            if !wanted.contains(&id) {
+            if sieve & 1 << (id % 64) == 0 || !wanted.contains(&id) {
                 continue;
             }
             let (start, end) = (start as usize, end as usize);
@@ -739,16 +794,16 @@ fn rerank_with_presence(
                 .collect()
         })
         .collect();
+    // Concepts past the 64th cannot be told apart in a set of bits; the
+    // understanding keeps far fewer.
+    let concepts = &concepts[..concepts.len().min(64)];
+    let held = profiles.concepts_held(concepts, hits);
     let mut out: Vec<(usize, f32, usize)> = hits
         .iter()
-        .filter(|h| h.ord < ctx.passages.len() && h.ord < profiles.words.len())
-        .map(|h| {
-            let words = &profiles.words[h.ord];
-            let holds = |id: &u32| words.binary_search(id).is_ok();
-            let present = concepts
-                .iter()
-                .filter(|alts| alts.iter().any(holds))
-                .count();
+        .zip(held)
+        .filter(|(h, _)| h.ord < ctx.passages.len() && h.ord < profiles.words.len())
+        .map(|(h, held)| {
+            let present = held.count_ones() as usize;
             let share = if concepts.is_empty() {
                 1.0
             } else {
@@ -821,6 +876,37 @@ pub fn highlight(text: &str, stems: &HashSet<String>) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concepts_held_is_the_same_marked_from_holders_or_searched_per_hit() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let (kb, _, _) = crate::knowledge::load(&dir).expect("seed loads");
+        let passages = crate::chunk::chunk_all(&kb.articles);
+        let catalog = Catalog::new(&kb.tools, &kb.courses);
+        let marked = Profiles::new(&passages, &catalog);
+        assert!(!marked.holders.is_empty());
+        let searched = Profiles {
+            holders: Vec::new(),
+            ..marked.clone()
+        };
+        let id = |word: &str| marked.id(&stems(word)[0]);
+        let concepts: Vec<Vec<u32>> = [
+            vec!["salary", "pay"],
+            vec!["database"],
+            vec!["python", "java", "ruby"],
+            vec!["developer", "engineer"],
+        ]
+        .iter()
+        .map(|alts| alts.iter().filter_map(|w| id(w)).collect())
+        .collect();
+        let hits: Vec<Hit> = (0..passages.len())
+            .map(|ord| Hit { ord, score: 1.0 })
+            .collect();
+        let from_holders = marked.concepts_held(&concepts, &hits);
+        assert_eq!(from_holders, searched.concepts_held(&concepts, &hits));
+        assert!(from_holders.iter().any(|&set| set.count_ones() >= 2));
+        assert!(from_holders.iter().any(|&set| set != from_holders[0]));
+    }
 
     #[test]
     fn highlights_merge_neighbouring_words() {
