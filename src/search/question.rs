@@ -540,14 +540,21 @@ impl SearchIndex {
         }
 
         // The same idea typed twice counts once.
-        let mut seen: HashSet<(Option<String>, Vec<String>)> = HashSet::new();
-        concepts.retain(|c| {
-            let key = match &c.group {
-                Some(g) => (Some(g.clone()), Vec::new()),
-                None => (None, c.typed.clone()),
-            };
-            seen.insert(key)
-        });
+        // Questions hold few concepts: comparing with the earlier ones costs
+        // less than hashing copies of them.
+        let same = |a: &Concept, b: &Concept| match (&a.group, &b.group) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => a.typed == b.typed,
+            _ => false,
+        };
+        let mut kept = 0;
+        for i in 0..concepts.len() {
+            if !concepts[..kept].iter().any(|c| same(c, &concepts[i])) {
+                concepts.swap(kept, i);
+                kept += 1;
+            }
+        }
+        concepts.truncate(kept);
         concepts.truncate(MAX_CONCEPTS);
 
         let num_docs = self.num_docs().max(1) as f64;
