@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use careerbot::answer::DEFAULT_PASSAGES;
 use careerbot::engine::{Engine, Options};
 use careerbot::eval::QuestionSet;
 
@@ -40,11 +41,12 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..rounds {
         for q in &questions {
             let t0 = Instant::now();
-            let stages = engine.ask_timed(q);
+            let (answer, stages) = engine.ask_staged(q, DEFAULT_PASSAGES);
             times.push(t0.elapsed());
-            understand += stages.0;
-            search += stages.1;
-            compose += stages.2;
+            std::hint::black_box(answer);
+            understand += stages.understand;
+            search += stages.search;
+            compose += stages.compose;
         }
     }
     times.sort();

@@ -71,6 +71,17 @@ pub struct LoadInfo {
     pub index_path: Option<PathBuf>,
 }
 
+/// Time spent in each stage of answering one question.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stages {
+    /// Reading the question: typos, synonyms, scope.
+    pub understand: Duration,
+    /// Finding and scoring passages.
+    pub search: Duration,
+    /// Reranking, highlighting, tools and courses.
+    pub compose: Duration,
+}
+
 /// A loaded knowledge snapshot. Immutable: reload builds a new one.
 #[derive(Debug)]
 pub struct Engine {
@@ -179,13 +190,21 @@ impl Engine {
 
     /// Answers a question with up to `max_passages` passages.
     pub fn ask_with(&self, question: &str, max_passages: usize) -> Answer {
+        self.ask_staged(question, max_passages).0
+    }
+
+    /// [`Engine::ask_with`], with the time each stage took.
+    pub fn ask_staged(&self, question: &str, max_passages: usize) -> (Answer, Stages) {
+        let started = Instant::now();
         let understood = self.index.understand(question, &self.thesaurus);
+        let understood_at = Instant::now();
         let hits = if understood.in_scope {
             self.index
                 .search(&understood, CANDIDATES.max(max_passages * 3))
         } else {
             Vec::new()
         };
+        let searched_at = Instant::now();
         let ctx = Context {
             passages: &self.passages,
             catalog: &self.catalog,
@@ -193,38 +212,13 @@ impl Engine {
             suggestions: &self.suggestions,
             max_passages,
         };
-        answer::compose(question, &understood, &hits, &ctx)
-    }
-
-    /// [`Engine::ask`], timed by stage: understanding, search, composing.
-    #[doc(hidden)]
-    pub fn ask_timed(
-        &self,
-        question: &str,
-    ) -> (
-        std::time::Duration,
-        std::time::Duration,
-        std::time::Duration,
-    ) {
-        let t0 = std::time::Instant::now();
-        let understood = self.index.understand(question, &self.thesaurus);
-        let t1 = std::time::Instant::now();
-        let hits = if understood.in_scope {
-            self.index
-                .search(&understood, CANDIDATES.max(answer::DEFAULT_PASSAGES * 3))
-        } else {
-            Vec::new()
+        let answer = answer::compose(question, &understood, &hits, &ctx);
+        let stages = Stages {
+            understand: understood_at - started,
+            search: searched_at - understood_at,
+            compose: searched_at.elapsed(),
         };
-        let t2 = std::time::Instant::now();
-        let ctx = Context {
-            passages: &self.passages,
-            catalog: &self.catalog,
-            profiles: &self.profiles,
-            suggestions: &self.suggestions,
-            max_passages: answer::DEFAULT_PASSAGES,
-        };
-        std::hint::black_box(answer::compose(question, &understood, &hits, &ctx));
-        (t1 - t0, t2 - t1, t2.elapsed())
+        (answer, stages)
     }
 
     /// The passage nearest to a question, in or out of scope: the best

@@ -295,7 +295,7 @@ fn phrase_matches(
         // matching does not care, but counting within a slop does.
         let first = order[0];
         shifted(seg.positions(cursors[first]), shift(first), &mut left);
-        for &i in &order[1..last] {
+        for &i in order.get(1..last).unwrap_or_default() {
             // Only phrases have middle terms, and they have no slop.
             shifted(seg.positions(cursors[i]), shift(i), &mut right);
             intersect(&mut left, &right);
