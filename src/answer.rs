@@ -11,6 +11,7 @@ use crate::chunk::Passage;
 use crate::knowledge::{Course, ToolCategory};
 use crate::search::analysis::{analyze, analyze_where, stems};
 use crate::search::{Hit, Understood};
+use crate::sorted::common;
 use crate::vocabulary::{course_words, STOPWORDS, TOOL_WORDS};
 
 /// Passages shown by default.
@@ -592,23 +593,6 @@ impl Profiles {
         ids.dedup();
         (ids, unknown)
     }
-}
-
-/// Size of the intersection of two sorted sets.
-fn common(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
 }
 
 /// Everything [`compose`] needs besides the question.

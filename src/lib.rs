@@ -15,6 +15,8 @@
 //! 11. [`transport`]: the gateway bot (serenity client) and the HTTP
 //!     interactions endpoint, which deliver dispatch responses.
 //! 12. [`cli`]: the command line.
+//!
+//! [`sorted`] merges sorted id and position lists for [`search`] and [`answer`].
 
 pub mod answer;
 pub mod chunk;
@@ -29,5 +31,6 @@ pub mod knowledge;
 pub mod live;
 pub mod metrics;
 pub mod search;
+pub mod sorted;
 pub mod transport;
 pub mod vocabulary;

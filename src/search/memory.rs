@@ -20,6 +20,7 @@ use tantivy::{DocId, DocSet, Score, Searcher, TERMINATED};
 
 use super::lexicon::{Lexicon, TEXT_FIELDS};
 use super::scorer::Matches;
+use crate::sorted::{common, keep_common};
 
 /// tantivy's BM25 constants.
 const K1: Score = 1.2;
@@ -298,7 +299,7 @@ fn phrase_matches(
         for &i in order.get(1..last).unwrap_or_default() {
             // Only phrases have middle terms, and they have no slop.
             shifted(seg.positions(cursors[i]), shift(i), &mut right);
-            intersect(&mut left, &right);
+            keep_common(&mut left, &right);
             if left.is_empty() {
                 break;
             }
@@ -312,7 +313,7 @@ fn phrase_matches(
         let count = if slop > 0 {
             count_with_slop(&left, &right, slop)
         } else {
-            count_equal(&left, &right)
+            u32::try_from(common(&left, &right)).unwrap_or(u32::MAX)
         };
         if count > 0 {
             out.push((target, score(target, count)));
@@ -336,41 +337,6 @@ fn as_u32(n: usize) -> tantivy::Result<u32> {
 fn idf(doc_freq: u64, doc_count: u64) -> Score {
     let x = (doc_count.saturating_sub(doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
     (1.0 + x).ln()
-}
-
-/// Keeps the positions of `left` that `right` holds too (both sorted).
-fn intersect(left: &mut Vec<u32>, right: &[u32]) {
-    let (mut l, mut r, mut kept) = (0, 0, 0);
-    while l < left.len() && r < right.len() {
-        match left[l].cmp(&right[r]) {
-            std::cmp::Ordering::Less => l += 1,
-            std::cmp::Ordering::Greater => r += 1,
-            std::cmp::Ordering::Equal => {
-                left[kept] = left[l];
-                kept += 1;
-                l += 1;
-                r += 1;
-            }
-        }
-    }
-    left.truncate(kept);
-}
-
-/// How many positions `left` and `right` share (both sorted).
-fn count_equal(left: &[u32], right: &[u32]) -> u32 {
-    let (mut l, mut r, mut count) = (0, 0, 0);
-    while l < left.len() && r < right.len() {
-        match left[l].cmp(&right[r]) {
-            std::cmp::Ordering::Less => l += 1,
-            std::cmp::Ordering::Greater => r += 1,
-            std::cmp::Ordering::Equal => {
-                count += 1;
-                l += 1;
-                r += 1;
-            }
-        }
-    }
-    count
 }
 
 /// tantivy's `intersection_count_with_slop`: pairs of positions at most

@@ -331,66 +331,52 @@ impl SearchIndex {
         let top = match (self.query(question), &self.memory) {
             (None, _) => Ok(Vec::new()),
             (Some(query), Some(memory)) => Ok(self.score(&query, memory, limit)),
-            (Some(query), None) => {
-                // The BM25 statistics come from the lexicon: the figures tantivy
-                // would read, without a term dictionary lookup per term and segment.
-                let statistics = Statistics {
-                    lexicon: &self.lexicon,
-                    searcher: &self.searcher,
-                };
-                let fields = self.fields.text().map(|(f, _)| f);
-                self.searcher.search_with_statistics_provider(
-                    &query.into_query(&fields),
-                    &TopDocs::with_limit(limit).order_by_score(),
-                    &statistics,
-                )
-            }
+            (Some(query), None) => self.tantivy_top(query, limit),
         };
-        let top = match top {
-            Ok(top) => top,
+        match top {
+            Ok(top) => self.hits(top),
             Err(e) => {
                 tracing::warn!(error = %e, "search failed");
-                return Vec::new();
+                Vec::new()
             }
-        };
-        top.into_iter()
-            .filter_map(|(score, addr)| {
-                let column = self.ords.get(addr.segment_ord as usize)?;
-                let ord = column.first(addr.doc_id)?;
-                Some(Hit {
-                    ord: usize::try_from(ord).ok()?,
-                    score,
-                })
-            })
-            .collect()
+        }
     }
 
     /// [`SearchIndex::search`] through tantivy's own query and scorers, even
     /// on a small knowledge base: what the in-memory scoring must equal.
     #[cfg(test)]
     pub(crate) fn search_with_tantivy(&self, question: &Understood, limit: usize) -> Vec<Hit> {
-        let Some(query) = self.query(question) else {
-            return Vec::new();
-        };
+        self.query(question)
+            .map(|query| self.tantivy_top(query, limit).unwrap_or_default())
+            .map_or_else(Vec::new, |top| self.hits(top))
+    }
+
+    /// The `limit` best documents for `query`, scored by tantivy. The BM25
+    /// statistics come from the lexicon: the figures tantivy would read,
+    /// without a term dictionary lookup per term and segment.
+    fn tantivy_top(
+        &self,
+        query: Node<'_>,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
         let statistics = Statistics {
             lexicon: &self.lexicon,
             searcher: &self.searcher,
         };
         let fields = self.fields.text().map(|(f, _)| f);
-        let top = self
-            .searcher
-            .search_with_statistics_provider(
-                &query.into_query(&fields),
-                &TopDocs::with_limit(limit).order_by_score(),
-                &statistics,
-            )
-            .unwrap_or_default();
+        self.searcher.search_with_statistics_provider(
+            &query.into_query(&fields),
+            &TopDocs::with_limit(limit).order_by_score(),
+            &statistics,
+        )
+    }
+
+    /// The passages of scored documents, best first.
+    fn hits(&self, top: Vec<(Score, DocAddress)>) -> Vec<Hit> {
         top.into_iter()
             .filter_map(|(score, addr)| {
-                let ord = self
-                    .ords
-                    .get(addr.segment_ord as usize)?
-                    .first(addr.doc_id)?;
+                let column = self.ords.get(addr.segment_ord as usize)?;
+                let ord = column.first(addr.doc_id)?;
                 Some(Hit {
                     ord: usize::try_from(ord).ok()?,
                     score,
