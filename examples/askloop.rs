@@ -30,7 +30,8 @@ fn main() -> anyhow::Result<()> {
     let engine = Engine::load(
         &Options {
             knowledge_dir: knowledge,
-            index_dir: None,
+            // An index built beforehand (`careerbot index`), for large knowledge bases.
+            index_dir: std::env::var_os("ASKLOOP_INDEX").map(PathBuf::from),
             force_rebuild: false,
         },
         &mut |_, _| {},

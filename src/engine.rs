@@ -572,4 +572,60 @@ mod tests {
             );
         }
     }
+    #[test]
+    fn pruned_search_finds_the_documents_of_the_exhaustive_search() {
+        let questions = questions();
+        for knowledge in [
+            "tests/fixtures/corpora/tech-interview-handbook",
+            "tests/fixtures/corpora/system-design-primer",
+        ] {
+            let engine = engine(knowledge);
+            let mut pruned_any = 0;
+            for q in &questions {
+                let understood = engine.understand(q);
+                for limit in [1, 3, 40] {
+                    let pruned = engine.index.search_pruned(&understood, limit);
+                    let all = engine.index.search_with_tantivy(&understood, limit);
+                    assert_eq!(pruned.len(), all.len(), "{knowledge}: {q:?}");
+                    for (p, a) in pruned.iter().zip(&all) {
+                        // Unions may add in another order: a rounding error at most,
+                        // and then two documents of near-equal scores may swap.
+                        let close = (p.score - a.score).abs() <= 1e-5 * a.score.abs();
+                        assert!(close, "{knowledge} {limit}: {q:?}: {pruned:?} vs {all:?}");
+                        if p.ord != a.ord {
+                            let twin = all.iter().find(|h| h.ord == p.ord);
+                            assert!(
+                                twin.is_some_and(|t| (t.score - p.score).abs() <= 1e-5 * p.score),
+                                "{knowledge} {limit}: {q:?}: {pruned:?} vs {all:?}"
+                            );
+                        }
+                    }
+                    pruned_any += usize::from(!pruned.is_empty());
+                }
+            }
+            assert!(pruned_any > questions.len(), "{knowledge}: {pruned_any}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod debug_tmp {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn compare_env() {
+        let kb = std::env::var("KB").unwrap();
+        let q = std::env::var("Q").unwrap();
+        let engine = Engine::load(
+            &Options { knowledge_dir: kb.into(), index_dir: Some(std::env::var("IDX").unwrap().into()), force_rebuild: false },
+            &mut |_, _| {},
+        ).unwrap();
+        let u = engine.understand(&q);
+        let p = engine.index.search_pruned(&u, 40);
+        let a = engine.index.search_with_tantivy(&u, 40);
+        for i in 0..40 {
+            let f = |h: Option<&crate::search::Hit>| h.map(|h| format!("{:5} {:.7} {}", h.ord, h.score, engine.passages[h.ord].id)).unwrap_or_default();
+            println!("{} | {}", f(p.get(i)), f(a.get(i)));
+        }
+    }
 }

@@ -7,19 +7,33 @@
 
 use rustc_hash::FxHashMap;
 
+use tantivy::postings::Postings;
 use tantivy::query::Bm25StatisticsProvider;
-use tantivy::schema::Field;
-use tantivy::{Searcher, Term};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocSet, Score, Searcher, Term, TERMINATED};
 use tantivy_fst::{IntoStreamer, Map, Streamer};
 
 /// Number of text fields (see `Fields::text`).
 pub(super) const TEXT_FIELDS: usize = 4;
 
 /// Statistics of one term.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(super) struct TermStats {
     /// Documents holding the term, per text field, summed over segments.
     pub doc_freq: [u64; TEXT_FIELDS],
+    /// Per text field, the largest BM25 term-frequency factor
+    /// (`tf / (tf + norm)`, below 1) of any document holding the term, once
+    /// [`Lexicon::read_tf_bounds`] has read the postings; 1 before.
+    pub tf_bound: [Score; TEXT_FIELDS],
+}
+
+impl Default for TermStats {
+    fn default() -> Self {
+        TermStats {
+            doc_freq: [0; TEXT_FIELDS],
+            tf_bound: [1.0; TEXT_FIELDS],
+        }
+    }
 }
 
 impl TermStats {
@@ -174,6 +188,54 @@ impl Lexicon {
         lengths: std::ops::RangeInclusive<usize>,
     ) -> impl Iterator<Item = &[LengthTerm]> {
         lengths.filter_map(|len| self.by_length.get(len).map(Vec::as_slice))
+    }
+
+    /// The largest term-frequency factor `stem` has in a document's field at
+    /// `slot`: what bounds its BM25 score there below the full weight.
+    pub fn tf_bound(&self, stem: &str, slot: usize) -> Score {
+        self.get(stem).map_or(1.0, |s| s.tf_bound[slot])
+    }
+
+    /// Reads every posting of the text fields and records, per term and
+    /// field, the largest term-frequency factor of any document
+    /// ([`TermStats::tf_bound`]), with `norms` from [`super::memory::tf_norms`].
+    /// One pass over the postings, without positions.
+    pub fn read_tf_bounds(
+        &mut self,
+        searcher: &Searcher,
+        norms: &[[Score; 256]; TEXT_FIELDS],
+    ) -> tantivy::Result<()> {
+        for stats in self.terms.values_mut() {
+            stats.tf_bound = [0.0; TEXT_FIELDS];
+        }
+        for segment in searcher.segment_readers() {
+            for (slot, field) in self.fields.iter().enumerate() {
+                let inverted = segment.inverted_index(*field)?;
+                let fieldnorms = segment.get_fieldnorms_reader(*field)?;
+                let norms = &norms[slot];
+                let mut stream = inverted.terms().stream()?;
+                while stream.advance() {
+                    let Some(stats) = std::str::from_utf8(stream.key())
+                        .ok()
+                        .and_then(|term| self.terms.get_mut(term))
+                    else {
+                        continue;
+                    };
+                    let mut postings = inverted
+                        .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
+                    let mut best: Score = 0.0;
+                    let mut doc = postings.doc();
+                    while doc != TERMINATED {
+                        let tf = postings.term_freq() as Score;
+                        let norm = norms[usize::from(fieldnorms.fieldnorm_id(doc))];
+                        best = best.max(tf / (tf + norm));
+                        doc = postings.advance();
+                    }
+                    stats.tf_bound[slot] = stats.tf_bound[slot].max(best);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn slot(&self, field: Field) -> Option<usize> {

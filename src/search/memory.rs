@@ -70,6 +70,27 @@ pub(super) struct Leaf<'q> {
     pub boost: Score,
 }
 
+impl Leaf<'_> {
+    /// tantivy's BM25 weight of the leaf (`Bm25Weight::for_terms`, then
+    /// `boost_by`): one term's idf, or the sum of the phrase's idfs in phrase
+    /// order, times `1 + k1` and the boost. No document scores more than it,
+    /// since the term-frequency factor is below 1.
+    pub fn weight(&self, lexicon: &Lexicon) -> Score {
+        let mut idf_sum: Score = 0.0;
+        for stem in self.terms.stems() {
+            idf_sum += idf(
+                lexicon.doc_freq_in(stem, self.slot),
+                lexicon.total_num_docs(),
+            );
+        }
+        let mut weight = idf_sum * (1.0 + K1);
+        if self.boost != 1.0 {
+            weight *= self.boost;
+        }
+        weight
+    }
+}
+
 /// One posting list: documents in order, their term frequencies, and where
 /// their positions start in the segment's position array.
 #[derive(Debug, Clone, Copy)]
@@ -109,7 +130,6 @@ pub(super) struct MemoryIndex {
     segments: Vec<Segment>,
     /// Per field slot, tantivy's BM25 length normalisation per fieldnorm code.
     tf_cache: [[Score; 256]; TEXT_FIELDS],
-    total_num_docs: u64,
 }
 
 impl MemoryIndex {
@@ -171,20 +191,10 @@ impl MemoryIndex {
             }
             segments.push(segment);
         }
-        let mut tf_cache = [[0.0; 256]; TEXT_FIELDS];
-        for (slot, cache) in tf_cache.iter_mut().enumerate() {
-            let average_fieldnorm =
-                lexicon.total_num_tokens(slot) as Score / lexicon.total_num_docs() as Score;
-            for (id, norm) in cache.iter_mut().enumerate() {
-                let fieldnorm = FieldNormReader::id_to_fieldnorm(id as u8);
-                // tantivy's `cached_tf_component`, same operations in the same order.
-                *norm = K1 * (1.0 - B + B * fieldnorm as Score / average_fieldnorm);
-            }
-        }
+        let tf_cache = tf_norms(lexicon);
         Ok(MemoryIndex {
             segments,
             tf_cache,
-            total_num_docs: lexicon.total_num_docs(),
         })
     }
 
@@ -204,16 +214,7 @@ impl MemoryIndex {
             return;
         };
         let slot = leaf.slot;
-        // tantivy's `Bm25Weight::for_terms`: one term's idf, or the sum of the
-        // phrase's idfs in phrase order; then `boost_by`.
-        let mut idf_sum: Score = 0.0;
-        for stem in leaf.terms.stems() {
-            idf_sum += idf(lexicon.doc_freq_in(stem, slot), self.total_num_docs);
-        }
-        let mut weight = idf_sum * (1.0 + K1);
-        if leaf.boost != 1.0 {
-            weight *= leaf.boost;
-        }
+        let weight = leaf.weight(lexicon);
         let cache = &self.tf_cache[slot];
         let norms = &seg.fieldnorm_ids[slot];
         let score = |doc: DocId, freq: u32| -> Score {
@@ -331,6 +332,22 @@ fn shifted(positions: &[u32], by: u32, out: &mut Vec<u32>) {
 
 fn as_u32(n: usize) -> tantivy::Result<u32> {
     u32::try_from(n).map_err(|_| tantivy::TantivyError::InternalError("postings too long".into()))
+}
+
+/// Per text field slot, tantivy's BM25 length normalisation per fieldnorm
+/// code (`cached_tf_component`, the same operations in the same order): a
+/// term occurring `tf` times scores `weight * tf / (tf + norm)`.
+pub(super) fn tf_norms(lexicon: &Lexicon) -> [[Score; 256]; TEXT_FIELDS] {
+    let mut tf_cache = [[0.0; 256]; TEXT_FIELDS];
+    for (slot, cache) in tf_cache.iter_mut().enumerate() {
+        let average_fieldnorm =
+            lexicon.total_num_tokens(slot) as Score / lexicon.total_num_docs() as Score;
+        for (id, norm) in cache.iter_mut().enumerate() {
+            let fieldnorm = FieldNormReader::id_to_fieldnorm(id as u8);
+            *norm = K1 * (1.0 - B + B * fieldnorm as Score / average_fieldnorm);
+        }
+    }
+    tf_cache
 }
 
 /// tantivy's idf: `ln(1 + (N - n + 0.5) / (n + 0.5))`.

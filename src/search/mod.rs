@@ -5,6 +5,7 @@
 pub mod analysis;
 mod lexicon;
 mod memory;
+mod prune;
 mod question;
 mod scorer;
 
@@ -289,10 +290,13 @@ impl SearchIndex {
             .map(|s| s.fast_fields().u64("ord"))
             .collect::<Result<Vec<_>, _>>()?;
         let text_fields = fields.text().map(|(f, _)| f);
-        let lexicon = Lexicon::read(&searcher, text_fields)?;
+        let mut lexicon = Lexicon::read(&searcher, text_fields)?;
         let memory = if num_docs <= OWN_SCORER_MAX_DOCS {
             Some(MemoryIndex::read(&searcher, text_fields, &lexicon)?)
         } else {
+            // Tighter bounds for the pruned search.
+            let norms = memory::tf_norms(&lexicon);
+            lexicon.read_tf_bounds(&searcher, &norms)?;
             None
         };
         Ok(SearchIndex {
@@ -331,7 +335,8 @@ impl SearchIndex {
         let top = match (self.query(question), &self.memory) {
             (None, _) => Ok(Vec::new()),
             (Some(query), Some(memory)) => Ok(self.score(&query, memory, limit)),
-            (Some(query), None) => self.tantivy_top(query, limit),
+            (Some(query), None) if std::env::var_os("XHAUST").is_some() => self.tantivy_top(query, limit),
+            (Some(query), None) => self.pruned_top(&query, limit),
         };
         match top {
             Ok(top) => self.hits(top),
@@ -351,9 +356,42 @@ impl SearchIndex {
             .map_or_else(Vec::new, |top| self.hits(top))
     }
 
-    /// The `limit` best documents for `query`, scored by tantivy. The BM25
-    /// statistics come from the lexicon: the figures tantivy would read,
-    /// without a term dictionary lookup per term and segment.
+    /// [`SearchIndex::search`] with MaxScore pruning over tantivy's
+    /// postings, as on a large knowledge base, even on a small one.
+    #[cfg(test)]
+    pub(crate) fn search_pruned(&self, question: &Understood, limit: usize) -> Vec<Hit> {
+        self.query(question)
+            .map(|query| self.pruned_top(&query, limit).unwrap_or_default())
+            .map_or_else(Vec::new, |top| self.hits(top))
+    }
+
+    /// The `limit` best documents for `query`, from tantivy's postings with
+    /// MaxScore pruning ([`prune`]). The BM25 statistics come from the
+    /// lexicon: the figures tantivy would read, without a term dictionary
+    /// lookup per term and segment.
+    fn pruned_top(
+        &self,
+        query: &Node<'_>,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+        let statistics = Statistics {
+            lexicon: &self.lexicon,
+            searcher: &self.searcher,
+        };
+        let fields = self.fields.text().map(|(f, _)| f);
+        prune::top(
+            query,
+            &self.searcher,
+            &statistics,
+            &fields,
+            &self.lexicon,
+            limit,
+        )
+    }
+
+    /// The `limit` best documents for `query`, every match scored by
+    /// tantivy's own query: what [`SearchIndex::pruned_top`] and the
+    /// in-memory scoring must equal.
     fn tantivy_top(
         &self,
         query: Node<'_>,

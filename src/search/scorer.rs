@@ -47,24 +47,7 @@ impl Node<'_> {
     /// `BooleanQuery` of should clauses, a max a `DisjunctionMaxQuery`.
     pub fn into_query(self, fields: &[Field; TEXT_FIELDS]) -> Box<dyn Query> {
         match self {
-            Node::Leaf(leaf) => {
-                let field = fields[leaf.slot];
-                let term = |stem: &str| Term::from_field_text(field, stem);
-                let query: Box<dyn Query> = match &leaf.terms {
-                    Terms::Term(stem) => {
-                        Box::new(TermQuery::new(term(stem), IndexRecordOption::WithFreqs))
-                    }
-                    Terms::Phrase(stems) => {
-                        Box::new(PhraseQuery::new(stems.iter().map(|s| term(s)).collect()))
-                    }
-                    Terms::Near(stems, slop) => {
-                        let mut phrase = PhraseQuery::new(stems.iter().map(|s| term(s)).collect());
-                        phrase.set_slop(*slop);
-                        Box::new(phrase)
-                    }
-                };
-                Box::new(BoostQuery::new(query, leaf.boost))
-            }
+            Node::Leaf(leaf) => leaf.query(fields),
             Node::Union(members, Combine::Sum) => Box::new(BooleanQuery::new(
                 members
                     .into_iter()
@@ -78,6 +61,27 @@ impl Node<'_> {
                 ))
             }
         }
+    }
+}
+
+impl Leaf<'_> {
+    /// The leaf as a boosted tantivy `TermQuery` or `PhraseQuery` over
+    /// `fields` (the text fields in slot order).
+    pub fn query(&self, fields: &[Field; TEXT_FIELDS]) -> Box<dyn Query> {
+        let field = fields[self.slot];
+        let term = |stem: &str| Term::from_field_text(field, stem);
+        let query: Box<dyn Query> = match &self.terms {
+            Terms::Term(stem) => Box::new(TermQuery::new(term(stem), IndexRecordOption::WithFreqs)),
+            Terms::Phrase(stems) => {
+                Box::new(PhraseQuery::new(stems.iter().map(|s| term(s)).collect()))
+            }
+            Terms::Near(stems, slop) => {
+                let mut phrase = PhraseQuery::new(stems.iter().map(|s| term(s)).collect());
+                phrase.set_slop(*slop);
+                Box::new(phrase)
+            }
+        };
+        Box::new(BoostQuery::new(query, self.boost))
     }
 }
 
