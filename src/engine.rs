@@ -607,25 +607,3 @@ mod tests {
         }
     }
 }
-
-#[cfg(test)]
-mod debug_tmp {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn compare_env() {
-        let kb = std::env::var("KB").unwrap();
-        let q = std::env::var("Q").unwrap();
-        let engine = Engine::load(
-            &Options { knowledge_dir: kb.into(), index_dir: Some(std::env::var("IDX").unwrap().into()), force_rebuild: false },
-            &mut |_, _| {},
-        ).unwrap();
-        let u = engine.understand(&q);
-        let p = engine.index.search_pruned(&u, 40);
-        let a = engine.index.search_with_tantivy(&u, 40);
-        for i in 0..40 {
-            let f = |h: Option<&crate::search::Hit>| h.map(|h| format!("{:5} {:.7} {}", h.ord, h.score, engine.passages[h.ord].id)).unwrap_or_default();
-            println!("{} | {}", f(p.get(i)), f(a.get(i)));
-        }
-    }
-}

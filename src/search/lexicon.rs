@@ -221,8 +221,10 @@ impl Lexicon {
                     else {
                         continue;
                     };
-                    let mut postings = inverted
-                        .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
+                    let mut postings = inverted.read_postings_from_terminfo(
+                        stream.value(),
+                        IndexRecordOption::WithFreqs,
+                    )?;
                     let mut best: Score = 0.0;
                     let mut doc = postings.doc();
                     while doc != TERMINATED {

@@ -192,10 +192,7 @@ impl MemoryIndex {
             segments.push(segment);
         }
         let tf_cache = tf_norms(lexicon);
-        Ok(MemoryIndex {
-            segments,
-            tf_cache,
-        })
+        Ok(MemoryIndex { segments, tf_cache })
     }
 
     /// Number of documents of the segment at `segment`.

@@ -3,26 +3,30 @@
 //!
 //! A word such as "interview" is in most passages of a large knowledge base,
 //! and scoring every one of its postings makes a question's cost grow with
-//! the knowledge base. But no document scores more in a leaf than the leaf's
-//! BM25 weight ([`Leaf::weight`]), and a question's score is never more than
-//! the sum of its leaves' scores (a sum adds them; a max with a tie-breaker
-//! below 1 adds less). So once `limit` documents are held, the leaves whose
-//! weights together do not reach the worst of them cannot bring in a new
-//! document on their own. Those leaves stop being walked: they are only
-//! sought to the documents the other leaves bring, and not at all when what
-//! is left to find cannot lift a document past the worst held one.
+//! the knowledge base. But no document scores more in a leaf than a bound:
+//! the leaf's BM25 weight ([`Leaf::weight`]) times the largest
+//! term-frequency factor any document has for its term, or for the rarest
+//! factor among a phrase's terms ([`Lexicon::tf_bound`]). And a question's
+//! score is never more than the tree of its leaves at their bounds (a sum
+//! adds them; a max with a tie-breaker below 1 adds less). So once `limit`
+//! documents are held, leaves whose bounds together do not reach the worst
+//! of them cannot bring in a new document on their own: they stop being
+//! walked, longest postings first ([`Split`]). They are only sought to the
+//! documents the other leaves bring, and not at all once what is left to
+//! find cannot lift a document past the worst held one.
 //!
 //! The documents and scores are those of the exhaustive query
 //! ([`super::Node::into_query`]): each document's score is the same tree of
 //! the same leaf scores. Only the order in which a union adds its members'
-//! scores may differ, which moves a score by a rounding error at most.
+//! scores may differ, which moves a score by a rounding error at most (a
+//! unit test compares both on every public question).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Scorer, Weight};
 use tantivy::schema::Field;
-use tantivy::{DocAddress, Score, Searcher, TERMINATED};
+use tantivy::{DocAddress, DocId, Score, Searcher, TERMINATED};
 
 use super::lexicon::{Lexicon, TEXT_FIELDS};
 use super::scorer::{Combine, Node};
@@ -31,15 +35,27 @@ use super::scorer::{Combine, Node};
 /// the bound on it.
 const BOUND_SLACK: Score = 1.001;
 
-/// The query's tree with its leaves numbered.
-enum Shape {
+/// One step of a [`Shape`].
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// The score of this leaf (`None`: not matched).
     Leaf(usize),
-    Union(Vec<Shape>, Combine),
+    /// The last `members` scores combined into one.
+    Union { members: usize, combine: Combine },
+}
+
+/// The query's tree with its leaves numbered, in postfix order: a document's
+/// score is computed in one loop over a small stack.
+#[derive(Debug, Default)]
+struct Shape {
+    steps: Vec<Step>,
+    /// Room for the stack.
+    stack: std::cell::RefCell<Vec<Option<Score>>>,
 }
 
 impl Shape {
     /// Numbers the leaves of `node` in tree order, pushing each one's weight
-    /// and upper bound.
+    /// and upper bound into `plan`.
     fn of(
         node: &Node<'_>,
         plan: &mut Plan,
@@ -47,7 +63,20 @@ impl Shape {
         lexicon: &Lexicon,
         scoring: EnableScoring<'_>,
     ) -> tantivy::Result<Shape> {
-        Ok(match node {
+        let mut shape = Shape::default();
+        shape.push(node, plan, fields, lexicon, scoring)?;
+        Ok(shape)
+    }
+
+    fn push(
+        &mut self,
+        node: &Node<'_>,
+        plan: &mut Plan,
+        fields: &[Field; TEXT_FIELDS],
+        lexicon: &Lexicon,
+        scoring: EnableScoring<'_>,
+    ) -> tantivy::Result<()> {
+        match node {
             Node::Leaf(leaf) => {
                 plan.weights.push(leaf.query(fields).weight(scoring)?);
                 // A phrase occurs no more often than each of its terms.
@@ -56,38 +85,49 @@ impl Shape {
                     .stems()
                     .map(|stem| lexicon.tf_bound(stem, leaf.slot))
                     .fold(1.0, Score::min);
-                plan.bounds.push(leaf.weight(lexicon) * tf_bound * BOUND_SLACK);
-                Shape::Leaf(plan.weights.len() - 1)
+                plan.bounds
+                    .push(leaf.weight(lexicon) * tf_bound * BOUND_SLACK);
+                self.steps.push(Step::Leaf(plan.weights.len() - 1));
             }
-            Node::Union(members, combine) => Shape::Union(
-                members
-                    .iter()
-                    .map(|m| Shape::of(m, plan, fields, lexicon, scoring))
-                    .collect::<tantivy::Result<_>>()?,
-                *combine,
-            ),
-        })
+            Node::Union(members, combine) => {
+                for member in members {
+                    self.push(member, plan, fields, lexicon, scoring)?;
+                }
+                self.steps.push(Step::Union {
+                    members: members.len(),
+                    combine: *combine,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The score of a document whose leaves scored `leaves` (`None`: not
-    /// matched), combined as tantivy's unions combine them; `None` when no
-    /// leaf matched.
+    /// matched), combined as tantivy's unions combine them: members in
+    /// order; `None` when no leaf matched.
     fn score(&self, leaves: &[Option<Score>]) -> Option<Score> {
-        match self {
-            Shape::Leaf(leaf) => leaves[*leaf],
-            Shape::Union(members, combine) => {
-                let (mut max, mut sum, mut any) = (0.0, 0.0, false);
-                for score in members.iter().filter_map(|m| m.score(leaves)) {
-                    max = Score::max(score, max);
-                    sum += score;
-                    any = true;
+        let mut stack = self.stack.borrow_mut();
+        stack.clear();
+        for step in &self.steps {
+            match *step {
+                Step::Leaf(leaf) => stack.push(leaves[leaf]),
+                Step::Union { members, combine } => {
+                    let from = stack.len() - members;
+                    let (mut max, mut sum, mut any) = (0.0, 0.0, false);
+                    for score in stack.drain(from..).flatten() {
+                        max = Score::max(score, max);
+                        sum += score;
+                        any = true;
+                    }
+                    let combined = match combine {
+                        Combine::Sum => sum,
+                        Combine::Max(tie_breaker) => max + (sum - max) * tie_breaker,
+                    };
+                    stack.push(any.then_some(combined));
                 }
-                any.then(|| match combine {
-                    Combine::Sum => sum,
-                    Combine::Max(tie_breaker) => max + (sum - max) * tie_breaker,
-                })
             }
         }
+        stack.pop().flatten()
     }
 }
 
@@ -209,7 +249,6 @@ pub(super) fn top(
     let shape = Shape::of(query, &mut plan, fields, lexicon, scoring)?;
     let leaves = plan.weights.len();
     let mut held: BinaryHeap<Held> = BinaryHeap::with_capacity(limit + 1);
-    let t0 = std::time::Instant::now(); let mut cands = 0usize; let mut total = 0u32; let mut wl = 0; let mut splits = 0;
     let mut scores: Vec<Option<Score>> = vec![None; leaves];
     for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
         let mut scorers = plan
@@ -220,7 +259,10 @@ pub(super) fn top(
         // Longest lists first: the ones most worth not walking.
         let mut by_length: Vec<usize> = (0..leaves).collect();
         by_length.sort_by_key(|&leaf| std::cmp::Reverse(scorers[leaf].size_hint()));
-        let mut skipped = vec![false; leaves]; total += scorers.iter().map(|s| s.size_hint()).sum::<u32>();
+        let mut next: Vec<DocId> = scorers.iter().map(|s| s.doc()).collect();
+        let mut touched: Vec<usize> = Vec::new();
+        scores.fill(None);
+        let mut skipped = vec![false; leaves];
         let mut split = Split::default();
         let alive = reader.alive_bitset();
         let segment_ord = segment_ord as u32;
@@ -231,26 +273,30 @@ pub(super) fn top(
                 _ => Score::NEG_INFINITY,
             };
             if threshold >= split.next {
-                splits += 1; split = Split::new(&shape, &plan.bounds, &by_length, &mut skipped, threshold);
+                split = Split::new(&shape, &plan.bounds, &by_length, &mut skipped, threshold);
             }
             let doc = split
                 .walked
                 .iter()
-                .map(|&leaf| scorers[leaf].doc())
+                .map(|&leaf| next[leaf])
                 .min()
                 .unwrap_or(TERMINATED);
             if doc == TERMINATED {
                 break;
             }
-            scores.fill(None); cands += 1; wl = split.walked.len();
+            for &leaf in &touched {
+                scores[leaf] = None;
+            }
+            touched.clear();
             let mut found: Score = 0.0;
             for &leaf in &split.walked {
-                let scorer = &mut scorers[leaf];
-                if scorer.doc() == doc {
+                if next[leaf] == doc {
+                    let scorer = &mut scorers[leaf];
                     let score = scorer.score();
                     scores[leaf] = Some(score);
+                    touched.push(leaf);
                     found += score;
-                    scorer.advance();
+                    next[leaf] = scorer.advance();
                 }
             }
             // The other leaves, largest bound first, while they can still
@@ -261,17 +307,18 @@ pub(super) fn top(
                     may_enter = false;
                     break;
                 }
-                let scorer = &mut scorers[leaf];
-                if scorer.doc() < doc {
-                    scorer.seek(doc);
+                if next[leaf] < doc {
+                    next[leaf] = scorers[leaf].seek(doc);
                 }
-                if scorer.doc() == doc {
-                    let score = scorer.score();
+                if next[leaf] == doc {
+                    let score = scorers[leaf].score();
                     scores[leaf] = Some(score);
+                    touched.push(leaf);
                     found += score;
                 }
             }
-            if !may_enter || alive.is_some_and(|a| !a.is_alive(doc)) {
+            // The tree never gives more than the sum of its leaves.
+            if !may_enter || found <= threshold || alive.is_some_and(|a| !a.is_alive(doc)) {
                 continue;
             }
             let Some(score) = shape.score(&scores) else {
@@ -286,7 +333,6 @@ pub(super) fn top(
             }
         }
     }
-    if std::env::var_os("PDEBUG").is_some() { eprintln!("{:6.0}us leaves {} postings {} cands {} walked {} splits {} thr {:?} best {:?} bounds {:?}", t0.elapsed().as_secs_f64()*1e6, leaves, total, cands, wl, splits, held.peek().map(|h| h.0), held.iter().map(|h| h.0).fold(0.0f32, f32::max), shape.score(&plan.bounds.iter().map(|&b| Some(b)).collect::<Vec<_>>())); }
     Ok(held
         .into_sorted_vec()
         .into_iter()
@@ -313,13 +359,23 @@ mod tests {
 
     #[test]
     fn a_max_union_adds_a_share_of_the_others_and_unmatched_leaves_add_nothing() {
-        let shape = Shape::Union(
-            vec![
-                Shape::Union(vec![Shape::Leaf(0), Shape::Leaf(1)], Combine::Max(0.5)),
-                Shape::Leaf(2),
+        // Sum(Max(0, 1), 2)
+        let shape = Shape {
+            steps: vec![
+                Step::Leaf(0),
+                Step::Leaf(1),
+                Step::Union {
+                    members: 2,
+                    combine: Combine::Max(0.5),
+                },
+                Step::Leaf(2),
+                Step::Union {
+                    members: 2,
+                    combine: Combine::Sum,
+                },
             ],
-            Combine::Sum,
-        );
+            ..Shape::default()
+        };
         assert_eq!(shape.score(&[Some(2.0), Some(1.0), None]), Some(2.5));
         assert_eq!(shape.score(&[None, None, Some(3.0)]), Some(3.0));
         assert_eq!(shape.score(&[None, None, None]), None);

@@ -5,9 +5,10 @@
 //! alternative (sum), per concept (max plus a share of the rest) and per
 //! question (sum), exactly as tantivy's `BooleanQuery` and
 //! `DisjunctionMaxQuery` would, summation order included, so scores and
-//! answers do not change. On a large one the same tree becomes one tantivy
+//! answers do not change. On a larger one the same tree becomes one tantivy
 //! query ([`Node::into_query`]), whose streaming unions cost less than
-//! materializing every leaf's matches.
+//! materializing every leaf's matches, and on the largest its leaves are
+//! walked with pruning (`super::prune`).
 
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
