@@ -3,7 +3,9 @@
 //! for typo search. Questions then look terms up in memory instead of
 //! walking each segment's term dictionary field by field, and tantivy's
 //! BM25 weights are computed from the same figures tantivy would read
-//! (summed over segments), so scores do not change.
+//! (summed over segments), so scores do not change. On large knowledge bases
+//! it also holds, per term and field, the largest BM25 term-frequency factor
+//! of any document: the bound the pruned search (`super::prune`) needs.
 
 use rustc_hash::FxHashMap;
 
