@@ -479,6 +479,11 @@ async fn oversized_malformed_and_unknown_bodies_get_413_and_400() {
     assert_eq!(server.post(&unknown).await.status(), 400);
     // Signed JSON that is not an interaction at all.
     assert_eq!(server.post(&json!([1, 2, 3])).await.status(), 400);
+    // A signed /ask whose avatar hash is 32 bytes of non-ASCII text, which
+    // serenity's own parser would panic on.
+    let mut odd_avatar = fx::ask("what does a back-end developer do?", None);
+    odd_avatar["member"]["user"]["avatar"] = json!("é".repeat(16));
+    assert_eq!(server.post(&odd_avatar).await.status(), 400);
 
     // Still serving.
     assert_eq!(server.post(&fx::ping()).await.status(), 200);

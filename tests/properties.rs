@@ -10,10 +10,10 @@ mod support;
 use std::sync::OnceLock;
 
 use careerbot::discord::dispatch::{dispatch, Settings};
+use careerbot::discord::parse::{interaction_from_value, ParseError};
 use careerbot::live::Live;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use serenity::model::application::Interaction;
 use support::interactions as fx;
 use support::limits::{assert_pings_nobody, assert_within_limits};
 
@@ -24,7 +24,7 @@ fn live() -> &'static Live {
 
 /// Dispatches `payload` if it parses as an interaction, and checks the response.
 fn check(payload: &Value) {
-    let Ok(interaction) = serde_json::from_value::<Interaction>(payload.clone()) else {
+    let Ok(interaction) = interaction_from_value(payload) else {
         return;
     };
     let response = dispatch(live(), &Settings::default(), &interaction);
@@ -112,6 +112,29 @@ proptest! {
         }
         check(&payload);
     }
+}
+
+/// The case proptest found: an avatar of 32 bytes that are not ASCII made
+/// serenity's own parser panic (it slices the hash by bytes). It is now a
+/// clear parse error, for every field serenity reads as an image hash.
+#[test]
+fn an_image_hash_that_is_not_ascii_is_refused_not_a_panic() {
+    // 32 bytes, with multi-byte characters where serenity slices.
+    let hash = "A\u{fffc}a0\u{a1}AaA \u{1eea1}a\u{fb13}00\u{10a3f}a\u{1bc00}0";
+    for pointer in ["/member/user/avatar", "/member/avatar", "/member/banner"] {
+        let mut payload = fx::ask("how much do back-end developers make?", Some(true));
+        *payload.pointer_mut(pointer).expect("field exists") = Value::from(hash);
+        match interaction_from_value(&payload) {
+            Err(ParseError::ImageHash(key)) => assert!(pointer.ends_with(&key), "{key}"),
+            other => panic!("{pointer}: {other:?}"),
+        }
+    }
+    // A real hash still parses.
+    let mut payload = fx::ask("how much do back-end developers make?", Some(true));
+    *payload
+        .pointer_mut("/member/user/avatar")
+        .expect("field exists") = Value::from("a_e3c0db7f38777778fb43081f8746ebc9");
+    assert!(interaction_from_value(&payload).is_ok());
 }
 
 /// Settings recording into one temporary store for the whole test binary.

@@ -34,6 +34,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, Secret};
 use crate::discord::dispatch::{busy, dispatch, Dispatch, Settings, IN_FLIGHT_WAIT};
+use crate::discord::parse::parse_interaction;
 use crate::expiring::Expiring;
 use crate::live::Live;
 use crate::metrics::{self, Kind};
@@ -328,7 +329,7 @@ impl Endpoint {
 
     /// [`Endpoint::process`] after the signature has been verified.
     fn process_verified(&self, body: &[u8]) -> Result<Processed, Rejection> {
-        let interaction: Interaction = serde_json::from_slice(body).map_err(|e| {
+        let interaction = parse_interaction(body).map_err(|e| {
             tracing::debug!(error = %e, "signed body is not an interaction");
             Rejection::Malformed
         })?;
