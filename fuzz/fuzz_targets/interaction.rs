@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use careerbot::discord::dispatch::{dispatch, Settings};
+use careerbot::discord::parse::parse_interaction;
 use careerbot::engine::Options;
 use careerbot::live::Live;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
-use serenity::model::application::Interaction;
 
 fn live() -> &'static Live {
     static LIVE: OnceLock<Live> = OnceLock::new();
@@ -65,7 +65,8 @@ fn check(r: &Value) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(interaction) = serde_json::from_slice::<Interaction>(data) else {
+    // As the HTTP endpoint parses a body.
+    let Ok(interaction) = parse_interaction(data) else {
         return;
     };
     let response = dispatch(live(), &Settings::default(), &interaction);
