@@ -376,25 +376,32 @@ impl SearchIndex {
             .map_or_else(Vec::new, |top| self.hits(top))
     }
 
+    /// BM25 statistics from the lexicon: the figures tantivy would read,
+    /// without a term dictionary lookup per term and segment.
+    fn statistics(&self) -> Statistics<'_> {
+        Statistics {
+            lexicon: &self.lexicon,
+            searcher: &self.searcher,
+        }
+    }
+
+    /// The text fields, in slot order.
+    fn text_fields(&self) -> [Field; TEXT_FIELDS] {
+        self.fields.text().map(|(f, _)| f)
+    }
+
     /// The `limit` best documents for `query`, from tantivy's postings with
-    /// MaxScore pruning ([`prune`]). The BM25 statistics come from the
-    /// lexicon: the figures tantivy would read, without a term dictionary
-    /// lookup per term and segment.
+    /// MaxScore pruning ([`prune`]).
     fn pruned_top(
         &self,
         query: &Node<'_>,
         limit: usize,
     ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-        let statistics = Statistics {
-            lexicon: &self.lexicon,
-            searcher: &self.searcher,
-        };
-        let fields = self.fields.text().map(|(f, _)| f);
         prune::top(
             query,
             &self.searcher,
-            &statistics,
-            &fields,
+            &self.statistics(),
+            &self.text_fields(),
             &self.lexicon,
             limit,
         )
@@ -409,15 +416,10 @@ impl SearchIndex {
         query: Node<'_>,
         limit: usize,
     ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-        let statistics = Statistics {
-            lexicon: &self.lexicon,
-            searcher: &self.searcher,
-        };
-        let fields = self.fields.text().map(|(f, _)| f);
         self.searcher.search_with_statistics_provider(
-            &query.into_query(&fields),
+            &query.into_query(&self.text_fields()),
             &TopDocs::with_limit(limit).order_by_score(),
-            &statistics,
+            &self.statistics(),
         )
     }
 
