@@ -200,13 +200,10 @@ impl Lexicon {
 
     /// Reads every posting of the text fields and records, per term and
     /// field, the largest term-frequency factor of any document
-    /// ([`TermStats::tf_bound`]), with `norms` from [`super::memory::tf_norms`].
-    /// One pass over the postings, without positions.
-    pub fn read_tf_bounds(
-        &mut self,
-        searcher: &Searcher,
-        norms: &[[Score; 256]; TEXT_FIELDS],
-    ) -> tantivy::Result<()> {
+    /// ([`TermStats::tf_bound`]). One pass over the postings, without
+    /// positions.
+    pub fn read_tf_bounds(&mut self, searcher: &Searcher) -> tantivy::Result<()> {
+        let norms = super::memory::tf_norms(self);
         for stats in self.terms.values_mut() {
             stats.tf_bound = [0.0; TEXT_FIELDS];
         }

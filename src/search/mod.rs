@@ -301,7 +301,7 @@ impl SearchIndex {
         // Unit tests read the bounds at every size, to compare the pruned
         // search with tantivy's on small knowledge bases too.
         if num_docs >= PRUNE_MIN_DOCS || cfg!(test) {
-            lexicon.read_tf_bounds(&searcher, &memory::tf_norms(&lexicon))?;
+            lexicon.read_tf_bounds(&searcher)?;
         }
         let memory = if num_docs <= OWN_SCORER_MAX_DOCS {
             Some(MemoryIndex::read(&searcher, text_fields, &lexicon)?)
