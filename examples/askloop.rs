@@ -1,6 +1,9 @@
 //! Asks the public question sets many times in one process, for profiling
 //! (`perf record ./target/release/examples/askloop knowledge 200`). Prints the
-//! time per stage: understanding, search and composing the answer.
+//! time per stage: understanding, search and composing the answer. With
+//! `ASKLOOP_INDEX=DIR` it opens an index built beforehand (`careerbot
+//! --knowledge KB --index DIR index`) instead of building one in memory,
+//! which a large knowledge base needs.
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
