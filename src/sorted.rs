@@ -1,40 +1,27 @@
 //! Sorted lists of numbers (stem ids, token positions), merged in one pass.
 
-use std::cmp::Ordering;
+/// Whether `sorted` holds each value of an ascending run of values, asked
+/// in order: a cursor that only moves forward, so a whole run costs one pass.
+fn holds(sorted: &[u32]) -> impl FnMut(&u32) -> bool + '_ {
+    let mut at = 0;
+    move |&value| {
+        while sorted.get(at).is_some_and(|&v| v < value) {
+            at += 1;
+        }
+        sorted.get(at) == Some(&value)
+    }
+}
 
 /// How many values `a` and `b` share (both sorted ascending, without repeats).
 pub fn common(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
+    let mut held = holds(b);
+    a.iter().filter(|value| held(value)).count()
 }
 
-/// Keeps the values of `left` that `right` holds too (both sorted ascending).
+/// Keeps the values of `left` that `right` holds too (both sorted ascending,
+/// without repeats).
 pub fn keep_common(left: &mut Vec<u32>, right: &[u32]) {
-    let (mut i, mut j, mut kept) = (0, 0, 0);
-    while i < left.len() && j < right.len() {
-        match left[i].cmp(&right[j]) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                left[kept] = left[i];
-                kept += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    left.truncate(kept);
+    left.retain(holds(right));
 }
 
 #[cfg(test)]
