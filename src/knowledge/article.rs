@@ -5,7 +5,7 @@
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use super::problem::{line_col, Problem};
+use super::problem::{LineIndex, Problem};
 use super::toml_reader::TomlReader;
 
 /// One knowledge file: metadata and its text, grouped into sections.
@@ -465,7 +465,8 @@ fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
     options.insert(Options::ENABLE_STRIKETHROUGH);
     let parser = Parser::new_ext(&cleaned, options).into_offset_iter();
 
-    let line_of = |offset: usize| line_col(&cleaned, offset).0 + body_line - 1;
+    let lines = LineIndex::new(&cleaned);
+    let line_of = |offset: usize| lines.line(offset) + body_line - 1;
     let mut sections = vec![Section {
         path: Vec::new(),
         phrasings: Vec::new(),
