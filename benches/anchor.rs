@@ -52,6 +52,7 @@ fn engine(dir: &Path) -> Engine {
             knowledge_dir: dir.to_path_buf(),
             index_dir: None,
             force_rebuild: false,
+            limits: Default::default(),
         },
         &mut |_, _| {},
     )

@@ -50,6 +50,7 @@ fn verify_and_dispatch(c: &mut Criterion) {
             knowledge_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
             index_dir: None,
             force_rebuild: false,
+            limits: Default::default(),
         })
         .expect("seed loads"),
     );

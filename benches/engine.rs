@@ -32,6 +32,7 @@ fn engine(dir: &Path) -> Engine {
         knowledge_dir: dir.to_path_buf(),
         index_dir: None,
         force_rebuild: false,
+        limits: Default::default(),
     };
     Engine::load(&options, &mut |_, _| {}).expect("knowledge base loads")
 }

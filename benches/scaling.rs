@@ -158,6 +158,7 @@ fn child(dir: &Path) {
         knowledge_dir: dir.join("knowledge"),
         index_dir: Some(index.clone()),
         force_rebuild: false,
+        limits: Default::default(),
     };
     let t = Instant::now();
     let built = Engine::load(&options, &mut |_, _| {}).expect("builds");

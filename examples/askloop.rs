@@ -36,6 +36,7 @@ fn main() -> anyhow::Result<()> {
             // An index built beforehand (`careerbot index`), for large knowledge bases.
             index_dir: std::env::var_os("ASKLOOP_INDEX").map(PathBuf::from),
             force_rebuild: false,
+            limits: Default::default(),
         },
         &mut |_, _| {},
     )?;

@@ -222,7 +222,7 @@ pub fn run(cli: Cli) -> ExitCode {
             top,
             question,
         } => ask(&config, *json, *explain, *top, question),
-        Command::Check { json } => check(&config.knowledge_dir, *json),
+        Command::Check { json } => check(&config.knowledge_dir, &config.knowledge_limits(), *json),
         Command::Commands { json } => commands(*json),
         Command::Serve {
             shards,
@@ -257,6 +257,7 @@ fn options(config: &Config, force_rebuild: bool) -> Options {
         knowledge_dir: config.knowledge_dir.clone(),
         index_dir: Some(config.index_dir.clone()),
         force_rebuild,
+        limits: config.knowledge_limits(),
     }
 }
 
@@ -709,9 +710,9 @@ pub fn render_text(answer: &Answer, color: bool) -> String {
     s
 }
 
-fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+fn check(dir: &Path, limits: &knowledge::Limits, json: bool) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
-    let files = match knowledge::read_dir(dir) {
+    let files = match knowledge::read_dir_with(dir, limits) {
         Ok(files) => files,
         Err(e) => return Err(e).context("cannot check knowledge base"),
     };

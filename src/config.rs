@@ -101,6 +101,12 @@ pub struct Config {
     /// question are recorded as low confidence (`low_confidence`, 0 to 1,
     /// default 0.5).
     pub low_confidence: f32,
+    /// Largest knowledge file read (`max_article_bytes`, default 4194304);
+    /// a larger one is an error, never read whole.
+    pub max_article_bytes: u64,
+    /// Largest total of all knowledge files (`max_knowledge_bytes`,
+    /// default 67108864), so a reload cannot exhaust memory.
+    pub max_knowledge_bytes: u64,
 }
 
 /// Default of `low_confidence`.
@@ -132,6 +138,8 @@ impl Default for Config {
             insights_max_age: Duration::from_secs(90 * 86_400),
             insights_record_users: false,
             low_confidence: DEFAULT_LOW_CONFIDENCE,
+            max_article_bytes: crate::knowledge::DEFAULT_MAX_ARTICLE_BYTES,
+            max_knowledge_bytes: crate::knowledge::DEFAULT_MAX_KNOWLEDGE_BYTES,
         }
     }
 }
@@ -161,6 +169,8 @@ struct File {
     insights_max_age_days: Option<u64>,
     insights_record_users: Option<bool>,
     low_confidence: Option<f32>,
+    max_article_bytes: Option<u64>,
+    max_knowledge_bytes: Option<u64>,
 }
 
 /// Why the configuration is unusable.
@@ -193,6 +203,14 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// How much of the knowledge directory may be read.
+    pub fn knowledge_limits(&self) -> crate::knowledge::Limits {
+        crate::knowledge::Limits {
+            max_article_bytes: self.max_article_bytes,
+            max_knowledge_bytes: self.max_knowledge_bytes,
+        }
+    }
+
     /// Reads `path` (or `careerbot.toml` when it exists), then applies the
     /// environment as read by `env`.
     ///
@@ -274,6 +292,30 @@ impl Config {
                 });
             }
             config.low_confidence = share;
+        }
+
+        for (key, value, target) in [
+            (
+                "max_article_bytes",
+                file.max_article_bytes,
+                &mut config.max_article_bytes,
+            ),
+            (
+                "max_knowledge_bytes",
+                file.max_knowledge_bytes,
+                &mut config.max_knowledge_bytes,
+            ),
+        ] {
+            match value {
+                Some(0) => {
+                    return Err(ConfigError::Invalid {
+                        path: path.unwrap_or_default(),
+                        message: format!("{key} is 0; it must be at least 1"),
+                    })
+                }
+                Some(n) => *target = n,
+                None => {}
+            }
         }
 
         if let Some(v) = env("CAREERBOT_KNOWLEDGE") {

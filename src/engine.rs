@@ -27,6 +27,8 @@ pub struct Options {
     pub index_dir: Option<PathBuf>,
     /// Rebuild even when an index for this content exists.
     pub force_rebuild: bool,
+    /// How much of the knowledge directory may be read.
+    pub limits: knowledge::Limits,
 }
 
 /// Why a snapshot could not be loaded.
@@ -130,7 +132,8 @@ impl Engine {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Engine, EngineError> {
         let started = Instant::now();
-        let (knowledge, _files, warnings) = knowledge::load(&options.knowledge_dir)?;
+        let (knowledge, _files, warnings) =
+            knowledge::load_with(&options.knowledge_dir, &options.limits)?;
         let passages = chunk_all(&knowledge.articles);
         let fingerprint = fingerprint(&passages);
         let (index, origin, index_path) = match &options.index_dir {
@@ -513,6 +516,7 @@ mod tests {
                 knowledge_dir: root.join(knowledge),
                 index_dir: None,
                 force_rebuild: false,
+                limits: Default::default(),
             },
             &mut |_, _| {},
         )

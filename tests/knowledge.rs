@@ -359,6 +359,7 @@ fn engine_load_refuses_a_broken_knowledge_base_with_the_full_report() {
         knowledge_dir: dir.path().to_path_buf(),
         index_dir: Some(index.path().join("index")),
         force_rebuild: false,
+        limits: Default::default(),
     };
     match Engine::load(&options, &mut |_, _| {}) {
         Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
@@ -438,6 +439,7 @@ fn missing_knowledge_dir_is_a_one_line_error_without_panic() {
         knowledge_dir: missing.clone(),
         index_dir: None,
         force_rebuild: false,
+        limits: Default::default(),
     };
     match Engine::load(&options, &mut |_, _| {}) {
         Err(EngineError::Knowledge(LoadError::Io { path, .. })) => assert_eq!(path, missing),
@@ -708,6 +710,202 @@ fn an_unreadable_article_is_a_problem_and_an_unrelated_broken_link_is_ignored() 
     assert!(errors[0].file.ends_with("gone.md"), "{report}");
     assert!(
         errors[0].message.starts_with("cannot read file"),
+        "{report}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Reading is confined to the knowledge directory and bounded in size.
+
+/// A host file outside the knowledge directory, holding a marker that must
+/// never reach a passage.
+fn host_secret() -> tempfile::TempDir {
+    let host = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        host.path().join("environ.md"),
+        "# Host\n\nDISCORD_TOKEN=host-secret-marker and the discord public key\n",
+    )
+    .expect("write host file");
+    std::fs::create_dir(host.path().join("share")).expect("mkdir");
+    std::fs::write(
+        host.path().join("share/doc.md"),
+        "# Doc\n\nhost-secret-marker in a shared directory\n",
+    )
+    .expect("write host file");
+    host
+}
+
+fn errors_of(report: &Report) -> Vec<&Problem> {
+    report.problems.iter().filter(|p| p.is_error()).collect()
+}
+
+#[test]
+fn a_link_out_of_the_knowledge_directory_is_an_error_naming_where_it_points_and_is_never_read() {
+    let host = host_secret();
+    let dir = knowledge(&[("good.md", GOOD_ARTICLE.as_bytes())]);
+    let outside = host.path().join("environ.md");
+    std::os::unix::fs::symlink(&outside, dir.path().join("env.md")).expect("symlink");
+    std::os::unix::fs::symlink(host.path().join("share"), dir.path().join("share"))
+        .expect("symlink");
+    let files = knowledge::read_dir(dir.path()).expect("readable");
+    assert!(
+        files.iter().all(|f| f
+            .bytes
+            .as_ref()
+            .map_or(true, |b| !String::from_utf8_lossy(b)
+                .contains("host-secret-marker"))),
+        "no host file was read"
+    );
+    let (kb, report) = knowledge::parse(&files);
+    let errors = errors_of(&report);
+    assert_eq!(errors.len(), 2, "{report}");
+    let file_link = errors
+        .iter()
+        .find(|p| p.file.ends_with("env.md"))
+        .expect("file link");
+    assert!(
+        file_link
+            .message
+            .contains("outside the knowledge directory")
+            && file_link.message.contains(&outside.display().to_string()),
+        "{report}"
+    );
+    let dir_link = errors
+        .iter()
+        .find(|p| p.file.ends_with("share"))
+        .expect("directory link");
+    assert!(
+        dir_link.message.contains("outside the knowledge directory"),
+        "{report}"
+    );
+    assert!(
+        kb.articles.iter().all(|a| a.id == "good"),
+        "only the article inside loads"
+    );
+
+    let out = careerbot(&["--knowledge", path_arg(dir.path()), "check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let printed = text(&out.stdout);
+    assert!(
+        printed.contains("env.md:1:1: error: the link points outside"),
+        "{printed}"
+    );
+    assert!(!printed.contains("host-secret-marker"), "{printed}");
+
+    let ask = careerbot(&[
+        "--knowledge",
+        path_arg(dir.path()),
+        "ask",
+        "what is the discord public key",
+    ]);
+    assert_eq!(
+        ask.status.code(),
+        Some(1),
+        "a knowledge base with such a link is not served"
+    );
+    assert!(!text(&ask.stdout).contains("host-secret-marker"));
+}
+
+#[test]
+fn a_link_inside_the_knowledge_directory_is_followed_and_a_directory_link_is_not() {
+    let dir = knowledge(&[
+        ("guides/data.md", GOOD_ARTICLE.as_bytes()),
+        (
+            "other/deep.md",
+            b"# Deep\n\nA text about deep sea careers.\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink("guides/data.md", dir.path().join("latest.md")).expect("symlink");
+    std::os::unix::fs::symlink("other", dir.path().join("again")).expect("symlink");
+    let (kb, report) = knowledge::parse(&knowledge::read_dir(dir.path()).expect("readable"));
+    assert!(!report.has_errors(), "{report}");
+    let ids: Vec<&str> = kb.articles.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["guides/data", "latest", "other/deep"], "{report}");
+    let warning = report
+        .problems
+        .iter()
+        .find(|p| p.file.ends_with("again"))
+        .expect("the directory link is reported");
+    assert_eq!(warning.severity, Severity::Warning);
+    assert!(warning.message.contains("not followed"), "{report}");
+}
+
+#[test]
+fn a_link_loop_is_reported_not_followed() {
+    let dir = knowledge(&[("good.md", GOOD_ARTICLE.as_bytes())]);
+    std::os::unix::fs::symlink("b.md", dir.path().join("a.md")).expect("symlink");
+    std::os::unix::fs::symlink("a.md", dir.path().join("b.md")).expect("symlink");
+    std::os::unix::fs::symlink(".", dir.path().join("here")).expect("symlink");
+    let (_, report) = knowledge::parse(&knowledge::read_dir(dir.path()).expect("readable"));
+    let errors = errors_of(&report);
+    assert_eq!(errors.len(), 2, "{report}");
+    assert!(
+        errors.iter().all(|p| p.message.contains("loop")),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_file_over_max_article_bytes_is_an_error_and_is_not_read() {
+    let dir = knowledge(&[("good.md", GOOD_ARTICLE.as_bytes())]);
+    // Sparse: 10 GiB on paper, nothing on disk. Reading it whole would take 10 GiB.
+    let huge = std::fs::File::create(dir.path().join("huge.txt")).expect("create");
+    huge.set_len(10 << 30).expect("sparse file");
+    let limits = knowledge::Limits {
+        max_article_bytes: 1024,
+        ..knowledge::Limits::default()
+    };
+    std::fs::write(dir.path().join("long.md"), "# Long\n\n".repeat(200)).expect("write");
+    let files = knowledge::read_dir_with(dir.path(), &limits).expect("readable");
+    let (_, report) = knowledge::parse(&files);
+    let errors = errors_of(&report);
+    assert_eq!(errors.len(), 2, "{report}");
+    assert!(
+        errors.iter().all(|p| p
+            .message
+            .contains("larger than max_article_bytes (1024 bytes)")),
+        "{report}"
+    );
+    let out = careerbot(&["--knowledge", path_arg(dir.path()), "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout)
+        .contains("huge.txt:1:1: error: file is larger than max_article_bytes (4194304 bytes)"));
+}
+
+#[test]
+fn reading_stops_at_max_knowledge_bytes() {
+    let article = |n: usize| format!("# Article {n}\n\n{}\n", "Words about careers. ".repeat(30));
+    let files: Vec<(String, String)> = (0..5).map(|n| (format!("a{n}.md"), article(n))).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_bytes()))
+        .collect();
+    let dir = knowledge(&refs);
+    let each = article(0).len() as u64;
+    let limits = knowledge::Limits {
+        max_knowledge_bytes: each * 2 + each / 2,
+        ..knowledge::Limits::default()
+    };
+    let read = knowledge::read_dir_with(dir.path(), &limits).expect("readable");
+    let total: usize = read
+        .iter()
+        .filter_map(|f| f.bytes.as_ref().ok())
+        .map(Vec::len)
+        .sum();
+    assert!(
+        total as u64 <= limits.max_knowledge_bytes,
+        "read {total} bytes"
+    );
+    let (_, report) = knowledge::parse(&read);
+    let errors = errors_of(&report);
+    assert_eq!(
+        errors.len(),
+        1,
+        "one error, at the file that crossed the line: {report}"
+    );
+    assert!(errors[0].file.ends_with("a2.md"), "{report}");
+    assert!(
+        errors[0].message.contains("max_knowledge_bytes"),
         "{report}"
     );
 }

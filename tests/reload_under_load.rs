@@ -55,6 +55,7 @@ fn questions_never_fail_or_mix_versions_while_reloads_come_and_go() {
             knowledge_dir: dir.path().to_path_buf(),
             index_dir: Some(dir.path().join(".index")),
             force_rebuild: false,
+            limits: Default::default(),
         })
         .expect("first load"),
     );
@@ -192,6 +193,7 @@ fn a_deleted_or_corrupted_index_directory_is_rebuilt_from_knowledge() {
         knowledge_dir: dir.path().to_path_buf(),
         index_dir: Some(index.clone()),
         force_rebuild: false,
+        limits: Default::default(),
     };
     let live = Live::load(options()).expect("first load");
     let served = live.current().ask("salary").passages[0].text.clone();

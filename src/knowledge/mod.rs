@@ -6,6 +6,7 @@
 
 mod article;
 mod catalog;
+mod files;
 mod problem;
 mod toml_reader;
 
@@ -13,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 pub use article::{parse_article, squash, Article, Block, Format, Section};
 pub use catalog::{is_web_url, parse_courses, parse_tools, Course, Tool, ToolCategory};
-pub use problem::{line_col, Problem, Report, Severity};
+pub use files::{read_dir_with, Limits, DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_KNOWLEDGE_BYTES};
+pub use problem::{line_col, LineIndex, Problem, Report, Severity};
 pub(crate) use toml_reader::edit_distance;
 
 /// Name of the tool catalog in the knowledge directory.
@@ -39,8 +41,8 @@ pub struct SourceFile {
     pub rel: String,
     /// Path as shown in problems (the directory as given, joined with `rel`).
     pub display: String,
-    /// Raw contents, or why they could not be read.
-    pub bytes: Result<Vec<u8>, String>,
+    /// Raw contents, or the problem that kept them from being read.
+    pub bytes: Result<Vec<u8>, Problem>,
 }
 
 /// Why a knowledge base could not be loaded.
@@ -88,69 +90,13 @@ enum Kind {
     Courses,
 }
 
-/// Reads every knowledge file under `dir` (hidden entries skipped), sorted by
-/// path. A knowledge file that cannot be read (permissions, a dangling link, a
-/// link loop) is returned with its error, for [`parse`] to report.
+/// Reads every knowledge file under `dir` with the default [`Limits`]
+/// (see [`read_dir_with`]).
 ///
 /// # Errors
 /// When `dir` itself is missing or not a directory.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
-    let meta = std::fs::metadata(dir).map_err(|source| LoadError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    if !meta.is_dir() {
-        return Err(LoadError::Io {
-            path: dir.to_path_buf(),
-            source: std::io::Error::other("not a directory"),
-        });
-    }
-    let relative = |path: &Path| {
-        path.strip_prefix(dir)
-            .unwrap_or(path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
-    };
-    let mut files = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let (path, bytes) = match entry {
-            Ok(entry) if entry.file_type().is_file() => {
-                let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string());
-                (entry.path().to_path_buf(), bytes)
-            }
-            Ok(_) => continue,
-            Err(e) => {
-                let Some(path) = e.path().map(Path::to_path_buf) else {
-                    continue;
-                };
-                let reason = if e.loop_ancestor().is_some() {
-                    "the link makes a loop".to_string()
-                } else {
-                    e.io_error()
-                        .map_or_else(|| e.to_string(), ToString::to_string)
-                };
-                (path, Err(reason))
-            }
-        };
-        let rel = relative(&path);
-        // Only files careerbot would read matter; a broken "notes.bak" link does not.
-        if classify(&rel).is_none() {
-            continue;
-        }
-        files.push(SourceFile {
-            display: path.display().to_string(),
-            rel,
-            bytes,
-        });
-    }
-    Ok(files)
+    read_dir_with(dir, &Limits::default())
 }
 
 /// Parses and validates knowledge files. Pure: returns what loaded and every problem.
@@ -159,18 +105,15 @@ pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
     let mut problems = Vec::new();
     let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for file in files {
-        let Some(kind) = classify(&file.rel) else {
-            continue;
-        };
         let bytes = match &file.bytes {
             Ok(bytes) => bytes,
-            Err(reason) => {
-                problems.push(
-                    Problem::error(&file.display, (1, 1), format!("cannot read file: {reason}"))
-                        .help("fix the file's permissions or link, or remove it"),
-                );
+            Err(problem) => {
+                problems.push(problem.clone());
                 continue;
             }
+        };
+        let Some(kind) = classify(&file.rel) else {
+            continue;
         };
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
@@ -235,7 +178,18 @@ pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
 /// [`LoadError::Io`] when files cannot be read, [`LoadError::Invalid`] when
 /// validation finds errors (the report holds every problem).
 pub fn load(dir: &Path) -> Result<(KnowledgeBase, Vec<SourceFile>, Report), LoadError> {
-    let files = read_dir(dir)?;
+    load_with(dir, &Limits::default())
+}
+
+/// [`load`] within `limits`.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with(
+    dir: &Path,
+    limits: &Limits,
+) -> Result<(KnowledgeBase, Vec<SourceFile>, Report), LoadError> {
+    let files = read_dir_with(dir, limits)?;
     let (kb, report) = parse(&files);
     if report.has_errors() {
         return Err(LoadError::Invalid(report));

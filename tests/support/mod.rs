@@ -32,6 +32,7 @@ pub fn load(dir: &Path) -> Engine {
         knowledge_dir: dir.to_path_buf(),
         index_dir: None,
         force_rebuild: false,
+        limits: Default::default(),
     };
     Engine::load(&options, &mut |_, _| {})
         .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
@@ -65,6 +66,7 @@ pub fn live(dir: &Path) -> careerbot::live::Live {
         knowledge_dir: dir.to_path_buf(),
         index_dir: None,
         force_rebuild: false,
+        limits: Default::default(),
     };
     careerbot::live::Live::load(options)
         .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))

@@ -1,0 +1,276 @@
+//! Reading the knowledge directory from disk: the only I/O of the knowledge
+//! layer. Reading is confined to the knowledge root and bounded in size, so a
+//! moderator's knowledge (or a careless link in it) can never make careerbot
+//! serve a host file or run out of memory:
+//!
+//! - A symbolic link to a file is read only when its target resolves inside
+//!   the root; one that points outside, dangles or makes a loop is an error
+//!   naming where it points. Links to directories are never followed (a
+//!   warning inside the root, an error outside it), so no walk can loop.
+//! - No file is read past `max_article_bytes` (a bounded reader, not the
+//!   size the file claims: `/proc` files claim 0), and reading stops once
+//!   the directory holds more than `max_knowledge_bytes` in all.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use super::problem::Problem;
+use super::{classify, LoadError, SourceFile};
+
+/// Default of `max_article_bytes`: 4 MiB, over 100 times the shipped article.
+pub const DEFAULT_MAX_ARTICLE_BYTES: u64 = 4 * 1024 * 1024;
+/// Default of `max_knowledge_bytes`: 64 MiB, about 100 copies of the
+/// tech-interview-handbook corpus.
+pub const DEFAULT_MAX_KNOWLEDGE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How much of the disk the knowledge directory may bring into memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest knowledge file read (`max_article_bytes`).
+    pub max_article_bytes: u64,
+    /// Largest total of all knowledge files (`max_knowledge_bytes`).
+    pub max_knowledge_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_article_bytes: DEFAULT_MAX_ARTICLE_BYTES,
+            max_knowledge_bytes: DEFAULT_MAX_KNOWLEDGE_BYTES,
+        }
+    }
+}
+
+/// What the walk found at one path, before reading it.
+enum Found {
+    /// A regular file (or a link to one inside the root): read it from here.
+    File(PathBuf),
+    /// Not to be read, with why.
+    Refused(Problem),
+}
+
+/// Reads every knowledge file under `dir` (hidden entries skipped), sorted by
+/// path, within `limits`. A file that cannot or must not be read is returned
+/// with its problem, for [`super::parse`] to report.
+///
+/// # Errors
+/// When `dir` itself is missing or not a directory.
+pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, LoadError> {
+    let io_error = |source: std::io::Error| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(dir).map_err(io_error)?;
+    if !meta.is_dir() {
+        return Err(io_error(std::io::Error::other("not a directory")));
+    }
+    let root = std::fs::canonicalize(dir).map_err(io_error)?;
+    let relative = |path: &Path| {
+        path.strip_prefix(dir)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut files = Vec::new();
+    let mut total: u64 = 0;
+    let mut over_budget = false;
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let (path, found) = match entry {
+            Ok(entry) if entry.path_is_symlink() => {
+                let path = entry.path().to_path_buf();
+                let display = path.display().to_string();
+                let knowledge_name = classify(&relative(&path)).is_some();
+                match resolve_link(&path, &root, &display, knowledge_name) {
+                    Some(found) => (path, found),
+                    None => continue,
+                }
+            }
+            Ok(entry) if entry.file_type().is_file() => {
+                (entry.path().to_path_buf(), Found::File(entry.into_path()))
+            }
+            Ok(entry)
+                if !entry.file_type().is_dir() && classify(&relative(entry.path())).is_some() =>
+            {
+                let display = entry.path().display().to_string();
+                let problem = Problem::error(&display, (1, 1), "not a regular file")
+                    .help("knowledge files must be ordinary files; remove it");
+                (entry.into_path(), Found::Refused(problem))
+            }
+            Ok(_) => continue,
+            Err(e) => {
+                let Some(path) = e.path().map(Path::to_path_buf) else {
+                    continue;
+                };
+                let reason = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                let display = path.display().to_string();
+                let problem = Problem::error(&display, (1, 1), format!("cannot read: {reason}"))
+                    .help("fix the permissions, or remove it");
+                (path, Found::Refused(problem))
+            }
+        };
+        let rel = relative(&path);
+        let display = path.display().to_string();
+        let bytes = match found {
+            Found::Refused(problem) => Err(problem),
+            // Only files careerbot would read matter; "notes.bak" does not.
+            Found::File(_) if classify(&rel).is_none() => continue,
+            Found::File(_) if over_budget => continue,
+            Found::File(source) => {
+                let left = limits.max_knowledge_bytes.saturating_sub(total);
+                let read = read_bounded(&source, limits.max_article_bytes.min(left));
+                match read {
+                    Ok(bytes) => {
+                        total += bytes.len() as u64;
+                        Ok(bytes)
+                    }
+                    Err(Unread::TooLarge) if left < limits.max_article_bytes => {
+                        over_budget = true;
+                        Err(Problem::error(
+                            &display,
+                            (1, 1),
+                            format!(
+                                "the knowledge directory holds more than max_knowledge_bytes ({} bytes) from this file on",
+                                limits.max_knowledge_bytes
+                            ),
+                        )
+                        .help("remove files from the knowledge directory, or raise max_knowledge_bytes in careerbot.toml"))
+                    }
+                    Err(Unread::TooLarge) => Err(Problem::error(
+                        &display,
+                        (1, 1),
+                        format!(
+                            "file is larger than max_article_bytes ({} bytes)",
+                            limits.max_article_bytes
+                        ),
+                    )
+                    .help("split the article into smaller files, or raise max_article_bytes in careerbot.toml")),
+                    Err(Unread::NotAFile) => Err(Problem::error(
+                        &display,
+                        (1, 1),
+                        "not a regular file",
+                    )
+                    .help("knowledge files must be ordinary files; remove it")),
+                    Err(Unread::Io(e)) => Err(Problem::error(
+                        &display,
+                        (1, 1),
+                        format!("cannot read file: {e}"),
+                    )
+                    .help("fix the file's permissions or link, or remove it")),
+                }
+            }
+        };
+        files.push(SourceFile {
+            display,
+            rel,
+            bytes,
+        });
+    }
+    Ok(files)
+}
+
+/// Where a link at `path` leads, confined to `root`. `None` when it is of no
+/// concern: a link to a file that careerbot would not read anyway.
+fn resolve_link(path: &Path, root: &Path, display: &str, knowledge_name: bool) -> Option<Found> {
+    let written =
+        std::fs::read_link(path).map_or_else(|_| "?".to_string(), |t| t.display().to_string());
+    let refuse = |message: String, help: &str| {
+        Some(Found::Refused(
+            Problem::error(display, (1, 1), message).help(help),
+        ))
+    };
+    let target = match std::fs::canonicalize(path) {
+        Ok(target) => target,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return refuse(
+                format!("the link makes a loop (it points to {written})"),
+                "point the link at a file, or remove it",
+            )
+        }
+        Err(_) if !knowledge_name => return None,
+        Err(e) => {
+            return refuse(
+                format!("cannot read file: the link points to {written}: {e}"),
+                "point the link at a file inside the knowledge directory, or remove it",
+            )
+        }
+    };
+    let is_dir = target.is_dir();
+    if !knowledge_name && !is_dir {
+        return None;
+    }
+    if !target.starts_with(root) {
+        let resolved = target.display().to_string();
+        let shown = if resolved == written {
+            resolved
+        } else {
+            format!("{written}, which is {resolved}")
+        };
+        return refuse(
+            format!("the link points outside the knowledge directory, to {shown}"),
+            "copy the file into the knowledge directory instead of linking to it",
+        );
+    }
+    if is_dir {
+        return Some(Found::Refused(
+            Problem::warning(
+                display,
+                (1, 1),
+                format!("links to directories are not followed (it points to {written})"),
+            )
+            .help("move or copy the directory into the knowledge directory"),
+        ));
+    }
+    Some(Found::File(target))
+}
+
+/// Why a file was not read.
+enum Unread {
+    /// Over the byte limit.
+    TooLarge,
+    /// A directory, device or FIFO where a file was expected (it changed).
+    NotAFile,
+    /// The OS refused.
+    Io(std::io::Error),
+}
+
+/// Reads at most `limit` bytes of `path`, never more, whatever size the file
+/// claims. The last component is opened without following links, and
+/// without blocking, so a file swapped for a link or a FIFO after the walk
+/// looked at it is refused, not read.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP) => Unread::NotAFile,
+        _ => Unread::Io(e),
+    })?;
+    let meta = file.metadata().map_err(Unread::Io)?;
+    if !meta.is_file() {
+        return Err(Unread::NotAFile);
+    }
+    if meta.len() > limit {
+        return Err(Unread::TooLarge);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(Unread::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Unread::TooLarge);
+    }
+    Ok(bytes)
+}
