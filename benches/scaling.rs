@@ -158,7 +158,11 @@ fn child(dir: &Path) {
         knowledge_dir: dir.join("knowledge"),
         index_dir: Some(index.clone()),
         force_rebuild: false,
-        limits: Default::default(),
+        // The generated knowledge bases are far larger than the default budget.
+        limits: careerbot::knowledge::Limits {
+            max_article_bytes: u64::MAX,
+            max_knowledge_bytes: u64::MAX,
+        },
     };
     let t = Instant::now();
     let built = Engine::load(&options, &mut |_, _| {}).expect("builds");

@@ -36,7 +36,11 @@ fn main() -> anyhow::Result<()> {
             // An index built beforehand (`careerbot index`), for large knowledge bases.
             index_dir: std::env::var_os("ASKLOOP_INDEX").map(PathBuf::from),
             force_rebuild: false,
-            limits: Default::default(),
+            // The generated knowledge bases are far larger than the default budget.
+            limits: careerbot::knowledge::Limits {
+                max_article_bytes: u64::MAX,
+                max_knowledge_bytes: u64::MAX,
+            },
         },
         &mut |_, _| {},
     )?;
