@@ -369,7 +369,13 @@ fn open_or_build(
         match SearchIndex::open(&target, passages.len()) {
             Ok(index) => return Ok((index, IndexOrigin::Reused, Some(target))),
             Err(e) => {
-                tracing::warn!(path = %target.display(), error = %e, "index unusable, rebuilding")
+                let aside = set_aside(dir, &target, fingerprint, &e.to_string());
+                tracing::warn!(
+                    path = %target.display(),
+                    error = %e,
+                    set_aside = aside.as_ref().map(|p| p.display().to_string()),
+                    "index unusable: set aside, rebuilding from the knowledge"
+                );
             }
         }
     }
@@ -393,6 +399,18 @@ fn open_or_build(
             source,
         }),
     }
+}
+
+/// Moves an unusable index out of the way, for an operator to look at, in
+/// place of any earlier copy set aside for the same fingerprint. `None`
+/// when it could not be moved (it is then replaced by the rebuild).
+fn set_aside(dir: &Path, target: &Path, fingerprint: &str, why: &str) -> Option<PathBuf> {
+    let aside = dir.join(format!(".damaged-{fingerprint}"));
+    let _ = std::fs::remove_dir_all(&aside);
+    std::fs::rename(target, &aside).ok()?;
+    // Also dates the directory, which is removed an hour after this.
+    let _ = std::fs::write(aside.join("careerbot-damaged"), format!("{why}\n"));
+    Some(aside)
 }
 
 enum BuildError {
@@ -475,7 +493,8 @@ fn is_io(e: &tantivy::TantivyError) -> bool {
 }
 
 /// Removes complete indexes of other fingerprints (directories holding the
-/// ready marker, nothing else) and staging directories abandoned for an hour.
+/// ready marker, nothing else), and staging directories and damaged indexes
+/// set aside an hour ago or more.
 /// An open snapshot keeps working: its files stay mapped until it is dropped.
 fn remove_stale(dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -495,7 +514,8 @@ fn remove_stale(dir: &Path, keep: &str) {
             && name != keep
             && name.chars().all(|c| c.is_ascii_hexdigit())
             && path.join(READY_FILE).is_file();
-        let old_staging = name.starts_with(".build-") && abandoned(&path);
+        let old_staging =
+            (name.starts_with(".build-") || name.starts_with(".damaged-")) && abandoned(&path);
         if old_index || old_staging {
             if let Err(e) = std::fs::remove_dir_all(&path) {
                 tracing::debug!(path = %path.display(), error = %e, "could not remove old index");

@@ -77,6 +77,12 @@ pub enum SearchError {
     /// tantivy failed (corrupt files, I/O).
     #[error(transparent)]
     Tantivy(#[from] tantivy::TantivyError),
+    /// Files of the index on disk fail their checksums.
+    #[error("index files fail their checksums: {}", .0.join(", "))]
+    Damaged(Vec<String>),
+    /// tantivy panicked while reading the index (a corrupt file it did not detect).
+    #[error("reading the index failed: {0}")]
+    Unreadable(String),
     /// The index on disk does not hold the expected passages.
     #[error("index holds {found} passages, expected {expected}")]
     Mismatch {
@@ -262,11 +268,33 @@ impl SearchIndex {
     }
 
     /// Opens an index built by [`SearchIndex::build`] for `expected` passages.
+    /// Every file's checksum is verified first, and a panic of tantivy's
+    /// while reading is caught: a damaged index is an error, never a crash.
     ///
     /// # Errors
     /// When the files are missing or corrupt, or hold another number of passages.
     pub fn open(dir: &Path, expected: usize) -> Result<Self, SearchError> {
+        std::panic::catch_unwind(|| Self::open_checked(dir, expected)).unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            Err(SearchError::Unreadable(message))
+        })
+    }
+
+    fn open_checked(dir: &Path, expected: usize) -> Result<Self, SearchError> {
         let index = Index::open_in_dir(dir)?;
+        let mut damaged: Vec<String> = index
+            .validate_checksum()?
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        if !damaged.is_empty() {
+            damaged.sort();
+            return Err(SearchError::Damaged(damaged));
+        }
         register(&index);
         let (schema, fields) = schema();
         if index.schema() != schema {
