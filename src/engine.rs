@@ -47,6 +47,47 @@ pub enum EngineError {
     },
 }
 
+/// Problems listed in full in [`EngineError::explain`]; more are counted.
+const EXPLAINED_PROBLEMS: usize = 20;
+
+impl EngineError {
+    /// The knowledge problems behind the error, if that is what it is.
+    pub fn problems(&self) -> &[knowledge::Problem] {
+        match self {
+            EngineError::Knowledge(LoadError::Invalid(report)) => &report.problems,
+            _ => &[],
+        }
+    }
+
+    /// One line for logs and the reload record: every problem of the
+    /// knowledge (up to twenty, then a count) as `file:line:column: message`,
+    /// or the error with each of its causes, the OS's among them.
+    pub fn explain(&self) -> String {
+        let problems = self.problems();
+        if problems.is_empty() {
+            let mut line = self.to_string();
+            let mut cause = std::error::Error::source(self);
+            while let Some(c) = cause {
+                line.push_str(": ");
+                line.push_str(&c.to_string());
+                cause = c.source();
+            }
+            return line;
+        }
+        let mut shown: Vec<String> = problems
+            .iter()
+            .filter(|p| p.is_error())
+            .take(EXPLAINED_PROBLEMS)
+            .map(|p| format!("{}:{}:{}: {}", p.file, p.line, p.column, p.message))
+            .collect();
+        let errors = problems.iter().filter(|p| p.is_error()).count();
+        if errors > shown.len() {
+            shown.push(format!("and {} more", errors - shown.len()));
+        }
+        format!("{self}: {}", shown.join("; "))
+    }
+}
+
 /// How the snapshot's index was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexOrigin {
@@ -528,6 +569,21 @@ fn remove_stale(dir: &Path, keep: &str) {
 mod tests {
     use super::*;
     use crate::eval::QuestionSet;
+
+    #[test]
+    fn explain_names_the_os_cause_of_an_unreadable_directory_and_every_problem_place() {
+        let missing = tempfile::tempdir().unwrap().path().join("gone");
+        let error = knowledge::load(&missing).map(|_| ()).unwrap_err();
+        let line = EngineError::Knowledge(error).explain();
+        assert!(line.contains("No such file or directory"), "{line}");
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.md"), "# A\n\nText.\n").unwrap();
+        std::fs::write(dir.path().join("tools.toml"), "[[category]\n").unwrap();
+        let error = knowledge::load(dir.path()).map(|_| ()).unwrap_err();
+        let line = EngineError::Knowledge(error).explain();
+        assert!(line.contains("tools.toml:1:"), "{line}");
+    }
 
     fn engine(knowledge: &str) -> Engine {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));

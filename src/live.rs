@@ -113,10 +113,18 @@ impl Live {
     /// When the new knowledge base is invalid or cannot be indexed; the
     /// current snapshot keeps being served.
     pub fn reload(&self) -> Result<ReloadSummary, EngineError> {
-        let _one_at_a_time = self
-            .reloading
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A reload asked for while another runs waits for it, then reads the
+        // directory afresh: a change made meanwhile is never swallowed.
+        let _one_at_a_time = match self.reloading.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                tracing::info!("a reload is already running; this one runs when it ends");
+                self.reloading
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+            }
+        };
         let started = Instant::now();
         let engine = Engine::load(&self.options, &mut |_, _| {})?;
         let old = self.current();

@@ -528,3 +528,70 @@ fn an_unclean_kill_loses_nothing_acknowledged_and_a_clean_stop_loses_nothing() {
     assert_eq!(all.len(), 40);
     assert_eq!(&all[20..], &more[..]);
 }
+
+#[test]
+fn a_failed_sighup_reload_logs_every_problem_with_its_place_and_records_them() {
+    let (knowledge, data, index) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    for entry in std::fs::read_dir(support::seed_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), knowledge.path().join(entry.file_name())).unwrap();
+    }
+    let key = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
+    let public = hex::encode(key.verifying_key().to_bytes());
+    let port = free_port();
+    let mut child = serve_http_command(
+        &[
+            ("DISCORD_TOKEN", "loopback-token"),
+            ("DISCORD_PUBLIC_KEY", &public),
+            ("CAREERBOT_KNOWLEDGE", arg(knowledge.path())),
+            ("CAREERBOT_INDEX", arg(index.path())),
+            ("CAREERBOT_DATA", arg(data.path())),
+            ("CAREERBOT_LOG", "warn"),
+        ],
+        &format!("127.0.0.1:{port}"),
+    )
+    .spawn()
+    .expect("serve-http starts");
+    wait_ready(port);
+    // An unterminated string on line 3.
+    std::fs::write(
+        knowledge.path().join("tools.toml"),
+        "[[category]]\nid = \"databases\"\nname = \"Databases\nkeywords = [\"database\"]\n",
+    )
+    .unwrap();
+    signal(child.id(), "-HUP");
+    let failed = "careerbot_reloads_total{cause=\"SIGHUP\",result=\"failed\"} 1";
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !request(port, "GET", "/metrics", &[], b"").is_some_and(|m| m.contains(failed)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reload was not counted"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(child.id(), "-TERM");
+    let out = child.wait_with_output().expect("serve-http exits");
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let place = format!("{}:3:", knowledge.path().join("tools.toml").display());
+    let problem_line = logs
+        .lines()
+        .find(|l| l.contains(" WARN ") && l.contains(&place))
+        .unwrap_or_else(|| panic!("a warning names {place}: {logs}"));
+    assert!(problem_line.contains("error"), "{problem_line}");
+
+    let stats: Value =
+        serde_json::from_str(&careerbot(&["--data", arg(data.path()), "stats", "--json"])).unwrap();
+    let record = stats["reloads"]["latest"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["ok"] == false))
+        .unwrap_or_else(|| panic!("a failed reload is recorded: {stats}"));
+    let error = record["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(&place),
+        "the record names the problem's place: {error}"
+    );
+}

@@ -81,7 +81,7 @@ pub async fn reload(
             took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             error: match &outcome {
                 Ok(Ok(_)) => None,
-                Ok(Err(e)) => Some(e.to_string()),
+                Ok(Err(e)) => Some(e.explain()),
                 Err(e) => Some(e.to_string()),
             },
         });
@@ -98,7 +98,24 @@ pub async fn reload(
                     "reloaded"
                 ),
                 Err(e) => {
-                    tracing::warn!(cause, error = %e, "reload failed; still serving the previous knowledge")
+                    for p in e.problems() {
+                        let severity = if p.is_error() { "error" } else { "warning" };
+                        tracing::warn!(
+                            cause,
+                            "{}:{}:{}: {severity}: {}",
+                            p.file,
+                            p.line,
+                            p.column,
+                            p.message
+                        );
+                    }
+                    // The problems were logged one by one just above.
+                    let error = if e.problems().is_empty() {
+                        e.explain()
+                    } else {
+                        e.to_string()
+                    };
+                    tracing::warn!(cause, %error, "reload failed; still serving the previous knowledge")
                 }
             }
             Some(result)
