@@ -372,7 +372,7 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
     };
     let addr = listen.unwrap_or(&config.listen).to_string();
     run_server(&settings.clone(), async {
-        let listener = tokio::net::TcpListener::bind(&addr)
+        let listener = endpoint::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let ops = match &config.metrics_listen {

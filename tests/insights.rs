@@ -543,7 +543,7 @@ fn a_failed_sighup_reload_logs_every_problem_with_its_place_and_records_them() {
     let key = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
     let public = hex::encode(key.verifying_key().to_bytes());
     let port = free_port();
-    let mut child = serve_http_command(
+    let child = serve_http_command(
         &[
             ("DISCORD_TOKEN", "loopback-token"),
             ("DISCORD_PUBLIC_KEY", &public),

@@ -15,22 +15,25 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::Router;
 use ed25519_dalek::{Signature, VerifyingKey};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use serenity::http::Http;
 use serenity::model::application::Interaction;
 use serenity::model::id::ApplicationId;
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+use super::connections::{Conn, Connections};
 
 use crate::config::{Config, Secret};
 use crate::discord::dispatch::{busy, dispatch, Dispatch, Settings, IN_FLIGHT_WAIT};
@@ -387,8 +390,14 @@ impl Endpoint {
         });
     }
 
-    /// Handles one POSTed interaction, start to end.
-    async fn receive(&self, headers: HeaderMap, body: Body) -> Result<Response, Rejection> {
+    /// Handles one POSTed interaction, start to end. Once its signature
+    /// verifies, its connection (`conn`) is no longer closed to make room.
+    async fn receive(
+        &self,
+        conn: Option<&Arc<Conn>>,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Result<Response, Rejection> {
         let started = Instant::now();
         let signed = self.signature(&headers, SystemTime::now())?;
         let declared = headers
@@ -408,6 +417,7 @@ impl Endpoint {
         // Only a request that really comes from Discord may wait for a slot
         // or be told that the bot is busy.
         self.verify(&signed, &bytes)?;
+        let _trusted = conn.map(Conn::trust);
         let Ok(Ok(_slot)) =
             tokio::time::timeout(IN_FLIGHT_WAIT, self.settings.in_flight.acquire()).await
         else {
@@ -444,10 +454,12 @@ impl Endpoint {
 
 async fn interactions(
     State(endpoint): State<Arc<Endpoint>>,
+    conn: Option<Extension<Arc<Conn>>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match endpoint.receive(headers, body).await {
+    let conn = conn.map(|Extension(conn)| conn);
+    match endpoint.receive(conn.as_ref(), headers, body).await {
         Ok(response) => response,
         Err(rejection) => {
             endpoint.settings.metrics.rejected(rejection.reason());
@@ -515,10 +527,42 @@ pub fn ops_router(endpoint: Arc<Endpoint>) -> Router {
         .with_state(endpoint)
 }
 
+/// The kernel's accept queue for the interactions listener (the kernel caps
+/// it at `net.core.somaxconn`). The standard library's 128 overflows while
+/// a flood of sockets reconnects, and a dropped handshake costs a fresh
+/// client a one-second SYN retransmission, Discord included.
+pub const ACCEPT_BACKLOG: u32 = 4096;
+
+/// Listens on `addr` (host:port) with [`ACCEPT_BACKLOG`].
+///
+/// # Errors
+/// When the address does not resolve or cannot be bound.
+pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(addr)
+            .and_then(|()| socket.listen(ACCEPT_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("the address resolves to nothing")))
+}
+
 /// Serves `endpoint` on `listener` (and the operators' routes on `ops`,
 /// when given) until `shutdown` completes. Then `/readyz` says 503; after
-/// the drain period it stops accepting, lets requests and `/reload`
-/// follow-ups in flight finish (up to [`GRACE`] in all) and returns.
+/// the drain period it takes the connections already waiting in the
+/// kernel's queue, stops accepting, lets every request (and each accepted
+/// connection's first request) and `/reload` follow-ups finish, up to
+/// [`GRACE`] in all, and returns.
 ///
 /// # Errors
 /// Never at present; the signature leaves room for fatal listener errors.
@@ -529,7 +573,6 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let app = router(Arc::clone(&endpoint), ops.is_none());
-    let graceful = GracefulShutdown::new();
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving interactions over HTTP");
     }
@@ -546,11 +589,14 @@ pub async fn serve(
                 .await;
         })
     });
+    let connections = Arc::new(Connections::new(endpoint.limits.max_connections));
+    let stopping = CancellationToken::new();
     let mut acceptor = Acceptor {
         listener,
         app,
-        graceful: &graceful,
-        slots: Arc::new(Semaphore::new(endpoint.limits.max_connections.max(1))),
+        connections: Arc::clone(&connections),
+        stopping: stopping.clone(),
+        metrics: Arc::clone(&endpoint.settings.metrics),
         header_timeout: endpoint.limits.request_timeout,
         last_error_log: None,
     };
@@ -565,14 +611,23 @@ pub async fn serve(
             .run_until(tokio::time::sleep(endpoint.limits.drain))
             .await;
     }
-    drop(acceptor);
-    tracing::info!("shutting down: finishing requests in flight");
     let deadline = tokio::time::Instant::now() + GRACE;
-    if tokio::time::timeout_at(deadline, graceful.shutdown())
+    // Whoever the kernel already accepted gets an answer too.
+    acceptor.take_queued(deadline).await;
+    drop(acceptor);
+    tracing::info!(
+        connections = connections.open(),
+        "shutting down: finishing requests in flight"
+    );
+    stopping.cancel();
+    if tokio::time::timeout_at(deadline, connections.closed())
         .await
         .is_err()
     {
-        tracing::warn!("some connections did not finish in time");
+        tracing::warn!(
+            connections = connections.open(),
+            "some connections did not finish in time"
+        );
     }
     endpoint.follow_ups.close();
     if tokio::time::timeout_at(deadline, endpoint.follow_ups.wait())
@@ -588,35 +643,41 @@ pub async fn serve(
     Ok(())
 }
 
-/// Accepts connections, at most `slots` open at once.
-struct Acceptor<'a> {
+/// Accepts connections into the registry of open ones.
+struct Acceptor {
     listener: TcpListener,
     app: Router,
-    graceful: &'a GracefulShutdown,
-    slots: Arc<Semaphore>,
+    connections: Arc<Connections>,
+    stopping: CancellationToken,
+    metrics: Arc<metrics::Metrics>,
     header_timeout: Duration,
     last_error_log: Option<Instant>,
 }
 
-impl Acceptor<'_> {
+impl Acceptor {
     /// Accepts until `stop` completes.
     async fn run_until(&mut self, stop: impl Future<Output = ()>) {
         tokio::pin!(stop);
         loop {
-            // A free slot first: past the limit, connections wait in the
-            // kernel's queue instead of using up file descriptors.
-            let slot = tokio::select! {
-                slot = Arc::clone(&self.slots).acquire_owned() => match slot {
-                    Ok(slot) => slot,
-                    Err(_) => return,
-                },
-                () = &mut stop => return,
-            };
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
                     Ok((stream, peer)) => {
-                        let _ = stream.set_nodelay(true);
-                        self.serve_connection(stream, peer, slot);
+                        // Admission waits only while every connection serves a
+                        // verified request; a stop then still serves this one.
+                        let admitted = tokio::select! {
+                            conn = self.admit(peer) => Some(conn),
+                            () = &mut stop => None,
+                        };
+                        match admitted {
+                            Some(conn) => self.serve_connection(stream, peer, conn),
+                            None => {
+                                let deadline = tokio::time::Instant::now() + GRACE;
+                                if let Ok(conn) = tokio::time::timeout_at(deadline, self.admit(peer)).await {
+                                    self.serve_connection(stream, peer, conn);
+                                }
+                                return;
+                            }
+                        }
                     }
                     Err(e) => {
                         // Out of file descriptors and the like: back off, keep
@@ -633,25 +694,75 @@ impl Acceptor<'_> {
         }
     }
 
-    fn serve_connection(
-        &self,
-        stream: tokio::net::TcpStream,
-        peer: SocketAddr,
-        slot: OwnedSemaphorePermit,
-    ) {
+    /// Serves the connections already waiting in the kernel's accept queue,
+    /// so that stopping does not reset them.
+    async fn take_queued(&mut self, deadline: tokio::time::Instant) {
+        // A zero timeout polls the accept once: ready connections only.
+        while let Ok(Ok((stream, peer))) =
+            tokio::time::timeout(Duration::ZERO, self.listener.accept()).await
+        {
+            let Ok(conn) = tokio::time::timeout_at(deadline, self.admit(peer)).await else {
+                return;
+            };
+            self.serve_connection(stream, peer, conn);
+        }
+    }
+
+    async fn admit(&self, peer: SocketAddr) -> Arc<Conn> {
+        let before = self.connections.evictions();
+        let conn = self.connections.admit(peer.ip()).await;
+        if self.connections.evictions() > before {
+            self.metrics.rejected("evicted_untrusted");
+        }
+        conn
+    }
+
+    fn serve_connection(&self, stream: tokio::net::TcpStream, peer: SocketAddr, conn: Arc<Conn>) {
+        let _ = stream.set_nodelay(true);
+        let app = self.app.clone();
+        let for_requests = Arc::clone(&conn);
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            for_requests.request_started();
+            request.extensions_mut().insert(Arc::clone(&for_requests));
+            let mut app = app.clone();
+            async move { tower_service::Service::call(&mut app, request).await }
+        });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(self.header_timeout)
-            .serve_connection(
-                TokioIo::new(stream),
-                TowerToHyperService::new(self.app.clone()),
-            );
-        let connection = self.graceful.watch(connection);
+            .serve_connection(TokioIo::new(stream), service);
+        let (connections, stopping) = (Arc::clone(&self.connections), self.stopping.clone());
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            tokio::pin!(connection);
+            let (mut stop_seen, mut closing) = (false, false);
+            loop {
+                tokio::select! {
+                    result = connection.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    () = conn.evicted() => {
+                        tracing::debug!(%peer, "connection closed to make room");
+                        break;
+                    }
+                    () = stopping.cancelled(), if !stop_seen => {
+                        stop_seen = true;
+                        // A connection that has not sent its first request
+                        // yet may still send it; the head deadline bounds it.
+                        if conn.requests() > 0 {
+                            connection.as_mut().graceful_shutdown();
+                            closing = true;
+                        }
+                    }
+                    () = conn.wait_request(), if stop_seen && !closing => {
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                }
             }
-            drop(slot);
+            connections.release(&conn);
         });
     }
 }

@@ -2,6 +2,7 @@
 //! signals. Each one feeds interactions to [`crate::discord::dispatch`] and
 //! delivers its responses.
 
+pub mod connections;
 pub mod endpoint;
 pub mod gateway;
 pub mod watch;
