@@ -595,3 +595,31 @@ fn a_failed_sighup_reload_logs_every_problem_with_its_place_and_records_them() {
         "the record names the problem's place: {error}"
     );
 }
+
+#[test]
+fn gaps_and_stats_on_the_command_line_never_pass_terminal_escapes_through() {
+    let data = tempfile::tempdir().unwrap();
+    let settings = settings(data.path());
+    let hostile = [
+        "how do I bake \u{1b}[2J\u{1b}[31mbread",
+        "sourdough \u{1b}]0;pwned title\u{7} starter",
+        "pizza \u{1b}]8;;https://evil.example\u{1b}\\click\u{1b}]8;;\u{1b}\\ dough",
+        "tax \u{202e}snruter\u{202c} and \u{200f}forms\r overwritten",
+    ];
+    for q in hostile {
+        respond(&settings, &fx::ask(q, None));
+    }
+    settings.close_insights();
+    for args in [&["gaps"][..], &["stats"][..]] {
+        let mut all = vec!["--data", arg(data.path())];
+        all.extend_from_slice(args);
+        let text = careerbot(&all);
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{202c}', '\u{200f}', '\r'] {
+            assert!(!text.contains(bad), "{args:?} printed {bad:?}: {text:?}");
+        }
+        if args == ["gaps"] {
+            assert!(text.contains("\\u{1b}[2J"), "shown escaped: {text}");
+            assert!(text.contains("\\u{202e}snruter"), "shown escaped: {text}");
+        }
+    }
+}

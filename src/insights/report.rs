@@ -474,6 +474,30 @@ pub fn section_label(article: &str, section: &str) -> String {
     }
 }
 
+/// `text` as a terminal shows it harmlessly: control characters (escape
+/// sequences, OSC titles and links, carriage returns, line breaks) and the
+/// invisible formatting characters that reorder or hide text (bidi
+/// overrides and isolates, zero-width marks) are written as `\u{..}`
+/// escapes instead of acting on the moderator's terminal.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    };
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A passage as "Article › Section (id)".
 pub fn passage_label(p: &PassageRef) -> String {
     format!("{} ({})", section_label(&p.article, &p.section), p.id)
@@ -530,15 +554,15 @@ impl Gaps {
                 "\n{:>3}. {}× “{}”  ({})",
                 i + 1,
                 g.count,
-                g.example,
+                terminal_safe(&g.example),
                 breakdown(g)
             );
             for v in &g.variants {
-                let _ = writeln!(out, "       also: “{v}”");
+                let _ = writeln!(out, "       also: “{}”", terminal_safe(v));
             }
             match &g.closest {
                 Some(p) => {
-                    let _ = writeln!(out, "       closest: {}", passage_label(p));
+                    let _ = writeln!(out, "       closest: {}", terminal_safe(&passage_label(p)));
                 }
                 None => {
                     let _ = writeln!(out, "       closest: no passage is close");
@@ -572,7 +596,7 @@ impl Stats {
         }
         let _ = writeln!(out, "\nMost used articles:");
         for u in &self.articles {
-            let _ = writeln!(out, "  {:>5}  {}", u.count, u.article);
+            let _ = writeln!(out, "  {:>5}  {}", u.count, terminal_safe(&u.article));
         }
         let _ = writeln!(out, "\nMost used sections:");
         for u in &self.sections {
@@ -580,12 +604,18 @@ impl Stats {
                 out,
                 "  {:>5}  {}",
                 u.count,
-                section_label(&u.article, &u.section)
+                terminal_safe(&section_label(&u.article, &u.section))
             );
         }
         let _ = writeln!(out, "\nRatings per article (👍/👎):");
         for r in &self.ratings {
-            let _ = writeln!(out, "  {:>4} / {:<4} {}", r.up, r.down, r.article);
+            let _ = writeln!(
+                out,
+                "  {:>4} / {:<4} {}",
+                r.up,
+                r.down,
+                terminal_safe(&r.article)
+            );
         }
         let _ = writeln!(
             out,
@@ -597,13 +627,13 @@ impl Stats {
                 out,
                 "  {}  {:<8} {} (version {}, {} ms){}",
                 datetime(r.at),
-                r.cause,
+                terminal_safe(&r.cause),
                 if r.ok { "ok" } else { "failed" },
                 r.version,
                 r.took_ms,
                 r.error
                     .as_deref()
-                    .map_or(String::new(), |e| format!(": {e}"))
+                    .map_or(String::new(), |e| format!(": {}", terminal_safe(e)))
             );
         }
         out
