@@ -262,6 +262,54 @@ CREATE TABLE IF NOT EXISTS reloads (
 CREATE INDEX IF NOT EXISTS reloads_at ON reloads (at);
 ";
 
+/// Makes the data directory (0700) and the database file (0600) private to
+/// careerbot's user before SQLite opens it: members' questions and the vote
+/// secret live there. SQLite gives its `-wal` and `-shm` files the
+/// database's mode; ones left wider by an older version are tightened too.
+fn private_files(data_dir: &Path, database: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)?;
+        let private_dir = std::fs::Permissions::from_mode(0o700);
+        if std::fs::metadata(data_dir)?.permissions().mode() & 0o077 != 0 {
+            if let Err(e) = std::fs::set_permissions(data_dir, private_dir) {
+                tracing::warn!(path = %data_dir.display(), error = %e, "the data directory is readable by other users");
+            }
+        }
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(database)
+        {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = database.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            match std::fs::metadata(file) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    if let Err(e) =
+                        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                    {
+                        tracing::warn!(path = %file.display(), error = %e, "an insights file is readable by other users");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(data_dir)?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`.
     ///
@@ -269,11 +317,11 @@ impl Store {
     /// When the directory cannot be created, or the file is not a usable
     /// insights database.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Directory {
+        let path = data_dir.join(FILE);
+        private_files(data_dir, &path).map_err(|source| StoreError::Directory {
             path: data_dir.to_path_buf(),
             source,
         })?;
-        let path = data_dir.join(FILE);
         let sqlite = sqlite_error(&path);
         let conn = Connection::open(&path).map_err(&sqlite)?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(&sqlite)?;
@@ -634,6 +682,38 @@ fn as_u64(n: i64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_and_every_database_file_are_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data");
+        let mut store = Store::open(&data).unwrap();
+        store
+            .write(&[question(1, "what is the salary?", Outcome::Answered)])
+            .unwrap();
+        assert_eq!(mode(&data), 0o700);
+        let files: Vec<_> = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(files.len() >= 2, "the database and its WAL: {files:?}");
+        for file in &files {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        drop(store);
+        // Files an older version left readable are tightened on open.
+        for file in files.iter().chain([&data]).filter(|f| f.exists()) {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        drop(Store::open(&data).unwrap());
+        assert_eq!(mode(&data), 0o700);
+        for file in files.iter().filter(|f| f.exists()) {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+    }
 
     fn question(at: i64, text: &str, outcome: Outcome) -> Record {
         Record::Question(QuestionRecord {
