@@ -990,3 +990,72 @@ async fn at_the_concurrency_bound_a_signed_interaction_gets_a_private_busy_reply
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_is_refused_after_a_restart_inside_the_signature_window() {
+    use axum::http::{HeaderMap, HeaderValue};
+    let data = tempfile::tempdir().unwrap();
+    let live = Arc::new(support::live(&support::seed_dir()));
+    let config = Config {
+        data_dir: data.path().to_path_buf(),
+        cooldown: Duration::ZERO,
+        ..Config::default()
+    };
+    let endpoint_process = || {
+        let settings = Settings::from_config(&config)
+            .with_insights(&config)
+            .expect("insights store opens");
+        let endpoint = Endpoint::new(
+            Arc::clone(&live),
+            settings.clone(),
+            signing_key().verifying_key(),
+            Limits::from_config(&config),
+            None,
+            Arc::new(careerbot::transport::http(&config, &Secret::new("t"))),
+        );
+        (endpoint, settings)
+    };
+    // One captured request, replayed to each process.
+    let body = serde_json::to_vec(&fx::ask("what is the salary?", None)).unwrap();
+    let t = now().to_string();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        endpoint::SIGNATURE,
+        HeaderValue::from_str(&sign(&t, &body)).unwrap(),
+    );
+    headers.insert(endpoint::TIMESTAMP, HeaderValue::from_str(&t).unwrap());
+
+    let (first, settings) = endpoint_process();
+    let signed = first.signature(&headers, SystemTime::now()).unwrap();
+    assert!(
+        first.process(&signed, &body).is_ok(),
+        "the original is answered"
+    );
+    assert_eq!(
+        first.process(&signed, &body).unwrap_err(),
+        endpoint::Rejection::Replay
+    );
+    // The process stops (its insights are stored as at shutdown) and a new one starts.
+    drop(first);
+    settings.close_insights();
+    drop(settings);
+
+    let (second, settings) = endpoint_process();
+    let signed = second.signature(&headers, SystemTime::now()).unwrap();
+    assert_eq!(
+        second.process(&signed, &body).unwrap_err(),
+        endpoint::Rejection::Replay,
+        "the restarted endpoint remembers the interaction"
+    );
+    // A new interaction is still answered.
+    let fresh = serde_json::to_vec(&fx::ask("what is the salary?", None)).unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        endpoint::SIGNATURE,
+        HeaderValue::from_str(&sign(&t, &fresh)).unwrap(),
+    );
+    headers.insert(endpoint::TIMESTAMP, HeaderValue::from_str(&t).unwrap());
+    let signed = second.signature(&headers, SystemTime::now()).unwrap();
+    assert!(second.process(&signed, &fresh).is_ok());
+    settings.close_insights();
+}

@@ -67,8 +67,14 @@ pub enum Vote {
     AlreadyCast,
 }
 
+/// How long handled interaction ids are kept: far past any signature
+/// window, so a replay after a restart is still refused.
+const INTERACTIONS_KEPT: i64 = 86_400;
+
 enum Message {
     Record(Box<Record>),
+    /// A signed interaction handled at (id, Unix seconds).
+    Seen(u64, i64),
     /// Store everything queued before this, then answer.
     Flush(mpsc::Sender<()>),
 }
@@ -259,6 +265,30 @@ impl Recorder {
         Vote::Recorded
     }
 
+    /// Remembers a signed interaction as handled now, so that its replay
+    /// is refused after a restart too. Stored within [`FLUSH_EVERY`].
+    pub fn handled(&self, interaction: u64) {
+        if let Some(tx) = self.sender() {
+            if tx.try_send(Message::Seen(interaction, unix_now())).is_err() {
+                tracing::warn!(
+                    "insights queue full; a handled interaction is remembered only in memory"
+                );
+            }
+        }
+    }
+
+    /// Interactions handled at or after `since` (Unix seconds), with when:
+    /// a new endpoint refuses their replays.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub fn handled_since(&self, since: i64) -> Result<Vec<(u64, i64)>, StoreError> {
+        self.reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .interactions_since(since)
+    }
+
     /// Records a reload and its result.
     pub fn reload(&self, record: ReloadRecord) {
         self.send(Record::Reload(record));
@@ -313,8 +343,7 @@ impl Drop for Recorder {
 /// records), commits them in one transaction, and applies retention every
 /// [`PRUNE_EVERY`]. Ends when every sender is gone, after storing the rest.
 fn write_loop(mut store: Store, rx: &Receiver<Message>, counters: &Counters, max_age: Duration) {
-    let mut pending: Vec<Record> = Vec::new();
-    let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
+    let mut pending = Pending::default();
     let mut last_prune = Instant::now();
     loop {
         // Idle: block until something arrives, waking for retention.
@@ -325,12 +354,12 @@ fn write_loop(mut store: Store, rx: &Receiver<Message>, counters: &Counters, max
         };
         let mut open = true;
         if let Some(first) = first {
-            take(first, &mut pending, &mut waiting);
+            pending.take(first);
             let deadline = Instant::now() + FLUSH_EVERY;
-            while pending.len() < BATCH && waiting.is_empty() {
+            while pending.len() < BATCH && pending.waiting.is_empty() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match rx.recv_timeout(left) {
-                    Ok(m) => take(m, &mut pending, &mut waiting),
+                    Ok(m) => pending.take(m),
                     Err(RecvTimeoutError::Timeout) => break,
                     Err(RecvTimeoutError::Disconnected) => {
                         open = false;
@@ -340,16 +369,13 @@ fn write_loop(mut store: Store, rx: &Receiver<Message>, counters: &Counters, max
             }
             // A flush also covers what was queued behind it.
             while let Ok(m) = rx.try_recv() {
-                take(m, &mut pending, &mut waiting);
+                pending.take(m);
                 if pending.len() >= BATCH {
                     break;
                 }
             }
         }
-        commit(&mut store, &mut pending, counters);
-        for w in waiting.drain(..) {
-            let _ = w.send(());
-        }
+        commit_all(&mut store, &mut pending, counters);
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = Instant::now();
             match store.prune(unix_now(), max_age) {
@@ -366,18 +392,45 @@ fn write_loop(mut store: Store, rx: &Receiver<Message>, counters: &Counters, max
     }
     // Every sender is gone: store what is left.
     while let Ok(m) = rx.try_recv() {
-        take(m, &mut pending, &mut waiting);
+        pending.take(m);
     }
-    commit(&mut store, &mut pending, counters);
-    for w in waiting.drain(..) {
-        let _ = w.send(());
+    commit_all(&mut store, &mut pending, counters);
+}
+
+/// What the writer has gathered for its next commit.
+#[derive(Default)]
+struct Pending {
+    records: Vec<Record>,
+    seen: Vec<(u64, i64)>,
+    waiting: Vec<mpsc::Sender<()>>,
+}
+
+impl Pending {
+    fn take(&mut self, message: Message) {
+        match message {
+            Message::Record(r) => self.records.push(*r),
+            Message::Seen(id, at) => self.seen.push((id, at)),
+            Message::Flush(w) => self.waiting.push(w),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.records.len() + self.seen.len()
     }
 }
 
-fn take(message: Message, pending: &mut Vec<Record>, waiting: &mut Vec<mpsc::Sender<()>>) {
-    match message {
-        Message::Record(r) => pending.push(*r),
-        Message::Flush(w) => waiting.push(w),
+/// Commits what is pending, then answers whoever waits for it.
+fn commit_all(store: &mut Store, pending: &mut Pending, counters: &Counters) {
+    commit(store, &mut pending.records, counters);
+    if !pending.seen.is_empty() {
+        let forget_before = unix_now() - INTERACTIONS_KEPT;
+        if let Err(e) = store.remember_interactions(&pending.seen, forget_before) {
+            tracing::warn!(error = %e, count = pending.seen.len(), "handled interactions not stored; their replays after a restart are refused only in memory");
+        }
+        pending.seen.clear();
+    }
+    for w in pending.waiting.drain(..) {
+        let _ = w.send(());
     }
 }
 

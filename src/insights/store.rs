@@ -12,7 +12,7 @@ use serde::Serialize;
 pub const FILE: &str = "insights.sqlite3";
 
 /// Schema version, in SQLite's `user_version`.
-const SCHEMA: i64 = 1;
+const SCHEMA: i64 = 2;
 
 /// Why the insights store cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -221,6 +221,8 @@ pub struct Store {
 
 const SCHEMA_SQL: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS interactions (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS interactions_at ON interactions (at);
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
@@ -517,6 +519,44 @@ impl Store {
         };
         tx.commit().map_err(&sqlite)?;
         Ok(pruned)
+    }
+
+    /// Remembers signed interactions as handled at `at` (Unix seconds), so
+    /// a restarted endpoint still refuses their replays; deletes those
+    /// older than `forget_before`.
+    ///
+    /// # Errors
+    /// When SQLite fails; then nothing is stored.
+    pub fn remember_interactions(
+        &mut self,
+        seen: &[(u64, i64)],
+        forget_before: i64,
+    ) -> Result<(), StoreError> {
+        let sqlite = sqlite_error(&self.path);
+        let tx = self.conn.transaction().map_err(&sqlite)?;
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT OR IGNORE INTO interactions (id, at) VALUES (?1, ?2)")
+                .map_err(&sqlite)?;
+            for (id, at) in seen {
+                insert.execute(params![as_i64(*id), at]).map_err(&sqlite)?;
+            }
+        }
+        tx.execute("DELETE FROM interactions WHERE at < ?1", [forget_before])
+            .map_err(&sqlite)?;
+        tx.commit().map_err(&sqlite)
+    }
+
+    /// Interactions handled at or after `since` (Unix seconds), with when.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn interactions_since(&self, since: i64) -> Result<Vec<(u64, i64)>, StoreError> {
+        self.query(
+            "SELECT id, at FROM interactions WHERE at >= ?1",
+            [since],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+        )
     }
 
     /// Every vote key stored, so a restarted bot still refuses a second vote.

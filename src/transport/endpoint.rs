@@ -211,6 +211,12 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// How long an interaction id must stay refused: a signed request is
+    /// valid for the whole window on either side of its timestamp.
+    pub fn replay_period(&self) -> Duration {
+        self.signature_window * 2 + Duration::from_secs(2)
+    }
+
     /// The limits from the resolved config.
     pub fn from_config(config: &Config) -> Self {
         Limits {
@@ -221,6 +227,32 @@ impl Limits {
             drain: config.drain,
         }
     }
+}
+
+/// The interaction ids handled within `period` before now, by this process
+/// or an earlier one, from the insights store (when it records).
+fn remembered(settings: &Settings, period: Duration) -> Expiring<u64> {
+    let mut seen = Expiring::default();
+    let Some(insights) = &settings.insights else {
+        return seen;
+    };
+    let now_unix = crate::insights::unix_now();
+    let since = now_unix.saturating_sub(i64::try_from(period.as_secs()).unwrap_or(i64::MAX));
+    match insights.handled_since(since) {
+        Ok(ids) => {
+            let now = Instant::now();
+            for (id, at) in ids {
+                let age = Duration::from_secs(u64::try_from(now_unix - at).unwrap_or(0));
+                let _ = seen.accept(id, period, now.checked_sub(age).unwrap_or(now));
+            }
+            tracing::debug!(
+                count = seen.len(),
+                "replay guard: handled interactions remembered"
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "replay guard: earlier interactions cannot be read"),
+    }
+    seen
 }
 
 /// One endpoint's state, shared by every request.
@@ -257,6 +289,7 @@ impl Endpoint {
         application_id: Option<ApplicationId>,
         http: Arc<Http>,
     ) -> Self {
+        let seen = Mutex::new(remembered(&settings, limits.replay_period()));
         Endpoint {
             live,
             settings,
@@ -266,7 +299,7 @@ impl Endpoint {
             http,
             follow_ups: TaskTracker::new(),
             draining: AtomicBool::new(false),
-            seen: Mutex::default(),
+            seen,
         }
     }
 
@@ -338,12 +371,15 @@ impl Endpoint {
         })?;
         // A signed request stays valid for the whole window on either side of
         // its timestamp; within that, its interaction id must be new.
-        let replay_period = self.limits.signature_window * 2 + Duration::from_secs(2);
+        let id = interaction.id().get();
         self.seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .accept(interaction.id().get(), replay_period, Instant::now())
+            .accept(id, self.limits.replay_period(), Instant::now())
             .map_err(|_| Rejection::Replay)?;
+        if let Some(insights) = &self.settings.insights {
+            insights.handled(id);
+        }
         let (kind, command) = metrics::classify(&interaction);
         if let Interaction::Ping(_) = interaction {
             // Exactly what Discord's endpoint check expects.
