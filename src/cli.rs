@@ -585,7 +585,14 @@ fn ask(
     let color = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !question.is_empty() {
-        let question = question.join(" ");
+        let mut question = question.join(" ");
+        if question.len() > MAX_QUESTION_BYTES {
+            let mut cut = MAX_QUESTION_BYTES;
+            while !question.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            question.truncate(cut);
+        }
         if explain {
             explain_question(&engine, &question);
         }
@@ -596,14 +603,9 @@ fn ask(
         // Lines that are not UTF-8 are read lossily rather than ending the batch.
         let mut stdin = std::io::stdin().lock();
         let mut raw = Vec::new();
-        loop {
-            raw.clear();
-            let read = stdin
-                .read_until(b'\n', &mut raw)
-                .context("cannot read a question from stdin")?;
-            if read == 0 {
-                break;
-            }
+        while read_question(&mut stdin, &mut raw, MAX_QUESTION_BYTES)
+            .context("cannot read a question from stdin")?
+        {
             let line = String::from_utf8_lossy(&raw);
             let line = line.trim_end_matches(['\n', '\r']);
             if explain {
@@ -615,6 +617,56 @@ fn ask(
     }
     out.flush().context("cannot write answers")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Longest question `ask` reads: Discord's own limits are far below it.
+pub const MAX_QUESTION_BYTES: usize = 2_000;
+
+/// Reads one line of `input` into `line` (without its newline), keeping
+/// its first `max` bytes (cut at a character) and discarding the rest as it
+/// streams by, so a line of any length costs `max` bytes of memory. `false`
+/// at the end of input.
+///
+/// # Errors
+/// When reading fails.
+pub fn read_question(
+    input: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<bool> {
+    line.clear();
+    let mut any = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (part, used, end) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (&chunk[..i], i + 1, true),
+            None => (chunk, chunk.len(), false),
+        };
+        let room = max.saturating_sub(line.len());
+        line.extend_from_slice(&part[..part.len().min(room)]);
+        input.consume(used);
+        if end {
+            break;
+        }
+    }
+    if line.ends_with(b"\r") {
+        line.pop();
+    }
+    // A character cut in two at the limit is dropped, not shown as U+FFFD.
+    if let Err(e) = std::str::from_utf8(line) {
+        if e.error_len().is_none() {
+            line.truncate(e.valid_up_to());
+        }
+    }
+    Ok(any)
 }
 
 fn explain_question(engine: &Engine, question: &str) {
@@ -845,5 +897,36 @@ fn parse_top(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=25).contains(&n) => Ok(n),
         _ => Err(format!("\"{s}\" is not a number from 1 to 25")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_of_any_length_is_read_as_its_first_bytes_and_the_next_line_follows() {
+        // 100 MB of one line, generated as it is read: never held whole.
+        let huge = std::io::Read::take(std::io::repeat(b'a'), 100_000_000);
+        let rest = std::io::Cursor::new("\u{e9}t\u{e9} salary?\r\nwhat databases?".as_bytes());
+        let mut input = std::io::BufReader::new(std::io::Read::chain(huge, rest));
+        let mut line = Vec::new();
+        assert!(read_question(&mut input, &mut line, 2_000).unwrap());
+        assert_eq!(line.len(), 2_000);
+        assert!(
+            line.capacity() < 64 * 1024,
+            "the line was not buffered whole"
+        );
+        assert!(read_question(&mut input, &mut line, 2_000).unwrap());
+        assert_eq!(line, b"what databases?");
+        assert!(!read_question(&mut input, &mut line, 2_000).unwrap());
+    }
+
+    #[test]
+    fn a_character_cut_by_the_limit_is_dropped_whole() {
+        let mut input = std::io::Cursor::new("ab\u{e9}cd\n".as_bytes());
+        let mut line = Vec::new();
+        assert!(read_question(&mut input, &mut line, 3).unwrap());
+        assert_eq!(line, b"ab");
     }
 }
