@@ -327,3 +327,47 @@ fn highlights_from_load_time_marks_equal_analyzing_the_text() {
         "the comparison saw real highlights: {compared}"
     );
 }
+
+#[test]
+fn a_source_link_too_long_for_discord_is_never_cut_into_a_broken_link() {
+    use careerbot::discord::render::answer_embed;
+    let article = |url: &str| {
+        format!(
+            "+++\ntitle = \"Data engineer\"\nsource = \"{url}\"\n+++\n\n## Salary\n\nData engineers earn a median salary of $120,000 in this example.\n"
+        )
+    };
+    let cases = [
+        // Fits the field and the embed url: shown and linked whole.
+        format!("https://example.org/{}", "a".repeat(900)),
+        // Too long for the field, fits the embed url: the title links it.
+        format!("https://example.org/{}", "b".repeat(1500)),
+        // The 3,020 characters: too long even for the embed url.
+        format!("https://example.org/{}", "c".repeat(3000)),
+    ];
+    for url in &cases {
+        let dir = support::knowledge(&[("data.md", article(url).as_bytes())]);
+        let engine = support::load(dir.path());
+        let answer = engine.ask("how much does a data engineer earn?");
+        assert!(answer.answered);
+        let embed = serde_json::to_value(answer_embed(&answer, 0)).unwrap();
+        let field = embed["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "Source"))
+            .unwrap_or_else(|| panic!("a Source field: {embed:#}"));
+        let value = field["value"].as_str().unwrap();
+        assert!(value.chars().count() <= 1024);
+        assert!(!value.contains('…'), "never cut: {value}");
+        if url.len() <= 1024 {
+            assert_eq!(value, url);
+        } else {
+            assert!(value.starts_with("example.org"), "{value}");
+        }
+        match embed["url"].as_str() {
+            Some(linked) => {
+                assert_eq!(linked, url, "linked whole or not at all");
+                assert!(linked.len() <= 2048);
+            }
+            None => assert!(url.len() > 2048, "{url}"),
+        }
+    }
+}

@@ -30,6 +30,8 @@ pub mod limits {
     pub const FIELD_VALUE: usize = 1024;
     /// All text of one embed together.
     pub const EMBED_TOTAL: usize = 6000;
+    /// Characters in an embed's `url` (Discord refuses longer ones).
+    pub const URL: usize = 2048;
     /// A component's custom id.
     pub const CUSTOM_ID: usize = 100;
     /// Buttons in one action row.
@@ -169,10 +171,29 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         fields.push(("Courses".to_string(), value));
     }
     if let Some(source) = &passage.source {
-        fields.push(("Source".to_string(), source.clone()));
-        if crate::knowledge::is_web_url(source) {
+        let link = crate::knowledge::is_web_url(source);
+        let linked = link && source.chars().count() <= limits::URL;
+        if linked {
             embed = embed.url(source.clone());
         }
+        // A link is never cut: one too long for the field shows its host.
+        let value = if link && source.chars().count() > limits::FIELD_VALUE {
+            let host = source
+                .split_once("://")
+                .map_or(source.as_str(), |(_, rest)| rest)
+                .split(['/', '?', '#'])
+                .next()
+                .unwrap_or_default();
+            let host = escape(&fit(host, limits::FIELD_VALUE / 2));
+            if linked {
+                format!("{host} (linked from the title)")
+            } else {
+                host
+            }
+        } else {
+            source.clone()
+        };
+        fields.push(("Source".to_string(), value));
     }
     // Fields first (they are short), then the passage gets what is left.
     for (name, value) in fields.into_iter().take(limits::FIELDS) {
