@@ -168,23 +168,60 @@ fn emit(text: &str) -> anyhow::Result<()> {
     stdout.flush().context("cannot write to stdout")
 }
 
-/// Installs the tracing subscriber (logs go to stderr). Servers log at
-/// info by default, other commands at warn; `-v` raises it, and
-/// `CAREERBOT_LOG` (an `EnvFilter` directive) overrides it.
-pub fn init_tracing(verbose: u8, server: bool) {
+/// Targets that never log, at any level: serenity's HTTP spans record each
+/// request, and the route of a follow-up holds the interaction's webhook
+/// token, which would show in every line logged inside them.
+pub const SILENCED_TARGETS: &[&str] = &["serenity::http"];
+
+/// The filter for `CAREERBOT_LOG` or the default level.
+pub fn log_filter(verbose: u8, server: bool) -> tracing_subscriber::EnvFilter {
     let default = match verbose.saturating_add(u8::from(server)) {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CAREERBOT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .try_init();
+    tracing_subscriber::EnvFilter::try_from_env("CAREERBOT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+}
+
+/// careerbot's log subscriber: `filter`, never [`SILENCED_TARGETS`], one
+/// line per event to `writer`.
+pub fn subscriber<W>(
+    filter: tracing_subscriber::EnvFilter,
+    writer: W,
+    ansi: bool,
+) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let silenced = tracing_subscriber::filter::filter_fn(|meta| {
+        !SILENCED_TARGETS
+            .iter()
+            .any(|target| meta.target().starts_with(target))
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(silenced)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(ansi)
+                .with_target(false),
+        )
+}
+
+/// Installs the tracing subscriber (logs go to stderr). Servers log at
+/// info by default, other commands at warn; `-v` raises it, and
+/// `CAREERBOT_LOG` (an `EnvFilter` directive) overrides it.
+pub fn init_tracing(verbose: u8, server: bool) {
+    let subscriber = subscriber(
+        log_filter(verbose, server),
+        std::io::stderr,
+        std::io::stderr().is_terminal(),
+    );
+    // Also routes the `log` records of dependencies (tantivy) through it.
+    let _ = tracing_subscriber::util::SubscriberInitExt::try_init(subscriber);
 }
 
 impl Command {

@@ -443,3 +443,33 @@ async fn register_puts_the_command_definitions_in_the_guild() {
     }
     h.stop().await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn at_trace_level_no_log_line_holds_an_interaction_token() {
+    // careerbot's own subscriber at its most verbose, for this test's thread
+    // (a current-thread runtime: every task of the bot runs here).
+    let logs = Logs::default();
+    let filter = tracing_subscriber::EnvFilter::new("trace");
+    let _guard =
+        tracing::subscriber::set_default(careerbot::cli::subscriber(filter, logs.clone(), false));
+    let dir = support::knowledge(&[("a.md", support::GOOD_ARTICLE.as_bytes())]);
+    let mut h = start(dir.path()).await;
+    let reload = fx::command("reload", json!([]), &Sender::manager());
+    let token = reload["token"].as_str().expect("a token").to_string();
+    h.push.send(reload).expect("push");
+    assert!(matches!(h.next_call().await, Call::Callback { .. }));
+    assert!(matches!(h.next_call().await, Call::EditOriginal { .. }));
+    h.stop().await;
+    let logged = logs.text();
+    assert!(logged.contains("reloaded"), "logs were captured: {logged}");
+    assert!(
+        !logged.contains(&token),
+        "a webhook token reached the log: {}",
+        logged
+            .lines()
+            .filter(|l| l.contains(&token))
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
