@@ -155,3 +155,45 @@ impl Live {
         Ok(summary)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reload_asked_for_while_another_runs_waits_then_reads_the_directory_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.md"),
+            "# A\n\nFirst text about careers.\n",
+        )
+        .unwrap();
+        let live = Arc::new(
+            Live::load(Options {
+                knowledge_dir: dir.path().to_path_buf(),
+                index_dir: None,
+                force_rebuild: false,
+                limits: Default::default(),
+            })
+            .unwrap(),
+        );
+        // Another reload is running: it holds the lock.
+        let running = live.reloading.lock().unwrap();
+        let waiting = std::thread::spawn({
+            let live = Arc::clone(&live);
+            move || live.reload()
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!waiting.is_finished(), "it waits for the running reload");
+        // A change made while it waits is what it loads.
+        std::fs::write(
+            dir.path().join("b.md"),
+            "# B\n\nSecond text about careers.\n",
+        )
+        .unwrap();
+        drop(running);
+        let summary = waiting.join().unwrap().expect("the waiting reload runs");
+        assert_eq!(summary.added, ["B"]);
+        assert_eq!(live.current().knowledge.articles.len(), 2);
+    }
+}
