@@ -75,8 +75,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Connections `serve-http` holds open at once (`max_connections`,
     /// default 512). When all are open, a new one takes the place of one
-    /// that is not serving a signed request (the oldest of the peer holding
-    /// the most); only when every one is, new ones wait in the accept queue.
+    /// that is not serving a signed request and has been idle 100 ms (the
+    /// oldest of the peer holding the most); else it waits in the queue.
     pub max_connections: usize,
     /// How long `serve-http` keeps serving after SIGTERM while `/readyz`
     /// says 503, so a load balancer stops sending first (`drain_seconds`, default 0).

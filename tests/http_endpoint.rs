@@ -588,6 +588,71 @@ async fn shutdown_answers_every_connection_it_took_even_before_its_request_arriv
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_answers_the_connections_waiting_in_the_kernel_queue() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // Ten slots, each held by a verified request waiting for the one (held)
+    // in-flight slot: new connections can only wait in the accept queue.
+    let server = start_with(&support::seed_dir(), |c| {
+        c.max_connections = 10;
+        c.max_in_flight = 1;
+    })
+    .await;
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let signed_ask = || {
+        let body =
+            serde_json::to_vec(&fx::ask("what does a back-end developer do?", None)).unwrap();
+        let t = now().to_string();
+        let head = format!(
+            "POST /interactions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {t}\r\n\r\n",
+            body.len(),
+            sign(&t, &body)
+        );
+        let mut request = head.into_bytes();
+        request.extend_from_slice(&body);
+        request
+    };
+    let exchange = |mut stream: tokio::net::TcpStream, request: Vec<u8>| {
+        tokio::spawn(async move {
+            stream.write_all(&request).await?;
+            let mut buf = Vec::new();
+            stream.read_to_end(&mut buf).await?;
+            Ok::<_, std::io::Error>(String::from_utf8_lossy(&buf).into_owned())
+        })
+    };
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        answers.push(exchange(stream, signed_ask()));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut queued = Vec::new();
+    for _ in 0..20 {
+        queued.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let Server {
+        stop, served, held, ..
+    } = server;
+    let _ = stop.expect("running").send(());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for stream in queued {
+        answers.push(exchange(stream, signed_ask()));
+    }
+    for (i, answer) in answers.into_iter().enumerate() {
+        let text = tokio::time::timeout(Duration::from_secs(20), answer)
+            .await
+            .expect("answered in time")
+            .unwrap()
+            .unwrap_or_else(|e| panic!("connection {i} lost: {e}"));
+        assert!(text.starts_with("HTTP/1.1 200"), "connection {i}: {text:?}");
+    }
+    drop(held);
+    let ended = tokio::time::timeout(Duration::from_secs(20), served)
+        .await
+        .expect("serve ends once they are answered");
+    assert!(ended.unwrap().is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_a_request_in_flight() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let server = start(&support::seed_dir()).await;

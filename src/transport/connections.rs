@@ -6,11 +6,14 @@
 //! Ed25519 signature verified; every other connection (nothing sent yet, a
 //! head or body still arriving, idle between keep-alive requests) can be
 //! closed to make room. When all `max_connections` are open, a new
-//! connection is admitted at once by closing an untrusted one: the oldest of
-//! the peer that holds the most connections. A flood of idle sockets thus
-//! evicts itself first, and a fresh connection from anyone else is served
-//! straight away. Only when every open connection is trusted does a new one
-//! wait, in the kernel's accept queue, for a slot to free.
+//! connection is admitted by closing an untrusted one that has been idle for
+//! at least [`GRACE_IDLE`]: the oldest of the peer that holds the most
+//! connections. A flood of idle sockets thus evicts itself first, and a
+//! fresh connection from anyone else is served straight away. The grace
+//! gives every new connection (Discord's among them) time to send its
+//! request before it can be closed, even by a flood from the same address.
+//! When no connection may be closed, a new one waits, in the kernel's accept
+//! queue, until one may (at most the grace) or a slot frees.
 //!
 //! Shutdown closes idle connections and lets each request finish; a
 //! connection accepted but not yet sent its request gets to send it first
@@ -20,14 +23,25 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// How long a connection is safe from eviction after it opened, or after
+/// its last request started or ended: time for a client to send a request.
+pub const GRACE_IDLE: Duration = Duration::from_millis(100);
+
 /// One open connection, shared between its task, its requests and the registry.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Conn {
     id: u64,
+    /// When the registry started, for `active`.
+    epoch: Instant,
+    /// Milliseconds after `epoch` at which it last opened, started a request
+    /// or finished a trusted one.
+    active: AtomicU64,
     /// Requests in progress whose signature verified.
     trusted: AtomicUsize,
     /// Requests started on this connection.
@@ -43,8 +57,23 @@ pub struct Conn {
 impl Conn {
     /// Marks the start of a request (its head has arrived).
     pub fn request_started(&self) {
+        self.touch();
         self.requests.fetch_add(1, Ordering::SeqCst);
         self.started.notify_one();
+    }
+
+    fn touch(&self) {
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.active.store(now, Ordering::SeqCst);
+    }
+
+    /// When it may be closed for room, if it is not trusted now.
+    fn evictable_at(&self) -> Option<Instant> {
+        if self.trusted.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        let active = Duration::from_millis(self.active.load(Ordering::SeqCst));
+        Some(self.epoch + active + GRACE_IDLE)
     }
 
     /// How many requests have started on this connection.
@@ -69,10 +98,6 @@ impl Conn {
     pub async fn evicted(&self) {
         self.evicted.cancelled().await;
     }
-
-    fn evictable(&self) -> bool {
-        self.trusted.load(Ordering::SeqCst) == 0
-    }
 }
 
 /// A verified request in progress: its connection is not evicted meanwhile.
@@ -81,8 +106,9 @@ pub struct Trusted(Arc<Conn>);
 
 impl Drop for Trusted {
     fn drop(&mut self) {
+        self.0.touch();
         self.0.trusted.fetch_sub(1, Ordering::SeqCst);
-        // A connection waiting for a slot may now close this one.
+        // A connection waiting for a slot may close this one once it idles.
         self.0.freed.notify_waiters();
     }
 }
@@ -107,12 +133,18 @@ impl Registry {
         Some(conn)
     }
 
-    /// The connection to close for room: untrusted, of the peer holding the
-    /// most connections, the oldest of that peer's.
-    fn victim(&self) -> Option<u64> {
+    /// The connection to close for room at `now`: untrusted and past its
+    /// grace, of the peer holding the most connections, the oldest of that
+    /// peer's. Otherwise, when the first untrusted one will be past its grace.
+    fn victim(&self, now: Instant) -> Result<u64, Option<Instant>> {
         let mut best: Option<(usize, u64)> = None;
+        let mut soonest: Option<Instant> = None;
         for (&id, (peer, conn)) in &self.open {
-            if !conn.evictable() {
+            let Some(at) = conn.evictable_at() else {
+                continue;
+            };
+            if at > now {
+                soonest = Some(soonest.map_or(at, |s| s.min(at)));
                 continue;
             }
             let held = self.per_peer.get(peer).copied().unwrap_or(0);
@@ -120,7 +152,7 @@ impl Registry {
                 best = Some((held, id));
             }
         }
-        best.map(|(_, id)| id)
+        best.map(|(_, id)| id).ok_or(soonest)
     }
 }
 
@@ -130,6 +162,7 @@ pub struct Connections {
     capacity: usize,
     registry: Mutex<Registry>,
     freed: Arc<Notify>,
+    epoch: Instant,
     evictions: AtomicU64,
 }
 
@@ -140,6 +173,7 @@ impl Connections {
             capacity: capacity.max(1),
             registry: Mutex::default(),
             freed: Arc::new(Notify::new()),
+            epoch: Instant::now(),
             evictions: AtomicU64::new(0),
         }
     }
@@ -148,19 +182,24 @@ impl Connections {
         self.registry.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Admits a connection from `peer`, closing an untrusted one when all
-    /// slots are taken; waits only while every open connection is trusted.
+    /// Admits a connection from `peer`, closing an untrusted one past its
+    /// grace when all slots are taken; otherwise waits until one is past it
+    /// or a slot frees.
     pub async fn admit(&self, peer: IpAddr) -> Arc<Conn> {
         loop {
             let freed = self.freed.notified();
+            let mut retry_at = None;
             {
                 let mut registry = self.registry();
                 if registry.open.len() >= self.capacity {
-                    if let Some(victim) = registry.victim() {
-                        if let Some(conn) = registry.remove(victim) {
-                            conn.evicted.cancel();
-                            self.evictions.fetch_add(1, Ordering::Relaxed);
+                    match registry.victim(Instant::now()) {
+                        Ok(victim) => {
+                            if let Some(conn) = registry.remove(victim) {
+                                conn.evicted.cancel();
+                                self.evictions.fetch_add(1, Ordering::Relaxed);
+                            }
                         }
+                        Err(soonest) => retry_at = soonest,
                     }
                 }
                 if registry.open.len() < self.capacity {
@@ -168,15 +207,29 @@ impl Connections {
                     registry.next += 1;
                     let conn = Arc::new(Conn {
                         id,
+                        epoch: self.epoch,
+                        active: AtomicU64::new(0),
+                        trusted: AtomicUsize::new(0),
+                        requests: AtomicU64::new(0),
+                        started: Notify::new(),
+                        evicted: CancellationToken::new(),
                         freed: Arc::clone(&self.freed),
-                        ..Conn::default()
                     });
+                    conn.touch();
                     registry.open.insert(id, (peer, Arc::clone(&conn)));
                     *registry.per_peer.entry(peer).or_default() += 1;
                     return conn;
                 }
             }
-            freed.await;
+            match retry_at {
+                Some(at) => {
+                    tokio::select! {
+                        () = freed => {}
+                        () = tokio::time::sleep_until(at) => {}
+                    }
+                }
+                None => freed.await,
+            }
         }
     }
 
@@ -218,11 +271,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_registry_evicts_the_oldest_connection_of_the_peer_holding_most() {
+    async fn a_full_registry_evicts_the_oldest_idle_connection_of_the_peer_holding_most() {
         let connections = Connections::new(4);
         let first_of_one = connections.admit(ip(1)).await;
-        let flood: Vec<_> = (0..3).map(|_| at_once(connections.admit(ip(2)))).collect();
+        let mut flood = Vec::new();
+        for _ in 0..3 {
+            flood.push(connections.admit(ip(2)).await);
+        }
         assert_eq!(connections.open(), 4);
+        tokio::time::sleep(GRACE_IDLE + Duration::from_millis(50)).await;
         let newcomer = connections.admit(ip(3)).await;
         assert_eq!(connections.open(), 4, "the cap holds");
         assert!(
@@ -239,6 +296,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_new_connection_is_safe_for_its_grace_then_gives_way() {
+        let connections = Connections::new(1);
+        let first = connections.admit(ip(1)).await;
+        let started = Instant::now();
+        let second = connections.admit(ip(1)).await;
+        assert!(started.elapsed() >= GRACE_IDLE, "it waited for the grace");
+        assert!(first.evicted.is_cancelled());
+        assert!(!second.evicted.is_cancelled());
+    }
+
+    #[tokio::test]
     async fn trusted_connections_are_never_evicted_and_a_newcomer_waits_for_them() {
         let connections = Arc::new(Connections::new(2));
         let a = connections.admit(ip(1)).await;
@@ -248,13 +316,15 @@ mod tests {
             let connections = Arc::clone(&connections);
             async move { connections.admit(ip(2)).await }
         });
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(GRACE_IDLE * 2).await;
         assert!(!waiting.is_finished(), "no untrusted connection to close");
         drop(guard_a);
-        let admitted = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
-            .await
-            .expect("admitted once a connection is no longer trusted")
-            .expect("task");
+        let released = Instant::now();
+        let admitted = waiting.await.expect("task");
+        assert!(
+            released.elapsed() >= GRACE_IDLE,
+            "a connection whose request just ended gets its grace too"
+        );
         assert!(
             a.evicted.is_cancelled(),
             "the one whose request ended gave way"
@@ -262,16 +332,5 @@ mod tests {
         assert!(!b.evicted.is_cancelled(), "the one still serving stays");
         assert!(!admitted.evicted.is_cancelled());
         drop(guard_b);
-    }
-
-    /// Admits without awaiting a runtime (admission is immediate while there is room).
-    fn at_once<F: std::future::Future<Output = Arc<Conn>>>(future: F) -> Arc<Conn> {
-        let waker = std::task::Waker::noop();
-        let mut cx = std::task::Context::from_waker(waker);
-        let mut future = std::pin::pin!(future);
-        match future.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(conn) => conn,
-            std::task::Poll::Pending => panic!("admission had to wait"),
-        }
     }
 }

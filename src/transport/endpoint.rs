@@ -731,9 +731,38 @@ impl Acceptor {
     }
 
     /// Serves the connections already waiting in the kernel's accept queue,
-    /// so that stopping does not reset them.
+    /// so that stopping does not reset them. It asks the kernel directly
+    /// (a duplicate of the listening socket, which shares its queue) rather
+    /// than the runtime, whose readiness may not have seen the latest ones.
     async fn take_queued(&mut self, deadline: tokio::time::Instant) {
-        // A zero timeout polls the accept once: ready connections only.
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd as _;
+            let Ok(fd) = self.listener.as_fd().try_clone_to_owned() else {
+                return;
+            };
+            // Non-blocking like the original: it shares its file status flags.
+            let queue = std::net::TcpListener::from(fd);
+            loop {
+                let (stream, peer) = match queue.accept() {
+                    Ok(accepted) => accepted,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    // WouldBlock: the queue is empty.
+                    Err(_) => return,
+                };
+                let Ok(stream) = stream
+                    .set_nonblocking(true)
+                    .and_then(|()| tokio::net::TcpStream::from_std(stream))
+                else {
+                    continue;
+                };
+                let Ok(conn) = tokio::time::timeout_at(deadline, self.admit(peer)).await else {
+                    return;
+                };
+                self.serve_connection(stream, peer, conn);
+            }
+        }
+        #[cfg(not(unix))]
         while let Ok(Ok((stream, peer))) =
             tokio::time::timeout(Duration::ZERO, self.listener.accept()).await
         {
