@@ -371,3 +371,37 @@ fn a_source_link_too_long_for_discord_is_never_cut_into_a_broken_link() {
         }
     }
 }
+
+#[test]
+fn course_links_are_dropped_whole_never_cut_to_fit_the_field() {
+    use careerbot::discord::render::answer_embed;
+    let mut courses = String::new();
+    for i in 0..8 {
+        courses.push_str(&format!(
+            "[[course]]\ntitle = \"Data engineering part {i}\"\nprovider = \"Example University\"\nurl = \"https://example.org/courses/{i}/{}\"\ntopics = [\"data engineering\"]\n\n",
+            "x".repeat(250)
+        ));
+    }
+    let dir = support::knowledge(&[
+        ("data.md", support::GOOD_ARTICLE.as_bytes()),
+        ("courses.toml", courses.as_bytes()),
+    ]);
+    let engine = support::load(dir.path());
+    let answer = engine.ask("where can I take a data engineering course?");
+    assert!(answer.courses.len() > 3, "{:?}", answer.courses);
+    let embed = serde_json::to_value(answer_embed(&answer, 0)).unwrap();
+    let field = embed["fields"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == "Courses"))
+        .unwrap_or_else(|| panic!("a Courses field: {embed:#}"));
+    let value = field["value"].as_str().unwrap();
+    assert!(value.chars().count() <= 1024);
+    assert!(!value.contains('…'), "{value}");
+    for line in value.lines() {
+        assert!(line.contains("](https://example.org/courses/"), "{line}");
+        assert!(
+            line.contains(&format!("{})", "x".repeat(250))),
+            "a whole link: {line}"
+        );
+    }
+}

@@ -143,6 +143,26 @@ fn every_damaged_file_kind_is_set_aside_and_rebuilt_and_the_question_is_answered
 }
 
 #[test]
+fn damaged_index_metadata_never_panics_and_the_question_is_answered() {
+    let pristine_root = tempfile::tempdir().expect("temp dir");
+    let expected = answer(&load(pristine_root.path()));
+    let pristine = built(pristine_root.path());
+    let fingerprint = pristine.file_name().expect("name").to_owned();
+    for name in ["meta.json", ".managed.json"] {
+        for seed in 0..SEEDS {
+            let root = tempfile::tempdir().expect("temp dir");
+            let target = root.path().join(&fingerprint);
+            copy_dir(&pristine, &target);
+            damage(&target.join(name), seed);
+            // tantivy may still read a harmless change (to .managed.json,
+            // say); either way the question is answered.
+            let engine = load(root.path());
+            assert_eq!(answer(&engine), expected, "{name} seed {seed}");
+        }
+    }
+}
+
+#[test]
 fn a_reload_over_a_damaged_index_of_the_same_knowledge_rebuilds_it() {
     let root = tempfile::tempdir().expect("temp dir");
     let live = careerbot::live::Live::load(options(root.path())).expect("loads");

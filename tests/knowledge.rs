@@ -909,3 +909,14 @@ fn reading_stops_at_max_knowledge_bytes() {
         "{report}"
     );
 }
+
+#[test]
+fn a_knowledge_directory_given_as_a_link_is_read_without_complaint() {
+    let real = knowledge(&[("good.md", GOOD_ARTICLE.as_bytes())]);
+    let holder = tempfile::tempdir().expect("temp dir");
+    let link = holder.path().join("knowledge");
+    std::os::unix::fs::symlink(real.path(), &link).expect("symlink");
+    let (kb, report) = knowledge::parse(&knowledge::read_dir(&link).expect("readable"));
+    assert!(report.problems.is_empty(), "{report}");
+    assert_eq!(kb.articles.len(), 1);
+}

@@ -155,19 +155,24 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         fields.push(("Tools".to_string(), value));
     }
     if !answer.courses.is_empty() {
-        let value = answer
-            .courses
-            .iter()
-            .map(|c| {
-                format!(
-                    "[{}]({}) — {}",
-                    escape(&c.title),
-                    c.url,
-                    escape(&c.provider)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+        // Whole lines only: a course link cut to fit would be broken.
+        let mut value = String::new();
+        for c in &answer.courses {
+            let line = format!(
+                "[{}]({}) — {}",
+                escape(&c.title),
+                c.url,
+                escape(&c.provider)
+            );
+            let needed = usize::from(!value.is_empty()) + line.chars().count();
+            if value.chars().count() + needed > limits::FIELD_VALUE {
+                break;
+            }
+            if !value.is_empty() {
+                value.push('\n');
+            }
+            value.push_str(&line);
+        }
         fields.push(("Courses".to_string(), value));
     }
     if let Some(source) = &passage.source {

@@ -67,9 +67,9 @@ pub enum Vote {
     AlreadyCast,
 }
 
-/// How long handled interaction ids are kept: far past any signature
-/// window, so a replay after a restart is still refused.
-const INTERACTIONS_KEPT: i64 = 86_400;
+/// How long handled interaction ids are kept: well past the default
+/// signature window (±300 s), so a replay after a restart is still refused.
+pub const INTERACTIONS_KEPT: i64 = 3_600;
 
 enum Message {
     Record(Box<Record>),
@@ -275,6 +275,16 @@ impl Recorder {
                 );
             }
         }
+    }
+
+    /// Whether another process (or this one, before a restart) stored
+    /// interaction `id` as handled; a store that cannot be read says no.
+    pub fn was_handled(&self, interaction: u64) -> bool {
+        self.reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .has_interaction(interaction)
+            .unwrap_or(false)
     }
 
     /// Interactions handled at or after `since` (Unix seconds), with when:

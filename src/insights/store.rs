@@ -547,6 +547,19 @@ impl Store {
         tx.commit().map_err(&sqlite)
     }
 
+    /// Whether interaction `id` is stored as handled (by any process).
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn has_interaction(&self, id: u64) -> Result<bool, StoreError> {
+        let found = self.query(
+            "SELECT 1 FROM interactions WHERE id = ?1",
+            [as_i64(id)],
+            |r| r.get::<_, i64>(0),
+        )?;
+        Ok(!found.is_empty())
+    }
+
     /// Interactions handled at or after `since` (Unix seconds), with when.
     ///
     /// # Errors

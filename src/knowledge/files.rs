@@ -83,7 +83,8 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
         let (path, found) = match entry {
-            Ok(entry) if entry.path_is_symlink() => {
+            // The root itself may be a link: it is what the moderator named.
+            Ok(entry) if entry.depth() > 0 && entry.path_is_symlink() => {
                 let path = entry.path().to_path_buf();
                 let display = path.display().to_string();
                 let knowledge_name = classify(&relative(&path)).is_some();
@@ -112,8 +113,20 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
                     .io_error()
                     .map_or_else(|| e.to_string(), ToString::to_string);
                 let display = path.display().to_string();
-                let problem = Problem::error(&display, (1, 1), format!("cannot read: {reason}"))
-                    .help("fix the permissions, or remove it");
+                // A knowledge file that cannot be read is an error; anything
+                // else (a `lost+found`, a private drafts directory) is only
+                // skipped, with a warning naming the cause.
+                let problem = if classify(&relative(&path)).is_some() {
+                    Problem::error(&display, (1, 1), format!("cannot read file: {reason}"))
+                        .help("fix the file's permissions, or remove it")
+                } else {
+                    Problem::warning(
+                        &display,
+                        (1, 1),
+                        format!("skipped, cannot read it: {reason}"),
+                    )
+                    .help("fix its permissions if it holds knowledge")
+                };
                 (path, Found::Refused(problem))
             }
         };

@@ -30,7 +30,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// How long a connection is safe from eviction after it opened, or after
-/// its last request started or ended: time for a client to send a request.
+/// its last verified request ended: time for a client to send a request.
 pub const GRACE_IDLE: Duration = Duration::from_millis(100);
 
 /// One open connection, shared between its task, its requests and the registry.
@@ -39,8 +39,8 @@ pub struct Conn {
     id: u64,
     /// When the registry started, for `active`.
     epoch: Instant,
-    /// Milliseconds after `epoch` at which it last opened, started a request
-    /// or finished a trusted one.
+    /// Milliseconds after `epoch` at which it opened or last finished a
+    /// trusted request.
     active: AtomicU64,
     /// Requests in progress whose signature verified.
     trusted: AtomicUsize,
@@ -57,7 +57,8 @@ pub struct Conn {
 impl Conn {
     /// Marks the start of a request (its head has arrived).
     pub fn request_started(&self) {
-        self.touch();
+        // Not a renewal of the grace: a client sending unsigned requests
+        // back to back must not keep its connection safe.
         self.requests.fetch_add(1, Ordering::SeqCst);
         self.started.notify_one();
     }
@@ -304,6 +305,24 @@ mod tests {
         assert!(started.elapsed() >= GRACE_IDLE, "it waited for the grace");
         assert!(first.evicted.is_cancelled());
         assert!(!second.evicted.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn unsigned_requests_do_not_renew_a_connections_grace() {
+        let connections = Connections::new(1);
+        let busy = connections.admit(ip(1)).await;
+        for _ in 0..6 {
+            busy.request_started();
+            tokio::time::sleep(GRACE_IDLE / 4).await;
+        }
+        let started = Instant::now();
+        let newcomer = connections.admit(ip(2)).await;
+        assert!(
+            started.elapsed() < GRACE_IDLE,
+            "no wait: its grace had run out"
+        );
+        assert!(busy.evicted.is_cancelled());
+        assert!(!newcomer.evicted.is_cancelled());
     }
 
     #[tokio::test]

@@ -378,6 +378,11 @@ impl Endpoint {
             .accept(id, self.limits.replay_period(), Instant::now())
             .map_err(|_| Rejection::Replay)?;
         if let Some(insights) = &self.settings.insights {
+            // Another process serving the same application (a rolling
+            // restart's overlap) may have handled it since this one started.
+            if insights.was_handled(id) {
+                return Err(Rejection::Replay);
+            }
             insights.handled(id);
         }
         let (kind, command) = metrics::classify(&interaction);
@@ -636,18 +641,24 @@ pub async fn serve(
         header_timeout: endpoint.limits.request_timeout,
         last_error_log: None,
     };
-    acceptor.run_until(shutdown).await;
+    let mut pending = acceptor.run_until(shutdown).await;
     endpoint.draining.store(true, Ordering::SeqCst);
     if !endpoint.limits.drain.is_zero() {
         tracing::info!(
             seconds = endpoint.limits.drain.as_secs(),
             "draining: /readyz says 503, still serving"
         );
-        acceptor
-            .run_until(tokio::time::sleep(endpoint.limits.drain))
-            .await;
+        let drained = tokio::time::Instant::now() + endpoint.limits.drain;
+        if let Some((stream, peer)) = pending.take() {
+            acceptor.admit_by(stream, peer, drained).await;
+        }
+        pending = acceptor.run_until(tokio::time::sleep_until(drained)).await;
     }
+    // One deadline for everything that follows.
     let deadline = tokio::time::Instant::now() + GRACE;
+    if let Some((stream, peer)) = pending {
+        acceptor.admit_by(stream, peer, deadline).await;
+    }
     // Whoever the kernel already accepted gets an answer too.
     acceptor.take_queued(deadline).await;
     drop(acceptor);
@@ -691,28 +702,22 @@ struct Acceptor {
 }
 
 impl Acceptor {
-    /// Accepts until `stop` completes.
-    async fn run_until(&mut self, stop: impl Future<Output = ()>) {
+    /// Accepts until `stop` completes. A connection accepted but still
+    /// waiting for a slot when it does is handed back, to be served by the
+    /// caller's deadline.
+    async fn run_until(
+        &mut self,
+        stop: impl Future<Output = ()>,
+    ) -> Option<(tokio::net::TcpStream, SocketAddr)> {
         tokio::pin!(stop);
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
                     Ok((stream, peer)) => {
-                        // Admission waits only while every connection serves a
-                        // verified request; a stop then still serves this one.
-                        let admitted = tokio::select! {
-                            conn = self.admit(peer) => Some(conn),
-                            () = &mut stop => None,
-                        };
-                        match admitted {
-                            Some(conn) => self.serve_connection(stream, peer, conn),
-                            None => {
-                                let deadline = tokio::time::Instant::now() + GRACE;
-                                if let Ok(conn) = tokio::time::timeout_at(deadline, self.admit(peer)).await {
-                                    self.serve_connection(stream, peer, conn);
-                                }
-                                return;
-                            }
+                        // Admission waits only while no connection may give way.
+                        tokio::select! {
+                            conn = self.admit(peer) => self.serve_connection(stream, peer, conn),
+                            () = &mut stop => return Some((stream, peer)),
                         }
                     }
                     Err(e) => {
@@ -725,8 +730,21 @@ impl Acceptor {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 },
-                () = &mut stop => return,
+                () = &mut stop => return None,
             }
+        }
+    }
+
+    /// Serves one accepted connection once it is admitted, unless
+    /// `deadline` passes first (then it is closed).
+    async fn admit_by(
+        &self,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+        deadline: tokio::time::Instant,
+    ) {
+        if let Ok(conn) = tokio::time::timeout_at(deadline, self.admit(peer)).await {
+            self.serve_connection(stream, peer, conn);
         }
     }
 
@@ -756,20 +774,17 @@ impl Acceptor {
                 else {
                     continue;
                 };
-                let Ok(conn) = tokio::time::timeout_at(deadline, self.admit(peer)).await else {
+                if tokio::time::Instant::now() >= deadline {
                     return;
-                };
-                self.serve_connection(stream, peer, conn);
+                }
+                self.admit_by(stream, peer, deadline).await;
             }
         }
         #[cfg(not(unix))]
         while let Ok(Ok((stream, peer))) =
             tokio::time::timeout(Duration::ZERO, self.listener.accept()).await
         {
-            let Ok(conn) = tokio::time::timeout_at(deadline, self.admit(peer)).await else {
-                return;
-            };
-            self.serve_connection(stream, peer, conn);
+            self.admit_by(stream, peer, deadline).await;
         }
     }
 
