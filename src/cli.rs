@@ -622,25 +622,19 @@ fn ask(
     let color = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !question.is_empty() {
-        let mut question = question.join(" ");
-        if question.len() > MAX_QUESTION_BYTES {
-            let mut cut = MAX_QUESTION_BYTES;
-            while !question.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            question.truncate(cut);
-        }
+        let joined = question.join(" ");
+        let question = crate::search::question_prefix(&joined);
         if explain {
-            explain_question(&engine, &question);
+            explain_question(&engine, question);
         }
-        let answer = engine.ask_with(&question, top);
+        let answer = engine.ask_with(question, top);
         print_answer(&mut out, &answer, json, color)?;
     } else {
         // One question per line; answers in the same order.
         // Lines that are not UTF-8 are read lossily rather than ending the batch.
         let mut stdin = std::io::stdin().lock();
         let mut raw = Vec::new();
-        while read_question(&mut stdin, &mut raw, MAX_QUESTION_BYTES)
+        while read_question(&mut stdin, &mut raw, crate::search::MAX_QUESTION_BYTES)
             .context("cannot read a question from stdin")?
         {
             let line = String::from_utf8_lossy(&raw);
@@ -655,9 +649,6 @@ fn ask(
     out.flush().context("cannot write answers")?;
     Ok(ExitCode::SUCCESS)
 }
-
-/// Longest question `ask` reads: Discord's own limits are far below it.
-pub const MAX_QUESTION_BYTES: usize = 2_000;
 
 /// Reads one line of `input` into `line` (without its newline), keeping
 /// its first `max` bytes (cut at a character) and discarding the rest as it
