@@ -183,12 +183,7 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         }
         // A link is never cut: one too long for the field shows its host.
         let value = if link && source.chars().count() > limits::FIELD_VALUE {
-            let host = source
-                .split_once("://")
-                .map_or(source.as_str(), |(_, rest)| rest)
-                .split(['/', '?', '#'])
-                .next()
-                .unwrap_or_default();
+            let host = crate::knowledge::web_host(source).unwrap_or_default();
             let host = escape(&fit(host, limits::FIELD_VALUE / 2));
             if linked {
                 format!("{host} (linked from the title)")

@@ -265,13 +265,17 @@ pub fn parse_courses(text: &str, file: &str) -> (Vec<Course>, Vec<Problem>) {
 /// Whether `url` is a web address Discord accepts as a link: http(s), a
 /// host, no spaces or control characters.
 pub fn is_web_url(url: &str) -> bool {
+    web_host(url).is_some_and(|host| !host.is_empty())
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The host (with any port) of an http(s) address: what follows the scheme,
+/// up to the path, query or fragment.
+pub fn web_host(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-    })
+        .or_else(|| url.strip_prefix("http://"))?;
+    rest.split(['/', '?', '#']).next()
 }
 
 fn check_url(r: &mut TomlReader<'_>, url: &toml::Spanned<String>) {
