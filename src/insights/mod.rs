@@ -98,6 +98,9 @@ pub struct Recorder {
     options: Options,
     counters: Counters,
     reader: Mutex<Store>,
+    /// Its own connection for the replay guard, asked on every signed
+    /// interaction: a `/gaps` report on `reader` must not hold it up.
+    replays: Mutex<Store>,
 }
 
 impl Recorder {
@@ -114,6 +117,7 @@ impl Recorder {
         let secret = store.secret()?;
         let votes: HashSet<String> = store.votes()?.into_iter().collect();
         let reader = Store::open(&options.data_dir)?;
+        let replays = Store::open(&options.data_dir)?;
         let (tx, rx) = mpsc::sync_channel(QUEUE);
         let writer = {
             let counters = counters.clone();
@@ -139,6 +143,7 @@ impl Recorder {
             options,
             counters,
             reader: Mutex::new(reader),
+            replays: Mutex::new(replays),
         }))
     }
 
@@ -280,23 +285,11 @@ impl Recorder {
     /// Whether another process (or this one, before a restart) stored
     /// interaction `id` as handled; a store that cannot be read says no.
     pub fn was_handled(&self, interaction: u64) -> bool {
-        self.reader
+        self.replays
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .has_interaction(interaction)
             .unwrap_or(false)
-    }
-
-    /// Interactions handled at or after `since` (Unix seconds), with when:
-    /// a new endpoint refuses their replays.
-    ///
-    /// # Errors
-    /// When the store cannot be read.
-    pub fn handled_since(&self, since: i64) -> Result<Vec<(u64, i64)>, StoreError> {
-        self.reader
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .interactions_since(since)
     }
 
     /// Records a reload and its result.

@@ -560,18 +560,6 @@ impl Store {
         Ok(!found.is_empty())
     }
 
-    /// Interactions handled at or after `since` (Unix seconds), with when.
-    ///
-    /// # Errors
-    /// When SQLite fails.
-    pub fn interactions_since(&self, since: i64) -> Result<Vec<(u64, i64)>, StoreError> {
-        self.query(
-            "SELECT id, at FROM interactions WHERE at >= ?1",
-            [since],
-            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
-        )
-    }
-
     /// Every vote key stored, so a restarted bot still refuses a second vote.
     ///
     /// # Errors

@@ -229,32 +229,6 @@ impl Limits {
     }
 }
 
-/// The interaction ids handled within `period` before now, by this process
-/// or an earlier one, from the insights store (when it records).
-fn remembered(settings: &Settings, period: Duration) -> Expiring<u64> {
-    let mut seen = Expiring::default();
-    let Some(insights) = &settings.insights else {
-        return seen;
-    };
-    let now_unix = crate::insights::unix_now();
-    let since = now_unix.saturating_sub(i64::try_from(period.as_secs()).unwrap_or(i64::MAX));
-    match insights.handled_since(since) {
-        Ok(ids) => {
-            let now = Instant::now();
-            for (id, at) in ids {
-                let age = Duration::from_secs(u64::try_from(now_unix - at).unwrap_or(0));
-                let _ = seen.accept(id, period, now.checked_sub(age).unwrap_or(now));
-            }
-            tracing::debug!(
-                count = seen.len(),
-                "replay guard: handled interactions remembered"
-            );
-        }
-        Err(e) => tracing::warn!(error = %e, "replay guard: earlier interactions cannot be read"),
-    }
-    seen
-}
-
 /// One endpoint's state, shared by every request.
 pub struct Endpoint {
     live: Arc<Live>,
@@ -289,7 +263,6 @@ impl Endpoint {
         application_id: Option<ApplicationId>,
         http: Arc<Http>,
     ) -> Self {
-        let seen = Mutex::new(remembered(&settings, limits.replay_period()));
         Endpoint {
             live,
             settings,
@@ -299,7 +272,7 @@ impl Endpoint {
             http,
             follow_ups: TaskTracker::new(),
             draining: AtomicBool::new(false),
-            seen,
+            seen: Mutex::default(),
         }
     }
 
@@ -378,8 +351,8 @@ impl Endpoint {
             .accept(id, self.limits.replay_period(), Instant::now())
             .map_err(|_| Rejection::Replay)?;
         if let Some(insights) = &self.settings.insights {
-            // Another process serving the same application (a rolling
-            // restart's overlap) may have handled it since this one started.
+            // Handled before a restart, or by another process serving the
+            // same application (a rolling restart's overlap): it is stored.
             if insights.was_handled(id) {
                 return Err(Rejection::Replay);
             }
