@@ -41,7 +41,19 @@ impl Default for Limits {
     }
 }
 
-/// What the walk found at one path, before reading it.
+/// What the walk saw at one path.
+enum Entry {
+    /// A symbolic link (below the root).
+    Link,
+    /// A regular file.
+    File,
+    /// A FIFO, socket or device.
+    Special,
+    /// An entry the walk could not read, with the OS's reason.
+    Unreadable(String),
+}
+
+/// What is to be done with a path, before reading it.
 enum Found {
     /// A regular file (or a link to one inside the root): read it from here.
     File(PathBuf),
@@ -82,29 +94,14 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
-        let (path, found) = match entry {
+        let (path, kind) = match entry {
             // The root itself may be a link: it is what the moderator named.
             Ok(entry) if entry.depth() > 0 && entry.path_is_symlink() => {
-                let path = entry.path().to_path_buf();
-                let display = path.display().to_string();
-                let knowledge_name = classify(&relative(&path)).is_some();
-                match resolve_link(&path, &root, &display, knowledge_name) {
-                    Some(found) => (path, found),
-                    None => continue,
-                }
+                (entry.into_path(), Entry::Link)
             }
-            Ok(entry) if entry.file_type().is_file() => {
-                (entry.path().to_path_buf(), Found::File(entry.into_path()))
-            }
-            Ok(entry)
-                if !entry.file_type().is_dir() && classify(&relative(entry.path())).is_some() =>
-            {
-                let display = entry.path().display().to_string();
-                let problem = Problem::error(&display, (1, 1), "not a regular file")
-                    .help("knowledge files must be ordinary files; remove it");
-                (entry.into_path(), Found::Refused(problem))
-            }
-            Ok(_) => continue,
+            Ok(entry) if entry.file_type().is_file() => (entry.into_path(), Entry::File),
+            Ok(entry) if entry.file_type().is_dir() => continue,
+            Ok(entry) => (entry.into_path(), Entry::Special),
             Err(e) => {
                 let Some(path) = e.path().map(Path::to_path_buf) else {
                     continue;
@@ -112,35 +109,43 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
                 let reason = e
                     .io_error()
                     .map_or_else(|| e.to_string(), ToString::to_string);
-                let display = path.display().to_string();
-                // A knowledge file that cannot be read is an error; anything
-                // else (a `lost+found`, a private drafts directory) is only
-                // skipped, with a warning naming the cause.
-                let problem = if classify(&relative(&path)).is_some() {
-                    Problem::error(&display, (1, 1), format!("cannot read file: {reason}"))
-                        .help("fix the file's permissions, or remove it")
-                } else {
-                    Problem::warning(
-                        &display,
-                        (1, 1),
-                        format!("skipped, cannot read it: {reason}"),
-                    )
-                    .help("fix its permissions if it holds knowledge")
-                };
-                (path, Found::Refused(problem))
+                (path, Entry::Unreadable(reason))
             }
         };
         let rel = relative(&path);
         let display = path.display().to_string();
+        // Only files careerbot would read matter; "notes.bak" does not.
+        let knowledge = classify(&rel).is_some();
+        let found = match kind {
+            Entry::Link => match resolve_link(&path, &root, &display, knowledge) {
+                Some(found) => found,
+                None => continue,
+            },
+            Entry::File if knowledge => Found::File(path),
+            Entry::Special if knowledge => Found::Refused(not_a_file(&display)),
+            Entry::File | Entry::Special => continue,
+            // A knowledge file that cannot be read is an error; anything else
+            // (a `lost+found`, a private drafts directory) is only skipped,
+            // with a warning naming the cause.
+            Entry::Unreadable(reason) if knowledge => Found::Refused(
+                Problem::error(&display, (1, 1), format!("cannot read file: {reason}"))
+                    .help("fix the file's permissions, or remove it"),
+            ),
+            Entry::Unreadable(reason) => Found::Refused(
+                Problem::warning(
+                    &display,
+                    (1, 1),
+                    format!("skipped, cannot read it: {reason}"),
+                )
+                .help("fix its permissions if it holds knowledge"),
+            ),
+        };
         let bytes = match found {
             Found::Refused(problem) => Err(problem),
-            // Only files careerbot would read matter; "notes.bak" does not.
-            Found::File(_) if classify(&rel).is_none() => continue,
             Found::File(_) if over_budget => continue,
             Found::File(source) => {
                 let left = limits.max_knowledge_bytes.saturating_sub(total);
-                let read = read_bounded(&source, limits.max_article_bytes.min(left));
-                match read {
+                match read_bounded(&source, limits.max_article_bytes.min(left)) {
                     Ok(bytes) => {
                         total += bytes.len() as u64;
                         Ok(bytes)
@@ -166,12 +171,7 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
                         ),
                     )
                     .help("split the article into smaller files, or raise max_article_bytes in careerbot.toml")),
-                    Err(Unread::NotAFile) => Err(Problem::error(
-                        &display,
-                        (1, 1),
-                        "not a regular file",
-                    )
-                    .help("knowledge files must be ordinary files; remove it")),
+                    Err(Unread::NotAFile) => Err(not_a_file(&display)),
                     Err(Unread::Io(e)) => Err(Problem::error(
                         &display,
                         (1, 1),
@@ -243,6 +243,12 @@ fn resolve_link(path: &Path, root: &Path, display: &str, knowledge_name: bool) -
         ));
     }
     Some(Found::File(target))
+}
+
+/// The problem of a knowledge path that is not an ordinary file.
+fn not_a_file(display: &str) -> Problem {
+    Problem::error(display, (1, 1), "not a regular file")
+        .help("knowledge files must be ordinary files; remove it")
 }
 
 /// Why a file was not read.
