@@ -74,15 +74,14 @@ impl EngineError {
             }
             return line;
         }
-        let mut shown: Vec<String> = problems
+        let errors: Vec<&knowledge::Problem> = problems.iter().filter(|p| p.is_error()).collect();
+        let mut shown: Vec<String> = errors
             .iter()
-            .filter(|p| p.is_error())
             .take(EXPLAINED_PROBLEMS)
             .map(|p| format!("{}:{}:{}: {}", p.file, p.line, p.column, p.message))
             .collect();
-        let errors = problems.iter().filter(|p| p.is_error()).count();
-        if errors > shown.len() {
-            shown.push(format!("and {} more", errors - shown.len()));
+        if errors.len() > shown.len() {
+            shown.push(format!("and {} more", errors.len() - shown.len()));
         }
         format!("{self}: {}", shown.join("; "))
     }

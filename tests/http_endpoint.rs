@@ -166,6 +166,46 @@ fn sign(timestamp: &str, body: &[u8]) -> String {
     fx::discord_signature(&signing_key(), timestamp, body)
 }
 
+/// A whole HTTP/1.1 request POSTing `payload`, signed now, as raw bytes.
+fn signed_request(payload: &Value) -> Vec<u8> {
+    let body = serde_json::to_vec(payload).expect("json");
+    let t = now().to_string();
+    let mut request = format!(
+        "POST /interactions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {t}\r\n\r\n",
+        body.len(),
+        sign(&t, &body)
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    request
+}
+
+/// Sends `request` on `stream` and reads the response to the end.
+fn exchange(
+    mut stream: tokio::net::TcpStream,
+    request: Vec<u8>,
+) -> tokio::task::JoinHandle<std::io::Result<String>> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    tokio::spawn(async move {
+        stream.write_all(&request).await?;
+        let mut buf = Vec::new();
+        stream.read_to_end(&mut buf).await?;
+        Ok(String::from_utf8_lossy(&buf).into_owned())
+    })
+}
+
+/// Every exchange got an HTTP 200 in time, none was dropped.
+async fn assert_all_answered(answers: Vec<tokio::task::JoinHandle<std::io::Result<String>>>) {
+    for (i, answer) in answers.into_iter().enumerate() {
+        let text = tokio::time::timeout(Duration::from_secs(20), answer)
+            .await
+            .expect("answered in time")
+            .unwrap()
+            .unwrap_or_else(|e| panic!("connection {i} lost: {e}"));
+        assert!(text.starts_with("HTTP/1.1 200"), "connection {i}: {text:?}");
+    }
+}
+
 impl Server {
     /// POSTs `body` with the given signature headers.
     async fn post_raw(
@@ -538,7 +578,6 @@ async fn a_client_that_never_finishes_its_request_is_timed_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_answers_every_connection_it_took_even_before_its_request_arrived() {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     // The default drain (none): a rolling restart must still lose nothing.
     let server = start(&support::seed_dir()).await;
     let addr = server.base.trim_start_matches("http://").to_string();
@@ -552,35 +591,15 @@ async fn shutdown_answers_every_connection_it_took_even_before_its_request_arriv
     let _ = stop.expect("running").send(());
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut answers = Vec::new();
-    for (i, mut stream) in streams.into_iter().enumerate() {
+    for (i, stream) in streams.into_iter().enumerate() {
         let payload = if i % 2 == 0 {
             fx::ping()
         } else {
             fx::ask("what does a back-end developer do?", None)
         };
-        let body = serde_json::to_vec(&payload).unwrap();
-        let t = now().to_string();
-        let head = format!(
-            "POST /interactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {t}\r\n\r\n",
-            body.len(),
-            sign(&t, &body)
-        );
-        answers.push(tokio::spawn(async move {
-            stream.write_all(head.as_bytes()).await?;
-            stream.write_all(&body).await?;
-            let mut buf = Vec::new();
-            stream.read_to_end(&mut buf).await?;
-            Ok::<_, std::io::Error>(String::from_utf8_lossy(&buf).into_owned())
-        }));
+        answers.push(exchange(stream, signed_request(&payload)));
     }
-    for (i, answer) in answers.into_iter().enumerate() {
-        let text = tokio::time::timeout(Duration::from_secs(20), answer)
-            .await
-            .expect("answered in time")
-            .unwrap()
-            .unwrap_or_else(|e| panic!("connection {i} lost: {e}"));
-        assert!(text.starts_with("HTTP/1.1 200"), "connection {i}: {text:?}");
-    }
+    assert_all_answered(answers).await;
     let ended = tokio::time::timeout(Duration::from_secs(20), served)
         .await
         .expect("serve ends once they are answered");
@@ -589,7 +608,6 @@ async fn shutdown_answers_every_connection_it_took_even_before_its_request_arriv
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_answers_the_connections_waiting_in_the_kernel_queue() {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     // Ten slots, each held by a verified request waiting for the one (held)
     // in-flight slot: new connections can only wait in the accept queue.
     let server = start_with(&support::seed_dir(), |c| {
@@ -598,27 +616,7 @@ async fn shutdown_answers_the_connections_waiting_in_the_kernel_queue() {
     })
     .await;
     let addr = server.base.trim_start_matches("http://").to_string();
-    let signed_ask = || {
-        let body =
-            serde_json::to_vec(&fx::ask("what does a back-end developer do?", None)).unwrap();
-        let t = now().to_string();
-        let head = format!(
-            "POST /interactions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Signature-Ed25519: {}\r\nX-Signature-Timestamp: {t}\r\n\r\n",
-            body.len(),
-            sign(&t, &body)
-        );
-        let mut request = head.into_bytes();
-        request.extend_from_slice(&body);
-        request
-    };
-    let exchange = |mut stream: tokio::net::TcpStream, request: Vec<u8>| {
-        tokio::spawn(async move {
-            stream.write_all(&request).await?;
-            let mut buf = Vec::new();
-            stream.read_to_end(&mut buf).await?;
-            Ok::<_, std::io::Error>(String::from_utf8_lossy(&buf).into_owned())
-        })
-    };
+    let signed_ask = || signed_request(&fx::ask("what does a back-end developer do?", None));
     let mut answers = Vec::new();
     for _ in 0..10 {
         let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
@@ -637,14 +635,7 @@ async fn shutdown_answers_the_connections_waiting_in_the_kernel_queue() {
     for stream in queued {
         answers.push(exchange(stream, signed_ask()));
     }
-    for (i, answer) in answers.into_iter().enumerate() {
-        let text = tokio::time::timeout(Duration::from_secs(20), answer)
-            .await
-            .expect("answered in time")
-            .unwrap()
-            .unwrap_or_else(|e| panic!("connection {i} lost: {e}"));
-        assert!(text.starts_with("HTTP/1.1 200"), "connection {i}: {text:?}");
-    }
+    assert_all_answered(answers).await;
     drop(held);
     let ended = tokio::time::timeout(Duration::from_secs(20), served)
         .await
@@ -1078,15 +1069,20 @@ async fn a_replay_is_refused_after_a_restart_inside_the_signature_window() {
         );
         (endpoint, settings)
     };
+    // A request as Discord signs it: its headers and body.
+    let signed_now = |payload: &Value| {
+        let body = serde_json::to_vec(payload).unwrap();
+        let t = now().to_string();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            endpoint::SIGNATURE,
+            HeaderValue::from_str(&sign(&t, &body)).unwrap(),
+        );
+        headers.insert(endpoint::TIMESTAMP, HeaderValue::from_str(&t).unwrap());
+        (headers, body)
+    };
     // One captured request, replayed to each process.
-    let body = serde_json::to_vec(&fx::ask("what is the salary?", None)).unwrap();
-    let t = now().to_string();
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        endpoint::SIGNATURE,
-        HeaderValue::from_str(&sign(&t, &body)).unwrap(),
-    );
-    headers.insert(endpoint::TIMESTAMP, HeaderValue::from_str(&t).unwrap());
+    let (headers, body) = signed_now(&fx::ask("what is the salary?", None));
 
     let (first, settings) = endpoint_process();
     let signed = first.signature(&headers, SystemTime::now()).unwrap();
@@ -1111,13 +1107,7 @@ async fn a_replay_is_refused_after_a_restart_inside_the_signature_window() {
         "the restarted endpoint remembers the interaction"
     );
     // A new interaction is still answered.
-    let fresh = serde_json::to_vec(&fx::ask("what is the salary?", None)).unwrap();
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        endpoint::SIGNATURE,
-        HeaderValue::from_str(&sign(&t, &fresh)).unwrap(),
-    );
-    headers.insert(endpoint::TIMESTAMP, HeaderValue::from_str(&t).unwrap());
+    let (headers, fresh) = signed_now(&fx::ask("what is the salary?", None));
     let signed = second.signature(&headers, SystemTime::now()).unwrap();
     assert!(second.process(&signed, &fresh).is_ok());
     settings.close_insights();

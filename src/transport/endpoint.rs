@@ -726,37 +726,28 @@ impl Acceptor {
     /// (a duplicate of the listening socket, which shares its queue) rather
     /// than the runtime, whose readiness may not have seen the latest ones.
     async fn take_queued(&mut self, deadline: tokio::time::Instant) {
-        #[cfg(unix)]
-        {
-            use std::os::fd::AsFd as _;
-            let Ok(fd) = self.listener.as_fd().try_clone_to_owned() else {
-                return;
+        use std::os::fd::AsFd as _;
+        let Ok(fd) = self.listener.as_fd().try_clone_to_owned() else {
+            return;
+        };
+        // Non-blocking like the original: it shares its file status flags.
+        let queue = std::net::TcpListener::from(fd);
+        loop {
+            let (stream, peer) = match queue.accept() {
+                Ok(accepted) => accepted,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // WouldBlock: the queue is empty.
+                Err(_) => return,
             };
-            // Non-blocking like the original: it shares its file status flags.
-            let queue = std::net::TcpListener::from(fd);
-            loop {
-                let (stream, peer) = match queue.accept() {
-                    Ok(accepted) => accepted,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    // WouldBlock: the queue is empty.
-                    Err(_) => return,
-                };
-                let Ok(stream) = stream
-                    .set_nonblocking(true)
-                    .and_then(|()| tokio::net::TcpStream::from_std(stream))
-                else {
-                    continue;
-                };
-                if tokio::time::Instant::now() >= deadline {
-                    return;
-                }
-                self.admit_by(stream, peer, deadline).await;
+            let Ok(stream) = stream
+                .set_nonblocking(true)
+                .and_then(|()| tokio::net::TcpStream::from_std(stream))
+            else {
+                continue;
+            };
+            if tokio::time::Instant::now() >= deadline {
+                return;
             }
-        }
-        #[cfg(not(unix))]
-        while let Ok(Ok((stream, peer))) =
-            tokio::time::timeout(Duration::ZERO, self.listener.accept()).await
-        {
             self.admit_by(stream, peer, deadline).await;
         }
     }
