@@ -328,6 +328,15 @@ fn highlights_from_load_time_marks_equal_analyzing_the_text() {
     );
 }
 
+/// The value of the embed field called `name`.
+fn field_value<'a>(embed: &'a serde_json::Value, name: &str) -> &'a str {
+    embed["fields"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == name))
+        .and_then(|f| f["value"].as_str())
+        .unwrap_or_else(|| panic!("a {name} field: {embed:#}"))
+}
+
 #[test]
 fn a_source_link_too_long_for_discord_is_never_cut_into_a_broken_link() {
     use careerbot::discord::render::answer_embed;
@@ -350,11 +359,7 @@ fn a_source_link_too_long_for_discord_is_never_cut_into_a_broken_link() {
         let answer = engine.ask("how much does a data engineer earn?");
         assert!(answer.answered);
         let embed = serde_json::to_value(answer_embed(&answer, 0)).unwrap();
-        let field = embed["fields"]
-            .as_array()
-            .and_then(|f| f.iter().find(|f| f["name"] == "Source"))
-            .unwrap_or_else(|| panic!("a Source field: {embed:#}"));
-        let value = field["value"].as_str().unwrap();
+        let value = field_value(&embed, "Source");
         assert!(value.chars().count() <= 1024);
         assert!(!value.contains('…'), "never cut: {value}");
         if url.len() <= 1024 {
@@ -390,11 +395,7 @@ fn course_links_are_dropped_whole_never_cut_to_fit_the_field() {
     let answer = engine.ask("where can I take a data engineering course?");
     assert!(answer.courses.len() > 3, "{:?}", answer.courses);
     let embed = serde_json::to_value(answer_embed(&answer, 0)).unwrap();
-    let field = embed["fields"]
-        .as_array()
-        .and_then(|f| f.iter().find(|f| f["name"] == "Courses"))
-        .unwrap_or_else(|| panic!("a Courses field: {embed:#}"));
-    let value = field["value"].as_str().unwrap();
+    let value = field_value(&embed, "Courses");
     assert!(value.chars().count() <= 1024);
     assert!(!value.contains('…'), "{value}");
     for line in value.lines() {
