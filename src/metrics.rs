@@ -12,7 +12,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serenity::model::application::Interaction;
 
-use crate::discord::commands;
+use crate::discord::commands::Command;
 
 /// What kind of interaction arrived.
 #[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
@@ -177,11 +177,7 @@ pub fn classify(interaction: &Interaction) -> (Kind, &'static str) {
 }
 
 fn command_label(name: &str) -> &'static str {
-    commands::NAMES
-        .iter()
-        .find(|n| **n == name)
-        .copied()
-        .unwrap_or("other")
+    Command::from_name(name).map_or("other", Command::label)
 }
 
 impl Metrics {
@@ -231,5 +227,30 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_counted_under_its_own_label() {
+        let metrics = Metrics::default();
+        for command in Command::ALL {
+            let label = command_label(command.name());
+            assert_eq!(label, command.label(), "{command:?}");
+            assert_ne!(label, "other", "{command:?} falls through to other");
+            metrics.interaction(Kind::command, label, std::time::Duration::from_millis(1));
+        }
+        let text = metrics.render();
+        for command in Command::ALL {
+            let series = format!(
+                "careerbot_interactions_total{{kind=\"command\",command=\"{}\"}} 1",
+                command.label()
+            );
+            assert!(text.contains(&series), "{series} in\n{text}");
+        }
+        assert_eq!(command_label("not-a-command"), "other");
     }
 }

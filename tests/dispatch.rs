@@ -7,7 +7,8 @@ use support::limits::{assert_pings_nobody, assert_within_limits};
 
 use std::sync::OnceLock;
 
-use careerbot::discord::dispatch::{dispatch, reload_reply, Dispatch, Settings};
+use careerbot::discord::commands::reload_reply;
+use careerbot::discord::dispatch::{dispatch, Dispatch, Settings};
 use careerbot::live::Live;
 use serde_json::{json, Value};
 use serenity::model::id::RoleId;
@@ -194,8 +195,26 @@ fn topics_and_help_describe_the_bot() {
         .as_str()
         .unwrap()
         .contains("salary"));
-    let r = respond(&fx::command("help", json!([]), &Sender::member()));
-    assert!(r["data"]["embeds"][0].to_string().contains("/reload"));
+    let usages = |sender: &Sender| -> Vec<String> {
+        let r = respond(&fx::command("help", json!([]), sender));
+        r["data"]["embeds"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let member = usages(&Sender::member());
+    assert!(member.contains(&"/ask question".to_string()), "{member:?}");
+    assert!(member.contains(&"/topics".to_string()), "{member:?}");
+    assert!(
+        !member.iter().any(|u| u.starts_with("/reload")),
+        "members are not shown moderator commands: {member:?}"
+    );
+    let moderator = usages(&Sender::manager());
+    for usage in ["/reload", "/gaps [days]", "/stats [days]", "/ask question"] {
+        assert!(moderator.contains(&usage.to_string()), "{usage} in {moderator:?}");
+    }
 }
 
 #[test]

@@ -428,7 +428,7 @@ async fn register_puts_the_command_definitions_in_the_guild() {
     let count = careerbot::transport::register(&http, Some(guild))
         .await
         .expect("registered");
-    assert_eq!(count, careerbot::discord::commands::NAMES.len());
+    assert_eq!(count, careerbot::discord::commands::Command::ALL.len());
     match h.next_call().await {
         Call::PutCommands { app, guild, body } => {
             assert_eq!(app, fx::APP);

@@ -7,27 +7,21 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serenity::builder::{
-    AutocompleteChoice, CreateAutocompleteResponse, CreateEmbed, CreateInteractionResponse,
-    CreateInteractionResponseMessage, EditInteractionResponse,
+    AutocompleteChoice, CreateAutocompleteResponse, CreateInteractionResponse,
+    CreateInteractionResponseMessage,
 };
-use serenity::model::application::{
-    CommandDataOptionValue, CommandInteraction, ComponentInteraction, Interaction, ResolvedTarget,
-};
-use serenity::model::guild::Member;
+use serenity::model::application::{CommandInteraction, ComponentInteraction, Interaction};
 use serenity::model::id::{GuildId, RoleId, UserId};
-use serenity::model::permissions::Permissions;
 
-use super::commands::{
-    ASK, ASK_MESSAGE, COURSES, DEFAULT_DAYS, GAPS, HELP, MAX_DAYS, RELOAD, STATS, TOOLS, TOPICS,
-};
-use super::render::{self, escape, fit, limits, listing, no_pings, notice};
+use super::access::{is_moderator, may_moderate};
+use super::commands::{Command, Context, DEFAULT_DAYS, MAX_DAYS};
+use super::render::{self, fit, limits, no_pings, notice};
 use super::reports;
 use crate::config::Config;
-use crate::engine::{Engine, EngineError};
+use crate::engine::Engine;
 use crate::expiring::Expiring;
 use crate::insights::{self, report, PassageRef, Recorder, Vote};
-use crate::knowledge::LoadError;
-use crate::live::{Live, ReloadSummary, Snapshot};
+use crate::live::{Live, Snapshot};
 use crate::metrics::Metrics;
 
 /// What dispatch needs to know besides the knowledge.
@@ -156,7 +150,7 @@ pub enum Dispatch {
     /// Send this response now.
     Respond(CreateInteractionResponse),
     /// Send `defer` now, run [`Live::reload`] off the runtime, then edit the
-    /// original response with [`reload_reply`].
+    /// original response with [`reload_reply`](super::commands::reload_reply).
     Reload {
         /// The deferred response (type 5).
         defer: CreateInteractionResponse,
@@ -201,44 +195,23 @@ fn interaction_kind(interaction: &Interaction) -> &'static str {
     }
 }
 
-fn respond(message: CreateInteractionResponseMessage) -> Dispatch {
+/// Send `message` now.
+pub(crate) fn respond(message: CreateInteractionResponseMessage) -> Dispatch {
     Dispatch::Respond(CreateInteractionResponse::Message(message))
 }
 
-/// The value of the command's option `name`, if given.
-fn option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a CommandDataOptionValue> {
-    command
-        .data
-        .options
-        .iter()
-        .find(|o| o.name == name)
-        .map(|o| &o.value)
-}
-
-fn string_option<'a>(command: &'a CommandInteraction, name: &str) -> Option<&'a str> {
-    option(command, name).and_then(|value| match value {
-        CommandDataOptionValue::String(s) => Some(s.as_str()),
-        CommandDataOptionValue::Autocomplete { value, .. } => Some(value.as_str()),
-        _ => None,
-    })
-}
-
-fn bool_option(command: &CommandInteraction, name: &str) -> Option<bool> {
-    option(command, name).and_then(CommandDataOptionValue::as_bool)
-}
-
-fn int_option(command: &CommandInteraction, name: &str) -> Option<i64> {
-    option(command, name).and_then(CommandDataOptionValue::as_i64)
-}
-
+/// The reply to a command: careerbot's own, its cooldown checked for
+/// members, or a notice for one it does not know.
 fn command_reply(engine: &Snapshot, settings: &Settings, command: &CommandInteraction) -> Dispatch {
-    let asker = command.user.id;
-    let name = command.data.name.as_str();
-    let moderator = is_moderator(settings, command.member.as_deref());
-    if matches!(name, ASK | ASK_MESSAGE) && !moderator {
-        if let Err(left) = settings
-            .cooldowns
-            .try_ask(asker, settings.cooldown, Instant::now())
+    let Some(known) = Command::from_name(&command.data.name) else {
+        return respond(notice("I don't know that command. Try /help.", true));
+    };
+    let moderator = is_moderator(&settings.moderator_roles, command.member.as_deref());
+    if known.asks() && !moderator {
+        if let Err(left) =
+            settings
+                .cooldowns
+                .try_ask(command.user.id, settings.cooldown, Instant::now())
         {
             return respond(notice(
                 &format!(
@@ -249,104 +222,29 @@ fn command_reply(engine: &Snapshot, settings: &Settings, command: &CommandIntera
             ));
         }
     }
-    match name {
-        ASK => {
-            let question = string_option(command, "question").unwrap_or("");
-            let private = bool_option(command, "private").unwrap_or(settings.private_by_default);
-            respond(ask(engine, settings, question, command, private))
-        }
-        ASK_MESSAGE => {
-            let text = match command.data.target() {
-                Some(ResolvedTarget::Message(message)) => message.content.clone(),
-                _ => String::new(),
-            };
-            let answer = engine.ask_with(&text, render::MAX_PAGES);
-            record(engine, settings, command, &answer);
-            if !answer.answered {
-                settings.metrics.unanswered();
-                return respond(render::unanswered(&answer));
-            }
-            // Name the asker without pinging anyone (allowed_mentions is empty).
-            respond(
-                render::answer_message(&answer, 0, asker, false)
-                    .content(format!("<@{asker}> asked careerbot about this message.")),
-            )
-        }
-        TOOLS => respond(tools(engine, string_option(command, "category"))),
-        COURSES => respond(courses(engine, string_option(command, "topic"))),
-        TOPICS => respond(topics(engine)),
-        HELP => respond(help()),
-        RELOAD => match may_moderate(command.guild_id, moderator) {
-            Ok(()) => Dispatch::Reload {
-                defer: CreateInteractionResponse::Defer(
-                    CreateInteractionResponseMessage::new().ephemeral(true),
-                ),
-            },
-            Err(why) => respond(notice(why, true)),
-        },
-        GAPS | STATS => match may_moderate(command.guild_id, moderator) {
-            Ok(()) => {
-                let days = int_option(command, "days")
-                    .and_then(|d| u32::try_from(d).ok())
-                    .unwrap_or(DEFAULT_DAYS)
-                    .clamp(1, MAX_DAYS);
-                respond(report_reply(
-                    engine,
-                    settings,
-                    name,
-                    command.guild_id,
-                    days,
-                    0,
-                    asker,
-                ))
-            }
-            Err(why) => respond(notice(why, true)),
-        },
-        _ => respond(notice("I don't know that command. Try /help.", true)),
-    }
+    let context = Context {
+        snapshot: engine,
+        settings,
+        moderator,
+    };
+    known.run(&context, command)
 }
 
-/// The answer to a question as a message (or an ephemeral "I don't know").
-fn ask(
-    engine: &Snapshot,
-    settings: &Settings,
-    question: &str,
-    command: &CommandInteraction,
-    private: bool,
-) -> CreateInteractionResponseMessage {
-    let answer = engine.ask_with(question, render::MAX_PAGES);
-    record(engine, settings, command, &answer);
-    if !answer.answered {
-        settings.metrics.unanswered();
-        return render::unanswered(&answer);
-    }
-    render::answer_message(&answer, 0, command.user.id, private)
+/// Which moderator report to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// `/gaps`.
+    Gaps,
+    /// `/stats`.
+    Stats,
 }
 
-/// Queues the question for the insights store (never waits).
-fn record(
-    engine: &Snapshot,
-    settings: &Settings,
-    command: &CommandInteraction,
-    answer: &crate::answer::Answer,
-) {
-    if let Some(insights) = &settings.insights {
-        insights.question(
-            command.guild_id.map(GuildId::get),
-            command.user.id.get(),
-            answer,
-            engine.version,
-        );
-    }
-}
-
-/// `/gaps` or `/stats` (`name`) over the last `days` days of `guild`, at
-/// `page`. Reading the store may wait on the disk, so on a multi-threaded
+/// The `report` over the last `days` days of `guild`, at `page`. Reading the store may wait on the disk, so on a multi-threaded
 /// runtime the worker hands its other tasks over while it does.
-fn report_reply(
+pub(crate) fn report_reply(
     engine: &Engine,
     settings: &Settings,
-    name: &str,
+    report: Report,
     guild: Option<GuildId>,
     days: u32,
     page: usize,
@@ -362,7 +260,7 @@ fn report_reply(
     // Each server's moderators see their own server's questions only.
     let guild = guild.map(GuildId::get);
     let build = || {
-        if name == GAPS {
+        if report == Report::Gaps {
             insights
                 .read(|store| report::gaps(store, now, days, guild))
                 .map(|mut gaps| {
@@ -395,130 +293,14 @@ fn report_reply(
     })
 }
 
-/// Whether a member may use a moderator command: in a server, and a
-/// moderator (see [`is_moderator`]).
-fn may_moderate(guild: Option<GuildId>, moderator: bool) -> Result<(), &'static str> {
-    if guild.is_none() {
-        return Err("Moderator commands work in a server, not in direct messages.");
-    }
-    if moderator {
-        Ok(())
-    } else {
-        Err("Only moderators can use this command.")
-    }
-}
-
-/// Whether the sender is a server member with Manage Server or
-/// Administrator in the interaction's resolved permissions (the only
-/// permissions Discord computes for the channel), or with a moderator role.
-fn is_moderator(settings: &Settings, member: Option<&Member>) -> bool {
-    let Some(member) = member else {
-        return false;
-    };
-    let permitted = member.permissions.is_some_and(|p| {
-        p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
-    });
-    permitted
-        || member
-            .roles
-            .iter()
-            .any(|r| settings.moderator_roles.contains(r))
-}
-
-/// The reply that replaces the deferred `/reload` response.
-pub fn reload_reply(result: &Result<ReloadSummary, EngineError>) -> EditInteractionResponse {
-    let embed = match result {
-        Ok(summary) => {
-            let mut lines = vec![format!(
-                "Now serving version {}: {} article(s), {} passage(s), {} tool(s), {} course(s). Took {} ms.",
-                summary.version,
-                summary.articles,
-                summary.passages,
-                summary.tools,
-                summary.courses,
-                summary.took.as_millis()
-            )];
-            if summary.unchanged {
-                lines.push("The content is unchanged.".to_string());
-            }
-            if !summary.added.is_empty() {
-                lines.push(format!("Added: {}", escape(&summary.added.join(", "))));
-            }
-            if !summary.removed.is_empty() {
-                lines.push(format!("Removed: {}", escape(&summary.removed.join(", "))));
-            }
-            if summary.warnings > 0 {
-                lines.push(format!(
-                    "{} warning(s): run `careerbot check` to see them.",
-                    summary.warnings
-                ));
-            }
-            CreateEmbed::new()
-                .colour(render::COLOUR)
-                .title("Knowledge base reloaded")
-                .description(fit(&lines.join("\n"), limits::DESCRIPTION))
-        }
-        Err(error) => {
-            let problems = match error {
-                EngineError::Knowledge(LoadError::Invalid(report)) => report
-                    .problems
-                    .iter()
-                    .filter(|p| p.is_error())
-                    .map(|p| {
-                        format!(
-                            "`{}:{}:{}` {}",
-                            p.file,
-                            p.line,
-                            p.column,
-                            escape(&p.message)
-                        )
-                    })
-                    .collect::<Vec<_>>(),
-                other => vec![escape(&other.to_string())],
-            };
-            CreateEmbed::new()
-                .colour(0x00c5_3030)
-                .title("Reload failed: still serving the previous knowledge")
-                .description(fit(&problems.join("\n"), limits::DESCRIPTION))
-        }
-    };
-    EditInteractionResponse::new()
-        .embed(embed)
-        .allowed_mentions(no_pings())
-}
-
 fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteractionResponse {
     let Some(focused) = command.data.autocomplete() else {
         return CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
     };
     let typed = focused.value.trim().to_lowercase();
-    // (shown name, value sent back): a tool category answers with its id, so a
-    // long name cut for display still finds its category.
-    let candidates: Vec<(String, String)> = match (command.data.name.as_str(), focused.name) {
-        (ASK, "question") => engine
-            .suggestible()
-            .into_iter()
-            .map(|t| (t.clone(), t))
-            .collect(),
-        (TOOLS, "category") => engine
-            .knowledge
-            .tools
-            .iter()
-            .map(|c| (c.name.clone(), c.id.clone()))
-            .collect(),
-        (COURSES, "topic") => {
-            let mut topics: Vec<String> = engine
-                .knowledge
-                .courses
-                .iter()
-                .flat_map(|c| c.topics.iter().cloned())
-                .collect();
-            topics.sort();
-            topics.dedup();
-            topics.into_iter().map(|t| (t.clone(), t)).collect()
-        }
-        _ => Vec::new(),
-    };
+    let candidates = Command::from_name(&command.data.name)
+        .map(|c| c.choices(engine, focused.name))
+        .unwrap_or_default();
     let mut starts: Vec<&(String, String)> = Vec::new();
     let mut contains: Vec<&(String, String)> = Vec::new();
     for c in &candidates {
@@ -538,164 +320,6 @@ fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteract
         })
         .collect();
     CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices))
-}
-
-fn tools(engine: &Engine, category: Option<&str>) -> CreateInteractionResponseMessage {
-    let categories = &engine.knowledge.tools;
-    if categories.is_empty() {
-        return notice("This knowledge base has no tool lists.", true);
-    }
-    let wanted = category
-        .map(|c| c.trim().to_lowercase())
-        .filter(|c| !c.is_empty());
-    let chosen: Vec<_> = match &wanted {
-        None => categories.iter().collect(),
-        Some(w) => categories
-            .iter()
-            .filter(|c| {
-                c.id == *w
-                    || c.name.to_lowercase() == *w
-                    || c.keywords.iter().any(|k| k.to_lowercase() == *w)
-            })
-            .collect(),
-    };
-    if chosen.is_empty() {
-        let names: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
-        return notice(
-            &escape_text(&format!(
-                "No tool category like that. Try one of: {}.",
-                names.join(", ")
-            )),
-            true,
-        );
-    }
-    let groups: Vec<(String, String)> = chosen
-        .iter()
-        .map(|c| {
-            let lines: Vec<String> = c
-                .tools
-                .iter()
-                .map(|t| match &t.url {
-                    Some(url) => format!("[{}]({url})", escape(&t.name)),
-                    None => escape(&t.name),
-                })
-                .collect();
-            (c.name.clone(), lines.join(" · "))
-        })
-        .collect();
-    let title = if chosen.len() == 1 {
-        chosen[0].name.clone()
-    } else {
-        "Tools".to_string()
-    };
-    let description = match (chosen.len(), chosen[0].description.as_deref()) {
-        (1, Some(d)) => d.to_string(),
-        _ => "Tools back-end developers use, by category.".to_string(),
-    };
-    CreateInteractionResponseMessage::new()
-        .embed(listing(&title, &description, &groups))
-        .allowed_mentions(no_pings())
-}
-
-fn escape_text(text: &str) -> String {
-    render::escape_mentions(text)
-}
-
-fn courses(engine: &Engine, topic: Option<&str>) -> CreateInteractionResponseMessage {
-    let all = &engine.knowledge.courses;
-    if all.is_empty() {
-        return notice("This knowledge base has no course pointers.", true);
-    }
-    let wanted = topic
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| !t.is_empty());
-    let matches = |c: &crate::knowledge::Course, w: &str| {
-        c.title.to_lowercase().contains(w)
-            || c.provider.to_lowercase().contains(w)
-            || c.topics
-                .iter()
-                .any(|t| t.to_lowercase().contains(w) || w.contains(&t.to_lowercase()))
-    };
-    let chosen: Vec<_> = match &wanted {
-        None => all.iter().collect(),
-        Some(w) => all.iter().filter(|c| matches(c, w)).collect(),
-    };
-    let (chosen, description) = if chosen.is_empty() {
-        (
-            all.iter().collect(),
-            "No course matches that topic; here are all of them.".to_string(),
-        )
-    } else {
-        (
-            chosen,
-            "Course pointers from the knowledge base.".to_string(),
-        )
-    };
-    let groups: Vec<(String, String)> = chosen
-        .iter()
-        .map(|c| {
-            let mut value = format!(
-                "[{}]({}) — {}",
-                escape(&c.title),
-                c.url,
-                escape(&c.provider)
-            );
-            if let Some(d) = &c.description {
-                value.push('\n');
-                value.push_str(&escape(d));
-            }
-            (c.title.clone(), value)
-        })
-        .collect();
-    CreateInteractionResponseMessage::new()
-        .embed(listing("Courses", &description, &groups))
-        .allowed_mentions(no_pings())
-}
-
-fn topics(engine: &Engine) -> CreateInteractionResponseMessage {
-    let groups: Vec<(String, String)> = engine
-        .outline()
-        .into_iter()
-        .map(|(article, sections)| {
-            let value = if sections.is_empty() {
-                "(one section)".to_string()
-            } else {
-                sections
-                    .iter()
-                    .map(|s| format!("• {}", escape(s)))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            };
-            (article, value)
-        })
-        .collect();
-    CreateInteractionResponseMessage::new()
-        .embed(listing(
-            "What I know about",
-            "Ask with /ask about any of these.",
-            &groups,
-        ))
-        .allowed_mentions(no_pings())
-        .ephemeral(true)
-}
-
-fn help() -> CreateInteractionResponseMessage {
-    let groups = vec![
-        ("/ask question".to_string(), "Answers a career question with the best passage, tool lists and courses. Add private:true to see it alone. \"More answers\" pages through other passages.".to_string()),
-        ("/tools [category]".to_string(), "Lists tools by category (languages, frameworks, databases, servers).".to_string()),
-        ("/courses [topic]".to_string(), "Gives course pointers with provider and link.".to_string()),
-        ("/topics".to_string(), "Shows the articles and sections I know.".to_string()),
-        ("Ask careerbot (message menu)".to_string(), "Right-click a message, Apps, Ask careerbot: I answer it as a question.".to_string()),
-        ("/reload".to_string(), "Moderators: reload the knowledge base without downtime.".to_string()),
-    ];
-    CreateInteractionResponseMessage::new()
-        .embed(listing(
-            "careerbot",
-            "I answer career questions from this server's knowledge base.",
-            &groups,
-        ))
-        .allowed_mentions(no_pings())
-        .ephemeral(true)
 }
 
 /// A 👍 (`up`) or 👎 on an answer, for the passage shown at `page`. Each
@@ -820,18 +444,17 @@ fn component_reply(
         "rate-up" | "rate-down" => rate(engine, settings, component, kind == "rate-up", page),
         reports::GAPS_BUTTON => {
             // Only the moderator who asked can page, and only while still one.
-            let moderator = is_moderator(settings, component.member.as_ref());
+            let moderator = is_moderator(&settings.moderator_roles, component.member.as_ref());
             if let Err(why) = may_moderate(component.guild_id, moderator) {
                 return CreateInteractionResponse::Message(notice(why, true));
             }
             let days = extra
                 .and_then(|d| d.parse::<u32>().ok())
-                .unwrap_or(DEFAULT_DAYS)
-                .clamp(1, MAX_DAYS);
+                .map_or(DEFAULT_DAYS, |d| d.clamp(1, MAX_DAYS));
             CreateInteractionResponse::UpdateMessage(report_reply(
                 engine,
                 settings,
-                GAPS,
+                Report::Gaps,
                 component.guild_id,
                 days,
                 page,

@@ -1,9 +1,10 @@
-//! Discord-facing logic with no sockets: command definitions,
-//! [`dispatch`](dispatch::dispatch) (Interaction -> response) and rendering
-//! (Answer -> embed), and [`parse`](parse::parse_interaction) (JSON ->
-//! Interaction, refusing what would make serenity panic). Both transports
-//! use it unchanged.
+//! Discord-facing logic with no sockets: the commands (one file each in
+//! [`commands`]), [`dispatch`](dispatch::dispatch) (Interaction ->
+//! response), rendering (Answer -> embed), who may moderate ([`access`]),
+//! and [`parse`](parse::parse_interaction) (JSON -> Interaction, refusing
+//! what would make serenity panic). Both transports use it unchanged.
 
+pub mod access;
 pub mod commands;
 pub mod dispatch;
 pub mod parse;

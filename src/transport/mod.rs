@@ -16,7 +16,8 @@ use serenity::model::application::Command;
 use serenity::model::id::GuildId;
 
 use crate::config::{Config, Secret};
-use crate::discord::dispatch::{reload_reply, Settings};
+use crate::discord::commands::reload_reply;
+use crate::discord::dispatch::Settings;
 use crate::discord::render::no_pings;
 use crate::engine::EngineError;
 use crate::insights::ReloadRecord;

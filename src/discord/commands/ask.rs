@@ -1,0 +1,93 @@
+//! `/ask question [private]`: the best passage for a question, with its
+//! tools and courses, and buttons to page and rate.
+
+use serenity::builder::{CreateCommand, CreateCommandOption};
+use serenity::model::application::{CommandInteraction, CommandOptionType};
+use serenity::model::id::GuildId;
+
+use super::{options, Context, Help, Spec};
+use crate::answer::Answer;
+use crate::discord::dispatch::{respond, Dispatch};
+use crate::discord::render;
+use crate::engine::Engine;
+
+/// `/ask`.
+pub struct Ask;
+
+impl Spec for Ask {
+    fn name(&self) -> &'static str {
+        "ask"
+    }
+
+    fn define(&self, command: CreateCommand) -> CreateCommand {
+        command
+            .description("Ask a career question")
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    "question",
+                    "What you want to know",
+                )
+                .required(true)
+                .max_length(1000)
+                .set_autocomplete(true),
+            )
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::Boolean,
+                "private",
+                "Only you see the answer",
+            ))
+    }
+
+    fn help(&self) -> Help {
+        Help {
+            usage: "/ask question",
+            text: "Answers a career question with the best passage, tool lists and courses. Add private:true to see it alone. \"More answers\" pages through other passages.",
+        }
+    }
+
+    fn asks(&self) -> bool {
+        true
+    }
+
+    fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
+        let question = options::string(command, "question").unwrap_or("");
+        let private =
+            options::boolean(command, "private").unwrap_or(context.settings.private_by_default);
+        let answer = answer(context, command, question);
+        if !answer.answered {
+            return respond(render::unanswered(&answer));
+        }
+        respond(render::answer_message(&answer, 0, command.user.id, private))
+    }
+
+    fn choices(&self, engine: &Engine, option: &str) -> Vec<(String, String)> {
+        if option != "question" {
+            return Vec::new();
+        }
+        engine
+            .suggestible()
+            .into_iter()
+            .map(|t| (t.clone(), t))
+            .collect()
+    }
+}
+
+/// The answer to `question`, recorded for the insights store (never
+/// waiting) and counted when declined.
+pub(super) fn answer(context: &Context<'_>, command: &CommandInteraction, question: &str) -> Answer {
+    let answer = context.snapshot.ask_with(question, render::MAX_PAGES);
+    let settings = context.settings;
+    if let Some(insights) = &settings.insights {
+        insights.question(
+            command.guild_id.map(GuildId::get),
+            command.user.id.get(),
+            &answer,
+            context.snapshot.version,
+        );
+    }
+    if !answer.answered {
+        settings.metrics.unanswered();
+    }
+    answer
+}

@@ -1,0 +1,46 @@
+//! `/gaps [days]` (moderators): the questions the knowledge base did not
+//! answer well, similar ones grouped, a page at a time.
+
+use serenity::builder::CreateCommand;
+use serenity::model::application::CommandInteraction;
+
+use super::{period, Audience, Context, Help, Spec};
+use crate::discord::dispatch::{report_reply, respond, Dispatch, Report};
+
+/// `/gaps`.
+pub struct Gaps;
+
+impl Spec for Gaps {
+    fn name(&self) -> &'static str {
+        "gaps"
+    }
+
+    fn define(&self, command: CreateCommand) -> CreateCommand {
+        command
+            .description("Moderators: questions the knowledge base did not answer well")
+            .add_option(period::option())
+    }
+
+    fn help(&self) -> Help {
+        Help {
+            usage: "/gaps [days]",
+            text: "questions the knowledge base did not answer well (declined, low confidence, rated 👎), similar ones grouped.",
+        }
+    }
+
+    fn audience(&self) -> Audience {
+        Audience::Moderators
+    }
+
+    fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
+        respond(report_reply(
+            context.snapshot,
+            context.settings,
+            Report::Gaps,
+            command.guild_id,
+            period::days(command),
+            0,
+            command.user.id,
+        ))
+    }
+}

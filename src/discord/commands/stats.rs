@@ -1,0 +1,46 @@
+//! `/stats [days]` (moderators): questions per day, the answered rate,
+//! the articles used, ratings and reloads.
+
+use serenity::builder::CreateCommand;
+use serenity::model::application::CommandInteraction;
+
+use super::{period, Audience, Context, Help, Spec};
+use crate::discord::dispatch::{report_reply, respond, Dispatch, Report};
+
+/// `/stats`.
+pub struct Stats;
+
+impl Spec for Stats {
+    fn name(&self) -> &'static str {
+        "stats"
+    }
+
+    fn define(&self, command: CreateCommand) -> CreateCommand {
+        command
+            .description("Moderators: questions per day, answered rate, articles used, ratings")
+            .add_option(period::option())
+    }
+
+    fn help(&self) -> Help {
+        Help {
+            usage: "/stats [days]",
+            text: "questions per day, answered rate, articles used, ratings and reloads.",
+        }
+    }
+
+    fn audience(&self) -> Audience {
+        Audience::Moderators
+    }
+
+    fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
+        respond(report_reply(
+            context.snapshot,
+            context.settings,
+            Report::Stats,
+            command.guild_id,
+            period::days(command),
+            0,
+            command.user.id,
+        ))
+    }
+}
