@@ -11,10 +11,10 @@ use std::time::SystemTime;
 
 use axum::http::{HeaderMap, HeaderValue};
 use careerbot::config::{Config, Secret};
-use careerbot::discord::dispatch::{dispatch, Settings};
 use careerbot::engine::Options;
 use careerbot::live::Live;
 use careerbot::transport::endpoint::{self, Endpoint, Limits};
+use careerbot::transport::service::{serve_now, Settings};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
@@ -117,8 +117,8 @@ fn verify_and_dispatch(c: &mut Criterion) {
                 b.iter(|| {
                     let interaction: Interaction =
                         serde_json::from_slice(black_box(&body)).expect("interaction");
-                    let d = dispatch(&live, settings, &interaction);
-                    black_box(serde_json::to_vec(d.response()).expect("json"))
+                    let d = serve_now(&live, settings, &interaction);
+                    black_box(serde_json::to_vec(&d.response).expect("json"))
                 })
             });
         }

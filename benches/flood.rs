@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use careerbot::config::{Config, Secret};
-use careerbot::discord::dispatch::Settings;
 use careerbot::engine::Options;
 use careerbot::live::Live;
 use careerbot::transport::endpoint::{self, Endpoint, Limits};
+use careerbot::transport::Settings;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::SigningKey;
 

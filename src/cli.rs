@@ -11,11 +11,11 @@ use clap::{Parser, Subcommand};
 
 use crate::answer::Answer;
 use crate::config::Config;
-use crate::discord::dispatch::Settings;
 use crate::engine::{Engine, EngineError, IndexOrigin, Options};
 use crate::eval::{evaluate, QuestionSet};
 use crate::knowledge::{self, LoadError};
 use crate::live::Live;
+use crate::transport::Settings;
 
 /// careerbot: answers career questions from a knowledge base.
 #[derive(Debug, Parser)]

@@ -8,8 +8,9 @@ use support::limits::{assert_pings_nobody, assert_within_limits};
 use std::sync::OnceLock;
 
 use careerbot::discord::commands::reload_reply;
-use careerbot::discord::dispatch::{dispatch, Dispatch, Settings};
+use careerbot::discord::dispatch::Policy;
 use careerbot::live::Live;
+use careerbot::transport::service::{serve_now, FollowUp, Settings};
 use serde_json::{json, Value};
 use serenity::model::id::RoleId;
 use support::interactions::{self as fx, Sender};
@@ -21,8 +22,10 @@ fn live() -> &'static Live {
 
 fn settings() -> Settings {
     Settings {
-        moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
-        private_by_default: false,
+        policy: Policy {
+            moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
+            private_by_default: false,
+        },
         ..Settings::default()
     }
 }
@@ -30,8 +33,8 @@ fn settings() -> Settings {
 /// Dispatches a payload and returns the immediate response as Discord receives it.
 fn respond(payload: &Value) -> Value {
     let interaction = fx::parse(payload);
-    let d = dispatch(live(), &settings(), &interaction);
-    let json = serde_json::to_value(d.response()).expect("response serializes");
+    let d = serve_now(live(), &settings(), &interaction);
+    let json = serde_json::to_value(&d.response).expect("response serializes");
     assert_pings_nobody(&json);
     json
 }
@@ -213,7 +216,10 @@ fn topics_and_help_describe_the_bot() {
     );
     let moderator = usages(&Sender::manager());
     for usage in ["/reload", "/gaps [days]", "/stats [days]", "/ask question"] {
-        assert!(moderator.contains(&usage.to_string()), "{usage} in {moderator:?}");
+        assert!(
+            moderator.contains(&usage.to_string()),
+            "{usage} in {moderator:?}"
+        );
     }
 }
 
@@ -235,12 +241,12 @@ fn ask_careerbot_on_a_message_answers_it_and_names_the_asker_without_pinging() {
 fn reload_is_refused_to_members_and_in_dms_and_deferred_for_moderators() {
     let reload = |sender: &Sender| {
         let interaction = fx::parse(&fx::command("reload", json!([]), sender));
-        dispatch(live(), &settings(), &interaction)
+        serve_now(live(), &settings(), &interaction)
     };
     for sender in [Sender::member(), Sender::dm()] {
         let d = reload(&sender);
-        assert!(matches!(d, Dispatch::Respond(_)));
-        let r = serde_json::to_value(d.response()).unwrap();
+        assert!(d.follow_up.is_none());
+        let r = serde_json::to_value(&d.response).unwrap();
         assert!(is_ephemeral(&r));
         assert!(
             r["data"]["content"].as_str().unwrap().contains("oderator")
@@ -252,8 +258,8 @@ fn reload_is_refused_to_members_and_in_dms_and_deferred_for_moderators() {
     }
     for sender in [Sender::manager(), Sender::moderator_role()] {
         let d = reload(&sender);
-        assert!(matches!(d, Dispatch::Reload { .. }));
-        let r = serde_json::to_value(d.response()).unwrap();
+        assert!(d.follow_up == Some(FollowUp::Reload));
+        let r = serde_json::to_value(&d.response).unwrap();
         assert_eq!(r["type"], 5, "deferred at once");
         assert!(is_ephemeral(&r));
     }
@@ -383,7 +389,7 @@ fn every_response_fits_discords_limits_whatever_the_knowledge_holds() {
     let big = support::live(dir.path());
     let check = |payload: Value| {
         let interaction = fx::parse(&payload);
-        let r = serde_json::to_value(dispatch(&big, &settings(), &interaction).response()).unwrap();
+        let r = serde_json::to_value(serve_now(&big, &settings(), &interaction).response).unwrap();
         assert_pings_nobody(&r);
         assert_within_limits(&r);
         r
@@ -416,7 +422,7 @@ fn every_response_fits_discords_limits_whatever_the_knowledge_holds() {
 fn only_the_asker_can_rate_an_answer() {
     let first = respond(&fx::ask("what does a back-end developer earn", None));
     let embeds = first["data"]["embeds"].clone();
-    let up = format!("rate-up:{}:0", fx::ASKER);
+    let up = fx::button_id(&first, "rate-up");
     let r = respond(&fx::button(&up, fx::ASKER, embeds.clone()));
     assert!(is_ephemeral(&r));
     assert_eq!(r["data"]["content"], "Thanks for the feedback!");
@@ -459,7 +465,7 @@ fn a_member_asking_again_within_the_cooldown_is_told_to_wait_and_moderators_are_
             json!([{ "name": "question", "type": 3, "value": "What is the salary?" }]),
             sender,
         );
-        serde_json::to_value(dispatch(live(), &settings, &fx::parse(&payload)).response()).unwrap()
+        serde_json::to_value(serve_now(live(), &settings, &fx::parse(&payload)).response).unwrap()
     };
     let first = ask_as(&Sender::member());
     assert!(first["data"]["embeds"][0]["description"]
@@ -492,7 +498,7 @@ fn a_member_asking_again_within_the_cooldown_is_told_to_wait_and_moderators_are_
     }
     // The message command shares the same pause.
     let message = fx::parse(&fx::ask_message("What does a back-end developer do?"));
-    let r = serde_json::to_value(dispatch(live(), &settings, &message).response()).unwrap();
+    let r = serde_json::to_value(serve_now(live(), &settings, &message).response).unwrap();
     assert!(r["data"]["content"]
         .as_str()
         .is_some_and(|c| c.contains("Try again in")));
@@ -500,7 +506,7 @@ fn a_member_asking_again_within_the_cooldown_is_told_to_wait_and_moderators_are_
 
 #[test]
 fn the_cooldown_ends_after_its_pause_and_a_zero_pause_turns_it_off() {
-    use careerbot::discord::dispatch::Cooldowns;
+    use careerbot::transport::service::Cooldowns;
     use serenity::model::id::UserId;
     use std::time::{Duration, Instant};
     let cooldowns = Cooldowns::default();
@@ -520,7 +526,7 @@ fn the_cooldown_ends_after_its_pause_and_a_zero_pause_turns_it_off() {
 
 #[test]
 fn the_cooldown_forgets_members_whose_pause_has_ended() {
-    use careerbot::discord::dispatch::Cooldowns;
+    use careerbot::transport::service::Cooldowns;
     use serenity::model::id::UserId;
     use std::time::{Duration, Instant};
     let cooldowns = Cooldowns::default();
@@ -556,9 +562,9 @@ fn administrator_claimed_anywhere_but_member_permissions_is_refused() {
     payload["app_permissions"] = json!("40");
     payload["channel"]["permissions"] = json!("40");
     payload["member"]["roles"] = json!(["1190000000000000999"]);
-    let d = dispatch(live(), &settings(), &fx::parse(&payload));
-    assert!(matches!(d, Dispatch::Respond(_)), "not deferred");
-    let r = serde_json::to_value(d.response()).unwrap();
+    let d = serve_now(live(), &settings(), &fx::parse(&payload));
+    assert!(d.follow_up.is_none(), "not deferred");
+    let r = serde_json::to_value(&d.response).unwrap();
     assert!(is_ephemeral(&r));
     assert!(r["data"]["content"]
         .as_str()
@@ -567,6 +573,6 @@ fn administrator_claimed_anywhere_but_member_permissions_is_refused() {
 
     // The same payload with Administrator in member.permissions is allowed.
     payload["member"]["permissions"] = json!("2147568648");
-    let d = dispatch(live(), &settings(), &fx::parse(&payload));
-    assert!(matches!(d, Dispatch::Reload { .. }));
+    let d = serve_now(live(), &settings(), &fx::parse(&payload));
+    assert!(d.follow_up == Some(FollowUp::Reload));
 }

@@ -11,9 +11,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use careerbot::config::Config;
-use careerbot::discord::dispatch::{dispatch, Settings};
 use careerbot::insights::{Outcome, QuestionRecord, Record, Store};
 use careerbot::live::Live;
+use careerbot::transport::service::{serve_now, Settings};
 use serde_json::{json, Value};
 use support::interactions::{self as fx, Sender};
 use support::limits::{assert_pings_nobody, assert_within_limits};
@@ -38,8 +38,8 @@ fn settings(data: &Path) -> Settings {
 
 /// Dispatches a payload; the immediate response as Discord receives it.
 fn respond(settings: &Settings, payload: &Value) -> Value {
-    let d = dispatch(live(), settings, &fx::parse(payload));
-    let json = serde_json::to_value(d.response()).expect("response serializes");
+    let d = serve_now(live(), settings, &fx::parse(payload));
+    let json = serde_json::to_value(&d.response).expect("response serializes");
     assert_pings_nobody(&json);
     assert_within_limits(&json);
     json
@@ -79,7 +79,7 @@ fn declined_and_badly_rated_questions_appear_grouped_in_gaps() {
         &settings,
         &fx::ask("what does a back-end developer earn", None),
     );
-    let down = format!("rate-down:{}:0", fx::ASKER);
+    let down = fx::button_id(&answer, "rate-down");
     let r = respond(
         &settings,
         &fx::button(&down, fx::ASKER, answer["data"]["embeds"].clone()),
@@ -204,7 +204,10 @@ fn gaps_and_stats_are_for_moderators_only() {
     assert!(content(&respond(&settings, &dm)).contains("in a server"));
     let by_role = fx::command("stats", json!([]), &Sender::moderator_role());
     let with_role = Settings {
-        moderator_roles: vec![serenity::model::id::RoleId::new(fx::MOD_ROLE)],
+        policy: careerbot::discord::dispatch::Policy {
+            moderator_roles: vec![serenity::model::id::RoleId::new(fx::MOD_ROLE)],
+            private_by_default: false,
+        },
         insights: settings.insights.clone(),
         ..Settings::default()
     };
@@ -261,13 +264,14 @@ fn gaps_pages_with_buttons_only_its_moderator_can_use() {
 #[test]
 fn a_member_rates_an_answer_once_even_across_a_restart() {
     let data = tempfile::tempdir().unwrap();
+    let question = "which databases should I learn";
     let answer = {
         let settings = settings(data.path());
-        respond(&settings, &fx::ask("which databases should I learn", None))
+        respond(&settings, &fx::ask(question, None))
     };
     let embeds = answer["data"]["embeds"].clone();
-    let up = format!("rate-up:{}:0", fx::ASKER);
-    let down = format!("rate-down:{}:0", fx::ASKER);
+    let up = fx::button_id(&answer, "rate-up");
+    let down = fx::button_id(&answer, "rate-down");
     {
         let settings = settings(data.path());
         let r = respond(&settings, &fx::button(&up, fx::ASKER, embeds.clone()));
@@ -287,27 +291,48 @@ fn a_member_rates_an_answer_once_even_across_a_restart() {
         "{r:#}"
     );
     // Another page of the same answer is the same answer.
-    let page1 = format!("rate-down:{}:1", fx::ASKER);
+    let more = respond(
+        &settings,
+        &fx::button(&fx::button_id(&answer, "more"), fx::ASKER, embeds.clone()),
+    );
+    let page1 = fx::button_id(&more, "rate-down");
+    assert_ne!(page1, down, "the second page rates its own passage");
     let r = respond(&settings, &fx::button(&page1, fx::ASKER, embeds.clone()));
     assert!(
         content(&r).starts_with("You already rated this answer"),
         "{r:#}"
     );
-    // A forged page that shows no passage rates nothing.
-    let mut elsewhere = fx::button(&format!("rate-down:{}:99", fx::ASKER), fx::ASKER, embeds);
+    // The button names the passage: a rating is of the passage the member
+    // saw, never of a fresh answer to the footer's question.
+    let mut elsewhere = fx::button(&page1, fx::ASKER, embeds);
     elsewhere["message"]["id"] = json!("1190000000000000801");
+    elsewhere["message"]["embeds"][0]["footer"]["text"] =
+        json!("Asked: how much does a back-end developer earn · answer 2 of 5");
     let r = respond(&settings, &elsewhere);
-    assert_eq!(content(&r), "I can't find the answer this rates any more.");
+    assert_eq!(content(&r), "Thanks for the feedback!");
     settings.close_insights();
 
+    let shown = live().current().ask_with(question, 10);
     let store = Store::open(data.path()).unwrap();
     let ratings = store.ratings_since(0).unwrap();
-    assert_eq!(ratings.len(), 1, "{ratings:#?}");
-    assert!(ratings[0].up);
-    assert_eq!(ratings[0].question, "which databases should I learn");
+    assert_eq!(ratings.len(), 2, "{ratings:#?}");
+    assert!(ratings[0].up && !ratings[1].up);
+    assert_eq!(ratings[0].question, question);
+    let rated: Vec<Option<&str>> = ratings
+        .iter()
+        .map(|r| r.passage.as_ref().map(|p| p.id.as_str()))
+        .collect();
+    assert_eq!(
+        rated,
+        [
+            Some(shown.passages[0].id.as_str()),
+            Some(shown.passages[1].id.as_str())
+        ],
+        "each rating keeps the passage its button named"
+    );
     assert!(
-        ratings[0].passage.is_some() && ratings[0].score.is_some(),
-        "the rated passage and its score are kept"
+        ratings.iter().all(|r| r.score.is_some()),
+        "the scores are kept"
     );
     assert!(ratings
         .iter()

@@ -9,9 +9,9 @@ mod support;
 
 use std::sync::OnceLock;
 
-use careerbot::discord::dispatch::{dispatch, Settings};
 use careerbot::discord::parse::{interaction_from_value, ParseError};
 use careerbot::live::Live;
+use careerbot::transport::service::{serve_now, Settings};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use support::interactions as fx;
@@ -27,8 +27,8 @@ fn check(payload: &Value) {
     let Ok(interaction) = interaction_from_value(payload) else {
         return;
     };
-    let response = dispatch(live(), &Settings::default(), &interaction);
-    let json = serde_json::to_value(response.response()).expect("serializes");
+    let response = serve_now(live(), &Settings::default(), &interaction);
+    let json = serde_json::to_value(&response.response).expect("serializes");
     assert_within_limits(&json);
     assert_pings_nobody(&json);
 }
@@ -158,8 +158,8 @@ fn recording() -> &'static Settings {
 /// Dispatches `payload` with insights on and checks the response.
 fn check_recording(payload: &Value) -> Value {
     let interaction = fx::parse(payload);
-    let response = dispatch(live(), recording(), &interaction);
-    let json = serde_json::to_value(response.response()).expect("serializes");
+    let response = serve_now(live(), recording(), &interaction);
+    let json = serde_json::to_value(&response.response).expect("serializes");
     assert_within_limits(&json);
     assert_pings_nobody(&json);
     json

@@ -1,10 +1,12 @@
-//! One transport-agnostic entry point: a Discord [`Interaction`] in, the
-//! response out. The gateway bot posts the response; the HTTP interactions
-//! endpoint returns it as the body. Slow work (`/reload`) is returned as a
-//! job for the transport to run off the async runtime after deferring.
+//! One transport-agnostic entry point: a Discord [`Interaction`] in, what to
+//! do about it out. Pure: no clock, store, lock or runtime. A reply that
+//! needs the outside world is returned as a [`Dispatch`] naming it (record
+//! an answer, read a report, record a rating, reload), and the transport
+//! carries it out (`transport::serve_one`), then finishes the reply with
+//! [`report_reply`] or [`rated`].
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::ops::Range;
+use std::time::Duration;
 
 use serenity::builder::{
     AutocompleteChoice, CreateAutocompleteResponse, CreateInteractionResponse,
@@ -14,41 +16,24 @@ use serenity::model::application::{CommandInteraction, ComponentInteraction, Int
 use serenity::model::id::{GuildId, RoleId, UserId};
 
 use super::access::{is_moderator, may_moderate};
-use super::commands::{Command, Context, DEFAULT_DAYS, MAX_DAYS};
+use super::button::{Button, Rated};
+use super::commands::{Command, Context};
 use super::render::{self, fit, limits, no_pings, notice};
 use super::reports;
-use crate::config::Config;
+use crate::answer::Answer;
 use crate::engine::Engine;
-use crate::expiring::Expiring;
-use crate::insights::{self, report, PassageRef, Recorder, Vote};
-use crate::live::{Live, Snapshot};
-use crate::metrics::Metrics;
+use crate::insights::report::{Gaps, Stats};
+use crate::insights::{PassageRef, Vote};
+use crate::live::Snapshot;
 
-/// What dispatch needs to know besides the knowledge.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Roles whose members may reload, besides those with Manage Server.
+/// What dispatch needs to know besides the knowledge: the server's policy.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Roles whose members may moderate, besides those with Manage Server.
     pub moderator_roles: Vec<RoleId>,
     /// Whether `/ask` answers privately unless asked otherwise.
     pub private_by_default: bool,
-    /// Per-user pause between questions; zero turns it off. Moderators are
-    /// exempt.
-    pub cooldown: Duration,
-    /// When each member last asked. Clones of these settings share it.
-    pub cooldowns: Arc<Cooldowns>,
-    /// What is counted for operators. Clones of these settings share it.
-    pub metrics: Arc<Metrics>,
-    /// Interactions handled at once, across all members; more wait briefly,
-    /// then get [`busy`]. Clones of these settings share it.
-    pub in_flight: Arc<tokio::sync::Semaphore>,
-    /// Where questions, ratings and reloads are recorded for `/gaps` and
-    /// `/stats`; `None` when insights are off.
-    pub insights: Option<Arc<Recorder>>,
 }
-
-/// How long an interaction waits for a free slot before it gets [`busy`]
-/// (Discord allows 3 seconds in all).
-pub const IN_FLIGHT_WAIT: Duration = Duration::from_millis(1500);
 
 /// The reply when the bot is at its concurrency bound: private, and
 /// pinging nobody.
@@ -59,89 +44,16 @@ pub fn busy() -> CreateInteractionResponse {
     ))
 }
 
-impl Default for Settings {
-    /// No moderator roles, public answers, no cooldown, the default bound
-    /// on interactions in flight.
-    fn default() -> Self {
-        Settings {
-            moderator_roles: Vec::new(),
-            private_by_default: false,
-            cooldown: Duration::ZERO,
-            cooldowns: Arc::default(),
-            metrics: Arc::default(),
-            in_flight: Arc::new(tokio::sync::Semaphore::new(
-                crate::config::DEFAULT_MAX_IN_FLIGHT,
-            )),
-            insights: None,
-        }
-    }
-}
-
-impl Settings {
-    /// The settings a transport serves with, from the resolved config,
-    /// without insights (see [`Settings::with_insights`]).
-    pub fn from_config(config: &Config) -> Self {
-        Settings {
-            moderator_roles: config.moderator_roles.clone(),
-            private_by_default: config.private_by_default,
-            cooldown: config.cooldown,
-            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
-            ..Settings::default()
-        }
-    }
-
-    /// These settings, recording to the insights store the config names
-    /// (when `insights` is on), counted in these settings' metrics.
-    ///
-    /// # Errors
-    /// When the store cannot be opened.
-    pub fn with_insights(mut self, config: &Config) -> Result<Self, insights::StoreError> {
-        if config.insights {
-            let options = insights::Options {
-                data_dir: config.data_dir.clone(),
-                max_age: config.insights_max_age,
-                record_users: config.insights_record_users,
-                low_confidence: config.low_confidence,
-            };
-            self.insights = Some(Recorder::start(options, self.metrics.insights())?);
-        }
-        Ok(self)
-    }
-
-    /// Stores every insight recorded so far and stops recording (at shutdown).
-    pub fn close_insights(&self) {
-        if let Some(recorder) = &self.insights {
-            recorder.close();
-        }
-    }
-}
-
-/// When each member last asked a question, for the per-user cooldown.
-#[derive(Debug, Default)]
-pub struct Cooldowns {
-    asked: Mutex<Expiring<UserId>>,
-}
-
-impl Cooldowns {
-    /// Whether `user` may ask at `now`; if so, their pause starts. If not,
-    /// how long they still have to wait.
-    ///
-    /// # Errors
-    /// The time left, when `user` asked less than `pause` ago.
-    pub fn try_ask(&self, user: UserId, pause: Duration, now: Instant) -> Result<(), Duration> {
-        if pause.is_zero() {
-            return Ok(());
-        }
-        self.asked
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .accept(user, pause, now)
-    }
-
-    /// How many askers are remembered (for tests and diagnostics).
-    pub fn remembered(&self) -> usize {
-        self.asked.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
+/// The reply to a member asking again before their cooldown ended, with
+/// the time `left` rounded up to whole seconds.
+pub fn slow_down(left: Duration) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(notice(
+        &format!(
+            "You're asking quickly. Try again in {} s.",
+            left.as_secs() + u64::from(left.subsec_nanos() > 0)
+        ),
+        true,
+    ))
 }
 
 /// What the transport does with an interaction.
@@ -149,39 +61,123 @@ impl Cooldowns {
 pub enum Dispatch {
     /// Send this response now.
     Respond(CreateInteractionResponse),
-    /// Send `defer` now, run [`Live::reload`] off the runtime, then edit the
+    /// Send this response now, and record the question it answers (or
+    /// declines) for the insights store.
+    Answered {
+        /// The reply.
+        response: CreateInteractionResponse,
+        /// What it was built from.
+        answer: Box<Answer>,
+    },
+    /// Send `defer` now, run `Live::reload` off the runtime, then edit the
     /// original response with [`reload_reply`](super::commands::reload_reply).
     Reload {
         /// The deferred response (type 5).
         defer: CreateInteractionResponse,
     },
+    /// Read a moderator report from the insights store, then send
+    /// [`report_reply`].
+    Report(ReportRequest),
+    /// Record a 👍/👎, then send [`rated`].
+    Rate(Rating),
 }
 
 impl Dispatch {
-    /// The response to send at once.
-    pub fn response(&self) -> &CreateInteractionResponse {
+    /// The response to send at once, when it needs nothing from outside.
+    pub fn response(&self) -> Option<&CreateInteractionResponse> {
         match self {
-            Dispatch::Respond(r) | Dispatch::Reload { defer: r } => r,
+            Dispatch::Respond(r) | Dispatch::Answered { response: r, .. } => Some(r),
+            Dispatch::Reload { defer } => Some(defer),
+            Dispatch::Report(_) | Dispatch::Rate(_) => None,
         }
     }
 }
 
+/// Which moderator report to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// `/gaps`.
+    Gaps,
+    /// `/stats`.
+    Stats,
+}
+
+/// A moderator report to read and show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRequest {
+    /// Which report.
+    pub report: Report,
+    /// The server it covers (each server's moderators see their own).
+    pub guild: Option<GuildId>,
+    /// How many days back.
+    pub days: u32,
+    /// The page to show.
+    pub page: usize,
+    /// The moderator who asked; only they can page.
+    pub asker: UserId,
+    /// Whether it replaces the message a page button is on.
+    pub update: bool,
+}
+
+/// A report as read from the store.
+#[derive(Debug, Clone)]
+pub enum ReportData {
+    /// `/gaps`.
+    Gaps(Gaps),
+    /// `/stats`.
+    Stats(Stats),
+}
+
+impl ReportRequest {
+    /// The gaps groups this request's page shows, whose closest passages
+    /// are worth finding.
+    pub fn shown(&self, gaps: &Gaps) -> Range<usize> {
+        let page = self.page.min(reports::gaps_pages(gaps) - 1);
+        page * reports::GAPS_PER_PAGE..(page + 1) * reports::GAPS_PER_PAGE
+    }
+}
+
+/// A 👍 or 👎 to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rating {
+    /// The server it was pressed in.
+    pub guild: Option<GuildId>,
+    /// Who pressed it.
+    pub user: UserId,
+    /// The answer message, so each member rates it once.
+    pub message: String,
+    /// The question the answer was for.
+    pub question: String,
+    /// The rated passage and its score, when the knowledge still has it.
+    pub passage: Option<(PassageRef, f32)>,
+    /// 👍 or 👎.
+    pub up: bool,
+}
+
 /// Handles one interaction.
 #[tracing::instrument(skip_all, fields(kind = interaction_kind(interaction)))]
-pub fn dispatch(live: &Live, settings: &Settings, interaction: &Interaction) -> Dispatch {
-    let snapshot = live.current();
+pub fn dispatch(snapshot: &Snapshot, policy: &Policy, interaction: &Interaction) -> Dispatch {
     match interaction {
         Interaction::Ping(_) => Dispatch::Respond(CreateInteractionResponse::Pong),
-        Interaction::Command(command) => command_reply(&snapshot, settings, command),
-        Interaction::Autocomplete(command) => Dispatch::Respond(autocomplete(&snapshot, command)),
-        Interaction::Component(component) => {
-            Dispatch::Respond(component_reply(&snapshot, settings, component))
-        }
+        Interaction::Command(command) => command_reply(snapshot, policy, command),
+        Interaction::Autocomplete(command) => Dispatch::Respond(autocomplete(snapshot, command)),
+        Interaction::Component(component) => component_reply(snapshot, policy, component),
         _ => Dispatch::Respond(CreateInteractionResponse::Message(notice(
             "careerbot does not handle this kind of interaction.",
             true,
         ))),
     }
+}
+
+/// The member whose question cooldown `interaction` is subject to: the
+/// invoker of a command that asks, unless they moderate.
+pub fn cooldown_subject(policy: &Policy, interaction: &Interaction) -> Option<UserId> {
+    let Interaction::Command(command) = interaction else {
+        return None;
+    };
+    let asks = Command::from_name(&command.data.name).is_some_and(Command::asks);
+    let moderator = is_moderator(&policy.moderator_roles, command.member.as_deref());
+    (asks && !moderator).then_some(command.user.id)
 }
 
 fn interaction_kind(interaction: &Interaction) -> &'static str {
@@ -200,97 +196,65 @@ pub(crate) fn respond(message: CreateInteractionResponseMessage) -> Dispatch {
     Dispatch::Respond(CreateInteractionResponse::Message(message))
 }
 
-/// The reply to a command: careerbot's own, its cooldown checked for
-/// members, or a notice for one it does not know.
-fn command_reply(engine: &Snapshot, settings: &Settings, command: &CommandInteraction) -> Dispatch {
+fn refuse(text: &str) -> Dispatch {
+    respond(notice(text, true))
+}
+
+/// The reply to a command: careerbot's own, or a notice for one it does not
+/// know.
+fn command_reply(snapshot: &Snapshot, policy: &Policy, command: &CommandInteraction) -> Dispatch {
     let Some(known) = Command::from_name(&command.data.name) else {
-        return respond(notice("I don't know that command. Try /help.", true));
+        return refuse("I don't know that command. Try /help.");
     };
-    let moderator = is_moderator(&settings.moderator_roles, command.member.as_deref());
-    if known.asks() && !moderator {
-        if let Err(left) =
-            settings
-                .cooldowns
-                .try_ask(command.user.id, settings.cooldown, Instant::now())
-        {
-            return respond(notice(
-                &format!(
-                    "You're asking quickly. Try again in {} s.",
-                    left.as_secs() + u64::from(left.subsec_nanos() > 0)
-                ),
-                true,
-            ));
-        }
-    }
     let context = Context {
-        snapshot: engine,
-        settings,
-        moderator,
+        snapshot,
+        policy,
+        moderator: is_moderator(&policy.moderator_roles, command.member.as_deref()),
     };
     known.run(&context, command)
 }
 
-/// Which moderator report to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Report {
-    /// `/gaps`.
-    Gaps,
-    /// `/stats`.
-    Stats,
-}
-
-/// The `report` over the last `days` days of `guild`, at `page`. Reading the store may wait on the disk, so on a multi-threaded
-/// runtime the worker hands its other tasks over while it does.
-pub(crate) fn report_reply(
+/// The reply to a report request, from what the store gave: `None` when
+/// insights are off, or the error that kept it from being read.
+pub fn report_reply<E: std::fmt::Display>(
+    request: &ReportRequest,
     engine: &Engine,
-    settings: &Settings,
-    report: Report,
-    guild: Option<GuildId>,
-    days: u32,
-    page: usize,
-    asker: UserId,
-) -> CreateInteractionResponseMessage {
-    let Some(insights) = &settings.insights else {
-        return notice(
+    read: Option<Result<ReportData, E>>,
+) -> CreateInteractionResponse {
+    let message = match read {
+        None => notice(
             "Insights are turned off for this bot (`insights = false` in its config).",
             true,
-        );
-    };
-    let now = insights::unix_now();
-    // Each server's moderators see their own server's questions only.
-    let guild = guild.map(GuildId::get);
-    let build = || {
-        if report == Report::Gaps {
-            insights
-                .read(|store| report::gaps(store, now, days, guild))
-                .map(|mut gaps| {
-                    let page = page.min(reports::gaps_pages(&gaps) - 1);
-                    let shown = page * reports::GAPS_PER_PAGE..(page + 1) * reports::GAPS_PER_PAGE;
-                    gaps.find_closest(shown, engine);
-                    reports::gaps_message(&gaps, page, asker)
-                })
-        } else {
-            insights
-                .read(|store| report::stats(store, now, days, guild))
-                .map(|stats| reports::stats_message(&stats))
+        ),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "cannot read the insights store");
+            notice(
+                "I can't read the insights store right now; the bot's log says why.",
+                true,
+            )
+            .embeds(Vec::new())
+            .components(Vec::new())
         }
+        Some(Ok(ReportData::Gaps(mut gaps))) => {
+            gaps.find_closest(request.shown(&gaps), engine);
+            reports::gaps_message(&gaps, request.page, request.asker)
+        }
+        Some(Ok(ReportData::Stats(stats))) => reports::stats_message(&stats),
     };
-    let multi_threaded = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    let built = if multi_threaded {
-        tokio::task::block_in_place(build)
+    if request.update {
+        CreateInteractionResponse::UpdateMessage(message)
     } else {
-        build()
+        CreateInteractionResponse::Message(message)
+    }
+}
+
+/// The reply to a 👍/👎 once recorded (`None` when insights are off).
+pub fn rated(vote: Option<Vote>) -> CreateInteractionResponse {
+    let text = match vote {
+        Some(Vote::AlreadyCast) => "You already rated this answer; your first rating counts.",
+        Some(Vote::Recorded) | None => "Thanks for the feedback!",
     };
-    built.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "cannot read the insights store");
-        notice(
-            "I can't read the insights store right now; the bot's log says why.",
-            true,
-        )
-        .embeds(Vec::new())
-        .components(Vec::new())
-    })
+    CreateInteractionResponse::Message(notice(text, true))
 }
 
 fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteractionResponse {
@@ -322,57 +286,6 @@ fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteract
     CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices))
 }
 
-/// A 👍 (`up`) or 👎 on an answer, for the passage shown at `page`. Each
-/// member rates each answer message once, whichever page they are on.
-fn rate(
-    engine: &Snapshot,
-    settings: &Settings,
-    component: &ComponentInteraction,
-    up: bool,
-    page: usize,
-) -> CreateInteractionResponse {
-    // The rated passage is the one shown on that page of the answer.
-    let rated = question_of(component).and_then(|question| {
-        let answer = engine.ask_with(&question, render::MAX_PAGES);
-        let p = answer.passages.get(page)?;
-        let passage = PassageRef {
-            id: p.id.clone(),
-            article: p.article.clone(),
-            section: p.section.clone(),
-        };
-        Some((question, passage, p.score))
-    });
-    let Some((question, passage, score)) = rated else {
-        return CreateInteractionResponse::Message(notice(
-            "I can't find the answer this rates any more.",
-            true,
-        ));
-    };
-    let guild = component.guild_id.map(GuildId::get);
-    tracing::info!(
-        rating = if up { "up" } else { "down" },
-        page,
-        passage = passage.id.as_str(),
-        guild,
-        "answer rated"
-    );
-    let vote = settings.insights.as_ref().map(|insights| {
-        insights.rate(
-            guild,
-            component.user.id.get(),
-            &component.message.id.to_string(),
-            &question,
-            Some((passage, score)),
-            up,
-        )
-    });
-    let text = match vote {
-        Some(Vote::AlreadyCast) => "You already rated this answer; your first rating counts.",
-        Some(Vote::Recorded) | None => "Thanks for the feedback!",
-    };
-    CreateInteractionResponse::Message(notice(text, true))
-}
-
 /// The question an answer message was for, read back from its footer.
 fn question_of(component: &ComponentInteraction) -> Option<String> {
     let footer = component
@@ -398,69 +311,88 @@ fn question_of(component: &ComponentInteraction) -> Option<String> {
 }
 
 fn component_reply(
-    engine: &Snapshot,
-    settings: &Settings,
+    snapshot: &Snapshot,
+    policy: &Policy,
     component: &ComponentInteraction,
-) -> CreateInteractionResponse {
-    let mut parts = component.data.custom_id.split(':');
-    let (kind, asker, page, extra) = (parts.next(), parts.next(), parts.next(), parts.next());
-    let asker = asker
-        .and_then(|a| a.parse::<u64>().ok())
-        .filter(|a| *a != 0)
-        .map(UserId::new);
-    let page = page.and_then(|p| p.parse::<usize>().ok());
-    let (Some(kind), Some(asker), Some(page)) = (kind, asker, page) else {
-        return CreateInteractionResponse::Message(notice("That button is not one of mine.", true));
+) -> Dispatch {
+    let Ok(button) = component.data.custom_id.parse::<Button>() else {
+        return refuse("That button is not one of mine.");
     };
-    if component.user.id != asker {
-        return CreateInteractionResponse::Message(notice(
-            "Only the person who asked can use these buttons.",
-            true,
-        ));
+    if component.user.id != button.asker() {
+        return refuse("Only the person who asked can use these buttons.");
     }
-    match kind {
-        "more" => {
+    match button {
+        Button::More { asker, page } => {
             let Some(question) = question_of(component) else {
-                return CreateInteractionResponse::Message(notice(
-                    "I can't find the question of this answer any more.",
-                    true,
-                ));
+                return refuse("I can't find the question of this answer any more.");
             };
-            let answer = engine.ask_with(&question, render::MAX_PAGES);
+            let answer = snapshot.ask_with(&question, render::MAX_PAGES);
             if !answer.answered || answer.passages.is_empty() {
-                return CreateInteractionResponse::Message(notice(
-                    "No more answers for this question.",
-                    true,
-                ));
+                return refuse("No more answers for this question.");
             }
             let page = page.min(answer.passages.len() - 1);
-            CreateInteractionResponse::UpdateMessage(
+            Dispatch::Respond(CreateInteractionResponse::UpdateMessage(
                 CreateInteractionResponseMessage::new()
                     .embed(render::answer_embed(&answer, page))
                     .components(render::answer_buttons(&answer, page, asker))
                     .allowed_mentions(no_pings()),
-            )
+            ))
         }
-        "rate-up" | "rate-down" => rate(engine, settings, component, kind == "rate-up", page),
-        reports::GAPS_BUTTON => {
+        Button::Rate {
+            page, up, rated, ..
+        } => rate(snapshot, component, page, up, rated.as_ref()),
+        Button::Gaps { asker, page, days } => {
             // Only the moderator who asked can page, and only while still one.
-            let moderator = is_moderator(&settings.moderator_roles, component.member.as_ref());
+            let moderator = is_moderator(&policy.moderator_roles, component.member.as_ref());
             if let Err(why) = may_moderate(component.guild_id, moderator) {
-                return CreateInteractionResponse::Message(notice(why, true));
+                return refuse(why);
             }
-            let days = extra
-                .and_then(|d| d.parse::<u32>().ok())
-                .map_or(DEFAULT_DAYS, |d| d.clamp(1, MAX_DAYS));
-            CreateInteractionResponse::UpdateMessage(report_reply(
-                engine,
-                settings,
-                Report::Gaps,
-                component.guild_id,
+            Dispatch::Report(ReportRequest {
+                report: Report::Gaps,
+                guild: component.guild_id,
                 days,
                 page,
                 asker,
-            ))
+                update: true,
+            })
         }
-        _ => CreateInteractionResponse::Message(notice("That button is not one of mine.", true)),
     }
+}
+
+/// A 👍 (`up`) or 👎 on the passage the button names. The rating is of the
+/// passage the member saw, looked up by its key, so nothing is re-answered;
+/// a passage a reload removed is rated without it.
+fn rate(
+    snapshot: &Snapshot,
+    component: &ComponentInteraction,
+    page: usize,
+    up: bool,
+    rated: Option<&Rated>,
+) -> Dispatch {
+    let Some(question) = question_of(component) else {
+        return refuse("I can't find the answer this rates any more.");
+    };
+    let passage = rated.and_then(|r| {
+        let p = r.key.find(&snapshot.passages)?;
+        let passage = PassageRef {
+            id: p.id.clone(),
+            article: p.article.clone(),
+            section: p.section_label(),
+        };
+        Some((passage, r.score))
+    });
+    tracing::info!(
+        rating = if up { "up" } else { "down" },
+        page,
+        passage = passage.as_ref().map(|(p, _)| p.id.as_str()),
+        "answer rated"
+    );
+    Dispatch::Rate(Rating {
+        guild: component.guild_id,
+        user: component.user.id,
+        message: component.message.id.to_string(),
+        question,
+        passage,
+        up,
+    })
 }

@@ -10,6 +10,7 @@ use serenity::builder::{
 use serenity::model::application::ButtonStyle;
 use serenity::model::id::UserId;
 
+use super::button::{Button, PassageKey, Rated};
 use crate::answer::{Answer, AnswerPassage};
 
 /// Discord's limits on message parts, in characters.
@@ -105,11 +106,6 @@ pub fn highlighted(passage: &AnswerPassage) -> String {
     }
     out.push_str(&escape(&text[at..]));
     out
-}
-
-/// Custom id of a button: `kind:asker:page`.
-pub fn custom_id(kind: &str, asker: UserId, page: usize) -> String {
-    fit(&format!("{kind}:{asker}:{page}"), limits::CUSTOM_ID)
 }
 
 /// The embed of one page of an answer (one passage), with tools and courses.
@@ -208,20 +204,37 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
 
 /// Buttons under an answer: more answers, and 👍/👎 for the passage shown.
 pub fn answer_buttons(answer: &Answer, page: usize, asker: UserId) -> Vec<CreateActionRow> {
+    let page = page.min(answer.passages.len().saturating_sub(1));
+    let rated = answer.passages.get(page).map(|p| Rated {
+        key: PassageKey::of(&p.id),
+        score: p.score,
+    });
+    let rate = |up: bool| Button::Rate {
+        asker,
+        page,
+        up,
+        rated: rated.clone(),
+    };
     let mut buttons = vec![
-        CreateButton::new(custom_id("rate-up", asker, page))
+        CreateButton::new(rate(true).id())
             .label("👍")
             .style(ButtonStyle::Secondary),
-        CreateButton::new(custom_id("rate-down", asker, page))
+        CreateButton::new(rate(false).id())
             .label("👎")
             .style(ButtonStyle::Secondary),
     ];
     if page + 1 < answer.passages.len() {
         buttons.insert(
             0,
-            CreateButton::new(custom_id("more", asker, page + 1))
-                .label("More answers")
-                .style(ButtonStyle::Primary),
+            CreateButton::new(
+                Button::More {
+                    asker,
+                    page: page + 1,
+                }
+                .id(),
+            )
+            .label("More answers")
+            .style(ButtonStyle::Primary),
         );
     }
     buttons.truncate(limits::BUTTONS_PER_ROW);
@@ -329,16 +342,6 @@ mod tests {
         assert_eq!(
             escape("C# *bold* @everyone <@&1>"),
             "C\\# \\*bold\\* \\@everyone \\<\\@&1>"
-        );
-    }
-
-    #[test]
-    fn custom_ids_fit_the_limit() {
-        assert!(
-            custom_id("more", UserId::new(u64::MAX), usize::MAX)
-                .chars()
-                .count()
-                <= limits::CUSTOM_ID
         );
     }
 }

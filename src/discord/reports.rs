@@ -6,13 +6,12 @@ use serenity::builder::{CreateActionRow, CreateButton, CreateInteractionResponse
 use serenity::model::application::ButtonStyle;
 use serenity::model::id::UserId;
 
-use super::render::{escape, fit, limits, listing, no_pings};
+use super::button::Button;
+use super::render::{escape, fit, listing, no_pings};
 use crate::insights::report::{breakdown, datetime, passage_label, section_label, Gaps, Stats};
 
 /// Groups on one page of `/gaps`.
 pub const GAPS_PER_PAGE: usize = 5;
-/// The button kind that pages `/gaps`.
-pub const GAPS_BUTTON: &str = "gaps";
 
 /// Pages a `/gaps` report has (at least one).
 pub fn gaps_pages(gaps: &Gaps) -> usize {
@@ -69,10 +68,12 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
     let mut buttons = Vec::new();
     if pages > 1 {
         let id = |to: usize| {
-            fit(
-                &format!("{GAPS_BUTTON}:{asker}:{to}:{}", gaps.days),
-                limits::CUSTOM_ID,
-            )
+            Button::Gaps {
+                asker,
+                page: to,
+                days: gaps.days,
+            }
+            .id()
         };
         if page > 0 {
             buttons.push(

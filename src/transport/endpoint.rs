@@ -1,7 +1,7 @@
 //! The HTTP interactions endpoint (`careerbot serve-http`): Discord POSTs
 //! each interaction, signed with the application's Ed25519 key; the
-//! response goes back in the HTTP response body. The same [`dispatch`] as
-//! the gateway bot answers it. `/reload` answers "deferred" at once and
+//! response goes back in the HTTP response body. The same
+//! [`serve_one`](super::service::serve_one) as the gateway bot answers it. `/reload` answers "deferred" at once and
 //! edits the original response through the webhook API when done.
 //!
 //! A request goes through, in order: signature headers (401, before the
@@ -35,12 +35,12 @@ use tokio_util::task::TaskTracker;
 
 use super::connections::{Conn, Connections};
 
+use super::expiring::Expiring;
+use super::metrics::{self, Kind};
+use super::service::{serve_now, serve_one, FollowUp, Outcome, Settings};
 use crate::config::{Config, Secret};
-use crate::discord::dispatch::{busy, dispatch, Dispatch, Settings, IN_FLIGHT_WAIT};
 use crate::discord::parse::parse_interaction;
-use crate::expiring::Expiring;
 use crate::live::Live;
-use crate::metrics::{self, Kind};
 
 /// The signature header: hex Ed25519 signature of timestamp + body.
 pub const SIGNATURE: &str = "x-signature-ed25519";
@@ -313,14 +313,19 @@ impl Endpoint {
     }
 
     /// Verifies the signature over timestamp + body, parses the interaction
-    /// and dispatches it. Pure apart from the cooldown and metrics state:
-    /// the server and the benchmark both call it.
+    /// and serves it at once ([`serve_now`]: no slot, not counted). The
+    /// benchmark and tests call it.
     ///
     /// # Errors
     /// A bad signature, or a body that is not an interaction.
     pub fn process(&self, signed: &SignedHeaders, body: &[u8]) -> Result<Processed, Rejection> {
         self.verify(signed, body)?;
-        self.process_verified(body)
+        let interaction = self.accept(body)?;
+        let outcome = match interaction {
+            Interaction::Ping(_) => None,
+            _ => Some(serve_now(&self.live, &self.settings, &interaction)),
+        };
+        self.processed(&interaction, outcome)
     }
 
     /// Checks the Ed25519 signature over timestamp + body.
@@ -336,8 +341,8 @@ impl Endpoint {
             .map_err(|_| Rejection::BadSignature)
     }
 
-    /// [`Endpoint::process`] after the signature has been verified.
-    fn process_verified(&self, body: &[u8]) -> Result<Processed, Rejection> {
+    /// Parses a verified body and refuses an interaction already handled.
+    fn accept(&self, body: &[u8]) -> Result<Interaction, Rejection> {
         let interaction = parse_interaction(body).map_err(|e| {
             tracing::debug!(error = %e, "signed body is not an interaction");
             Rejection::Malformed
@@ -358,8 +363,18 @@ impl Endpoint {
             }
             insights.handled(id);
         }
-        let (kind, command) = metrics::classify(&interaction);
-        if let Interaction::Ping(_) = interaction {
+        Ok(interaction)
+    }
+
+    /// The HTTP body and follow-up for `interaction`, served as `outcome`
+    /// (`None` for a ping).
+    fn processed(
+        &self,
+        interaction: &Interaction,
+        outcome: Option<Outcome>,
+    ) -> Result<Processed, Rejection> {
+        let (kind, command) = metrics::classify(interaction);
+        let Some(outcome) = outcome else {
             // Exactly what Discord's endpoint check expects.
             return Ok(Processed {
                 body: br#"{"type":1}"#.to_vec(),
@@ -367,14 +382,13 @@ impl Endpoint {
                 command,
                 follow_up: None,
             });
-        }
-        let dispatched = dispatch(&self.live, &self.settings, &interaction);
-        let body = serde_json::to_vec(dispatched.response()).map_err(|e| {
+        };
+        let body = serde_json::to_vec(&outcome.response).map_err(|e| {
             tracing::error!(error = %e, "response did not serialize");
             Rejection::Internal
         })?;
-        let follow_up = match (&dispatched, &interaction) {
-            (Dispatch::Reload { .. }, Interaction::Command(c)) => Some((
+        let follow_up = match (&outcome.follow_up, interaction) {
+            (Some(FollowUp::Reload), Interaction::Command(c)) => Some((
                 c.token.clone(),
                 self.application_id.unwrap_or(c.application_id),
             )),
@@ -432,25 +446,17 @@ impl Endpoint {
         // or be told that the bot is busy.
         self.verify(&signed, &bytes)?;
         let _trusted = conn.map(Conn::trust);
-        let Ok(Ok(_slot)) =
-            tokio::time::timeout(IN_FLIGHT_WAIT, self.settings.in_flight.acquire()).await
-        else {
-            self.settings.metrics.rejected("busy");
-            let body = serde_json::to_vec(&busy()).map_err(|_| Rejection::Internal)?;
-            return Ok((
-                StatusCode::OK,
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response());
+        let interaction = self.accept(&bytes)?;
+        let processed = if let Interaction::Ping(_) = interaction {
+            let processed = self.processed(&interaction, None)?;
+            self.settings
+                .metrics
+                .interaction(processed.kind, processed.command, started.elapsed());
+            processed
+        } else {
+            let outcome = serve_one(&self.live, &self.settings, &interaction, started).await;
+            self.processed(&interaction, Some(outcome))?
         };
-        let processed = self.process_verified(&bytes)?;
-        self.settings
-            .metrics
-            .interaction(processed.kind, processed.command, started.elapsed());
         if let Some((token, application)) = processed.follow_up {
             self.follow_up(token, application);
         }

@@ -1,5 +1,5 @@
 //! The gateway bot (`careerbot serve`): serenity's client receives
-//! interactions over the gateway websocket; [`dispatch`] answers them; the
+//! interactions over the gateway websocket; [`serve_one`] answers them; the
 //! response is posted back. `/reload` defers first, rebuilds off the async
 //! runtime and edits the deferred response.
 
@@ -14,8 +14,8 @@ use serenity::builder::Builder;
 use serenity::client::ClientBuilder;
 use serenity::http::Http;
 
+use super::service::{serve_one, FollowUp, Settings};
 use crate::config::{Config, Secret};
-use crate::discord::dispatch::{busy, dispatch, Dispatch, Settings, IN_FLIGHT_WAIT};
 use crate::live::Live;
 
 /// How the gateway connection is split into shards.
@@ -48,31 +48,13 @@ impl EventHandler for Handler {
 pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interaction: &Interaction) {
     let started = std::time::Instant::now();
     let (id, token) = (interaction.id(), interaction.token().to_string());
-    let Ok(Ok(_slot)) = tokio::time::timeout(IN_FLIGHT_WAIT, settings.in_flight.acquire()).await
-    else {
-        tracing::warn!("at the concurrency bound: answering busy");
-        settings.metrics.rejected("busy");
-        if let Err(e) = busy().execute(http, (id, &token)).await {
-            tracing::warn!(error = %e, "could not send the busy response");
-        }
-        return;
-    };
-    let dispatched = dispatch(live, settings, interaction);
-    let (kind, command) = crate::metrics::classify(interaction);
-    settings
-        .metrics
-        .interaction(kind, command, started.elapsed());
-    if let Err(e) = dispatched
-        .response()
-        .clone()
-        .execute(http, (id, &token))
-        .await
-    {
+    let outcome = serve_one(live, settings, interaction, started).await;
+    if let Err(e) = outcome.response.execute(http, (id, &token)).await {
         tracing::warn!(error = %e, "could not send the interaction response");
         return;
     }
     tracing::info!(took_us = started.elapsed().as_micros() as u64, "answered");
-    if let Dispatch::Reload { .. } = dispatched {
+    if outcome.follow_up == Some(FollowUp::Reload) {
         super::finish_reload(http, live, settings, &token).await;
     }
 }

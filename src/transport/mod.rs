@@ -1,10 +1,14 @@
-//! Transports: the only layer (with `cli`) that touches sockets, tasks and
-//! signals. Each one feeds interactions to [`crate::discord::dispatch`] and
-//! delivers its responses.
+//! Transports: the only layer (with `cli`) that touches sockets, tasks,
+//! threads and signals. Both feed interactions through one path,
+//! [`service::serve_one`], and deliver its responses; [`metrics`] counts
+//! what they do.
 
 pub mod connections;
 pub mod endpoint;
+pub mod expiring;
 pub mod gateway;
+pub mod metrics;
+pub mod service;
 pub mod watch;
 
 use std::sync::Arc;
@@ -17,11 +21,11 @@ use serenity::model::id::GuildId;
 
 use crate::config::{Config, Secret};
 use crate::discord::commands::reload_reply;
-use crate::discord::dispatch::Settings;
 use crate::discord::render::no_pings;
 use crate::engine::EngineError;
 use crate::insights::ReloadRecord;
 use crate::live::{Live, ReloadSummary};
+pub use service::Settings;
 
 /// An HTTP client for Discord's API, or for the Discord-compatible base the
 /// config names (a rate-limiting proxy, or a test stand-in).

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::discord::dispatch::Settings;
 use crate::live::Live;
+use crate::transport::Settings;
 
 /// How often the directory is looked at.
 pub const POLL: Duration = Duration::from_millis(500);

@@ -167,6 +167,26 @@ pub fn button(custom_id: &str, presser: u64, embeds: Value) -> Value {
     v
 }
 
+/// The custom ids of a response's buttons, in order, as a member sees them.
+pub fn button_ids(response: &Value) -> Vec<String> {
+    response["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .filter_map(|b| b["custom_id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The id of the button of `response` whose id starts with `kind:`.
+pub fn button_id(response: &Value, kind: &str) -> String {
+    let prefix = format!("{kind}:");
+    button_ids(response)
+        .into_iter()
+        .find(|id| id.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {kind} button in {response:#}"))
+}
+
 /// Parses JSON into serenity's `Interaction`, as the transports do.
 pub fn parse(value: &Value) -> Interaction {
     serde_json::from_value(value.clone())

@@ -1,13 +1,15 @@
 //! `/ask question [private]`: the best passage for a question, with its
 //! tools and courses, and buttons to page and rate.
 
-use serenity::builder::{CreateCommand, CreateCommandOption};
+use serenity::builder::{
+    CreateCommand, CreateCommandOption, CreateInteractionResponse,
+    CreateInteractionResponseMessage,
+};
 use serenity::model::application::{CommandInteraction, CommandOptionType};
-use serenity::model::id::GuildId;
 
 use super::{options, Context, Help, Spec};
 use crate::answer::Answer;
-use crate::discord::dispatch::{respond, Dispatch};
+use crate::discord::dispatch::Dispatch;
 use crate::discord::render;
 use crate::engine::Engine;
 
@@ -53,12 +55,14 @@ impl Spec for Ask {
     fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
         let question = options::string(command, "question").unwrap_or("");
         let private =
-            options::boolean(command, "private").unwrap_or(context.settings.private_by_default);
-        let answer = answer(context, command, question);
-        if !answer.answered {
-            return respond(render::unanswered(&answer));
-        }
-        respond(render::answer_message(&answer, 0, command.user.id, private))
+            options::boolean(command, "private").unwrap_or(context.policy.private_by_default);
+        let answer = context.snapshot.ask_with(question, render::MAX_PAGES);
+        let message = if answer.answered {
+            render::answer_message(&answer, 0, command.user.id, private)
+        } else {
+            render::unanswered(&answer)
+        };
+        answered(message, answer)
     }
 
     fn choices(&self, engine: &Engine, option: &str) -> Vec<(String, String)> {
@@ -73,21 +77,10 @@ impl Spec for Ask {
     }
 }
 
-/// The answer to `question`, recorded for the insights store (never
-/// waiting) and counted when declined.
-pub(super) fn answer(context: &Context<'_>, command: &CommandInteraction, question: &str) -> Answer {
-    let answer = context.snapshot.ask_with(question, render::MAX_PAGES);
-    let settings = context.settings;
-    if let Some(insights) = &settings.insights {
-        insights.question(
-            command.guild_id.map(GuildId::get),
-            command.user.id.get(),
-            &answer,
-            context.snapshot.version,
-        );
+/// `message`, sent with the `answer` it shows so the transport records it.
+pub(super) fn answered(message: CreateInteractionResponseMessage, answer: Answer) -> Dispatch {
+    Dispatch::Answered {
+        response: CreateInteractionResponse::Message(message),
+        answer: Box::new(answer),
     }
-    if !answer.answered {
-        settings.metrics.unanswered();
-    }
-    answer
 }

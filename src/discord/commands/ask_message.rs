@@ -5,7 +5,7 @@ use serenity::builder::CreateCommand;
 use serenity::model::application::{CommandInteraction, CommandType, ResolvedTarget};
 
 use super::{Context, Help, Spec};
-use crate::discord::dispatch::{respond, Dispatch};
+use crate::discord::dispatch::Dispatch;
 use crate::discord::render;
 
 /// "Ask careerbot" in a message's Apps menu.
@@ -36,15 +36,15 @@ impl Spec for AskMessage {
             Some(ResolvedTarget::Message(message)) => message.content.clone(),
             _ => String::new(),
         };
-        let answer = super::ask::answer(context, command, &text);
-        if !answer.answered {
-            return respond(render::unanswered(&answer));
-        }
+        let answer = context.snapshot.ask_with(&text, render::MAX_PAGES);
         let asker = command.user.id;
-        // Name the asker without pinging anyone (allowed_mentions is empty).
-        respond(
+        let message = if answer.answered {
+            // Name the asker without pinging anyone (allowed_mentions is empty).
             render::answer_message(&answer, 0, asker, false)
-                .content(format!("<@{asker}> asked careerbot about this message.")),
-        )
+                .content(format!("<@{asker}> asked careerbot about this message."))
+        } else {
+            render::unanswered(&answer)
+        };
+        super::ask::answered(message, answer)
     }
 }

@@ -5,7 +5,7 @@ use serenity::builder::CreateCommand;
 use serenity::model::application::CommandInteraction;
 
 use super::{period, Audience, Context, Help, Spec};
-use crate::discord::dispatch::{report_reply, respond, Dispatch, Report};
+use crate::discord::dispatch::{Dispatch, Report, ReportRequest};
 
 /// `/gaps`.
 pub struct Gaps;
@@ -32,15 +32,14 @@ impl Spec for Gaps {
         Audience::Moderators
     }
 
-    fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
-        respond(report_reply(
-            context.snapshot,
-            context.settings,
-            Report::Gaps,
-            command.guild_id,
-            period::days(command),
-            0,
-            command.user.id,
-        ))
+    fn run(&self, _context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
+        Dispatch::Report(ReportRequest {
+            report: Report::Gaps,
+            guild: command.guild_id,
+            days: period::days(command),
+            page: 0,
+            asker: command.user.id,
+            update: false,
+        })
     }
 }

@@ -12,7 +12,7 @@ use serenity::model::application::CommandInteraction;
 use serenity::model::permissions::Permissions;
 
 use super::access::may_moderate;
-use super::dispatch::{Dispatch, Settings};
+use super::dispatch::{Dispatch, Policy};
 use super::render::notice;
 use crate::engine::Engine;
 use crate::live::Snapshot;
@@ -43,8 +43,8 @@ pub struct Help {
 pub struct Context<'a> {
     /// The knowledge being served.
     pub snapshot: &'a Snapshot,
-    /// The bot's settings.
-    pub settings: &'a Settings,
+    /// The server's policy.
+    pub policy: &'a Policy,
     /// Whether the member who invoked it is a moderator.
     pub moderator: bool,
 }

@@ -5,7 +5,7 @@ use serenity::builder::CreateCommand;
 use serenity::model::application::CommandInteraction;
 
 use super::{period, Audience, Context, Help, Spec};
-use crate::discord::dispatch::{report_reply, respond, Dispatch, Report};
+use crate::discord::dispatch::{Dispatch, Report, ReportRequest};
 
 /// `/stats`.
 pub struct Stats;
@@ -32,15 +32,14 @@ impl Spec for Stats {
         Audience::Moderators
     }
 
-    fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
-        respond(report_reply(
-            context.snapshot,
-            context.settings,
-            Report::Stats,
-            command.guild_id,
-            period::days(command),
-            0,
-            command.user.id,
-        ))
+    fn run(&self, _context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
+        Dispatch::Report(ReportRequest {
+            report: Report::Stats,
+            guild: command.guild_id,
+            days: period::days(command),
+            page: 0,
+            asker: command.user.id,
+            update: false,
+        })
     }
 }

@@ -12,6 +12,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serenity::model::application::Interaction;
 
+use crate::discord::button::Button;
 use crate::discord::commands::Command;
 
 /// What kind of interaction arrived.
@@ -154,23 +155,19 @@ impl Default for Metrics {
 }
 
 /// The kind of `interaction`, and its command (or button) as a label from a
-/// fixed set: careerbot's own command names, `more`, `rate`, or `other`.
+/// fixed set: careerbot's own command names, its buttons' labels, or `other`.
 pub fn classify(interaction: &Interaction) -> (Kind, &'static str) {
     match interaction {
         Interaction::Ping(_) => (Kind::ping, ""),
         Interaction::Command(c) => (Kind::command, command_label(&c.data.name)),
         Interaction::Autocomplete(c) => (Kind::autocomplete, command_label(&c.data.name)),
-        Interaction::Component(c) => {
-            let id = c.data.custom_id.as_str();
-            let label = if id.starts_with("more:") {
-                "more"
-            } else if id.starts_with("rate-") {
-                "rate"
-            } else {
-                "other"
-            };
-            (Kind::component, label)
-        }
+        Interaction::Component(c) => (
+            Kind::component,
+            c.data
+                .custom_id
+                .parse::<Button>()
+                .map_or("other", |b| b.label()),
+        ),
         Interaction::Modal(_) => (Kind::modal, ""),
         _ => (Kind::other, ""),
     }

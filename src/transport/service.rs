@@ -1,0 +1,268 @@
+//! The one interaction path both transports share: [`serve_one`] waits for
+//! a slot under the in-flight bound, applies the question cooldown, runs
+//! the pure [`dispatch`], carries out what it asks for (recording answers
+//! and ratings, reading reports), counts the interaction, and returns the
+//! response with any follow-up. The runtime state it needs (the semaphore,
+//! the cooldowns, the insights recorder and its thread) lives in
+//! [`Settings`].
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serenity::builder::CreateInteractionResponse;
+use serenity::model::application::Interaction;
+use serenity::model::id::{GuildId, UserId};
+
+use super::expiring::Expiring;
+use super::metrics::{classify, Metrics};
+use crate::config::Config;
+use crate::discord::dispatch::{
+    busy, cooldown_subject, dispatch, rated, report_reply, slow_down, Dispatch, Policy, Rating,
+    Report, ReportData, ReportRequest,
+};
+use crate::insights::{self, report, Recorder};
+use crate::live::{Live, Snapshot};
+
+/// How long an interaction waits for a free slot before it gets [`busy`]
+/// (Discord allows 3 seconds in all).
+pub const IN_FLIGHT_WAIT: Duration = Duration::from_millis(1500);
+
+/// What serving needs besides the knowledge: the policy dispatch answers
+/// with, and the runtime state both transports share. Clones share the
+/// state.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Moderator roles and privacy default.
+    pub policy: Policy,
+    /// Per-user pause between questions; zero turns it off. Moderators are
+    /// exempt.
+    pub cooldown: Duration,
+    /// When each member last asked.
+    pub cooldowns: Arc<Cooldowns>,
+    /// What is counted for operators.
+    pub metrics: Arc<Metrics>,
+    /// Interactions handled at once, across all members; more wait briefly,
+    /// then get [`busy`].
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Where questions, ratings and reloads are recorded for `/gaps` and
+    /// `/stats`; `None` when insights are off.
+    pub insights: Option<Arc<Recorder>>,
+}
+
+impl Default for Settings {
+    /// No moderator roles, public answers, no cooldown, the default bound
+    /// on interactions in flight, no insights.
+    fn default() -> Self {
+        Settings {
+            policy: Policy::default(),
+            cooldown: Duration::ZERO,
+            cooldowns: Arc::default(),
+            metrics: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(
+                crate::config::DEFAULT_MAX_IN_FLIGHT,
+            )),
+            insights: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings a transport serves with, from the resolved config,
+    /// without insights (see [`Settings::with_insights`]).
+    pub fn from_config(config: &Config) -> Self {
+        Settings {
+            policy: Policy {
+                moderator_roles: config.moderator_roles.clone(),
+                private_by_default: config.private_by_default,
+            },
+            cooldown: config.cooldown,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
+            ..Settings::default()
+        }
+    }
+
+    /// These settings, recording to the insights store the config names
+    /// (when `insights` is on), counted in these settings' metrics.
+    ///
+    /// # Errors
+    /// When the store cannot be opened.
+    pub fn with_insights(mut self, config: &Config) -> Result<Self, insights::StoreError> {
+        if config.insights {
+            let options = insights::Options {
+                data_dir: config.data_dir.clone(),
+                max_age: config.insights_max_age,
+                record_users: config.insights_record_users,
+                low_confidence: config.low_confidence,
+            };
+            self.insights = Some(Recorder::start(options, self.metrics.insights())?);
+        }
+        Ok(self)
+    }
+
+    /// Stores every insight recorded so far and stops recording (at shutdown).
+    pub fn close_insights(&self) {
+        if let Some(recorder) = &self.insights {
+            recorder.close();
+        }
+    }
+}
+
+/// When each member last asked a question, for the per-user cooldown.
+#[derive(Debug, Default)]
+pub struct Cooldowns {
+    asked: Mutex<Expiring<UserId>>,
+}
+
+impl Cooldowns {
+    /// Whether `user` may ask at `now`; if so, their pause starts. If not,
+    /// how long they still have to wait.
+    ///
+    /// # Errors
+    /// The time left, when `user` asked less than `pause` ago.
+    pub fn try_ask(&self, user: UserId, pause: Duration, now: Instant) -> Result<(), Duration> {
+        if pause.is_zero() {
+            return Ok(());
+        }
+        self.asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .accept(user, pause, now)
+    }
+
+    /// How many askers are remembered (for tests and diagnostics).
+    pub fn remembered(&self) -> usize {
+        self.asked.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// What follows the response, on either transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowUp {
+    /// `/reload`: reload off the runtime, then edit the deferred response.
+    Reload,
+}
+
+/// The result of serving one interaction.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// What to send Discord now.
+    pub response: CreateInteractionResponse,
+    /// What to do once it is sent.
+    pub follow_up: Option<FollowUp>,
+}
+
+/// Serves one interaction: waits up to [`IN_FLIGHT_WAIT`] for a slot
+/// (else [`busy`], counted as rejected), then [`serve_now`], counted with
+/// the time since `started`.
+pub async fn serve_one(
+    live: &Live,
+    settings: &Settings,
+    interaction: &Interaction,
+    started: Instant,
+) -> Outcome {
+    let Ok(Ok(_slot)) = tokio::time::timeout(IN_FLIGHT_WAIT, settings.in_flight.acquire()).await
+    else {
+        tracing::warn!("at the concurrency bound: answering busy");
+        settings.metrics.rejected("busy");
+        return Outcome {
+            response: busy(),
+            follow_up: None,
+        };
+    };
+    let outcome = serve_now(live, settings, interaction);
+    let (kind, label) = classify(interaction);
+    settings.metrics.interaction(kind, label, started.elapsed());
+    outcome
+}
+
+/// Serves one interaction without waiting for a slot or counting it: the
+/// cooldown, [`dispatch`], and what it asks for. Reading a report may wait
+/// on the disk, so on a multi-threaded runtime the worker hands its other
+/// tasks over while it does.
+pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) -> Outcome {
+    let respond = |response| Outcome {
+        response,
+        follow_up: None,
+    };
+    if let Some(user) = cooldown_subject(&settings.policy, interaction) {
+        if let Err(left) = settings
+            .cooldowns
+            .try_ask(user, settings.cooldown, Instant::now())
+        {
+            return respond(slow_down(left));
+        }
+    }
+    let snapshot = live.current();
+    match dispatch(&snapshot, &settings.policy, interaction) {
+        Dispatch::Respond(response) => respond(response),
+        Dispatch::Answered { response, answer } => {
+            if let Some(insights) = &settings.insights {
+                let (guild, user) = asker(interaction);
+                insights.question(guild, user, &answer, snapshot.version);
+            }
+            if !answer.answered {
+                settings.metrics.unanswered();
+            }
+            respond(response)
+        }
+        Dispatch::Reload { defer } => Outcome {
+            response: defer,
+            follow_up: Some(FollowUp::Reload),
+        },
+        Dispatch::Report(request) => respond(report(&snapshot, settings, &request)),
+        Dispatch::Rate(rating) => respond(rated(record_rating(settings, &rating))),
+    }
+}
+
+/// The server and member an interaction came from, as the store keys them.
+fn asker(interaction: &Interaction) -> (Option<u64>, u64) {
+    match interaction {
+        Interaction::Command(c) | Interaction::Autocomplete(c) => {
+            (c.guild_id.map(GuildId::get), c.user.id.get())
+        }
+        Interaction::Component(c) => (c.guild_id.map(GuildId::get), c.user.id.get()),
+        Interaction::Modal(m) => (m.guild_id.map(GuildId::get), m.user.id.get()),
+        _ => (None, 0),
+    }
+}
+
+fn report(
+    snapshot: &Snapshot,
+    settings: &Settings,
+    request: &ReportRequest,
+) -> CreateInteractionResponse {
+    let read = settings.insights.as_ref().map(|insights| {
+        let now = insights::unix_now();
+        let guild = request.guild.map(GuildId::get);
+        let days = request.days;
+        let read = || match request.report {
+            Report::Gaps => insights
+                .read(|store| report::gaps(store, now, days, guild))
+                .map(ReportData::Gaps),
+            Report::Stats => insights
+                .read(|store| report::stats(store, now, days, guild))
+                .map(ReportData::Stats),
+        };
+        let multi_threaded = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_threaded {
+            tokio::task::block_in_place(read)
+        } else {
+            read()
+        }
+    });
+    report_reply(request, snapshot, read)
+}
+
+fn record_rating(settings: &Settings, rating: &Rating) -> Option<insights::Vote> {
+    settings.insights.as_ref().map(|insights| {
+        insights.rate(
+            rating.guild.map(GuildId::get),
+            rating.user.get(),
+            &rating.message,
+            &rating.question,
+            rating.passage.clone(),
+            rating.up,
+        )
+    })
+}
