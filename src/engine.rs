@@ -467,9 +467,7 @@ impl From<std::io::Error> for BuildError {
 impl From<SearchError> for BuildError {
     fn from(e: SearchError) -> Self {
         match e {
-            SearchError::Tantivy(t) if is_io(&t) => {
-                BuildError::Io(std::io::Error::other(t.to_string()))
-            }
+            e if e.is_io() => BuildError::Io(std::io::Error::other(e.to_string())),
             other => BuildError::Search(other),
         }
     }
@@ -520,16 +518,6 @@ fn build_on_disk(
         }
     }
     Ok(SearchIndex::open(target, passages.len())?)
-}
-
-fn is_io(e: &tantivy::TantivyError) -> bool {
-    matches!(
-        e,
-        tantivy::TantivyError::IoError(_)
-            | tantivy::TantivyError::OpenDirectoryError(_)
-            | tantivy::TantivyError::OpenWriteError(_)
-            | tantivy::TantivyError::OpenReadError(_)
-    )
 }
 
 /// Removes complete indexes of other fingerprints (directories holding the

@@ -1,25 +1,29 @@
 //! careerbot answers career questions from a knowledge base of articles,
 //! tool lists and course pointers. Layers, in pipeline order; each uses
-//! only the layers before it:
+//! only the layers numbered before it (`use crate::` edges never point
+//! up):
 //!
-//! 0. [`config`]: careerbot.toml + environment -> Config; [`sorted`] merges
-//!    sorted id and position lists; [`vocabulary`] is the career
-//!    vocabulary (stop words, synonyms, compounds).
+//! 0. Shared text tools: [`sorted`] merges sorted id and position lists;
+//!    [`vocabulary`] is the career vocabulary (stop words, synonyms,
+//!    compounds).
 //! 1. [`knowledge`]: read and validate the knowledge base.
 //! 2. [`chunk`]: pure, article -> passages.
 //! 3. [`search`]: tantivy schema, build and query (the only module that imports tantivy).
 //! 4. [`answer`]: pure, question + hits + catalogs -> [`answer::Answer`].
 //! 5. [`engine`]: one loaded knowledge snapshot: knowledge + index, ready
-//!    to answer; [`live`]: the served snapshot, swapped whole on reload;
-//!    [`eval`]: question sets and hit@k measures.
-//! 6. [`insights`]: the durable record of questions, ratings and reloads,
+//!    to answer.
+//! 6. [`live`]: the served snapshot, swapped whole on reload.
+//! 7. [`eval`]: question sets and hit@k measures.
+//! 8. [`insights`]: the durable record of questions, ratings and reloads,
 //!    and the `/gaps` and `/stats` reports on it.
-//! 7. [`discord`]: pure: commands (one file each), button ids, dispatch
+//! 9. [`discord`]: pure: commands (one file each), button ids, dispatch
 //!    (Interaction -> what to do), render (Answer -> embed).
-//! 8. [`transport`]: the gateway bot (serenity client) and the HTTP
-//!    interactions endpoint, through one `serve_one`: sockets, tasks, the
-//!    in-flight bound, cooldowns, metrics, follow-ups.
-//! 9. [`cli`]: the command line.
+//! 10. [`config`]: careerbot.toml + environment -> Config, for the layers
+//!     that start things.
+//! 11. [`transport`]: the gateway bot (serenity client) and the HTTP
+//!     interactions endpoint, through one `serve_one`: sockets, tasks, the
+//!     in-flight bound, cooldowns, metrics, follow-ups.
+//! 12. [`cli`]: the command line.
 
 pub mod answer;
 pub mod chunk;

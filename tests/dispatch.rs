@@ -8,7 +8,7 @@ use support::limits::{assert_pings_nobody, assert_within_limits};
 use std::sync::OnceLock;
 
 use careerbot::discord::commands::reload_reply;
-use careerbot::discord::dispatch::Policy;
+use careerbot::discord::reply::Policy;
 use careerbot::live::Live;
 use careerbot::transport::service::{serve_now, FollowUp, Settings};
 use serde_json::{json, Value};

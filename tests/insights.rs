@@ -204,7 +204,7 @@ fn gaps_and_stats_are_for_moderators_only() {
     assert!(content(&respond(&settings, &dm)).contains("in a server"));
     let by_role = fx::command("stats", json!([]), &Sender::moderator_role());
     let with_role = Settings {
-        policy: careerbot::discord::dispatch::Policy {
+        policy: careerbot::discord::reply::Policy {
             moderator_roles: vec![serenity::model::id::RoleId::new(fx::MOD_ROLE)],
             private_by_default: false,
         },

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use serenity::model::id::UserId;
 
-use super::render::limits;
+use super::limits;
 use crate::chunk::Passage;
 
 /// One of careerbot's buttons.
@@ -186,8 +186,8 @@ impl FromStr for Button {
                 days: rest
                     .first()
                     .and_then(|d| d.parse::<u32>().ok())
-                    .map_or(super::commands::DEFAULT_DAYS, |d| {
-                        d.clamp(1, super::commands::MAX_DAYS)
+                    .map_or(super::period::DEFAULT_DAYS, |d| {
+                        d.clamp(1, super::period::MAX_DAYS)
                     }),
             }),
             _ => Err(UnknownButton),
@@ -238,7 +238,7 @@ mod tests {
             let back = round_trip(button);
             match (button, &back) {
                 (Button::Gaps { days, .. }, Button::Gaps { days: read, .. }) => {
-                    assert_eq!(*read, (*days).clamp(1, crate::discord::commands::MAX_DAYS));
+                    assert_eq!(*read, (*days).clamp(1, crate::discord::period::MAX_DAYS));
                 }
                 _ => assert_eq!(&back, button),
             }

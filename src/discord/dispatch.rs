@@ -3,156 +3,24 @@
 //! needs the outside world is returned as a [`Dispatch`] naming it (record
 //! an answer, read a report, record a rating, reload), and the transport
 //! carries it out (`transport::serve_one`), then finishes the reply with
-//! [`report_reply`] or [`rated`].
-
-use std::ops::Range;
-use std::time::Duration;
+//! [`report_reply`](super::reply::report_reply) or
+//! [`rated`](super::reply::rated).
 
 use serenity::builder::{
     AutocompleteChoice, CreateAutocompleteResponse, CreateInteractionResponse,
     CreateInteractionResponseMessage,
 };
 use serenity::model::application::{CommandInteraction, ComponentInteraction, Interaction};
-use serenity::model::id::{GuildId, RoleId, UserId};
+use serenity::model::id::UserId;
 
 use super::access::{is_moderator, may_moderate};
 use super::button::{Button, Rated};
 use super::commands::{Command, Context};
 use super::render::{self, fit, limits, no_pings, notice};
-use super::reports;
-use crate::answer::Answer;
+use super::reply::{refuse, Dispatch, Policy, Rating, Report, ReportRequest};
 use crate::engine::Engine;
-use crate::insights::report::{Gaps, Stats};
-use crate::insights::{PassageRef, Vote};
+use crate::insights::PassageRef;
 use crate::live::Snapshot;
-
-/// What dispatch needs to know besides the knowledge: the server's policy.
-#[derive(Debug, Clone, Default)]
-pub struct Policy {
-    /// Roles whose members may moderate, besides those with Manage Server.
-    pub moderator_roles: Vec<RoleId>,
-    /// Whether `/ask` answers privately unless asked otherwise.
-    pub private_by_default: bool,
-}
-
-/// The reply when the bot is at its concurrency bound: private, and
-/// pinging nobody.
-pub fn busy() -> CreateInteractionResponse {
-    CreateInteractionResponse::Message(notice(
-        "careerbot is very busy right now. Please ask again in a moment.",
-        true,
-    ))
-}
-
-/// The reply to a member asking again before their cooldown ended, with
-/// the time `left` rounded up to whole seconds.
-pub fn slow_down(left: Duration) -> CreateInteractionResponse {
-    CreateInteractionResponse::Message(notice(
-        &format!(
-            "You're asking quickly. Try again in {} s.",
-            left.as_secs() + u64::from(left.subsec_nanos() > 0)
-        ),
-        true,
-    ))
-}
-
-/// What the transport does with an interaction.
-#[derive(Debug, Clone)]
-pub enum Dispatch {
-    /// Send this response now.
-    Respond(CreateInteractionResponse),
-    /// Send this response now, and record the question it answers (or
-    /// declines) for the insights store.
-    Answered {
-        /// The reply.
-        response: CreateInteractionResponse,
-        /// What it was built from.
-        answer: Box<Answer>,
-    },
-    /// Send `defer` now, run `Live::reload` off the runtime, then edit the
-    /// original response with [`reload_reply`](super::commands::reload_reply).
-    Reload {
-        /// The deferred response (type 5).
-        defer: CreateInteractionResponse,
-    },
-    /// Read a moderator report from the insights store, then send
-    /// [`report_reply`].
-    Report(ReportRequest),
-    /// Record a 👍/👎, then send [`rated`].
-    Rate(Rating),
-}
-
-impl Dispatch {
-    /// The response to send at once, when it needs nothing from outside.
-    pub fn response(&self) -> Option<&CreateInteractionResponse> {
-        match self {
-            Dispatch::Respond(r) | Dispatch::Answered { response: r, .. } => Some(r),
-            Dispatch::Reload { defer } => Some(defer),
-            Dispatch::Report(_) | Dispatch::Rate(_) => None,
-        }
-    }
-}
-
-/// Which moderator report to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Report {
-    /// `/gaps`.
-    Gaps,
-    /// `/stats`.
-    Stats,
-}
-
-/// A moderator report to read and show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportRequest {
-    /// Which report.
-    pub report: Report,
-    /// The server it covers (each server's moderators see their own).
-    pub guild: Option<GuildId>,
-    /// How many days back.
-    pub days: u32,
-    /// The page to show.
-    pub page: usize,
-    /// The moderator who asked; only they can page.
-    pub asker: UserId,
-    /// Whether it replaces the message a page button is on.
-    pub update: bool,
-}
-
-/// A report as read from the store.
-#[derive(Debug, Clone)]
-pub enum ReportData {
-    /// `/gaps`.
-    Gaps(Gaps),
-    /// `/stats`.
-    Stats(Stats),
-}
-
-impl ReportRequest {
-    /// The gaps groups this request's page shows, whose closest passages
-    /// are worth finding.
-    pub fn shown(&self, gaps: &Gaps) -> Range<usize> {
-        let page = self.page.min(reports::gaps_pages(gaps) - 1);
-        page * reports::GAPS_PER_PAGE..(page + 1) * reports::GAPS_PER_PAGE
-    }
-}
-
-/// A 👍 or 👎 to record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rating {
-    /// The server it was pressed in.
-    pub guild: Option<GuildId>,
-    /// Who pressed it.
-    pub user: UserId,
-    /// The answer message, so each member rates it once.
-    pub message: String,
-    /// The question the answer was for.
-    pub question: String,
-    /// The rated passage and its score, when the knowledge still has it.
-    pub passage: Option<(PassageRef, f32)>,
-    /// 👍 or 👎.
-    pub up: bool,
-}
 
 /// Handles one interaction.
 #[tracing::instrument(skip_all, fields(kind = interaction_kind(interaction)))]
@@ -191,15 +59,6 @@ fn interaction_kind(interaction: &Interaction) -> &'static str {
     }
 }
 
-/// Send `message` now.
-pub(crate) fn respond(message: CreateInteractionResponseMessage) -> Dispatch {
-    Dispatch::Respond(CreateInteractionResponse::Message(message))
-}
-
-fn refuse(text: &str) -> Dispatch {
-    respond(notice(text, true))
-}
-
 /// The reply to a command: careerbot's own, or a notice for one it does not
 /// know.
 fn command_reply(snapshot: &Snapshot, policy: &Policy, command: &CommandInteraction) -> Dispatch {
@@ -212,49 +71,6 @@ fn command_reply(snapshot: &Snapshot, policy: &Policy, command: &CommandInteract
         moderator: is_moderator(&policy.moderator_roles, command.member.as_deref()),
     };
     known.run(&context, command)
-}
-
-/// The reply to a report request, from what the store gave: `None` when
-/// insights are off, or the error that kept it from being read.
-pub fn report_reply<E: std::fmt::Display>(
-    request: &ReportRequest,
-    engine: &Engine,
-    read: Option<Result<ReportData, E>>,
-) -> CreateInteractionResponse {
-    let message = match read {
-        None => notice(
-            "Insights are turned off for this bot (`insights = false` in its config).",
-            true,
-        ),
-        Some(Err(e)) => {
-            tracing::warn!(error = %e, "cannot read the insights store");
-            notice(
-                "I can't read the insights store right now; the bot's log says why.",
-                true,
-            )
-            .embeds(Vec::new())
-            .components(Vec::new())
-        }
-        Some(Ok(ReportData::Gaps(mut gaps))) => {
-            gaps.find_closest(request.shown(&gaps), engine);
-            reports::gaps_message(&gaps, request.page, request.asker)
-        }
-        Some(Ok(ReportData::Stats(stats))) => reports::stats_message(&stats),
-    };
-    if request.update {
-        CreateInteractionResponse::UpdateMessage(message)
-    } else {
-        CreateInteractionResponse::Message(message)
-    }
-}
-
-/// The reply to a 👍/👎 once recorded (`None` when insights are off).
-pub fn rated(vote: Option<Vote>) -> CreateInteractionResponse {
-    let text = match vote {
-        Some(Vote::AlreadyCast) => "You already rated this answer; your first rating counts.",
-        Some(Vote::Recorded) | None => "Thanks for the feedback!",
-    };
-    CreateInteractionResponse::Message(notice(text, true))
 }
 
 fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteractionResponse {

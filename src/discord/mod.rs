@@ -5,10 +5,15 @@
 //! and [`parse`](parse::parse_interaction) (JSON -> Interaction, refusing
 //! what would make serenity panic). Both transports use it unchanged.
 
+// In dependency order: each uses only the ones above it.
 pub mod access;
 pub mod button;
 pub mod commands;
 pub mod dispatch;
+pub mod limits;
+pub mod options;
 pub mod parse;
+pub mod period;
 pub mod render;
+pub mod reply;
 pub mod reports;

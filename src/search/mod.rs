@@ -93,6 +93,22 @@ pub enum SearchError {
     },
 }
 
+impl SearchError {
+    /// Whether tantivy failed on the file system (I/O, opening files or
+    /// directories) rather than on what the files hold.
+    pub fn is_io(&self) -> bool {
+        matches!(
+            self,
+            SearchError::Tantivy(
+                tantivy::TantivyError::IoError(_)
+                    | tantivy::TantivyError::OpenDirectoryError(_)
+                    | tantivy::TantivyError::OpenWriteError(_)
+                    | tantivy::TantivyError::OpenReadError(_)
+            )
+        )
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Fields {
     ord: Field,

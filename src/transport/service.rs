@@ -16,9 +16,10 @@ use serenity::model::id::{GuildId, UserId};
 use super::expiring::Expiring;
 use super::metrics::{classify, Metrics};
 use crate::config::Config;
-use crate::discord::dispatch::{
-    busy, cooldown_subject, dispatch, rated, report_reply, slow_down, Dispatch, Policy, Rating,
-    Report, ReportData, ReportRequest,
+use crate::discord::dispatch::{cooldown_subject, dispatch};
+use crate::discord::reply::{
+    busy, rated, report_reply, slow_down, Dispatch, Policy, Rating, Report, ReportData,
+    ReportRequest,
 };
 use crate::insights::{self, report, Recorder};
 use crate::live::{Live, Snapshot};

@@ -7,9 +7,10 @@ use serenity::builder::{
 };
 use serenity::model::application::{CommandInteraction, CommandOptionType};
 
-use super::{options, Context, Help, Spec};
+use crate::discord::options;
+use super::{Context, Help, Spec};
 use crate::answer::Answer;
-use crate::discord::dispatch::Dispatch;
+use crate::discord::reply::Dispatch;
 use crate::discord::render;
 use crate::engine::Engine;
 

@@ -5,7 +5,7 @@ use serenity::builder::CreateCommand;
 use serenity::model::application::{CommandInteraction, CommandType, ResolvedTarget};
 
 use super::{Context, Help, Spec};
-use crate::discord::dispatch::Dispatch;
+use crate::discord::reply::Dispatch;
 use crate::discord::render;
 
 /// "Ask careerbot" in a message's Apps menu.

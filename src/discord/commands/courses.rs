@@ -3,8 +3,9 @@
 use serenity::builder::{CreateCommand, CreateCommandOption, CreateInteractionResponseMessage};
 use serenity::model::application::{CommandInteraction, CommandOptionType};
 
-use super::{options, Context, Help, Spec};
-use crate::discord::dispatch::{respond, Dispatch};
+use crate::discord::options;
+use super::{Context, Help, Spec};
+use crate::discord::reply::{respond, Dispatch};
 use crate::discord::render::{escape, listing, no_pings, notice};
 use crate::engine::Engine;
 use crate::knowledge::Course;

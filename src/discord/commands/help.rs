@@ -5,7 +5,7 @@ use serenity::builder::{CreateCommand, CreateInteractionResponseMessage};
 use serenity::model::application::CommandInteraction;
 
 use super::{Audience, Command, Context, Spec};
-use crate::discord::dispatch::{respond, Dispatch};
+use crate::discord::reply::{respond, Dispatch};
 use crate::discord::render::{listing, no_pings};
 
 /// `/help`.

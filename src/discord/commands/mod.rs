@@ -4,20 +4,17 @@
 //! from it. Adding a command is one new file here, one line in the
 //! `commands!` list below, and its test.
 
-mod options;
-mod period;
-
 use serenity::builder::{CreateCommand, CreateInteractionResponse};
 use serenity::model::application::CommandInteraction;
 use serenity::model::permissions::Permissions;
 
 use super::access::may_moderate;
-use super::dispatch::{Dispatch, Policy};
 use super::render::notice;
+use super::reply::{Dispatch, Policy};
 use crate::engine::Engine;
 use crate::live::Snapshot;
 
-pub use period::{DEFAULT_DAYS, MAX_DAYS};
+pub use super::period::{DEFAULT_DAYS, MAX_DAYS};
 pub use reload::reload_reply;
 
 /// Who may use a command.

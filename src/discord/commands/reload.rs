@@ -9,7 +9,7 @@ use serenity::builder::{
 use serenity::model::application::CommandInteraction;
 
 use super::{Audience, Context, Help, Spec};
-use crate::discord::dispatch::Dispatch;
+use crate::discord::reply::Dispatch;
 use crate::discord::render::{self, escape, fit, limits, no_pings};
 use crate::engine::EngineError;
 use crate::live::ReloadSummary;

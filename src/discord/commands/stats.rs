@@ -4,8 +4,9 @@
 use serenity::builder::CreateCommand;
 use serenity::model::application::CommandInteraction;
 
-use super::{period, Audience, Context, Help, Spec};
-use crate::discord::dispatch::{Dispatch, Report, ReportRequest};
+use crate::discord::period;
+use super::{Audience, Context, Help, Spec};
+use crate::discord::reply::{Dispatch, Report, ReportRequest};
 
 /// `/stats`.
 pub struct Stats;

@@ -4,7 +4,7 @@ use serenity::builder::{CreateCommand, CreateInteractionResponseMessage};
 use serenity::model::application::CommandInteraction;
 
 use super::{Context, Help, Spec};
-use crate::discord::dispatch::{respond, Dispatch};
+use crate::discord::reply::{respond, Dispatch};
 use crate::discord::render::{escape, listing, no_pings};
 use crate::engine::Engine;
 
