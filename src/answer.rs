@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use crate::chunk::Passage;
 use crate::knowledge::{Course, ToolCategory};
-use crate::search::analysis::{analyze, analyze_where, stems};
 use crate::search::{Hit, Understood};
-use crate::sorted::common;
-use crate::vocabulary::{course_words, STOPWORDS, TOOL_WORDS};
+use crate::text::analysis::{analyze, analyze_where, stems};
+use crate::text::sorted::common;
+use crate::text::vocabulary::{course_words, STOPWORDS, TOOL_WORDS};
 
 /// Passages shown by default.
 pub const DEFAULT_PASSAGES: usize = 3;

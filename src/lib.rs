@@ -3,9 +3,8 @@
 //! only the layers numbered before it (`use crate::` edges never point
 //! up):
 //!
-//! 0. Shared text tools: [`sorted`] merges sorted id and position lists;
-//!    [`vocabulary`] is the career vocabulary (stop words, synonyms,
-//!    compounds).
+//! 0. [`text`]: shared text tools: analysis (tokens, folding, stems), the
+//!    vocabulary, edit distance, sorted merges.
 //! 1. [`knowledge`]: read and validate the knowledge base.
 //! 2. [`chunk`]: pure, article -> passages.
 //! 3. [`search`]: tantivy schema, build and query (the only module that imports tantivy).
@@ -36,6 +35,5 @@ pub mod insights;
 pub mod knowledge;
 pub mod live;
 pub mod search;
-pub mod sorted;
+pub mod text;
 pub mod transport;
-pub mod vocabulary;

@@ -312,7 +312,7 @@ fn highlights_from_load_time_marks_equal_analyzing_the_text() {
         "C# C++ .NET",
     ]
     .iter()
-    .map(|q| careerbot::search::analysis::stems(q).into_iter().collect())
+    .map(|q| careerbot::text::analysis::stems(q).into_iter().collect())
     .collect();
     let mut compared = 0;
     for (ord, p) in engine.passages.iter().enumerate() {

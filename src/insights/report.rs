@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::store::{Outcome, PassageRef, QuestionRecord, RatingRecord, ReloadRecord, Store};
 use super::StoreError;
 use crate::engine::Engine;
-use crate::search::analysis::stems;
-use crate::vocabulary::STOPWORDS;
+use crate::text::analysis::stems;
+use crate::text::vocabulary::STOPWORDS;
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;

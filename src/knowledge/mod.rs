@@ -16,7 +16,6 @@ pub use article::{parse_article, squash, Article, Block, Format, Section};
 pub use catalog::{is_web_url, parse_courses, parse_tools, web_host, Course, Tool, ToolCategory};
 pub use files::{read_dir_with, Limits, DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_KNOWLEDGE_BYTES};
 pub use problem::{line_col, LineIndex, Problem, Report, Severity};
-pub(crate) use toml_reader::edit_distance;
 
 /// Name of the tool catalog in the knowledge directory.
 pub const TOOLS_FILE: &str = "tools.toml";

@@ -20,7 +20,7 @@ use tantivy::{DocId, DocSet, Score, Searcher, TERMINATED};
 
 use super::lexicon::{Lexicon, TEXT_FIELDS};
 use super::scorer::Matches;
-use crate::sorted::{common, keep_common};
+use crate::text::sorted::{common, keep_common};
 
 /// tantivy's BM25 constants.
 const K1: Score = 1.2;

@@ -2,7 +2,6 @@
 //! This is the only module that imports tantivy. It knows passages, not
 //! Discord and not answers: it returns passage ordinals and scores.
 
-pub mod analysis;
 mod lexicon;
 mod memory;
 mod prune;
@@ -155,7 +154,7 @@ fn schema() -> (Schema, Fields) {
     )
 }
 
-/// tantivy tokenizer running [`analysis::analyze`].
+/// tantivy tokenizer running [`analysis::analyze`](crate::text::analysis::analyze).
 #[derive(Clone)]
 struct CareerTokenizer;
 
@@ -180,7 +179,7 @@ impl TokenStream for VecTokenStream {
 impl Tokenizer for CareerTokenizer {
     type TokenStream<'a> = VecTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let tokens = analysis::analyze(text)
+        let tokens = crate::text::analysis::analyze(text)
             .into_iter()
             .enumerate()
             .map(|(position, t)| TantivyToken {

@@ -6,10 +6,11 @@
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
-use super::analysis::{analyze, stem, Token};
 use super::lexicon::{char_mask, LengthTerm, Lexicon};
 use super::SearchIndex;
-use crate::vocabulary::{CAPITAL_CONTENT, DOMAIN_WORDS, STOPWORDS, SYNONYMS};
+use crate::text::analysis::{analyze, stem, Token};
+use crate::text::distance::{self, Edits};
+use crate::text::vocabulary::{CAPITAL_CONTENT, DOMAIN_WORDS, STOPWORDS, SYNONYMS};
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -364,7 +365,7 @@ pub(super) fn closest_term(lexicon: &Lexicon, stem: &str, distance: u8) -> Optio
         // word with more lacking characters than edits allowed is too far.
         if better
             && lacking(mask, term.mask) <= u32::from(distance)
-            && transposed_distance_within(&query, &term.chars, max).is_some()
+            && distance::within(&query, &term.chars, max, Edits::WithSwaps).is_some()
         {
             best = Some(term);
         }
@@ -377,85 +378,6 @@ pub(super) fn closest_term(lexicon: &Lexicon, stem: &str, distance: u8) -> Optio
 /// most one such character, so this never exceeds the edit distance.
 fn lacking(a: u64, b: u64) -> u32 {
     (a & !b).count_ones().max((b & !a).count_ones())
-}
-
-/// The optimal string alignment distance of `a` and `b` (Levenshtein where
-/// swapping two adjacent characters is one edit, the distance the Levenshtein
-/// automaton with transpositions accepts) if it is at most `max`.
-fn transposed_distance_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    // Three rows: a transposition reads the row before the previous one.
-    // Words are short, so the rows fit on the stack.
-    const WIDTH: usize = 48;
-    let width = b.len() + 1;
-    let mut stack = [0usize; 3 * WIDTH];
-    let mut heap = Vec::new();
-    let rows: &mut [usize] = if width <= WIDTH {
-        &mut stack
-    } else {
-        heap.resize(3 * width, 0);
-        &mut heap
-    };
-    let (mut before, mut prev, mut cur) = (0, width, 2 * width);
-    for (j, cell) in rows[prev..prev + width].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        rows[cur] = i;
-        let mut row_min = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (rows[prev + j - 1] + cost)
-                .min(rows[prev + j] + 1)
-                .min(rows[cur + j - 1] + 1);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(rows[before + j - 2] + 1);
-            }
-            rows[cur + j] = d;
-            row_min = row_min.min(d);
-        }
-        // Every later cell costs at least as much as one in this row: a
-        // transposition from the row before costs no less than the
-        // substitution that reached this row.
-        if row_min > max {
-            return None;
-        }
-        (before, prev, cur) = (prev, cur, before);
-    }
-    Some(rows[prev + b.len()]).filter(|d| *d <= max)
-}
-
-/// The edit distance (Levenshtein, in characters) of `a` and `b` if it is at
-/// most `max`. Stops as soon as a row of the table exceeds `max`: the
-/// distance can only grow from there.
-fn edit_distance_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
-    // Words are short (at most 40 characters): two rows on the stack.
-    const ROW: usize = 64;
-    if b.len() >= ROW {
-        let (a, b): (String, String) = (a.iter().collect(), b.iter().collect());
-        return Some(crate::knowledge::edit_distance(&a, &b)).filter(|d| *d <= max);
-    }
-    let mut prev = [0usize; ROW];
-    let mut cur = [0usize; ROW];
-    for (j, cell) in prev.iter_mut().enumerate().take(b.len() + 1) {
-        *cell = j;
-    }
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        let mut row_min = cur[0];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            row_min = row_min.min(cur[j + 1]);
-        }
-        if row_min > max {
-            return None;
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    Some(prev[b.len()]).filter(|d| *d <= max)
 }
 
 /// The part of a question that is read: at most [`MAX_QUESTION_BYTES`].
@@ -680,7 +602,11 @@ impl SearchIndex {
                         && lacking(typed_mask, *mask) <= u32::from(distance)
                 })
                 .filter_map(|(w, g, chars, _)| {
-                    Some((edit_distance_within(&typed, chars, max)?, *g, w))
+                    Some((
+                        distance::within(&typed, chars, max, Edits::Levenshtein)?,
+                        *g,
+                        w,
+                    ))
                 })
                 .min_by_key(|(d, _, _)| *d);
             if let Some((_, g, w)) = near_synonym {
@@ -849,46 +775,13 @@ mod tests {
                         Distance::AtLeast(_) => None,
                     };
                     assert_eq!(
-                        transposed_distance_within(a, b, usize::from(distance)),
+                        distance::within(a, b, usize::from(distance), Edits::WithSwaps),
                         expected,
                         "{text} {word} {distance}"
                     );
                     // The cheap filter in `closest_term` never drops a match.
                     let lacks = lacking(char_mask(a), char_mask(b));
                     assert!(expected.is_none() || lacks <= u32::from(distance));
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn bounded_edit_distance_agrees_with_the_full_one() {
-        let words = [
-            "",
-            "salary",
-            "salery",
-            "compensation",
-            "compensaton",
-            "résumé",
-            "resume",
-            "kubernetes",
-            "kubernets",
-            "developer",
-            "devloper",
-            "ab",
-            "ba",
-        ];
-        for a in words {
-            for b in words {
-                let full = crate::knowledge::edit_distance(a, b);
-                let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-                for max in 0..4 {
-                    let expected = (full <= max).then_some(full);
-                    assert_eq!(
-                        edit_distance_within(&ca, &cb, max),
-                        expected,
-                        "{a} {b} {max}"
-                    );
                 }
             }
         }

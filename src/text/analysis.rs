@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use crate::vocabulary::COMPOUNDS;
+use super::vocabulary::COMPOUNDS;
 
 /// Words longer than this are not terms (hashes, URLs run together).
 const MAX_WORD_CHARS: usize = 40;
