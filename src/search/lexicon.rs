@@ -15,6 +15,8 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Score, Searcher, Term, TERMINATED};
 use tantivy_fst::{IntoStreamer, Map, Streamer};
 
+use super::bm25;
+
 /// Number of text fields (see `Fields::text`).
 pub(super) const TEXT_FIELDS: usize = 4;
 
@@ -192,6 +194,14 @@ impl Lexicon {
         lengths.filter_map(|len| self.by_length.get(len).map(Vec::as_slice))
     }
 
+    /// Per text field slot, tantivy's BM25 length normalisation per
+    /// fieldnorm code ([`bm25::tf_norms`] at the field's average length).
+    pub fn tf_norms(&self) -> [[Score; 256]; TEXT_FIELDS] {
+        std::array::from_fn(|slot| {
+            bm25::tf_norms(self.total_num_tokens(slot) as Score / self.total_num_docs() as Score)
+        })
+    }
+
     /// The largest term-frequency factor `stem` has in a document's field at
     /// `slot`: what bounds its BM25 score there below the full weight.
     pub fn tf_bound(&self, stem: &str, slot: usize) -> Score {
@@ -203,7 +213,7 @@ impl Lexicon {
     /// ([`TermStats::tf_bound`]). One pass over the postings, without
     /// positions.
     pub fn read_tf_bounds(&mut self, searcher: &Searcher) -> tantivy::Result<()> {
-        let norms = super::memory::tf_norms(self);
+        let norms = self.tf_norms();
         for stats in self.terms.values_mut() {
             stats.tf_bound = [0.0; TEXT_FIELDS];
         }

@@ -10,86 +10,17 @@
 //! The scores are tantivy's: BM25 with its k1 and b, its fieldnorm codes,
 //! its phrase matching (positions shifted by their offset in the phrase, and
 //! tantivy's count of matches within a slop), and the same order of float
-//! operations. `tests::scores_match_tantivy` compares both on real passages.
+//! operations. `backend::tests::own_scores_equal_tantivy_scores_to_the_bit`
+//! compares both on real passages.
 
 use rustc_hash::FxHashMap;
-use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, Searcher, TERMINATED};
 
 use super::lexicon::{Lexicon, TEXT_FIELDS};
-use super::scorer::Matches;
+use super::query::{Leaf, Matches, Terms};
 use crate::text::sorted::{common, keep_common};
-
-/// tantivy's BM25 constants.
-const K1: Score = 1.2;
-const B: Score = 0.75;
-
-/// What one leaf of a question's query looks for, in one text field,
-/// borrowing the stems of the understood question.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Terms<'q> {
-    /// One stem.
-    Term(&'q str),
-    /// Stems next to each other, in this order (at least two).
-    Phrase(&'q [String]),
-    /// Two stems at most `slop` positions from where a phrase would have
-    /// them, in either order.
-    Near([&'q str; 2], u32),
-}
-
-impl<'q> Terms<'q> {
-    /// Number of stems.
-    pub fn len(&self) -> usize {
-        match self {
-            Terms::Term(_) => 1,
-            Terms::Phrase(stems) => stems.len(),
-            Terms::Near(..) => 2,
-        }
-    }
-
-    /// The stems, in phrase order.
-    pub fn stems(&self) -> impl Iterator<Item = &'q str> + '_ {
-        (0..self.len()).map(|i| match self {
-            Terms::Term(stem) => *stem,
-            Terms::Phrase(stems) => stems[i].as_str(),
-            Terms::Near(stems, _) => stems[i],
-        })
-    }
-}
-
-/// A boosted term or phrase in the text field at `slot`.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Leaf<'q> {
-    /// Slot of the field in `Fields::text` and the [`Lexicon`].
-    pub slot: usize,
-    /// What it matches.
-    pub terms: Terms<'q>,
-    /// Multiplies the BM25 weight, as a tantivy `BoostQuery` does.
-    pub boost: Score,
-}
-
-impl Leaf<'_> {
-    /// tantivy's BM25 weight of the leaf (`Bm25Weight::for_terms`, then
-    /// `boost_by`): one term's idf, or the sum of the phrase's idfs in phrase
-    /// order, times `1 + k1` and the boost. No document scores more than it,
-    /// since the term-frequency factor is below 1.
-    pub fn weight(&self, lexicon: &Lexicon) -> Score {
-        let mut idf_sum: Score = 0.0;
-        for stem in self.terms.stems() {
-            idf_sum += idf(
-                lexicon.doc_freq_in(stem, self.slot),
-                lexicon.total_num_docs(),
-            );
-        }
-        let mut weight = idf_sum * (1.0 + K1);
-        if self.boost != 1.0 {
-            weight *= self.boost;
-        }
-        weight
-    }
-}
 
 /// One posting list: documents in order, their term frequencies, and where
 /// their positions start in the segment's position array.
@@ -191,7 +122,7 @@ impl MemoryIndex {
             }
             segments.push(segment);
         }
-        let tf_cache = tf_norms(lexicon);
+        let tf_cache = lexicon.tf_norms();
         Ok(MemoryIndex { segments, tf_cache })
     }
 
@@ -329,28 +260,6 @@ fn shifted(positions: &[u32], by: u32, out: &mut Vec<u32>) {
 
 fn as_u32(n: usize) -> tantivy::Result<u32> {
     u32::try_from(n).map_err(|_| tantivy::TantivyError::InternalError("postings too long".into()))
-}
-
-/// Per text field slot, tantivy's BM25 length normalisation per fieldnorm
-/// code (`cached_tf_component`, the same operations in the same order): a
-/// term occurring `tf` times scores `weight * tf / (tf + norm)`.
-pub(super) fn tf_norms(lexicon: &Lexicon) -> [[Score; 256]; TEXT_FIELDS] {
-    let mut tf_cache = [[0.0; 256]; TEXT_FIELDS];
-    for (slot, cache) in tf_cache.iter_mut().enumerate() {
-        let average_fieldnorm =
-            lexicon.total_num_tokens(slot) as Score / lexicon.total_num_docs() as Score;
-        for (id, norm) in cache.iter_mut().enumerate() {
-            let fieldnorm = FieldNormReader::id_to_fieldnorm(id as u8);
-            *norm = K1 * (1.0 - B + B * fieldnorm as Score / average_fieldnorm);
-        }
-    }
-    tf_cache
-}
-
-/// tantivy's idf: `ln(1 + (N - n + 0.5) / (n + 0.5))`.
-fn idf(doc_freq: u64, doc_count: u64) -> Score {
-    let x = (doc_count.saturating_sub(doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
-    (1.0 + x).ln()
 }
 
 /// tantivy's `intersection_count_with_slop`: pairs of positions at most

@@ -2,15 +2,18 @@
 //! This is the only module that imports tantivy. It knows passages, not
 //! Discord and not answers: it returns passage ordinals and scores.
 
+// In dependency order: each uses only the ones above it.
+mod backend;
+mod bm25;
 mod lexicon;
 mod memory;
 mod prune;
+mod query;
 mod question;
 mod scorer;
 
 use std::path::Path;
 
-use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
@@ -18,12 +21,12 @@ use tantivy::schema::{
 use tantivy::tokenizer::{TextAnalyzer, Token as TantivyToken, TokenStream, Tokenizer};
 use tantivy::{doc, DocAddress, Index, IndexReader, ReloadPolicy, Score, Searcher};
 
-use lexicon::{Lexicon, Statistics, TEXT_FIELDS};
-use memory::{Leaf, MemoryIndex, Terms};
+use backend::{Backend, Corpus};
+use lexicon::{Lexicon, TEXT_FIELDS};
+use query::{Combine, Leaf, Node, Terms};
 pub use question::{
     question_prefix, Alternative, Concept, Match, Thesaurus, Understood, MAX_QUESTION_BYTES,
 };
-use scorer::{Combine, Node};
 
 /// Prepares shared tables (synonyms, typo automata) ahead of the first question.
 pub fn warm_up() {
@@ -54,19 +57,6 @@ const PROXIMITY_BOOST: f32 = 0.5;
 const WEAK_WEIGHT: f32 = 0.7;
 /// Share of a concept's other alternatives added to its best one.
 const TIE_BREAKER: f32 = 0.2;
-/// Up to this many passages, careerbot holds the postings in memory and
-/// scores the query itself (see [`memory`] and [`scorer`]): tantivy's set-up
-/// per leaf and its union scorers' 4,096-slot buffers dominate a question on
-/// a small knowledge base. On larger ones tantivy's streaming unions are
-/// faster than materializing each leaf's matches.
-const OWN_SCORER_MAX_DOCS: u64 = 4096;
-/// From this many passages up, careerbot walks tantivy's postings itself
-/// with MaxScore pruning (see [`prune`]) instead of running tantivy's query:
-/// it skips more postings than its own bookkeeping costs once a common
-/// word's postings run into the tens of thousands. Measured: at 9,051
-/// passages (10x the handbook) tantivy's query is about 10% faster, at
-/// 90,426 (100x) the pruned search is about 30% faster (PERFORMANCE.md).
-const PRUNE_MIN_DOCS: u64 = 32_768;
 /// Proximity of two typed words: how far from adjacent they may be.
 const PROXIMITY_SLOP: u32 = 2;
 
@@ -207,9 +197,8 @@ pub struct SearchIndex {
     ords: Vec<Column<u64>>,
     num_docs: u64,
     lexicon: Lexicon,
-    /// The postings in memory, on knowledge bases of up to
-    /// [`OWN_SCORER_MAX_DOCS`] passages.
-    memory: Option<MemoryIndex>,
+    /// How queries are scored, chosen by the size of the knowledge base.
+    backend: Box<dyn Backend>,
     /// Kept so the searcher's segments stay valid for the snapshot's lifetime.
     _reader: IndexReader,
 }
@@ -341,23 +330,14 @@ impl SearchIndex {
             .collect::<Result<Vec<_>, _>>()?;
         let text_fields = fields.text().map(|(f, _)| f);
         let mut lexicon = Lexicon::read(&searcher, text_fields)?;
-        // Unit tests read the bounds at every size, to compare the pruned
-        // search with tantivy's on small knowledge bases too.
-        if num_docs >= PRUNE_MIN_DOCS || cfg!(test) {
-            lexicon.read_tf_bounds(&searcher)?;
-        }
-        let memory = if num_docs <= OWN_SCORER_MAX_DOCS {
-            Some(MemoryIndex::read(&searcher, text_fields, &lexicon)?)
-        } else {
-            None
-        };
+        let backend = backend::choose(&searcher, text_fields, &mut lexicon)?;
         Ok(SearchIndex {
             searcher,
             fields,
             ords,
             num_docs,
             lexicon,
-            memory,
+            backend,
             _reader: reader,
         })
     }
@@ -381,18 +361,18 @@ impl SearchIndex {
 
     /// The best passages for an understood question, best first.
     pub fn search(&self, question: &Understood, limit: usize) -> Vec<Hit> {
+        self.search_by(&*self.backend, question, limit)
+    }
+
+    /// [`SearchIndex::search`] scored by `backend`.
+    fn search_by(&self, backend: &dyn Backend, question: &Understood, limit: usize) -> Vec<Hit> {
         if limit == 0 || !question.concepts.iter().any(Concept::is_matched) {
             return Vec::new();
         }
-        let top = match (self.query(question), &self.memory) {
-            (None, _) => Ok(Vec::new()),
-            (Some(query), Some(memory)) => Ok(self.score(&query, memory, limit)),
-            (Some(query), None) if self.num_docs >= PRUNE_MIN_DOCS => {
-                self.pruned_top(&query, limit)
-            }
-            (Some(query), None) => self.tantivy_top(query, limit),
+        let Some(query) = self.query(question) else {
+            return Vec::new();
         };
-        match top {
+        match backend.top(&self.corpus(), query, limit) {
             Ok(top) => self.hits(top),
             Err(e) => {
                 tracing::warn!(error = %e, "search failed");
@@ -401,69 +381,18 @@ impl SearchIndex {
         }
     }
 
-    /// [`SearchIndex::search`] through tantivy's own query and scorers, even
-    /// on a small knowledge base: what the in-memory scoring must equal.
-    #[cfg(test)]
-    pub(crate) fn search_with_tantivy(&self, question: &Understood, limit: usize) -> Vec<Hit> {
-        self.query(question)
-            .map(|query| self.tantivy_top(query, limit).unwrap_or_default())
-            .map_or_else(Vec::new, |top| self.hits(top))
-    }
-
-    /// [`SearchIndex::search`] with MaxScore pruning over tantivy's
-    /// postings, as on a large knowledge base, even on a small one.
-    #[cfg(test)]
-    pub(crate) fn search_pruned(&self, question: &Understood, limit: usize) -> Vec<Hit> {
-        self.query(question)
-            .map(|query| self.pruned_top(&query, limit).unwrap_or_default())
-            .map_or_else(Vec::new, |top| self.hits(top))
-    }
-
-    /// BM25 statistics from the lexicon: the figures tantivy would read,
-    /// without a term dictionary lookup per term and segment.
-    fn statistics(&self) -> Statistics<'_> {
-        Statistics {
-            lexicon: &self.lexicon,
+    /// What the back ends score from.
+    fn corpus(&self) -> Corpus<'_> {
+        Corpus {
             searcher: &self.searcher,
+            lexicon: &self.lexicon,
+            fields: self.text_fields(),
         }
     }
 
     /// The text fields, in slot order.
     fn text_fields(&self) -> [Field; TEXT_FIELDS] {
         self.fields.text().map(|(f, _)| f)
-    }
-
-    /// The `limit` best documents for `query`, from tantivy's postings with
-    /// MaxScore pruning ([`prune`]).
-    fn pruned_top(
-        &self,
-        query: &Node<'_>,
-        limit: usize,
-    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-        prune::top(
-            query,
-            &self.searcher,
-            &self.statistics(),
-            &self.text_fields(),
-            &self.lexicon,
-            limit,
-        )
-    }
-
-    /// The `limit` best documents for `query`, every match scored by
-    /// tantivy's own query. On small knowledge bases only tests use it: it
-    /// is what [`SearchIndex::pruned_top`] and the in-memory scoring must
-    /// equal.
-    fn tantivy_top(
-        &self,
-        query: Node<'_>,
-        limit: usize,
-    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-        self.searcher.search_with_statistics_provider(
-            &query.into_query(&self.text_fields()),
-            &TopDocs::with_limit(limit).order_by_score(),
-            &self.statistics(),
-        )
     }
 
     /// The passages of scored documents, best first.
@@ -542,37 +471,6 @@ impl SearchIndex {
             }));
         }
         (!clauses.is_empty()).then_some(Node::Union(clauses, Combine::Sum))
-    }
-
-    /// The `limit` best documents for `query`, scored by [`scorer`]. Equal
-    /// scores keep index order, as tantivy's `TopDocs` does.
-    fn score(
-        &self,
-        query: &Node<'_>,
-        memory: &MemoryIndex,
-        limit: usize,
-    ) -> Vec<(Score, DocAddress)> {
-        let mut scored: Vec<(Score, DocAddress)> = Vec::new();
-        for (segment_ord, reader) in self.searcher.segment_readers().iter().enumerate() {
-            let alive = reader.alive_bitset();
-            let matches = scorer::evaluate(query, memory, segment_ord, &self.lexicon);
-            let segment_ord = segment_ord as u32;
-            scored.extend(
-                matches
-                    .into_iter()
-                    .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc)))
-                    .map(|(doc, score)| (score, DocAddress::new(segment_ord, doc))),
-            );
-        }
-        let best_first = |a: &(Score, DocAddress), b: &(Score, DocAddress)| {
-            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
-        };
-        if scored.len() > limit {
-            scored.select_nth_unstable_by(limit - 1, best_first);
-            scored.truncate(limit);
-        }
-        scored.sort_unstable_by(best_first);
-        scored
     }
 
     /// The most frequent term of the index within `distance` edits of `stem`.

@@ -29,7 +29,7 @@ use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Score, Searcher, TERMINATED};
 
 use super::lexicon::{Lexicon, TEXT_FIELDS};
-use super::scorer::{Combine, Node};
+use super::query::{Combine, Node};
 
 /// Room for rounding: a document's score is computed in another order than
 /// the bound on it.

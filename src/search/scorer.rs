@@ -1,93 +1,19 @@
-//! The question's query as a tree, and its scoring by careerbot rather than
-//! by tantivy. The leaves are boosted terms and phrases in one field
-//! ([`Leaf`]). On a small knowledge base [`MemoryIndex`] scores each leaf
-//! from postings held in memory, and this module combines the leaves per
-//! alternative (sum), per concept (max plus a share of the rest) and per
-//! question (sum), exactly as tantivy's `BooleanQuery` and
-//! `DisjunctionMaxQuery` would, summation order included, so scores and
-//! answers do not change. On a larger one the same tree becomes one tantivy
-//! query ([`Node::into_query`]), whose streaming unions cost less than
-//! materializing every leaf's matches, and on the largest its leaves are
-//! walked with pruning (`super::prune`).
+//! careerbot's own scoring of a query tree on a small knowledge base:
+//! [`MemoryIndex`] scores each leaf from postings held in memory, and this
+//! module combines the leaves exactly as tantivy's `BooleanQuery` and
+//! `DisjunctionMaxQuery` would, summation order included, so the scores
+//! equal tantivy's to the bit.
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, Score, Term};
+use tantivy::{DocId, Score};
 
-use super::lexicon::{Lexicon, TEXT_FIELDS};
-use super::memory::{Leaf, MemoryIndex, Terms};
+use super::lexicon::Lexicon;
+use super::memory::MemoryIndex;
+use super::query::{Combine, Matches, Node};
 
 /// The window of tantivy's buffered union: documents are combined window by
 /// window, and the order in which sub-scorers add their scores changes when
 /// one runs out (see [`union`]).
 const HORIZON: DocId = 4096;
-
-/// How a union combines the scores of its members for one document.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Combine {
-    /// The sum of the scores (tantivy's `SumCombiner`).
-    Sum,
-    /// The best score plus this tie-breaker times the others (tantivy's
-    /// `DisjunctionMaxCombiner`).
-    Max(Score),
-}
-
-/// A node of a question's query.
-pub(super) enum Node<'q> {
-    /// A boosted term or phrase in one field.
-    Leaf(Leaf<'q>),
-    /// Documents matching any member, their scores combined.
-    Union(Vec<Node<'q>>, Combine),
-}
-
-impl Node<'_> {
-    /// The same tree as one tantivy query over `fields` (the text fields in
-    /// slot order): a leaf is a boosted `TermQuery` or `PhraseQuery`, a sum a
-    /// `BooleanQuery` of should clauses, a max a `DisjunctionMaxQuery`.
-    pub fn into_query(self, fields: &[Field; TEXT_FIELDS]) -> Box<dyn Query> {
-        match self {
-            Node::Leaf(leaf) => leaf.query(fields),
-            Node::Union(members, Combine::Sum) => Box::new(BooleanQuery::new(
-                members
-                    .into_iter()
-                    .map(|m| (Occur::Should, m.into_query(fields)))
-                    .collect(),
-            )),
-            Node::Union(members, Combine::Max(tie_breaker)) => {
-                Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                    members.into_iter().map(|m| m.into_query(fields)).collect(),
-                    tie_breaker,
-                ))
-            }
-        }
-    }
-}
-
-impl Leaf<'_> {
-    /// The leaf as a boosted tantivy `TermQuery` or `PhraseQuery` over
-    /// `fields` (the text fields in slot order).
-    pub fn query(&self, fields: &[Field; TEXT_FIELDS]) -> Box<dyn Query> {
-        let field = fields[self.slot];
-        let term = |stem: &str| Term::from_field_text(field, stem);
-        let query: Box<dyn Query> = match &self.terms {
-            Terms::Term(stem) => Box::new(TermQuery::new(term(stem), IndexRecordOption::WithFreqs)),
-            Terms::Phrase(stems) => {
-                Box::new(PhraseQuery::new(stems.iter().map(|s| term(s)).collect()))
-            }
-            Terms::Near(stems, slop) => {
-                let mut phrase = PhraseQuery::new(stems.iter().map(|s| term(s)).collect());
-                phrase.set_slop(*slop);
-                Box::new(phrase)
-            }
-        };
-        Box::new(BoostQuery::new(query, self.boost))
-    }
-}
-
-/// Matching documents of one segment, in document order, with their scores.
-pub(super) type Matches = Vec<(DocId, Score)>;
 
 /// Per-document score accumulator of a union's window.
 #[derive(Debug, Clone, Copy, Default)]
