@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::problem::Problem;
-use super::toml_reader::TomlReader;
+use super::toml_reader::{Table, TomlReader};
+use std::ops::Range;
+use toml::Spanned;
 
 /// A category of tools, e.g. programming languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,8 +81,7 @@ pub fn parse_tools(text: &str, file: &str) -> (Vec<ToolCategory>, Vec<Problem>) 
         return (categories, r.problems);
     };
     r.check_keys(doc.get_ref(), &["category"], "tools.toml");
-    let mut seen_ids: HashMap<String, usize> = HashMap::new();
-    let mut tool_homes: HashMap<String, String> = HashMap::new();
+    let mut seen = SeenTools::default();
     for (span, table) in r.tables(doc.get_ref(), "category", "category") {
         r.check_keys(table, CATEGORY_KEYS, "a category");
         let id = r.string(table, "id", true, "a category", &span);
@@ -88,76 +89,29 @@ pub fn parse_tools(text: &str, file: &str) -> (Vec<ToolCategory>, Vec<Problem>) 
         let keywords = r.strings(table, "keywords", "a category");
         let description = r.string(table, "description", false, "a category", &span);
         if let Some(id) = &id {
-            let slug_ok = id
-                .get_ref()
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-            if !slug_ok {
-                r.error(
-                    &id.span(),
-                    format!("category id \"{}\" is not a lowercase slug", id.get_ref()),
-                    "use lowercase letters, digits, - and _ only, e.g. \"databases\"",
-                );
-            }
-            if let Some(first) = seen_ids.insert(id.get_ref().clone(), r.position(&id.span()).0) {
-                r.error(
-                    &id.span(),
-                    format!(
-                        "duplicate category id \"{}\" (first defined on line {first})",
-                        id.get_ref()
-                    ),
-                    "give each category its own id or merge the two",
-                );
-            }
+            check_category_id(&mut r, id, &mut seen.ids);
         }
         let category_name = name
             .as_ref()
             .map_or("?", |n| n.get_ref().as_str())
             .to_string();
-        let mut tools: Vec<Tool> = Vec::new();
         let mut names_here: HashMap<String, usize> = HashMap::new();
-        for (tool_span, t) in r.tables(table, "tool", "tool") {
-            let what = format!("a tool of category \"{category_name}\"");
-            r.check_keys(t, TOOL_KEYS, "a tool");
-            let name = r.string(t, "name", true, &what, &tool_span);
-            let description = r.string(t, "description", false, &what, &tool_span);
-            let url = r.string(t, "url", false, &what, &tool_span);
-            let aliases = r.strings(t, "aliases", &what);
-            if let Some(url) = &url {
-                check_url(&mut r, url);
-            }
-            let Some(name) = name else { continue };
-            for label in std::iter::once(name.get_ref()).chain(aliases.iter()) {
-                let key = label.to_lowercase();
-                if let Some(first) = names_here.insert(key.clone(), r.position(&name.span()).0) {
-                    r.error(
-                        &name.span(),
-                        format!(
-                            "duplicate tool \"{label}\" in category \"{category_name}\" (first on line {first})"
-                        ),
-                        "remove one of the two entries, or drop the clashing alias",
-                    );
-                } else if let Some(other) = tool_homes.get(&key) {
-                    if *other != category_name {
-                        r.warning(
-                            &name.span(),
-                            format!("tool \"{label}\" is also listed in category \"{other}\""),
-                            "fine if it belongs to both; otherwise keep one",
-                        );
-                    }
-                }
-                tool_homes.insert(key, category_name.clone());
-            }
-            tools.push(Tool {
-                name: name.into_inner(),
-                description: description.map(|d| d.into_inner()),
-                url: url.map(|u| u.into_inner()),
-                aliases,
-            });
-        }
-        if tools.is_empty() && table.contains_key("tool") {
-            // Problems with the tools were recorded above.
-        } else if tools.is_empty() {
+        let tools: Vec<Tool> = r
+            .tables(table, "tool", "tool")
+            .into_iter()
+            .filter_map(|(tool_span, t)| {
+                parse_tool(
+                    &mut r,
+                    t,
+                    &tool_span,
+                    &category_name,
+                    &mut names_here,
+                    &mut seen,
+                )
+            })
+            .collect();
+        if tools.is_empty() && !table.contains_key("tool") {
+            // (Problems with listed tools were recorded as they were read.)
             r.warning(
                 &span,
                 format!("category \"{category_name}\" has no tools"),
@@ -177,6 +131,94 @@ pub fn parse_tools(text: &str, file: &str) -> (Vec<ToolCategory>, Vec<Problem>) 
     (categories, r.problems)
 }
 
+/// What `tools.toml` has defined so far, to find duplicates.
+#[derive(Default)]
+struct SeenTools {
+    /// Category ids, with the line of each.
+    ids: HashMap<String, usize>,
+    /// Tool names and aliases (lowercase), with their category's name.
+    homes: HashMap<String, String>,
+}
+
+/// Checks a category id: a lowercase slug, not used before.
+fn check_category_id(
+    r: &mut TomlReader<'_>,
+    id: &Spanned<String>,
+    seen_ids: &mut HashMap<String, usize>,
+) {
+    let slug_ok = id
+        .get_ref()
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !slug_ok {
+        r.error(
+            &id.span(),
+            format!("category id \"{}\" is not a lowercase slug", id.get_ref()),
+            "use lowercase letters, digits, - and _ only, e.g. \"databases\"",
+        );
+    }
+    if let Some(first) = seen_ids.insert(id.get_ref().clone(), r.position(&id.span()).0) {
+        r.error(
+            &id.span(),
+            format!(
+                "duplicate category id \"{}\" (first defined on line {first})",
+                id.get_ref()
+            ),
+            "give each category its own id or merge the two",
+        );
+    }
+}
+
+/// One `[[category.tool]]` of category `category_name`, if it has a name.
+/// A name or alias listed twice in the category is an error; one listed
+/// in another category is a warning.
+fn parse_tool(
+    r: &mut TomlReader<'_>,
+    t: &Table<'_>,
+    span: &Range<usize>,
+    category_name: &str,
+    names_here: &mut HashMap<String, usize>,
+    seen: &mut SeenTools,
+) -> Option<Tool> {
+    let what = format!("a tool of category \"{category_name}\"");
+    r.check_keys(t, TOOL_KEYS, "a tool");
+    let name = r.string(t, "name", true, &what, span);
+    let description = r.string(t, "description", false, &what, span);
+    let url = r.string(t, "url", false, &what, span);
+    let aliases = r.strings(t, "aliases", &what);
+    if let Some(url) = &url {
+        check_url(r, url);
+    }
+    let name = name?;
+    for label in std::iter::once(name.get_ref()).chain(aliases.iter()) {
+        let key = label.to_lowercase();
+        if let Some(first) = names_here.insert(key.clone(), r.position(&name.span()).0) {
+            r.error(
+                &name.span(),
+                format!(
+                    "duplicate tool \"{label}\" in category \"{category_name}\" (first on line {first})"
+                ),
+                "remove one of the two entries, or drop the clashing alias",
+            );
+        } else if let Some(other) = seen.homes.get(&key) {
+            if other != category_name {
+                r.warning(
+                    &name.span(),
+                    format!("tool \"{label}\" is also listed in category \"{other}\""),
+                    "fine if it belongs to both; otherwise keep one",
+                );
+            }
+        }
+        seen.homes.insert(key, category_name.to_string());
+    }
+    Some(Tool {
+        name: name.into_inner(),
+        description: description.map(|d| d.into_inner()),
+        url: url.map(|u| u.into_inner()),
+        aliases,
+    })
+}
+
 /// Parses `courses.toml`, returning the courses that are valid and every problem.
 pub fn parse_courses(text: &str, file: &str) -> (Vec<Course>, Vec<Problem>) {
     let mut r = TomlReader::new(text, file, 0);
@@ -185,8 +227,7 @@ pub fn parse_courses(text: &str, file: &str) -> (Vec<Course>, Vec<Problem>) {
         return (courses, r.problems);
     };
     r.check_keys(doc.get_ref(), &["course"], "courses.toml");
-    let mut seen_urls: HashMap<String, usize> = HashMap::new();
-    let mut seen_titles: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen = SeenCourses::default();
     for (span, table) in r.tables(doc.get_ref(), "course", "course") {
         r.check_keys(table, COURSE_KEYS, "a course");
         let title = r.string(table, "title", true, "a course", &span);
@@ -212,33 +253,8 @@ pub fn parse_courses(text: &str, file: &str) -> (Vec<Course>, Vec<Problem>) {
         }
         if let Some(url) = &url {
             check_url(&mut r, url);
-            let key = url.get_ref().trim_end_matches('/').to_lowercase();
-            if let Some(first) = seen_urls.insert(key, r.position(&url.span()).0) {
-                r.error(
-                    &url.span(),
-                    format!(
-                        "duplicate course: {what} has the same url as the course on line {first}"
-                    ),
-                    "remove one of the two courses",
-                );
-            }
         }
-        if let (Some(title), Some(provider)) = (&title, &provider) {
-            let key = (
-                title.get_ref().to_lowercase(),
-                provider.get_ref().to_lowercase(),
-            );
-            if let Some(first) = seen_titles.insert(key, r.position(&title.span()).0) {
-                r.error(
-                    &title.span(),
-                    format!(
-                        "duplicate course: {what} by {} is already on line {first}",
-                        provider.get_ref()
-                    ),
-                    "remove one of the two courses",
-                );
-            }
-        }
+        check_duplicate_course(&mut r, &what, &title, &provider, &url, &mut seen);
         if topics.is_empty() {
             r.warning(
                 &span,
@@ -260,6 +276,53 @@ pub fn parse_courses(text: &str, file: &str) -> (Vec<Course>, Vec<Problem>) {
         }
     }
     (courses, r.problems)
+}
+
+/// What `courses.toml` has defined so far, to find duplicates.
+#[derive(Default)]
+struct SeenCourses {
+    /// Normalised urls, with the line of each.
+    urls: HashMap<String, usize>,
+    /// (title, provider), lowercase, with the line of each.
+    titles: HashMap<(String, String), usize>,
+}
+
+/// A course whose url, or whose title and provider, an earlier course has
+/// is an error.
+fn check_duplicate_course(
+    r: &mut TomlReader<'_>,
+    what: &str,
+    title: &Option<Spanned<String>>,
+    provider: &Option<Spanned<String>>,
+    url: &Option<Spanned<String>>,
+    seen: &mut SeenCourses,
+) {
+    if let Some(url) = url {
+        let key = url.get_ref().trim_end_matches('/').to_lowercase();
+        if let Some(first) = seen.urls.insert(key, r.position(&url.span()).0) {
+            r.error(
+                &url.span(),
+                format!("duplicate course: {what} has the same url as the course on line {first}"),
+                "remove one of the two courses",
+            );
+        }
+    }
+    if let (Some(title), Some(provider)) = (title, provider) {
+        let key = (
+            title.get_ref().to_lowercase(),
+            provider.get_ref().to_lowercase(),
+        );
+        if let Some(first) = seen.titles.insert(key, r.position(&title.span()).0) {
+            r.error(
+                &title.span(),
+                format!(
+                    "duplicate course: {what} by {} is already on line {first}",
+                    provider.get_ref()
+                ),
+                "remove one of the two courses",
+            );
+        }
+    }
 }
 
 /// Whether `url` is a web address Discord accepts as a link: http(s), a

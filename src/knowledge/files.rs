@@ -86,100 +86,31 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
             .join("/")
     };
     let mut files = Vec::new();
-    let mut total: u64 = 0;
-    let mut over_budget = false;
+    let mut budget = Budget {
+        limits,
+        total: 0,
+        spent: false,
+    };
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
-        let (path, kind) = match entry {
-            // The root itself may be a link: it is what the moderator named.
-            Ok(entry) if entry.depth() > 0 && entry.path_is_symlink() => {
-                (entry.into_path(), Entry::Link)
-            }
-            Ok(entry) if entry.file_type().is_file() => (entry.into_path(), Entry::File),
-            Ok(entry) if entry.file_type().is_dir() => continue,
-            Ok(entry) => (entry.into_path(), Entry::Special),
-            Err(e) => {
-                let Some(path) = e.path().map(Path::to_path_buf) else {
-                    continue;
-                };
-                let reason = e
-                    .io_error()
-                    .map_or_else(|| e.to_string(), ToString::to_string);
-                (path, Entry::Unreadable(reason))
-            }
+        let Some((path, kind)) = entry_kind(entry) else {
+            continue;
         };
         let rel = relative(&path);
         let display = path.display().to_string();
-        // Only files careerbot would read matter; "notes.bak" does not.
-        let knowledge = classify(&rel).is_some();
-        let found = match kind {
-            Entry::Link => match resolve_link(&path, &root, &display, knowledge) {
-                Some(found) => found,
-                None => continue,
-            },
-            Entry::File if knowledge => Found::File(path),
-            Entry::Special if knowledge => Found::Refused(not_a_file(&display)),
-            Entry::File | Entry::Special => continue,
-            // A knowledge file that cannot be read is an error; anything else
-            // (a `lost+found`, a private drafts directory) is only skipped,
-            // with a warning naming the cause.
-            Entry::Unreadable(reason) if knowledge => Found::Refused(
-                Problem::error(&display, (1, 1), format!("cannot read file: {reason}"))
-                    .help("fix the file's permissions, or remove it"),
-            ),
-            Entry::Unreadable(reason) => Found::Refused(
-                Problem::warning(
-                    &display,
-                    (1, 1),
-                    format!("skipped, cannot read it: {reason}"),
-                )
-                .help("fix its permissions if it holds knowledge"),
-            ),
+        let Some(found) = judge(path, kind, &rel, &display, &root) else {
+            continue;
         };
         let bytes = match found {
             Found::Refused(problem) => Err(problem),
-            Found::File(_) if over_budget => continue,
-            Found::File(source) => {
-                let left = limits.max_knowledge_bytes.saturating_sub(total);
-                match read_bounded(&source, limits.max_article_bytes.min(left)) {
-                    Ok(bytes) => {
-                        total += bytes.len() as u64;
-                        Ok(bytes)
-                    }
-                    Err(Unread::TooLarge) if left < limits.max_article_bytes => {
-                        over_budget = true;
-                        Err(Problem::error(
-                            &display,
-                            (1, 1),
-                            format!(
-                                "the knowledge directory holds more than max_knowledge_bytes ({} bytes) from this file on",
-                                limits.max_knowledge_bytes
-                            ),
-                        )
-                        .help("remove files from the knowledge directory, or raise max_knowledge_bytes in careerbot.toml"))
-                    }
-                    Err(Unread::TooLarge) => Err(Problem::error(
-                        &display,
-                        (1, 1),
-                        format!(
-                            "file is larger than max_article_bytes ({} bytes)",
-                            limits.max_article_bytes
-                        ),
-                    )
-                    .help("split the article into smaller files, or raise max_article_bytes in careerbot.toml")),
-                    Err(Unread::NotAFile) => Err(not_a_file(&display)),
-                    Err(Unread::Io(e)) => Err(Problem::error(
-                        &display,
-                        (1, 1),
-                        format!("cannot read file: {e}"),
-                    )
-                    .help("fix the file's permissions or link, or remove it")),
-                }
-            }
+            Found::File(source) => match budget.read(&source, &display) {
+                Some(read) => read,
+                None => continue,
+            },
         };
         files.push(SourceFile {
             display,
@@ -188,6 +119,109 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
         });
     }
     Ok(files)
+}
+
+/// What a walked entry is, and its path; `None` for a directory (walked
+/// into) or an error that names no path.
+fn entry_kind(entry: walkdir::Result<walkdir::DirEntry>) -> Option<(PathBuf, Entry)> {
+    Some(match entry {
+        // The root itself may be a link: it is what the moderator named.
+        Ok(entry) if entry.depth() > 0 && entry.path_is_symlink() => {
+            (entry.into_path(), Entry::Link)
+        }
+        Ok(entry) if entry.file_type().is_file() => (entry.into_path(), Entry::File),
+        Ok(entry) if entry.file_type().is_dir() => return None,
+        Ok(entry) => (entry.into_path(), Entry::Special),
+        Err(e) => {
+            let path = e.path().map(Path::to_path_buf)?;
+            let reason = e
+                .io_error()
+                .map_or_else(|| e.to_string(), ToString::to_string);
+            (path, Entry::Unreadable(reason))
+        }
+    })
+}
+
+/// Whether the entry at `path` (`rel` to the root, shown as `display`) is
+/// read, refused with a problem, or of no concern (`None`).
+fn judge(path: PathBuf, kind: Entry, rel: &str, display: &str, root: &Path) -> Option<Found> {
+    // Only files careerbot would read matter; "notes.bak" does not.
+    let knowledge = classify(rel).is_some();
+    Some(match kind {
+        Entry::Link => return resolve_link(&path, root, display, knowledge),
+        Entry::File if knowledge => Found::File(path),
+        Entry::Special if knowledge => Found::Refused(not_a_file(display)),
+        Entry::File | Entry::Special => return None,
+        // A knowledge file that cannot be read is an error; anything else
+        // (a `lost+found`, a private drafts directory) is only skipped,
+        // with a warning naming the cause.
+        Entry::Unreadable(reason) if knowledge => Found::Refused(
+            Problem::error(display, (1, 1), format!("cannot read file: {reason}"))
+                .help("fix the file's permissions, or remove it"),
+        ),
+        Entry::Unreadable(reason) => Found::Refused(
+            Problem::warning(
+                display,
+                (1, 1),
+                format!("skipped, cannot read it: {reason}"),
+            )
+            .help("fix its permissions if it holds knowledge"),
+        ),
+    })
+}
+
+/// The bytes read so far against [`Limits`].
+struct Budget<'a> {
+    limits: &'a Limits,
+    total: u64,
+    /// Whether `max_knowledge_bytes` has been reached: later files are not read.
+    spent: bool,
+}
+
+impl Budget<'_> {
+    /// The bytes of the file at `source` (shown as `display`), or why they
+    /// are not read; `None` once the budget is spent.
+    fn read(&mut self, source: &Path, display: &str) -> Option<Result<Vec<u8>, Problem>> {
+        if self.spent {
+            return None;
+        }
+        let limits = self.limits;
+        let left = limits.max_knowledge_bytes.saturating_sub(self.total);
+        Some(match read_bounded(source, limits.max_article_bytes.min(left)) {
+            Ok(bytes) => {
+                self.total += bytes.len() as u64;
+                Ok(bytes)
+            }
+            Err(Unread::TooLarge) if left < limits.max_article_bytes => {
+                self.spent = true;
+                Err(Problem::error(
+                    display,
+                    (1, 1),
+                    format!(
+                        "the knowledge directory holds more than max_knowledge_bytes ({} bytes) from this file on",
+                        limits.max_knowledge_bytes
+                    ),
+                )
+                .help("remove files from the knowledge directory, or raise max_knowledge_bytes in careerbot.toml"))
+            }
+            Err(Unread::TooLarge) => Err(Problem::error(
+                display,
+                (1, 1),
+                format!(
+                    "file is larger than max_article_bytes ({} bytes)",
+                    limits.max_article_bytes
+                ),
+            )
+            .help("split the article into smaller files, or raise max_article_bytes in careerbot.toml")),
+            Err(Unread::NotAFile) => Err(not_a_file(display)),
+            Err(Unread::Io(e)) => Err(Problem::error(
+                display,
+                (1, 1),
+                format!("cannot read file: {e}"),
+            )
+            .help("fix the file's permissions or link, or remove it")),
+        })
+    }
 }
 
 /// Where a link at `path` leads, confined to `root`. `None` when it is of no

@@ -1,0 +1,106 @@
+//! The text an HTML (or JSX) fragment shows.
+
+use super::squash;
+
+/// Elements whose content is not shown on the page.
+const HIDDEN_ELEMENTS: &[&str] = &["head", "script", "style", "svg", "template", "noscript"];
+
+/// The text an HTML (or JSX) fragment shows: comments, tags and the content
+/// of hidden elements removed, entities decoded.
+pub(super) fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut hidden: Option<String> = None;
+    while !rest.is_empty() {
+        let Some(lt) = rest.find('<') else {
+            if hidden.is_none() {
+                out.push_str(rest);
+            }
+            break;
+        };
+        if hidden.is_none() {
+            out.push_str(&rest[..lt]);
+        }
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+            continue;
+        }
+        let is_tag =
+            rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        if !is_tag {
+            if hidden.is_none() {
+                out.push('<');
+            }
+            rest = &rest[1..];
+            continue;
+        }
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..end];
+        let name = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let closing = tag.starts_with("</");
+        let self_closing = tag.ends_with("/>");
+        match &hidden {
+            Some(h) if closing && *h == name => hidden = None,
+            None if !closing && !self_closing && HIDDEN_ELEMENTS.contains(&name.as_str()) => {
+                hidden = Some(name)
+            }
+            _ => {}
+        }
+        out.push(' ');
+        rest = &rest[end..];
+    }
+    squash(&decode_entities(&out))
+}
+
+/// Decodes the HTML entities that appear in prose.
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let decoded = rest.find(';').filter(|&i| i <= 10).and_then(|semi| {
+            let entity = &rest[1..semi];
+            let c = match entity {
+                "nbsp" => Some(' '),
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "rarr" => Some('→'),
+                "larr" => Some('←'),
+                "mdash" => Some('—'),
+                "ndash" => Some('–'),
+                _ => entity
+                    .strip_prefix("#x")
+                    .or_else(|| entity.strip_prefix("#X"))
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                    .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, semi))
+        });
+        match decoded {
+            Some((c, semi)) => {
+                out.push(c);
+                rest = &rest[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

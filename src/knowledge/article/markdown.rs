@@ -1,0 +1,385 @@
+//! Markdown (and MDX) bodies: a walk over pulldown-cmark's events that
+//! keeps prose, lists and tables as plain text under their headings, reads
+//! `<!-- phrasings: -->` comments, and skips markup (code, images, tags,
+//! admonition fences, module lines).
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::super::problem::LineIndex;
+use super::html::html_text;
+use super::{squash, Block, Section};
+
+/// Markdown (or MDX) body text as sections of plain-text blocks, and the
+/// level-1 headings (which may name the article).
+pub(super) fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
+    let cleaned = blank_markup_lines(body);
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut walker = Walker::new(LineIndex::new(&cleaned), body_line);
+    for (event, range) in Parser::new_ext(&cleaned, options).into_offset_iter() {
+        walker.event(event, range.start);
+    }
+    walker.finish()
+}
+
+/// Walks the parser's events, gathering text into paragraphs, list items
+/// and table rows, and those into sections under their headings.
+struct Walker {
+    lines: LineIndex,
+    body_line: usize,
+    sections: Vec<Section>,
+    /// The open headings: (level, text).
+    heading_stack: Vec<(u8, String)>,
+    /// Text of the paragraph, item, cell or heading being read.
+    text: String,
+    /// Depth inside code blocks and images, which are skipped.
+    skip_depth: usize,
+    list_depth: usize,
+    /// Items of the outermost open list, nested ones indented.
+    items: Vec<String>,
+    /// One buffer per open list item: its text before a sub-list.
+    item_text: Vec<String>,
+    table_rows: Vec<String>,
+    row: Vec<String>,
+    /// The level of the heading being read.
+    in_heading: Option<u8>,
+    h1s: Vec<String>,
+    /// The HTML block being read.
+    html_block: Option<String>,
+}
+
+impl Walker {
+    fn new(lines: LineIndex, body_line: usize) -> Self {
+        Walker {
+            lines,
+            body_line,
+            sections: vec![Section {
+                path: Vec::new(),
+                phrasings: Vec::new(),
+                blocks: Vec::new(),
+                line: body_line,
+            }],
+            heading_stack: Vec::new(),
+            text: String::new(),
+            skip_depth: 0,
+            list_depth: 0,
+            items: Vec::new(),
+            item_text: Vec::new(),
+            table_rows: Vec::new(),
+            row: Vec::new(),
+            in_heading: None,
+            h1s: Vec::new(),
+            html_block: None,
+        }
+    }
+
+    /// The sections that hold something, and the level-1 headings.
+    fn finish(mut self) -> (Vec<Section>, Vec<String>) {
+        self.flush();
+        // A heading with no text of its own lives on in its subsections' paths.
+        self.sections
+            .retain(|s| !s.blocks.is_empty() || !s.phrasings.is_empty());
+        (self.sections, self.h1s)
+    }
+
+    fn flush(&mut self) {
+        flush_paragraph(&mut self.text, &mut self.sections);
+    }
+
+    fn current(&mut self) -> &mut Section {
+        let last = self.sections.len() - 1;
+        &mut self.sections[last]
+    }
+
+    /// Takes one event, which starts at byte `offset` of the body.
+    fn event(&mut self, event: Event<'_>, offset: usize) {
+        if self.skip_depth > 0 {
+            self.skipped(&event);
+            return;
+        }
+        match event {
+            Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::Image { .. }) => {
+                self.skip_depth = 1
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                self.flush();
+                self.in_heading = Some(heading_level(level));
+            }
+            Event::End(TagEnd::Heading(_)) => self.heading_end(offset),
+            Event::Start(Tag::List(_)) => self.list_start(),
+            Event::End(TagEnd::List(_)) => self.list_end(),
+            Event::Start(Tag::Item) => self.item_text.push(std::mem::take(&mut self.text)),
+            Event::End(TagEnd::Item) => self.item_end(),
+            Event::End(TagEnd::Paragraph) => self.break_or_flush(),
+            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_)) => {
+                if self.list_depth == 0 {
+                    self.flush();
+                } else {
+                    self.text.push(' ');
+                }
+            }
+            Event::Start(Tag::Table(_)) => self.flush(),
+            Event::End(TagEnd::TableCell) => {
+                let cell = squash(&std::mem::take(&mut self.text));
+                self.row.push(cell);
+            }
+            Event::End(TagEnd::TableHead) | Event::End(TagEnd::TableRow) => self.row_end(),
+            Event::End(TagEnd::Table) => {
+                let rows = std::mem::take(&mut self.table_rows);
+                if !rows.is_empty() {
+                    self.current().blocks.push(Block::List(rows));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => self.text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => self.text.push(' '),
+            Event::Start(Tag::HtmlBlock) => {
+                if self.list_depth == 0 {
+                    self.flush();
+                }
+                self.html_block = Some(String::new());
+            }
+            Event::End(TagEnd::HtmlBlock) => self.html_block_end(),
+            Event::Html(html) => match self.html_block.as_mut() {
+                Some(buffer) => buffer.push_str(&html),
+                None => self.text.push_str(&html_text(&html)),
+            },
+            Event::InlineHtml(html) => self.inline_html(&html),
+            _ => {}
+        }
+    }
+
+    /// An event inside a skipped code block or image.
+    fn skipped(&mut self, event: &Event<'_>) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::Image { .. }) => {
+                self.skip_depth += 1
+            }
+            Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::Image) => {
+                self.skip_depth -= 1;
+                if self.skip_depth == 0 {
+                    // What follows a skipped block is a new word.
+                    self.text.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A heading ends: a new section starts under it.
+    fn heading_end(&mut self, offset: usize) {
+        let level = self.in_heading.take().unwrap_or(2);
+        let heading = clean_heading(&self.text);
+        self.text.clear();
+        if heading.is_empty() {
+            return;
+        }
+        if level == 1 {
+            self.h1s.push(heading.clone());
+        }
+        self.heading_stack.retain(|(l, _)| *l < level);
+        self.heading_stack.push((level, heading));
+        let line = self.lines.line(offset) + self.body_line - 1;
+        self.sections.push(Section {
+            path: self.heading_stack.iter().map(|(_, h)| h.clone()).collect(),
+            phrasings: Vec::new(),
+            blocks: Vec::new(),
+            line,
+        });
+    }
+
+    fn list_start(&mut self) {
+        if self.list_depth == 0 {
+            self.flush();
+        } else if let Some(buf) = self.item_text.last_mut() {
+            // The parent item's own text ends where its sub-list starts.
+            buf.push_str(&std::mem::take(&mut self.text));
+            let parent = squash(buf);
+            buf.clear();
+            if !parent.is_empty() {
+                self.items
+                    .push(format!("{}{}", "  ".repeat(self.list_depth - 1), parent));
+            }
+        }
+        self.list_depth += 1;
+    }
+
+    fn list_end(&mut self) {
+        self.list_depth = self.list_depth.saturating_sub(1);
+        if self.list_depth == 0 {
+            let done = std::mem::take(&mut self.items);
+            if !done.is_empty() {
+                self.current().blocks.push(Block::List(done));
+            }
+        }
+    }
+
+    fn item_end(&mut self) {
+        let mut buf = self.item_text.pop().unwrap_or_default();
+        buf.push_str(&self.text);
+        self.text.clear();
+        // Restore text that belonged to an enclosing item before this one started.
+        let item = squash(&buf);
+        if !item.is_empty() {
+            self.items.push(format!(
+                "{}{}",
+                "  ".repeat(self.list_depth.saturating_sub(1)),
+                item
+            ));
+        }
+    }
+
+    /// A paragraph ends: inside a list its text runs on, elsewhere it is a block.
+    fn break_or_flush(&mut self) {
+        if self.list_depth > 0 {
+            self.text.push(' ');
+        } else {
+            self.flush();
+        }
+    }
+
+    fn row_end(&mut self) {
+        let cells: Vec<String> = std::mem::take(&mut self.row)
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !cells.is_empty() {
+            self.table_rows.push(cells.join(" | "));
+        }
+    }
+
+    fn html_block_end(&mut self) {
+        let html = self.html_block.take().unwrap_or_default();
+        self.current().phrasings.extend(phrasings_comments(&html));
+        // Tags are markup; the text they show is content.
+        let shown = html_text(&html);
+        if self.list_depth > 0 {
+            self.text.push(' ');
+            self.text.push_str(&shown);
+            self.text.push(' ');
+        } else {
+            self.text.push_str(&shown);
+            self.flush();
+        }
+    }
+
+    fn inline_html(&mut self, html: &str) {
+        if let Some(p) = phrasings_comment(html) {
+            self.current().phrasings.extend(p);
+        } else if is_line_break(html) {
+            self.text.push(' ');
+        }
+    }
+}
+
+/// Lines that are markup, not text, in Docusaurus/MDX: admonition fences and
+/// ES module lines. They are blanked (keeping line numbers) before parsing.
+fn blank_markup_lines(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    // The open fence: its character and length; it closes with at least as many.
+    let mut fence: Option<(char, usize)> = None;
+    for line in body.split_inclusive('\n') {
+        let t = line.trim_start();
+        let run = |c: char| t.chars().take_while(|&x| x == c).count();
+        match fence {
+            None => {
+                for c in ['`', '~'] {
+                    if run(c) >= 3 {
+                        fence = Some((c, run(c)));
+                    }
+                }
+            }
+            Some((c, n)) => {
+                if run(c) >= n && t.trim_start_matches(c).trim().is_empty() {
+                    fence = None;
+                    out.push_str(line);
+                    continue;
+                }
+            }
+        }
+        let in_fence = fence.is_some();
+        let markup = !in_fence
+            && (t.starts_with(":::")
+                || ((t.starts_with("import ") || t.starts_with("export "))
+                    && (t.contains(" from ") || t.contains('{'))));
+        if markup {
+            out.push_str(if line.ends_with('\n') { "\n" } else { "" });
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Reads `<!-- phrasings: a; b -->` (or `keywords:`) from an HTML comment.
+fn phrasings_comment(html: &str) -> Option<Vec<String>> {
+    let inner = html
+        .trim()
+        .strip_prefix("<!--")?
+        .trim_end()
+        .strip_suffix("-->")?
+        .trim();
+    let (key, rest) = inner.split_once(':')?;
+    let key = key.trim().to_ascii_lowercase();
+    if key != "phrasings" && key != "keywords" {
+        return None;
+    }
+    Some(
+        rest.split([';', '\n'])
+            .map(squash)
+            .filter(|s| !s.is_empty())
+            .collect(),
+    )
+}
+
+/// A heading's text without a trailing `{#custom-id}` anchor.
+fn clean_heading(text: &str) -> String {
+    let t = text.trim();
+    let t = match t.rfind("{#") {
+        Some(i) if t.ends_with('}') => &t[..i],
+        _ => t,
+    };
+    squash(t)
+}
+
+fn is_line_break(html: &str) -> bool {
+    let t = html.trim().to_ascii_lowercase();
+    t.starts_with("<br") || t.starts_with("</br")
+}
+
+/// Every `<!-- phrasings: ... -->` comment in a block of HTML, even one
+/// spread over several lines.
+fn phrasings_comments(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        let Some(len) = rest[start..].find("-->") else {
+            break;
+        };
+        let comment = &rest[start..start + len + 3];
+        out.extend(phrasings_comment(comment).unwrap_or_default());
+        rest = &rest[start + len + 3..];
+    }
+    out
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn flush_paragraph(text: &mut String, sections: &mut [Section]) {
+    let p = squash(text);
+    text.clear();
+    if !p.is_empty() && p.chars().any(char::is_alphanumeric) {
+        if let Some(s) = sections.last_mut() {
+            s.blocks.push(Block::Paragraph(p));
+        }
+    }
+}
