@@ -174,6 +174,24 @@ pub fn group_gaps(
     questions: &[QuestionRecord],
     ratings: &[RatingRecord],
 ) -> Gaps {
+    let (distinct, records) = wordings(questions, ratings);
+    let mut out: Vec<GapGroup> = similar(distinct).into_iter().map(gap_group).collect();
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.example.cmp(&b.example))
+    });
+    Gaps {
+        days,
+        since,
+        records,
+        groups: out,
+    }
+}
+
+/// The distinct wordings of the bad records, most frequent first (at most
+/// [`MAX_DISTINCT`]), and how many records there were.
+fn wordings(questions: &[QuestionRecord], ratings: &[RatingRecord]) -> (Vec<Wording>, usize) {
     let mut wordings: HashMap<String, Wording> = HashMap::new();
     let mut records = 0;
     let mut note = |text: &str, passage: Option<&PassageRef>, add: &dyn Fn(&mut Wording)| {
@@ -206,11 +224,15 @@ pub fn group_gaps(
     for r in ratings.iter().filter(|r| !r.up) {
         note(&r.question, r.passage.as_ref(), &|w| w.rated_down += 1);
     }
-
     let mut distinct: Vec<Wording> = wordings.into_values().collect();
     distinct.sort_by(|a, b| b.count().cmp(&a.count()).then_with(|| a.text.cmp(&b.text)));
     distinct.truncate(MAX_DISTINCT);
+    (distinct, records)
+}
 
+/// Wordings in groups of similar content words: each joins the group whose
+/// first wording it shares the most with, if enough.
+fn similar(distinct: Vec<Wording>) -> Vec<Vec<Wording>> {
     let ignored: HashSet<String> = STOPWORDS.iter().flat_map(|w| stems(w)).collect();
     let content = |text: &str| -> Vec<String> {
         let mut s: Vec<String> = stems(text)
@@ -237,50 +259,38 @@ pub fn group_gaps(
             None => groups.push((words, vec![wording])),
         }
     }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
 
-    let mut out: Vec<GapGroup> = groups
-        .into_iter()
-        .map(|(_, members)| {
-            let mut passages: HashMap<String, (usize, PassageRef)> = HashMap::new();
-            for m in &members {
-                for (id, (n, p)) in &m.passages {
-                    passages
-                        .entry(id.clone())
-                        .or_insert_with(|| (0, p.clone()))
-                        .0 += n;
-                }
-            }
-            let example = members[0].text.clone();
-            let closest = passages
-                .into_values()
-                .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id.cmp(&a.1.id)))
-                .map(|(_, p)| p);
-            GapGroup {
-                count: members.iter().map(Wording::count).sum(),
-                declined: members.iter().map(|m| m.declined).sum(),
-                low_confidence: members.iter().map(|m| m.low_confidence).sum(),
-                rated_down: members.iter().map(|m| m.rated_down).sum(),
-                variants: members
-                    .iter()
-                    .skip(1)
-                    .take(VARIANTS)
-                    .map(|m| m.text.clone())
-                    .collect(),
-                example,
-                closest,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| a.example.cmp(&b.example))
-    });
-    Gaps {
-        days,
-        since,
-        records,
-        groups: out,
+/// One group's counts, example, variants and most often shown passage.
+fn gap_group(members: Vec<Wording>) -> GapGroup {
+    let mut passages: HashMap<String, (usize, PassageRef)> = HashMap::new();
+    for m in &members {
+        for (id, (n, p)) in &m.passages {
+            passages
+                .entry(id.clone())
+                .or_insert_with(|| (0, p.clone()))
+                .0 += n;
+        }
+    }
+    let example = members[0].text.clone();
+    let closest = passages
+        .into_values()
+        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id.cmp(&a.1.id)))
+        .map(|(_, p)| p);
+    GapGroup {
+        count: members.iter().map(Wording::count).sum(),
+        declined: members.iter().map(|m| m.declined).sum(),
+        low_confidence: members.iter().map(|m| m.low_confidence).sum(),
+        rated_down: members.iter().map(|m| m.rated_down).sum(),
+        variants: members
+            .iter()
+            .skip(1)
+            .take(VARIANTS)
+            .map(|m| m.text.clone())
+            .collect(),
+        example,
+        closest,
     }
 }
 
@@ -339,7 +349,30 @@ pub fn summarize(
     } else {
         (answered + low_confidence) as f64 / with_text as f64
     };
+    let (articles, sections) = usage(questions);
+    Stats {
+        days,
+        since,
+        questions: questions.len(),
+        answered,
+        low_confidence,
+        declined,
+        answered_rate,
+        per_day: per_day(since, now, questions),
+        articles,
+        sections,
+        ratings: ratings_per_article(ratings),
+        reloads: Reloads {
+            ok: reloads.iter().filter(|r| r.ok).count(),
+            failed: reloads.iter().filter(|r| !r.ok).count(),
+            latest: reloads.iter().rev().take(5).cloned().collect(),
+        },
+    }
+}
 
+/// Questions and answered questions of each day from `since` to `now`,
+/// empty days included (at most a year of them).
+fn per_day(since: i64, now: i64, questions: &[QuestionRecord]) -> Vec<Day> {
     let mut per_day: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
     let (first, last) = (since.div_euclid(DAY), now.div_euclid(DAY));
     // At most a year of empty days, so a huge period stays readable.
@@ -353,7 +386,18 @@ pub fn summarize(
             e.1 += 1;
         }
     }
+    per_day
+        .into_iter()
+        .map(|(day, (questions, answered))| Day {
+            date: date(day),
+            questions,
+            answered,
+        })
+        .collect()
+}
 
+/// The [`TOP`] most used articles, and sections, by the questions' best passages.
+fn usage(questions: &[QuestionRecord]) -> (Vec<Usage>, Vec<Usage>) {
     let mut articles: HashMap<&str, usize> = HashMap::new();
     let mut sections: HashMap<(&str, &str), usize> = HashMap::new();
     for p in questions.iter().filter_map(|q| q.passage.as_ref()) {
@@ -384,7 +428,11 @@ pub fn summarize(
         });
         list.truncate(TOP);
     }
+    (articles, sections)
+}
 
+/// 👍 and 👎 per article of the rated passages, most rated first.
+fn ratings_per_article(ratings: &[RatingRecord]) -> Vec<ArticleRatings> {
     let mut rated: HashMap<&str, (usize, usize)> = HashMap::new();
     for r in ratings {
         let article = r
@@ -411,32 +459,7 @@ pub fn summarize(
             .cmp(&(a.up + a.down))
             .then_with(|| a.article.cmp(&b.article))
     });
-
-    Stats {
-        days,
-        since,
-        questions: questions.len(),
-        answered,
-        low_confidence,
-        declined,
-        answered_rate,
-        per_day: per_day
-            .into_iter()
-            .map(|(day, (questions, answered))| Day {
-                date: date(day),
-                questions,
-                answered,
-            })
-            .collect(),
-        articles,
-        sections,
-        ratings,
-        reloads: Reloads {
-            ok: reloads.iter().filter(|r| r.ok).count(),
-            failed: reloads.iter().filter(|r| !r.ok).count(),
-            latest: reloads.iter().rev().take(5).cloned().collect(),
-        },
-    }
+    ratings
 }
 
 /// `YYYY-MM-DD` of a day number since 1970-01-01 (proleptic Gregorian).

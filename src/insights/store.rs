@@ -435,61 +435,17 @@ impl Store {
                 )
                 .map_err(&sqlite)?;
             for record in records {
-                match record {
-                    Record::Question(q) => {
-                        let p = q.passage.as_ref();
-                        question
-                            .execute(params![
-                                q.at,
-                                q.guild.map(as_i64),
-                                q.user.map(as_i64),
-                                q.question,
-                                q.outcome.as_str(),
-                                p.map(|p| &p.id),
-                                p.map(|p| &p.article),
-                                p.map(|p| &p.section),
-                                q.score.map(f64::from),
-                                q.confidence.map(f64::from),
-                                as_i64(q.version),
-                            ])
-                            .map_err(&sqlite)?;
-                        written.stored += 1;
-                    }
-                    Record::Rating(r) => {
-                        let p = r.passage.as_ref();
-                        let n = rating
-                            .execute(params![
-                                r.at,
-                                r.guild.map(as_i64),
-                                r.user.map(as_i64),
-                                r.vote,
-                                r.question,
-                                p.map(|p| &p.id),
-                                p.map(|p| &p.article),
-                                p.map(|p| &p.section),
-                                r.score.map(f64::from),
-                                r.up,
-                            ])
-                            .map_err(&sqlite)?;
-                        if n == 1 {
-                            written.stored += 1;
-                        } else {
-                            written.duplicate_votes += 1;
-                        }
-                    }
-                    Record::Reload(r) => {
-                        reload
-                            .execute(params![
-                                r.at,
-                                r.cause,
-                                r.ok,
-                                as_i64(r.version),
-                                as_i64(r.took_ms),
-                                r.error,
-                            ])
-                            .map_err(&sqlite)?;
-                        written.stored += 1;
-                    }
+                let inserted = match record {
+                    Record::Question(q) => insert_question(&mut question, q),
+                    Record::Rating(r) => insert_rating(&mut rating, r),
+                    Record::Reload(r) => insert_reload(&mut reload, r),
+                }
+                .map_err(&sqlite)?;
+                // A vote already stored is ignored, not stored twice.
+                if inserted == 1 {
+                    written.stored += 1;
+                } else {
+                    written.duplicate_votes += 1;
                 }
             }
         }
@@ -718,6 +674,59 @@ fn as_i64(n: u64) -> i64 {
 
 fn as_u64(n: i64) -> u64 {
     n as u64
+}
+
+fn insert_question(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    q: &QuestionRecord,
+) -> rusqlite::Result<usize> {
+    let p = q.passage.as_ref();
+    statement.execute(params![
+        q.at,
+        q.guild.map(as_i64),
+        q.user.map(as_i64),
+        q.question,
+        q.outcome.as_str(),
+        p.map(|p| &p.id),
+        p.map(|p| &p.article),
+        p.map(|p| &p.section),
+        q.score.map(f64::from),
+        q.confidence.map(f64::from),
+        as_i64(q.version),
+    ])
+}
+
+fn insert_rating(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    r: &RatingRecord,
+) -> rusqlite::Result<usize> {
+    let p = r.passage.as_ref();
+    statement.execute(params![
+        r.at,
+        r.guild.map(as_i64),
+        r.user.map(as_i64),
+        r.vote,
+        r.question,
+        p.map(|p| &p.id),
+        p.map(|p| &p.article),
+        p.map(|p| &p.section),
+        r.score.map(f64::from),
+        r.up,
+    ])
+}
+
+fn insert_reload(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    r: &ReloadRecord,
+) -> rusqlite::Result<usize> {
+    statement.execute(params![
+        r.at,
+        r.cause,
+        r.ok,
+        as_i64(r.version),
+        as_i64(r.took_ms),
+        r.error,
+    ])
 }
 
 #[cfg(test)]

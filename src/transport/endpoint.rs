@@ -597,18 +597,7 @@ pub async fn serve(
         tracing::info!(%addr, "serving interactions over HTTP");
     }
     let ops_stop = tokio_util::sync::CancellationToken::new();
-    let ops_task = ops.map(|ops| {
-        if let Ok(addr) = ops.local_addr() {
-            tracing::info!(%addr, "serving metrics");
-        }
-        let app = ops_router(Arc::clone(&endpoint));
-        let stop = ops_stop.clone();
-        tokio::spawn(async move {
-            let _ = axum::serve(ops, app)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await;
-        })
-    });
+    let ops_task = ops.map(|ops| serve_ops(&endpoint, ops, ops_stop.clone()));
     let connections = Arc::new(Connections::new(endpoint.limits.max_connections));
     let stopping = CancellationToken::new();
     let mut acceptor = Acceptor {
@@ -646,6 +635,34 @@ pub async fn serve(
         "shutting down: finishing requests in flight"
     );
     stopping.cancel();
+    finish(&endpoint, &connections, deadline).await;
+    ops_stop.cancel();
+    if let Some(task) = ops_task {
+        let _ = tokio::time::timeout_at(deadline, task).await;
+    }
+    Ok(())
+}
+
+/// Serves the operators' routes on their own listener until `stop`.
+fn serve_ops(
+    endpoint: &Arc<Endpoint>,
+    ops: TcpListener,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    if let Ok(addr) = ops.local_addr() {
+        tracing::info!(%addr, "serving metrics");
+    }
+    let app = ops_router(Arc::clone(endpoint));
+    tokio::spawn(async move {
+        let _ = axum::serve(ops, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await;
+    })
+}
+
+/// Waits until `deadline` for the open connections to finish, then for the
+/// `/reload` follow-ups.
+async fn finish(endpoint: &Endpoint, connections: &Connections, deadline: tokio::time::Instant) {
     if tokio::time::timeout_at(deadline, connections.closed())
         .await
         .is_err()
@@ -662,11 +679,6 @@ pub async fn serve(
     {
         tracing::warn!("a /reload follow-up did not finish in time");
     }
-    ops_stop.cancel();
-    if let Some(task) = ops_task {
-        let _ = tokio::time::timeout_at(deadline, task).await;
-    }
-    Ok(())
 }
 
 /// Accepts connections into the registry of open ones.
