@@ -217,11 +217,11 @@ fn main() {
         let in_scope: usize = sets.iter().map(|s| s.questions.len()).sum();
         let out: usize = sets.iter().map(|s| s.out_of_scope.len()).sum();
         let careerbot_ask = |q: &str| -> Vec<String> {
-            let answer = engine.ask(q);
-            if answer.answered {
-                answer.passages.into_iter().map(|p| p.text).collect()
-            } else {
-                Vec::new()
+            match engine.ask(q) {
+                careerbot::answer::Answer::Answered(a) => {
+                    a.passages.into_iter().map(|p| p.text).collect()
+                }
+                _ => Vec::new(),
             }
         };
         let mut ours = quality(&sets, careerbot_ask);

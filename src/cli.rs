@@ -743,15 +743,15 @@ pub fn render_text(answer: &Answer, color: bool) -> String {
         ("**", "**")
     };
     let mut s = String::new();
-    s.push_str(&format!("Q: {}\n\n", answer.question.trim()));
-    if let Some(message) = &answer.message {
+    s.push_str(&format!("Q: {}\n\n", answer.question().trim()));
+    if let Some(message) = answer.message() {
         s.push_str(message);
         s.push_str("\n\n");
     }
-    for (from, to) in &answer.corrections {
+    for (from, to) in answer.corrections() {
         s.push_str(&format!("(read \"{from}\" as \"{to}\")\n"));
     }
-    for (i, p) in answer.passages.iter().enumerate() {
+    for (i, p) in answer.passages().iter().enumerate() {
         let heading = if p.section.is_empty() {
             p.article.clone()
         } else {
@@ -766,16 +766,16 @@ pub fn render_text(answer: &Answer, color: bool) -> String {
         }
         s.push('\n');
     }
-    if !answer.tools.is_empty() {
+    if !answer.tools().is_empty() {
         s.push_str("Tools\n");
-        for list in &answer.tools {
+        for list in answer.tools() {
             s.push_str(&format!("  {}: {}\n", list.category, list.items.join(", ")));
         }
         s.push('\n');
     }
-    if !answer.courses.is_empty() {
+    if !answer.courses().is_empty() {
         s.push_str("Courses\n");
-        for c in &answer.courses {
+        for c in answer.courses() {
             let platform = match c.platform.as_deref() {
                 Some(p) if p != c.provider => format!(" on {p}"),
                 _ => String::new(),

@@ -102,7 +102,7 @@ pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration
 
 /// Rank (1-based) of the first passage holding an expected phrase.
 pub fn rank_of(answer: &Answer, expect: &[String]) -> Option<usize> {
-    let texts: Vec<&str> = answer.passages.iter().map(|p| p.text.as_str()).collect();
+    let texts: Vec<&str> = answer.passages().iter().map(|p| p.text.as_str()).collect();
     rank_in(&texts, expect)
 }
 
@@ -127,7 +127,7 @@ pub fn evaluate(engine: &Engine, set: &QuestionSet) -> Scores {
     let mut misses = Vec::new();
     for q in &set.questions {
         let answer = engine.ask(&q.text);
-        if !answer.answered {
+        if !answer.is_answered() {
             wrongly_declined += 1;
         }
         match rank_of(&answer, &q.expect) {
@@ -140,26 +140,26 @@ pub fn evaluate(engine: &Engine, set: &QuestionSet) -> Scores {
                 misses.push(Miss {
                     question: q.text.clone(),
                     rank: r,
-                    first: answer.passages.first().map(|p| p.id.clone()),
+                    first: answer.passages().first().map(|p| p.id.clone()),
                 });
             }
             _ => misses.push(Miss {
                 question: q.text.clone(),
                 rank: 0,
-                first: answer.passages.first().map(|p| p.id.clone()),
+                first: answer.passages().first().map(|p| p.id.clone()),
             }),
         }
     }
     let mut declined = 0;
     for q in &set.out_of_scope {
         let answer = engine.ask(&q.text);
-        if !answer.answered {
+        if !answer.is_answered() {
             declined += 1;
         } else {
             misses.push(Miss {
                 question: q.text.clone(),
                 rank: 0,
-                first: answer.passages.first().map(|p| p.id.clone()),
+                first: answer.passages().first().map(|p| p.id.clone()),
             });
         }
     }

@@ -33,7 +33,7 @@ fn load(index: &Path) -> Engine {
 fn answer(engine: &Engine) -> Vec<String> {
     engine
         .ask(QUESTION)
-        .passages
+        .passages()
         .iter()
         .map(|p| p.id.clone())
         .collect()

@@ -325,8 +325,8 @@ fn a_member_rates_an_answer_once_even_across_a_restart() {
     assert_eq!(
         rated,
         [
-            Some(shown.passages[0].id.as_str()),
-            Some(shown.passages[1].id.as_str())
+            Some(shown.passages()[0].id.as_str()),
+            Some(shown.passages()[1].id.as_str())
         ],
         "each rating keeps the passage its button named"
     );

@@ -306,8 +306,8 @@ fn warnings_do_not_stop_the_engine_from_loading() {
     assert_eq!(engine.info.warnings.warning_count(), 1);
     assert_eq!(engine.knowledge.courses.len(), 1);
     let answer = engine.ask("data engineer salary");
-    assert!(answer.answered, "{:?}", answer.message);
-    assert!(answer.passages[0].text.contains("$120,000"));
+    assert!(answer.is_answered(), "{:?}", answer.message());
+    assert!(answer.passages()[0].text.contains("$120,000"));
 }
 
 #[test]
@@ -642,14 +642,18 @@ fn vendored_corpora_pass_check_and_answer_a_question() {
         assert!(stdout.contains(" 0 error(s)"), "{name}: {stdout}");
 
         let answer = support::load(&dir).ask(question);
-        assert!(answer.answered, "{name}: {:?}", answer.message);
+        assert!(answer.is_answered(), "{name}: {:?}", answer.message());
         assert!(
             answer
-                .passages
+                .passages()
                 .iter()
                 .any(|p| p.text.to_lowercase().contains(expect)),
             "{name}: {:?}",
-            answer.passages.iter().map(|p| &p.text).collect::<Vec<_>>()
+            answer
+                .passages()
+                .iter()
+                .map(|p| &p.text)
+                .collect::<Vec<_>>()
         );
     }
 }

@@ -63,7 +63,7 @@ proptest! {
         check(&fx::ask_message(&q));
         // The engine itself, on the raw text.
         let answer = live().current().ask(&q);
-        prop_assert!(answer.passages.len() <= careerbot::answer::DEFAULT_PASSAGES);
+        prop_assert!(answer.passages().len() <= careerbot::answer::DEFAULT_PASSAGES);
     }
 
     #[test]

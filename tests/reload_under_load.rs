@@ -77,11 +77,11 @@ fn questions_never_fail_or_mix_versions_while_reloads_come_and_go() {
                     let q = questions[i % questions.len()];
                     i += 1;
                     let answer = snapshot.ask(q);
-                    if !answer.answered {
+                    if !answer.is_answered() {
                         return Err(format!("v{}: {q:?} was not answered", snapshot.version));
                     }
                     // Every passage shown is a passage of this very snapshot.
-                    for p in &answer.passages {
+                    for p in answer.passages() {
                         if !snapshot
                             .passages
                             .iter()
@@ -94,7 +94,7 @@ fn questions_never_fail_or_mix_versions_while_reloads_come_and_go() {
                         }
                     }
                     // And no answer mixes the two salary figures.
-                    let all: String = answer.passages.iter().map(|p| p.text.as_str()).collect();
+                    let all: String = answer.passages().iter().map(|p| p.text.as_str()).collect();
                     if all.contains("$120,000") && all.contains("$135,000") {
                         return Err(format!("v{}: mixed versions: {all}", snapshot.version));
                     }
@@ -196,17 +196,17 @@ fn a_deleted_or_corrupted_index_directory_is_rebuilt_from_knowledge() {
         limits: Default::default(),
     };
     let live = Live::load(options()).expect("first load");
-    let served = live.current().ask("salary").passages[0].text.clone();
+    let served = live.current().ask("salary").passages()[0].text.clone();
 
     // Deleted while running: the next reload builds it again; answers go on.
     std::fs::remove_dir_all(&index).unwrap();
     assert!(
-        live.current().ask("salary").answered,
+        live.current().ask("salary").is_answered(),
         "the open index keeps answering"
     );
     live.reload().expect("reload rebuilds a deleted index");
     assert!(index.is_dir());
-    assert_eq!(live.current().ask("salary").passages[0].text, served);
+    assert_eq!(live.current().ask("salary").passages()[0].text, served);
 
     // Corrupted: every file of the index truncated to garbage.
     for entry in walkdir::WalkDir::new(&index) {
@@ -216,7 +216,7 @@ fn a_deleted_or_corrupted_index_directory_is_rebuilt_from_knowledge() {
         }
     }
     let restarted = Live::load(options()).expect("a corrupt index is rebuilt at start");
-    assert_eq!(restarted.current().ask("salary").passages[0].text, served);
+    assert_eq!(restarted.current().ask("salary").passages()[0].text, served);
     live.reload().expect("and on reload");
-    assert!(live.current().ask("salary").answered);
+    assert!(live.current().ask("salary").is_answered());
 }

@@ -232,11 +232,11 @@ fn the_plain_text_seed_loads_as_an_article_and_answers() {
     assert_eq!(engine.knowledge.articles.len(), 1);
     assert_eq!(engine.knowledge.articles[0].title, "Backend developer");
     let answer = engine.ask("how much does a back-end developer make");
-    assert!(answer.answered);
+    assert!(answer.is_answered());
     assert!(
-        answer.passages[0].text.contains("$100,376"),
+        answer.passages()[0].text.contains("$100,376"),
         "{}",
-        answer.passages[0].text
+        answer.passages()[0].text
     );
     // "Databases:" and its items stay together as a lead-in and its list.
     let all: Vec<&str> = engine.passages.iter().map(|p| p.text.as_str()).collect();

@@ -23,8 +23,8 @@ fn engine() -> &'static Engine {
 
 fuzz_target!(|question: &str| {
     let answer = engine().ask(question);
-    assert!(answer.passages.len() <= careerbot::answer::DEFAULT_PASSAGES);
-    for p in &answer.passages {
+    assert!(answer.passages().len() <= careerbot::answer::DEFAULT_PASSAGES);
+    for p in answer.passages() {
         for &(start, end) in &p.highlights {
             assert!(start < end && end <= p.text.len(), "{}", p.id);
             assert!(p.text.is_char_boundary(start) && p.text.is_char_boundary(end));

@@ -143,10 +143,10 @@ fn component_reply(
                 return refuse("I can't find the question of this answer any more.");
             };
             let answer = snapshot.ask_with(&question, render::MAX_PAGES);
-            if !answer.answered || answer.passages.is_empty() {
+            if !answer.is_answered() || answer.passages().is_empty() {
                 return refuse("No more answers for this question.");
             }
-            let page = page.min(answer.passages.len() - 1);
+            let page = page.min(answer.passages().len() - 1);
             Dispatch::Respond(CreateInteractionResponse::UpdateMessage(
                 CreateInteractionResponseMessage::new()
                     .embed(render::answer_embed(&answer, page))

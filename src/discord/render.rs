@@ -88,7 +88,7 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         budget = budget.saturating_sub(text.chars().count());
         text
     };
-    let passage = &answer.passages[page.min(answer.passages.len().saturating_sub(1))];
+    let passage = &answer.passages()[page.min(answer.passages().len().saturating_sub(1))];
     let title = if passage.section.is_empty() {
         passage.article.clone()
     } else {
@@ -96,9 +96,9 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
     };
     let footer = format!(
         "{QUESTION_PREFIX}{} · answer {} of {}",
-        fit(answer.question.trim(), FOOTER_QUESTION),
+        fit(answer.question().trim(), FOOTER_QUESTION),
         page + 1,
-        answer.passages.len()
+        answer.passages().len()
     );
     // The footer is reserved first: the buttons read the question back from it.
     let footer = take(footer, limits::FOOTER);
@@ -107,9 +107,9 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         .title(take(title, limits::TITLE))
         .footer(CreateEmbedFooter::new(footer));
     let mut fields: Vec<(String, String)> = Vec::new();
-    if !answer.tools.is_empty() {
+    if !answer.tools().is_empty() {
         let value = answer
-            .tools
+            .tools()
             .iter()
             .map(|t| {
                 format!(
@@ -122,10 +122,10 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
             .join("\n");
         fields.push(("Tools".to_string(), value));
     }
-    if !answer.courses.is_empty() {
+    if !answer.courses().is_empty() {
         // Whole lines only: a course link cut to fit would be broken.
         let mut value = String::new();
-        for c in &answer.courses {
+        for c in answer.courses() {
             let line = format!(
                 "[{}]({}) — {}",
                 escape(&c.title),
@@ -176,8 +176,8 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
 
 /// Buttons under an answer: more answers, and 👍/👎 for the passage shown.
 pub fn answer_buttons(answer: &Answer, page: usize, asker: UserId) -> Vec<CreateActionRow> {
-    let page = page.min(answer.passages.len().saturating_sub(1));
-    let rated = answer.passages.get(page).map(|p| Rated {
+    let page = page.min(answer.passages().len().saturating_sub(1));
+    let rated = answer.passages().get(page).map(|p| Rated {
         key: PassageKey::of(&p.id),
         score: p.score,
     });
@@ -195,7 +195,7 @@ pub fn answer_buttons(answer: &Answer, page: usize, asker: UserId) -> Vec<Create
             .label("👎")
             .style(ButtonStyle::Secondary),
     ];
-    if page + 1 < answer.passages.len() {
+    if page + 1 < answer.passages().len() {
         buttons.insert(
             0,
             CreateButton::new(
@@ -238,10 +238,10 @@ pub fn notice(text: &str, ephemeral: bool) -> CreateInteractionResponseMessage {
 /// The reply to a question that cannot be answered.
 pub fn unanswered(answer: &Answer) -> CreateInteractionResponseMessage {
     let mut text = answer
-        .message
-        .clone()
-        .unwrap_or_else(|| "I don't know that one.".to_string());
-    if !answer.answered && answer.suggestions.is_empty() {
+        .message()
+        .unwrap_or("I don't know that one.")
+        .to_string();
+    if !answer.is_answered() && answer.suggestions().is_empty() {
         text.push_str(" Try /topics to see what I know.");
     }
     notice(&escape_mentions(&text), true)

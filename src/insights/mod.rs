@@ -193,8 +193,8 @@ impl Recorder {
 
     /// How `answer` is recorded: its outcome, given the confidence bar.
     pub fn outcome(&self, answer: &Answer) -> Outcome {
-        match answer.status {
-            Status::Answered if answer.confidence < self.options.low_confidence => {
+        match answer.status() {
+            Status::Answered if answer.confidence() < self.options.low_confidence => {
                 Outcome::LowConfidence
             }
             Status::Answered => Outcome::Answered,
@@ -206,12 +206,12 @@ impl Recorder {
     /// Records a question and how it was answered, without waiting. Only
     /// the part of the question the engine reads is kept.
     pub fn question(&self, guild: Option<u64>, user: u64, answer: &Answer, version: u64) {
-        let best = answer.passages.first();
+        let best = answer.passages().first();
         self.send(Record::Question(QuestionRecord {
             at: unix_now(),
             guild,
             user: self.user(user),
-            question: crate::search::question_prefix(&answer.question).to_string(),
+            question: crate::search::question_prefix(answer.question()).to_string(),
             outcome: self.outcome(answer),
             passage: best.map(|p| PassageRef {
                 id: p.id.clone(),
@@ -219,7 +219,7 @@ impl Recorder {
                 section: p.section.clone(),
             }),
             score: best.map(|p| p.score),
-            confidence: answer.answered.then_some(answer.confidence),
+            confidence: answer.is_answered().then_some(answer.confidence()),
             version,
         }));
     }

@@ -201,7 +201,7 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
                 let (guild, user) = asker(interaction);
                 insights.question(guild, user, &answer, snapshot.version);
             }
-            if !answer.answered {
+            if !answer.is_answered() {
                 settings.metrics.unanswered();
             }
             respond(response)

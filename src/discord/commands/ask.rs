@@ -58,7 +58,7 @@ impl Spec for Ask {
         let private =
             options::boolean(command, "private").unwrap_or(context.policy.private_by_default);
         let answer = context.snapshot.ask_with(question, render::MAX_PAGES);
-        let message = if answer.answered {
+        let message = if answer.is_answered() {
             render::answer_message(&answer, 0, command.user.id, private)
         } else {
             render::unanswered(&answer)

@@ -38,7 +38,7 @@ impl Spec for AskMessage {
         };
         let answer = context.snapshot.ask_with(&text, render::MAX_PAGES);
         let asker = command.user.id;
-        let message = if answer.answered {
+        let message = if answer.is_answered() {
             // Name the asker without pinging anyone (allowed_mentions is empty).
             render::answer_message(&answer, 0, asker, false)
                 .content(format!("<@{asker}> asked careerbot about this message."))

@@ -1,0 +1,273 @@
+//! Composing an answer: re-ranking the search hits by how much of the
+//! question each passage holds, choosing distinct passages, and adding the
+//! tool lists and courses the question asks for.
+
+use super::catalog::Catalog;
+use super::profiles::Profiles;
+use super::{
+    Answer, AnswerPassage, Answered, Declined, DUPLICATE_OVERLAP, MIN_SHARE_OF_BEST, SUBJECT_PRIOR,
+};
+use crate::chunk::Passage;
+use crate::search::{Hit, Understood};
+use crate::text::sorted::common;
+
+/// Everything [`compose`] needs besides the question.
+pub struct Context<'a> {
+    /// All passages of the snapshot, by ordinal.
+    pub passages: &'a [Passage],
+    /// The analyzed catalogs.
+    pub catalog: &'a Catalog,
+    /// The analyzed passages.
+    pub profiles: &'a Profiles,
+    /// Topics to suggest when a question cannot be answered.
+    pub suggestions: &'a [String],
+    /// How many passages to show.
+    pub max_passages: usize,
+}
+
+/// Builds the answer to `question` from its understanding and search hits.
+pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Context<'_>) -> Answer {
+    let corrections = corrections(understood, ctx.profiles);
+    if understood.is_empty() {
+        let example = ctx
+            .suggestions
+            .first()
+            .map_or(String::new(), |s| format!(", for example about “{s}”"));
+        return Answer::Empty(Declined {
+            question: question.to_string(),
+            message: format!("Please ask a question{example}."),
+            suggestions: ctx.suggestions.to_vec(),
+            corrections,
+        });
+    }
+    let matched = understood.matched_stems();
+    let topic = ctx.catalog.topic(understood.topic_stems());
+    let tools = ctx.catalog.tools_for(&topic);
+    let (mut candidates, confidence) = if understood.in_scope {
+        rerank(understood, hits, ctx)
+    } else {
+        (Vec::new(), 0.0)
+    };
+    if !tools.is_empty() && ctx.catalog.names_category_only(&topic) {
+        // The answer lists the category's tools in its own field; the first
+        // passage should explain them rather than repeat the list.
+        if let Some(first_prose) = candidates
+            .iter()
+            .position(|(ord, _)| !ctx.profiles.tool_lists.get(*ord).copied().unwrap_or(false))
+        {
+            let prose = candidates.remove(first_prose);
+            candidates.insert(0, prose);
+        }
+    }
+    if candidates.is_empty() {
+        return Answer::OutOfScope(Declined {
+            question: question.to_string(),
+            message: if ctx.suggestions.is_empty() {
+                "I don't know that one.".to_string()
+            } else {
+                format!(
+                    "I don't know that one. Try asking about: {}.",
+                    ctx.suggestions.join(", ")
+                )
+            },
+            suggestions: ctx.suggestions.to_vec(),
+            corrections,
+        });
+    }
+    let passages = distinct(candidates, ctx)
+        .into_iter()
+        .map(|(ord, score)| {
+            let p = &ctx.passages[ord];
+            AnswerPassage {
+                id: p.id.clone(),
+                article: p.article.clone(),
+                section: p.section_label(),
+                highlights: ctx.profiles.highlights(ord, &p.text, &matched),
+                text: p.text.clone(),
+                source: p.source.clone(),
+                score: (score * 1000.0).round() / 1000.0,
+            }
+        })
+        .collect();
+    Answer::Answered(Answered {
+        question: question.to_string(),
+        confidence,
+        passages,
+        tools,
+        courses: ctx.catalog.courses_for(&topic),
+        terms: understood
+            .concepts
+            .iter()
+            .filter(|c| c.is_matched())
+            .map(|c| c.label.clone())
+            .collect(),
+        corrections,
+    })
+}
+
+/// The typos the understanding corrected, as (typed, a word of the
+/// knowledge base with the corrected stem).
+fn corrections(understood: &Understood, profiles: &Profiles) -> Vec<(String, String)> {
+    understood
+        .corrections()
+        .into_iter()
+        .map(|(typed, stem)| {
+            let word = profiles.surface(&stem).map_or(stem.clone(), str::to_string);
+            (typed, word)
+        })
+        .collect()
+}
+
+/// The best candidates, at most `max_passages`, none far below the best
+/// and none a near duplicate of one chosen before it.
+fn distinct(candidates: Vec<(usize, f32)>, ctx: &Context<'_>) -> Vec<(usize, f32)> {
+    let best = candidates.iter().map(|c| c.1).fold(0.0_f32, f32::max);
+    let mut chosen: Vec<(usize, f32)> = Vec::new();
+    for (ord, score) in candidates {
+        if chosen.len() >= ctx.max_passages || score < best * MIN_SHARE_OF_BEST {
+            break;
+        }
+        let p = &ctx.passages[ord];
+        let own = &ctx.profiles.words[ord];
+        let duplicate = chosen.iter().any(|(o, _)| {
+            ctx.passages[*o].text == p.text
+                || overlap(own, &ctx.profiles.words[*o]) > DUPLICATE_OVERLAP
+        });
+        if !duplicate {
+            chosen.push((ord, score));
+        }
+    }
+    chosen
+}
+
+/// Jaccard overlap of two sorted stem sets.
+fn overlap(a: &[u32], b: &[u32]) -> f64 {
+    let both = common(a, b);
+    let union = a.len() + b.len() - both;
+    if union == 0 {
+        return 1.0;
+    }
+    both as f64 / union as f64
+}
+
+/// Re-scores hits by how many of the question's concepts each passage holds,
+/// so a passage about all of the question beats one about a single word of
+/// it. Also returns the share of the question the best passage holds.
+fn rerank(understood: &Understood, hits: &[Hit], ctx: &Context<'_>) -> (Vec<(usize, f32)>, f32) {
+    let scored = rerank_with_presence(understood, hits, ctx);
+    // The best passage must hold enough of the question, or nothing does.
+    match scored.first() {
+        Some((_, _, present)) if understood.answered_by(*present) => {
+            let confidence = understood.share_held(*present);
+            (
+                scored.into_iter().map(|(o, s, _)| (o, s)).collect(),
+                confidence,
+            )
+        }
+        _ => (Vec::new(), 0.0),
+    }
+}
+
+/// Each hit re-scored, best first, with how many concepts it holds.
+fn rerank_with_presence(
+    understood: &Understood,
+    hits: &[Hit],
+    ctx: &Context<'_>,
+) -> Vec<(usize, f32, usize)> {
+    let profiles = ctx.profiles;
+    let (asked, asked_unknown) = profiles.ids(&understood.stems);
+    let asked_len = asked.len() + asked_unknown;
+    let expanded = expanded(understood, profiles, asked);
+    let concepts = concept_ids(understood, profiles);
+    // Concepts past the 64th cannot be told apart in a set of bits; the
+    // understanding keeps far fewer.
+    let concepts = &concepts[..concepts.len().min(64)];
+    let held = profiles.concepts_held(concepts, hits);
+    let mut out: Vec<(usize, f32, usize)> = hits
+        .iter()
+        .zip(held)
+        .filter(|(h, _)| h.ord < ctx.passages.len() && h.ord < profiles.words.len())
+        .map(|(h, held)| {
+            let present = held.count_ones() as usize;
+            let share = if concepts.is_empty() {
+                1.0
+            } else {
+                present as f32 / concepts.len() as f32
+            };
+            // A question naming only the article's subject ("what is a back-end
+            // developer?") wants the article's opening, not a detail.
+            let title = &profiles.titles[h.ord];
+            let about_subject = !concepts.is_empty()
+                && concepts
+                    .iter()
+                    .all(|alts| alts.iter().any(|id| title.binary_search(id).is_ok()));
+            let prior = if about_subject && ctx.passages[h.ord].position < 2 {
+                SUBJECT_PRIOR
+            } else {
+                1.0
+            };
+            let heading = heading_boost(profiles, h.ord, &expanded, asked_len);
+            (
+                h.ord,
+                h.score * (0.5 + 0.5 * share) * prior * heading,
+                present,
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
+/// The question's words (`asked`) plus the one-word synonyms of its
+/// concepts, so a heading saying "back-end" matches a question saying
+/// "server-side"; sorted.
+fn expanded(understood: &Understood, profiles: &Profiles, asked: Vec<u32>) -> Vec<u32> {
+    let mut expanded = asked;
+    for c in understood.concepts.iter().filter(|c| c.is_matched()) {
+        for a in c.alternatives.iter().filter(|a| a.stems.len() == 1) {
+            expanded.extend(profiles.id(&a.stems[0]));
+        }
+    }
+    expanded.sort_unstable();
+    expanded.dedup();
+    expanded
+}
+
+/// Per matched concept, the ids of its alternatives' first stems.
+fn concept_ids(understood: &Understood, profiles: &Profiles) -> Vec<Vec<u32>> {
+    understood
+        .concepts
+        .iter()
+        .filter(|c| c.is_matched())
+        .map(|c| {
+            c.alternatives
+                .iter()
+                .filter_map(|a| a.stems.first())
+                .filter_map(|s| profiles.id(s))
+                .collect()
+        })
+        .collect()
+}
+
+/// A heading that asks the member's question ("What does a back-end
+/// developer do?") is the place the writer answered it: 1 plus its
+/// similarity to the question, when that is at least a half.
+fn heading_boost(profiles: &Profiles, ord: usize, expanded: &[u32], asked_len: usize) -> f32 {
+    let similarity = profiles.headings[ord]
+        .iter()
+        .map(|heading| {
+            let both = common(expanded, heading).min(asked_len);
+            let union = asked_len + heading.len() - both;
+            if union == 0 {
+                0.0
+            } else {
+                both as f32 / union as f32
+            }
+        })
+        .fold(0.0_f32, f32::max);
+    if similarity >= 0.5 {
+        1.0 + similarity
+    } else {
+        1.0
+    }
+}

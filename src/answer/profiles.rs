@@ -1,0 +1,298 @@
+//! What each passage holds, analyzed once per snapshot: its stems, its
+//! headings' and list labels' words, its article's title, whether it is a
+//! tool list, and where each word is, for highlighting.
+
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
+
+use super::catalog::Catalog;
+use crate::chunk::Passage;
+use crate::search::Hit;
+use crate::text::analysis::{analyze, analyze_where};
+
+/// What each passage holds, analyzed once per snapshot, so that answering a
+/// question analyzes no passage text except to highlight the ones shown.
+#[derive(Debug, Clone, Default)]
+pub struct Profiles {
+    pub(super) vocab: FxHashMap<String, u32>,
+    /// Per passage: sorted stems of its text, headings, phrasings and title.
+    pub(super) words: Vec<Vec<u32>>,
+    /// Per passage: word sets of its own heading and of its list-item labels.
+    pub(super) headings: Vec<Vec<Vec<u32>>>,
+    /// Per passage: stems of its article's title.
+    pub(super) titles: Vec<Vec<u32>>,
+    /// Per passage: whether it is mostly a list of catalog tools.
+    pub(super) tool_lists: Vec<bool>,
+    /// Per stem id: a word of the knowledge base with that stem, to show corrections.
+    pub(super) surface: Vec<String>,
+    /// Per passage: every word of its text as (start, end, stem id), so
+    /// highlighting an answer analyzes nothing.
+    pub(super) marks: Vec<Vec<(u32, u32, u32)>>,
+    /// Per stem id: the passages whose `words` hold it, in order. Only for
+    /// knowledge bases of up to [`HOLDERS_MAX_PASSAGES`] passages, where
+    /// marking the holders of a question's few stems is cheaper than
+    /// searching every hit's words for them.
+    pub(super) holders: Vec<Vec<u32>>,
+}
+
+/// Up to this many passages, [`Profiles`] keeps each stem's holders.
+const HOLDERS_MAX_PASSAGES: usize = 4096;
+
+impl Profiles {
+    /// Analyzes every passage.
+    pub fn new(passages: &[Passage], catalog: &Catalog) -> Self {
+        let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
+        let mut surface: Vec<String> = Vec::new();
+        let mut marks: Vec<Vec<(u32, u32, u32)>> = Vec::with_capacity(passages.len());
+        for p in passages {
+            let tokens = analyze(&p.text);
+            marks.push(
+                tokens
+                    .into_iter()
+                    .filter_map(|t| {
+                        let next = vocab.len() as u32;
+                        let id = *vocab.entry(t.stem).or_insert(next);
+                        if id == next {
+                            surface.push(t.word);
+                        }
+                        Some((u32::try_from(t.start).ok()?, u32::try_from(t.end).ok()?, id))
+                    })
+                    .collect(),
+            );
+        }
+        let mut intern = |text: &str| -> Vec<u32> {
+            let mut ids: Vec<u32> = analyze(text)
+                .into_iter()
+                .map(|t| {
+                    let next = vocab.len() as u32;
+                    let id = *vocab.entry(t.stem).or_insert(next);
+                    if id == next {
+                        surface.push(t.word);
+                    }
+                    id
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let mut profiles = Profiles::default();
+        for (p, marks) in passages.iter().zip(&marks) {
+            let mut words: Vec<u32> = marks.iter().map(|m| m.2).collect();
+            words.sort_unstable();
+            words.dedup();
+            words.extend(intern(&p.section.join(" ")));
+            words.extend(intern(&p.keywords.join(" ; ")));
+            let title = intern(&p.article);
+            words.extend(title.iter().copied());
+            words.sort_unstable();
+            words.dedup();
+            let headings = p
+                .section
+                .last()
+                .into_iter()
+                .cloned()
+                .chain(crate::chunk::labels(&p.text))
+                .map(|h| intern(&h))
+                .collect();
+            profiles.words.push(words);
+            profiles.headings.push(headings);
+            profiles.titles.push(title);
+            profiles.tool_lists.push(catalog.is_tool_list(&p.text));
+        }
+        if passages.len() <= HOLDERS_MAX_PASSAGES {
+            profiles.holders = vec![Vec::new(); vocab.len()];
+            for (ord, words) in profiles.words.iter().enumerate() {
+                for &id in words {
+                    profiles.holders[id as usize].push(ord as u32);
+                }
+            }
+        }
+        profiles.vocab = vocab;
+        profiles.surface = surface;
+        profiles.marks = marks;
+        profiles
+    }
+
+    /// Per hit, the set of `concepts` (bit i for concept i) having an
+    /// alternative among the hit passage's words.
+    pub(super) fn concepts_held(&self, concepts: &[Vec<u32>], hits: &[Hit]) -> Vec<u64> {
+        let holds =
+            |words: &[u32], alts: &[u32]| alts.iter().any(|id| words.binary_search(id).is_ok());
+        let marked: usize = concepts
+            .iter()
+            .flatten()
+            .map(|&id| self.holders.get(id as usize).map_or(0, Vec::len))
+            .sum();
+        if self.holders.is_empty() || marked > hits.len() * 32 {
+            return hits
+                .iter()
+                .map(|h| {
+                    let words = self.words.get(h.ord).map_or(&[][..], Vec::as_slice);
+                    concepts
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, alts)| holds(words, alts))
+                        .fold(0, |set, (i, _)| set | 1 << i)
+                })
+                .collect();
+        }
+        let mut sets = vec![0u64; self.words.len()];
+        for (i, alts) in concepts.iter().enumerate() {
+            for &id in alts {
+                for &ord in self.holders.get(id as usize).map_or(&[][..], Vec::as_slice) {
+                    sets[ord as usize] |= 1 << i;
+                }
+            }
+        }
+        hits.iter()
+            .map(|h| sets.get(h.ord).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// Byte ranges of passage `ord`'s `text` whose stems are in `stems`,
+    /// as [`highlight`] finds them, from the words analyzed at load.
+    pub fn highlights(
+        &self,
+        ord: usize,
+        text: &str,
+        stems: &HashSet<String>,
+    ) -> Vec<(usize, usize)> {
+        let Some(marks) = self.marks.get(ord) else {
+            return highlight(text, stems);
+        };
+        let wanted: Vec<u32> = stems.iter().filter_map(|s| self.id(s)).collect();
+        // Most words are not wanted: one bit per id modulo 64 rules them out
+        // before the list is searched.
+        let sieve = wanted.iter().fold(0u64, |bits, id| bits | 1 << (id % 64));
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for &(start, end, id) in marks {
+            if sieve & 1 << (id % 64) == 0 || !wanted.contains(&id) {
+                continue;
+            }
+            let (start, end) = (start as usize, end as usize);
+            match out.last_mut() {
+                Some(last)
+                    if text
+                        .get(last.1..start)
+                        .is_some_and(|gap| gap.chars().all(|c| c == ' ')) =>
+                {
+                    last.1 = end;
+                }
+                _ => out.push((start, end)),
+            }
+        }
+        out
+    }
+
+    /// A word of the knowledge base with this stem ("languag" -> "languages").
+    pub fn surface(&self, stem: &str) -> Option<&str> {
+        self.id(stem)
+            .and_then(|id| self.surface.get(id as usize))
+            .map(String::as_str)
+    }
+
+    pub(super) fn id(&self, stem: &str) -> Option<u32> {
+        self.vocab.get(stem).copied()
+    }
+
+    /// Ids of `stems` (sorted, deduplicated) and how many are unknown.
+    pub(super) fn ids(&self, stems: &[String]) -> (Vec<u32>, usize) {
+        let mut unknown = 0;
+        let mut ids: Vec<u32> = Vec::new();
+        for s in stems {
+            match self.id(s) {
+                Some(id) => ids.push(id),
+                None => unknown += 1,
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        (ids, unknown)
+    }
+}
+
+/// Byte ranges of `text` whose stems are in `stems`; neighbours separated
+/// only by spaces are merged ("back-end developer" is one highlight).
+pub fn highlight(text: &str, stems: &HashSet<String>) -> Vec<(usize, usize)> {
+    // A word stems to one of `stems` only if it starts like it ("salary" ->
+    // "salari"), so only such words are stemmed.
+    let heads: Vec<&str> = stems
+        .iter()
+        .map(|s| s.char_indices().nth(3).map_or(s.as_str(), |(i, _)| &s[..i]))
+        .collect();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for token in analyze_where(text, |word| heads.iter().any(|h| word.starts_with(h))) {
+        if !stems.contains(&token.stem) {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if text[last.1..token.start].chars().all(|c| c == ' ') => last.1 = token.end,
+            _ => out.push((token.start, token.end)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::AnswerPassage;
+    use crate::text::analysis::stems;
+
+    #[test]
+    fn concepts_held_is_the_same_marked_from_holders_or_searched_per_hit() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let (kb, _, _) = crate::knowledge::load(&dir).expect("seed loads");
+        let passages = crate::chunk::chunk_all(&kb.articles);
+        let catalog = Catalog::new(&kb.tools, &kb.courses);
+        let marked = Profiles::new(&passages, &catalog);
+        assert!(!marked.holders.is_empty());
+        let searched = Profiles {
+            holders: Vec::new(),
+            ..marked.clone()
+        };
+        let id = |word: &str| marked.id(&stems(word)[0]);
+        let concepts: Vec<Vec<u32>> = [
+            vec!["salary", "pay"],
+            vec!["database"],
+            vec!["python", "java", "ruby"],
+            vec!["developer", "engineer"],
+        ]
+        .iter()
+        .map(|alts| alts.iter().filter_map(|w| id(w)).collect())
+        .collect();
+        let hits: Vec<Hit> = (0..passages.len())
+            .map(|ord| Hit { ord, score: 1.0 })
+            .collect();
+        let from_holders = marked.concepts_held(&concepts, &hits);
+        assert_eq!(from_holders, searched.concepts_held(&concepts, &hits));
+        assert!(from_holders.iter().any(|&set| set.count_ones() >= 2));
+        assert!(from_holders.iter().any(|&set| set != from_holders[0]));
+    }
+
+    #[test]
+    fn highlights_merge_neighbouring_words() {
+        let stems: HashSet<String> = ["backend", "developer"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let text = "A back-end developer builds things. Developers!";
+        let h = highlight(text, &stems);
+        assert_eq!(h, vec![(2, 20), (36, 46)]);
+        let p = AnswerPassage {
+            id: "x".into(),
+            article: "a".into(),
+            section: String::new(),
+            text: text.into(),
+            source: None,
+            score: 1.0,
+            highlights: h,
+        };
+        assert_eq!(
+            p.highlighted("**", "**"),
+            "A **back-end developer** builds things. **Developers**!"
+        );
+    }
+}
