@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use careerbot::config::{Config, Secret};
 use careerbot::engine::Options;
 use careerbot::live::Live;
-use careerbot::transport::endpoint::{self, Endpoint, Limits};
+use careerbot::transport::endpoint::{self, Endpoint};
 use careerbot::transport::service::{serve_now, Settings};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use ed25519_dalek::SigningKey;
@@ -61,7 +61,7 @@ fn verify_and_dispatch(c: &mut Criterion) {
         Arc::clone(&live),
         settings.clone(),
         key.verifying_key(),
-        Limits::from_config(&config),
+        config.http.limits.clone(),
         None,
         Arc::new(careerbot::transport::http(&config, &Secret::new("bench"))),
     );
@@ -102,9 +102,10 @@ fn verify_and_dispatch(c: &mut Criterion) {
     let data = tempfile::tempdir().expect("temp dir");
     let recording = Settings {
         insights: Settings::default()
-            .with_insights(&Config {
-                data_dir: data.path().to_path_buf(),
-                ..Config::default()
+            .with_insights(&{
+                let mut c = Config::default();
+                c.insights.options.data_dir = data.path().to_path_buf();
+                c
             })
             .expect("insights store opens")
             .insights,

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use careerbot::config::{Config, Secret};
 use careerbot::engine::Options;
 use careerbot::live::Live;
-use careerbot::transport::endpoint::{self, Endpoint, Limits};
+use careerbot::transport::endpoint::{self, Endpoint};
 use careerbot::transport::Settings;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::SigningKey;
@@ -49,7 +49,7 @@ fn serve(key: &SigningKey) -> (SocketAddr, tokio::runtime::Runtime) {
         live,
         Settings::default(),
         key.verifying_key(),
-        Limits::from_config(&config),
+        config.http.limits.clone(),
         None,
         Arc::new(careerbot::transport::http(&config, &Secret::new("bench"))),
     ));

@@ -237,13 +237,13 @@ pub fn run(cli: Cli) -> ExitCode {
     let config = match Config::load(cli.config.as_deref(), &|name| std::env::var(name).ok()) {
         Ok(mut config) => {
             if let Some(dir) = &cli.knowledge {
-                config.knowledge_dir = dir.clone();
+                config.knowledge.dir = dir.clone();
             }
             if let Some(dir) = &cli.index {
-                config.index_dir = dir.clone();
+                config.knowledge.index_dir = dir.clone();
             }
             if let Some(dir) = &cli.data {
-                config.data_dir = dir.clone();
+                config.insights.options.data_dir = dir.clone();
             }
             config
         }
@@ -259,7 +259,7 @@ pub fn run(cli: Cli) -> ExitCode {
             top,
             question,
         } => ask(&config, *json, *explain, *top, question),
-        Command::Check { json } => check(&config.knowledge_dir, &config.knowledge_limits(), *json),
+        Command::Check { json } => check(&config.knowledge.dir, &config.knowledge.limits, *json),
         Command::Commands { json } => commands(*json),
         Command::Serve {
             shards,
@@ -291,10 +291,10 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn options(config: &Config, force_rebuild: bool) -> Options {
     Options {
-        knowledge_dir: config.knowledge_dir.clone(),
-        index_dir: Some(config.index_dir.clone()),
+        knowledge_dir: config.knowledge.dir.clone(),
+        index_dir: Some(config.knowledge.index_dir.clone()),
         force_rebuild,
-        limits: config.knowledge_limits(),
+        limits: config.knowledge.limits,
     }
 }
 
@@ -325,7 +325,7 @@ fn parse_range(s: &str) -> Result<std::ops::Range<u32>, String> {
 }
 
 fn token(config: &Config) -> anyhow::Result<crate::config::Secret> {
-    config.token.clone().ok_or_else(|| {
+    config.discord.token.clone().ok_or_else(|| {
         anyhow::anyhow!(
             "DISCORD_TOKEN is not set; put the bot token from the Discord developer portal in it"
         )
@@ -400,19 +400,19 @@ fn run_server(
 }
 
 fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Result<ExitCode> {
-    use crate::transport::endpoint::{self, Endpoint, Limits};
-    let key = endpoint::parse_public_key(config.public_key.as_ref())?;
+    use crate::transport::endpoint::{self, Endpoint};
+    let key = endpoint::parse_public_key(config.discord.public_key.as_ref())?;
     let token = token(config)?;
     let (live, settings) = match load_live(config)? {
         Ok(served) => served,
         Err(code) => return Ok(code),
     };
-    let addr = listen.unwrap_or(&config.listen).to_string();
+    let addr = listen.unwrap_or(&config.http.listen).to_string();
     run_server(&settings.clone(), async {
         let listener = endpoint::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        let ops = match &config.metrics_listen {
+        let ops = match &config.http.metrics_listen {
             Some(ops) => Some(
                 tokio::net::TcpListener::bind(ops)
                     .await
@@ -426,8 +426,8 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
             live,
             settings,
             key,
-            Limits::from_config(config),
-            config.application_id,
+            config.http.limits.clone(),
+            config.discord.application_id,
             http,
         ));
         endpoint::serve(endpoint, listener, ops, shutdown_signal()).await
@@ -436,14 +436,20 @@ fn serve_http(config: &Config, listen: Option<&str>, watch: bool) -> anyhow::Res
 
 /// Opens the insights store the config names, for the moderators' commands.
 fn insights_store(config: &Config) -> anyhow::Result<crate::insights::Store> {
-    let path = config.data_dir.join(crate::insights::store::FILE);
+    let path = config
+        .insights
+        .options
+        .data_dir
+        .join(crate::insights::store::FILE);
     if !path.is_file() {
         anyhow::bail!(
             "no insights store at {}: the bot has recorded nothing yet, or data_dir points elsewhere",
             path.display()
         );
     }
-    Ok(crate::insights::Store::open(&config.data_dir)?)
+    Ok(crate::insights::Store::open(
+        &config.insights.options.data_dir,
+    )?)
 }
 
 fn gaps(
@@ -503,13 +509,13 @@ fn export(config: &Config) -> anyhow::Result<ExitCode> {
 
 fn prune(config: &Config) -> anyhow::Result<ExitCode> {
     let mut store = insights_store(config)?;
-    let pruned = store.prune(crate::insights::unix_now(), config.insights_max_age)?;
+    let pruned = store.prune(crate::insights::unix_now(), config.insights.options.max_age)?;
     println!(
         "deleted {} question(s), {} rating(s) and {} reload(s) older than {} day(s)",
         pruned.questions,
         pruned.ratings,
         pruned.reloads,
-        config.insights_max_age.as_secs() / 86_400
+        config.insights.options.max_age.as_secs() / 86_400
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -528,7 +534,7 @@ fn reload_triggers(
         tokio::spawn(watch::watch(
             Arc::clone(live),
             settings.clone(),
-            config.knowledge_dir.clone(),
+            config.knowledge.dir.clone(),
             watch::POLL,
             watch::DEBOUNCE,
         ));
@@ -567,7 +573,7 @@ fn register(config: &Config, guild: Option<u64>, global: bool) -> anyhow::Result
         guild
             .filter(|g| *g != 0)
             .map(serenity::model::id::GuildId::new)
-            .or(config.dev_guild)
+            .or(config.discord.dev_guild)
     };
     let count = runtime()?.block_on(crate::transport::register(&http, guild))?;
     match guild {
@@ -601,7 +607,7 @@ fn load(
             Ok(Ok(engine))
         }
         Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
-            Ok(Err(knowledge_errors(&report, &config.knowledge_dir)))
+            Ok(Err(knowledge_errors(&report, &config.knowledge.dir)))
         }
         Err(e) => Err(e).context("cannot load knowledge base"),
     }

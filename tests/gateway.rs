@@ -220,11 +220,12 @@ async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness 
         let _ = axum::serve(listener, app).await;
     });
 
-    let config = Config {
-        knowledge_dir: knowledge.to_path_buf(),
-        moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
-        discord_api_base: Some(format!("http://127.0.0.1:{port}")),
-        ..Config::default()
+    let config = {
+        let mut c = Config::default();
+        c.knowledge.dir = knowledge.to_path_buf();
+        c.serving.policy.moderator_roles = vec![RoleId::new(fx::MOD_ROLE)];
+        c.discord.api_base = Some(format!("http://127.0.0.1:{port}"));
+        c
     };
     let live = Arc::new(support::live(knowledge));
     let (stop, stopped) = oneshot::channel::<()>();
@@ -419,9 +420,10 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_puts_the_command_definitions_in_the_guild() {
     let mut h = start(&support::seed_dir()).await;
-    let config = Config {
-        discord_api_base: Some(format!("http://127.0.0.1:{}", h.port)),
-        ..Config::default()
+    let config = {
+        let mut c = Config::default();
+        c.discord.api_base = Some(format!("http://127.0.0.1:{}", h.port));
+        c
     };
     let http = careerbot::transport::http(&config, &Secret::new("loopback-token"));
     let guild = serenity::model::id::GuildId::new(fx::GUILD.parse().unwrap());

@@ -13,7 +13,7 @@ use axum::routing::patch;
 use axum::{Json, Router};
 use careerbot::config::{Config, Secret};
 use careerbot::live::Live;
-use careerbot::transport::endpoint::{self, parse_public_key, Endpoint, KeyError, Limits};
+use careerbot::transport::endpoint::{self, parse_public_key, Endpoint, KeyError};
 use careerbot::transport::Settings;
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde_json::{json, Value};
@@ -95,23 +95,24 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
     });
 
     let public_key = hex::encode(signing_key().verifying_key().to_bytes());
-    let mut config = Config {
-        knowledge_dir: knowledge.to_path_buf(),
-        moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
-        discord_api_base: Some(format!("http://127.0.0.1:{discord_port}")),
-        public_key: Some(Secret::new(public_key)),
-        token: Some(Secret::new("loopback-token")),
-        cooldown: Duration::ZERO,
-        ..Config::default()
+    let mut config = {
+        let mut c = Config::default();
+        c.knowledge.dir = knowledge.to_path_buf();
+        c.serving.policy.moderator_roles = vec![RoleId::new(fx::MOD_ROLE)];
+        c.discord.api_base = Some(format!("http://127.0.0.1:{discord_port}"));
+        c.discord.public_key = Some(Secret::new(public_key));
+        c.discord.token = Some(Secret::new("loopback-token"));
+        c.serving.cooldown = Duration::ZERO;
+        c
     };
     tune(&mut config);
     let live = Arc::new(support::live(knowledge));
     let http = Arc::new(careerbot::transport::http(
         &config,
-        config.token.as_ref().expect("token"),
+        config.discord.token.as_ref().expect("token"),
     ));
-    let key = parse_public_key(config.public_key.as_ref()).expect("test key parses");
-    let ops = match &config.metrics_listen {
+    let key = parse_public_key(config.discord.public_key.as_ref()).expect("test key parses");
+    let ops = match &config.http.metrics_listen {
         Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.expect("bind")),
         None => None,
     };
@@ -121,7 +122,7 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
     let settings = Settings::from_config(&config);
     // A test that sets `max_in_flight = 1` gets that one slot held, so every
     // interaction finds the bot at its concurrency bound.
-    let held = (config.max_in_flight == 1).then(|| {
+    let held = (config.serving.max_in_flight == 1).then(|| {
         Arc::clone(&settings.in_flight)
             .try_acquire_owned()
             .expect("the only slot")
@@ -130,8 +131,8 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
         Arc::clone(&live),
         settings,
         key,
-        Limits::from_config(&config),
-        config.application_id,
+        config.http.limits.clone(),
+        config.discord.application_id,
         http,
     ));
     let listener = endpoint::bind("127.0.0.1:0").await.expect("bind");
@@ -467,7 +468,10 @@ async fn reload_is_refused_to_members_and_deferred_then_edited_for_moderators() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_malformed_and_unknown_bodies_get_413_and_400() {
-    let server = start_with(&support::seed_dir(), |c| c.max_body_bytes = 4096).await;
+    let server = start_with(&support::seed_dir(), |c| {
+        c.http.limits.max_body_bytes = 4096
+    })
+    .await;
     // Oversized, and correctly signed: the size alone refuses it.
     let mut big = fx::ask("what does a back-end developer do?", None);
     big["data"]["options"][0]["value"] = json!("x".repeat(5000));
@@ -544,7 +548,7 @@ async fn health_readiness_and_unknown_routes() {
 async fn a_client_that_never_finishes_its_request_is_timed_out() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let server = start_with(&support::seed_dir(), |c| {
-        c.request_timeout = Duration::from_millis(300);
+        c.http.limits.request_timeout = Duration::from_millis(300);
     })
     .await;
     let addr = server.base.trim_start_matches("http://").to_string();
@@ -611,8 +615,8 @@ async fn shutdown_answers_the_connections_waiting_in_the_kernel_queue() {
     // Ten slots, each held by a verified request waiting for the one (held)
     // in-flight slot: new connections can only wait in the accept queue.
     let server = start_with(&support::seed_dir(), |c| {
-        c.max_connections = 10;
-        c.max_in_flight = 1;
+        c.http.limits.max_connections = 10;
+        c.serving.max_in_flight = 1;
     })
     .await;
     let addr = server.base.trim_start_matches("http://").to_string();
@@ -724,7 +728,10 @@ async fn a_replayed_request_is_refused_even_with_a_valid_signature() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_signature_is_checked_before_the_body_is_judged() {
-    let server = start_with(&support::seed_dir(), |c| c.max_body_bytes = 1024).await;
+    let server = start_with(&support::seed_dir(), |c| {
+        c.http.limits.max_body_bytes = 1024
+    })
+    .await;
     let t = now().to_string();
     // Not JSON, and not signed by the key: 401, not 400.
     let response = server
@@ -833,7 +840,7 @@ async fn reload_answers_deferred_before_any_reload_runs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_signature_window_is_configurable() {
     let server = start_with(&support::seed_dir(), |c| {
-        c.signature_window = Duration::from_secs(10);
+        c.http.limits.signature_window = Duration::from_secs(10);
     })
     .await;
     let body = serde_json::to_vec(&fx::ping()).unwrap();
@@ -852,7 +859,10 @@ async fn the_signature_window_is_configurable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_says_503_while_draining_and_requests_are_still_served() {
-    let server = start_with(&support::seed_dir(), |c| c.drain = Duration::from_secs(3)).await;
+    let server = start_with(&support::seed_dir(), |c| {
+        c.http.limits.drain = Duration::from_secs(3)
+    })
+    .await;
     assert_eq!(server.get("/readyz").await.0, 200);
     let Server {
         stop,
@@ -893,8 +903,8 @@ async fn readyz_says_503_while_draining_and_requests_are_still_served() {
 async fn idle_connections_are_closed_and_give_way_to_new_ones_at_the_cap() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let server = start_with(&support::seed_dir(), |c| {
-        c.request_timeout = Duration::from_millis(500);
-        c.max_connections = 2;
+        c.http.limits.request_timeout = Duration::from_millis(500);
+        c.http.limits.max_connections = 2;
     })
     .await;
     let addr = server.base.trim_start_matches("http://").to_string();
@@ -987,7 +997,7 @@ async fn signed_requests_on_fresh_connections_are_answered_while_700_idle_socket
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_can_have_their_own_listener() {
     let server = start_with(&support::seed_dir(), |c| {
-        c.metrics_listen = Some("127.0.0.1:0".to_string());
+        c.http.metrics_listen = Some("127.0.0.1:0".to_string());
     })
     .await;
     assert_eq!(
@@ -1013,7 +1023,7 @@ async fn metrics_can_have_their_own_listener() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_concurrency_bound_a_signed_interaction_gets_a_private_busy_reply() {
-    let mut server = start_with(&support::seed_dir(), |c| c.max_in_flight = 1).await;
+    let mut server = start_with(&support::seed_dir(), |c| c.serving.max_in_flight = 1).await;
     let started = std::time::Instant::now();
     let r = server
         .interact(&fx::ask("@everyone what is the salary?", None))
@@ -1050,10 +1060,11 @@ async fn a_replay_is_refused_after_a_restart_inside_the_signature_window() {
     use axum::http::{HeaderMap, HeaderValue};
     let data = tempfile::tempdir().unwrap();
     let live = Arc::new(support::live(&support::seed_dir()));
-    let config = Config {
-        data_dir: data.path().to_path_buf(),
-        cooldown: Duration::ZERO,
-        ..Config::default()
+    let config = {
+        let mut c = Config::default();
+        c.insights.options.data_dir = data.path().to_path_buf();
+        c.serving.cooldown = Duration::ZERO;
+        c
     };
     let endpoint_process = || {
         let settings = Settings::from_config(&config)
@@ -1063,7 +1074,7 @@ async fn a_replay_is_refused_after_a_restart_inside_the_signature_window() {
             Arc::clone(&live),
             settings.clone(),
             signing_key().verifying_key(),
-            Limits::from_config(&config),
+            config.http.limits.clone(),
             None,
             Arc::new(careerbot::transport::http(&config, &Secret::new("t"))),
         );

@@ -26,10 +26,11 @@ fn live() -> &'static Live {
 
 /// Settings recording into `data`, with no cooldown.
 fn settings(data: &Path) -> Settings {
-    let config = Config {
-        data_dir: data.to_path_buf(),
-        cooldown: Duration::ZERO,
-        ..Config::default()
+    let config = {
+        let mut c = Config::default();
+        c.insights.options.data_dir = data.to_path_buf();
+        c.serving.cooldown = Duration::ZERO;
+        c
     };
     Settings::from_config(&config)
         .with_insights(&config)

@@ -142,10 +142,11 @@ fn recording() -> &'static Settings {
     static SETTINGS: OnceLock<(tempfile::TempDir, Settings)> = OnceLock::new();
     let (_, settings) = SETTINGS.get_or_init(|| {
         let data = tempfile::tempdir().expect("temp dir");
-        let config = careerbot::config::Config {
-            data_dir: data.path().to_path_buf(),
-            cooldown: std::time::Duration::ZERO,
-            ..careerbot::config::Config::default()
+        let config = {
+            let mut c = careerbot::config::Config::default();
+            c.insights.options.data_dir = data.path().to_path_buf();
+            c.serving.cooldown = std::time::Duration::ZERO;
+            c
         };
         let settings = Settings::from_config(&config)
             .with_insights(&config)

@@ -11,7 +11,7 @@ use serenity::model::application::ButtonStyle;
 use serenity::model::id::UserId;
 
 use super::button::{Button, PassageKey, Rated};
-use crate::answer::{Answer, AnswerPassage};
+use crate::answer::{Answer, AnswerPassage, CoursePointer, ToolList};
 
 pub use super::limits;
 
@@ -108,59 +108,16 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         .footer(CreateEmbedFooter::new(footer));
     let mut fields: Vec<(String, String)> = Vec::new();
     if !answer.tools().is_empty() {
-        let value = answer
-            .tools()
-            .iter()
-            .map(|t| {
-                format!(
-                    "**{}**: {}",
-                    escape(&t.category),
-                    escape(&t.items.join(", "))
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        fields.push(("Tools".to_string(), value));
+        fields.push(("Tools".to_string(), tools_field(answer.tools())));
     }
     if !answer.courses().is_empty() {
-        // Whole lines only: a course link cut to fit would be broken.
-        let mut value = String::new();
-        for c in answer.courses() {
-            let line = format!(
-                "[{}]({}) — {}",
-                escape(&c.title),
-                c.url,
-                escape(&c.provider)
-            );
-            let needed = usize::from(!value.is_empty()) + line.chars().count();
-            if value.chars().count() + needed > limits::FIELD_VALUE {
-                break;
-            }
-            if !value.is_empty() {
-                value.push('\n');
-            }
-            value.push_str(&line);
-        }
-        fields.push(("Courses".to_string(), value));
+        fields.push(("Courses".to_string(), courses_field(answer.courses())));
     }
     if let Some(source) = &passage.source {
-        let link = crate::knowledge::is_web_url(source);
-        let linked = link && source.chars().count() <= limits::URL;
+        let (value, linked) = source_field(source);
         if linked {
             embed = embed.url(source.clone());
         }
-        // A link is never cut: one too long for the field shows its host.
-        let value = if link && source.chars().count() > limits::FIELD_VALUE {
-            let host = crate::knowledge::web_host(source).unwrap_or_default();
-            let host = escape(&fit(host, limits::FIELD_VALUE / 2));
-            if linked {
-                format!("{host} (linked from the title)")
-            } else {
-                host
-            }
-        } else {
-            source.clone()
-        };
         fields.push(("Source".to_string(), value));
     }
     // Fields first (they are short), then the passage gets what is left.
@@ -172,6 +129,63 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         }
     }
     embed.description(take(highlighted(passage), limits::DESCRIPTION))
+}
+
+/// The Tools field: each category's tools on a line.
+fn tools_field(tools: &[ToolList]) -> String {
+    tools
+        .iter()
+        .map(|t| {
+            format!(
+                "**{}**: {}",
+                escape(&t.category),
+                escape(&t.items.join(", "))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The Courses field: whole lines only, as many as fit, since a course
+/// link cut to fit would be broken.
+fn courses_field(courses: &[CoursePointer]) -> String {
+    let mut value = String::new();
+    for c in courses {
+        let line = format!(
+            "[{}]({}) — {}",
+            escape(&c.title),
+            c.url,
+            escape(&c.provider)
+        );
+        let needed = usize::from(!value.is_empty()) + line.chars().count();
+        if value.chars().count() + needed > limits::FIELD_VALUE {
+            break;
+        }
+        if !value.is_empty() {
+            value.push('\n');
+        }
+        value.push_str(&line);
+    }
+    value
+}
+
+/// The Source field, and whether the embed's title links to the source. A
+/// link is never cut: one too long for the field shows its host.
+fn source_field(source: &str) -> (String, bool) {
+    let link = crate::knowledge::is_web_url(source);
+    let linked = link && source.chars().count() <= limits::URL;
+    let value = if link && source.chars().count() > limits::FIELD_VALUE {
+        let host = crate::knowledge::web_host(source).unwrap_or_default();
+        let host = escape(&fit(host, limits::FIELD_VALUE / 2));
+        if linked {
+            format!("{host} (linked from the title)")
+        } else {
+            host
+        }
+    } else {
+        source.to_string()
+    };
+    (value, linked)
 }
 
 /// Buttons under an answer: more answers, and 👍/👎 for the passage shown.

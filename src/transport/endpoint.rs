@@ -38,7 +38,7 @@ use super::connections::{Conn, Connections};
 use super::expiring::Expiring;
 use super::metrics::{self, Kind};
 use super::service::{serve_now, serve_one, FollowUp, Outcome, Settings};
-use crate::config::{Config, Secret};
+use crate::config::Secret;
 use crate::discord::parse::parse_interaction;
 use crate::live::Live;
 
@@ -195,39 +195,8 @@ pub struct Processed {
     pub follow_up: Option<(String, ApplicationId)>,
 }
 
-/// The limits and keys one endpoint serves with.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// How far a signature timestamp may be from now, either way.
-    pub signature_window: Duration,
-    /// Largest body read.
-    pub max_body_bytes: usize,
-    /// Time a client has for its headers, and again for its body.
-    pub request_timeout: Duration,
-    /// Connections held open at once.
-    pub max_connections: usize,
-    /// How long to keep serving after shutdown starts, with `/readyz` 503.
-    pub drain: Duration,
-}
-
-impl Limits {
-    /// How long an interaction id must stay refused: a signed request is
-    /// valid for the whole window on either side of its timestamp.
-    pub fn replay_period(&self) -> Duration {
-        self.signature_window * 2 + Duration::from_secs(2)
-    }
-
-    /// The limits from the resolved config.
-    pub fn from_config(config: &Config) -> Self {
-        Limits {
-            signature_window: config.signature_window,
-            max_body_bytes: config.max_body_bytes,
-            request_timeout: config.request_timeout,
-            max_connections: config.max_connections,
-            drain: config.drain,
-        }
-    }
-}
+/// The limits one endpoint serves with: `http` in the config.
+pub use crate::config::HttpLimits as Limits;
 
 /// One endpoint's state, shared by every request.
 pub struct Endpoint {

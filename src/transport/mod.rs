@@ -31,7 +31,7 @@ pub use service::Settings;
 /// config names (a rate-limiting proxy, or a test stand-in).
 pub fn http(config: &Config, token: &Secret) -> Http {
     let mut builder = HttpBuilder::new(token.expose());
-    if let Some(base) = &config.discord_api_base {
+    if let Some(base) = &config.discord.api_base {
         // serenity ignores the proxy unless its own rate limiter is off.
         builder = builder
             .proxy(base.trim_end_matches('/'))

@@ -71,13 +71,11 @@ impl Settings {
     /// The settings a transport serves with, from the resolved config,
     /// without insights (see [`Settings::with_insights`]).
     pub fn from_config(config: &Config) -> Self {
+        let serving = &config.serving;
         Settings {
-            policy: Policy {
-                moderator_roles: config.moderator_roles.clone(),
-                private_by_default: config.private_by_default,
-            },
-            cooldown: config.cooldown,
-            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
+            policy: serving.policy.clone(),
+            cooldown: serving.cooldown,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(serving.max_in_flight.max(1))),
             ..Settings::default()
         }
     }
@@ -88,13 +86,8 @@ impl Settings {
     /// # Errors
     /// When the store cannot be opened.
     pub fn with_insights(mut self, config: &Config) -> Result<Self, insights::StoreError> {
-        if config.insights {
-            let options = insights::Options {
-                data_dir: config.data_dir.clone(),
-                max_age: config.insights_max_age,
-                record_users: config.insights_record_users,
-                low_confidence: config.low_confidence,
-            };
+        if config.insights.enabled {
+            let options = config.insights.options.clone();
             self.insights = Some(Recorder::start(options, self.metrics.insights())?);
         }
         Ok(self)
