@@ -1,0 +1,380 @@
+//! The command line: [`Cli`] and its [`Command`]s, the tracing set-up,
+//! and [`run`]. The commands live by kind: `commands` (ask, check, index,
+//! eval, commands: the whole engine with no Discord at all), `servers`
+//! (serve, serve-http, register) and `reports` (gaps, stats, export,
+//! prune).
+
+/// Appends a line to a `String` buffer (written to stdout at once, so a closed
+/// stdout is an error, not a panic).
+macro_rules! outln {
+    ($buf:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($buf, $($arg)*);
+    }};
+}
+
+mod commands;
+mod reports;
+mod servers;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineError, Options};
+use crate::knowledge::LoadError;
+use commands::{ask, check, commands, eval, index};
+pub use commands::{read_question, render_text};
+use reports::{export, gaps, prune, stats};
+use servers::{register, serve, serve_http};
+
+/// careerbot: answers career questions from a knowledge base.
+#[derive(Debug, Parser)]
+#[command(name = "careerbot", version, about)]
+pub struct Cli {
+    /// Knowledge directory: Markdown/text articles, tools.toml, courses.toml [default: knowledge].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Index directory, built here when missing or out of date [default: index].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// Data directory for the insights store [default: data].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Config file [default: careerbot.toml, if it exists].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer a question; without one, answer each line of stdin.
+    Ask {
+        /// Print one JSON object per answer.
+        #[arg(long)]
+        json: bool,
+        /// Also print how the question was read (concepts, synonyms, typos) to stderr.
+        #[arg(long)]
+        explain: bool,
+        /// How many passages to show.
+        #[arg(long, default_value_t = crate::answer::DEFAULT_PASSAGES, value_parser = parse_top)]
+        top: usize,
+        /// The question (several words are joined).
+        question: Vec<String>,
+    },
+    /// Validate the knowledge base and report every problem.
+    Check {
+        /// Print problems as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the index now.
+    Index,
+    /// Run the Discord bot over the gateway (reads DISCORD_TOKEN).
+    Serve {
+        /// Total number of shards (default: Discord's recommendation).
+        #[arg(long)]
+        shards: Option<u32>,
+        /// The shards this process runs, e.g. 0..4 runs shards 0, 1, 2 and 3 (needs --shards).
+        #[arg(long, value_parser = parse_range, requires = "shards")]
+        shard_range: Option<std::ops::Range<u32>>,
+        /// Reload when the knowledge directory changes (debounced).
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Serve interactions over HTTP, as Discord's Interactions Endpoint URL
+    /// (reads DISCORD_PUBLIC_KEY, and DISCORD_TOKEN for /reload follow-ups).
+    ServeHttp {
+        /// Address to listen on (default: `listen` from the config, 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Reload when the knowledge directory changes (debounced).
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Register the application commands with Discord (reads DISCORD_TOKEN).
+    Register {
+        /// Register in this guild only (instant); default: dev_guild from the config.
+        #[arg(long, conflicts_with = "global")]
+        guild: Option<u64>,
+        /// Register globally (all servers; may take up to an hour to show).
+        #[arg(long)]
+        global: bool,
+    },
+    /// Print the Discord application commands careerbot registers.
+    Commands {
+        /// Print the exact JSON that registration sends.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Moderators: the questions the knowledge base did not answer well
+    /// (declined, low confidence, rated 👎), similar ones grouped.
+    Gaps {
+        /// How many days back.
+        #[arg(long, default_value_t = crate::discord::commands::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        days: u32,
+        /// One server's records only (default: every server and direct messages).
+        #[arg(long)]
+        guild: Option<u64>,
+        /// Groups shown at most (the JSON has all).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Moderators: questions per day, answered rate, articles used, ratings, reloads.
+    Stats {
+        /// How many days back.
+        #[arg(long, default_value_t = crate::discord::commands::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        days: u32,
+        /// One server's records only (default: every server and direct messages).
+        #[arg(long)]
+        guild: Option<u64>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every insight record (questions, ratings, reloads) as JSON Lines.
+    Export,
+    /// Delete insight records older than `insights_max_age_days` now
+    /// (the bots also do this at start and every hour).
+    Prune,
+    /// Measure answer quality on question sets (hit@1, hit@3, declined).
+    Eval {
+        /// Question set files (TOML).
+        #[arg(required = true)]
+        sets: Vec<PathBuf>,
+        /// Print scores as JSON.
+        #[arg(long)]
+        json: bool,
+        /// List the questions that missed.
+        #[arg(long)]
+        misses: bool,
+    },
+}
+
+/// Writes `text` to stdout.
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    stdout.flush().context("cannot write to stdout")
+}
+
+/// Targets that never log, at any level: serenity's HTTP spans record each
+/// request, and the route of a follow-up holds the interaction's webhook
+/// token, which would show in every line logged inside them.
+pub const SILENCED_TARGETS: &[&str] = &["serenity::http"];
+
+/// The filter for `CAREERBOT_LOG` or the default level.
+pub fn log_filter(verbose: u8, server: bool) -> tracing_subscriber::EnvFilter {
+    let default = match verbose.saturating_add(u8::from(server)) {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::EnvFilter::try_from_env("CAREERBOT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+}
+
+/// careerbot's log subscriber: `filter`, never [`SILENCED_TARGETS`], one
+/// line per event to `writer`.
+pub fn subscriber<W>(
+    filter: tracing_subscriber::EnvFilter,
+    writer: W,
+    ansi: bool,
+) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let silenced = tracing_subscriber::filter::filter_fn(|meta| {
+        !SILENCED_TARGETS
+            .iter()
+            .any(|target| meta.target().starts_with(target))
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(silenced)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(ansi)
+                .with_target(false),
+        )
+}
+
+/// Installs the tracing subscriber (logs go to stderr). Servers log at
+/// info by default, other commands at warn; `-v` raises it, and
+/// `CAREERBOT_LOG` (an `EnvFilter` directive) overrides it.
+pub fn init_tracing(verbose: u8, server: bool) {
+    let subscriber = subscriber(
+        log_filter(verbose, server),
+        std::io::stderr,
+        std::io::stderr().is_terminal(),
+    );
+    // Also routes the `log` records of dependencies (tantivy) through it.
+    let _ = tracing_subscriber::util::SubscriberInitExt::try_init(subscriber);
+}
+
+impl Command {
+    /// Whether the command runs a long-lived server.
+    pub fn is_server(&self) -> bool {
+        matches!(self, Command::Serve { .. } | Command::ServeHttp { .. })
+    }
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    // Flags beat the environment, which beats careerbot.toml, which beats defaults.
+    let config = match Config::load(cli.config.as_deref(), &|name| std::env::var(name).ok()) {
+        Ok(mut config) => {
+            if let Some(dir) = &cli.knowledge {
+                config.knowledge.dir = dir.clone();
+            }
+            if let Some(dir) = &cli.index {
+                config.knowledge.index_dir = dir.clone();
+            }
+            if let Some(dir) = &cli.data {
+                config.insights.options.data_dir = dir.clone();
+            }
+            config
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &cli.command {
+        Command::Ask {
+            json,
+            explain,
+            top,
+            question,
+        } => ask(&config, *json, *explain, *top, question),
+        Command::Check { json } => check(&config.knowledge.dir, &config.knowledge.limits, *json),
+        Command::Commands { json } => commands(*json),
+        Command::Serve {
+            shards,
+            shard_range,
+            watch,
+        } => serve(&config, *shards, shard_range.clone(), *watch),
+        Command::ServeHttp { listen, watch } => serve_http(&config, listen.as_deref(), *watch),
+        Command::Register { guild, global } => register(&config, *guild, *global),
+        Command::Index => index(&config),
+        Command::Eval { sets, json, misses } => eval(&config, sets, *json, *misses),
+        Command::Gaps {
+            days,
+            guild,
+            limit,
+            json,
+        } => gaps(&config, *days, *guild, *limit, *json),
+        Command::Stats { days, guild, json } => stats(&config, *days, *guild, *json),
+        Command::Export => export(&config),
+        Command::Prune => prune(&config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let invalid = e.downcast_ref::<KnowledgeInvalid>().is_some();
+            ExitCode::from(if invalid { 1 } else { 2 })
+        }
+    }
+}
+
+fn options(config: &Config, force_rebuild: bool) -> Options {
+    Options {
+        knowledge_dir: config.knowledge.dir.clone(),
+        index_dir: Some(config.knowledge.index_dir.clone()),
+        force_rebuild,
+        limits: config.knowledge.limits,
+    }
+}
+
+/// A knowledge base with errors, whose problems have been printed: the
+/// command exits 1, not 2.
+#[derive(Debug, thiserror::Error)]
+#[error("knowledge base {} has {errors} error(s); fix them (see `careerbot check`)", .dir.display())]
+pub struct KnowledgeInvalid {
+    /// The knowledge directory.
+    pub dir: PathBuf,
+    /// How many errors it has.
+    pub errors: usize,
+}
+
+fn parse_range(s: &str) -> Result<std::ops::Range<u32>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("\"{s}\" is not a range like 0..4"))?;
+    let (a, b) = (a.trim().parse::<u32>(), b.trim().parse::<u32>());
+    match (a, b) {
+        (Ok(a), Ok(b)) if a < b => Ok(a..b),
+        _ => Err(format!(
+            "\"{s}\" is not a range like 0..4 (start below end)"
+        )),
+    }
+}
+
+fn token(config: &Config) -> anyhow::Result<crate::config::Secret> {
+    config.discord.token.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "DISCORD_TOKEN is not set; put the bot token from the Discord developer portal in it"
+        )
+    })
+}
+
+/// Loads the engine; knowledge errors are printed in full.
+///
+/// # Errors
+/// [`KnowledgeInvalid`] after printing the problems, or what else kept the
+/// knowledge from loading.
+fn load(config: &Config, force_rebuild: bool, show_progress: bool) -> anyhow::Result<Engine> {
+    let mut progress = |done: usize, total: usize| {
+        if show_progress && total >= 2000 {
+            eprintln!("indexing: {done}/{total} passages");
+        }
+    };
+    match Engine::load(&options(config, force_rebuild), &mut progress) {
+        Ok(engine) => {
+            if !engine.info.warnings.problems.is_empty() {
+                tracing::info!(
+                    warnings = engine.info.warnings.warning_count(),
+                    "knowledge base has warnings; run `careerbot check`"
+                );
+            }
+            Ok(engine)
+        }
+        Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
+            for problem in report.problems.iter().filter(|p| p.is_error()) {
+                eprintln!("{problem}");
+            }
+            Err(KnowledgeInvalid {
+                dir: config.knowledge.dir.clone(),
+                errors: report.error_count(),
+            }
+            .into())
+        }
+        Err(e) => Err(e).context("cannot load knowledge base"),
+    }
+}
+
+fn parse_top(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=25).contains(&n) => Ok(n),
+        _ => Err(format!("\"{s}\" is not a number from 1 to 25")),
+    }
+}

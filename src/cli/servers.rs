@@ -1,0 +1,179 @@
+//! The commands that talk to Discord: the two servers and `register`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::{load, options, token};
+use crate::config::Config;
+use crate::live::Live;
+use crate::transport::Settings;
+
+/// How long the runtime waits for blocking work (a reload) at exit.
+const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+pub(super) fn serve(
+    config: &Config,
+    shards: Option<u32>,
+    range: Option<std::ops::Range<u32>>,
+    watch: bool,
+) -> anyhow::Result<ExitCode> {
+    let token = token(config)?;
+    let (live, settings) = load_live(config)?;
+    run_server(&settings.clone(), async {
+        reload_triggers(config, &live, &settings, watch)?;
+        let sharding = crate::transport::gateway::Sharding {
+            total: shards,
+            range,
+        };
+        crate::transport::gateway::serve(
+            config,
+            &token,
+            live,
+            settings,
+            sharding,
+            shutdown_signal(),
+        )
+        .await
+    })
+}
+
+/// The served knowledge and the settings to serve it with (insights
+/// recording started).
+///
+/// # Errors
+/// [`KnowledgeInvalid`] (its problems printed), or a store that cannot open.
+fn load_live(config: &Config) -> anyhow::Result<(Arc<Live>, Settings)> {
+    let engine = load(config, false, false)?;
+    let live = Arc::new(Live::new(engine, options(config, false)));
+    let settings = Settings::from_config(config).with_insights(config)?;
+    Ok((live, settings))
+}
+
+/// Runs a server until it returns, then gives blocking work still running
+/// (a reload from SIGHUP or --watch) a bounded time, and stores the
+/// insights still queued, before exiting.
+fn run_server(
+    settings: &Settings,
+    server: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = runtime()?;
+    let served = runtime.block_on(server);
+    runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+    settings.close_insights();
+    served?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn serve_http(
+    config: &Config,
+    listen: Option<&str>,
+    watch: bool,
+) -> anyhow::Result<ExitCode> {
+    use crate::transport::endpoint::{self, Endpoint};
+    let key = endpoint::parse_public_key(config.discord.public_key.as_ref())?;
+    let token = token(config)?;
+    let (live, settings) = load_live(config)?;
+    let addr = listen.unwrap_or(&config.http.listen).to_string();
+    run_server(&settings.clone(), async {
+        let listener = endpoint::bind(&addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let ops = match &config.http.metrics_listen {
+            Some(ops) => Some(
+                tokio::net::TcpListener::bind(ops)
+                    .await
+                    .with_context(|| format!("cannot listen on {ops} (metrics_listen)"))?,
+            ),
+            None => None,
+        };
+        reload_triggers(config, &live, &settings, watch)?;
+        let http = Arc::new(crate::transport::http(config, &token));
+        let endpoint = Arc::new(Endpoint::new(
+            live,
+            settings,
+            key,
+            config.http.limits.clone(),
+            config.discord.application_id,
+            http,
+        ));
+        endpoint::serve(endpoint, listener, ops, shutdown_signal()).await
+    })
+}
+
+/// Reloads on SIGHUP and, with `watch`, on changes to the knowledge
+/// directory. Call inside the runtime.
+fn reload_triggers(
+    config: &Config,
+    live: &Arc<Live>,
+    settings: &Settings,
+    watch: bool,
+) -> anyhow::Result<()> {
+    crate::transport::reload_on_sighup(Arc::clone(live), settings.clone())?;
+    if watch {
+        use crate::transport::watch;
+        tokio::spawn(watch::watch(
+            Arc::clone(live),
+            settings.clone(),
+            config.knowledge.dir.clone(),
+            watch::POLL,
+            watch::DEBOUNCE,
+        ));
+    }
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+pub(super) fn register(
+    config: &Config,
+    guild: Option<u64>,
+    global: bool,
+) -> anyhow::Result<ExitCode> {
+    let token = token(config)?;
+    let http = crate::transport::http(config, &token);
+    let guild: Option<serenity::model::id::GuildId> = if global {
+        None
+    } else {
+        guild
+            .filter(|g| *g != 0)
+            .map(serenity::model::id::GuildId::new)
+            .or(config.discord.dev_guild)
+    };
+    let count = runtime()?.block_on(crate::transport::register(&http, guild))?;
+    match guild {
+        Some(g) => println!("registered {count} command(s) in guild {g}"),
+        None => println!(
+            "registered {count} command(s) globally (they may take up to an hour to appear)"
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
