@@ -8,9 +8,6 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{Path, State};
-use axum::routing::patch;
-use axum::{Json, Router};
 use careerbot::config::{Config, Secret};
 use careerbot::live::Live;
 use careerbot::transport::endpoint::{self, parse_public_key, Endpoint, KeyError};
@@ -18,8 +15,9 @@ use careerbot::transport::Settings;
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde_json::{json, Value};
 use serenity::model::id::RoleId;
+use support::discord::{Call, StandIn};
 use support::interactions::{self as fx, Sender};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// The test key pair (a fixed seed: tests are repeatable).
 fn signing_key() -> SigningKey {
@@ -38,27 +36,6 @@ struct Edit {
     body: Value,
 }
 
-async fn edit_original(
-    State(tx): State<mpsc::UnboundedSender<Edit>>,
-    Path((app, token)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> Json<Value> {
-    let _ = tx.send(Edit {
-        app,
-        token,
-        body: body.clone(),
-    });
-    // A message object, as Discord answers.
-    Json(json!({
-        "id": "1190000000000000999", "channel_id": fx::CHANNEL, "type": 20,
-        "author": { "id": fx::APP, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true, "global_name": null },
-        "content": "", "timestamp": "2026-11-24T12:00:00.000000+00:00", "edited_timestamp": null,
-        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
-        "attachments": [], "embeds": body.get("embeds").cloned().unwrap_or(json!([])),
-        "pinned": false, "flags": 64
-    }))
-}
-
 struct Server {
     /// The concurrency slot a test holds, if any.
     held: Option<tokio::sync::OwnedSemaphorePermit>,
@@ -67,7 +44,7 @@ struct Server {
     ops_base: Option<String>,
     endpoint: Arc<Endpoint>,
     client: reqwest::Client,
-    edits: mpsc::UnboundedReceiver<Edit>,
+    discord: StandIn,
     stop: Option<oneshot::Sender<()>>,
     served: tokio::task::JoinHandle<anyhow::Result<()>>,
     live: Arc<Live>,
@@ -78,21 +55,8 @@ async fn start(knowledge: &std::path::Path) -> Server {
 }
 
 async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config)) -> Server {
-    // The Discord stand-in: only the webhook edit route.
-    let discord = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let discord_port = discord.local_addr().expect("addr").port();
-    let (edits_tx, edits) = mpsc::unbounded_channel();
-    let app = Router::new()
-        .route(
-            "/api/v10/webhooks/{app}/{token}/messages/@original",
-            patch(edit_original),
-        )
-        .with_state(edits_tx);
-    tokio::spawn(async move {
-        let _ = axum::serve(discord, app).await;
-    });
+    let discord = StandIn::start(false).await;
+    let discord_port = discord.port;
 
     let public_key = hex::encode(signing_key().verifying_key().to_bytes());
     let mut config = {
@@ -155,7 +119,7 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
             .timeout(Duration::from_secs(20))
             .build()
             .expect("client"),
-        edits,
+        discord,
         stop: Some(stop),
         served,
         live,
@@ -259,11 +223,13 @@ impl Server {
         (r.status().as_u16(), r.text().await.unwrap_or_default())
     }
 
+    /// The next edit of an original response (the endpoint answers
+    /// interactions in the HTTP body, so that is all it sends Discord).
     async fn next_edit(&mut self) -> Edit {
-        tokio::time::timeout(Duration::from_secs(20), self.edits.recv())
-            .await
-            .expect("the follow-up edit arrives in time")
-            .expect("stand-in running")
+        match self.discord.next_call().await {
+            Call::EditOriginal { app, token, body } => Edit { app, token, body },
+            other => panic!("expected an edit of the original response, got {other:?}"),
+        }
     }
 
     /// Shuts down and checks that serving ends cleanly.
@@ -833,7 +799,7 @@ async fn reload_answers_deferred_before_any_reload_runs() {
         "the reload is left to a follow-up"
     );
     assert_eq!(server.live.version(), 1, "nothing reloaded yet");
-    assert!(server.edits.try_recv().is_err(), "no edit yet");
+    assert!(server.discord.calls.try_recv().is_err(), "no edit yet");
     server.stop().await;
 }
 

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod discord;
 pub mod flood;
 pub mod interactions;
 pub mod limits;

@@ -1,0 +1,248 @@
+//! The loopback stand-in for Discord that every end-to-end test uses: the
+//! HTTP API routes careerbot calls and the gateway websocket, on
+//! 127.0.0.1:0. Every call the bot makes arrives on [`StandIn::calls`];
+//! interactions sent to [`StandIn::push`] are dispatched over the gateway
+//! once the bot is READY, as Discord does.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Mutex};
+
+use super::interactions as fx;
+
+/// What the bot sent to the stand-in.
+#[derive(Debug)]
+pub enum Call {
+    /// An interaction response (`POST /interactions/{id}/{token}/callback`).
+    Callback {
+        /// The interaction id.
+        id: String,
+        /// The response.
+        body: Value,
+    },
+    /// An edit of the original response (`PATCH /webhooks/{app}/{token}/messages/@original`).
+    EditOriginal {
+        /// The application id.
+        app: String,
+        /// The interaction token.
+        token: String,
+        /// The edit.
+        body: Value,
+    },
+    /// Command registration in a guild.
+    PutCommands {
+        /// The application id.
+        app: String,
+        /// The guild id.
+        guild: String,
+        /// The commands.
+        body: Value,
+    },
+}
+
+struct Discord {
+    port: u16,
+    calls: mpsc::UnboundedSender<Call>,
+    /// Interactions to push over the gateway once the bot is READY.
+    push: Mutex<Option<mpsc::UnboundedReceiver<Value>>>,
+    /// Close IDENTIFY with 4004 (authentication failed), as Discord does for a bad token.
+    reject_token: bool,
+}
+
+/// A running stand-in.
+pub struct StandIn {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// The calls the bot made, in order.
+    pub calls: mpsc::UnboundedReceiver<Call>,
+    /// Interactions to dispatch over the gateway.
+    pub push: mpsc::UnboundedSender<Value>,
+}
+
+impl StandIn {
+    /// Starts a stand-in; with `reject_token` its gateway refuses IDENTIFY.
+    pub async fn start(reject_token: bool) -> StandIn {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (calls_tx, calls) = mpsc::unbounded_channel();
+        let (push, push_rx) = mpsc::unbounded_channel();
+        let discord = Arc::new(Discord {
+            port,
+            calls: calls_tx,
+            push: Mutex::new(Some(push_rx)),
+            reject_token,
+        });
+        let app = Router::new()
+            .route("/", get(websocket))
+            .route("/api/v10/gateway", get(gateway_url))
+            .route("/api/v10/gateway/bot", get(gateway_bot))
+            .route(
+                "/api/v10/interactions/{id}/{token}/callback",
+                post(callback),
+            )
+            .route(
+                "/api/v10/webhooks/{app}/{token}/messages/@original",
+                patch(edit_original),
+            )
+            .route("/api/v10/oauth2/applications/@me", get(application))
+            .route(
+                "/api/v10/applications/{app}/guilds/{guild}/commands",
+                put(put_guild_commands),
+            )
+            .fallback(fallback)
+            .with_state(discord);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        StandIn { port, calls, push }
+    }
+
+    /// The API base to point careerbot at.
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The next call the bot makes, within 20 s.
+    pub async fn next_call(&mut self) -> Call {
+        tokio::time::timeout(Duration::from_secs(20), self.calls.recv())
+            .await
+            .expect("the bot called Discord within 20 s")
+            .expect("stand-in running")
+    }
+}
+
+async fn gateway_url(State(d): State<Arc<Discord>>) -> Json<Value> {
+    Json(json!({ "url": format!("ws://127.0.0.1:{}", d.port) }))
+}
+
+async fn gateway_bot(State(d): State<Arc<Discord>>) -> Json<Value> {
+    Json(json!({
+        "url": format!("ws://127.0.0.1:{}", d.port), "shards": 1,
+        "session_start_limit": { "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 }
+    }))
+}
+
+async fn callback(
+    State(d): State<Arc<Discord>>,
+    Path((id, _token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> StatusCode {
+    let _ = d.calls.send(Call::Callback { id, body });
+    StatusCode::NO_CONTENT
+}
+
+async fn edit_original(
+    State(d): State<Arc<Discord>>,
+    Path((app, token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let embeds = body.get("embeds").cloned().unwrap_or(json!([]));
+    let _ = d.calls.send(Call::EditOriginal { app, token, body });
+    // A message object, as Discord answers.
+    Json(json!({
+        "id": "1190000000000000999", "channel_id": fx::CHANNEL, "type": 20,
+        "author": { "id": fx::APP, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true, "global_name": null },
+        "content": "", "timestamp": "2026-11-24T12:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+        "attachments": [], "embeds": embeds, "pinned": false, "flags": 64
+    }))
+}
+
+async fn application() -> Json<Value> {
+    Json(json!({
+        "id": fx::APP, "name": "careerbot", "icon": null, "description": "", "bot_public": true,
+        "bot_require_code_grant": false, "owner": null, "verify_key": "00", "team": null,
+        "role_connections_verification_url": null, "approximate_guild_count": 1,
+        "approximate_user_install_count": 0, "guild": null, "redirect_uris": [],
+        "interactions_endpoint_url": null, "flags": 0
+    }))
+}
+
+async fn put_guild_commands(
+    State(d): State<Arc<Discord>>,
+    Path((app, guild)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let _ = d.calls.send(Call::PutCommands { app, guild, body });
+    Json(json!([]))
+}
+
+async fn fallback(uri: axum::http::Uri) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        format!("stand-in has no route for {uri}"),
+    )
+        .into_response()
+}
+
+async fn websocket(State(d): State<Arc<Discord>>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| gateway_session(d, socket))
+}
+
+/// HELLO, wait for IDENTIFY, READY, then push interactions; ACK heartbeats.
+/// Nothing is pushed before READY, as Discord sends no dispatch before it.
+async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
+    let send = |v: Value| WsMessage::Text(v.to_string().into());
+    if socket
+        .send(send(
+            json!({ "op": 10, "d": { "heartbeat_interval": 41250 } }),
+        ))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut seq = 0u64;
+    let mut push = d.push.lock().await.take();
+    let mut ready = false;
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(WsMessage::Text(text))) = incoming else { return };
+                let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
+                match frame["op"].as_u64() {
+                    Some(1) => { let _ = socket.send(send(json!({ "op": 11 }))).await; }
+                    Some(2) if d.reject_token => {
+                        let close = axum::extract::ws::CloseFrame { code: 4004, reason: "Authentication failed.".into() };
+                        let _ = socket.send(WsMessage::Close(Some(close))).await;
+                        return;
+                    }
+                    Some(2) => {
+                        seq += 1;
+                        let _ = socket.send(send(ready_event(seq, d.port))).await;
+                        ready = true;
+                    }
+                    _ => {}
+                }
+            }
+            next = async { match push.as_mut() { Some(rx) if ready => rx.recv().await, _ => std::future::pending().await } } => {
+                let Some(interaction) = next else { push = None; continue };
+                seq += 1;
+                let _ = socket.send(send(json!({ "op": 0, "t": "INTERACTION_CREATE", "s": seq, "d": interaction }))).await;
+            }
+        }
+    }
+}
+
+/// The READY dispatch, as Discord sends it after IDENTIFY.
+fn ready_event(seq: u64, port: u16) -> Value {
+    json!({
+        "op": 0, "t": "READY", "s": seq,
+        "d": {
+            "v": 10, "user": { "id": fx::APP, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true, "global_name": null },
+            "guilds": [], "session_id": "loopback-session",
+            "resume_gateway_url": format!("ws://127.0.0.1:{port}"),
+            "shard": [0, 1], "application": { "id": fx::APP, "flags": 0 }
+        }
+    })
+}
