@@ -1,12 +1,12 @@
 //! Interaction handling: any bytes as an interaction body, through
-//! `dispatch`, to response JSON. Invariants: no panic; the response fits
+//! `serve_now` (the path both transports share), to response JSON. Invariants: no panic; the response fits
 //! Discord's limits; `allowed_mentions` pings nobody.
 #![no_main]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use careerbot::discord::dispatch::{dispatch, Settings};
+use careerbot::transport::service::{serve_now, Settings};
 use careerbot::discord::parse::parse_interaction;
 use careerbot::engine::Options;
 use careerbot::live::Live;
@@ -20,6 +20,7 @@ fn live() -> &'static Live {
             knowledge_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../knowledge"),
             index_dir: None,
             force_rebuild: false,
+            limits: Default::default(),
         })
         .expect("the shipped knowledge base loads")
     })
@@ -69,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(interaction) = parse_interaction(data) else {
         return;
     };
-    let response = dispatch(live(), &Settings::default(), &interaction);
-    let json = serde_json::to_value(response.response()).expect("a response serializes");
+    let served = serve_now(live(), &Settings::default(), &interaction);
+    let json = serde_json::to_value(&served.response).expect("a response serializes");
     check(&json);
 });

@@ -16,6 +16,7 @@ fn engine() -> &'static Engine {
             knowledge_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../knowledge"),
             index_dir: None,
             force_rebuild: false,
+            limits: Default::default(),
         };
         Engine::load(&options, &mut |_, _| {}).expect("the shipped knowledge base loads")
     })
