@@ -649,3 +649,42 @@ fn gaps_and_stats_on_the_command_line_never_pass_terminal_escapes_through() {
         }
     }
 }
+
+#[test]
+fn on_a_fresh_install_the_reports_say_no_records_yet_and_succeed() {
+    let data = tempfile::tempdir().unwrap();
+    let fresh = data.path().join("never-written");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_careerbot"))
+            .arg("--data")
+            .arg(&fresh)
+            .args(args)
+            .current_dir(support::root())
+            .env_remove("CAREERBOT_DATA")
+            .stdin(Stdio::null())
+            .output()
+            .expect("careerbot runs")
+    };
+    for args in [
+        &["gaps"][..],
+        &["gaps", "--json"],
+        &["stats"],
+        &["stats", "--json"],
+        &["export"],
+        &["prune"],
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.contains("no records yet"), "{args:?}: {stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if args.contains(&"--json") {
+            let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+            assert!(report.is_object(), "{args:?}: {stdout}");
+        }
+        if args == ["export"] {
+            assert!(stdout.is_empty(), "no records to export: {stdout}");
+        }
+    }
+    assert!(!fresh.exists(), "reading reports creates no store");
+}

@@ -9,22 +9,20 @@ use super::{emit, options};
 use crate::config::Config;
 use crate::engine::Engine;
 
-/// Opens the insights store the config names, for the moderators' commands.
-fn insights_store(config: &Config) -> anyhow::Result<crate::insights::Store> {
-    let path = config
-        .insights
-        .options
-        .data_dir
-        .join(crate::insights::store::FILE);
+/// Opens the insights store the config names, for the moderators'
+/// commands; `None` (and a note on stderr) when there is none yet: a fresh
+/// install has recorded nothing, which is not an error.
+fn insights_store(config: &Config) -> anyhow::Result<Option<crate::insights::Store>> {
+    let dir = &config.insights.options.data_dir;
+    let path = dir.join(crate::insights::store::FILE);
     if !path.is_file() {
-        anyhow::bail!(
-            "no insights store at {}: the bot has recorded nothing yet, or data_dir points elsewhere",
+        eprintln!(
+            "no records yet: there is no insights store at {} (the bot has recorded nothing, or data_dir points elsewhere)",
             path.display()
         );
+        return Ok(None);
     }
-    Ok(crate::insights::Store::open(
-        &config.insights.options.data_dir,
-    )?)
+    Ok(Some(crate::insights::Store::open(dir)?))
 }
 
 pub(super) fn gaps(
@@ -34,7 +32,12 @@ pub(super) fn gaps(
     limit: usize,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let store = insights_store(config)?;
+    let now = crate::insights::unix_now();
+    let Some(store) = insights_store(config)? else {
+        let since = crate::insights::report::since(now, days);
+        let report = crate::insights::report::group_gaps(days, since, &[], &[]);
+        return print_report(json, &report, &report.to_text(limit));
+    };
     // The current knowledge names the closest passage of questions never
     // answered; without it the report still lists the questions.
     let engine = match Engine::load(&options(config, false), &mut |_, _| {}) {
@@ -44,17 +47,25 @@ pub(super) fn gaps(
             None
         }
     };
-    let mut report =
-        crate::insights::report::gaps(&store, crate::insights::unix_now(), days, guild)?;
+    let mut report = crate::insights::report::gaps(&store, now, days, guild)?;
     if let Some(engine) = &engine {
         // Text shows `limit` groups; JSON has all of them.
         let shown = if json { report.groups.len() } else { limit };
         report.find_closest(0..shown, engine);
     }
+    print_report(json, &report, &report.to_text(limit))
+}
+
+/// Prints `report` as JSON, or as `text`.
+fn print_report(
+    json: bool,
+    report: &impl serde::Serialize,
+    text: &str,
+) -> anyhow::Result<ExitCode> {
     if json {
-        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+        emit(&format!("{}\n", serde_json::to_string_pretty(report)?))?;
     } else {
-        emit(&report.to_text(limit))?;
+        emit(text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -65,18 +76,21 @@ pub(super) fn stats(
     guild: Option<u64>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let store = insights_store(config)?;
-    let report = crate::insights::report::stats(&store, crate::insights::unix_now(), days, guild)?;
-    if json {
-        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
-    } else {
-        emit(&report.to_text())?;
-    }
-    Ok(ExitCode::SUCCESS)
+    let now = crate::insights::unix_now();
+    let report = match insights_store(config)? {
+        Some(store) => crate::insights::report::stats(&store, now, days, guild)?,
+        None => {
+            let since = crate::insights::report::since(now, days);
+            crate::insights::report::summarize(days, since, now, &[], &[], &[])
+        }
+    };
+    print_report(json, &report, &report.to_text())
 }
 
 pub(super) fn export(config: &Config) -> anyhow::Result<ExitCode> {
-    let store = insights_store(config)?;
+    let Some(store) = insights_store(config)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for record in store.export()? {
@@ -88,7 +102,9 @@ pub(super) fn export(config: &Config) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) fn prune(config: &Config) -> anyhow::Result<ExitCode> {
-    let mut store = insights_store(config)?;
+    let Some(mut store) = insights_store(config)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     let pruned = store.prune(crate::insights::unix_now(), config.insights.options.max_age)?;
     println!(
         "deleted {} question(s), {} rating(s) and {} reload(s) older than {} day(s)",
