@@ -47,6 +47,15 @@ SOURCES = {
         70,
         20,
     ),
+    "holdout-seed.toml": (
+        [Path(os.environ.get("CAREERBOT_SEED_TEXT", str(REPO / "tests" / "fixtures" / "backend-developer.txt")))],
+        30,
+        10,
+    ),
+    "git-novice.toml": ([CORPORA / "git-novice"], 15, 4),
+    "git-novice-holdout.toml": ([CORPORA / "git-novice"], 8, 3),
+    "coding-interview-university.toml": ([CORPORA / "coding-interview-university" / "README.md"], 15, 4),
+    "coding-interview-university-holdout.toml": ([CORPORA / "coding-interview-university" / "README.md"], 8, 3),
     "tech-interview-handbook.toml": (
         [CORPORA / "tech-interview-handbook" / "apps" / "website"],
         15,
