@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use crate::knowledge::inline::{self, Span};
 use crate::knowledge::{Article, Block, Section};
 
 /// The longest passage, in characters.
@@ -30,6 +31,8 @@ pub struct Passage {
     pub section: Vec<String>,
     /// Plain text; lists are `- item` lines after their lead-in.
     pub text: String,
+    /// Links, written-out addresses and inline code in `text`, in order.
+    pub spans: Vec<Span>,
     /// Source URL of the article.
     pub source: Option<String>,
     /// Alternate phrasings and keywords that should find this passage.
@@ -76,7 +79,8 @@ pub fn chunk(article: &Article) -> Vec<Passage> {
             continue;
         }
         let count = texts.len();
-        for (i, text) in texts.into_iter().enumerate() {
+        for (i, marked) in texts.into_iter().enumerate() {
+            let (text, spans) = inline::spans(&marked);
             let mut keywords = section.phrasings.clone();
             keywords.append(&mut pending);
             keywords.extend(labels(&text));
@@ -94,6 +98,7 @@ pub fn chunk(article: &Article) -> Vec<Passage> {
                 article: article.title.clone(),
                 section: section.path.clone(),
                 text,
+                spans,
                 source: article.source.clone(),
                 keywords,
                 tags: article.tags.clone(),
@@ -173,8 +178,9 @@ pub fn slugify(heading: &str) -> String {
     }
 }
 
+/// Length as a reader sees it: link addresses and marks do not count.
 fn len(s: &str) -> usize {
-    s.chars().count()
+    inline::visible_len(s)
 }
 
 /// Breaks blocks into units no longer than the limit that must not be split

@@ -82,8 +82,9 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
                 id: p.id.clone(),
                 article: p.article.clone(),
                 section: p.section_label(),
-                highlights: ctx.profiles.highlights(ord, &p.text, &matched),
+                highlights: outside_spans(ctx.profiles.highlights(ord, &p.text, &matched), p),
                 text: p.text.clone(),
+                spans: p.spans.clone(),
                 source: p.source.clone(),
                 score: (score * 1000.0).round() / 1000.0,
             }
@@ -103,6 +104,23 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
             .collect(),
         corrections,
     })
+}
+
+/// Highlights that touch no link, address or code span: a bold marker
+/// inside one would break it.
+fn outside_spans(highlights: Vec<(usize, usize)>, passage: &Passage) -> Vec<(usize, usize)> {
+    if passage.spans.is_empty() {
+        return highlights;
+    }
+    highlights
+        .into_iter()
+        .filter(|&(start, end)| {
+            passage
+                .spans
+                .iter()
+                .all(|s| end <= s.start || start >= s.end)
+        })
+        .collect()
 }
 
 /// The typos the understanding corrected, as (typed, a word of the

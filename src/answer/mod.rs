@@ -210,6 +210,10 @@ pub struct AnswerPassage {
     pub section: String,
     /// Passage text.
     pub text: String,
+    /// Links, written-out addresses and inline code in `text`: never
+    /// highlighted, and shown as links and code where the client can.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<crate::knowledge::inline::Span>,
     /// Source URL of the article.
     pub source: Option<String>,
     /// Relevance score (comparable within one answer only).

@@ -286,6 +286,7 @@ mod tests {
             article: "a".into(),
             section: String::new(),
             text: text.into(),
+            spans: Vec::new(),
             source: None,
             score: 1.0,
             highlights: h,

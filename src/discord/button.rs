@@ -272,6 +272,7 @@ mod tests {
             article: String::new(),
             section: Vec::new(),
             text: String::new(),
+            spans: Vec::new(),
             source: None,
             keywords: Vec::new(),
             tags: Vec::new(),

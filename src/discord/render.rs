@@ -12,6 +12,7 @@ use serenity::model::id::UserId;
 
 use super::button::{Button, PassageKey, Rated};
 use crate::answer::{Answer, AnswerPassage, CoursePointer, ToolList};
+use crate::knowledge::inline::SpanKind;
 
 pub use super::limits;
 
@@ -57,27 +58,73 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A passage's text with matched terms in bold, escaped for Discord.
+/// A passage's text with matched terms in bold, escaped for Discord. Links
+/// with a web address are masked links, written-out addresses are left as
+/// written (Discord links them), and inline code is code; none of them is
+/// ever highlighted.
 pub fn highlighted(passage: &AnswerPassage) -> String {
     let text = &passage.text;
+    let valid = |start: usize, end: usize| {
+        start <= end
+            && end <= text.len()
+            && text.is_char_boundary(start)
+            && text.is_char_boundary(end)
+    };
+    // Spans and highlights never overlap (compose drops such highlights),
+    // so one pass in order of start renders both.
+    let mut pieces: Vec<(usize, usize, Option<&SpanKind>)> = passage
+        .highlights
+        .iter()
+        .map(|&(s, e)| (s, e, None))
+        .chain(passage.spans.iter().map(|s| (s.start, s.end, Some(&s.kind))))
+        .filter(|&(s, e, _)| valid(s, e))
+        .collect();
+    pieces.sort_by_key(|p| p.0);
     let mut out = String::with_capacity(text.len() + 16);
     let mut at = 0;
-    for &(start, end) in &passage.highlights {
-        if start < at
-            || end > text.len()
-            || !text.is_char_boundary(start)
-            || !text.is_char_boundary(end)
-        {
+    for (start, end, kind) in pieces {
+        if start < at {
             continue;
         }
         out.push_str(&escape(&text[at..start]));
-        out.push_str("**");
-        out.push_str(&escape(&text[start..end]));
-        out.push_str("**");
+        let inner = &text[start..end];
+        match kind {
+            None => {
+                out.push_str("**");
+                out.push_str(&escape(inner));
+                out.push_str("**");
+            }
+            Some(SpanKind::Link { url: Some(url) }) => {
+                out.push('[');
+                out.push_str(&escape(inner));
+                out.push_str("](");
+                out.push_str(url);
+                out.push(')');
+            }
+            Some(SpanKind::Url) if !inner.contains(['<', '>', '@']) => out.push_str(inner),
+            Some(SpanKind::Code) => out.push_str(&code(inner)),
+            Some(_) => out.push_str(&escape(inner)),
+        }
         at = end;
     }
     out.push_str(&escape(&text[at..]));
     out
+}
+
+/// Inline code for Discord: fenced with one more backtick than it holds in a row.
+fn code(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    if longest == 0 {
+        format!("{fence}{text}{fence}")
+    } else {
+        format!("{fence} {text} {fence}")
+    }
 }
 
 /// The embed of one page of an answer (one passage), with tools and courses.

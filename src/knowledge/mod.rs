@@ -12,7 +12,7 @@ mod toml_reader;
 
 use std::path::{Path, PathBuf};
 
-pub use article::{parse_article, squash, Article, Block, Format, Section};
+pub use article::{inline, parse_article, squash, Article, Block, Format, Section};
 pub use catalog::{is_web_url, parse_courses, parse_tools, web_host, Course, Tool, ToolCategory};
 pub use files::{read_dir_with, Limits, DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_KNOWLEDGE_BYTES};
 pub use problem::{line_col, LineIndex, Problem, Report, Severity};

@@ -7,19 +7,38 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::super::problem::LineIndex;
 use super::html::html_text;
+use super::inline::{CODE_CLOSE, CODE_OPEN, LINK_CLOSE, LINK_OPEN, LINK_URL};
 use super::{squash, Block, Section};
+
+/// A fenced div (`::: challenge` … `:::`, Pandoc and Docusaurus style) opens
+/// or closes at a byte offset of the cleaned body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fence {
+    Open(usize),
+    Close(usize),
+}
+
+impl Fence {
+    fn offset(self) -> usize {
+        match self {
+            Fence::Open(o) | Fence::Close(o) => o,
+        }
+    }
+}
 
 /// Markdown (or MDX) body text as sections of plain-text blocks, and the
 /// level-1 headings (which may name the article).
 pub(super) fn parse_markdown(body: &str, body_line: usize) -> (Vec<Section>, Vec<String>) {
-    let cleaned = blank_markup_lines(body);
+    let (cleaned, fences) = blank_markup_lines(body);
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
-    let mut walker = Walker::new(LineIndex::new(&cleaned), body_line);
+    let mut walker = Walker::new(LineIndex::new(&cleaned), body_line, fences);
     for (event, range) in Parser::new_ext(&cleaned, options).into_offset_iter() {
+        walker.fences_before(range.start);
         walker.event(event, range.start);
     }
+    walker.fences_before(usize::MAX);
     walker.finish()
 }
 
@@ -47,10 +66,18 @@ struct Walker {
     h1s: Vec<String>,
     /// The HTML block being read.
     html_block: Option<String>,
+    /// Fenced divs still to come, last first.
+    fences: Vec<Fence>,
+    /// Per open fenced div, the headings open where it started: headings
+    /// inside a div belong to it and end with it.
+    containers: Vec<Vec<(u8, String)>>,
+    /// The address of the link being read.
+    link: Option<String>,
 }
 
 impl Walker {
-    fn new(lines: LineIndex, body_line: usize) -> Self {
+    fn new(lines: LineIndex, body_line: usize, mut fences: Vec<Fence>) -> Self {
+        fences.reverse();
         Walker {
             lines,
             body_line,
@@ -71,6 +98,39 @@ impl Walker {
             in_heading: None,
             h1s: Vec::new(),
             html_block: None,
+            fences,
+            containers: Vec::new(),
+            link: None,
+        }
+    }
+
+    /// Opens and closes the fenced divs that start before `offset`.
+    fn fences_before(&mut self, offset: usize) {
+        while let Some(&fence) = self.fences.last() {
+            if fence.offset() > offset {
+                break;
+            }
+            self.fences.pop();
+            if self.list_depth > 0 || self.in_heading.is_some() {
+                continue;
+            }
+            self.flush();
+            match fence {
+                Fence::Open(_) => self.containers.push(self.heading_stack.clone()),
+                Fence::Close(_) => match self.containers.pop() {
+                    Some(outer) => self.heading_stack = outer,
+                    None => continue,
+                },
+            }
+            // A div is a unit of its own: what follows it, or is in it,
+            // is a new section under the headings open there.
+            let line = self.lines.line(fence.offset()) + self.body_line - 1;
+            self.sections.push(Section {
+                path: self.heading_stack.iter().map(|(_, h)| h.clone()).collect(),
+                phrasings: Vec::new(),
+                blocks: Vec::new(),
+                line,
+            });
         }
     }
 
@@ -131,6 +191,24 @@ impl Walker {
                     self.current().blocks.push(Block::List(rows));
                 }
             }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                if self.in_heading.is_none() && self.link.is_none() {
+                    self.text.push(LINK_OPEN);
+                    self.link = Some(dest_url.to_string());
+                }
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some(url) = self.link.take() {
+                    self.text.push(LINK_URL);
+                    self.text.extend(url.chars().filter(|c| !c.is_whitespace()));
+                    self.text.push(LINK_CLOSE);
+                }
+            }
+            Event::Code(t) if self.in_heading.is_none() && self.link.is_none() => {
+                self.text.push(CODE_OPEN);
+                self.text.push_str(&t);
+                self.text.push(CODE_CLOSE);
+            }
             Event::Text(t) | Event::Code(t) => self.text.push_str(&t),
             Event::SoftBreak | Event::HardBreak => self.text.push(' '),
             Event::Start(Tag::HtmlBlock) => {
@@ -177,7 +255,13 @@ impl Walker {
         if level == 1 {
             self.h1s.push(heading.clone());
         }
-        self.heading_stack.retain(|(l, _)| *l < level);
+        // Inside a fenced div, the headings open where it started stay.
+        let base = self.containers.last().map_or(0, Vec::len);
+        let mut at = 0;
+        self.heading_stack.retain(|(l, _)| {
+            at += 1;
+            at <= base || *l < level
+        });
         self.heading_stack.push((level, heading));
         let line = self.lines.line(offset) + self.body_line - 1;
         self.sections.push(Section {
@@ -274,8 +358,10 @@ impl Walker {
 
 /// Lines that are markup, not text, in Docusaurus/MDX: admonition fences and
 /// ES module lines. They are blanked (keeping line numbers) before parsing.
-fn blank_markup_lines(body: &str) -> String {
+fn blank_markup_lines(body: &str) -> (String, Vec<Fence>) {
     let mut out = String::with_capacity(body.len());
+    let mut fences = Vec::new();
+    let mut open_divs = 0usize;
     // The open fence: its character and length; it closes with at least as many.
     let mut fence: Option<(char, usize)> = None;
     for line in body.split_inclusive('\n') {
@@ -303,12 +389,22 @@ fn blank_markup_lines(body: &str) -> String {
                 || ((t.starts_with("import ") || t.starts_with("export "))
                     && (t.contains(" from ") || t.contains('{'))));
         if markup {
+            if t.starts_with(":::") {
+                let name = t.trim_start_matches(':').trim();
+                if !name.is_empty() {
+                    open_divs += 1;
+                    fences.push(Fence::Open(out.len()));
+                } else if open_divs > 0 {
+                    open_divs -= 1;
+                    fences.push(Fence::Close(out.len()));
+                }
+            }
             out.push_str(if line.ends_with('\n') { "\n" } else { "" });
         } else {
             out.push_str(line);
         }
     }
-    out
+    (out, fences)
 }
 
 /// Reads `<!-- phrasings: a; b -->` (or `keywords:`) from an HTML comment.

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 mod front_matter;
 mod html;
+pub mod inline;
 mod markdown;
 mod plain;
 
@@ -83,6 +84,8 @@ pub fn parse_article(
 ) -> (Option<Article>, Vec<Problem>) {
     let mut problems = Vec::new();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The private-use characters that mark links and code are careerbot's own.
+    let text = &*inline::blank_marks(text);
     let mut meta = Meta::default();
     let (body, body_line) = match split_front_matter(text) {
         Ok(Some(fm)) => {
@@ -286,9 +289,43 @@ mod tests {
         assert_eq!(
             texts,
             vec![
-                &Block::Paragraph("Get paid more with Rora.".into()),
+                &Block::Paragraph("Get paid more with \u{e000}Rora\u{e001}https://x\u{e002}.".into()),
                 &Block::Paragraph("Line one line two & more.".into())
             ]
+        );
+    }
+
+    #[test]
+    fn headings_inside_a_fenced_div_end_with_it() {
+        // The shape of a Carpentries lesson: a challenge with its own
+        // heading and a nested solution, then the lesson goes on.
+        let a = md("## Ignoring Files\n\nLesson text.\n\n::::: challenge\n\n## Nested Files\n\nHow would you ignore them?\n\n:::: solution\n\n## Solution\n\nAdd the directory.\n\n::::\n:::::\n\nMore lesson text.\n");
+        let paths: Vec<(Vec<String>, String)> = a
+            .sections
+            .iter()
+            .map(|s| {
+                let Block::Paragraph(p) = &s.blocks[0] else { panic!() };
+                (s.path.clone(), p.clone())
+            })
+            .collect();
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            paths,
+            vec![
+                (path(&["Ignoring Files"]), "Lesson text.".into()),
+                (path(&["Ignoring Files", "Nested Files"]), "How would you ignore them?".into()),
+                (path(&["Ignoring Files", "Nested Files", "Solution"]), "Add the directory.".into()),
+                (path(&["Ignoring Files"]), "More lesson text.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn inline_code_is_marked_and_private_use_characters_in_files_are_blanked() {
+        let a = md("Run `git init` now\u{e001}.\n");
+        assert_eq!(
+            a.sections[0].blocks,
+            vec![Block::Paragraph("Run \u{e003}git init\u{e004} now .".into())]
         );
     }
 
