@@ -172,7 +172,19 @@ fn overlap(a: &[u32], b: &[u32]) -> f64 {
 /// so a passage about all of the question beats one about a single word of
 /// it. Also returns the share of the question the best passage holds.
 fn rerank(understood: &Understood, hits: &[Hit], ctx: &Context<'_>) -> (Vec<(usize, f32)>, f32) {
-    let scored = rerank_with_presence(understood, hits, ctx);
+    let mut scored = rerank_with_presence(understood, hits, ctx);
+    // A link list or a self-check can follow an answer, never be it: the
+    // best passage that answers goes first when there is one.
+    let answers = |ord: usize| ctx.profiles.forms.get(ord).is_none_or(|f| f.answers());
+    if scored.first().is_some_and(|(ord, _, _)| !answers(*ord)) {
+        if let Some(i) = scored
+            .iter()
+            .position(|(ord, _, present)| answers(*ord) && understood.answered_by(*present))
+        {
+            let first = scored.remove(i);
+            scored.insert(0, first);
+        }
+    }
     // The best passage must hold enough of the question, or nothing does.
     match scored.first() {
         Some((_, _, present)) if understood.answered_by(*present) => {
@@ -201,6 +213,7 @@ fn rerank_with_presence(
     // understanding keeps far fewer.
     let concepts = &concepts[..concepts.len().min(64)];
     let held = profiles.concepts_held(concepts, hits);
+    let defining = asks_what_it_is(&understood.stems);
     let mut out: Vec<(usize, f32, usize)> = hits
         .iter()
         .zip(held)
@@ -224,16 +237,54 @@ fn rerank_with_presence(
             } else {
                 1.0
             };
-            let heading = heading_boost(profiles, h.ord, &expanded, asked_len);
+            let form = profiles.forms.get(h.ord).copied().unwrap_or_default();
+            let mut heading = heading_boost(profiles, h.ord, &expanded, asked_len);
+            let mut definition = 1.0;
+            if defining && !concepts.is_empty() {
+                let holds_all = |words: &[u32]| {
+                    concepts
+                        .iter()
+                        .all(|alts| alts.iter().any(|id| words.binary_search(id).is_ok()))
+                };
+                let under_subject = profiles.parents[h.ord].iter().any(|p| holds_all(p));
+                let own = profiles.headings[h.ord].first().is_some_and(|w| holds_all(w));
+                if under_subject {
+                    // "Disadvantages: reverse proxy" is about the proxy's
+                    // drawbacks; the section above it says what it is.
+                    heading = 1.0;
+                } else if own && form.lead {
+                    definition = DEFINITION_PRIOR;
+                }
+            }
+            let not_an_answer = if form.answers() { 1.0 } else { NOT_AN_ANSWER };
             (
                 h.ord,
-                h.score * (0.5 + 0.5 * share) * prior * heading,
+                h.score * (0.5 + 0.5 * share) * prior * heading * definition * not_an_answer,
                 present,
             )
         })
         .collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1));
     out
+}
+
+/// Boost of the lead passage of the section titled with what a "what is"
+/// question asks about.
+const DEFINITION_PRIOR: f32 = 1.5;
+/// Weight of a passage that cannot answer (a link list, a self-check).
+const NOT_AN_ANSWER: f32 = 0.35;
+
+/// Whether the question asks what something is or does ("what is a CDN",
+/// "what's sharding", "what does a load balancer do", "define latency"),
+/// read from its first words.
+fn asks_what_it_is(stems: &[String]) -> bool {
+    let word = |i: usize| stems.get(i).map_or("", String::as_str);
+    match word(0) {
+        "what" => matches!(word(1), "is" | "are" | "s" | "a" | "an" | "the") || (word(1) == "doe" && stems.last().is_some_and(|w| w == "do")),
+        "whats" => true,
+        "defin" | "definit" => true,
+        _ => false,
+    }
 }
 
 /// The question's words (`asked`) plus the one-word synonyms of its

@@ -24,6 +24,10 @@ pub struct Profiles {
     pub(super) titles: Vec<Vec<u32>>,
     /// Per passage: whether it is mostly a list of catalog tools.
     pub(super) tool_lists: Vec<bool>,
+    /// Per passage: what kind of text it is, beyond its words.
+    pub(super) forms: Vec<Form>,
+    /// Per passage: word sets of the headings above its own (outermost first).
+    pub(super) parents: Vec<Vec<Vec<u32>>>,
     /// Per stem id: a word of the knowledge base with that stem, to show corrections.
     pub(super) surface: Vec<String>,
     /// Per passage: every word of its text as (start, end, stem id), so
@@ -35,6 +39,33 @@ pub struct Profiles {
     /// searching every hit's words for them.
     pub(super) holders: Vec<Vec<u32>>,
 }
+
+/// What kind of text a passage is, read from its structure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Form {
+    /// Mostly links (or addresses): reading matter, not an answer.
+    pub link_list: bool,
+    /// Only questions (a self-check): it asks, it does not answer.
+    pub questions_only: bool,
+    /// The first passage of its section: where the section's subject is introduced.
+    pub lead: bool,
+    /// Its own heading recurs all over the knowledge base ("Solution",
+    /// "Summary"), so it says nothing about the topic.
+    pub generic_heading: bool,
+}
+
+impl Form {
+    /// Whether the passage can answer a question at all, rather than only
+    /// follow an answer as further reading or practice.
+    pub fn answers(&self) -> bool {
+        !self.link_list && !self.questions_only
+    }
+}
+
+/// A passage with at least this share of its characters in links is a link list.
+const LINK_LIST_SHARE: f32 = 0.5;
+/// A heading under at least this many different parents is generic.
+const GENERIC_HEADING_PLACES: usize = 3;
 
 /// Up to this many passages, [`Profiles`] keeps each stem's holders.
 const HOLDERS_MAX_PASSAGES: usize = 4096;
@@ -78,7 +109,31 @@ impl Profiles {
             ids
         };
         let mut profiles = Profiles::default();
-        for (p, marks) in passages.iter().zip(&marks) {
+        let generic = generic_headings(passages);
+        for (ord, p) in passages.iter().enumerate() {
+            let lead = ord == 0 || {
+                let prev = &passages[ord - 1];
+                prev.article_id != p.article_id || prev.section != p.section
+            };
+            let generic_heading = p
+                .section
+                .last()
+                .is_some_and(|h| generic.contains(&heading_key(h)));
+            profiles.forms.push(Form {
+                link_list: crate::knowledge::inline::link_share(&p.text, &p.spans) >= LINK_LIST_SHARE,
+                questions_only: questions_only(&p.text),
+                lead,
+                generic_heading,
+            });
+            // A generic heading names nothing: the nearest heading above it
+            // (or the article's title) is what the passage is about.
+            let parents: Vec<Vec<u32>> = p.section[..p.section.len().saturating_sub(1)]
+                .iter()
+                .map(|h| intern(h))
+                .collect();
+            profiles.parents.push(parents);
+        }
+        for (ord, (p, marks)) in passages.iter().zip(&marks).enumerate() {
             let mut words: Vec<u32> = marks.iter().map(|m| m.2).collect();
             words.sort_unstable();
             words.dedup();
@@ -88,11 +143,19 @@ impl Profiles {
             words.extend(title.iter().copied());
             words.sort_unstable();
             words.dedup();
-            let headings = p
-                .section
-                .last()
+            let own = if profiles.forms[ord].generic_heading {
+                p.section
+                    .iter()
+                    .rev()
+                    .find(|h| !generic.contains(&heading_key(h)))
+                    .cloned()
+                    .unwrap_or_else(|| p.article.clone())
+            } else {
+                p.section.last().cloned().unwrap_or_default()
+            };
+            let headings = Some(own)
                 .into_iter()
-                .cloned()
+                .filter(|h| !h.is_empty())
                 .chain(crate::chunk::labels(&p.text))
                 .map(|h| intern(&h))
                 .collect();
@@ -211,6 +274,44 @@ impl Profiles {
         ids.dedup();
         (ids, unknown)
     }
+}
+
+/// Headings that recur under at least [`GENERIC_HEADING_PLACES`] different
+/// parents (other articles, or other sections of one): boilerplate of the
+/// knowledge base's own making, learnt from it.
+fn generic_headings(passages: &[Passage]) -> HashSet<String> {
+    let mut places: FxHashMap<String, HashSet<(&str, &[String])>> = FxHashMap::default();
+    for p in passages {
+        if let Some((own, parents)) = p.section.split_last() {
+            places
+                .entry(heading_key(own))
+                .or_default()
+                .insert((p.article_id.as_str(), parents));
+        }
+    }
+    places
+        .into_iter()
+        .filter(|(_, at)| at.len() >= GENERIC_HEADING_PLACES)
+        .map(|(h, _)| h)
+        .collect()
+}
+
+fn heading_key(heading: &str) -> String {
+    crate::text::analysis::stems(heading).join(" ")
+}
+
+/// Whether every line of `text` is a question (or a lead-in to them).
+fn questions_only(text: &str) -> bool {
+    let mut asked = 0;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let line = line.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '?' && c != ':');
+        if line.ends_with('?') {
+            asked += 1;
+        } else if !line.ends_with(':') {
+            return false;
+        }
+    }
+    asked > 0
 }
 
 /// Byte ranges of `text` whose stems are in `stems`; neighbours separated
