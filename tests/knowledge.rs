@@ -924,3 +924,53 @@ fn a_knowledge_directory_given_as_a_link_is_read_without_complaint() {
     assert!(report.problems.is_empty(), "{report}");
     assert_eq!(kb.articles.len(), 1);
 }
+
+#[test]
+fn careerbotignore_keeps_attribution_and_drafts_out_of_the_knowledge_base() {
+    let dir = knowledge(&[
+        ("data-engineer.md", GOOD_ARTICLE.as_bytes()),
+        ("SOURCE.md", b"# Source\n\n- Repository: https://example.org/corpus\n"),
+        ("drafts/idea.md", b"# Idea\n\nNot ready yet.\n"),
+        ("drafts/ready.md", b"# Ready\n\nThis one is ready to answer from.\n"),
+        (
+            ".careerbotignore",
+            b"# attribution, not knowledge\nSOURCE.md\ndrafts/*\n!drafts/ready.md\n",
+        ),
+    ]);
+    let (kb, _, report) = knowledge::load(dir.path()).expect("loads");
+    let ids: Vec<&str> = kb.articles.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, vec!["data-engineer", "drafts/ready"], "{report:?}");
+    assert_eq!(report.problems.len(), 0, "{report:?}");
+}
+
+#[test]
+fn the_foreign_corpora_ignore_their_source_files() {
+    for name in ["git-novice", "coding-interview-university", "system-design-primer"] {
+        let (kb, _, _) = knowledge::load(&corpus_dir(name)).expect("corpus loads");
+        assert!(!kb.articles.is_empty());
+        assert!(
+            kb.articles.iter().all(|a| !a.path.ends_with("SOURCE.md")),
+            "{name}: {:?}",
+            kb.articles.iter().map(|a| &a.path).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_careerbotignore_pattern_that_cannot_be_read_is_a_warning_not_a_failure() {
+    let dir = knowledge(&[
+        ("data-engineer.md", GOOD_ARTICLE.as_bytes()),
+        (".careerbotignore", b"{unclosed\nnotes.md\n"),
+        ("notes.md", b"# Notes\n\nPrivate notes.\n"),
+    ]);
+    let (kb, _, report) = knowledge::load(dir.path()).expect("loads");
+    let warning = report
+        .problems
+        .iter()
+        .find(|p| p.file.ends_with(".careerbotignore"))
+        .expect("the bad pattern is reported");
+    assert_eq!(warning.severity, Severity::Warning, "{warning:?}");
+    assert!(warning.message.contains("{unclosed"), "{}", warning.message);
+    // The good pattern still applies.
+    assert!(kb.articles.iter().all(|a| a.id != "notes"));
+}

@@ -41,6 +41,37 @@ impl Default for Limits {
     }
 }
 
+/// Paths of the knowledge directory that are not knowledge, in gitignore
+/// syntax: attribution files that travel with an imported corpus, drafts.
+pub const IGNORE_FILE: &str = ".careerbotignore";
+
+/// The patterns of the root's [`IGNORE_FILE`] (none when there is no such
+/// file), and a warning for the lines that are not valid patterns.
+fn ignore_file(dir: &Path) -> (ignore::gitignore::Gitignore, Option<Problem>) {
+    let path = dir.join(IGNORE_FILE);
+    if !path.is_file() {
+        return (ignore::gitignore::Gitignore::empty(), None);
+    }
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
+    let mut problem = builder.add(&path).map(|e| {
+        Problem::warning(
+            &path.display().to_string(),
+            (1, 1),
+            format!("some patterns are not used: {e}"),
+        )
+        .help("write one gitignore pattern per line, e.g. SOURCE.md or drafts/")
+    });
+    let ignored = builder.build().unwrap_or_else(|e| {
+        problem = Some(Problem::warning(
+            &path.display().to_string(),
+            (1, 1),
+            format!("no pattern is used: {e}"),
+        ));
+        ignore::gitignore::Gitignore::empty()
+    });
+    (ignored, problem)
+}
+
 /// What the walk saw at one path.
 enum Entry {
     /// A symbolic link (below the root).
@@ -91,11 +122,25 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
         total: 0,
         spent: false,
     };
+    let (ignored, ignore_problem) = ignore_file(dir);
+    if let Some(problem) = ignore_problem {
+        files.push(SourceFile {
+            display: dir.join(IGNORE_FILE).display().to_string(),
+            rel: IGNORE_FILE.to_string(),
+            bytes: Err(problem),
+        });
+    }
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_name().to_string_lossy().starts_with('.')
+                    || ignored
+                        .matched(e.path(), e.file_type().is_dir())
+                        .is_ignore())
+        });
     for entry in walker {
         let Some((path, kind)) = entry_kind(entry) else {
             continue;

@@ -1,5 +1,5 @@
 //! Layer 3: the tantivy index of passages: schema, build, open, and search.
-//! This is the only module that imports tantivy. It knows passages, not
+//! It and text::analysis (ASCII folding only) are the modules that import tantivy. It knows passages, not
 //! Discord and not answers: it returns passage ordinals and scores.
 
 // In dependency order: each uses only the ones above it.
@@ -38,7 +38,7 @@ use crate::chunk::Passage;
 /// Bumped whenever analysis or what goes into a field changes, so indexes
 /// built by an older version are rebuilt (passage content is fingerprinted
 /// separately).
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 const TOKENIZER: &str = "career";
 

@@ -234,12 +234,14 @@ fn push_word(
     out.push((start, end, from, folded.len()));
 }
 
-/// Lower-cases `c` and folds common Latin accents to ASCII.
 /// Combining diacritics (a decomposed "é" is "e" + U+0301): part of the word, dropped when folding.
 fn is_combining_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+    unicode_normalization::char::is_combining_mark(c)
 }
 
+/// Appends `c` folded for matching: its NFKC form (full-width letters and
+/// ligatures become plain ones), lower-cased, with diacritics removed by
+/// tantivy's ASCII folding ("ǎ" -> "a", "ß" -> "ss", "ø" -> "o").
 fn push_folded(out: &mut String, c: char) {
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
@@ -248,30 +250,48 @@ fn push_folded(out: &mut String, c: char) {
     if is_combining_mark(c) {
         return;
     }
-    for l in c.to_lowercase() {
-        let folded = match l {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
-            'ç' | 'ć' | 'č' => 'c',
-            'ď' | 'đ' => 'd',
-            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
-            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => 'i',
-            'ñ' | 'ń' | 'ň' => 'n',
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => 'u',
-            'ý' | 'ÿ' => 'y',
-            'ś' | 'š' | 'ş' => 's',
-            'ź' | 'ż' | 'ž' => 'z',
-            'ł' => 'l',
-            'ř' => 'r',
-            'ť' | 'ţ' => 't',
-            'ß' => {
-                out.push_str("ss");
-                continue;
+    use unicode_normalization::UnicodeNormalization;
+    for n in std::iter::once(c).nfkc() {
+        for l in n.to_lowercase() {
+            if l.is_ascii() {
+                out.push(l);
+            } else if !is_combining_mark(l) {
+                fold_to_ascii(l, out);
             }
-            other => other,
-        };
-        out.push(folded);
+        }
     }
+}
+
+/// tantivy's ASCII folding of one character, remembered per thread.
+fn fold_to_ascii(c: char, out: &mut String) {
+    use tantivy::tokenizer::{AsciiFoldingFilter, RawTokenizer, TextAnalyzer};
+    thread_local! {
+        static FOLDER: std::cell::RefCell<(TextAnalyzer, HashMap<char, String>)> =
+            std::cell::RefCell::new((
+                TextAnalyzer::builder(RawTokenizer::default())
+                    .filter(AsciiFoldingFilter)
+                    .build(),
+                HashMap::new(),
+            ));
+    }
+    FOLDER.with(|folder| {
+        let mut folder = folder.borrow_mut();
+        let (analyzer, memo) = &mut *folder;
+        if let Some(folded) = memo.get(&c) {
+            out.push_str(folded);
+            return;
+        }
+        let text = c.to_string();
+        let folded = {
+            let mut stream = analyzer.token_stream(&text);
+            stream.advance().then(|| stream.token().text.clone())
+        }
+        .unwrap_or(text);
+        if memo.len() < 65_536 {
+            memo.insert(c, folded.clone());
+        }
+        out.push_str(&folded);
+    });
 }
 
 #[cfg(test)]
@@ -307,6 +327,13 @@ mod tests {
             stems("databases salary developers"),
             vec!["databas", "salari", "developer"]
         );
+    }
+
+    #[test]
+    fn full_width_letters_ligatures_and_every_latin_diacritic_fold() {
+        assert_eq!(words_of("Ｐｙｔｈｏｎ"), vec!["python"]);
+        assert_eq!(words_of("ﬁle"), vec!["file"]);
+        assert_eq!(words_of("mǎ Straße Øystein Łódź"), vec!["ma", "strasse", "oystein", "lodz"]);
     }
 
     #[test]

@@ -163,6 +163,14 @@ impl Walker {
                 self.skip_depth = 1
             }
             Event::Start(Tag::Heading { level, .. }) => {
+                // A heading inside a list ("- ### Treap") starts a section
+                // too: the items before it stay with the section above.
+                if self.list_depth > 0 {
+                    let before = std::mem::take(&mut self.items);
+                    if !before.is_empty() {
+                        self.current().blocks.push(Block::List(before));
+                    }
+                }
                 self.flush();
                 self.in_heading = Some(heading_level(level));
             }

@@ -127,13 +127,22 @@ pub fn parse_article(
         }
         None => take_h1_title(&mut sections, &h1s).unwrap_or_else(|| humanize(&id)),
     };
+    // The directories an article sits in say what it is about
+    // ("getting_hired/preparing.md"): they are searched as its tags.
+    let mut tags = meta.tags;
+    for dir in id.split('/').rev().skip(1) {
+        let dir = humanize(dir);
+        if !dir.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(&dir)) {
+            tags.push(dir);
+        }
+    }
     let article = Article {
         id,
         path: rel.to_string(),
         title,
         source: meta.source,
         summary: meta.summary,
-        tags: meta.tags,
+        tags,
         phrasings: meta.phrasings,
         sections,
     };
@@ -347,6 +356,20 @@ mod tests {
     }
 
     #[test]
+    fn an_untitled_article_is_named_by_its_file_and_its_directories_are_tags() {
+        let (a, problems) = parse_article(
+            "### Introduction\n\nPrepare answers about your projects.\n",
+            "getting_hired/preparing_to_interview_and_interviewing.md",
+            "k/getting_hired/preparing_to_interview_and_interviewing.md",
+            Format::Markdown,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let a = a.unwrap();
+        assert_eq!(a.title, "Preparing to interview and interviewing");
+        assert_eq!(a.tags, vec!["Getting hired"]);
+    }
+
+    #[test]
     fn heading_anchor_ids_are_dropped() {
         let a = md("## Study plan {#plan}\n\nText.\n");
         assert_eq!(a.sections[0].path, vec!["Study plan"]);
@@ -405,6 +428,32 @@ mod tests {
                 &Block::Paragraph("Para & two".into()),
             ]
         );
+    }
+
+    #[test]
+    fn every_named_and_numeric_entity_in_html_is_decoded() {
+        let a = md("<p>Don&rsquo;t stop&hellip; &copy; 2024 &#8212; caf&eacute; &#x2713;</p>\n");
+        assert_eq!(
+            a.sections[0].blocks,
+            vec![Block::Paragraph("Don’t stop… © 2024 — café ✓".into())]
+        );
+    }
+
+    #[test]
+    fn a_heading_inside_a_list_item_starts_a_section() {
+        // The shape of coding-interview-university's README.
+        let a = md("- ### Math\n    - [Karatsuba (video)](https://y.be/1)\n\n- ### Treap\n    - Combination of a binary search tree and a heap\n");
+        let sections: Vec<(Vec<String>, usize)> = a
+            .sections
+            .iter()
+            .map(|s| (s.path.clone(), s.blocks.len()))
+            .collect();
+        assert_eq!(
+            sections,
+            vec![(vec!["Math".to_string()], 1), (vec!["Treap".to_string()], 1)]
+        );
+        let Block::List(items) = &a.sections[1].blocks[0] else { panic!() };
+        assert!(items[0].contains("binary search tree"), "{items:?}");
     }
 
     #[test]
