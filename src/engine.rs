@@ -298,6 +298,31 @@ impl Engine {
         out
     }
 
+    /// What the knowledge base covers, in a few words for the bot's own
+    /// sentences: its largest articles' titles ("Back-end developer";
+    /// "Sharding, Caching and 14 more topics").
+    pub fn about(&self) -> String {
+        const NAMED: usize = 3;
+        let mut sizes: Vec<(&str, usize)> = Vec::new();
+        for p in &self.passages {
+            match sizes.iter_mut().find(|(title, _)| *title == p.article) {
+                Some((_, n)) => *n += p.text.len(),
+                None => sizes.push((&p.article, p.text.len())),
+            }
+        }
+        // Largest first; ties keep knowledge order.
+        sizes.sort_by_key(|s| std::cmp::Reverse(s.1));
+        let mut named: Vec<String> = sizes
+            .iter()
+            .take(NAMED)
+            .map(|(t, _)| t.to_string())
+            .collect();
+        if sizes.len() > NAMED {
+            named.push(format!("{} more topics", sizes.len() - NAMED));
+        }
+        crate::text::prose::natural_list(&named)
+    }
+
     /// Texts worth suggesting while a member types a question: section
     /// headings and the moderators' alternate phrasings.
     pub fn suggestible(&self) -> Vec<String> {

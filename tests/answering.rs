@@ -193,10 +193,12 @@ fn unrelated_questions_are_declined_with_suggestions() {
             answer.passages().first().map(|p| &p.id)
         );
         assert_eq!(answer.status(), Status::OutOfScope);
-        assert!(answer
-            .message()
-            .unwrap_or("")
-            .starts_with("I don't know that one"));
+        let message = answer.message().unwrap_or("");
+        assert!(
+            message.starts_with("I don't know that one")
+                || message.starts_with("I have nothing about"),
+            "{message}"
+        );
         assert!(!answer.suggestions().is_empty());
         assert!(
             answer.passages().is_empty()
@@ -406,5 +408,36 @@ fn course_links_are_dropped_whole_never_cut_to_fit_the_field() {
             line.contains(&format!("{})", "x".repeat(250))),
             "a whole link: {line}"
         );
+    }
+}
+
+#[test]
+fn a_question_whose_subject_the_knowledge_base_lacks_is_declined_and_says_so() {
+    // Each of these matched part of the back-end article (a team, an
+    // engineer, pay) and was answered at the threshold before.
+    for (q, subject) in [
+        (
+            "what does a staff engineer do on a platform team",
+            "staff engineer",
+        ),
+        ("how much does a nurse earn", "nurse"),
+    ] {
+        let answer = seed().ask(q);
+        assert_eq!(answer.status(), Status::OutOfScope, "{q}");
+        let message = answer.message().unwrap_or("");
+        assert!(
+            message.starts_with(&format!("I have nothing about “{subject}”")),
+            "{message}"
+        );
+        assert!(!answer.suggestions().is_empty());
+    }
+    // A subject it holds is still answered, and one unknown word of three
+    // does not make the subject unknown.
+    for q in [
+        "what does a back-end developer do",
+        "how much does a backend dev earn",
+        "how much does writing clean code matter on the backend",
+    ] {
+        assert!(seed().ask(q).is_answered(), "{q}");
     }
 }

@@ -929,9 +929,15 @@ fn a_knowledge_directory_given_as_a_link_is_read_without_complaint() {
 fn careerbotignore_keeps_attribution_and_drafts_out_of_the_knowledge_base() {
     let dir = knowledge(&[
         ("data-engineer.md", GOOD_ARTICLE.as_bytes()),
-        ("SOURCE.md", b"# Source\n\n- Repository: https://example.org/corpus\n"),
+        (
+            "SOURCE.md",
+            b"# Source\n\n- Repository: https://example.org/corpus\n",
+        ),
         ("drafts/idea.md", b"# Idea\n\nNot ready yet.\n"),
-        ("drafts/ready.md", b"# Ready\n\nThis one is ready to answer from.\n"),
+        (
+            "drafts/ready.md",
+            b"# Ready\n\nThis one is ready to answer from.\n",
+        ),
         (
             ".careerbotignore",
             b"# attribution, not knowledge\nSOURCE.md\ndrafts/*\n!drafts/ready.md\n",
@@ -945,7 +951,11 @@ fn careerbotignore_keeps_attribution_and_drafts_out_of_the_knowledge_base() {
 
 #[test]
 fn the_foreign_corpora_ignore_their_source_files() {
-    for name in ["git-novice", "coding-interview-university", "system-design-primer"] {
+    for name in [
+        "git-novice",
+        "coding-interview-university",
+        "system-design-primer",
+    ] {
         let (kb, _, _) = knowledge::load(&corpus_dir(name)).expect("corpus loads");
         assert!(!kb.articles.is_empty());
         assert!(

@@ -60,14 +60,24 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         }
     }
     if candidates.is_empty() {
+        let opening = match &understood.absent_subject {
+            Some(subject) => format!("I have nothing about “{subject}” yet."),
+            None => "I don't know that one.".to_string(),
+        };
         return Answer::OutOfScope(Declined {
             question: question.to_string(),
             message: if ctx.suggestions.is_empty() {
-                "I don't know that one.".to_string()
+                opening
             } else {
+                let quoted: Vec<String> = ctx
+                    .suggestions
+                    .iter()
+                    .take(SUGGESTED_IN_MESSAGE)
+                    .map(|s| format!("“{}”", s.trim_end_matches(['?', '.', '!'])))
+                    .collect();
                 format!(
-                    "I don't know that one. Try asking about: {}.",
-                    ctx.suggestions.join(", ")
+                    "{opening} I can tell you about {}.",
+                    crate::text::prose::natural_list(&quoted)
                 )
             },
             suggestions: ctx.suggestions.to_vec(),
@@ -247,7 +257,9 @@ fn rerank_with_presence(
                         .all(|alts| alts.iter().any(|id| words.binary_search(id).is_ok()))
                 };
                 let under_subject = profiles.parents[h.ord].iter().any(|p| holds_all(p));
-                let own = profiles.headings[h.ord].first().is_some_and(|w| holds_all(w));
+                let own = profiles.headings[h.ord]
+                    .first()
+                    .is_some_and(|w| holds_all(w));
                 if under_subject {
                     // "Disadvantages: reverse proxy" is about the proxy's
                     // drawbacks; the section above it says what it is.
@@ -268,6 +280,9 @@ fn rerank_with_presence(
     out
 }
 
+/// Topics named in the message of a declined question (all are in its suggestions).
+const SUGGESTED_IN_MESSAGE: usize = 3;
+
 /// Boost of the lead passage of the section titled with what a "what is"
 /// question asks about.
 const DEFINITION_PRIOR: f32 = 1.5;
@@ -280,7 +295,10 @@ const NOT_AN_ANSWER: f32 = 0.35;
 fn asks_what_it_is(stems: &[String]) -> bool {
     let word = |i: usize| stems.get(i).map_or("", String::as_str);
     match word(0) {
-        "what" => matches!(word(1), "is" | "are" | "s" | "a" | "an" | "the") || (word(1) == "doe" && stems.last().is_some_and(|w| w == "do")),
+        "what" => {
+            matches!(word(1), "is" | "are" | "s" | "a" | "an" | "the")
+                || (word(1) == "doe" && stems.last().is_some_and(|w| w == "do"))
+        }
         "whats" => true,
         "defin" | "definit" => true,
         _ => false,

@@ -120,7 +120,8 @@ impl Profiles {
                 .last()
                 .is_some_and(|h| generic.contains(&heading_key(h)));
             profiles.forms.push(Form {
-                link_list: crate::knowledge::inline::link_share(&p.text, &p.spans) >= LINK_LIST_SHARE,
+                link_list: crate::knowledge::inline::link_share(&p.text, &p.spans)
+                    >= LINK_LIST_SHARE,
                 questions_only: questions_only(&p.text),
                 lead,
                 generic_heading,

@@ -34,6 +34,13 @@ pub enum Button {
         /// button from before ratings named their passage.
         rated: Option<Rated>,
     },
+    /// A page of `/topics`, for `asker`.
+    Topics {
+        /// Who asked, and so may page.
+        asker: UserId,
+        /// The page to show.
+        page: usize,
+    },
     /// A page of `/gaps` over `days` days, for the moderator `asker`.
     Gaps {
         /// The moderator who asked for the report.
@@ -91,6 +98,7 @@ impl Button {
         match self {
             Button::More { asker, .. }
             | Button::Rate { asker, .. }
+            | Button::Topics { asker, .. }
             | Button::Gaps { asker, .. } => *asker,
         }
     }
@@ -100,6 +108,7 @@ impl Button {
         match self {
             Button::More { .. } => "more",
             Button::Rate { .. } => "rate",
+            Button::Topics { .. } => "topics",
             Button::Gaps { .. } => "gaps",
         }
     }
@@ -127,6 +136,7 @@ impl fmt::Display for Button {
                     None => Ok(()),
                 }
             }
+            Button::Topics { asker, page } => write!(f, "topics:{asker}:{page}"),
             Button::Gaps { asker, page, days } => write!(f, "gaps:{asker}:{page}:{days}"),
         }
     }
@@ -159,6 +169,7 @@ impl FromStr for Button {
         let rest: Vec<&str> = parts.collect();
         match (kind, rest.as_slice()) {
             ("more", []) => Ok(Button::More { asker, page }),
+            ("topics", []) => Ok(Button::Topics { asker, page }),
             ("rate-up" | "rate-down", rest) => {
                 let rated = match rest {
                     [] => None,

@@ -157,6 +157,11 @@ fn component_reply(
         Button::Rate {
             page, up, rated, ..
         } => rate(snapshot, component, page, up, rated.as_ref()),
+        Button::Topics { asker, page } => {
+            Dispatch::Respond(CreateInteractionResponse::UpdateMessage(
+                super::commands::topics_page(snapshot, page, asker),
+            ))
+        }
         Button::Gaps { asker, page, days } => {
             // Only the moderator who asked can page, and only while still one.
             let moderator = is_moderator(&policy.moderator_roles, component.member.as_ref());

@@ -76,7 +76,12 @@ pub fn highlighted(passage: &AnswerPassage) -> String {
         .highlights
         .iter()
         .map(|&(s, e)| (s, e, None))
-        .chain(passage.spans.iter().map(|s| (s.start, s.end, Some(&s.kind))))
+        .chain(
+            passage
+                .spans
+                .iter()
+                .map(|s| (s.start, s.end, Some(&s.kind))),
+        )
         .filter(|&(s, e, _)| valid(s, e))
         .collect();
     pieces.sort_by_key(|p| p.0);

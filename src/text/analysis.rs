@@ -333,7 +333,10 @@ mod tests {
     fn full_width_letters_ligatures_and_every_latin_diacritic_fold() {
         assert_eq!(words_of("Ｐｙｔｈｏｎ"), vec!["python"]);
         assert_eq!(words_of("ﬁle"), vec!["file"]);
-        assert_eq!(words_of("mǎ Straße Øystein Łódź"), vec!["ma", "strasse", "oystein", "lodz"]);
+        assert_eq!(
+            words_of("mǎ Straße Øystein Łódź"),
+            vec!["ma", "strasse", "oystein", "lodz"]
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@ use serenity::model::application::CommandInteraction;
 
 use super::{Audience, Command, Context, Spec};
 use crate::discord::reply::{respond, Dispatch};
-use crate::discord::render::{listing, no_pings};
+use crate::discord::render::{escape, listing, no_pings};
+use crate::engine::Engine;
 
 /// `/help`.
 pub struct Help;
@@ -28,12 +29,12 @@ impl Spec for Help {
     }
 
     fn run(&self, context: &Context<'_>, _command: &CommandInteraction) -> Dispatch {
-        respond(help(context.moderator))
+        respond(help(context.snapshot, context.moderator))
     }
 }
 
 /// The `/help` message for a member, or for a moderator.
-pub(crate) fn help(moderator: bool) -> CreateInteractionResponseMessage {
+pub(crate) fn help(engine: &Engine, moderator: bool) -> CreateInteractionResponseMessage {
     let groups: Vec<(String, String)> = Command::ALL
         .iter()
         .filter(|c| moderator || c.audience() == Audience::Everyone)
@@ -49,7 +50,10 @@ pub(crate) fn help(moderator: bool) -> CreateInteractionResponseMessage {
     CreateInteractionResponseMessage::new()
         .embed(listing(
             "careerbot",
-            "I answer career questions from this server's knowledge base.",
+            &format!(
+                "I answer questions from this server's knowledge base, which covers {}.",
+                escape(&engine.about())
+            ),
             &groups,
         ))
         .allowed_mentions(no_pings())
@@ -61,7 +65,25 @@ mod tests {
     use super::*;
 
     fn usages(moderator: bool) -> Vec<String> {
-        let json = serde_json::to_value(help(moderator)).expect("json");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("a.md"), "# Data engineering\n\nPipelines move data.\n").expect("write");
+        let engine = Engine::load(
+            &crate::engine::Options {
+                knowledge_dir: dir.path().to_path_buf(),
+                index_dir: None,
+                force_rebuild: false,
+                limits: Default::default(),
+            },
+            &mut |_, _| {},
+        )
+        .expect("loads");
+        let json = serde_json::to_value(help(&engine, moderator)).expect("json");
+        assert!(
+            json["embeds"][0]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("covers Data engineering.")),
+            "{json}"
+        );
         json["embeds"][0]["fields"]
             .as_array()
             .expect("fields")

@@ -20,12 +20,12 @@ impl Spec for Tools {
 
     fn define(&self, command: CreateCommand) -> CreateCommand {
         command
-            .description("Tools a back-end developer uses, by category")
+            .description("The knowledge base's tool lists, by category")
             .add_option(
                 CreateCommandOption::new(
                     CommandOptionType::String,
                     "category",
-                    "Languages, frameworks, databases...",
+                    "A tool category",
                 )
                 .set_autocomplete(true),
             )
@@ -34,7 +34,7 @@ impl Spec for Tools {
     fn help(&self) -> Help {
         Help {
             usage: "/tools [category]",
-            text: "Lists tools by category (languages, frameworks, databases, servers).",
+            text: "Lists the knowledge base's tools, all of them or one category.",
         }
     }
 
@@ -107,7 +107,14 @@ fn tools(engine: &Engine, category: Option<&str>) -> CreateInteractionResponseMe
     };
     let description = match (chosen.len(), chosen[0].description.as_deref()) {
         (1, Some(d)) => d.to_string(),
-        _ => "Tools back-end developers use, by category.".to_string(),
+        _ => {
+            let names: Vec<String> = chosen.iter().map(|c| c.name.to_lowercase()).collect();
+            let mut listed = crate::text::prose::natural_list(&names);
+            if let Some(first) = listed.get(0..1) {
+                listed = first.to_uppercase() + &listed[1..];
+            }
+            format!("{listed} in this knowledge base.")
+        }
     };
     CreateInteractionResponseMessage::new()
         .embed(listing(&title, &description, &groups))

@@ -26,7 +26,11 @@ pub fn is_mark(c: char) -> bool {
 /// `text` with every private-use mark character replaced by a space.
 pub fn blank_marks(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().any(is_mark) {
-        std::borrow::Cow::Owned(text.chars().map(|c| if is_mark(c) { ' ' } else { c }).collect())
+        std::borrow::Cow::Owned(
+            text.chars()
+                .map(|c| if is_mark(c) { ' ' } else { c })
+                .collect(),
+        )
     } else {
         std::borrow::Cow::Borrowed(text)
     }
@@ -96,7 +100,14 @@ pub fn spans(text: &str) -> (String, Vec<Span>) {
                 let address = std::mem::take(u);
                 url = None;
                 let start = link_start.take().unwrap_or(0);
-                push_span(&mut spans, start, out.len(), SpanKind::Link { url: web_url(&address) });
+                push_span(
+                    &mut spans,
+                    start,
+                    out.len(),
+                    SpanKind::Link {
+                        url: web_url(&address),
+                    },
+                );
             } else if !is_mark(c) {
                 u.push(c);
             }
@@ -171,13 +182,18 @@ fn written_urls(text: &str, taken: &[Span]) -> Vec<Span> {
         else {
             continue;
         };
-        let trimmed = word[offset..].trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '"', '\'']);
+        let trimmed =
+            word[offset..].trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '"', '\'']);
         if trimmed.len() < 8 {
             continue;
         }
         let (s, e) = (start + offset, start + offset + trimmed.len());
         if taken.iter().all(|t| e <= t.start || s >= t.end) {
-            out.push(Span { start: s, end: e, kind: SpanKind::Url });
+            out.push(Span {
+                start: s,
+                end: e,
+                kind: SpanKind::Url,
+            });
         }
     }
     out
@@ -220,7 +236,9 @@ mod tests {
         assert_eq!(&text[spans[0].start..spans[0].end], "the guide");
         assert_eq!(
             spans[0].kind,
-            SpanKind::Link { url: Some("https://example.org/a%28b%29".into()) }
+            SpanKind::Link {
+                url: Some("https://example.org/a%28b%29".into())
+            }
         );
         assert_eq!(&text[spans[1].start..spans[1].end], "git init");
         assert_eq!(spans[1].kind, SpanKind::Code);
@@ -237,7 +255,10 @@ mod tests {
     fn written_addresses_are_spans_without_trailing_punctuation() {
         let (text, spans) = spans("See https://www.bls.gov/ooh/x.htm. Or www.example.com, too");
         let shown: Vec<&str> = spans.iter().map(|s| &text[s.start..s.end]).collect();
-        assert_eq!(shown, vec!["https://www.bls.gov/ooh/x.htm", "www.example.com"]);
+        assert_eq!(
+            shown,
+            vec!["https://www.bls.gov/ooh/x.htm", "www.example.com"]
+        );
         assert!(spans.iter().all(|s| s.kind == SpanKind::Url));
     }
 
@@ -250,13 +271,20 @@ mod tests {
             let (ta, _) = spans(&a);
             let (tb, _) = spans(&b);
             assert!(!ta.contains(is_mark) && !tb.contains(is_mark));
-            assert!(!ta.contains("x.org") && !tb.contains("org"), "{ta:?} {tb:?}");
+            assert!(
+                !ta.contains("x.org") && !tb.contains("org"),
+                "{ta:?} {tb:?}"
+            );
         }
     }
 
     #[test]
     fn a_list_of_links_is_mostly_link() {
-        let marked = format!("- {} (video)\n- {}", link("Big-O notation explained", "https://y.be/1"), link("Asymptotic bounds", "https://y.be/2"));
+        let marked = format!(
+            "- {} (video)\n- {}",
+            link("Big-O notation explained", "https://y.be/1"),
+            link("Asymptotic bounds", "https://y.be/2")
+        );
         let (text, spans) = spans(&marked);
         assert!(link_share(&text, &spans) > 0.7);
         let (prose, spans) = spans_of_prose();

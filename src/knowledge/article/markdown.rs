@@ -199,11 +199,11 @@ impl Walker {
                     self.current().blocks.push(Block::List(rows));
                 }
             }
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                if self.in_heading.is_none() && self.link.is_none() {
-                    self.text.push(LINK_OPEN);
-                    self.link = Some(dest_url.to_string());
-                }
+            Event::Start(Tag::Link { dest_url, .. })
+                if self.in_heading.is_none() && self.link.is_none() =>
+            {
+                self.text.push(LINK_OPEN);
+                self.link = Some(dest_url.to_string());
             }
             Event::End(TagEnd::Link) => {
                 if let Some(url) = self.link.take() {

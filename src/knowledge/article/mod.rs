@@ -298,7 +298,9 @@ mod tests {
         assert_eq!(
             texts,
             vec![
-                &Block::Paragraph("Get paid more with \u{e000}Rora\u{e001}https://x\u{e002}.".into()),
+                &Block::Paragraph(
+                    "Get paid more with \u{e000}Rora\u{e001}https://x\u{e002}.".into()
+                ),
                 &Block::Paragraph("Line one line two & more.".into())
             ]
         );
@@ -313,7 +315,9 @@ mod tests {
             .sections
             .iter()
             .map(|s| {
-                let Block::Paragraph(p) = &s.blocks[0] else { panic!() };
+                let Block::Paragraph(p) = &s.blocks[0] else {
+                    panic!()
+                };
                 (s.path.clone(), p.clone())
             })
             .collect();
@@ -322,8 +326,14 @@ mod tests {
             paths,
             vec![
                 (path(&["Ignoring Files"]), "Lesson text.".into()),
-                (path(&["Ignoring Files", "Nested Files"]), "How would you ignore them?".into()),
-                (path(&["Ignoring Files", "Nested Files", "Solution"]), "Add the directory.".into()),
+                (
+                    path(&["Ignoring Files", "Nested Files"]),
+                    "How would you ignore them?".into()
+                ),
+                (
+                    path(&["Ignoring Files", "Nested Files", "Solution"]),
+                    "Add the directory.".into()
+                ),
                 (path(&["Ignoring Files"]), "More lesson text.".into()),
             ]
         );
@@ -334,7 +344,9 @@ mod tests {
         let a = md("Run `git init` now\u{e001}.\n");
         assert_eq!(
             a.sections[0].blocks,
-            vec![Block::Paragraph("Run \u{e003}git init\u{e004} now .".into())]
+            vec![Block::Paragraph(
+                "Run \u{e003}git init\u{e004} now .".into()
+            )]
         );
     }
 
@@ -450,9 +462,14 @@ mod tests {
             .collect();
         assert_eq!(
             sections,
-            vec![(vec!["Math".to_string()], 1), (vec!["Treap".to_string()], 1)]
+            vec![
+                (vec!["Math".to_string()], 1),
+                (vec!["Treap".to_string()], 1)
+            ]
         );
-        let Block::List(items) = &a.sections[1].blocks[0] else { panic!() };
+        let Block::List(items) = &a.sections[1].blocks[0] else {
+            panic!()
+        };
         assert!(items[0].contains("binary search tree"), "{items:?}");
     }
 

@@ -110,6 +110,10 @@ pub struct Understood {
     /// Stems of every word read (stop words included), in question order,
     /// so later steps need not analyze the question again.
     pub stems: Vec<String>,
+    /// The question's subject as typed ("a staff engineer" in "what does a
+    /// staff engineer do on a platform team") when the knowledge base does
+    /// not know it: then the question is out of scope, whatever else matches.
+    pub absent_subject: Option<String>,
 }
 
 impl Understood {
@@ -213,6 +217,7 @@ impl SearchIndex {
         if let Some(c) = how_much_pay(&tokens, &mut consumed) {
             concepts.push(self.group_concept(th, c, th.group_named("salary")));
         }
+        let consumed_by_pay = consumed.clone();
 
         // Synonym phrases and words, longest first.
         let mut i = 0;
@@ -244,10 +249,33 @@ impl SearchIndex {
             }
             i += 1;
         }
+        let subject = subject(&tokens, &content, &consumed_by_pay);
+        let absent_subject = subject.as_ref().and_then(|range| {
+            let stems: Vec<&str> = tokens[range.clone()]
+                .iter()
+                .map(|t| t.stem.as_str())
+                .collect();
+            let unknown: usize = concepts
+                .iter()
+                .filter(|c| {
+                    c.status == Match::Unknown
+                        && c.typed.iter().all(|t| stems.contains(&t.as_str()))
+                })
+                .map(|c| c.typed.len())
+                .sum();
+            // At least half of it unknown: "staff engineer", "nurse"; but
+            // not "writing clean code" for one word of three.
+            (unknown * 2 >= stems.len())
+                .then(|| text[tokens[range.start].start..tokens[range.end - 1].end].to_string())
+        });
         once_each(&mut concepts);
         concepts.truncate(MAX_CONCEPTS);
         self.weigh(&mut concepts);
         let mut understood = judge(concepts);
+        if absent_subject.is_some() {
+            understood.in_scope = false;
+        }
+        understood.absent_subject = absent_subject;
         understood.stems = tokens.into_iter().map(|t| t.stem).collect();
         understood
     }
@@ -565,5 +593,47 @@ fn judge(concepts: Vec<Concept>) -> Understood {
         coverage,
         in_scope,
         stems: Vec::new(),
+        absent_subject: None,
     }
+}
+
+/// The subject of a question that asks about a thing, as a range of
+/// tokens: the content words after its question word, verb and article
+/// ("what does [a staff engineer] do", "how much does [a nurse] earn",
+/// "what is [the CAP theorem]", "which [databases] should I learn").
+/// Questions about oneself ("how do I …") have none. These are English
+/// function words, the grammar of a question, not words of any topic.
+fn subject(
+    tokens: &[Token],
+    content: &[bool],
+    consumed: &[bool],
+) -> Option<std::ops::Range<usize>> {
+    const ASKING: &[&str] = &["what", "whats", "who", "whos", "which", "how"];
+    const VERBS: &[&str] = &[
+        "is", "are", "was", "were", "does", "do", "did", "s", "can", "should",
+    ];
+    const ARTICLES: &[&str] = &["a", "an", "the"];
+    const MAX_SUBJECT_WORDS: usize = 4;
+    let word = |i: usize| tokens.get(i).map_or("", |t| t.word.as_str());
+    if !ASKING.contains(&word(0)) {
+        return None;
+    }
+    let mut i = 1;
+    if word(0) == "how" {
+        if !matches!(word(1), "much" | "many") {
+            return None;
+        }
+        i = 2;
+    }
+    if VERBS.contains(&word(i)) {
+        i += 1;
+    }
+    if ARTICLES.contains(&word(i)) {
+        i += 1;
+    }
+    let start = i;
+    while i < tokens.len() && content[i] && !consumed[i] && i - start < MAX_SUBJECT_WORDS {
+        i += 1;
+    }
+    (i > start).then_some(start..i)
 }
