@@ -126,11 +126,14 @@ impl Understood {
     /// answers enough of it: "how long to boil an egg" is not answered by a
     /// passage that merely says "long".
     pub fn answered_by(&self, present: usize) -> bool {
-        if !self.concepts.iter().any(|c| c.status == Match::Unknown) {
-            // Every word is known: any passage about part of it is on topic.
-            return present > 0;
-        }
         let counted = counted(&self.concepts);
+        if !self.concepts.iter().any(|c| c.status == Match::Unknown) {
+            // Every word is known: a passage about part of it is on topic,
+            // but one word of a long question is a coincidence ("negotiate
+            // a higher salary on my first offer" against a passage that
+            // only says "first").
+            return present > 0 && (counted < 3.0 || present as f32 / counted >= MIN_SHARE_KNOWN);
+        }
         counted == 0.0 || present as f32 / counted >= required_share(counted) - 0.15
     }
 
@@ -555,6 +558,10 @@ fn counted(concepts: &[Concept]) -> f32 {
         .sum()
 }
 
+/// Share of a question of three or more known ideas that the best passage
+/// must hold.
+const MIN_SHARE_KNOWN: f32 = 0.25;
+
 /// Share of a question's ideas that must be known. Long messages carry small
 /// talk ("sorry if this is dumb"), so the bar is lower for them.
 fn required_share(counted: f32) -> f32 {
@@ -624,6 +631,12 @@ fn subject(
             return None;
         }
         i = 2;
+    }
+    if content.get(i) == Some(&true)
+        && matches!(word(i + 1), "does" | "do" | "did" | "can" | "should")
+    {
+        // "what time does [the race] start", "which language should [I] learn"
+        i += 1;
     }
     if VERBS.contains(&word(i)) {
         i += 1;
