@@ -73,6 +73,11 @@ struct Walker {
     containers: Vec<Vec<(u8, String)>>,
     /// The address of the link being read.
     link: Option<String>,
+    /// Right after a skipped image: Pandoc's `{alt='…' width=…}` attributes
+    /// may follow, and are markup.
+    after_image: bool,
+    /// Inside such attributes (they may come in several text events).
+    in_attributes: bool,
 }
 
 impl Walker {
@@ -101,6 +106,8 @@ impl Walker {
             fences,
             containers: Vec::new(),
             link: None,
+            after_image: false,
+            in_attributes: false,
         }
     }
 
@@ -157,6 +164,12 @@ impl Walker {
         if self.skip_depth > 0 {
             self.skipped(&event);
             return;
+        }
+        if !matches!(event, Event::Text(_)) {
+            self.after_image = false;
+            if !matches!(event, Event::SoftBreak) {
+                self.in_attributes = false;
+            }
         }
         match event {
             Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::Image { .. }) => {
@@ -217,6 +230,25 @@ impl Walker {
                 self.text.push_str(&t);
                 self.text.push(CODE_CLOSE);
             }
+            Event::Text(t) if self.after_image || self.in_attributes => {
+                let t: &str = &t;
+                let rest = if self.in_attributes || t.starts_with('{') {
+                    match t.find('}') {
+                        Some(end) => {
+                            self.in_attributes = false;
+                            &t[end + 1..]
+                        }
+                        None => {
+                            self.in_attributes = true;
+                            ""
+                        }
+                    }
+                } else {
+                    t
+                };
+                self.after_image = false;
+                self.text.push_str(rest);
+            }
             Event::Text(t) | Event::Code(t) => self.text.push_str(&t),
             Event::SoftBreak | Event::HardBreak => self.text.push(' '),
             Event::Start(Tag::HtmlBlock) => {
@@ -246,6 +278,7 @@ impl Walker {
                 if self.skip_depth == 0 {
                     // What follows a skipped block is a new word.
                     self.text.push(' ');
+                    self.after_image = matches!(event, Event::End(TagEnd::Image));
                 }
             }
             _ => {}
@@ -406,6 +439,11 @@ fn blank_markup_lines(body: &str) -> (String, Vec<Fence>) {
                     open_divs -= 1;
                     fences.push(Fence::Close(out.len()));
                 }
+                // An empty comment in its place ends a list or paragraph
+                // there, as the fence did; a blank line would let the lists
+                // on both sides run together.
+                out.push_str(&line[..line.len() - t.len()]);
+                out.push_str("<!-- -->");
             }
             out.push_str(if line.ends_with('\n') { "\n" } else { "" });
         } else {

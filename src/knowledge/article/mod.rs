@@ -492,6 +492,26 @@ mod tests {
     }
 
     #[test]
+    fn pandoc_image_attributes_are_markup() {
+        let a = md("![Diagram](img.svg){alt='A diagram of the staging area'\nwidth=\"50%\"}\n\nThe staging area holds changes.\n\n![x](y.png){alt=\"z\"} Caption text.\n");
+        let texts: Vec<&Block> = a.sections.iter().flat_map(|s| &s.blocks).collect();
+        assert_eq!(
+            texts,
+            vec![
+                &Block::Paragraph("The staging area holds changes.".into()),
+                &Block::Paragraph("Caption text.".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn consecutive_fenced_lists_stay_apart() {
+        let a = md("::: objectives\n- Make your work easy to cite\n:::\n::: questions\n- How can I make my work easier to cite?\n:::\n");
+        let blocks: Vec<&Block> = a.sections.iter().flat_map(|s| &s.blocks).collect();
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
+    }
+
+    #[test]
     fn a_tilde_line_inside_a_backtick_fence_does_not_close_it() {
         let a = md("```\n~~~\n:::tip inside code\n```\n\n:::tip Pro\n\nTip text.\n\n:::\n");
         let texts: Vec<&Block> = a.sections.iter().flat_map(|s| &s.blocks).collect();
