@@ -298,6 +298,12 @@ impl Engine {
         out
     }
 
+    /// What kind of text the passage `ord` is (a link list, a self-check,
+    /// under a generic heading), as the answers read it.
+    pub fn form(&self, ord: usize) -> answer::Form {
+        self.profiles.form(ord)
+    }
+
     /// What the knowledge base covers, in a few words for the bot's own
     /// sentences: its largest articles' titles ("Back-end developer";
     /// "Sharding, Caching and 14 more topics").

@@ -257,15 +257,27 @@ fn rerank_with_presence(
                         .all(|alts| alts.iter().any(|id| words.binary_search(id).is_ok()))
                 };
                 let under_subject = profiles.parents[h.ord].iter().any(|p| holds_all(p));
-                let own = profiles.headings[h.ord]
-                    .first()
-                    .is_some_and(|w| holds_all(w));
+                // The heading names the subject and little else ("CAP
+                // theorem"), not an aspect of it ("Disadvantage(s): CDN").
+                let own = profiles.headings[h.ord].first();
+                let extra = |w: &[u32]| {
+                    // Words beyond the subject's; a short one ("the", "of") does not count.
+                    w.iter()
+                        .filter(|id| !concepts.iter().any(|alts| alts.contains(id)))
+                        .filter(|id| profiles.surface_len(**id) > 3)
+                        .count()
+                };
+                let named = own.is_some_and(|w| holds_all(w) && extra(w) == 0);
+                let aspect = !named && own.is_some_and(|w| holds_all(w));
                 if under_subject {
                     // "Disadvantages: reverse proxy" is about the proxy's
                     // drawbacks; the section above it says what it is.
                     heading = 1.0;
-                } else if own && form.lead {
+                } else if (named && form.lead) || profiles.defines(h.ord, concepts) {
                     definition = DEFINITION_PRIOR;
+                } else if aspect {
+                    // "Disadvantage(s): CDN", "Pull CDNs": about a side of it.
+                    definition = 1.0 / DEFINITION_PRIOR;
                 }
             }
             let not_an_answer = if form.answers() { 1.0 } else { NOT_AN_ANSWER };

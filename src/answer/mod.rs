@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use catalog::{Catalog, Topic};
 pub use compose::{compose, Context};
-pub use profiles::{highlight, Profiles};
+pub use profiles::{highlight, Form, Profiles};
 
 /// Passages shown by default.
 pub const DEFAULT_PASSAGES: usize = 3;

@@ -120,8 +120,7 @@ impl Profiles {
                 .last()
                 .is_some_and(|h| generic.contains(&heading_key(h)));
             profiles.forms.push(Form {
-                link_list: crate::knowledge::inline::link_share(&p.text, &p.spans)
-                    >= LINK_LIST_SHARE,
+                link_list: is_link_list(&p.text, &p.spans),
                 questions_only: questions_only(&p.text),
                 lead,
                 generic_heading,
@@ -250,6 +249,36 @@ impl Profiles {
         out
     }
 
+    /// Whether passage `ord` says what one of `alternatives` is near its
+    /// start ("A content delivery network (CDN) is …", "Sharding refers to …").
+    pub(super) fn defines(&self, ord: usize, alternatives: &[Vec<u32>]) -> bool {
+        const OPENING_WORDS: usize = 40;
+        let verbs: Vec<u32> = ["is", "are", "refer", "mean"]
+            .iter()
+            .filter_map(|w| self.id(w))
+            .collect();
+        let Some(marks) = self.marks.get(ord) else {
+            return false;
+        };
+        let marks = &marks[..marks.len().min(OPENING_WORDS)];
+        marks.iter().enumerate().any(|(i, m)| {
+            alternatives.iter().any(|alts| alts.contains(&m.2))
+                && marks[i + 1..marks.len().min(i + 3)]
+                    .iter()
+                    .any(|n| verbs.contains(&n.2))
+        })
+    }
+
+    /// Length in bytes of the word shown for stem id `id`.
+    pub(super) fn surface_len(&self, id: u32) -> usize {
+        self.surface.get(id as usize).map_or(0, String::len)
+    }
+
+    /// What kind of text passage `ord` is.
+    pub fn form(&self, ord: usize) -> Form {
+        self.forms.get(ord).copied().unwrap_or_default()
+    }
+
     /// A word of the knowledge base with this stem ("languag" -> "languages").
     pub fn surface(&self, stem: &str) -> Option<&str> {
         self.id(stem)
@@ -299,6 +328,34 @@ fn generic_headings(passages: &[Passage]) -> HashSet<String> {
 
 fn heading_key(heading: &str) -> String {
     crate::text::analysis::stems(heading).join(" ")
+}
+
+/// Whether `text` is reading matter: mostly links, or a list whose items
+/// nearly all cite a link (a "Sources" list: a title, then its address).
+fn is_link_list(text: &str, spans: &[crate::knowledge::inline::Span]) -> bool {
+    use crate::knowledge::inline::{link_share, SpanKind};
+    let share = link_share(text, spans);
+    if share >= LINK_LIST_SHARE {
+        return true;
+    }
+    let mut items = 0;
+    let mut linked = 0;
+    let mut at = 0;
+    for line in text.split('\n') {
+        let (start, end) = (at, at + line.len());
+        at = end + 1;
+        if !line.trim_start().starts_with("- ") {
+            continue;
+        }
+        items += 1;
+        if spans
+            .iter()
+            .any(|s| !matches!(s.kind, SpanKind::Code) && s.start >= start && s.end <= end)
+        {
+            linked += 1;
+        }
+    }
+    items >= 2 && linked * 5 >= items * 4 && share >= LINK_LIST_SHARE / 2.0
 }
 
 /// Whether every line of `text` is a question (or a lead-in to them).
