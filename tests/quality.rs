@@ -49,7 +49,7 @@ fn seed_question_set_is_big_enough_to_mean_something() {
 fn seed_knowledge_base_meets_the_quality_floors() {
     let scores = evaluate(seed(), &set("seed.toml"));
     let summary = report("seed", &scores);
-    assert!(scores.hit_at_1 >= 0.85, "{summary}");
+    assert!(scores.hit_at_1 >= 0.86, "{summary}");
     assert!(scores.hit_at_3 >= 0.95, "{summary}");
     assert_eq!(
         scores.declined, 1.0,
@@ -62,9 +62,10 @@ fn tech_interview_handbook_answers_without_edits() {
     let engine = load(&corpus_dir("tech-interview-handbook"));
     let scores = evaluate(&engine, &set("tech-interview-handbook.toml"));
     let summary = report("tech-interview-handbook", &scores);
-    // Regression floors, below the figures in the README.
-    assert!(scores.hit_at_3 >= 0.7, "{summary}");
-    assert!(scores.declined >= 0.5, "{summary}");
+    // Regression floors, at or below the figures in the README.
+    assert!(scores.hit_at_1 >= 0.6, "{summary}");
+    assert!(scores.hit_at_3 >= 0.85, "{summary}");
+    assert_eq!(scores.declined, 1.0, "{summary}");
 }
 
 #[test]
@@ -72,8 +73,31 @@ fn system_design_primer_answers_without_edits() {
     let engine = load(&corpus_dir("system-design-primer"));
     let scores = evaluate(&engine, &set("system-design-primer.toml"));
     let summary = report("system-design-primer", &scores);
-    assert!(scores.hit_at_3 >= 0.8, "{summary}");
-    assert!(scores.declined >= 0.3, "{summary}");
+    assert!(scores.hit_at_1 >= 0.8, "{summary}");
+    assert!(scores.hit_at_3 >= 0.95, "{summary}");
+    assert!(scores.declined >= 0.8, "{summary}");
+}
+
+#[test]
+fn git_novice_lesson_answers_without_edits() {
+    // A multi-file lesson with repeated callouts and headings.
+    let engine = load(&corpus_dir("git-novice"));
+    let scores = evaluate(&engine, &set("git-novice.toml"));
+    let summary = report("git-novice", &scores);
+    assert!(scores.hit_at_1 >= 0.3, "{summary}");
+    assert!(scores.hit_at_3 >= 0.5, "{summary}");
+    assert_eq!(scores.declined, 1.0, "{summary}");
+}
+
+#[test]
+fn coding_interview_university_answers_without_edits() {
+    // One long README, mostly lists of links.
+    let engine = load(&corpus_dir("coding-interview-university"));
+    let scores = evaluate(&engine, &set("coding-interview-university.toml"));
+    let summary = report("coding-interview-university", &scores);
+    assert!(scores.hit_at_1 >= 0.6, "{summary}");
+    assert!(scores.hit_at_3 >= 0.75, "{summary}");
+    assert!(scores.declined >= 0.8, "{summary}");
 }
 
 #[test]

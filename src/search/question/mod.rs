@@ -261,7 +261,7 @@ impl SearchIndex {
             let unknown: usize = concepts
                 .iter()
                 .filter(|c| {
-                    c.status == Match::Unknown
+                    matches!(c.status, Match::Unknown | Match::Domain)
                         && c.typed.iter().all(|t| stems.contains(&t.as_str()))
                 })
                 .map(|c| c.typed.len())
