@@ -201,6 +201,27 @@ fn main() {
             knowledge: root().join("tests/fixtures/corpora/tech-interview-handbook"),
             sets: vec![root().join("tests/questions/tech-interview-handbook.toml")],
         },
+        Case {
+            name: "system-design-primer",
+            knowledge: root().join("tests/fixtures/corpora/system-design-primer"),
+            sets: vec![root().join("tests/questions/system-design-primer.toml")],
+        },
+        Case {
+            name: "git-novice",
+            knowledge: root().join("tests/fixtures/corpora/git-novice"),
+            sets: vec![
+                root().join("tests/questions/git-novice.toml"),
+                root().join("tests/questions/git-novice-holdout.toml"),
+            ],
+        },
+        Case {
+            name: "coding-interview-university",
+            knowledge: root().join("tests/fixtures/corpora/coding-interview-university"),
+            sets: vec![
+                root().join("tests/questions/coding-interview-university.toml"),
+                root().join("tests/questions/coding-interview-university-holdout.toml"),
+            ],
+        },
     ];
     println!(
         "| knowledge base | passages | questions | engine | median | p99 | hit@1 | hit@3 | out of scope declined |"

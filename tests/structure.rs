@@ -333,3 +333,35 @@ fn help_and_tools_describe_the_knowledge_base_loaded_not_the_seed() {
         "{definitions}"
     );
 }
+
+#[test]
+fn a_shortened_word_also_finds_the_word_the_knowledge_base_spells_out() {
+    // Paraphrase, where a general mechanism helps: members write "repo",
+    // the lesson "repository".
+    let gn = corpus("git-novice");
+    for (typed, spelt) in [("repo", "repositori")] {
+        let understood = gn.understand(&format!("how do i set up a {typed}"));
+        let concept = understood
+            .concepts
+            .iter()
+            .find(|c| c.label == typed)
+            .unwrap_or_else(|| panic!("{typed}: {:?}", understood.concepts));
+        assert!(
+            concept
+                .alternatives
+                .iter()
+                .any(|a| a.stems.len() == 1 && a.stems[0] == spelt),
+            "{typed}: {:?}",
+            concept.alternatives
+        );
+    }
+    // A word more frequent than its longer forms stays as it is: the
+    // lesson says "git config" more than "configuration".
+    let understood = gn.understand("how do i config");
+    assert_eq!(
+        understood.concepts[0].alternatives.len(),
+        1,
+        "{:?}",
+        understood.concepts
+    );
+}

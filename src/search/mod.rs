@@ -35,6 +35,34 @@ pub fn warm_up() {
 
 use crate::chunk::Passage;
 
+/// Accepts the terms that start with its bytes.
+struct Prefix<'a>(&'a [u8]);
+
+impl tantivy_fst::Automaton for Prefix<'_> {
+    /// Bytes matched so far; `None` once a byte differs.
+    type State = Option<usize>;
+    fn start(&self) -> Option<usize> {
+        Some(0)
+    }
+    fn is_match(&self, state: &Option<usize>) -> bool {
+        state.is_some_and(|n| n >= self.0.len())
+    }
+    fn can_match(&self, state: &Option<usize>) -> bool {
+        state.is_some()
+    }
+    fn will_always_match(&self, state: &Option<usize>) -> bool {
+        self.is_match(state)
+    }
+    fn accept(&self, state: &Option<usize>, byte: u8) -> Option<usize> {
+        let n = (*state)?;
+        match self.0.get(n) {
+            None => Some(n),
+            Some(&b) if b == byte => Some(n + 1),
+            Some(_) => None,
+        }
+    }
+}
+
 /// Bumped whenever analysis or what goes into a field changes, so indexes
 /// built by an older version are rebuilt (passage content is fingerprinted
 /// separately).
@@ -474,6 +502,31 @@ impl SearchIndex {
     }
 
     /// The most frequent term of the index within `distance` edits of `stem`.
+    /// The most frequent longer word that `stem` abbreviates ("repo" for
+    /// "repositori", "config" for "configur"), when it is at least twice as
+    /// frequent as `stem` itself: members shorten the words the knowledge
+    /// base spells out.
+    fn longer_form(&self, stem: &str) -> Option<String> {
+        const MIN_ABBREVIATION: usize = 4;
+        const MIN_EXTRA: usize = 3;
+        let len = stem.chars().count();
+        if len < MIN_ABBREVIATION || !stem.chars().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let own = self.doc_freq(stem);
+        self.lexicon
+            .search(Prefix(stem.as_bytes()))
+            .into_iter()
+            .filter(|(term, _)| term.chars().count() >= len + MIN_EXTRA)
+            .map(|(term, _)| {
+                let df = self.doc_freq(&term);
+                (term, df)
+            })
+            .filter(|(_, df)| *df >= 2 * own.max(1))
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(term, _)| term)
+    }
+
     fn closest_term(&self, stem: &str, distance: u8) -> Option<String> {
         question::closest_term(&self.lexicon, stem, distance)
     }

@@ -393,8 +393,16 @@ impl SearchIndex {
             weak: false,
             topical: false,
         };
+        let longer = self.longer_form(&token.stem);
         if self.doc_freq(&token.stem) > 0 {
-            return single(token.stem.clone(), Match::Exact, 1.0);
+            let mut concept = single(token.stem.clone(), Match::Exact, 1.0);
+            if let Some(term) = longer {
+                concept.alternatives.push(Alternative {
+                    stems: Arc::from([term]),
+                    weight: LONGER_FORM_WEIGHT,
+                });
+            }
+            return concept;
         }
         let has_digit = token.word.chars().any(|c| c.is_ascii_digit());
         let distance = if has_digit {
@@ -416,6 +424,10 @@ impl SearchIndex {
             if let Some(term) = self.closest_term(&token.stem, distance) {
                 return single(term.clone(), Match::Corrected(term), 0.8);
             }
+        }
+        if let Some(term) = longer {
+            // "config" is short for "configuration".
+            return single(term.clone(), Match::Synonym, LONGER_FORM_WEIGHT);
         }
         if let Some(names) = th.catalog_names(&token.stem) {
             // A word the passages lack but the catalog knows ("HKUST") searches
@@ -557,6 +569,9 @@ fn counted(concepts: &[Concept]) -> f32 {
         .map(|c| if c.status == Match::Neutral { 0.5 } else { 1.0 })
         .sum()
 }
+
+/// Weight of the longer word a question's word abbreviates.
+const LONGER_FORM_WEIGHT: f32 = 0.7;
 
 /// Share of a question of three or more known ideas that the best passage
 /// must hold.
