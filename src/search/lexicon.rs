@@ -185,6 +185,24 @@ impl Lexicon {
         out
     }
 
+    /// The most frequent term the automaton accepts that is at least
+    /// `min_bytes` long, with its frequency as [`Lexicon::search`] gives it;
+    /// only that one term is allocated.
+    pub fn most_frequent<A: tantivy_fst::Automaton>(
+        &self,
+        automaton: A,
+        min_bytes: usize,
+    ) -> Option<(String, u64)> {
+        let mut stream = self.fst.search(automaton).into_stream();
+        let mut best: Option<(Vec<u8>, u64)> = None;
+        while let Some((key, df)) = stream.next() {
+            if key.len() >= min_bytes && best.as_ref().is_none_or(|(_, b)| df > *b) {
+                best = Some((key.to_vec(), df));
+            }
+        }
+        best.and_then(|(key, df)| Some((String::from_utf8(key).ok()?, df)))
+    }
+
     /// The terms whose length in characters lies in `lengths`, one slice per
     /// length, each sorted by term.
     pub fn terms_of_length(

@@ -35,6 +35,9 @@ pub fn warm_up() {
 
 use crate::chunk::Passage;
 
+/// Stems and the longer word each abbreviates, if any.
+type LongerForms = rustc_hash::FxHashMap<String, Option<String>>;
+
 /// Accepts the terms that start with its bytes.
 struct Prefix<'a>(&'a [u8]);
 
@@ -227,6 +230,10 @@ pub struct SearchIndex {
     lexicon: Lexicon,
     /// How queries are scored, chosen by the size of the knowledge base.
     backend: Box<dyn Backend>,
+    /// [`SearchIndex::longer_form`] of the stems asked about so far: members
+    /// ask with the same words, and walking the term dictionary for each
+    /// costs more than the rest of reading a question.
+    longer_forms: std::sync::Mutex<LongerForms>,
     /// Kept so the searcher's segments stay valid for the snapshot's lifetime.
     _reader: IndexReader,
 }
@@ -366,6 +373,7 @@ impl SearchIndex {
             num_docs,
             lexicon,
             backend,
+            longer_forms: Default::default(),
             _reader: reader,
         })
     }
@@ -509,22 +517,27 @@ impl SearchIndex {
     fn longer_form(&self, stem: &str) -> Option<String> {
         const MIN_ABBREVIATION: usize = 4;
         const MIN_EXTRA: usize = 3;
-        let len = stem.chars().count();
-        if len < MIN_ABBREVIATION || !stem.chars().all(|c| c.is_ascii_alphabetic()) {
+        if stem.len() < MIN_ABBREVIATION || !stem.bytes().all(|b| b.is_ascii_alphabetic()) {
             return None;
         }
+        const REMEMBERED: usize = 65_536;
+        // A poisoned memo is only a lost cache: its map is recovered.
+        let memo = || self.longer_forms.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = memo().get(stem) {
+            return known.clone();
+        }
         let own = self.doc_freq(stem);
-        self.lexicon
-            .search(Prefix(stem.as_bytes()))
-            .into_iter()
-            .filter(|(term, _)| term.chars().count() >= len + MIN_EXTRA)
-            .map(|(term, _)| {
-                let df = self.doc_freq(&term);
-                (term, df)
-            })
+        let found = self
+            .lexicon
+            .most_frequent(Prefix(stem.as_bytes()), stem.len() + MIN_EXTRA)
             .filter(|(_, df)| *df >= 2 * own.max(1))
-            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-            .map(|(term, _)| term)
+            .map(|(term, _)| term);
+        let mut map = memo();
+        if map.len() >= REMEMBERED {
+            map.clear();
+        }
+        map.insert(stem.to_string(), found.clone());
+        found
     }
 
     fn closest_term(&self, stem: &str, distance: u8) -> Option<String> {
