@@ -167,6 +167,13 @@ fn what_is_x_prefers_the_section_that_defines_x_over_its_subsections() {
         assert_eq!(top.section, section, "{question}");
         assert!(top.text.contains(says), "{question}: {}", top.text);
     }
+    // Words of the article's own subject in a heading are context, not an
+    // aspect: "Job outlook for back-end developers" is about the outlook.
+    let answer = seed().ask("what is the job outlook");
+    assert_eq!(
+        first(&answer).section,
+        "Job outlook for back-end developers"
+    );
 }
 
 #[test]

@@ -260,10 +260,14 @@ fn rerank_with_presence(
                 // The heading names the subject and little else ("CAP
                 // theorem"), not an aspect of it ("Disadvantage(s): CDN").
                 let own = profiles.headings[h.ord].first();
+                let title = &profiles.titles[h.ord];
                 let extra = |w: &[u32]| {
-                    // Words beyond the subject's; a short one ("the", "of") does not count.
+                    // Words beyond the subject's; a short one ("the", "of") and
+                    // the article's own subject ("… for back-end developers")
+                    // do not count.
                     w.iter()
                         .filter(|id| !concepts.iter().any(|alts| alts.contains(id)))
+                        .filter(|id| title.binary_search(id).is_err())
                         .filter(|id| profiles.surface_len(**id) > 3)
                         .count()
                 };
