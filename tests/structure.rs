@@ -375,3 +375,36 @@ fn a_shortened_word_also_finds_the_word_the_knowledge_base_spells_out() {
         understood.concepts
     );
 }
+
+#[test]
+fn an_answered_question_always_has_a_passage_even_when_a_link_list_scored_best() {
+    // "what is a hash table" on coding-interview-university once came back
+    // answered with no passage (the link list moved behind the answer set
+    // the bar), and /ask panicked rendering it.
+    for name in [
+        "coding-interview-university",
+        "git-novice",
+        "system-design-primer",
+    ] {
+        let engine = corpus(name);
+        let headings: std::collections::BTreeSet<&String> = engine
+            .passages
+            .iter()
+            .filter_map(|p| p.section.last())
+            .collect();
+        for heading in headings {
+            let answer = engine.ask(&format!("what is {heading}"));
+            assert!(
+                !answer.is_answered() || !answer.passages().is_empty(),
+                "{name}: what is {heading}"
+            );
+            let embed = serde_json::to_value(render::answer_embed(&answer, 0)).expect("json");
+            assert!(embed["description"].is_string(), "{name}: {heading}");
+        }
+    }
+    let abbreviated = corpus("tech-interview-handbook").ask("what is the capital of france");
+    assert!(
+        !abbreviated.is_answered(),
+        "an unknown word is not read as an abbreviation"
+    );
+}

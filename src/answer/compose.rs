@@ -149,10 +149,15 @@ fn corrections(understood: &Understood, profiles: &Profiles) -> Vec<(String, Str
 /// The best candidates, at most `max_passages`, none far below the best
 /// and none a near duplicate of one chosen before it.
 fn distinct(candidates: Vec<(usize, f32)>, ctx: &Context<'_>) -> Vec<(usize, f32)> {
-    let best = candidates.iter().map(|c| c.1).fold(0.0_f32, f32::max);
+    // The first candidate is the answer, even when a passage that cannot
+    // answer (a link list moved behind it) scored higher: the others are
+    // measured against it, and it is always shown.
+    let best = candidates.first().map_or(0.0, |c| c.1);
     let mut chosen: Vec<(usize, f32)> = Vec::new();
     for (ord, score) in candidates {
-        if chosen.len() >= ctx.max_passages || score < best * MIN_SHARE_OF_BEST {
+        if chosen.len() >= ctx.max_passages
+            || (!chosen.is_empty() && score < best * MIN_SHARE_OF_BEST)
+        {
             break;
         }
         let p = &ctx.passages[ord];

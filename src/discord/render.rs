@@ -140,7 +140,16 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         budget = budget.saturating_sub(text.chars().count());
         text
     };
-    let passage = &answer.passages()[page.min(answer.passages().len().saturating_sub(1))];
+    let Some(passage) = answer
+        .passages()
+        .get(page.min(answer.passages().len().saturating_sub(1)))
+    else {
+        // Only an answer with passages is rendered here; anything else says why.
+        return CreateEmbed::new().colour(COLOUR).description(fit(
+            answer.message().unwrap_or("I don't know that one."),
+            limits::DESCRIPTION,
+        ));
+    };
     let title = if passage.section.is_empty() {
         passage.article.clone()
     } else {

@@ -268,8 +268,15 @@ impl SearchIndex {
                 .sum();
             // At least half of it unknown: "staff engineer", "nurse"; but
             // not "writing clean code" for one word of three.
-            (unknown * 2 >= stems.len())
-                .then(|| text[tokens[range.start].start..tokens[range.end - 1].end].to_string())
+            // Named by its words, not the raw text: no markup of the
+            // member's comes back in the message.
+            (unknown * 2 >= stems.len()).then(|| {
+                tokens[range.clone()]
+                    .iter()
+                    .map(|t| t.word.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
         });
         once_each(&mut concepts);
         concepts.truncate(MAX_CONCEPTS);
@@ -393,9 +400,14 @@ impl SearchIndex {
             weak: false,
             topical: false,
         };
-        let longer = self.longer_form(&token.stem);
         if self.doc_freq(&token.stem) > 0 {
             let mut concept = single(token.stem.clone(), Match::Exact, 1.0);
+            // Only a word the knowledge base uses is read as short for a
+            // longer one, and only when it starts that word as typed: an
+            // unknown word ("france") never becomes in scope this way.
+            let longer = self
+                .longer_form(&token.stem)
+                .filter(|term| term.starts_with(token.word.as_str()));
             if let Some(term) = longer {
                 concept.alternatives.push(Alternative {
                     stems: Arc::from([term]),
@@ -424,10 +436,6 @@ impl SearchIndex {
             if let Some(term) = self.closest_term(&token.stem, distance) {
                 return single(term.clone(), Match::Corrected(term), 0.8);
             }
-        }
-        if let Some(term) = longer {
-            // "config" is short for "configuration".
-            return single(term.clone(), Match::Synonym, LONGER_FORM_WEIGHT);
         }
         if let Some(names) = th.catalog_names(&token.stem) {
             // A word the passages lack but the catalog knows ("HKUST") searches
