@@ -132,6 +132,32 @@ fn code(text: &str) -> String {
     }
 }
 
+/// ◀ Previous / Next ▶ buttons for page `page` (from 0) of `pages`, their
+/// ids made by `id(page)`; no row at all when there is one page, so a
+/// page update that shrank to one page loses its old buttons.
+pub fn pager(page: usize, pages: usize, id: impl Fn(usize) -> String) -> Vec<CreateActionRow> {
+    let mut buttons = Vec::new();
+    if page > 0 {
+        buttons.push(
+            CreateButton::new(id(page - 1))
+                .label("◀ Previous")
+                .style(ButtonStyle::Secondary),
+        );
+    }
+    if page + 1 < pages {
+        buttons.push(
+            CreateButton::new(id(page + 1))
+                .label("Next ▶")
+                .style(ButtonStyle::Primary),
+        );
+    }
+    if buttons.is_empty() {
+        Vec::new()
+    } else {
+        vec![CreateActionRow::Buttons(buttons)]
+    }
+}
+
 /// The embed of one page of an answer (one passage), with tools and courses.
 pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
     let mut budget = limits::EMBED_TOTAL;

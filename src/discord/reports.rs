@@ -2,12 +2,11 @@
 //! Members' questions are shown escaped, within Discord's limits, and ping
 //! nobody.
 
-use serenity::builder::{CreateActionRow, CreateButton, CreateInteractionResponseMessage};
-use serenity::model::application::ButtonStyle;
+use serenity::builder::CreateInteractionResponseMessage;
 use serenity::model::id::UserId;
 
 use super::button::Button;
-use super::render::{escape, fit, listing, no_pings};
+use super::render::{escape, fit, listing, no_pings, pager};
 use crate::insights::report::{breakdown, datetime, passage_label, section_label, Gaps, Stats};
 
 /// Groups on one page of `/gaps`.
@@ -65,35 +64,17 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
         .ephemeral(true);
     // A page update replaces the buttons too, so a report that shrank to
     // one page loses its old ones.
-    let mut buttons = Vec::new();
-    if pages > 1 {
-        let id = |to: usize| {
+    let rows = if pages > 1 {
+        pager(page, pages, |to| {
             Button::Gaps {
                 asker,
                 page: to,
                 days: gaps.days,
             }
             .id()
-        };
-        if page > 0 {
-            buttons.push(
-                CreateButton::new(id(page - 1))
-                    .label("◀ Previous")
-                    .style(ButtonStyle::Secondary),
-            );
-        }
-        if page + 1 < pages {
-            buttons.push(
-                CreateButton::new(id(page + 1))
-                    .label("Next ▶")
-                    .style(ButtonStyle::Primary),
-            );
-        }
-    }
-    let rows = if buttons.is_empty() {
-        Vec::new()
+        })
     } else {
-        vec![CreateActionRow::Buttons(buttons)]
+        Vec::new()
     };
     message.components(rows)
 }

@@ -1,16 +1,14 @@
 //! `/topics`: the articles of the knowledge base and their sections.
 
-use serenity::builder::{
-    CreateActionRow, CreateButton, CreateCommand, CreateInteractionResponseMessage,
-};
-use serenity::model::application::{ButtonStyle, CommandInteraction};
+use serenity::builder::{CreateCommand, CreateInteractionResponseMessage};
+use serenity::model::application::CommandInteraction;
 use serenity::model::id::UserId;
 
 use crate::discord::button::Button;
 
 use super::{Context, Help, Spec};
 use crate::discord::reply::{respond, Dispatch};
-use crate::discord::render::{escape, listing, no_pings};
+use crate::discord::render::{escape, listing, no_pings, pager};
 use crate::engine::Engine;
 
 /// `/topics`.
@@ -83,27 +81,7 @@ pub fn topics_page(engine: &Engine, page: usize, asker: UserId) -> CreateInterac
     } else {
         "What I know about".to_string()
     };
-    let mut buttons = Vec::new();
-    let id = |to: usize| Button::Topics { asker, page: to }.id();
-    if page > 0 {
-        buttons.push(
-            CreateButton::new(id(page - 1))
-                .label("◀ Previous")
-                .style(ButtonStyle::Secondary),
-        );
-    }
-    if page + 1 < pages {
-        buttons.push(
-            CreateButton::new(id(page + 1))
-                .label("Next ▶")
-                .style(ButtonStyle::Primary),
-        );
-    }
-    let rows = if buttons.is_empty() {
-        Vec::new()
-    } else {
-        vec![CreateActionRow::Buttons(buttons)]
-    };
+    let rows = pager(page, pages, |to| Button::Topics { asker, page: to }.id());
     CreateInteractionResponseMessage::new()
         .embed(listing(&title, "Ask with /ask about any of these.", &groups))
         .components(rows)
