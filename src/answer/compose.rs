@@ -190,7 +190,7 @@ fn rerank(understood: &Understood, hits: &[Hit], ctx: &Context<'_>) -> (Vec<(usi
     let mut scored = rerank_with_presence(understood, hits, ctx);
     // A link list or a self-check can follow an answer, never be it: the
     // best passage that answers goes first when there is one.
-    let answers = |ord: usize| ctx.profiles.forms.get(ord).is_none_or(|f| f.answers());
+    let answers = |ord: usize| ctx.profiles.form(ord).answers();
     if scored.first().is_some_and(|(ord, _, _)| !answers(*ord)) {
         if let Some(i) = scored
             .iter()
@@ -228,7 +228,7 @@ fn rerank_with_presence(
     // understanding keeps far fewer.
     let concepts = &concepts[..concepts.len().min(64)];
     let held = profiles.concepts_held(concepts, hits);
-    let defining = asks_what_it_is(&understood.stems);
+    let defining = understood.asks_what_it_is();
     let mut out: Vec<(usize, f32, usize)> = hits
         .iter()
         .zip(held)
@@ -242,51 +242,25 @@ fn rerank_with_presence(
             };
             // A question naming only the article's subject ("what is a back-end
             // developer?") wants the article's opening, not a detail.
-            let title = &profiles.titles[h.ord];
-            let about_subject = !concepts.is_empty()
-                && concepts
-                    .iter()
-                    .all(|alts| alts.iter().any(|id| title.binary_search(id).is_ok()));
+            let about_subject =
+                !concepts.is_empty() && holds_all(concepts, &profiles.titles[h.ord]);
             let prior = if about_subject && ctx.passages[h.ord].position < 2 {
                 SUBJECT_PRIOR
             } else {
                 1.0
             };
-            let form = profiles.forms.get(h.ord).copied().unwrap_or_default();
+            let form = profiles.form(h.ord);
             let mut heading = heading_boost(profiles, h.ord, &expanded, asked_len);
             let mut definition = 1.0;
             if defining && !concepts.is_empty() {
-                let holds_all = |words: &[u32]| {
-                    concepts
-                        .iter()
-                        .all(|alts| alts.iter().any(|id| words.binary_search(id).is_ok()))
-                };
-                let under_subject = profiles.parents[h.ord].iter().any(|p| holds_all(p));
-                // The heading names the subject and little else ("CAP
-                // theorem"), not an aspect of it ("Disadvantage(s): CDN").
-                let own = profiles.headings[h.ord].first();
-                let title = &profiles.titles[h.ord];
-                let extra = |w: &[u32]| {
-                    // Words beyond the subject's; a short one ("the", "of") and
-                    // the article's own subject ("… for back-end developers")
-                    // do not count.
-                    w.iter()
-                        .filter(|id| !concepts.iter().any(|alts| alts.contains(id)))
-                        .filter(|id| title.binary_search(id).is_err())
-                        .filter(|id| profiles.surface_len(**id) > 3)
-                        .count()
-                };
-                let named = own.is_some_and(|w| holds_all(w) && extra(w) == 0);
-                let aspect = !named && own.is_some_and(|w| holds_all(w));
-                if under_subject {
+                match what_it_is(profiles, h.ord, concepts) {
                     // "Disadvantages: reverse proxy" is about the proxy's
                     // drawbacks; the section above it says what it is.
-                    heading = 1.0;
-                } else if (named && form.lead) || profiles.defines(h.ord, concepts) {
-                    definition = DEFINITION_PRIOR;
-                } else if aspect {
+                    Definition::UnderSubject => heading = 1.0,
+                    Definition::Defines => definition = DEFINITION_PRIOR,
                     // "Disadvantage(s): CDN", "Pull CDNs": about a side of it.
-                    definition = 1.0 / DEFINITION_PRIOR;
+                    Definition::Aspect => definition = 1.0 / DEFINITION_PRIOR,
+                    Definition::Other => {}
                 }
             }
             let not_an_answer = if form.answers() { 1.0 } else { NOT_AN_ANSWER };
@@ -310,19 +284,47 @@ const DEFINITION_PRIOR: f32 = 1.5;
 /// Weight of a passage that cannot answer (a link list, a self-check).
 const NOT_AN_ANSWER: f32 = 0.35;
 
-/// Whether the question asks what something is or does ("what is a CDN",
-/// "what's sharding", "what does a load balancer do", "define latency"),
-/// read from its first words.
-fn asks_what_it_is(stems: &[String]) -> bool {
-    let word = |i: usize| stems.get(i).map_or("", String::as_str);
-    match word(0) {
-        "what" => {
-            matches!(word(1), "is" | "are" | "s" | "a" | "an" | "the")
-                || (word(1) == "doe" && stems.last().is_some_and(|w| w == "do"))
-        }
-        "whats" => true,
-        "defin" | "definit" => true,
-        _ => false,
+/// Whether `words` (sorted) hold an alternative of every concept.
+fn holds_all(concepts: &[Vec<u32>], words: &[u32]) -> bool {
+    concepts
+        .iter()
+        .all(|alts| alts.iter().any(|id| words.binary_search(id).is_ok()))
+}
+
+/// What a passage is to a "what is X" question, X being `concepts`.
+enum Definition {
+    /// A heading above its own names X: it is a part of X's section.
+    UnderSubject,
+    /// It says "X is …" near its start, or leads the section named X.
+    Defines,
+    /// Its heading names X and more ("Disadvantage(s): CDN").
+    Aspect,
+    /// None of these.
+    Other,
+}
+
+fn what_it_is(profiles: &Profiles, ord: usize, concepts: &[Vec<u32>]) -> Definition {
+    if profiles.parents[ord].iter().any(|p| holds_all(concepts, p)) {
+        return Definition::UnderSubject;
+    }
+    let own = profiles.headings[ord]
+        .first()
+        .filter(|w| holds_all(concepts, w));
+    // Words of the heading beyond X's; a short one ("the", "of") and the
+    // article's own subject ("… for back-end developers") do not count.
+    let title = &profiles.titles[ord];
+    let named = own.is_some_and(|w| {
+        w.iter()
+            .filter(|id| !concepts.iter().any(|alts| alts.contains(id)))
+            .filter(|id| title.binary_search(id).is_err())
+            .all(|id| profiles.surface_len(*id) <= 3)
+    });
+    if (named && profiles.form(ord).lead) || profiles.defines(ord, concepts) {
+        Definition::Defines
+    } else if own.is_some() && !named {
+        Definition::Aspect
+    } else {
+        Definition::Other
     }
 }
 

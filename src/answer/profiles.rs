@@ -110,30 +110,28 @@ impl Profiles {
         };
         let mut profiles = Profiles::default();
         let generic = generic_headings(passages);
-        for (ord, p) in passages.iter().enumerate() {
+        for (ord, (p, marks)) in passages.iter().zip(&marks).enumerate() {
             let lead = ord == 0 || {
                 let prev = &passages[ord - 1];
                 prev.article_id != p.article_id || prev.section != p.section
             };
-            let generic_heading = p
+            let is_generic: Vec<bool> = p
                 .section
-                .last()
-                .is_some_and(|h| generic.contains(&heading_key(h)));
+                .iter()
+                .map(|h| generic.contains(&heading_key(h)))
+                .collect();
+            let generic_heading = is_generic.last().copied().unwrap_or(false);
             profiles.forms.push(Form {
                 link_list: is_link_list(&p.text, &p.spans),
                 questions_only: questions_only(&p.text),
                 lead,
                 generic_heading,
             });
-            // A generic heading names nothing: the nearest heading above it
-            // (or the article's title) is what the passage is about.
             let parents: Vec<Vec<u32>> = p.section[..p.section.len().saturating_sub(1)]
                 .iter()
                 .map(|h| intern(h))
                 .collect();
             profiles.parents.push(parents);
-        }
-        for (ord, (p, marks)) in passages.iter().zip(&marks).enumerate() {
             let mut words: Vec<u32> = marks.iter().map(|m| m.2).collect();
             words.sort_unstable();
             words.dedup();
@@ -143,13 +141,15 @@ impl Profiles {
             words.extend(title.iter().copied());
             words.sort_unstable();
             words.dedup();
-            let own = if profiles.forms[ord].generic_heading {
+            // A generic heading names nothing: the nearest heading above it
+            // (or the article's title) is what the passage is about.
+            let own = if generic_heading {
                 p.section
                     .iter()
+                    .zip(&is_generic)
                     .rev()
-                    .find(|h| !generic.contains(&heading_key(h)))
-                    .cloned()
-                    .unwrap_or_else(|| p.article.clone())
+                    .find(|(_, generic)| !**generic)
+                    .map_or_else(|| p.article.clone(), |(h, _)| h.clone())
             } else {
                 p.section.last().cloned().unwrap_or_default()
             };

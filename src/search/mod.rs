@@ -1,6 +1,7 @@
 //! Layer 3: the tantivy index of passages: schema, build, open, and search.
-//! It and text::analysis (ASCII folding only) are the modules that import tantivy. It knows passages, not
-//! Discord and not answers: it returns passage ordinals and scores.
+//! Only this module imports tantivy, and `text::analysis` for its ASCII
+//! folding. It knows passages, not Discord and not answers: it returns
+//! passage ordinals and scores.
 
 // In dependency order: each uses only the ones above it.
 mod backend;
@@ -509,11 +510,9 @@ impl SearchIndex {
         (!clauses.is_empty()).then_some(Node::Union(clauses, Combine::Sum))
     }
 
-    /// The most frequent term of the index within `distance` edits of `stem`.
     /// The most frequent longer word that `stem` abbreviates ("repo" for
-    /// "repositori", "config" for "configur"), when it is at least twice as
-    /// frequent as `stem` itself: members shorten the words the knowledge
-    /// base spells out.
+    /// "repositori"), when it is at least twice as frequent as `stem`
+    /// itself: members shorten the words the knowledge base spells out.
     fn longer_form(&self, stem: &str) -> Option<String> {
         const MIN_ABBREVIATION: usize = 4;
         const MIN_EXTRA: usize = 3;
@@ -540,6 +539,7 @@ impl SearchIndex {
         found
     }
 
+    /// The most frequent term of the index within `distance` edits of `stem`.
     fn closest_term(&self, stem: &str, distance: u8) -> Option<String> {
         question::closest_term(&self.lexicon, stem, distance)
     }

@@ -110,7 +110,7 @@ pub struct Understood {
     /// Stems of every word read (stop words included), in question order,
     /// so later steps need not analyze the question again.
     pub stems: Vec<String>,
-    /// The question's subject as typed ("a staff engineer" in "what does a
+    /// The words of the question's subject ("staff engineer" in "what does a
     /// staff engineer do on a platform team") when the knowledge base does
     /// not know it: then the question is out of scope, whatever else matches.
     pub absent_subject: Option<String>,
@@ -135,6 +135,21 @@ impl Understood {
             return present > 0 && (counted < 3.0 || present as f32 / counted >= MIN_SHARE_KNOWN);
         }
         counted == 0.0 || present as f32 / counted >= required_share(counted) - 0.15
+    }
+
+    /// Whether the question asks what something is or does ("what is a CDN",
+    /// "what's sharding", "what does a load balancer do", "define latency"),
+    /// read from its first words: the grammar of a question, like [`subject`].
+    pub fn asks_what_it_is(&self) -> bool {
+        let word = |i: usize| self.stems.get(i).map_or("", String::as_str);
+        match word(0) {
+            "what" => {
+                matches!(word(1), "is" | "are" | "s" | "a" | "an" | "the")
+                    || (word(1) == "doe" && self.stems.last().is_some_and(|w| w == "do"))
+            }
+            "whats" | "defin" | "definit" => true,
+            _ => false,
+        }
     }
 
     /// The share of the question's ideas, from 0 to 1, held by a passage
