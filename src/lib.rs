@@ -7,7 +7,8 @@
 //!    vocabulary, edit distance, sorted merges.
 //! 1. [`knowledge`]: read and validate the knowledge base.
 //! 2. [`chunk`]: pure, article -> passages.
-//! 3. [`search`]: tantivy schema, build and query (with text::analysis borrowing its ASCII folding, the only module that imports tantivy).
+//! 3. [`search`]: tantivy schema, build and query (the only module that imports
+//!    tantivy, besides text::analysis for its ASCII folding).
 //! 4. [`answer`]: pure, question + hits + catalogs -> [`answer::Answer`].
 //! 5. [`engine`]: one loaded knowledge snapshot: knowledge + index, ready
 //!    to answer.
