@@ -1,6 +1,4 @@
-//! The `careerbot` binary: parse the command line, start tracing, run.
-
-use clap::Parser;
+//! The `careerbot` binary: [`careerbot::cli::main`] does it all.
 
 /// mimalloc: a question allocates many small short-lived buffers (the
 /// query, its scorers, the answer), which it serves faster than the system
@@ -9,7 +7,5 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    let cli = careerbot::cli::Cli::parse();
-    careerbot::cli::init_tracing(cli.verbose, cli.command.is_server());
-    careerbot::cli::run(cli)
+    careerbot::cli::main()
 }

@@ -18,6 +18,8 @@ use tokio::sync::oneshot;
 
 struct Harness {
     discord: StandIn,
+    /// Where the bot serves `/healthz`, `/readyz` and `/metrics`.
+    ops: std::net::SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     bot: tokio::task::JoinHandle<anyhow::Result<()>>,
     live: Arc<careerbot::live::Live>,
@@ -28,7 +30,14 @@ async fn start(knowledge: &std::path::Path) -> Harness {
 }
 
 async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness {
-    let discord = StandIn::start(reject_token).await;
+    run(knowledge, StandIn::start(reject_token).await).await
+}
+
+async fn run(knowledge: &std::path::Path, discord: StandIn) -> Harness {
+    let ops_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind ops");
+    let ops = ops_listener.local_addr().expect("ops addr");
     let port = discord.port;
     let config = {
         let mut c = Config::default();
@@ -45,9 +54,9 @@ async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness 
             serve(
                 &config,
                 &Secret::new("loopback-token"),
-                live,
-                Settings::from_config(&config),
+                (live, Settings::from_config(&config)),
                 Sharding::default(),
+                Some(ops_listener),
                 async {
                     let _ = stopped.await;
                 },
@@ -57,6 +66,7 @@ async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness 
     });
     Harness {
         discord,
+        ops,
         stop: Some(stop),
         bot,
         live,
@@ -259,8 +269,12 @@ async fn at_trace_level_no_log_line_holds_an_interaction_token() {
     // (a current-thread runtime: every task of the bot runs here).
     let logs = Logs::default();
     let filter = tracing_subscriber::EnvFilter::new("trace");
-    let _guard =
-        tracing::subscriber::set_default(careerbot::cli::subscriber(filter, logs.clone(), false));
+    let _guard = tracing::subscriber::set_default(careerbot::cli::subscriber(
+        filter,
+        logs.clone(),
+        false,
+        careerbot::config::LogFormat::Text,
+    ));
     let dir = support::knowledge(&[("a.md", support::GOOD_ARTICLE.as_bytes())]);
     let mut h = start(dir.path()).await;
     let reload = fx::command("reload", json!([]), &Sender::manager());
@@ -281,4 +295,53 @@ async fn at_trace_level_no_log_line_holds_an_interaction_token() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// `GET path` on the bot's ops listener: the status and the body.
+async fn ops_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let r = reqwest::get(format!("http://{addr}{path}"))
+        .await
+        .expect("the ops listener answers");
+    (r.status().as_u16(), r.text().await.expect("a body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ops_listen_says_not_ready_until_the_gateway_is_connected_then_serves_metrics() {
+    let h = run(&support::seed_dir(), StandIn::start_holding_ready().await).await;
+    assert_eq!(ops_get(h.ops, "/healthz").await, (200, "ok\n".to_string()));
+    let (status, body) = ops_get(h.ops, "/readyz").await;
+    assert_eq!(status, 503, "READY has not come: {body}");
+    assert!(
+        body.contains("waiting for the gateway connection"),
+        "{body}"
+    );
+    h.discord.release_ready();
+    let mut ready = (0, String::new());
+    for _ in 0..200 {
+        ready = ops_get(h.ops, "/readyz").await;
+        if ready.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(ready.0, 200, "ready once connected: {}", ready.1);
+    assert!(ready.1.contains("passage(s)"), "{}", ready.1);
+    let (status, metrics) = ops_get(h.ops, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains(&format!(
+            "careerbot_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("careerbot_knowledge_passages"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.trim_end().ends_with("# EOF"),
+        "OpenMetrics ends with EOF"
+    );
+    h.stop().await;
 }

@@ -22,8 +22,8 @@ pub(super) fn ask(
     question: &[String],
 ) -> anyhow::Result<ExitCode> {
     let engine = load(config, false, true)?;
+    let style = TextStyle::for_stdout();
     let stdout = std::io::stdout();
-    let color = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !question.is_empty() {
         let joined = question.join(" ");
@@ -31,23 +31,40 @@ pub(super) fn ask(
         if explain {
             explain_question(&engine, question);
         }
-        let answer = engine.ask_with(question, top);
-        print_answer(&mut out, &answer, json, color)?;
+        let answer = answer_logged(&engine, question, top);
+        print_answer(&mut out, &answer, json, style)?;
     } else {
         // One question per line; answers in the same order.
         // Lines that are not UTF-8 are read lossily rather than ending the batch.
-        let mut stdin = std::io::stdin().lock();
+        let stdin = std::io::stdin();
+        let prompt = stdin.is_terminal();
+        if prompt {
+            eprintln!("Ask a question and press Enter; an empty line or Ctrl-D ends.");
+        }
+        let mut stdin = stdin.lock();
         let mut raw = Vec::new();
-        while read_question(&mut stdin, &mut raw, crate::search::MAX_QUESTION_BYTES)
-            .context("cannot read a question from stdin")?
-        {
+        loop {
+            if prompt {
+                eprint!("> ");
+            }
+            let more = read_question(&mut stdin, &mut raw, crate::search::MAX_QUESTION_BYTES)
+                .context("cannot read a question from stdin")?;
+            if !more {
+                break;
+            }
             let line = String::from_utf8_lossy(&raw);
             let line = line.trim_end_matches(['\n', '\r']);
+            if prompt && line.trim().is_empty() {
+                break;
+            }
             if explain {
                 explain_question(&engine, line);
             }
-            let answer = engine.ask_with(line, top);
-            print_answer(&mut out, &answer, json, color)?;
+            let answer = answer_logged(&engine, line, top);
+            print_answer(&mut out, &answer, json, style)?;
+            if prompt {
+                out.flush().context("cannot write answers")?;
+            }
         }
     }
     out.flush().context("cannot write answers")?;
@@ -124,36 +141,124 @@ fn explain_question(engine: &Engine, question: &str) {
     }
 }
 
+/// Answers `question`, logging how (`-v`: what came back and how long it
+/// took; `-vv`: how the question was read).
+fn answer_logged(engine: &Engine, question: &str, top: usize) -> Answer {
+    let started = std::time::Instant::now();
+    let answer = engine.ask_with(question, top);
+    tracing::info!(
+        answered = answer.answered().is_some(),
+        confidence = answer.confidence(),
+        passages = answer.passages().len(),
+        tools = answer.tools().len(),
+        courses = answer.courses().len(),
+        took_us = started.elapsed().as_micros() as u64,
+        "asked"
+    );
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let understood = engine.understand(question);
+        for c in &understood.concepts {
+            tracing::debug!(
+                concept = %c.label,
+                status = ?c.status,
+                weak = c.weak,
+                "read the question"
+            );
+        }
+    }
+    answer
+}
+
 fn print_answer(
     out: &mut impl Write,
     answer: &Answer,
     json: bool,
-    color: bool,
+    style: TextStyle,
 ) -> anyhow::Result<()> {
     if json {
         serde_json::to_writer(&mut *out, answer).context("cannot write answer")?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", render_text(answer, color))?;
+        write!(out, "{}", render_text(answer, style))?;
     }
     Ok(())
 }
 
-/// A readable answer for the terminal.
-pub fn render_text(answer: &Answer, color: bool) -> String {
-    let (bold, plain) = if color {
+/// How `ask` prints text: bold highlights at a terminal (none elsewhere,
+/// so a pipe gets no markup) and the width lines wrap at.
+#[derive(Debug, Clone, Copy)]
+pub struct TextStyle {
+    /// Whether highlights are bold (ANSI), or left plain.
+    pub bold: bool,
+    /// The width lines are wrapped to.
+    pub width: usize,
+}
+
+impl TextStyle {
+    /// For stdout: at a terminal, bold and its width; elsewhere plain, at
+    /// `COLUMNS` when set, else 80.
+    pub fn for_stdout() -> TextStyle {
+        let terminal = std::io::stdout().is_terminal();
+        let columns = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok());
+        let width = match (terminal, columns) {
+            (_, Some(c)) => c,
+            (true, None) => textwrap::termwidth(),
+            (false, None) => 80,
+        };
+        TextStyle {
+            bold: terminal,
+            width: width.clamp(20, 400),
+        }
+    }
+}
+
+/// Appends `text` wrapped to `width`: the first line after `first`, the
+/// rest after `rest`. Words are never broken (an address stays whole), and
+/// no line ends in a space.
+fn wrapped(s: &mut String, text: &str, first: &str, rest: &str, width: usize) {
+    let options = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(false);
+    for line in textwrap::wrap(text, options) {
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+}
+
+/// An answer as text, as `ask` prints it.
+pub fn render_text(answer: &Answer, style: TextStyle) -> String {
+    let (bold, plain) = if style.bold {
         ("\x1b[1m", "\x1b[0m")
     } else {
-        ("**", "**")
+        ("", "")
     };
+    let width = style.width;
     let mut s = String::new();
-    s.push_str(&format!("Q: {}\n\n", answer.question().trim()));
+    wrapped(
+        &mut s,
+        &format!("Q: {}", answer.question().trim()),
+        "",
+        "   ",
+        width,
+    );
+    s.push('\n');
     if let Some(message) = answer.message() {
-        s.push_str(message);
-        s.push_str("\n\n");
+        for paragraph in message.lines() {
+            wrapped(&mut s, paragraph, "", "", width);
+        }
+        s.push('\n');
     }
     for (from, to) in answer.corrections() {
-        s.push_str(&format!("(read \"{from}\" as \"{to}\")\n"));
+        wrapped(
+            &mut s,
+            &format!("(read \"{from}\" as \"{to}\")"),
+            "",
+            "",
+            width,
+        );
     }
     for (i, p) in answer.passages().iter().enumerate() {
         let heading = if p.section.is_empty() {
@@ -161,19 +266,27 @@ pub fn render_text(answer: &Answer, color: bool) -> String {
         } else {
             format!("{} › {}", p.article, p.section)
         };
-        s.push_str(&format!("[{}] {heading}\n", i + 1));
+        wrapped(&mut s, &format!("[{}] {heading}", i + 1), "", "    ", width);
         for line in p.highlighted(bold, plain).lines() {
-            s.push_str(&format!("    {line}\n"));
+            if line.trim().is_empty() {
+                s.push('\n');
+            } else {
+                // A list item's later lines line up under its text.
+                let item = line.len() - line.trim_start_matches(['-', '*', ' ']).len();
+                let rest = format!("    {}", " ".repeat(item.min(8)));
+                wrapped(&mut s, line.trim_end(), "    ", &rest, width);
+            }
         }
         if let Some(source) = &p.source {
-            s.push_str(&format!("    Source: {source}\n"));
+            wrapped(&mut s, &format!("Source: {source}"), "    ", "    ", width);
         }
         s.push('\n');
     }
     if !answer.tools().is_empty() {
         s.push_str("Tools\n");
         for list in answer.tools() {
-            s.push_str(&format!("  {}: {}\n", list.category, list.items.join(", ")));
+            let line = format!("{}: {}", list.category, list.items.join(", "));
+            wrapped(&mut s, &line, "  ", "    ", width);
         }
         s.push('\n');
     }
@@ -184,10 +297,8 @@ pub fn render_text(answer: &Answer, color: bool) -> String {
                 Some(p) if p != c.provider => format!(" on {p}"),
                 _ => String::new(),
             };
-            s.push_str(&format!(
-                "  - {} ({}{platform}): {}\n",
-                c.title, c.provider, c.url
-            ));
+            let line = format!("- {} ({}{platform}): {}", c.title, c.provider, c.url);
+            wrapped(&mut s, &line, "  ", "    ", width);
         }
         s.push('\n');
     }
@@ -322,6 +433,50 @@ pub(super) fn eval(
                     m.first.as_deref().unwrap_or("-")
                 );
             }
+        }
+    }
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `careerbot config`: every key, its value and where it came from.
+pub(super) fn show_config(loaded: &crate::config::Loaded, json: bool) -> anyhow::Result<ExitCode> {
+    let entries = loaded.entries();
+    let mut out = String::new();
+    if json {
+        let map: serde_json::Map<String, serde_json::Value> = entries
+            .into_iter()
+            .map(|e| {
+                let entry = serde_json::json!({"value": e.value, "source": e.source.to_string()});
+                (e.key, entry)
+            })
+            .collect();
+        outln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&map).context("cannot write the configuration")?
+        );
+    } else {
+        let shown: Vec<(String, String, String)> = entries
+            .into_iter()
+            .map(|e| {
+                let value = match &e.value {
+                    serde_json::Value::Null => "(not set)".to_string(),
+                    serde_json::Value::String(s) if s == "[redacted]" => s.clone(),
+                    v => v.to_string(),
+                };
+                (e.key, value, e.source.to_string())
+            })
+            .collect();
+        let key_width = shown.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
+        let value_width = shown
+            .iter()
+            .map(|(_, v, _)| v.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(40);
+        for (key, value, source) in shown {
+            outln!(out, "{key:<key_width$} = {value:<value_width$}  # {source}");
         }
     }
     emit(&out)?;

@@ -24,11 +24,11 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, Flags, LogConfig, LogFormat};
 use crate::engine::{Engine, EngineError, Options};
 use crate::knowledge::LoadError;
-use commands::{ask, check, commands, eval, index};
-pub use commands::{read_question, render_text};
+use commands::{ask, check, commands, eval, index, show_config};
+pub use commands::{read_question, render_text, TextStyle};
 use reports::{export, gaps, prune, stats};
 use servers::{register, serve, serve_http};
 
@@ -48,7 +48,8 @@ pub struct Cli {
     /// Config file [default: careerbot.toml, if it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// More log output (-v info, -vv debug).
+    /// More log output: -v careerbot's own info (debug for the servers),
+    /// -vv debug, -vvv every crate's debug. `log` / `CAREERBOT_LOG` replaces it.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// What to do.
@@ -84,7 +85,7 @@ pub enum Command {
     /// Run the Discord bot over the gateway (reads DISCORD_TOKEN).
     Serve {
         /// Total number of shards (default: Discord's recommendation).
-        #[arg(long)]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         shards: Option<u32>,
         /// The shards this process runs, e.g. 0..4 runs shards 0, 1, 2 and 3 (needs --shards).
         #[arg(long, value_parser = parse_range, requires = "shards")]
@@ -103,7 +104,8 @@ pub enum Command {
         #[arg(long)]
         watch: bool,
     },
-    /// Register the application commands with Discord (reads DISCORD_TOKEN).
+    /// Register the application commands with Discord (reads DISCORD_TOKEN);
+    /// say where: --guild, --global, or `dev_guild` in the config.
     Register {
         /// Register in this guild only (instant); default: dev_guild from the config.
         #[arg(long, conflicts_with = "global")]
@@ -111,6 +113,13 @@ pub enum Command {
         /// Register globally (all servers; may take up to an hour to show).
         #[arg(long)]
         global: bool,
+    },
+    /// Print the effective configuration: every key, its value and where it
+    /// came from (default, file, environment, flag); secrets as [redacted].
+    Config {
+        /// Print it as JSON, keyed as in the file.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the Discord application commands careerbot registers.
     Commands {
@@ -179,24 +188,37 @@ fn emit(text: &str) -> anyhow::Result<()> {
 /// token, which would show in every line logged inside them.
 pub const SILENCED_TARGETS: &[&str] = &["serenity::http"];
 
-/// The filter for `CAREERBOT_LOG` or the default level.
-pub fn log_filter(verbose: u8, server: bool) -> tracing_subscriber::EnvFilter {
-    let default = match verbose.saturating_add(u8::from(server)) {
+/// careerbot's default filter at a verbosity: `level` counts `-v`s, plus
+/// one for the servers. Other crates stay at warn until the third step, so
+/// tantivy's housekeeping ("save metas") never shows by default.
+pub fn default_filter(level: u8) -> &'static str {
+    match level {
         0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    tracing_subscriber::EnvFilter::try_from_env("CAREERBOT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+        1 => "warn,careerbot=info",
+        2 => "warn,careerbot=debug",
+        3 => "debug",
+        _ => "trace",
+    }
+}
+
+/// The filter: the `log` key (or `CAREERBOT_LOG`) when set, else the
+/// default at this verbosity.
+pub fn log_filter(log: &LogConfig, verbose: u8, server: bool) -> tracing_subscriber::EnvFilter {
+    let level = verbose.saturating_add(u8::from(server));
+    log.filter
+        .as_deref()
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default_filter(level)))
 }
 
 /// careerbot's log subscriber: `filter`, never [`SILENCED_TARGETS`], one
-/// line per event to `writer`.
+/// line per event to `writer`, as text or as one JSON object.
 pub fn subscriber<W>(
     filter: tracing_subscriber::EnvFilter,
     writer: W,
     ansi: bool,
-) -> impl tracing::Subscriber + Send + Sync
+    format: LogFormat,
+) -> Box<dyn tracing::Subscriber + Send + Sync>
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -206,28 +228,134 @@ where
             .iter()
             .any(|target| meta.target().starts_with(target))
     });
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(silenced)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(writer)
-                .with_ansi(ansi)
-                .with_target(false),
-        )
+    let registry = tracing_subscriber::registry().with(filter).with(silenced);
+    match format {
+        LogFormat::Text => Box::new(
+            registry.with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(writer)
+                    .with_ansi(ansi)
+                    .with_target(false),
+            ),
+        ),
+        LogFormat::Json => Box::new(
+            registry.with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false)
+                    .with_writer(writer),
+            ),
+        ),
+    }
 }
 
-/// Installs the tracing subscriber (logs go to stderr). Servers log at
-/// info by default, other commands at warn; `-v` raises it, and
-/// `CAREERBOT_LOG` (an `EnvFilter` directive) overrides it.
-pub fn init_tracing(verbose: u8, server: bool) {
+/// Installs the tracing subscriber (logs go to stderr). See
+/// [`default_filter`] for what `-v` shows.
+pub fn init_tracing(log: &LogConfig, verbose: u8, server: bool) {
+    let stderr = std::io::stderr().is_terminal();
     let subscriber = subscriber(
-        log_filter(verbose, server),
+        log_filter(log, verbose, server),
         std::io::stderr,
-        std::io::stderr().is_terminal(),
+        stderr,
+        log.format,
     );
     // Also routes the `log` records of dependencies (tantivy) through it.
     let _ = tracing_subscriber::util::SubscriberInitExt::try_init(subscriber);
+}
+
+/// Parses the command line, loads the configuration, starts logging and
+/// runs the command: the whole `careerbot` binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => suggest_subcommand(e).exit(),
+    };
+    if let Err(e) = cli.check() {
+        e.exit();
+    }
+    let loaded = match Config::load(cli.config.as_deref(), &cli.flags()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&loaded.config.log, cli.verbose, cli.command.is_server());
+    run(&cli, &loaded)
+}
+
+/// clap suggests the subcommand most like a mistyped one by its own
+/// measure, which ranks `gaps` above `ask` for `aks`. A transposed pair of
+/// letters is one edit here (Damerau-Levenshtein), so the suggestion is the
+/// subcommand fewest edits away.
+fn suggest_subcommand(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use clap::CommandFactory as _;
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return e;
+    }
+    let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand).cloned() else {
+        return e;
+    };
+    let command = Cli::command();
+    let best = command
+        .get_subcommands()
+        .map(|c| c.get_name())
+        .map(|name| (strsim::damerau_levenshtein(&typed, name), name))
+        .filter(|(edits, name)| *edits <= 2 && *edits < name.len())
+        .min_by_key(|(edits, _)| *edits);
+    if let Some((_, name)) = best {
+        e.insert(
+            ContextKind::SuggestedSubcommand,
+            ContextValue::Strings(vec![name.to_string()]),
+        );
+    }
+    e
+}
+
+impl Cli {
+    /// The values flags give for configuration keys.
+    pub fn flags(&self) -> Flags {
+        let text = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
+        Flags {
+            knowledge_dir: text(&self.knowledge),
+            index_dir: text(&self.index),
+            data_dir: text(&self.data),
+            listen: match &self.command {
+                Command::ServeHttp { listen, .. } => listen.clone(),
+                _ => None,
+            },
+        }
+    }
+
+    /// Checks what one argument's parser cannot: that `--shard-range` lies
+    /// within `--shards`.
+    ///
+    /// # Errors
+    /// A clap error, printed and exited on like clap's own.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        use clap::CommandFactory as _;
+        if let Command::Serve {
+            shards: Some(total),
+            shard_range: Some(range),
+            ..
+        } = &self.command
+        {
+            if range.end > *total {
+                return Err(Cli::command().error(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!(
+                        "--shard-range {}..{} reaches past --shards {total}: the shards are 0 to {}",
+                        range.start,
+                        range.end,
+                        total - 1
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Command {
@@ -237,63 +365,63 @@ impl Command {
     }
 }
 
-/// Runs a parsed command line and returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
-    // Flags beat the environment, which beats careerbot.toml, which beats defaults.
-    let config = match Config::load(cli.config.as_deref(), &|name| std::env::var(name).ok()) {
-        Ok(mut config) => {
-            if let Some(dir) = &cli.knowledge {
-                config.knowledge.dir = dir.clone();
-            }
-            if let Some(dir) = &cli.index {
-                config.knowledge.index_dir = dir.clone();
-            }
-            if let Some(dir) = &cli.data {
-                config.insights.options.data_dir = dir.clone();
-            }
-            config
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(2);
-        }
-    };
+/// Runs a parsed command line with its configuration and returns the
+/// process exit code.
+pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
+    let config = &loaded.config;
     let result = match &cli.command {
         Command::Ask {
             json,
             explain,
             top,
             question,
-        } => ask(&config, *json, *explain, *top, question),
+        } => ask(config, *json, *explain, *top, question),
         Command::Check { json } => check(&config.knowledge.dir, &config.knowledge.limits, *json),
+        Command::Config { json } => show_config(loaded, *json),
         Command::Commands { json } => commands(*json),
         Command::Serve {
             shards,
             shard_range,
             watch,
-        } => serve(&config, *shards, shard_range.clone(), *watch),
-        Command::ServeHttp { listen, watch } => serve_http(&config, listen.as_deref(), *watch),
-        Command::Register { guild, global } => register(&config, *guild, *global),
-        Command::Index => index(&config),
-        Command::Eval { sets, json, misses } => eval(&config, sets, *json, *misses),
+        } => serve(config, *shards, shard_range.clone(), *watch),
+        Command::ServeHttp { watch, .. } => serve_http(config, *watch),
+        Command::Register { guild, global } => register(config, *guild, *global),
+        Command::Index => index(config),
+        Command::Eval { sets, json, misses } => eval(config, sets, *json, *misses),
         Command::Gaps {
             days,
             guild,
             limit,
             json,
-        } => gaps(&config, *days, *guild, *limit, *json),
-        Command::Stats { days, guild, json } => stats(&config, *days, *guild, *json),
-        Command::Export => export(&config),
-        Command::Prune => prune(&config),
+        } => gaps(config, *days, *guild, *limit, *json),
+        Command::Stats { days, guild, json } => stats(config, *days, *guild, *json),
+        Command::Export => export(config),
+        Command::Prune => prune(config),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", causes(&e));
             let invalid = e.downcast_ref::<KnowledgeInvalid>().is_some();
             ExitCode::from(if invalid { 1 } else { 2 })
         }
     }
+}
+
+/// An error and its causes, joined by ": ", each said once: a cause whose
+/// text the one before it already holds (serenity's HTTP errors repeat
+/// their source's message) is left out.
+pub fn causes(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || parts.iter().any(|p| p.contains(text)) {
+            continue;
+        }
+        parts.push(text.to_string());
+    }
+    parts.join(": ")
 }
 
 fn options(config: &Config, force_rebuild: bool) -> Options {
@@ -350,6 +478,14 @@ fn load(config: &Config, force_rebuild: bool, show_progress: bool) -> anyhow::Re
     };
     match Engine::load(&options(config, force_rebuild), &mut progress) {
         Ok(engine) => {
+            tracing::info!(
+                knowledge = %config.knowledge.dir.display(),
+                articles = engine.knowledge.articles.len(),
+                passages = engine.passages.len(),
+                index = ?engine.info.origin,
+                took_ms = engine.info.took.as_millis() as u64,
+                "loaded the knowledge base"
+            );
             if !engine.info.warnings.problems.is_empty() {
                 tracing::info!(
                     warnings = engine.info.warnings.warning_count(),

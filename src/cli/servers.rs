@@ -29,6 +29,14 @@ pub(super) fn serve(
     let token = token(config)?;
     let (live, settings) = load_live(config)?;
     run_server(&settings.clone(), async {
+        let ops = match &config.ops_listen {
+            Some(addr) => Some(
+                crate::transport::endpoint::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (ops_listen)"))?,
+            ),
+            None => None,
+        };
         reload_triggers(config, &live, &settings, watch)?;
         let sharding = crate::transport::gateway::Sharding {
             total: shards,
@@ -37,9 +45,9 @@ pub(super) fn serve(
         crate::transport::gateway::serve(
             config,
             &token,
-            live,
-            settings,
+            (live, settings),
             sharding,
+            ops,
             shutdown_signal(),
         )
         .await
@@ -73,23 +81,19 @@ fn run_server(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn serve_http(
-    config: &Config,
-    listen: Option<&str>,
-    watch: bool,
-) -> anyhow::Result<ExitCode> {
+pub(super) fn serve_http(config: &Config, watch: bool) -> anyhow::Result<ExitCode> {
     use crate::transport::endpoint::{self, Endpoint};
     let key = endpoint::parse_public_key(config.discord.public_key.as_ref())?;
     let token = token(config)?;
     let (live, settings) = load_live(config)?;
-    let addr = listen.unwrap_or(&config.http.listen).to_string();
+    let addr = config.http.listen.clone();
     run_server(&settings.clone(), async {
         let listener = endpoint::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let ops = match &config.http.metrics_listen {
             Some(ops) => Some(
-                tokio::net::TcpListener::bind(ops)
+                endpoint::bind(ops)
                     .await
                     .with_context(|| format!("cannot listen on {ops} (metrics_listen)"))?,
             ),
@@ -158,16 +162,23 @@ pub(super) fn register(
     guild: Option<u64>,
     global: bool,
 ) -> anyhow::Result<ExitCode> {
-    let token = token(config)?;
-    let http = crate::transport::http(config, &token);
     let guild: Option<serenity::model::id::GuildId> = if global {
         None
     } else {
-        guild
+        let guild = guild
             .filter(|g| *g != 0)
             .map(serenity::model::id::GuildId::new)
-            .or(config.discord.dev_guild)
+            .or(config.discord.dev_guild);
+        if guild.is_none() {
+            anyhow::bail!(
+                "say where to register the commands: --guild ID (one server, at once), \
+                 --global (every server, may take up to an hour), or set dev_guild in the config"
+            );
+        }
+        guild
     };
+    let token = token(config)?;
+    let http = crate::transport::http(config, &token);
     let count = runtime()?.block_on(crate::transport::register(&http, guild))?;
     match guild {
         Some(g) => println!("registered {count} command(s) in guild {g}"),

@@ -10,7 +10,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -19,7 +18,7 @@ use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::Extension;
 use axum::Router;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -37,6 +36,7 @@ use super::connections::{Conn, Connections};
 
 use super::expiring::Expiring;
 use super::metrics::{self, Kind};
+use super::ops::Ops;
 use super::service::{serve_now, serve_one, FollowUp, Outcome, Settings};
 use crate::config::Secret;
 use crate::discord::parse::parse_interaction;
@@ -207,7 +207,7 @@ pub struct Endpoint {
     application_id: Option<ApplicationId>,
     http: Arc<Http>,
     follow_ups: TaskTracker,
-    draining: AtomicBool,
+    ops: Arc<Ops>,
     /// Interaction ids already handled, for as long as their signature
     /// could still be accepted.
     seen: Mutex<Expiring<u64>>,
@@ -232,6 +232,7 @@ impl Endpoint {
         application_id: Option<ApplicationId>,
         http: Arc<Http>,
     ) -> Self {
+        let ops = Arc::new(Ops::ready(Arc::clone(&live), Arc::clone(&settings.metrics)));
         Endpoint {
             live,
             settings,
@@ -239,8 +240,8 @@ impl Endpoint {
             limits,
             application_id,
             http,
+            ops,
             follow_ups: TaskTracker::new(),
-            draining: AtomicBool::new(false),
             seen: Mutex::default(),
         }
     }
@@ -458,62 +459,15 @@ async fn interactions(
     }
 }
 
-async fn healthz() -> &'static str {
-    "ok\n"
-}
-
-async fn readyz(State(endpoint): State<Arc<Endpoint>>) -> Response {
-    if endpoint.draining.load(Ordering::SeqCst) {
-        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
-    }
-    let snapshot = endpoint.live.current();
-    format!(
-        "ready: knowledge version {}, {} passage(s)\n",
-        snapshot.version,
-        snapshot.passages.len()
-    )
-    .into_response()
-}
-
-async fn metrics_text(State(endpoint): State<Arc<Endpoint>>) -> Response {
-    let snapshot = endpoint.live.current();
-    endpoint
-        .settings
-        .metrics
-        .serving(snapshot.version, snapshot.passages.len());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        endpoint.settings.metrics.render(),
-    )
-        .into_response()
-}
-
 /// The routes: `POST /interactions` (and `POST /`), `GET /healthz`,
 /// `GET /readyz`, and `GET /metrics` unless metrics have their own listener.
 pub fn router(endpoint: Arc<Endpoint>, with_metrics: bool) -> Router {
-    let router = Router::new()
+    let ops = Arc::clone(&endpoint.ops);
+    Router::new()
         .route("/", post(interactions))
         .route("/interactions", post(interactions))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
-    let router = if with_metrics {
-        router.route("/metrics", get(metrics_text))
-    } else {
-        router
-    };
-    router.with_state(endpoint)
-}
-
-/// The operators' routes alone, for `metrics_listen`.
-pub fn ops_router(endpoint: Arc<Endpoint>) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
         .with_state(endpoint)
+        .merge(super::ops::routes(ops, with_metrics))
 }
 
 /// The kernel's accept queue for the interactions listener (the kernel caps
@@ -566,7 +520,8 @@ pub async fn serve(
         tracing::info!(%addr, "serving interactions over HTTP");
     }
     let ops_stop = tokio_util::sync::CancellationToken::new();
-    let ops_task = ops.map(|ops| serve_ops(&endpoint, ops, ops_stop.clone()));
+    let ops_task =
+        ops.map(|ops| super::ops::serve(Arc::clone(&endpoint.ops), ops, ops_stop.clone()));
     let connections = Arc::new(Connections::new(endpoint.limits.max_connections));
     let stopping = CancellationToken::new();
     let mut acceptor = Acceptor {
@@ -579,7 +534,7 @@ pub async fn serve(
         last_error_log: None,
     };
     let mut pending = acceptor.run_until(shutdown).await;
-    endpoint.draining.store(true, Ordering::SeqCst);
+    endpoint.ops.set_draining();
     if !endpoint.limits.drain.is_zero() {
         tracing::info!(
             seconds = endpoint.limits.drain.as_secs(),
@@ -610,23 +565,6 @@ pub async fn serve(
         let _ = tokio::time::timeout_at(deadline, task).await;
     }
     Ok(())
-}
-
-/// Serves the operators' routes on their own listener until `stop`.
-fn serve_ops(
-    endpoint: &Arc<Endpoint>,
-    ops: TcpListener,
-    stop: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    if let Ok(addr) = ops.local_addr() {
-        tracing::info!(%addr, "serving metrics");
-    }
-    let app = ops_router(Arc::clone(endpoint));
-    tokio::spawn(async move {
-        let _ = axum::serve(ops, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await;
-    })
 }
 
 /// Waits until `deadline` for the open connections to finish, then for the

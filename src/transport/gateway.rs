@@ -8,12 +8,16 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use serenity::all::{Context, EventHandler, GatewayIntents, Interaction, Ready};
+use serenity::all::{
+    ConnectionStage, Context, EventHandler, GatewayIntents, Interaction, Ready,
+    ShardStageUpdateEvent,
+};
 use serenity::async_trait;
 use serenity::builder::Builder;
 use serenity::client::ClientBuilder;
 use serenity::http::Http;
 
+use super::ops::Ops;
 use super::service::{serve_one, FollowUp, Settings};
 use crate::config::{Config, Secret};
 use crate::live::Live;
@@ -30,12 +34,25 @@ pub struct Sharding {
 struct Handler {
     live: Arc<Live>,
     settings: Settings,
+    ops: Arc<Ops>,
 }
 
 #[async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _: Context, ready: Ready) {
         tracing::info!(shard = ?ready.shard, guilds = ready.guilds.len(), "connected to the gateway");
+        self.ops.set_ready();
+    }
+
+    async fn shard_stage_update(&self, _: Context, update: ShardStageUpdateEvent) {
+        match update.new {
+            ConnectionStage::Connected => self.ops.set_ready(),
+            ConnectionStage::Disconnected | ConnectionStage::Resuming => {
+                tracing::info!(shard = %update.shard_id, stage = %update.new, "gateway connection lost");
+                self.ops.set_starting();
+            }
+            _ => {}
+        }
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -75,22 +92,38 @@ pub fn serenity_shard_range(range: &Range<u32>, total: u32) -> Result<Range<u32>
 }
 
 /// Runs the gateway bot until `shutdown` completes. `config` gives the API
-/// base; `settings` are what dispatch answers with.
+/// base; `settings` are what dispatch answers with; `ops`, when given,
+/// serves `/healthz`, `/readyz` (ready once connected) and `/metrics`.
 ///
 /// # Errors
 /// When the client cannot be built or the gateway connection fails for good.
 pub async fn serve(
     config: &Config,
     token: &Secret,
-    live: Arc<Live>,
-    settings: Settings,
+    (live, settings): (Arc<Live>, Settings),
     sharding: Sharding,
+    ops_listener: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let ops = Arc::new(Ops::starting(
+        Arc::clone(&live),
+        Arc::clone(&settings.metrics),
+        "the gateway connection",
+    ));
+    let ops_stop = tokio_util::sync::CancellationToken::new();
+    let _stop_ops = ops_stop.clone().drop_guard();
+    if let Some(listener) = ops_listener {
+        super::ops::serve(Arc::clone(&ops), listener, ops_stop.clone());
+    }
+    let handler = Handler {
+        live,
+        settings,
+        ops: Arc::clone(&ops),
+    };
     // Interactions need no privileged intents.
     let mut client =
         ClientBuilder::new_with_http(super::http(config, token), GatewayIntents::empty())
-            .event_handler(Handler { live, settings })
+            .event_handler(handler)
             .await
             .context("cannot start the Discord client")?;
     if sharding.total == Some(0) {
@@ -126,6 +159,7 @@ pub async fn serve(
         Some(result) => result.context("the Discord gateway connection failed"),
         None => {
             tracing::info!("shutting down");
+            ops.set_draining();
             shards.shutdown_all().await;
             Ok(())
         }

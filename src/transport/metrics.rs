@@ -129,6 +129,14 @@ impl Default for Metrics {
             "Passages in the knowledge snapshot being served",
             passages.clone(),
         );
+        registry.register(
+            "build",
+            "The careerbot build serving",
+            prometheus_client::metrics::info::Info::new(vec![(
+                "version".to_string(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            )]),
+        );
         let insights = crate::insights::Counters::default();
         registry.register(
             "insights_committed",

@@ -8,6 +8,7 @@ pub mod endpoint;
 pub mod expiring;
 pub mod gateway;
 pub mod metrics;
+pub mod ops;
 pub mod service;
 pub mod watch;
 

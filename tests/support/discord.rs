@@ -55,6 +55,8 @@ struct Discord {
     push: Mutex<Option<mpsc::UnboundedReceiver<Value>>>,
     /// Close IDENTIFY with 4004 (authentication failed), as Discord does for a bad token.
     reject_token: bool,
+    /// READY is sent once this is true.
+    ready_released: tokio::sync::watch::Receiver<bool>,
 }
 
 /// A running stand-in.
@@ -65,11 +67,29 @@ pub struct StandIn {
     pub calls: mpsc::UnboundedReceiver<Call>,
     /// Interactions to dispatch over the gateway.
     pub push: mpsc::UnboundedSender<Value>,
+    /// Lets READY go, for a stand-in started holding it.
+    release: tokio::sync::watch::Sender<bool>,
 }
 
 impl StandIn {
     /// Starts a stand-in; with `reject_token` its gateway refuses IDENTIFY.
     pub async fn start(reject_token: bool) -> StandIn {
+        StandIn::start_with(reject_token, false).await
+    }
+
+    /// Starts a stand-in whose gateway answers IDENTIFY with READY only
+    /// after [`StandIn::release_ready`].
+    pub async fn start_holding_ready() -> StandIn {
+        StandIn::start_with(false, true).await
+    }
+
+    /// Lets a held READY go.
+    pub fn release_ready(&self) {
+        let _ = self.release.send(true);
+    }
+
+    async fn start_with(reject_token: bool, hold_ready: bool) -> StandIn {
+        let (release, ready_released) = tokio::sync::watch::channel(!hold_ready);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -81,6 +101,7 @@ impl StandIn {
             calls: calls_tx,
             push: Mutex::new(Some(push_rx)),
             reject_token,
+            ready_released,
         });
         let app = Router::new()
             .route("/", get(websocket))
@@ -104,7 +125,12 @@ impl StandIn {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        StandIn { port, calls, push }
+        StandIn {
+            port,
+            calls,
+            push,
+            release,
+        }
     }
 
     /// The API base to point careerbot at.
@@ -218,6 +244,8 @@ async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
                         return;
                     }
                     Some(2) => {
+                        let mut released = d.ready_released.clone();
+                        let _ = released.wait_for(|go| *go).await;
                         seq += 1;
                         let _ = socket.send(send(ready_event(seq, d.port))).await;
                         ready = true;

@@ -1,0 +1,294 @@
+//! The layers, in order: careerbot's defaults, the file, a systemd
+//! credential, the environment, then flags, merged by figment; where each
+//! value came from ([`Source`]); and figment's errors in careerbot's words.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Serialized};
+use figment::value::{Dict, Map};
+use figment::{Figment, Metadata, Profile, Provider};
+use serde::Serialize;
+
+use super::settings::Settings;
+use super::{ConfigError, Source};
+
+/// Older environment names, still read. `CAREERBOT_<KEY>` wins over them.
+pub const ENV_ALIASES: &[(&str, &str)] = &[
+    ("DISCORD_TOKEN", "token"),
+    ("DISCORD_PUBLIC_KEY", "public_key"),
+    ("DISCORD_APPLICATION_ID", "application_id"),
+    ("DISCORD_API_BASE", "discord_api_base"),
+    ("CAREERBOT_KNOWLEDGE", "knowledge_dir"),
+    ("CAREERBOT_INDEX", "index_dir"),
+    ("CAREERBOT_DATA", "data_dir"),
+];
+
+/// The prefix of every key's environment variable.
+pub const ENV_PREFIX: &str = "CAREERBOT_";
+
+/// The file of a systemd credential (`LoadCredential=discord_token:...`)
+/// that holds the token, in `$CREDENTIALS_DIRECTORY`.
+pub const TOKEN_CREDENTIAL: &str = "discord_token";
+
+const DEFAULTS: &str = "defaults";
+const FILE: &str = "file";
+const CREDENTIAL: &str = "credential";
+const ENV: &str = "environment";
+const ALIAS: &str = "environment alias";
+const FLAGS: &str = "flags";
+
+/// Values given on the command line, each for its key.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Flags {
+    /// `--knowledge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub knowledge_dir: Option<String>,
+    /// `--index`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_dir: Option<String>,
+    /// `--data`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<String>,
+    /// `serve-http --listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+}
+
+impl Flags {
+    /// The flag that sets `key`.
+    fn flag(key: &str) -> &'static str {
+        match key {
+            "knowledge_dir" => "--knowledge",
+            "index_dir" => "--index",
+            "data_dir" => "--data",
+            "listen" => "--listen",
+            _ => "a flag",
+        }
+    }
+}
+
+/// A provider under careerbot's own name for it, so that a value's source
+/// can be told from its metadata.
+struct Named<P> {
+    name: &'static str,
+    source: Option<PathBuf>,
+    inner: P,
+}
+
+impl<P: Provider> Provider for Named<P> {
+    fn metadata(&self) -> Metadata {
+        match &self.source {
+            Some(path) => Metadata::from(self.name, path.as_path()),
+            None => Metadata::named(self.name),
+        }
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        self.inner.data()
+    }
+}
+
+fn named<P: Provider>(name: &'static str, inner: P) -> Named<P> {
+    Named {
+        name,
+        source: None,
+        inner,
+    }
+}
+
+/// The layers of one load: the merged values, and the file's text for
+/// line numbers.
+pub struct Layers {
+    figment: Figment,
+    file: Option<(PathBuf, String)>,
+}
+
+impl Layers {
+    /// Reads the file (when there is one) and stacks every layer.
+    ///
+    /// # Errors
+    /// When the file cannot be read or is not TOML, or the environment has
+    /// a `CAREERBOT_` variable that is no key.
+    pub fn new(file: Option<&Path>, flags: &Flags) -> Result<Layers, ConfigError> {
+        unknown_variables()?;
+        let mut figment =
+            Figment::new().merge(named(DEFAULTS, Serialized::defaults(Settings::default())));
+        let mut text = None;
+        if let Some(path) = file {
+            let read = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+                path: path.to_path_buf(),
+                error,
+            })?;
+            let table = toml::from_str::<toml::Table>(&read).map_err(|e| {
+                let at = e.span().map(|s| crate::knowledge::line_col(&read, s.start));
+                let message = e.message().trim().to_string();
+                ConfigError::Syntax {
+                    path: path.to_path_buf(),
+                    message: match at {
+                        Some((line, col)) => format!("{message} at line {line}, column {col}"),
+                        None => message,
+                    },
+                }
+            })?;
+            figment = figment.merge(Named {
+                name: FILE,
+                source: Some(path.to_path_buf()),
+                inner: Serialized::defaults(table),
+            });
+            text = Some((path.to_path_buf(), read));
+        }
+        if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+            let path = Path::new(&dir).join(TOKEN_CREDENTIAL);
+            if let Ok(token) = std::fs::read_to_string(&path) {
+                figment = figment.merge(Named {
+                    name: CREDENTIAL,
+                    source: Some(path),
+                    inner: Serialized::default("token", token.trim().to_string()),
+                });
+            }
+        }
+        let keys = Settings::keys();
+        let aliases = Env::raw().filter_map(|name| {
+            ENV_ALIASES
+                .iter()
+                .find(|(alias, _)| name.as_str().eq_ignore_ascii_case(alias))
+                .map(|(_, key)| (*key).into())
+        });
+        let canonical = Env::prefixed(ENV_PREFIX)
+            .filter(move |k| keys.iter().any(|key| key.eq_ignore_ascii_case(k.as_str())));
+        figment = figment
+            .merge(named(ALIAS, aliases))
+            .merge(named(ENV, canonical))
+            .merge(named(FLAGS, Serialized::defaults(flags.clone())));
+        Ok(Layers {
+            figment,
+            file: text,
+        })
+    }
+
+    /// The merged settings.
+    ///
+    /// # Errors
+    /// A value of the wrong type or an unknown key, named.
+    pub fn extract(&self) -> Result<Settings, ConfigError> {
+        self.figment
+            .extract::<Settings>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Where `key`'s value came from.
+    pub fn source(&self, key: &str) -> Source {
+        let name = self
+            .figment
+            .find_metadata(key)
+            .map(|m| m.name.as_ref())
+            .unwrap_or(DEFAULTS);
+        self.source_named(name, key)
+    }
+
+    /// Every key's source.
+    pub fn sources(&self) -> BTreeMap<String, Source> {
+        Settings::keys()
+            .into_iter()
+            .map(|key| {
+                let source = self.source(&key);
+                (key, source)
+            })
+            .collect()
+    }
+
+    fn source_named(&self, name: &str, key: &str) -> Source {
+        match name {
+            FILE => match &self.file {
+                Some((path, text)) => Source::File {
+                    path: path.clone(),
+                    line: line_of(text, key),
+                },
+                None => Source::Default,
+            },
+            CREDENTIAL => Source::Credential(
+                Path::new(&std::env::var_os("CREDENTIALS_DIRECTORY").unwrap_or_default())
+                    .join(TOKEN_CREDENTIAL),
+            ),
+            ENV => Source::Env(format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())),
+            ALIAS => Source::Env(
+                ENV_ALIASES
+                    .iter()
+                    .find(|(_, k)| *k == key)
+                    .map_or_else(|| key.to_string(), |(alias, _)| (*alias).to_string()),
+            ),
+            FLAGS => Source::Flag(Flags::flag(key)),
+            _ => Source::Default,
+        }
+    }
+
+    /// figment's error, named by the key and where it was set.
+    fn error(&self, error: figment::Error) -> ConfigError {
+        let key = error.path.join(".");
+        let source = match &error.metadata {
+            Some(m) => self.source_named(m.name.as_ref(), &key),
+            None => Source::Default,
+        };
+        match &error.kind {
+            figment::error::Kind::UnknownField(field, expected) => {
+                let source = match &error.metadata {
+                    Some(m) => self.source_named(m.name.as_ref(), field),
+                    None => source,
+                };
+                ConfigError::Unknown {
+                    at: source.names(field),
+                    suggestion: closest(field, expected.iter().copied()),
+                }
+            }
+            kind => ConfigError::Value {
+                at: source.names(&key),
+                message: kind.to_string(),
+            },
+        }
+    }
+}
+
+/// The line of the file where `key` is set, if it can be found.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+/// The known name closest to `name`, when one is close enough to be a typo.
+pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
+    let name = name.to_ascii_lowercase();
+    known
+        .map(|k| (strsim::jaro_winkler(&name, &k.to_ascii_lowercase()), k))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k.to_string())
+}
+
+/// A `CAREERBOT_` variable that sets no key is a typo until shown otherwise.
+///
+/// # Errors
+/// The first such variable, with the closest real name.
+fn unknown_variables() -> Result<(), ConfigError> {
+    let keys = Settings::keys();
+    let known: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{ENV_PREFIX}{}", k.to_ascii_uppercase()))
+        .chain(ENV_ALIASES.iter().map(|(alias, _)| (*alias).to_string()))
+        .collect();
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().to_ascii_uppercase();
+        if name.starts_with(ENV_PREFIX) && !known.contains(&name) {
+            return Err(ConfigError::Unknown {
+                suggestion: closest(&name, known.iter().map(String::as_str)),
+                at: format!("environment variable {name}"),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,427 @@
+//! [`Settings`]: every key of `careerbot.toml`, with its default, as the
+//! layers (defaults, file, environment, flags) deliver it; and
+//! [`Settings::resolve`], which checks each value and builds the
+//! [`Config`] careerbot runs with.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serenity::model::id::{ApplicationId, GuildId, RoleId};
+
+use super::{
+    Config, ConfigError, DiscordConfig, HttpConfig, HttpLimits, InsightsConfig, KnowledgeConfig,
+    LogConfig, Secret, Serving, Source,
+};
+use crate::discord::reply::Policy;
+
+/// Interactions one process handles at once unless `max_in_flight` says otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
+
+/// Default of `low_confidence`.
+pub const DEFAULT_LOW_CONFIDENCE: f32 = 0.5;
+
+/// The keys whose values are secrets: `careerbot config` prints them as
+/// `[redacted]`, and `token` is never read from a file.
+pub const SECRET_KEYS: &[&str] = &["token", "public_key"];
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (tracing-subscriber's JSON formatter).
+    Json,
+}
+
+/// Every configuration key, named as in `careerbot.toml`; the environment
+/// variable of each is `CAREERBOT_` and the key in capitals. The defaults
+/// are [`Settings::default`]; `deploy/careerbot.toml` lists them all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// The knowledge directory.
+    #[serde(deserialize_with = "text")]
+    pub knowledge_dir: String,
+    /// The index directory.
+    #[serde(deserialize_with = "text")]
+    pub index_dir: String,
+    /// Largest knowledge file read, in bytes.
+    pub max_article_bytes: u64,
+    /// Largest total of all knowledge files, in bytes.
+    pub max_knowledge_bytes: u64,
+    /// The insights store's directory.
+    #[serde(deserialize_with = "text")]
+    pub data_dir: String,
+    /// Whether questions, ratings and reloads are recorded.
+    pub insights: bool,
+    /// Days an insight record is kept.
+    pub insights_max_age_days: u64,
+    /// Whether records carry members' user ids.
+    pub insights_record_users: bool,
+    /// Share of the question below which an answer counts as low confidence.
+    pub low_confidence: f32,
+    /// Role ids whose members moderate, besides Manage Server.
+    #[serde(deserialize_with = "ids")]
+    pub moderator_roles: Vec<u64>,
+    /// Whether `/ask` answers privately unless asked otherwise.
+    pub private_by_default: bool,
+    /// Seconds a member waits between questions.
+    pub cooldown_seconds: u64,
+    /// Interactions handled at once by one process.
+    pub max_in_flight: usize,
+    /// The bot token: environment only, never the file.
+    #[serde(deserialize_with = "optional_text")]
+    pub token: Option<String>,
+    /// The application's public key, hex.
+    #[serde(deserialize_with = "optional_text")]
+    pub public_key: Option<String>,
+    /// The application id for follow-ups.
+    #[serde(deserialize_with = "optional_id")]
+    pub application_id: Option<u64>,
+    /// The guild `register` uses without `--guild`.
+    #[serde(deserialize_with = "optional_id")]
+    pub dev_guild: Option<u64>,
+    /// A Discord-compatible API base.
+    #[serde(deserialize_with = "optional_text")]
+    pub discord_api_base: Option<String>,
+    /// Where `serve-http` listens.
+    #[serde(deserialize_with = "text")]
+    pub listen: String,
+    /// A separate address for `serve-http`'s `/metrics`.
+    #[serde(deserialize_with = "optional_text")]
+    pub metrics_listen: Option<String>,
+    /// Where `serve` answers `/healthz`, `/readyz` and `/metrics`.
+    #[serde(deserialize_with = "optional_text")]
+    pub ops_listen: Option<String>,
+    /// Seconds a request's signature timestamp may be from now.
+    pub signature_window_seconds: u64,
+    /// Largest request body read.
+    pub max_body_bytes: usize,
+    /// Seconds a client has to send its headers, and again its body.
+    pub request_timeout_seconds: u64,
+    /// Connections held open at once.
+    pub max_connections: usize,
+    /// Seconds to keep serving after SIGTERM while `/readyz` says 503.
+    pub drain_seconds: u64,
+    /// A tracing filter directive (`EnvFilter` syntax) replacing the default.
+    #[serde(deserialize_with = "optional_text")]
+    pub log: Option<String>,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            knowledge_dir: "knowledge".to_string(),
+            index_dir: "index".to_string(),
+            max_article_bytes: crate::knowledge::DEFAULT_MAX_ARTICLE_BYTES,
+            max_knowledge_bytes: crate::knowledge::DEFAULT_MAX_KNOWLEDGE_BYTES,
+            data_dir: "data".to_string(),
+            insights: true,
+            insights_max_age_days: 90,
+            insights_record_users: false,
+            low_confidence: DEFAULT_LOW_CONFIDENCE,
+            moderator_roles: Vec::new(),
+            private_by_default: false,
+            cooldown_seconds: 3,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            token: None,
+            public_key: None,
+            application_id: None,
+            dev_guild: None,
+            discord_api_base: None,
+            listen: "127.0.0.1:8080".to_string(),
+            metrics_listen: None,
+            ops_listen: None,
+            signature_window_seconds: 300,
+            max_body_bytes: 256 * 1024,
+            request_timeout_seconds: 10,
+            max_connections: 512,
+            drain_seconds: 0,
+            log: None,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// Longest a record may be kept: a hundred years.
+const MAX_AGE_DAYS: u64 = 36_500;
+
+impl Settings {
+    /// Every key, in the file's spelling (sorted).
+    pub fn keys() -> Vec<String> {
+        match serde_json::to_value(Settings::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Checks every value and builds the [`Config`]. `source` says where a
+    /// key's value came from, for the error.
+    ///
+    /// # Errors
+    /// The first value out of its range, named by its key or variable.
+    pub fn resolve(self, source: &dyn Fn(&str) -> Source) -> Result<Config, ConfigError> {
+        let bad = |key: &str, message: String| ConfigError::Value {
+            at: source(key).names(key),
+            message,
+        };
+        let at_least_one = |key: &str, n: u64| {
+            if n == 0 {
+                Err(bad(
+                    key,
+                    "0 is too small; it must be at least 1".to_string(),
+                ))
+            } else {
+                Ok(n)
+            }
+        };
+        let address = |key: &str, value: Option<String>| match value {
+            Some(v) if !is_address(&v) => Err(bad(
+                key,
+                format!("\"{v}\" is not an address like 127.0.0.1:8080 (host:port)"),
+            )),
+            v => Ok(v),
+        };
+        let id = |key: &str, value: Option<u64>| match value {
+            Some(0) => Err(bad(key, "0 is not a Discord id".to_string())),
+            v => Ok(v),
+        };
+        if matches!(source("token"), Source::File { .. }) {
+            return Err(bad(
+                "token",
+                "the bot token is never read from a file; set DISCORD_TOKEN (or CAREERBOT_TOKEN), \
+                 or give it to systemd's LoadCredential as discord_token"
+                    .to_string(),
+            ));
+        }
+        if let Some(base) = &self.discord_api_base {
+            if !(base.starts_with("http://") || base.starts_with("https://")) {
+                return Err(bad(
+                    "discord_api_base",
+                    format!("\"{base}\" is not an http(s) URL"),
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.low_confidence) {
+            return Err(bad(
+                "low_confidence",
+                format!(
+                    "{} is out of range; it must be between 0 and 1",
+                    self.low_confidence
+                ),
+            ));
+        }
+        if self.insights_max_age_days > MAX_AGE_DAYS {
+            return Err(bad(
+                "insights_max_age_days",
+                format!(
+                    "{} is too large; it must be at most {MAX_AGE_DAYS}",
+                    self.insights_max_age_days
+                ),
+            ));
+        }
+        if let Some(role) = self.moderator_roles.iter().find(|r| **r == 0) {
+            return Err(bad(
+                "moderator_roles",
+                format!("{role} is not a Discord id"),
+            ));
+        }
+        if let Some(filter) = &self.log {
+            if let Err(e) = tracing_subscriber::EnvFilter::try_new(filter) {
+                return Err(bad("log", format!("\"{filter}\" is not a filter: {e}")));
+            }
+        }
+        let listen = address("listen", Some(self.listen))?.unwrap_or_default();
+        Ok(Config {
+            knowledge: KnowledgeConfig {
+                dir: PathBuf::from(self.knowledge_dir),
+                index_dir: PathBuf::from(self.index_dir),
+                limits: crate::knowledge::Limits {
+                    max_article_bytes: at_least_one("max_article_bytes", self.max_article_bytes)?,
+                    max_knowledge_bytes: at_least_one(
+                        "max_knowledge_bytes",
+                        self.max_knowledge_bytes,
+                    )?,
+                },
+            },
+            discord: DiscordConfig {
+                api_base: self.discord_api_base,
+                token: self
+                    .token
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .map(Secret::new),
+                public_key: self.public_key.map(Secret::new),
+                application_id: id("application_id", self.application_id)?.map(ApplicationId::new),
+                dev_guild: id("dev_guild", self.dev_guild)?.map(GuildId::new),
+            },
+            serving: Serving {
+                policy: Policy {
+                    moderator_roles: self.moderator_roles.into_iter().map(RoleId::new).collect(),
+                    private_by_default: self.private_by_default,
+                },
+                cooldown: Duration::from_secs(self.cooldown_seconds),
+                max_in_flight: at_least_one("max_in_flight", self.max_in_flight as u64)? as usize,
+            },
+            http: HttpConfig {
+                listen,
+                metrics_listen: address("metrics_listen", self.metrics_listen)?,
+                limits: HttpLimits {
+                    signature_window: Duration::from_secs(at_least_one(
+                        "signature_window_seconds",
+                        self.signature_window_seconds,
+                    )?),
+                    max_body_bytes: at_least_one("max_body_bytes", self.max_body_bytes as u64)?
+                        as usize,
+                    request_timeout: Duration::from_secs(at_least_one(
+                        "request_timeout_seconds",
+                        self.request_timeout_seconds,
+                    )?),
+                    max_connections: at_least_one("max_connections", self.max_connections as u64)?
+                        as usize,
+                    drain: Duration::from_secs(self.drain_seconds),
+                },
+            },
+            insights: InsightsConfig {
+                enabled: self.insights,
+                options: crate::insights::Options {
+                    data_dir: PathBuf::from(self.data_dir),
+                    max_age: Duration::from_secs(
+                        at_least_one("insights_max_age_days", self.insights_max_age_days)? * 86_400,
+                    ),
+                    record_users: self.insights_record_users,
+                    low_confidence: self.low_confidence,
+                },
+            },
+            ops_listen: address("ops_listen", self.ops_listen)?,
+            log: LogConfig {
+                filter: self.log,
+                format: self.log_format,
+            },
+        })
+    }
+}
+
+/// Whether `value` is `host:port` with a port number.
+fn is_address(value: &str) -> bool {
+    match value.rsplit_once(':') {
+        Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok(),
+        None => false,
+    }
+}
+
+/// A string, also when the environment's value looks like a number or a
+/// boolean (`CAREERBOT_INDEX_DIR=2024`).
+struct Text;
+
+impl serde::de::Visitor<'_> for Text {
+    type Value = String;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    d.deserialize_any(Text)
+}
+
+fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct Optional;
+    impl<'de> serde::de::Visitor<'de> for Optional {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            text(d).map(Some)
+        }
+    }
+    d.deserialize_option(Optional)
+}
+
+/// One Discord id, written as a number or as digits in a string.
+fn id_of<E: serde::de::Error>(s: &str) -> Result<u64, E> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| E::custom(format!("\"{s}\" is not a Discord id (a number)")))
+}
+
+fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let text = optional_text(d)?;
+    text.map(|t| id_of(&t)).transpose()
+}
+
+/// A list of Discord ids: a TOML array, or comma-separated digits (the
+/// environment's form: `CAREERBOT_MODERATOR_ROLES=1,2`).
+fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    struct Ids;
+    impl<'de> serde::de::Visitor<'de> for Ids {
+        type Value = Vec<u64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of Discord ids")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(vec![v])
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            id_of(&v.to_string()).map(|id| vec![id])
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(id_of)
+                .collect()
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element_seed(OneId)? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    struct OneId;
+    impl<'de> serde::de::DeserializeSeed<'de> for OneId {
+        type Value = u64;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+            id_of(&text(d)?)
+        }
+    }
+    d.deserialize_any(Ids)
+}
