@@ -210,7 +210,8 @@ impl Server {
             "application/json",
             "Discord needs the JSON content type"
         );
-        response.json().await.expect("JSON body")
+        let body = response.text().await.expect("a body");
+        serde_json::from_str(&body).expect("JSON body")
     }
 
     async fn get(&self, path: &str) -> (u16, String) {

@@ -415,7 +415,7 @@ pub fn causes(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in e.chain() {
         let text = cause.to_string();
-        let text = text.trim();
+        let text = text.trim().trim_end_matches('.');
         if text.is_empty() || parts.iter().any(|p| p.contains(text)) {
             continue;
         }
@@ -512,5 +512,52 @@ fn parse_top(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=25).contains(&n) => Ok(n),
         _ => Err(format!("\"{s}\" is not a number from 1 to 25")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("Error while sending HTTP request.: {0}")]
+    struct Repeats(#[source] std::io::Error);
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let inner = std::io::Error::other("connection refused");
+        let e = anyhow::Error::new(Repeats(inner)).context("the Discord gateway connection failed");
+        assert_eq!(
+            causes(&e),
+            "the Discord gateway connection failed: Error while sending HTTP request.: connection refused"
+        );
+    }
+
+    #[test]
+    fn shard_ranges_past_the_total_are_refused_when_parsed() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.check());
+        assert!(matches!(
+            parse(&[
+                "careerbot",
+                "serve",
+                "--shards",
+                "4",
+                "--shard-range",
+                "2..4"
+            ]),
+            Ok(Ok(()))
+        ));
+        assert!(matches!(
+            parse(&[
+                "careerbot",
+                "serve",
+                "--shards",
+                "4",
+                "--shard-range",
+                "2..5"
+            ]),
+            Ok(Err(_))
+        ));
+        assert!(parse(&["careerbot", "serve", "--shards", "0"]).is_err());
     }
 }

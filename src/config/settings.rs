@@ -166,49 +166,74 @@ impl Settings {
     /// # Errors
     /// The first value out of its range, named by its key or variable.
     pub fn resolve(self, source: &dyn Fn(&str) -> Source) -> Result<Config, ConfigError> {
-        let bad = |key: &str, message: String| ConfigError::Value {
-            at: source(key).names(key),
-            message,
-        };
-        let at_least_one = |key: &str, n: u64| {
-            if n == 0 {
-                Err(bad(
-                    key,
-                    "0 is too small; it must be at least 1".to_string(),
-                ))
-            } else {
-                Ok(n)
-            }
-        };
-        let address = |key: &str, value: Option<String>| match value {
-            Some(v) if !is_address(&v) => Err(bad(
-                key,
-                format!("\"{v}\" is not an address like 127.0.0.1:8080 (host:port)"),
-            )),
-            v => Ok(v),
-        };
-        let id = |key: &str, value: Option<u64>| match value {
-            Some(0) => Err(bad(key, "0 is not a Discord id".to_string())),
-            v => Ok(v),
-        };
-        if matches!(source("token"), Source::File { .. }) {
-            return Err(bad(
+        let check = Check { source };
+        self.check_values(&check)?;
+        Ok(Config {
+            knowledge: KnowledgeConfig {
+                dir: PathBuf::from(&self.knowledge_dir),
+                index_dir: PathBuf::from(&self.index_dir),
+                limits: crate::knowledge::Limits {
+                    max_article_bytes: check
+                        .at_least_one("max_article_bytes", self.max_article_bytes)?,
+                    max_knowledge_bytes: check
+                        .at_least_one("max_knowledge_bytes", self.max_knowledge_bytes)?,
+                },
+            },
+            discord: self.discord(&check)?,
+            serving: Serving {
+                policy: Policy {
+                    moderator_roles: self
+                        .moderator_roles
+                        .iter()
+                        .copied()
+                        .map(RoleId::new)
+                        .collect(),
+                    private_by_default: self.private_by_default,
+                },
+                cooldown: Duration::from_secs(self.cooldown_seconds),
+                max_in_flight: check.at_least_one("max_in_flight", self.max_in_flight as u64)?
+                    as usize,
+            },
+            http: self.http(&check)?,
+            insights: InsightsConfig {
+                enabled: self.insights,
+                options: crate::insights::Options {
+                    data_dir: PathBuf::from(&self.data_dir),
+                    max_age: Duration::from_secs(
+                        check.at_least_one("insights_max_age_days", self.insights_max_age_days)?
+                            * 86_400,
+                    ),
+                    record_users: self.insights_record_users,
+                    low_confidence: self.low_confidence,
+                },
+            },
+            ops_listen: check.address("ops_listen", self.ops_listen.clone())?,
+            log: LogConfig {
+                filter: self.log,
+                format: self.log_format,
+            },
+        })
+    }
+
+    /// The checks that are not of one number's range.
+    fn check_values(&self, check: &Check<'_>) -> Result<(), ConfigError> {
+        if matches!((check.source)("token"), Source::File { .. }) {
+            return Err(check.bad(
                 "token",
                 "the bot token is never read from a file; set DISCORD_TOKEN (or CAREERBOT_TOKEN), \
-                 or give it to systemd's LoadCredential as discord_token"
-                    .to_string(),
+                 or give it to systemd's LoadCredential as discord_token",
             ));
         }
         if let Some(base) = &self.discord_api_base {
             if !(base.starts_with("http://") || base.starts_with("https://")) {
-                return Err(bad(
+                return Err(check.bad(
                     "discord_api_base",
                     format!("\"{base}\" is not an http(s) URL"),
                 ));
             }
         }
         if !(0.0..=1.0).contains(&self.low_confidence) {
-            return Err(bad(
+            return Err(check.bad(
                 "low_confidence",
                 format!(
                     "{} is out of range; it must be between 0 and 1",
@@ -217,7 +242,7 @@ impl Settings {
             ));
         }
         if self.insights_max_age_days > MAX_AGE_DAYS {
-            return Err(bad(
+            return Err(check.bad(
                 "insights_max_age_days",
                 format!(
                     "{} is too large; it must be at most {MAX_AGE_DAYS}",
@@ -226,84 +251,94 @@ impl Settings {
             ));
         }
         if let Some(role) = self.moderator_roles.iter().find(|r| **r == 0) {
-            return Err(bad(
-                "moderator_roles",
-                format!("{role} is not a Discord id"),
-            ));
+            return Err(check.bad("moderator_roles", format!("{role} is not a Discord id")));
         }
         if let Some(filter) = &self.log {
             if let Err(e) = tracing_subscriber::EnvFilter::try_new(filter) {
-                return Err(bad("log", format!("\"{filter}\" is not a filter: {e}")));
+                return Err(check.bad("log", format!("\"{filter}\" is not a filter: {e}")));
             }
         }
-        let listen = address("listen", Some(self.listen))?.unwrap_or_default();
-        Ok(Config {
-            knowledge: KnowledgeConfig {
-                dir: PathBuf::from(self.knowledge_dir),
-                index_dir: PathBuf::from(self.index_dir),
-                limits: crate::knowledge::Limits {
-                    max_article_bytes: at_least_one("max_article_bytes", self.max_article_bytes)?,
-                    max_knowledge_bytes: at_least_one(
-                        "max_knowledge_bytes",
-                        self.max_knowledge_bytes,
-                    )?,
-                },
-            },
-            discord: DiscordConfig {
-                api_base: self.discord_api_base,
-                token: self
-                    .token
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty())
-                    .map(Secret::new),
-                public_key: self.public_key.map(Secret::new),
-                application_id: id("application_id", self.application_id)?.map(ApplicationId::new),
-                dev_guild: id("dev_guild", self.dev_guild)?.map(GuildId::new),
-            },
-            serving: Serving {
-                policy: Policy {
-                    moderator_roles: self.moderator_roles.into_iter().map(RoleId::new).collect(),
-                    private_by_default: self.private_by_default,
-                },
-                cooldown: Duration::from_secs(self.cooldown_seconds),
-                max_in_flight: at_least_one("max_in_flight", self.max_in_flight as u64)? as usize,
-            },
-            http: HttpConfig {
-                listen,
-                metrics_listen: address("metrics_listen", self.metrics_listen)?,
-                limits: HttpLimits {
-                    signature_window: Duration::from_secs(at_least_one(
-                        "signature_window_seconds",
-                        self.signature_window_seconds,
-                    )?),
-                    max_body_bytes: at_least_one("max_body_bytes", self.max_body_bytes as u64)?
-                        as usize,
-                    request_timeout: Duration::from_secs(at_least_one(
-                        "request_timeout_seconds",
-                        self.request_timeout_seconds,
-                    )?),
-                    max_connections: at_least_one("max_connections", self.max_connections as u64)?
-                        as usize,
-                    drain: Duration::from_secs(self.drain_seconds),
-                },
-            },
-            insights: InsightsConfig {
-                enabled: self.insights,
-                options: crate::insights::Options {
-                    data_dir: PathBuf::from(self.data_dir),
-                    max_age: Duration::from_secs(
-                        at_least_one("insights_max_age_days", self.insights_max_age_days)? * 86_400,
-                    ),
-                    record_users: self.insights_record_users,
-                    low_confidence: self.low_confidence,
-                },
-            },
-            ops_listen: address("ops_listen", self.ops_listen)?,
-            log: LogConfig {
-                filter: self.log,
-                format: self.log_format,
+        Ok(())
+    }
+
+    fn discord(&self, check: &Check<'_>) -> Result<DiscordConfig, ConfigError> {
+        Ok(DiscordConfig {
+            api_base: self.discord_api_base.clone(),
+            token: self
+                .token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(Secret::new),
+            public_key: self.public_key.clone().map(Secret::new),
+            application_id: check
+                .id("application_id", self.application_id)?
+                .map(ApplicationId::new),
+            dev_guild: check.id("dev_guild", self.dev_guild)?.map(GuildId::new),
+        })
+    }
+
+    fn http(&self, check: &Check<'_>) -> Result<HttpConfig, ConfigError> {
+        Ok(HttpConfig {
+            listen: check
+                .address("listen", Some(self.listen.clone()))?
+                .unwrap_or_default(),
+            metrics_listen: check.address("metrics_listen", self.metrics_listen.clone())?,
+            limits: HttpLimits {
+                signature_window: Duration::from_secs(
+                    check
+                        .at_least_one("signature_window_seconds", self.signature_window_seconds)?,
+                ),
+                max_body_bytes: check.at_least_one("max_body_bytes", self.max_body_bytes as u64)?
+                    as usize,
+                request_timeout: Duration::from_secs(
+                    check.at_least_one("request_timeout_seconds", self.request_timeout_seconds)?,
+                ),
+                max_connections: check
+                    .at_least_one("max_connections", self.max_connections as u64)?
+                    as usize,
+                drain: Duration::from_secs(self.drain_seconds),
             },
         })
+    }
+}
+
+/// Checks of one value, whose errors name the key where it was set.
+struct Check<'a> {
+    source: &'a dyn Fn(&str) -> Source,
+}
+
+impl Check<'_> {
+    fn bad(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::Value {
+            at: (self.source)(key).names(key),
+            message: message.into(),
+        }
+    }
+
+    fn at_least_one(&self, key: &str, n: u64) -> Result<u64, ConfigError> {
+        if n == 0 {
+            Err(self.bad(key, "0 is too small; it must be at least 1"))
+        } else {
+            Ok(n)
+        }
+    }
+
+    fn address(&self, key: &str, value: Option<String>) -> Result<Option<String>, ConfigError> {
+        match value {
+            Some(v) if !is_address(&v) => Err(self.bad(
+                key,
+                format!("\"{v}\" is not an address like 127.0.0.1:8080 (host:port)"),
+            )),
+            v => Ok(v),
+        }
+    }
+
+    fn id(&self, key: &str, value: Option<u64>) -> Result<Option<u64>, ConfigError> {
+        match value {
+            Some(0) => Err(self.bad(key, "0 is not a Discord id")),
+            v => Ok(v),
+        }
     }
 }
 

@@ -7,14 +7,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
+use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Mutex};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::interactions as fx;
 
@@ -211,14 +214,38 @@ async fn fallback(uri: axum::http::Uri) -> Response {
         .into_response()
 }
 
-async fn websocket(State(d): State<Arc<Discord>>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.on_upgrade(move |socket| gateway_session(d, socket))
+/// The gateway's websocket handshake (RFC 6455), then the session on the
+/// upgraded connection, with the same tungstenite serenity connects with.
+async fn websocket(State(d): State<Arc<Discord>>, mut request: axum::extract::Request) -> Response {
+    let Some(key) = request.headers().get("sec-websocket-key").cloned() else {
+        return (StatusCode::BAD_REQUEST, "not a websocket handshake").into_response();
+    };
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let upgrade = hyper::upgrade::on(&mut request);
+    tokio::spawn(async move {
+        let Ok(upgraded) = upgrade.await else { return };
+        let io = hyper_util::rt::TokioIo::new(upgraded);
+        let socket =
+            tokio_tungstenite::WebSocketStream::from_raw_socket(io, Role::Server, None).await;
+        gateway_session(d, socket).await;
+    });
+    (
+        StatusCode::SWITCHING_PROTOCOLS,
+        [
+            ("connection", "upgrade".to_string()),
+            ("upgrade", "websocket".to_string()),
+            ("sec-websocket-accept", accept),
+        ],
+    )
+        .into_response()
 }
+
+type Socket = tokio_tungstenite::WebSocketStream<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>;
 
 /// HELLO, wait for IDENTIFY, READY, then push interactions; ACK heartbeats.
 /// Nothing is pushed before READY, as Discord sends no dispatch before it.
-async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
-    let send = |v: Value| WsMessage::Text(v.to_string().into());
+async fn gateway_session(d: Arc<Discord>, mut socket: Socket) {
+    let send = |v: Value| WsMessage::Text(v.to_string());
     if socket
         .send(send(
             json!({ "op": 10, "d": { "heartbeat_interval": 41250 } }),
@@ -233,13 +260,17 @@ async fn gateway_session(d: Arc<Discord>, mut socket: WebSocket) {
     let mut ready = false;
     loop {
         tokio::select! {
-            incoming = socket.recv() => {
-                let Some(Ok(WsMessage::Text(text))) = incoming else { return };
+            incoming = socket.next() => {
+                let text = match incoming {
+                    Some(Ok(WsMessage::Text(text))) => text,
+                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Binary(_))) => continue,
+                    _ => return,
+                };
                 let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
                 match frame["op"].as_u64() {
                     Some(1) => { let _ = socket.send(send(json!({ "op": 11 }))).await; }
                     Some(2) if d.reject_token => {
-                        let close = axum::extract::ws::CloseFrame { code: 4004, reason: "Authentication failed.".into() };
+                        let close = CloseFrame { code: CloseCode::from(4004), reason: "Authentication failed.".into() };
                         let _ = socket.send(WsMessage::Close(Some(close))).await;
                         return;
                     }
