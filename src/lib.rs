@@ -18,11 +18,13 @@
 //!    and the `/gaps` and `/stats` reports on it.
 //! 9. [`discord`]: pure: commands (one file each), button ids, dispatch
 //!    (Interaction -> what to do), render (Answer -> embed).
-//! 10. [`config`]: careerbot.toml + environment -> Config, for the layers
+//! 10. [`config`]: defaults, careerbot.toml, the environment and flags,
+//!     layered by figment -> Config (and each key's source), for the layers
 //!     that start things.
 //! 11. [`transport`]: the gateway bot (serenity client) and the HTTP
 //!     interactions endpoint, through one `serve_one`: sockets, tasks, the
-//!     in-flight bound, cooldowns, metrics, follow-ups.
+//!     in-flight bound, cooldowns, metrics, follow-ups, and the operators'
+//!     routes both serve.
 //! 12. [`cli`]: the command line.
 
 pub mod answer;

@@ -569,4 +569,8 @@ fn serve_http_answers_health_checks_and_exits_0_on_sigterm_without_logging_secre
         "the token is never logged: {stderr}"
     );
     assert!(!stderr.contains(key), "nor the public key: {stderr}");
+    assert!(
+        !stderr.contains("metas") && !stderr.contains("Garbage collect"),
+        "tantivy's housekeeping is not logged at the default level: {stderr}"
+    );
 }
