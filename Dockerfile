@@ -34,7 +34,10 @@ COPY knowledge /srv/careerbot/knowledge
 ENV CAREERBOT_KNOWLEDGE_DIR=/srv/careerbot/knowledge \
     CAREERBOT_INDEX_DIR=/var/lib/careerbot/index \
     CAREERBOT_DATA_DIR=/var/lib/careerbot/data \
-    CAREERBOT_LISTEN=0.0.0.0:8080
+    CAREERBOT_LISTEN=0.0.0.0:8080 \
+    CAREERBOT_OPS_LISTEN=0.0.0.0:8080
+# serve-http answers /healthz on `listen`; serve (the gateway bot) on
+# `ops_listen`. Only one of them runs, so they share the port.
 # The knowledge (mount your own over it) and the index and insights data.
 VOLUME ["/srv/careerbot/knowledge", "/var/lib/careerbot"]
 USER careerbot

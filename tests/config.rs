@@ -389,3 +389,99 @@ fn argument_mistakes_are_caught_before_anything_is_contacted() {
         run.stderr
     );
 }
+
+#[test]
+fn environment_values_are_text_unless_a_key_wants_a_number_and_orchestrators_variables_pass() {
+    let c = effective(
+        &[],
+        &[
+            ("CAREERBOT_INDEX_DIR", "007"),
+            ("CAREERBOT_LOW_CONFIDENCE", "0.3"),
+            ("CAREERBOT_INSIGHTS", "false"),
+            // Kubernetes sets these for a service named careerbot.
+            ("CAREERBOT_PORT", "tcp://10.0.0.1:80"),
+            ("CAREERBOT_SERVICE_HOST", "10.0.0.1"),
+            ("CAREERBOT_TOKEN", ""),
+        ],
+    );
+    assert_eq!(
+        c["index_dir"]["value"], "007",
+        "a directory name is kept as written"
+    );
+    assert_eq!(c["low_confidence"]["value"], 0.3);
+    assert_eq!(c["insights"]["value"], false);
+    assert_eq!(c["token"]["value"], Value::Null, "an empty value is unset");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("elsewhere.toml"), "cooldown_seconds = 7\n").unwrap();
+    let c = effective(
+        &[],
+        &[("CAREERBOT_CONFIG", arg(&dir.path().join("elsewhere.toml")))],
+    );
+    assert_eq!(
+        c["cooldown_seconds"]["value"], 7,
+        "CAREERBOT_CONFIG names the file"
+    );
+}
+
+#[test]
+fn in_json_log_mode_the_final_error_is_a_json_line_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = careerbot_in(
+        dir.path(),
+        &["--knowledge", "missing", "ask", "hello"],
+        &[("CAREERBOT_LOG_FORMAT", "json")],
+    );
+    assert_eq!(run.code, Some(2));
+    for line in run.stderr.lines() {
+        let event: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(event["level"], "ERROR", "{line}");
+    }
+    assert!(
+        run.stderr.contains("cannot read knowledge directory"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_server_at_the_default_level_logs_careerbots_events_and_not_tantivys() {
+    use support::process::{free_port, signal, wait_ready};
+    let (index, data, dir) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let seed = support::seed_dir();
+    // The Ed25519 base point: a valid public key.
+    let key = format!("58{}", "66".repeat(31));
+    let child = Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .args(["--knowledge", arg(&seed), "--index", arg(index.path())])
+        .args(["--data", arg(data.path()), "serve-http"])
+        .current_dir(dir.path())
+        .env_clear()
+        .envs([
+            ("CAREERBOT_LISTEN", listen.as_str()),
+            ("DISCORD_TOKEN", "t"),
+            ("DISCORD_PUBLIC_KEY", key.as_str()),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve-http");
+    assert!(wait_ready(port).starts_with("HTTP/1.1 200"));
+    signal(child.id(), "-TERM");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("loaded the knowledge base") && stderr.contains("serving interactions"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("metas") && !stderr.contains("Garbage collect"),
+        "the index was built, and tantivy's housekeeping was not logged: {stderr}"
+    );
+}

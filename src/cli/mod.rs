@@ -108,7 +108,7 @@ pub enum Command {
     /// say where: --guild, --global, or `dev_guild` in the config.
     Register {
         /// Register in this guild only (instant); default: dev_guild from the config.
-        #[arg(long, conflicts_with = "global")]
+        #[arg(long, conflicts_with = "global", value_parser = clap::value_parser!(u64).range(1..))]
         guild: Option<u64>,
         /// Register globally (all servers; may take up to an hour to show).
         #[arg(long)]
@@ -274,10 +274,18 @@ pub fn main() -> ExitCode {
     if let Err(e) = cli.check() {
         e.exit();
     }
-    let loaded = match Config::load(cli.config.as_deref(), &cli.flags()) {
+    let file = cli.config.clone().or_else(|| {
+        std::env::var_os(crate::config::CONFIG_VARIABLE)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let loaded = match Config::load(file.as_deref(), &cli.flags()) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("error: {e}");
+            // The configuration that would say "json" is what failed; the
+            // variable may still say it.
+            let json = std::env::var("CAREERBOT_LOG_FORMAT").is_ok_and(|f| f.trim() == "json");
+            report_error(&e.to_string(), json);
             return ExitCode::from(2);
         }
     };
@@ -343,7 +351,10 @@ impl Cli {
         } = &self.command
         {
             if range.end > *total {
-                return Err(Cli::command().error(
+                let mut command = Cli::command();
+                command.build();
+                let serve = command.find_subcommand_mut("serve").cloned();
+                return Err(serve.unwrap_or(command).error(
                     clap::error::ErrorKind::ValueValidation,
                     format!(
                         "--shard-range {}..{} reaches past --shards {total}: the shards are 0 to {}",
@@ -401,10 +412,21 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", causes(&e));
+            report_error(&causes(&e), config.log.format == LogFormat::Json);
             let invalid = e.downcast_ref::<KnowledgeInvalid>().is_some();
             ExitCode::from(if invalid { 1 } else { 2 })
         }
+    }
+}
+
+/// Prints the error a command ended with: `error: …` on stderr, or in
+/// JSON log mode one JSON object like the log lines.
+fn report_error(message: &str, json: bool) {
+    if json {
+        let line = serde_json::json!({"level": "ERROR", "message": message, "target": "careerbot"});
+        eprintln!("{line}");
+    } else {
+        eprintln!("error: {message}");
     }
 }
 
@@ -460,7 +482,8 @@ fn parse_range(s: &str) -> Result<std::ops::Range<u32>, String> {
 fn token(config: &Config) -> anyhow::Result<crate::config::Secret> {
     config.discord.token.clone().ok_or_else(|| {
         anyhow::anyhow!(
-            "DISCORD_TOKEN is not set; put the bot token from the Discord developer portal in it"
+            "DISCORD_TOKEN (or CAREERBOT_TOKEN, or the systemd credential discord_token) is not set; \
+             put the bot token from the Discord developer portal in it"
         )
     })
 }
@@ -471,9 +494,14 @@ fn token(config: &Config) -> anyhow::Result<crate::config::Secret> {
 /// [`KnowledgeInvalid`] after printing the problems, or what else kept the
 /// knowledge from loading.
 fn load(config: &Config, force_rebuild: bool, show_progress: bool) -> anyhow::Result<Engine> {
+    let json = config.log.format == LogFormat::Json;
     let mut progress = |done: usize, total: usize| {
         if show_progress && total >= 2000 {
-            eprintln!("indexing: {done}/{total} passages");
+            if json {
+                tracing::warn!(done, total, "indexing");
+            } else {
+                eprintln!("indexing: {done}/{total} passages");
+            }
         }
     };
     match Engine::load(&options(config, force_rebuild), &mut progress) {
@@ -496,7 +524,11 @@ fn load(config: &Config, force_rebuild: bool, show_progress: bool) -> anyhow::Re
         }
         Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
             for problem in report.problems.iter().filter(|p| p.is_error()) {
-                eprintln!("{problem}");
+                if json {
+                    report_error(&problem.to_string(), true);
+                } else {
+                    eprintln!("{problem}");
+                }
             }
             Err(KnowledgeInvalid {
                 dir: config.knowledge.dir.clone(),

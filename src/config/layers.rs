@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use figment::providers::{Env, Serialized};
-use figment::value::{Dict, Map};
+use figment::providers::Serialized;
+use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 use serde::Serialize;
 
@@ -26,6 +26,9 @@ pub const ENV_ALIASES: &[(&str, &str)] = &[
 
 /// The prefix of every key's environment variable.
 pub const ENV_PREFIX: &str = "CAREERBOT_";
+
+/// The variable naming the config file when `--config` is not given.
+pub const CONFIG_VARIABLE: &str = "CAREERBOT_CONFIG";
 
 /// The file of a systemd credential (`LoadCredential=discord_token:...`)
 /// that holds the token, in `$CREDENTIALS_DIRECTORY`.
@@ -97,6 +100,44 @@ fn named<P: Provider>(name: &'static str, inner: P) -> Named<P> {
     }
 }
 
+/// The environment's values for the keys, as text: `CAREERBOT_<KEY>`, or
+/// with `aliases` the older names. figment's own `Env` reads `007` as the
+/// number 7, which would change a directory name; here only a key that
+/// wants a number or a boolean reads one (`extract_lossy`). Empty values
+/// are unset.
+struct Variables {
+    aliases: bool,
+}
+
+impl Provider for Variables {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(if self.aliases { ALIAS } else { ENV })
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let keys = Settings::keys();
+        let mut dict = Dict::new();
+        for (name, value) in std::env::vars_os() {
+            let name = name.to_string_lossy().to_ascii_uppercase();
+            let value = value.to_string_lossy().trim().to_string();
+            let key = if self.aliases {
+                ENV_ALIASES
+                    .iter()
+                    .find(|(alias, _)| *alias == name)
+                    .map(|(_, key)| (*key).to_string())
+            } else {
+                name.strip_prefix(ENV_PREFIX)
+                    .map(str::to_ascii_lowercase)
+                    .filter(|key| keys.contains(key))
+            };
+            if let Some(key) = key.filter(|_| !value.is_empty()) {
+                dict.insert(key, Value::from(value));
+            }
+        }
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
 /// The layers of one load: the merged values, and the file's text for
 /// line numbers.
 pub struct Layers {
@@ -148,18 +189,9 @@ impl Layers {
                 });
             }
         }
-        let keys = Settings::keys();
-        let aliases = Env::raw().filter_map(|name| {
-            ENV_ALIASES
-                .iter()
-                .find(|(alias, _)| name.as_str().eq_ignore_ascii_case(alias))
-                .map(|(_, key)| (*key).into())
-        });
-        let canonical = Env::prefixed(ENV_PREFIX)
-            .filter(move |k| keys.iter().any(|key| key.eq_ignore_ascii_case(k.as_str())));
         figment = figment
-            .merge(named(ALIAS, aliases))
-            .merge(named(ENV, canonical))
+            .merge(named(ALIAS, Variables { aliases: true }))
+            .merge(named(ENV, Variables { aliases: false }))
             .merge(named(FLAGS, Serialized::defaults(flags.clone())));
         Ok(Layers {
             figment,
@@ -172,8 +204,10 @@ impl Layers {
     /// # Errors
     /// A value of the wrong type or an unknown key, named.
     pub fn extract(&self) -> Result<Settings, ConfigError> {
+        // Lossy: the environment's values are all text, and a number or a
+        // boolean is read from it where the key wants one.
         self.figment
-            .extract::<Settings>()
+            .extract_lossy::<Settings>()
             .map_err(|e| self.error(e))
     }
 
@@ -241,6 +275,10 @@ impl Layers {
                     suggestion: closest(field, expected.iter().copied()),
                 }
             }
+            figment::error::Kind::UnknownVariant(found, expected) => ConfigError::Value {
+                at: source.names(&key),
+                message: format!("\"{found}\" is not one of: {}", expected.join(", ")),
+            },
             kind => ConfigError::Value {
                 at: source.names(&key),
                 message: kind.to_string(),
@@ -270,22 +308,40 @@ pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<S
         .map(|(_, k)| k.to_string())
 }
 
-/// A `CAREERBOT_` variable that sets no key is a typo until shown otherwise.
+/// A `CAREERBOT_` variable that is no key but is close to one is a typo.
+/// Others are left alone: an orchestrator sets its own (Kubernetes makes
+/// `CAREERBOT_PORT` for a service named careerbot).
 ///
 /// # Errors
-/// The first such variable, with the closest real name.
+/// The first such variable, with the real name.
 fn unknown_variables() -> Result<(), ConfigError> {
     let keys = Settings::keys();
     let known: Vec<String> = keys
         .iter()
-        .map(|k| format!("{ENV_PREFIX}{}", k.to_ascii_uppercase()))
-        .chain(ENV_ALIASES.iter().map(|(alias, _)| (*alias).to_string()))
+        .map(|k| k.to_ascii_uppercase())
+        .chain(
+            ENV_ALIASES
+                .iter()
+                .chain(&[(CONFIG_VARIABLE, "")])
+                .filter_map(|(alias, _)| alias.strip_prefix(ENV_PREFIX))
+                .map(str::to_string),
+        )
         .collect();
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().to_ascii_uppercase();
-        if name.starts_with(ENV_PREFIX) && !known.contains(&name) {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        if known.iter().any(|k| k == rest) {
+            continue;
+        }
+        let typo = known
+            .iter()
+            .filter(|k| strsim::damerau_levenshtein(rest, k) <= (k.len() / 6).max(1))
+            .min_by_key(|k| strsim::damerau_levenshtein(rest, k));
+        if let Some(key) = typo {
             return Err(ConfigError::Unknown {
-                suggestion: closest(&name, known.iter().map(String::as_str)),
+                suggestion: Some(format!("{ENV_PREFIX}{key}")),
                 at: format!("environment variable {name}"),
             });
         }

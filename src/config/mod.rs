@@ -15,7 +15,7 @@ use std::time::Duration;
 use serenity::model::id::{ApplicationId, GuildId};
 
 use crate::discord::reply::Policy;
-pub use layers::{closest, Flags, ENV_ALIASES, ENV_PREFIX, TOKEN_CREDENTIAL};
+pub use layers::{closest, Flags, CONFIG_VARIABLE, ENV_ALIASES, ENV_PREFIX, TOKEN_CREDENTIAL};
 pub use settings::{
     LogFormat, Settings, DEFAULT_LOW_CONFIDENCE, DEFAULT_MAX_IN_FLIGHT, SECRET_KEYS,
 };

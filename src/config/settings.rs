@@ -62,7 +62,8 @@ pub struct Settings {
     /// Whether records carry members' user ids.
     pub insights_record_users: bool,
     /// Share of the question below which an answer counts as low confidence.
-    pub low_confidence: f32,
+    #[serde(deserialize_with = "share")]
+    pub low_confidence: f64,
     /// Role ids whose members moderate, besides Manage Server.
     #[serde(deserialize_with = "ids")]
     pub moderator_roles: Vec<u64>,
@@ -124,7 +125,7 @@ impl Default for Settings {
             insights: true,
             insights_max_age_days: 90,
             insights_record_users: false,
-            low_confidence: DEFAULT_LOW_CONFIDENCE,
+            low_confidence: f64::from(DEFAULT_LOW_CONFIDENCE),
             moderator_roles: Vec::new(),
             private_by_default: false,
             cooldown_seconds: 3,
@@ -204,7 +205,7 @@ impl Settings {
                             * 86_400,
                     ),
                     record_users: self.insights_record_users,
-                    low_confidence: self.low_confidence,
+                    low_confidence: self.low_confidence as f32,
                 },
             },
             ops_listen: check.address("ops_listen", self.ops_listen.clone())?,
@@ -404,6 +405,14 @@ fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::E
         }
     }
     d.deserialize_option(Optional)
+}
+
+/// A share from 0 to 1, to six decimals: the environment's `0.3` is read
+/// as a 32-bit float, and `careerbot config` should say 0.3, not
+/// 0.30000001192092896.
+fn share<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let value = f64::deserialize(d)?;
+    Ok((value * 1e6).round() / 1e6)
 }
 
 /// One Discord id, written as a number or as digits in a string.

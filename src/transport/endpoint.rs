@@ -55,17 +55,17 @@ pub const GRACE: Duration = Duration::from_secs(20);
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
     /// No key configured.
-    #[error("DISCORD_PUBLIC_KEY is not set; copy the application's public key from the Discord developer portal (General Information)")]
+    #[error("DISCORD_PUBLIC_KEY (or CAREERBOT_PUBLIC_KEY, or public_key in the config) is not set; copy the application's public key from the Discord developer portal (General Information)")]
     Missing,
     /// Not 64 hex characters.
-    #[error("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key: expected 64 hex characters, found {0} character(s)")]
+    #[error("the public key (DISCORD_PUBLIC_KEY, CAREERBOT_PUBLIC_KEY or public_key) is not a valid Ed25519 public key: expected 64 hex characters, found {0} character(s)")]
     Length(usize),
     /// Not hex.
-    #[error("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key: it is not hexadecimal")]
+    #[error("the public key (DISCORD_PUBLIC_KEY, CAREERBOT_PUBLIC_KEY or public_key) is not a valid Ed25519 public key: it is not hexadecimal")]
     NotHex,
     /// 32 bytes, but not a point on the curve.
     #[error(
-        "DISCORD_PUBLIC_KEY is not a valid Ed25519 public key: the bytes are not a curve point"
+        "the public key (DISCORD_PUBLIC_KEY, CAREERBOT_PUBLIC_KEY or public_key) is not a valid Ed25519 public key: the bytes are not a curve point"
     )]
     NotAKey,
 }

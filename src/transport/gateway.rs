@@ -35,23 +35,51 @@ struct Handler {
     live: Arc<Live>,
     settings: Settings,
     ops: Arc<Ops>,
+    shards: ShardsUp,
+}
+
+/// Which of this process's shards are connected: `/readyz` says ready
+/// once all of them are.
+#[derive(Debug, Default)]
+struct ShardsUp {
+    /// How many shards this process runs, when known before they connect
+    /// (`--shards`, `--shard-range`); else each READY says the total.
+    expected: Option<u32>,
+    connected: std::sync::Mutex<std::collections::BTreeSet<u32>>,
+}
+
+impl ShardsUp {
+    /// Marks `shard` up or down; whether every shard is now up. `total` is
+    /// the shard count READY reported, for a process that runs them all.
+    fn mark(&self, shard: u32, up: bool, total: Option<u32>) -> bool {
+        let Ok(mut connected) = self.connected.lock() else {
+            return false;
+        };
+        if up {
+            connected.insert(shard);
+        } else {
+            connected.remove(&shard);
+        }
+        let expected = self.expected.or(total).unwrap_or(1).max(1);
+        connected.len() >= expected as usize
+    }
 }
 
 #[async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _: Context, ready: Ready) {
         tracing::info!(shard = ?ready.shard, guilds = ready.guilds.len(), "connected to the gateway");
-        self.ops.set_ready();
+        let (id, total) = ready.shard.map_or((0, None), |s| (s.id.0, Some(s.total)));
+        if self.shards.mark(id, true, total) {
+            self.ops.set_ready();
+        }
     }
 
     async fn shard_stage_update(&self, _: Context, update: ShardStageUpdateEvent) {
-        match update.new {
-            ConnectionStage::Connected => self.ops.set_ready(),
-            ConnectionStage::Disconnected | ConnectionStage::Resuming => {
-                tracing::info!(shard = %update.shard_id, stage = %update.new, "gateway connection lost");
-                self.ops.set_starting();
-            }
-            _ => {}
+        if let ConnectionStage::Disconnected | ConnectionStage::Resuming = update.new {
+            tracing::info!(shard = %update.shard_id, stage = %update.new, "gateway connection lost");
+            self.shards.mark(update.shard_id.0, false, None);
+            self.ops.set_starting();
         }
     }
 
@@ -115,10 +143,18 @@ pub async fn serve(
     if let Some(listener) = ops_listener {
         super::ops::serve(Arc::clone(&ops), listener, ops_stop.clone());
     }
+    let expected = match (&sharding.range, sharding.total) {
+        (Some(range), _) => Some(range.end.saturating_sub(range.start)),
+        (None, total) => total,
+    };
     let handler = Handler {
         live,
         settings,
         ops: Arc::clone(&ops),
+        shards: ShardsUp {
+            expected,
+            connected: std::sync::Mutex::default(),
+        },
     };
     // Interactions need no privileged intents.
     let mut client =
@@ -169,6 +205,21 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ready_means_every_shard_of_this_process_is_connected() {
+        let two = ShardsUp {
+            expected: Some(2),
+            ..ShardsUp::default()
+        };
+        assert!(!two.mark(4, true, Some(8)), "one of two");
+        assert!(two.mark(5, true, Some(8)), "both");
+        assert!(!two.mark(4, false, None), "one dropped");
+        let all = ShardsUp::default();
+        assert!(!all.mark(0, true, Some(2)), "Discord said two in all");
+        assert!(all.mark(1, true, Some(2)));
+        assert!(ShardsUp::default().mark(0, true, None), "no sharding: one");
+    }
 
     #[test]
     fn shard_ranges_are_exclusive_for_us_and_inclusive_for_serenity() {
