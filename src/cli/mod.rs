@@ -295,8 +295,8 @@ pub fn main() -> ExitCode {
 
 /// clap suggests the subcommand most like a mistyped one by its own
 /// measure, which ranks `gaps` above `ask` for `aks`. A transposed pair of
-/// letters is one edit here (Damerau-Levenshtein), so the suggestion is the
-/// subcommand fewest edits away.
+/// letters is one edit here (optimal string alignment), so the suggestion
+/// is the subcommand fewest edits away.
 fn suggest_subcommand(mut e: clap::Error) -> clap::Error {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     use clap::CommandFactory as _;
@@ -307,13 +307,14 @@ fn suggest_subcommand(mut e: clap::Error) -> clap::Error {
         return e;
     };
     let command = Cli::command();
-    let best = command
-        .get_subcommands()
-        .map(|c| c.get_name())
-        .map(|name| (strsim::damerau_levenshtein(&typed, name), name))
-        .filter(|(edits, name)| *edits <= 2 && *edits < name.len())
-        .min_by_key(|(edits, _)| *edits);
-    if let Some((_, name)) = best {
+    let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    let best = crate::text::distance::closest_by(
+        &typed,
+        &names,
+        |name| 2.min(name.len() - 1),
+        crate::text::distance::Edits::WithSwaps,
+    );
+    if let Some(name) = best {
         e.insert(
             ContextKind::SuggestedSubcommand,
             ContextValue::Strings(vec![name.to_string()]),

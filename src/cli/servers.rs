@@ -29,14 +29,7 @@ pub(super) fn serve(
     let token = token(config)?;
     let (live, settings) = load_live(config)?;
     run_server(&settings.clone(), async {
-        let ops = match &config.ops_listen {
-            Some(addr) => Some(
-                crate::transport::endpoint::bind(addr)
-                    .await
-                    .with_context(|| format!("cannot listen on {addr} (ops_listen)"))?,
-            ),
-            None => None,
-        };
+        let ops = bind_if_set(config.ops_listen.as_deref(), "ops_listen").await?;
         reload_triggers(config, &live, &settings, watch)?;
         let sharding = crate::transport::gateway::Sharding {
             total: shards,
@@ -91,14 +84,7 @@ pub(super) fn serve_http(config: &Config, watch: bool) -> anyhow::Result<ExitCod
         let listener = endpoint::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        let ops = match &config.http.metrics_listen {
-            Some(ops) => Some(
-                endpoint::bind(ops)
-                    .await
-                    .with_context(|| format!("cannot listen on {ops} (metrics_listen)"))?,
-            ),
-            None => None,
-        };
+        let ops = bind_if_set(config.http.metrics_listen.as_deref(), "metrics_listen").await?;
         reload_triggers(config, &live, &settings, watch)?;
         let http = Arc::new(crate::transport::http(config, &token));
         let endpoint = Arc::new(Endpoint::new(
@@ -111,6 +97,23 @@ pub(super) fn serve_http(config: &Config, watch: bool) -> anyhow::Result<ExitCod
         ));
         endpoint::serve(endpoint, listener, ops, shutdown_signal()).await
     })
+}
+
+/// Listens on `addr`, the value of the key `key`, when it is set.
+///
+/// # Errors
+/// When it cannot be bound, naming the address and the key.
+async fn bind_if_set(
+    addr: Option<&str>,
+    key: &str,
+) -> anyhow::Result<Option<tokio::net::TcpListener>> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    crate::transport::endpoint::bind(addr)
+        .await
+        .map(Some)
+        .with_context(|| format!("cannot listen on {addr} ({key})"))
 }
 
 /// Reloads on SIGHUP and, with `watch`, on changes to the knowledge

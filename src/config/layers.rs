@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::settings::Settings;
 use super::{ConfigError, Source};
+use crate::text::distance::{closest_by, Edits};
 
 /// Older environment names, still read. `CAREERBOT_<KEY>` wins over them.
 pub const ENV_ALIASES: &[(&str, &str)] = &[
@@ -107,6 +108,7 @@ fn named<P: Provider>(name: &'static str, inner: P) -> Named<P> {
 /// are unset.
 struct Variables {
     aliases: bool,
+    keys: Vec<String>,
 }
 
 impl Provider for Variables {
@@ -115,7 +117,6 @@ impl Provider for Variables {
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
-        let keys = Settings::keys();
         let mut dict = Dict::new();
         for (name, value) in std::env::vars_os() {
             let name = name.to_string_lossy().to_ascii_uppercase();
@@ -128,7 +129,7 @@ impl Provider for Variables {
             } else {
                 name.strip_prefix(ENV_PREFIX)
                     .map(str::to_ascii_lowercase)
-                    .filter(|key| keys.contains(key))
+                    .filter(|key| self.keys.contains(key))
             };
             if let Some(key) = key.filter(|_| !value.is_empty()) {
                 dict.insert(key, Value::from(value));
@@ -143,6 +144,7 @@ impl Provider for Variables {
 pub struct Layers {
     figment: Figment,
     file: Option<(PathBuf, String)>,
+    keys: Vec<String>,
 }
 
 impl Layers {
@@ -152,7 +154,8 @@ impl Layers {
     /// When the file cannot be read or is not TOML, or the environment has
     /// a `CAREERBOT_` variable that is no key.
     pub fn new(file: Option<&Path>, flags: &Flags) -> Result<Layers, ConfigError> {
-        unknown_variables()?;
+        let keys = Settings::keys();
+        unknown_variables(&keys)?;
         let mut figment =
             Figment::new().merge(named(DEFAULTS, Serialized::defaults(Settings::default())));
         let mut text = None;
@@ -189,13 +192,18 @@ impl Layers {
                 });
             }
         }
+        let variables = |aliases| Variables {
+            aliases,
+            keys: keys.clone(),
+        };
         figment = figment
-            .merge(named(ALIAS, Variables { aliases: true }))
-            .merge(named(ENV, Variables { aliases: false }))
+            .merge(variables(true))
+            .merge(variables(false))
             .merge(named(FLAGS, Serialized::defaults(flags.clone())));
         Ok(Layers {
             figment,
             file: text,
+            keys,
         })
     }
 
@@ -211,40 +219,32 @@ impl Layers {
             .map_err(|e| self.error(e))
     }
 
-    /// Where `key`'s value came from.
-    pub fn source(&self, key: &str) -> Source {
-        let name = self
-            .figment
-            .find_metadata(key)
-            .map(|m| m.name.as_ref())
-            .unwrap_or(DEFAULTS);
-        self.source_named(name, key)
-    }
-
     /// Every key's source.
     pub fn sources(&self) -> BTreeMap<String, Source> {
-        Settings::keys()
-            .into_iter()
+        self.keys
+            .iter()
             .map(|key| {
-                let source = self.source(&key);
-                (key, source)
+                (
+                    key.clone(),
+                    self.source(self.figment.find_metadata(key), key),
+                )
             })
             .collect()
     }
 
-    fn source_named(&self, name: &str, key: &str) -> Source {
-        match name {
-            FILE => match &self.file {
-                Some((path, text)) => Source::File {
-                    path: path.clone(),
-                    line: line_of(text, key),
-                },
-                None => Source::Default,
+    /// Where `key`'s value came from, told by the metadata of the layer
+    /// that set it (none: the default).
+    fn source(&self, layer: Option<&Metadata>, key: &str) -> Source {
+        let path = || match layer.and_then(|m| m.source.as_ref()) {
+            Some(figment::Source::File(path)) => path.clone(),
+            _ => PathBuf::new(),
+        };
+        match layer.map_or(DEFAULTS, |m| m.name.as_ref()) {
+            FILE => Source::File {
+                path: path(),
+                line: self.file.as_ref().and_then(|(_, text)| line_of(text, key)),
             },
-            CREDENTIAL => Source::Credential(
-                Path::new(&std::env::var_os("CREDENTIALS_DIRECTORY").unwrap_or_default())
-                    .join(TOKEN_CREDENTIAL),
-            ),
+            CREDENTIAL => Source::Credential(path()),
             ENV => Source::Env(format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())),
             ALIAS => Source::Env(
                 ENV_ALIASES
@@ -259,23 +259,18 @@ impl Layers {
 
     /// figment's error, named by the key and where it was set.
     fn error(&self, error: figment::Error) -> ConfigError {
-        let key = error.path.join(".");
-        let source = match &error.metadata {
-            Some(m) => self.source_named(m.name.as_ref(), &key),
-            None => Source::Default,
+        use figment::error::Kind;
+        let key = match &error.kind {
+            Kind::UnknownField(field, _) => field.clone(),
+            _ => error.path.join("."),
         };
+        let source = self.source(error.metadata.as_ref(), &key);
         match &error.kind {
-            figment::error::Kind::UnknownField(field, expected) => {
-                let source = match &error.metadata {
-                    Some(m) => self.source_named(m.name.as_ref(), field),
-                    None => source,
-                };
-                ConfigError::Unknown {
-                    at: source.names(field),
-                    suggestion: closest(field, expected.iter().copied()),
-                }
-            }
-            figment::error::Kind::UnknownVariant(found, expected) => ConfigError::Value {
+            Kind::UnknownField(_, expected) => ConfigError::Unknown {
+                at: source.names(&key),
+                suggestion: closest_key(&key, expected),
+            },
+            Kind::UnknownVariant(found, expected) => ConfigError::Value {
                 at: source.names(&key),
                 message: format!("\"{found}\" is not one of: {}", expected.join(", ")),
             },
@@ -298,14 +293,15 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-/// The known name closest to `name`, when one is close enough to be a typo.
-pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
+/// The key a misspelt or cut-short `name` meant: one that starts with it
+/// or that it starts with, else one within two edits (a swap is one).
+fn closest_key(name: &str, keys: &[&str]) -> Option<String> {
     let name = name.to_ascii_lowercase();
-    known
-        .map(|k| (strsim::jaro_winkler(&name, &k.to_ascii_lowercase()), k))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k.to_string())
+    keys.iter()
+        .find(|k| k.starts_with(name.as_str()) || name.starts_with(*k))
+        .copied()
+        .or_else(|| closest_by(&name, keys, |_| 2, Edits::WithSwaps))
+        .map(str::to_string)
 }
 
 /// A `CAREERBOT_` variable that is no key but is close to one is a typo.
@@ -314,8 +310,7 @@ pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<S
 ///
 /// # Errors
 /// The first such variable, with the real name.
-fn unknown_variables() -> Result<(), ConfigError> {
-    let keys = Settings::keys();
+fn unknown_variables(keys: &[String]) -> Result<(), ConfigError> {
     let known: Vec<String> = keys
         .iter()
         .map(|k| k.to_ascii_uppercase())
@@ -327,18 +322,16 @@ fn unknown_variables() -> Result<(), ConfigError> {
                 .map(str::to_string),
         )
         .collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().to_ascii_uppercase();
         let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
             continue;
         };
-        if known.iter().any(|k| k == rest) {
+        if known.contains(&rest) {
             continue;
         }
-        let typo = known
-            .iter()
-            .filter(|k| strsim::damerau_levenshtein(rest, k) <= (k.len() / 6).max(1))
-            .min_by_key(|k| strsim::damerau_levenshtein(rest, k));
+        let typo = closest_by(rest, &known, |k| (k.len() / 6).max(1), Edits::WithSwaps);
         if let Some(key) = typo {
             return Err(ConfigError::Unknown {
                 suggestion: Some(format!("{ENV_PREFIX}{key}")),

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serenity::model::id::{ApplicationId, GuildId};
 
 use crate::discord::reply::Policy;
-pub use layers::{closest, Flags, CONFIG_VARIABLE, ENV_ALIASES, ENV_PREFIX, TOKEN_CREDENTIAL};
+pub use layers::{Flags, CONFIG_VARIABLE, ENV_ALIASES, ENV_PREFIX, TOKEN_CREDENTIAL};
 pub use settings::{
     LogFormat, Settings, DEFAULT_LOW_CONFIDENCE, DEFAULT_MAX_IN_FLIGHT, SECRET_KEYS,
 };
@@ -340,9 +340,8 @@ impl Config {
         let layers = layers::Layers::new(file.as_deref(), flags)?;
         let settings = layers.extract()?;
         let sources = layers.sources();
-        let config = settings
-            .clone()
-            .resolve(&|key| sources.get(key).cloned().unwrap_or(Source::Default))?;
+        let config =
+            settings.resolve(&|key| sources.get(key).cloned().unwrap_or(Source::Default))?;
         Ok(Loaded {
             config,
             settings,

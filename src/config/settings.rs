@@ -166,7 +166,7 @@ impl Settings {
     ///
     /// # Errors
     /// The first value out of its range, named by its key or variable.
-    pub fn resolve(self, source: &dyn Fn(&str) -> Source) -> Result<Config, ConfigError> {
+    pub fn resolve(&self, source: &dyn Fn(&str) -> Source) -> Result<Config, ConfigError> {
         let check = Check { source };
         self.check_values(&check)?;
         Ok(Config {
@@ -210,7 +210,7 @@ impl Settings {
             },
             ops_listen: check.address("ops_listen", self.ops_listen.clone())?,
             log: LogConfig {
-                filter: self.log,
+                filter: self.log.clone(),
                 format: self.log_format,
             },
         })
@@ -351,8 +351,8 @@ fn is_address(value: &str) -> bool {
     }
 }
 
-/// A string, also when the environment's value looks like a number or a
-/// boolean (`CAREERBOT_INDEX_DIR=2024`).
+/// A string, also when the file writes it as a number or a boolean
+/// (`index_dir = 2024`).
 struct Text;
 
 impl serde::de::Visitor<'_> for Text {
@@ -383,28 +383,22 @@ impl serde::de::Visitor<'_> for Text {
     }
 }
 
+/// A value read as [`Text`], so that `Option` and lists of it come from
+/// serde's own impls.
+struct TextValue(String);
+
+impl<'de> Deserialize<'de> for TextValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Text).map(TextValue)
+    }
+}
+
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    d.deserialize_any(Text)
+    TextValue::deserialize(d).map(|t| t.0)
 }
 
 fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    struct Optional;
-    impl<'de> serde::de::Visitor<'de> for Optional {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            text(d).map(Some)
-        }
-    }
-    d.deserialize_option(Optional)
+    Option::<TextValue>::deserialize(d).map(|t| t.map(|t| t.0))
 }
 
 /// A share from 0 to 1, to six decimals: the environment's `0.3` is read
@@ -454,17 +448,10 @@ fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
             mut seq: A,
         ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            while let Some(item) = seq.next_element_seed(OneId)? {
-                out.push(item);
+            while let Some(TextValue(item)) = seq.next_element()? {
+                out.push(id_of(&item)?);
             }
             Ok(out)
-        }
-    }
-    struct OneId;
-    impl<'de> serde::de::DeserializeSeed<'de> for OneId {
-        type Value = u64;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
-            id_of(&text(d)?)
         }
     }
     d.deserialize_any(Ids)

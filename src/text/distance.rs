@@ -73,10 +73,25 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 /// The one of `candidates` closest to `word`, if one is within `max`
 /// edits (the first of equally close ones in sort order).
 pub fn closest<'k>(word: &str, candidates: &[&'k str], max: usize) -> Option<&'k str> {
+    closest_by(word, candidates, |_| max, Edits::Levenshtein)
+}
+
+/// The one of `candidates` closest to `word` counting `edits`, if one is
+/// within `max(candidate)` edits of it (the first of equally close ones in
+/// sort order).
+pub fn closest_by<'k>(
+    word: &str,
+    candidates: &[&'k str],
+    max: impl Fn(&str) -> usize,
+    edits: Edits,
+) -> Option<&'k str> {
+    let word: Vec<char> = word.chars().collect();
     candidates
         .iter()
-        .map(|k| (levenshtein(word, k), *k))
-        .filter(|(d, _)| *d <= max)
+        .filter_map(|k| {
+            let chars: Vec<char> = k.chars().collect();
+            within(&word, &chars, max(k), edits).map(|d| (d, *k))
+        })
         .min()
         .map(|(_, k)| k)
 }
