@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::engine::{Engine, EngineError, Options};
+use crate::knowledge;
 
 /// One served knowledge snapshot and its version number. The version
 /// travels with the engine, so whoever holds a snapshot knows exactly which
@@ -43,6 +44,46 @@ impl std::fmt::Debug for Live {
         f.debug_struct("Live")
             .field("version", &self.version())
             .finish()
+    }
+}
+
+/// Why [`Live::edit`] changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The change itself was refused.
+    #[error("{0}")]
+    Refused(String),
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The knowledge base with the change would not load: nothing was written.
+    #[error(transparent)]
+    Invalid(EngineError),
+    /// The file could not be written: it is as it was.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The change was written but the reload failed, so it was taken back.
+    #[error("{0}; the change was taken back")]
+    Reload(EngineError),
+}
+
+impl EditError {
+    /// The knowledge problems behind it, if that is what it is.
+    pub fn problems(&self) -> &[crate::knowledge::Problem] {
+        match self {
+            EditError::Invalid(e) | EditError::Reload(e) => e.problems(),
+            _ => &[],
+        }
     }
 }
 
@@ -113,9 +154,15 @@ impl Live {
     /// When the new knowledge base is invalid or cannot be indexed; the
     /// current snapshot keeps being served.
     pub fn reload(&self) -> Result<ReloadSummary, EngineError> {
-        // A reload asked for while another runs waits for it, then reads the
-        // directory afresh: a change made meanwhile is never swallowed.
-        let _one_at_a_time = match self.reloading.try_lock() {
+        let _one_at_a_time = self.one_at_a_time();
+        self.load_and_swap()
+    }
+
+    /// The reload lock. A reload asked for while another runs waits for
+    /// it, then reads the directory afresh: a change made meanwhile is
+    /// never swallowed.
+    fn one_at_a_time(&self) -> std::sync::MutexGuard<'_, ()> {
+        match self.reloading.try_lock() {
             Ok(guard) => guard,
             Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) => {
@@ -124,7 +171,73 @@ impl Live {
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
             }
+        }
+    }
+
+    /// Changes one file of the knowledge directory, then reloads, as one
+    /// step no other reload (a `/reload`, SIGHUP or `--watch`) runs inside.
+    /// `change` gets the file's text (`None` if it does not exist) and
+    /// gives the new text. The knowledge base with the new text is
+    /// validated first: when it has errors, nothing is written. The file is
+    /// replaced atomically; if the reload then fails, the old text is put
+    /// back. Blocking: call it off the async runtime.
+    ///
+    /// # Errors
+    /// Why nothing changed ([`EditError`]).
+    pub fn edit(
+        &self,
+        rel: &str,
+        change: impl FnOnce(Option<&str>) -> Result<String, String>,
+    ) -> Result<ReloadSummary, EditError> {
+        let _one_at_a_time = self.one_at_a_time();
+        let dir = &self.options.knowledge_dir;
+        let path = dir.join(rel);
+        let before = match std::fs::read(&path) {
+            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| EditError::Read {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"),
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(EditError::Read { path, source }),
         };
+        let after = change(before.as_deref()).map_err(EditError::Refused)?;
+        let mut files = knowledge::read_dir_with(dir, &self.options.limits)
+            .map_err(|e| EditError::Invalid(e.into()))?;
+        files.retain(|f| f.rel != rel);
+        files.push(knowledge::SourceFile {
+            rel: rel.to_string(),
+            display: path.display().to_string(),
+            bytes: Ok(after.clone().into_bytes()),
+        });
+        files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let (_, report) = knowledge::parse(&files);
+        if report.has_errors() {
+            return Err(EditError::Invalid(
+                knowledge::LoadError::Invalid(report).into(),
+            ));
+        }
+        let write = |text: &str| {
+            knowledge::write_atomic(dir, rel, text.as_bytes()).map_err(|source| EditError::Write {
+                path: path.clone(),
+                source,
+            })
+        };
+        write(&after)?;
+        self.load_and_swap().map_err(|e| {
+            let restored = match &before {
+                Some(text) => write(text).is_ok(),
+                None => std::fs::remove_file(&path).is_ok(),
+            };
+            if !restored {
+                tracing::error!(path = %path.display(), "could not put the file back after a failed reload");
+            }
+            EditError::Reload(e)
+        })
+    }
+
+    /// Loads the knowledge directory and serves it; the caller holds the
+    /// reload lock.
+    fn load_and_swap(&self) -> Result<ReloadSummary, EngineError> {
         let started = Instant::now();
         let engine = Engine::load(&self.options, &mut |_, _| {})?;
         let old = self.current();

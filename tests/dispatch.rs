@@ -39,6 +39,13 @@ fn respond(payload: &Value) -> Value {
     json
 }
 
+/// As [`respond`], for a response that may ping the one target it names.
+fn respond_pinging(payload: &Value) -> Value {
+    let interaction = fx::parse(payload);
+    let d = serve_now(live(), &settings(), &interaction);
+    serde_json::to_value(&d.response).expect("response serializes")
+}
+
 fn is_ephemeral(response: &Value) -> bool {
     response["data"]["flags"].as_u64().unwrap_or(0) & 64 == 64
 }
@@ -211,14 +218,17 @@ fn topics_and_help_describe_the_bot() {
             .collect()
     };
     let member = usages(&Sender::member());
-    assert!(member.contains(&"/ask question".to_string()), "{member:?}");
+    assert!(
+        member.contains(&"/ask question [private] [target]".to_string()),
+        "{member:?}"
+    );
     assert!(member.contains(&"/topics".to_string()), "{member:?}");
     assert!(
         !member.iter().any(|u| u.starts_with("/reload")),
         "members are not shown moderator commands: {member:?}"
     );
     let moderator = usages(&Sender::manager());
-    for usage in ["/reload", "/gaps [days]", "/stats [days]", "/ask question"] {
+    for usage in ["/reload", "/gaps [days]", "/stats [days]", "/ask question [private] [target]"] {
         assert!(
             moderator.contains(&usage.to_string()),
             "{usage} in {moderator:?}"
@@ -422,18 +432,133 @@ fn every_response_fits_discords_limits_whatever_the_knowledge_holds() {
 }
 
 #[test]
-fn only_the_asker_can_rate_an_answer() {
+fn anyone_can_rate_a_public_answer_but_only_its_owners_page_it() {
     let first = respond(&fx::ask("what does a back-end developer earn", None));
-    let embeds = first["data"]["embeds"].clone();
     let up = fx::button_id(&first, "rate-up");
-    let r = respond(&fx::button(&up, fx::ASKER, embeds.clone()));
+    let bystander = Sender {
+        user: fx::OTHER,
+        ..Sender::member()
+    };
+    for presser in [Sender::member(), bystander] {
+        let r = respond(&fx::press(&up, &presser, &first));
+        assert!(is_ephemeral(&r));
+        assert_eq!(r["data"]["content"], "Thanks for the feedback!");
+    }
+    let more = fx::button_id(&first, "more");
+    let r = respond(&fx::press(
+        &more,
+        &Sender {
+            user: fx::OTHER,
+            ..Sender::member()
+        },
+        &first,
+    ));
     assert!(is_ephemeral(&r));
-    assert_eq!(r["data"]["content"], "Thanks for the feedback!");
-    let r = respond(&fx::button(&up, fx::OTHER, embeds));
     assert!(r["data"]["content"]
         .as_str()
         .unwrap()
         .starts_with("Only the person who asked"));
+}
+
+#[test]
+fn an_answer_for_a_target_pings_exactly_the_target_who_can_page_and_delete_it() {
+    let target = 1_190_000_000_000_000_777_u64;
+    let r = respond_pinging(&fx::ask_for("what does a back-end developer earn", target));
+    assert_eq!(r["type"], 4);
+    assert!(!is_ephemeral(&r), "posted in the channel");
+    let content = r["data"]["content"].as_str().unwrap();
+    assert!(content.starts_with(&format!("<@{target}>")), "{content}");
+    let mentions = &r["data"]["allowed_mentions"];
+    assert_eq!(mentions["parse"], json!([]));
+    assert_eq!(mentions["roles"], json!([]));
+    assert_eq!(mentions["users"], json!([target.to_string()]));
+    assert_eq!(mentions["replied_user"], false);
+    let as_target = Sender {
+        user: target,
+        ..Sender::member()
+    };
+    let more = fx::button_id(&r, "more");
+    let paged = respond(&fx::press(&more, &as_target, &r));
+    assert_eq!(paged["type"], 7, "the target pages it: {paged:#}");
+    let delete = fx::button_id(&paged, "delete");
+    let outcome = serve_now(live(), &settings(), &fx::parse(&fx::press(&delete, &as_target, &paged)));
+    assert!(matches!(outcome.follow_up, Some(FollowUp::Delete(_))), "the target deletes it");
+    let private = respond(&fx::command(
+        "ask",
+        json!([{ "name": "question", "type": 3, "value": "salary" },
+               { "name": "private", "type": 5, "value": true },
+               { "name": "target", "type": 6, "value": target.to_string() }]),
+        &Sender::member(),
+    ));
+    assert!(is_ephemeral(&private));
+    assert!(private["data"]["content"].as_str().unwrap().contains("leave out private"));
+}
+
+#[test]
+fn the_asker_or_a_moderator_deletes_a_public_answer_and_anyone_else_is_refused() {
+    let first = respond(&fx::ask("what does a back-end developer earn", None));
+    let delete = fx::button_id(&first, "delete");
+    let deleting = |sender: &Sender| {
+        serve_now(live(), &settings(), &fx::parse(&fx::press(&delete, sender, &first)))
+    };
+    for sender in [Sender::member(), Sender {
+        user: fx::OTHER,
+        ..Sender::moderator_role()
+    }, Sender {
+        user: fx::OTHER,
+        ..Sender::manager()
+    }] {
+        let outcome = deleting(&sender);
+        let json = serde_json::to_value(&outcome.response).unwrap();
+        assert_eq!(json["type"], 6, "acknowledged: {json:#}");
+        assert!(matches!(outcome.follow_up, Some(FollowUp::Delete(careerbot::discord::reply::Deletion::Original))));
+    }
+    let refused = deleting(&Sender {
+        user: fx::OTHER,
+        ..Sender::member()
+    });
+    assert!(refused.follow_up.is_none());
+    let json = serde_json::to_value(&refused.response).unwrap();
+    assert!(is_ephemeral(&json));
+    assert!(json["data"]["content"].as_str().unwrap().contains("or a moderator, can delete"));
+    let private = respond(&fx::ask("what does a back-end developer earn", Some(true)));
+    assert!(
+        !fx::button_ids(&private).iter().any(|id| id.starts_with("delete:")),
+        "a private answer is dismissed, not deleted"
+    );
+}
+
+#[test]
+fn a_gap_form_is_refused_to_members_and_to_empty_answers_and_deferred_for_moderators() {
+    let fields = [("question", "how do I negotiate a raise?"), ("answer", "Bring numbers."), ("heading", "")];
+    let member = respond(&fx::modal_submit("gap-answer-form", &fields, &Sender::member()));
+    assert!(is_ephemeral(&member));
+    assert_eq!(member["data"]["content"], "Only moderators can use this command.");
+    let dm = respond(&fx::modal_submit("gap-answer-form", &fields, &Sender::dm()));
+    assert!(dm["data"]["content"].as_str().unwrap().contains("in a server"));
+    let other = respond(&fx::modal_submit("someone-elses-form", &fields, &Sender::manager()));
+    assert_eq!(other["data"]["content"], "That form is not one of mine.");
+    let empty = respond(&fx::modal_submit(
+        "gap-answer-form",
+        &[("question", "q?"), ("answer", "  ")],
+        &Sender::manager(),
+    ));
+    assert!(empty["data"]["content"].as_str().unwrap().contains("no answer"));
+    let outcome = serve_now(
+        live(),
+        &settings(),
+        &fx::parse(&fx::modal_submit("gap-answer-form", &fields, &Sender::moderator_role())),
+    );
+    let json = serde_json::to_value(&outcome.response).unwrap();
+    assert_eq!(json["type"], 5, "deferred");
+    assert!(is_ephemeral(&json));
+    match outcome.follow_up {
+        Some(FollowUp::AnswerGap(gap)) => {
+            assert_eq!(gap.answer.question, "how do I negotiate a raise?");
+            assert_eq!(gap.answer.answer, "Bring numbers.");
+        }
+        other => panic!("expected a gap answer, got {other:?}"),
+    }
 }
 
 #[test]

@@ -15,14 +15,14 @@ use crate::chunk::Passage;
 /// One of careerbot's buttons.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Button {
-    /// "More answers": show `page` of the answer to `asker`'s question.
+    /// "More answers": show `page` of the answer to its owners.
     More {
-        /// Who asked, and so may page.
-        asker: UserId,
+        /// Who asked, and the member it was for: they may page.
+        owners: Owners,
         /// The page to show.
         page: usize,
     },
-    /// 👍 (`up`) or 👎 on the passage shown at `page`.
+    /// 👍 (`up`) or 👎 on the passage shown at `page`. Anyone may press it.
     Rate {
         /// Who asked.
         asker: UserId,
@@ -33,6 +33,13 @@ pub enum Button {
         /// The rated passage and its score in the answer; `None` on a
         /// button from before ratings named their passage.
         rated: Option<Rated>,
+    },
+    /// 🗑️ on a public answer: its owners or a moderator may delete it.
+    Delete {
+        /// Who asked, and the member it was for.
+        owners: Owners,
+        /// How the answer was posted, and so how it is deleted.
+        posted: Posted,
     },
     /// A page of `/topics`, for `asker`.
     Topics {
@@ -50,6 +57,112 @@ pub enum Button {
         /// The period the report covers.
         days: u32,
     },
+    /// "Answer this" on a `/gaps` group: opens the form to answer it.
+    AnswerGap {
+        /// The moderator who asked for the report.
+        asker: UserId,
+        /// The period the report covers.
+        days: u32,
+        /// Which group: [`GapKey`] of its example question.
+        gap: GapKey,
+    },
+}
+
+/// Who an answer belongs to: the member who asked and, for `/ask
+/// target:`, the member it was posted for. Written `asker` or
+/// `asker+target` in an id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owners {
+    /// Who asked.
+    pub asker: UserId,
+    /// The member it was for, if not the asker.
+    pub target: Option<UserId>,
+}
+
+impl Owners {
+    /// An answer for the member who asked.
+    pub fn asker(asker: UserId) -> Self {
+        Owners {
+            asker,
+            target: None,
+        }
+    }
+
+    /// Whether `user` is one of them.
+    pub fn include(&self, user: UserId) -> bool {
+        user == self.asker || Some(user) == self.target
+    }
+}
+
+impl fmt::Display for Owners {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.target {
+            Some(target) => write!(f, "{}+{target}", self.asker),
+            None => write!(f, "{}", self.asker),
+        }
+    }
+}
+
+impl FromStr for Owners {
+    type Err = UnknownButton;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let user = |id: &str| {
+            id.parse::<u64>()
+                .ok()
+                .filter(|a| *a != 0)
+                .map(UserId::new)
+                .ok_or(UnknownButton)
+        };
+        match s.split_once('+') {
+            Some((asker, target)) => Ok(Owners {
+                asker: user(asker)?,
+                target: Some(user(target)?),
+            }),
+            None => Ok(Owners::asker(user(s)?)),
+        }
+    }
+}
+
+/// How a public answer was posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// As an interaction's response: deleted through its webhook.
+    Interaction,
+    /// As a channel message (a mention or a forum post): deleted as one.
+    Message,
+}
+
+/// A short name of a `/gaps` group (8 hex digits of its example
+/// question's BLAKE3 hash), found again when the form opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GapKey(String);
+
+const GAP_KEY_LEN: usize = 8;
+
+impl GapKey {
+    /// The key of the group whose example question is `example`.
+    pub fn of(example: &str) -> Self {
+        GapKey(blake3::hash(example.as_bytes()).to_hex()[..GAP_KEY_LEN].to_string())
+    }
+}
+
+impl FromStr for GapKey {
+    type Err = UnknownButton;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() == GAP_KEY_LEN && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(GapKey(s.to_ascii_lowercase()))
+        } else {
+            Err(UnknownButton)
+        }
+    }
+}
+
+impl fmt::Display for GapKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// The passage a rating is about, as a button carries it.
@@ -93,13 +206,14 @@ impl FromStr for PassageKey {
 }
 
 impl Button {
-    /// Who may press it: the member the message was for.
+    /// The member the message was for (its asker).
     pub fn asker(&self) -> UserId {
         match self {
-            Button::More { asker, .. }
-            | Button::Rate { asker, .. }
+            Button::More { owners, .. } | Button::Delete { owners, .. } => owners.asker,
+            Button::Rate { asker, .. }
             | Button::Topics { asker, .. }
-            | Button::Gaps { asker, .. } => *asker,
+            | Button::Gaps { asker, .. }
+            | Button::AnswerGap { asker, .. } => *asker,
         }
     }
 
@@ -108,8 +222,10 @@ impl Button {
         match self {
             Button::More { .. } => "more",
             Button::Rate { .. } => "rate",
+            Button::Delete { .. } => "delete",
             Button::Topics { .. } => "topics",
             Button::Gaps { .. } => "gaps",
+            Button::AnswerGap { .. } => "answer-gap",
         }
     }
 
@@ -122,7 +238,7 @@ impl Button {
 impl fmt::Display for Button {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Button::More { asker, page } => write!(f, "more:{asker}:{page}"),
+            Button::More { owners, page } => write!(f, "more:{owners}:{page}"),
             Button::Rate {
                 asker,
                 page,
@@ -136,8 +252,16 @@ impl fmt::Display for Button {
                     None => Ok(()),
                 }
             }
+            Button::Delete { owners, posted } => {
+                let how = match posted {
+                    Posted::Interaction => "i",
+                    Posted::Message => "m",
+                };
+                write!(f, "delete:{owners}:{how}")
+            }
             Button::Topics { asker, page } => write!(f, "topics:{asker}:{page}"),
             Button::Gaps { asker, page, days } => write!(f, "gaps:{asker}:{page}:{days}"),
+            Button::AnswerGap { asker, days, gap } => write!(f, "gap-answer:{asker}:{days}:{gap}"),
         }
     }
 }
@@ -146,6 +270,18 @@ impl fmt::Display for Button {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not one of careerbot's buttons")]
 pub struct UnknownButton;
+
+fn number<T: FromStr>(text: &str) -> Result<T, UnknownButton> {
+    text.parse().map_err(|_| UnknownButton)
+}
+
+/// A period read from an id: the default when it is bad, within bounds.
+fn period(text: Option<&&str>) -> u32 {
+    text.and_then(|d| d.parse::<u32>().ok())
+        .map_or(super::period::DEFAULT_DAYS, |d| {
+            d.clamp(1, super::period::MAX_DAYS)
+        })
+}
 
 impl FromStr for Button {
     type Err = UnknownButton;
@@ -156,21 +292,31 @@ impl FromStr for Button {
         }
         let mut parts = id.split(':');
         let kind = parts.next().ok_or(UnknownButton)?;
-        let asker = parts
-            .next()
-            .and_then(|a| a.parse::<u64>().ok())
-            .filter(|a| *a != 0)
-            .map(UserId::new)
-            .ok_or(UnknownButton)?;
-        let page = parts
-            .next()
-            .and_then(|p| p.parse::<usize>().ok())
-            .ok_or(UnknownButton)?;
+        let owners: Owners = parts.next().ok_or(UnknownButton)?.parse()?;
         let rest: Vec<&str> = parts.collect();
+        // Only "more" and "delete" buttons are ever for a second member.
+        let asker = match (kind, owners.target) {
+            ("more" | "delete", _) | (_, None) => owners.asker,
+            _ => return Err(UnknownButton),
+        };
         match (kind, rest.as_slice()) {
-            ("more", []) => Ok(Button::More { asker, page }),
-            ("topics", []) => Ok(Button::Topics { asker, page }),
-            ("rate-up" | "rate-down", rest) => {
+            ("more", [page]) => Ok(Button::More {
+                owners,
+                page: number(page)?,
+            }),
+            ("delete", [how]) => Ok(Button::Delete {
+                owners,
+                posted: match *how {
+                    "i" => Posted::Interaction,
+                    "m" => Posted::Message,
+                    _ => return Err(UnknownButton),
+                },
+            }),
+            ("topics", [page]) => Ok(Button::Topics {
+                asker,
+                page: number(page)?,
+            }),
+            ("rate-up" | "rate-down", [page, rest @ ..]) => {
                 let rated = match rest {
                     [] => None,
                     [score, key] => Some(Rated {
@@ -185,21 +331,21 @@ impl FromStr for Button {
                 };
                 Ok(Button::Rate {
                     asker,
-                    page,
+                    page: number(page)?,
                     up: kind == "rate-up",
                     rated,
                 })
             }
             // An id without its period (or with a bad one) pages the default.
-            ("gaps", rest) if rest.len() <= 1 => Ok(Button::Gaps {
+            ("gaps", [page, rest @ ..]) if rest.len() <= 1 => Ok(Button::Gaps {
                 asker,
-                page,
-                days: rest
-                    .first()
-                    .and_then(|d| d.parse::<u32>().ok())
-                    .map_or(super::period::DEFAULT_DAYS, |d| {
-                        d.clamp(1, super::period::MAX_DAYS)
-                    }),
+                page: number(page)?,
+                days: period(rest.first()),
+            }),
+            ("gap-answer", [days, gap]) => Ok(Button::AnswerGap {
+                asker,
+                days: period(Some(days)),
+                gap: gap.parse()?,
             }),
             _ => Err(UnknownButton),
         }
@@ -221,8 +367,27 @@ mod tests {
         let asker = UserId::new(u64::MAX);
         let buttons = [
             Button::More {
-                asker,
+                owners: Owners {
+                    asker,
+                    target: Some(UserId::new(u64::MAX - 1)),
+                },
                 page: usize::MAX,
+            },
+            Button::Delete {
+                owners: Owners {
+                    asker,
+                    target: Some(UserId::new(u64::MAX - 1)),
+                },
+                posted: Posted::Message,
+            },
+            Button::Delete {
+                owners: Owners::asker(asker),
+                posted: Posted::Interaction,
+            },
+            Button::AnswerGap {
+                asker,
+                days: crate::discord::period::MAX_DAYS,
+                gap: GapKey::of("how do I negotiate a raise?"),
             },
             Button::Rate {
                 asker,
@@ -270,6 +435,14 @@ mod tests {
             "rate-up:1:99999999999999999999999",
             "gaps:1:0:30:1",
             "other:1:1",
+            "rate-up:1+2:0",
+            "gaps:1+2:0:30",
+            "more:1+:0",
+            "more:1+0:0",
+            "delete:1:x",
+            "delete:1",
+            "gap-answer:1:30:nothex!!",
+            "gap-answer:1:30",
         ] {
             assert_eq!(id.parse::<Button>(), Err(UnknownButton), "{id:?}");
         }

@@ -10,14 +10,20 @@ use serenity::builder::{
     AutocompleteChoice, CreateAutocompleteResponse, CreateInteractionResponse,
     CreateInteractionResponseMessage,
 };
-use serenity::model::application::{CommandInteraction, ComponentInteraction, Interaction};
+use serenity::model::application::{
+    ActionRowComponent, ButtonKind, CommandInteraction, ComponentInteraction, Interaction,
+    ModalInteraction,
+};
 use serenity::model::id::UserId;
 
 use super::access::{is_moderator, may_moderate};
-use super::button::{Button, Rated};
+use super::button::{Button, Owners, Posted, Rated};
 use super::commands::{Command, Context};
 use super::render::{self, fit, limits, no_pings, notice};
-use super::reply::{refuse, Dispatch, Policy, Rating, Report, ReportRequest};
+use super::gap_form;
+use super::reply::{
+    refuse, Deletion, Dispatch, GapAnswer, Policy, Rating, Report, ReportRequest,
+};
 use crate::engine::Engine;
 use crate::insights::PassageRef;
 use crate::live::Snapshot;
@@ -30,6 +36,7 @@ pub fn dispatch(snapshot: &Snapshot, policy: &Policy, interaction: &Interaction)
         Interaction::Command(command) => command_reply(snapshot, policy, command),
         Interaction::Autocomplete(command) => Dispatch::Respond(autocomplete(snapshot, command)),
         Interaction::Component(component) => component_reply(snapshot, policy, component),
+        Interaction::Modal(modal) => modal_reply(policy, modal),
         _ => Dispatch::Respond(CreateInteractionResponse::Message(notice(
             "careerbot does not handle this kind of interaction.",
             true,
@@ -134,38 +141,39 @@ fn component_reply(
     let Ok(button) = component.data.custom_id.parse::<Button>() else {
         return refuse("That button is not one of mine.");
     };
-    if component.user.id != button.asker() {
-        return refuse("Only the person who asked can use these buttons.");
-    }
+    let presser = component.user.id;
+    let moderator = || is_moderator(&policy.moderator_roles, component.member.as_ref());
     match button {
-        Button::More { asker, page } => {
-            let Some(question) = question_of(component) else {
-                return refuse("I can't find the question of this answer any more.");
-            };
-            let answer = snapshot.ask_with(&question, render::MAX_PAGES);
-            if !answer.is_answered() || answer.passages().is_empty() {
-                return refuse("No more answers for this question.");
+        Button::More { owners, page } => {
+            if !owners.include(presser) {
+                return refuse("Only the person who asked, or the member it was for, can page this answer.");
             }
-            let page = page.min(answer.passages().len() - 1);
-            Dispatch::Respond(CreateInteractionResponse::UpdateMessage(
-                CreateInteractionResponseMessage::new()
-                    .embed(render::answer_embed(&answer, page))
-                    .components(render::answer_buttons(&answer, page, asker))
-                    .allowed_mentions(no_pings()),
-            ))
+            more(snapshot, component, owners, page)
         }
         Button::Rate {
             page, up, rated, ..
         } => rate(snapshot, component, page, up, rated.as_ref()),
-        Button::Topics { asker, page } => {
+        Button::Delete { owners, posted } => {
+            if !owners.include(presser) && !moderator() {
+                return refuse("Only the person who asked, or a moderator, can delete this answer.");
+            }
+            tracing::info!(message = %component.message.id, "answer deleted on request");
+            Dispatch::Delete(match posted {
+                Posted::Interaction => Deletion::Original,
+                Posted::Message => Deletion::Message {
+                    channel: component.channel_id,
+                    message: component.message.id,
+                },
+            })
+        }
+        Button::Topics { asker, page } if asker == presser => {
             Dispatch::Respond(CreateInteractionResponse::UpdateMessage(
                 super::commands::topics_page(snapshot, page, asker),
             ))
         }
-        Button::Gaps { asker, page, days } => {
+        Button::Gaps { asker, page, days } if asker == presser => {
             // Only the moderator who asked can page, and only while still one.
-            let moderator = is_moderator(&policy.moderator_roles, component.member.as_ref());
-            if let Err(why) = may_moderate(component.guild_id, moderator) {
+            if let Err(why) = may_moderate(component.guild_id, moderator()) {
                 return refuse(why);
             }
             Dispatch::Report(ReportRequest {
@@ -177,6 +185,89 @@ fn component_reply(
                 update: true,
             })
         }
+        Button::AnswerGap { asker, days, gap } if asker == presser => {
+            if let Err(why) = may_moderate(component.guild_id, moderator()) {
+                return refuse(why);
+            }
+            Dispatch::Report(ReportRequest {
+                report: Report::AnswerGap(gap),
+                guild: component.guild_id,
+                days,
+                page: 0,
+                asker,
+                update: false,
+            })
+        }
+        Button::Topics { .. } | Button::Gaps { .. } | Button::AnswerGap { .. } => {
+            refuse("Only the person who asked can use these buttons.")
+        }
+    }
+}
+
+/// "More answers": the next page, with the same controls the message had.
+fn more(snapshot: &Snapshot, component: &ComponentInteraction, owners: Owners, page: usize) -> Dispatch {
+    let Some(question) = question_of(component) else {
+        return refuse("I can't find the question of this answer any more.");
+    };
+    let answer = snapshot.ask_with(&question, render::MAX_PAGES);
+    if !answer.is_answered() || answer.passages().is_empty() {
+        return refuse("No more answers for this question.");
+    }
+    let page = page.min(answer.passages().len() - 1);
+    let controls = render::Controls {
+        owners,
+        delete: posted_of(component),
+    };
+    Dispatch::Respond(CreateInteractionResponse::UpdateMessage(
+        CreateInteractionResponseMessage::new()
+            .embed(render::answer_embed(&answer, page))
+            .components(render::answer_buttons(&answer, page, controls))
+            .allowed_mentions(no_pings()),
+    ))
+}
+
+/// How the message a button is on was posted, read from its 🗑️ button:
+/// `None` when it has none (a private answer).
+fn posted_of(component: &ComponentInteraction) -> Option<Posted> {
+    component
+        .message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .find_map(|c| match c {
+            ActionRowComponent::Button(b) => match &b.data {
+                ButtonKind::NonLink { custom_id, .. } => match custom_id.parse::<Button>() {
+                    Ok(Button::Delete { posted, .. }) => Some(posted),
+                    _ => None,
+                },
+                ButtonKind::Link { .. } | ButtonKind::Premium { .. } => None,
+            },
+            _ => None,
+        })
+}
+
+/// A submitted form: only the gap form is careerbot's. Moderators only,
+/// checked again here: a member may have lost the role since it opened.
+fn modal_reply(policy: &Policy, modal: &ModalInteraction) -> Dispatch {
+    if modal.data.custom_id != gap_form::FORM {
+        return refuse("That form is not one of mine.");
+    }
+    let moderator = is_moderator(&policy.moderator_roles, modal.member.as_ref());
+    if let Err(why) = may_moderate(modal.guild_id, moderator) {
+        return refuse(why);
+    }
+    match gap_form::read(modal) {
+        Ok(answer) => Dispatch::AnswerGap {
+            defer: CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(true),
+            ),
+            answer: Box::new(GapAnswer {
+                guild: modal.guild_id,
+                moderator: modal.user.id,
+                answer,
+            }),
+        },
+        Err(why) => refuse(why),
     }
 }
 

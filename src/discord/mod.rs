@@ -1,7 +1,7 @@
 //! Discord-facing logic with no sockets: the commands (one file each in
 //! [`commands`]), [`dispatch`](dispatch::dispatch) (Interaction ->
 //! response), rendering (Answer -> embed), who may moderate ([`access`]),
-//! the buttons' ids ([`button`]),
+//! the buttons' ids ([`button`]), the form that answers a gap ([`gap_form`]),
 //! and [`parse`](parse::parse_interaction) (JSON -> Interaction, refusing
 //! what would make serenity panic). Both transports use it unchanged.
 
@@ -10,6 +10,7 @@ pub mod access;
 pub mod button;
 pub mod commands;
 pub mod dispatch;
+pub mod gap_form;
 pub mod limits;
 pub mod options;
 pub mod parse;

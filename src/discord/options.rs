@@ -30,3 +30,8 @@ pub fn boolean(command: &CommandInteraction, name: &str) -> Option<bool> {
 pub fn integer(command: &CommandInteraction, name: &str) -> Option<i64> {
     option(command, name).and_then(CommandDataOptionValue::as_i64)
 }
+
+/// A user option.
+pub fn user(command: &CommandInteraction, name: &str) -> Option<serenity::model::id::UserId> {
+    option(command, name).and_then(CommandDataOptionValue::as_user_id)
+}

@@ -10,7 +10,7 @@ use serenity::builder::{
 use serenity::model::application::ButtonStyle;
 use serenity::model::id::UserId;
 
-use super::button::{Button, PassageKey, Rated};
+use super::button::{Button, Owners, PassageKey, Posted, Rated};
 use crate::answer::{Answer, AnswerPassage, CoursePointer, ToolList};
 use crate::knowledge::inline::SpanKind;
 
@@ -275,42 +275,89 @@ fn source_field(source: &str) -> (String, bool) {
     (value, linked)
 }
 
-/// Buttons under an answer: more answers, and 👍/👎 for the passage shown.
-pub fn answer_buttons(answer: &Answer, page: usize, asker: UserId) -> Vec<CreateActionRow> {
-    let page = page.min(answer.passages().len().saturating_sub(1));
-    let rated = answer.passages().get(page).map(|p| Rated {
-        key: PassageKey::of(&p.id),
-        score: p.score,
-    });
-    let rate = |up: bool| Button::Rate {
+/// What an answer's buttons offer besides 👍/👎, which anyone may press.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Controls {
+    /// Who may page it (and delete it).
+    pub owners: Owners,
+    /// How a public answer was posted, for its 🗑️ button; `None` for a
+    /// private answer, which its reader dismisses.
+    pub delete: Option<Posted>,
+}
+
+impl Controls {
+    /// The buttons of a private answer for `asker`.
+    pub fn private(asker: UserId) -> Self {
+        Controls {
+            owners: Owners::asker(asker),
+            delete: None,
+        }
+    }
+}
+
+/// The 👍 (`up`) or 👎 button for the passage at `page` of `answer`.
+fn rate_button(answer: &Answer, page: usize, asker: UserId, up: bool) -> Button {
+    Button::Rate {
         asker,
         page,
         up,
-        rated: rated.clone(),
-    };
-    let mut buttons = vec![
-        CreateButton::new(rate(true).id())
-            .label("👍")
-            .style(ButtonStyle::Secondary),
-        CreateButton::new(rate(false).id())
-            .label("👎")
-            .style(ButtonStyle::Secondary),
-    ];
+        rated: answer.passages().get(page).map(|p| Rated {
+            key: PassageKey::of(&p.id),
+            score: p.score,
+        }),
+    }
+}
+
+/// The 🗑️ button of a public answer.
+fn delete_button(owners: Owners, posted: Posted) -> CreateButton {
+    CreateButton::new(Button::Delete { owners, posted }.id())
+        .label("🗑️")
+        .style(ButtonStyle::Secondary)
+}
+
+/// Buttons under an answer: more answers (for its owners), 👍/👎 for the
+/// passage shown (for anyone) and, on a public answer, 🗑️.
+pub fn answer_buttons(answer: &Answer, page: usize, controls: Controls) -> Vec<CreateActionRow> {
+    let page = page.min(answer.passages().len().saturating_sub(1));
+    let asker = controls.owners.asker;
+    let mut buttons = Vec::new();
     if page + 1 < answer.passages().len() {
-        buttons.insert(
-            0,
-            CreateButton::new(
-                Button::More {
-                    asker,
-                    page: page + 1,
-                }
-                .id(),
-            )
-            .label("More answers")
-            .style(ButtonStyle::Primary),
+        let more = Button::More {
+            owners: controls.owners,
+            page: page + 1,
+        };
+        buttons.push(
+            CreateButton::new(more.id())
+                .label("More answers")
+                .style(ButtonStyle::Primary),
         );
     }
+    for (up, label) in [(true, "👍"), (false, "👎")] {
+        buttons.push(
+            CreateButton::new(rate_button(answer, page, asker, up).id())
+                .label(label)
+                .style(ButtonStyle::Secondary),
+        );
+    }
+    if let Some(posted) = controls.delete {
+        buttons.push(delete_button(controls.owners, posted));
+    }
     buttons.truncate(limits::BUTTONS_PER_ROW);
+    vec![CreateActionRow::Buttons(buttons)]
+}
+
+/// The buttons under an answer in a help forum post: "Did this answer
+/// your question?" as Yes and No (ratings of the passage shown), and 🗑️.
+pub fn forum_buttons(answer: &Answer, owners: Owners) -> Vec<CreateActionRow> {
+    let buttons = vec![
+        CreateButton::new(rate_button(answer, 0, owners.asker, true).id())
+            .label("Yes, thanks")
+            .style(ButtonStyle::Success),
+        CreateButton::new(rate_button(answer, 0, owners.asker, false).id())
+            .label("No")
+            .style(ButtonStyle::Secondary),
+        delete_button(owners, Posted::Message),
+    ];
     vec![CreateActionRow::Buttons(buttons)]
 }
 
@@ -321,11 +368,37 @@ pub fn answer_message(
     asker: UserId,
     ephemeral: bool,
 ) -> CreateInteractionResponseMessage {
+    let controls = Controls {
+        owners: Owners::asker(asker),
+        delete: (!ephemeral).then_some(Posted::Interaction),
+    };
     CreateInteractionResponseMessage::new()
         .embed(answer_embed(answer, page))
-        .components(answer_buttons(answer, page, asker))
+        .components(answer_buttons(answer, page, controls))
         .allowed_mentions(no_pings())
         .ephemeral(ephemeral)
+}
+
+/// A public answer posted for `target` at `asker`'s request: it mentions
+/// the target, and pings the target and nobody else.
+pub fn answer_for(answer: &Answer, asker: UserId, target: UserId) -> CreateInteractionResponseMessage {
+    let controls = Controls {
+        owners: Owners {
+            asker,
+            target: Some(target),
+        },
+        delete: Some(Posted::Interaction),
+    };
+    CreateInteractionResponseMessage::new()
+        .content(format!("<@{target}>, <@{asker}> thought this answer would help you:"))
+        .embed(answer_embed(answer, 0))
+        .components(answer_buttons(answer, 0, controls))
+        .allowed_mentions(only_pings(target))
+}
+
+/// Mentions allowed for exactly one user: no @everyone, no roles, no reply ping.
+pub fn only_pings(user: UserId) -> CreateAllowedMentions {
+    CreateAllowedMentions::new().users([user]).replied_user(false)
 }
 
 /// A short text reply (refusals, "I don't know that one"), no pings.

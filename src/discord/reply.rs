@@ -7,11 +7,13 @@ use std::ops::Range;
 use std::time::Duration;
 
 use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
-use serenity::model::id::{GuildId, RoleId, UserId};
+use serenity::model::id::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
 use super::render::notice;
+use super::button::GapKey;
 use super::reports;
 use crate::answer::Answer;
+use crate::knowledge::community::CommunityAnswer;
 use crate::engine::Engine;
 use crate::insights::report::{Gaps, Stats};
 use crate::insights::{PassageRef, Vote};
@@ -70,6 +72,44 @@ pub enum Dispatch {
     Report(ReportRequest),
     /// Record a 👍/👎, then send [`rated`].
     Rate(Rating),
+    /// Acknowledge the press now, then delete the answer.
+    Delete(Deletion),
+    /// Send `defer` now, then write the moderator's answer to the
+    /// knowledge and reload ([`Live::edit`](crate::live::Live::edit)),
+    /// then edit the deferred response with
+    /// [`written`](super::gap_form::written).
+    AnswerGap {
+        /// The deferred response (type 5, private).
+        defer: CreateInteractionResponse,
+        /// What the moderator wrote, and who they are.
+        answer: Box<GapAnswer>,
+    },
+}
+
+/// An answer a moderator submitted with the gap form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GapAnswer {
+    /// The server.
+    pub guild: Option<GuildId>,
+    /// The moderator.
+    pub moderator: UserId,
+    /// What they wrote.
+    pub answer: CommunityAnswer,
+}
+
+/// A public answer to delete once the button press is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// The interaction response the button is on, through the press's
+    /// interaction webhook (its original response is that message).
+    Original,
+    /// A message careerbot posted in a channel.
+    Message {
+        /// Where it is.
+        channel: ChannelId,
+        /// Which one.
+        message: MessageId,
+    },
 }
 
 impl Dispatch {
@@ -77,19 +117,21 @@ impl Dispatch {
     pub fn response(&self) -> Option<&CreateInteractionResponse> {
         match self {
             Dispatch::Respond(r) | Dispatch::Answered { response: r, .. } => Some(r),
-            Dispatch::Reload { defer } => Some(defer),
-            Dispatch::Report(_) | Dispatch::Rate(_) => None,
+            Dispatch::Reload { defer } | Dispatch::AnswerGap { defer, .. } => Some(defer),
+            Dispatch::Report(_) | Dispatch::Rate(_) | Dispatch::Delete(_) => None,
         }
     }
 }
 
 /// Which moderator report to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Report {
     /// `/gaps`.
     Gaps,
     /// `/stats`.
     Stats,
+    /// The form to answer the `/gaps` group with this key.
+    AnswerGap(GapKey),
 }
 
 /// A moderator report to read and show.
@@ -161,6 +203,15 @@ pub fn report_reply<E: std::fmt::Display>(
     engine: &Engine,
     read: Option<Result<ReportData, E>>,
 ) -> CreateInteractionResponse {
+    if let (Report::AnswerGap(key), Some(Ok(ReportData::Gaps(gaps)))) = (&request.report, &read) {
+        return match gaps.groups.iter().find(|g| GapKey::of(&g.example) == *key) {
+            Some(group) => super::gap_form::form(&group.example),
+            None => CreateInteractionResponse::Message(notice(
+                "That gap is no longer in the report (it was answered, or aged out). Run /gaps again.",
+                true,
+            )),
+        };
+    }
     let message = match read {
         None => notice(
             "Insights are turned off for this bot (`insights = false` in its config).",
@@ -191,7 +242,10 @@ pub fn report_reply<E: std::fmt::Display>(
 /// The reply to a 👍/👎 once recorded (`None` when insights are off).
 pub fn rated(vote: Option<Vote>) -> CreateInteractionResponse {
     let text = match vote {
-        Some(Vote::AlreadyCast) => "You already rated this answer; your first rating counts.",
+        Some(Vote::Unchanged) => {
+            "You already rated this answer that way. Press the other button to change your rating."
+        }
+        Some(Vote::Changed) => "Rating changed. Thanks for the feedback!",
         Some(Vote::Recorded) | None => "Thanks for the feedback!",
     };
     CreateInteractionResponse::Message(notice(text, true))

@@ -2,10 +2,11 @@
 //! Members' questions are shown escaped, within Discord's limits, and ping
 //! nobody.
 
-use serenity::builder::CreateInteractionResponseMessage;
+use serenity::builder::{CreateActionRow, CreateButton, CreateInteractionResponseMessage};
+use serenity::model::application::ButtonStyle;
 use serenity::model::id::UserId;
 
-use super::button::Button;
+use super::button::{Button, GapKey};
 use super::render::{escape, fit, listing, no_pings, pager};
 use crate::insights::report::{breakdown, datetime, passage_label, section_label, Gaps, Stats};
 
@@ -29,7 +30,7 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
         )
     } else {
         format!(
-            "{} group(s) of similar questions from {} record(s): declined, answered with low confidence, or rated 👎. Page {} of {pages}.\nAdd an article or keywords that answer them, then /reload.",
+            "{} group(s) of similar questions from {} record(s): declined, answered with low confidence, or rated 👎. Page {} of {pages}.\nPress \"Answer N\" to answer group N here, or add an article or keywords that answer them, then /reload.",
             gaps.groups.len(),
             gaps.records,
             page + 1
@@ -62,20 +63,40 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
         ))
         .allowed_mentions(no_pings())
         .ephemeral(true);
+    // "Answer this" for each group shown, numbered as the fields are.
+    let answers: Vec<CreateButton> = gaps
+        .groups
+        .iter()
+        .enumerate()
+        .skip(page * GAPS_PER_PAGE)
+        .take(GAPS_PER_PAGE)
+        .map(|(i, g)| {
+            let id = Button::AnswerGap {
+                asker,
+                days: gaps.days,
+                gap: GapKey::of(&g.example),
+            };
+            CreateButton::new(id.id())
+                .label(format!("Answer {}", i + 1))
+                .style(ButtonStyle::Success)
+        })
+        .collect();
+    let mut rows = Vec::new();
+    if !answers.is_empty() {
+        rows.push(CreateActionRow::Buttons(answers));
+    }
     // A page update replaces the buttons too, so a report that shrank to
     // one page loses its old ones.
-    let rows = if pages > 1 {
-        pager(page, pages, |to| {
+    if pages > 1 {
+        rows.extend(pager(page, pages, |to| {
             Button::Gaps {
                 asker,
                 page: to,
                 days: gaps.days,
             }
             .id()
-        })
-    } else {
-        Vec::new()
-    };
+        }));
+    }
     message.components(rows)
 }
 

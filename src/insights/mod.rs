@@ -12,7 +12,7 @@
 pub mod report;
 pub mod store;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -61,10 +61,12 @@ pub struct Options {
 /// What became of a 👍/👎.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vote {
-    /// Counted.
+    /// Counted: this member's first vote on this answer.
     Recorded,
-    /// This member already rated this answer; the first vote stands.
-    AlreadyCast,
+    /// This member's earlier vote on this answer is replaced by this one.
+    Changed,
+    /// This member already voted the same on this answer; nothing changes.
+    Unchanged,
 }
 
 /// How long handled interaction ids are kept: well past the default
@@ -93,7 +95,7 @@ pub struct Counters {
 pub struct Recorder {
     queue: Mutex<Option<SyncSender<Message>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
-    votes: Mutex<HashSet<String>>,
+    votes: Mutex<HashMap<String, bool>>,
     secret: [u8; 32],
     options: Options,
     counters: Counters,
@@ -115,7 +117,7 @@ impl Recorder {
             tracing::info!(?pruned, "insights retention applied");
         }
         let secret = store.secret()?;
-        let votes: HashSet<String> = store.votes()?.into_iter().collect();
+        let votes: HashMap<String, bool> = store.votes()?.into_iter().collect();
         let reader = Store::open(&options.data_dir)?;
         let replays = Store::open(&options.data_dir)?;
         let (tx, rx) = mpsc::sync_channel(QUEUE);
@@ -225,9 +227,8 @@ impl Recorder {
     }
 
     /// Records a 👍 (`up`) or 👎 by `user` on the answer identified by
-    /// `answer_key`, of the passage it showed (with its score), unless that
-    /// member already rated that answer.
-    #[allow(clippy::too_many_arguments)]
+    /// `answer_key`, of the passage it showed (with its score). A member
+    /// has one vote per answer: voting again the other way changes it.
     pub fn rate(
         &self,
         guild: Option<u64>,
@@ -237,18 +238,17 @@ impl Recorder {
         passage: Option<(PassageRef, f32)>,
         up: bool,
     ) -> Vote {
-        let mut hasher = blake3::Hasher::new_keyed(&self.secret);
-        hasher.update(&user.to_le_bytes());
-        hasher.update(answer_key.as_bytes());
-        let vote = hasher.finalize().to_hex()[..32].to_string();
-        if !self
+        let vote = self.key(user, answer_key.as_bytes());
+        let before = self
             .votes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(vote.clone())
-        {
-            return Vote::AlreadyCast;
-        }
+            .insert(vote.clone(), up);
+        let outcome = match before {
+            None => Vote::Recorded,
+            Some(same) if same == up => return Vote::Unchanged,
+            Some(_) => Vote::Changed,
+        };
         let (passage, score) = passage.map_or((None, None), |(p, s)| (Some(p), Some(s)));
         let queued = self.send(Record::Rating(RatingRecord {
             at: unix_now(),
@@ -261,13 +261,23 @@ impl Recorder {
             up,
         }));
         if !queued {
-            // Not stored, so not cast: the member may try again.
-            self.votes
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&vote);
+            // Not stored, so not cast: the member's earlier vote stands.
+            let mut votes = self.votes.lock().unwrap_or_else(|p| p.into_inner());
+            match before {
+                Some(earlier) => votes.insert(vote, earlier),
+                None => votes.remove(&vote),
+            };
         }
-        Vote::Recorded
+        outcome
+    }
+
+    /// A keyed hash of `user` and `what`: it tells one member's records
+    /// apart without naming the member (the key never leaves the store).
+    pub fn key(&self, user: u64, what: &[u8]) -> String {
+        let mut hasher = blake3::Hasher::new_keyed(&self.secret);
+        hasher.update(&user.to_le_bytes());
+        hasher.update(what);
+        hasher.finalize().to_hex()[..32].to_string()
     }
 
     /// Remembers a signed interaction as handled now, so that its replay
@@ -483,7 +493,7 @@ mod tests {
     }
 
     #[test]
-    fn a_vote_counts_once_per_member_and_answer_even_after_a_restart() {
+    fn a_member_has_one_vote_per_answer_which_a_second_press_changes_even_after_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::start(options(dir.path()), Counters::default()).unwrap();
         assert_eq!(
@@ -491,8 +501,8 @@ mod tests {
             Vote::Recorded
         );
         assert_eq!(
-            recorder.rate(Some(1), 42, "m1:0", "q", None, false),
-            Vote::AlreadyCast
+            recorder.rate(Some(1), 42, "m1:0", "q", None, true),
+            Vote::Unchanged
         );
         assert_eq!(
             recorder.rate(Some(1), 43, "m1:0", "q", None, false),
@@ -506,11 +516,22 @@ mod tests {
         assert_eq!(recorder.committed(), 3);
         let again = Recorder::start(options(dir.path()), Counters::default()).unwrap();
         assert_eq!(
+            again.rate(Some(1), 42, "m1:0", "q", None, true),
+            Vote::Unchanged,
+            "the vote is remembered across a restart"
+        );
+        assert_eq!(
             again.rate(Some(1), 42, "m1:0", "q", None, false),
-            Vote::AlreadyCast
+            Vote::Changed,
+            "voting the other way changes it"
         );
         let ratings = again.read(|s| s.ratings_since(0)).unwrap();
-        assert_eq!(ratings.len(), 3);
+        assert_eq!(ratings.len(), 3, "a changed vote replaces the first");
+        assert_eq!(
+            ratings.iter().filter(|r| r.up).count(),
+            0,
+            "member 42's 👍 on m1 became 👎"
+        );
         assert!(
             ratings.iter().all(|r| r.user.is_none()),
             "no user ids unless opted in"
@@ -541,6 +562,8 @@ mod tests {
                 version,
                 took_ms: 1,
                 error: None,
+                who: None,
+                what: None,
             });
         }
         assert_eq!(recorder.read(|s| s.reloads_since(0)).unwrap().len(), 3);
@@ -552,6 +575,8 @@ mod tests {
                 version: 4,
                 took_ms: 1,
                 error: None,
+                who: None,
+                what: None,
             });
         }
         recorder.close();

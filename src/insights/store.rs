@@ -12,7 +12,7 @@ use serde::Serialize;
 pub const FILE: &str = "insights.sqlite3";
 
 /// Schema version, in SQLite's `user_version`.
-const SCHEMA: i64 = 2;
+const SCHEMA: i64 = 3;
 
 /// Why the insights store cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +140,7 @@ pub struct RatingRecord {
     /// The member, only when `insights_record_users` is on.
     pub user: Option<u64>,
     /// One member's vote on one answer, as a keyed hash that names neither:
-    /// the store refuses a second vote with the same key.
+    /// a second vote with the same key replaces the first.
     pub vote: String,
     /// The question of the rated answer.
     pub question: String,
@@ -167,6 +167,11 @@ pub struct ReloadRecord {
     pub took_ms: u64,
     /// Why it failed.
     pub error: Option<String>,
+    /// Who asked for it, as a keyed hash of their user id (a gap answered
+    /// from Discord); `None` for a signal or the watcher.
+    pub who: Option<String>,
+    /// What changed, when careerbot itself edited the knowledge.
+    pub what: Option<String>,
 }
 
 /// Anything the store keeps.
@@ -197,7 +202,7 @@ impl Record {
 pub struct Written {
     /// Records stored.
     pub stored: usize,
-    /// Ratings refused because that vote was already cast.
+    /// Ratings that repeated a vote already stored, unchanged.
     pub duplicate_votes: usize,
 }
 
@@ -259,7 +264,9 @@ CREATE TABLE IF NOT EXISTS reloads (
     ok INTEGER NOT NULL,
     version INTEGER NOT NULL,
     took_ms INTEGER NOT NULL,
-    error TEXT
+    error TEXT,
+    who TEXT,
+    what TEXT
 );
 CREATE INDEX IF NOT EXISTS reloads_at ON reloads (at);
 ";
@@ -349,6 +356,24 @@ impl Store {
             // Only a new (or older) file is written to here, so a reader
             // opening the store beside a running bot takes no write lock.
             conn.execute_batch(SCHEMA_SQL).map_err(&sqlite)?;
+            // Schema 3 says who asked for a reload and what it changed.
+            let columns: Vec<String> = {
+                let mut statement = conn
+                    .prepare("SELECT name FROM pragma_table_info('reloads')")
+                    .map_err(&sqlite)?;
+                let names = statement
+                    .query_map([], |r| r.get(0))
+                    .map_err(&sqlite)?
+                    .collect::<Result<_, _>>()
+                    .map_err(&sqlite)?;
+                names
+            };
+            for column in ["who", "what"] {
+                if !columns.iter().any(|c| c == column) {
+                    conn.execute_batch(&format!("ALTER TABLE reloads ADD COLUMN {column} TEXT"))
+                        .map_err(&sqlite)?;
+                }
+            }
             conn.pragma_update(None, "user_version", SCHEMA)
                 .map_err(&sqlite)?;
         }
@@ -425,13 +450,15 @@ impl Store {
                 .map_err(&sqlite)?;
             let mut rating = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO ratings (at, guild, user, vote, question, passage, article, section, score, up)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO ratings (at, guild, user, vote, question, passage, article, section, score, up)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (vote) DO UPDATE SET at = excluded.at, up = excluded.up
+                     WHERE up != excluded.up",
                 )
                 .map_err(&sqlite)?;
             let mut reload = tx
                 .prepare_cached(
-                    "INSERT INTO reloads (at, cause, ok, version, took_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO reloads (at, cause, ok, version, took_ms, error, who, what) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(&sqlite)?;
             for record in records {
@@ -441,7 +468,8 @@ impl Store {
                     Record::Reload(r) => insert_reload(&mut reload, r),
                 }
                 .map_err(&sqlite)?;
-                // A vote already stored is ignored, not stored twice.
+                // A vote repeated unchanged is not stored again; a changed
+                // vote replaces the member's first one.
                 if inserted == 1 {
                     written.stored += 1;
                 } else {
@@ -516,12 +544,15 @@ impl Store {
         Ok(!found.is_empty())
     }
 
-    /// Every vote key stored, so a restarted bot still refuses a second vote.
+    /// Every vote key stored and whether it is 👍, so a restarted bot
+    /// still knows each member's vote.
     ///
     /// # Errors
     /// When SQLite fails.
-    pub fn votes(&self) -> Result<Vec<String>, StoreError> {
-        self.query("SELECT vote FROM ratings", [], |r| r.get(0))
+    pub fn votes(&self) -> Result<Vec<(String, bool)>, StoreError> {
+        self.query("SELECT vote, up FROM ratings", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
     }
 
     /// Questions asked at or after `since` (Unix seconds), in every
@@ -606,7 +637,7 @@ impl Store {
     /// When SQLite fails.
     pub fn reloads_since(&self, since: i64) -> Result<Vec<ReloadRecord>, StoreError> {
         self.query(
-            "SELECT at, cause, ok, version, took_ms, error FROM reloads WHERE at >= ?1 ORDER BY id",
+            "SELECT at, cause, ok, version, took_ms, error, who, what FROM reloads WHERE at >= ?1 ORDER BY id",
             [since],
             |r| {
                 Ok(ReloadRecord {
@@ -616,6 +647,8 @@ impl Store {
                     version: as_u64(r.get(3)?),
                     took_ms: as_u64(r.get(4)?),
                     error: r.get(5)?,
+                    who: r.get(6)?,
+                    what: r.get(7)?,
                 })
             },
         )
@@ -726,6 +759,8 @@ fn insert_reload(
         as_i64(r.version),
         as_i64(r.took_ms),
         r.error,
+        r.who,
+        r.what,
     ])
 }
 
@@ -807,7 +842,7 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert_eq!(all[0], question(10, "who won the cup", Outcome::Declined));
         assert!(matches!(&all[1], Record::Rating(r) if !r.up && r.user == Some(7)));
-        assert_eq!(store.votes().unwrap(), vec!["v1".to_string()]);
+        assert_eq!(store.votes().unwrap(), vec![("v1".to_string(), false)]);
     }
 
     #[test]
@@ -824,6 +859,8 @@ mod tests {
                 version: 2,
                 took_ms: 5,
                 error: None,
+                who: None,
+                what: None,
             })
         };
         let rating = |at, vote: &str| {
@@ -860,7 +897,10 @@ mod tests {
                 reloads: 1
             }
         );
-        assert_eq!(store.votes().unwrap(), vec!["new vote".to_string()]);
+        assert_eq!(
+            store.votes().unwrap().into_iter().map(|(v, _)| v).collect::<Vec<_>>(),
+            vec!["new vote".to_string()]
+        );
         let left: Vec<String> = store
             .questions_since(i64::MIN)
             .unwrap()

@@ -372,3 +372,41 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
     }
     Ok(bytes)
 }
+
+/// Replaces the file `rel` of the knowledge directory `dir` with `bytes`,
+/// atomically: a reader (careerbot's own, `--watch`, an editor, git) sees
+/// the old file or the new one, never part of either. The bytes go to a
+/// hidden file beside it (which the knowledge reader skips), are synced,
+/// and the hidden file is renamed over the old one.
+///
+/// # Errors
+/// When the file cannot be written or renamed; the old file is left as it was.
+pub fn write_atomic(dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let target = dir.join(rel);
+    let parent = target.parent().unwrap_or(dir).to_path_buf();
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &target)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written?;
+    // The rename itself survives a crash once the directory is synced.
+    if let Ok(directory) = std::fs::File::open(&parent) {
+        let _ = directory.sync_all();
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@
 
 mod article;
 mod catalog;
+pub mod community;
 mod files;
 mod problem;
 mod toml_reader;
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use article::{inline, parse_article, squash, Article, Block, Format, Section};
 pub use catalog::{is_web_url, parse_courses, parse_tools, web_host, Course, Tool, ToolCategory};
-pub use files::{read_dir_with, Limits, DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_KNOWLEDGE_BYTES};
+pub use files::{read_dir_with, write_atomic, Limits, DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_KNOWLEDGE_BYTES};
 pub use problem::{line_col, LineIndex, Problem, Report, Severity};
 
 /// Name of the tool catalog in the knowledge directory.

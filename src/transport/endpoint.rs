@@ -190,9 +190,20 @@ pub struct Processed {
     pub kind: Kind,
     /// Its command label, for metrics.
     pub command: &'static str,
-    /// For `/reload`: the interaction token and application to edit the
-    /// deferred response with.
-    pub follow_up: Option<(String, ApplicationId)>,
+    /// What follows the response (`/reload`, 🗑️, a gap form), with the
+    /// interaction token and application to finish it with.
+    pub follow_up: Option<Pending>,
+}
+
+/// A follow-up to run once the response is sent.
+#[derive(Debug)]
+pub struct Pending {
+    /// What to do.
+    pub work: FollowUp,
+    /// The interaction's token, for its webhook.
+    pub token: String,
+    /// The application the webhook belongs to.
+    pub application: ApplicationId,
 }
 
 /// The limits one endpoint serves with: `http` in the config.
@@ -357,11 +368,18 @@ impl Endpoint {
             tracing::error!(error = %e, "response did not serialize");
             Rejection::Internal
         })?;
-        let follow_up = match (&outcome.follow_up, interaction) {
-            (Some(FollowUp::Reload), Interaction::Command(c)) => Some((
-                c.token.clone(),
-                self.application_id.unwrap_or(c.application_id),
-            )),
+        let application = match interaction {
+            Interaction::Command(c) => Some(c.application_id),
+            Interaction::Component(c) => Some(c.application_id),
+            Interaction::Modal(m) => Some(m.application_id),
+            _ => None,
+        };
+        let follow_up = match (outcome.follow_up, application) {
+            (Some(work), Some(application)) => Some(Pending {
+                work,
+                token: interaction.token().to_string(),
+                application: self.application_id.unwrap_or(application),
+            }),
             _ => None,
         };
         Ok(Processed {
@@ -372,19 +390,26 @@ impl Endpoint {
         })
     }
 
-    /// Starts the `/reload` follow-up: reload off the runtime, then edit
+    /// Starts a follow-up: reload, delete or write a gap answer, then edit
     /// the deferred response. Shutdown waits for it.
-    fn follow_up(&self, token: String, application: ApplicationId) {
+    fn follow_up(&self, pending: Pending) {
         if self.http.application_id().is_none() {
-            self.http.set_application_id(application);
+            self.http.set_application_id(pending.application);
         }
         let (http, live, settings) = (
             Arc::clone(&self.http),
             Arc::clone(&self.live),
             self.settings.clone(),
         );
+        let token = pending.token;
         self.follow_ups.spawn(async move {
-            super::finish_reload(&http, &live, &settings, &token).await;
+            match pending.work {
+                FollowUp::Reload => super::finish_reload(&http, &live, &settings, &token).await,
+                FollowUp::Delete(deletion) => super::finish_delete(&http, &token, deletion).await,
+                FollowUp::AnswerGap(gap) => {
+                    super::finish_gap_answer(&http, &live, &settings, &token, *gap).await;
+                }
+            }
         });
     }
 
@@ -427,8 +452,8 @@ impl Endpoint {
             let outcome = serve_one(&self.live, &self.settings, &interaction, started).await;
             self.processed(&interaction, Some(outcome))?
         };
-        if let Some((token, application)) = processed.follow_up {
-            self.follow_up(token, application);
+        if let Some(pending) = processed.follow_up {
+            self.follow_up(pending);
         }
         Ok((
             StatusCode::OK,

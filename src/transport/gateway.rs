@@ -99,8 +99,13 @@ pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interact
         return;
     }
     tracing::info!(took_us = started.elapsed().as_micros() as u64, "answered");
-    if outcome.follow_up == Some(FollowUp::Reload) {
-        super::finish_reload(http, live, settings, &token).await;
+    match outcome.follow_up {
+        Some(FollowUp::Reload) => super::finish_reload(http, live, settings, &token).await,
+        Some(FollowUp::Delete(deletion)) => super::finish_delete(http, &token, deletion).await,
+        Some(FollowUp::AnswerGap(gap)) => {
+            super::finish_gap_answer(http, live, settings, &token, *gap).await;
+        }
+        None => {}
     }
 }
 

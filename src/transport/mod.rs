@@ -22,6 +22,11 @@ use serenity::model::id::GuildId;
 
 use crate::config::{Config, Secret};
 use crate::discord::commands::reload_reply;
+use crate::discord::gap_form;
+use crate::discord::render::fit;
+use crate::discord::reply::{Deletion, GapAnswer};
+use crate::knowledge::community;
+use crate::live::EditError;
 use crate::discord::render::no_pings;
 use crate::engine::EngineError;
 use crate::insights::ReloadRecord;
@@ -64,6 +69,59 @@ pub async fn register(http: &Http, guild: Option<GuildId>) -> anyhow::Result<usi
     Ok(count)
 }
 
+/// Who changed the knowledge and how, for a reload careerbot did itself.
+#[derive(Debug, Clone, Default)]
+pub struct Attribution {
+    /// A keyed hash of the moderator's user id.
+    pub who: Option<String>,
+    /// What changed.
+    pub what: Option<String>,
+}
+
+/// Counts a reload, records it for `/stats` and sets the serving gauges.
+fn record_reload(
+    live: &Live,
+    settings: &Settings,
+    cause: &'static str,
+    error: Option<String>,
+    took: std::time::Duration,
+    attribution: Attribution,
+) {
+    settings.metrics.reload(cause, error.is_none());
+    let snapshot = live.current();
+    settings
+        .metrics
+        .serving(snapshot.version, snapshot.passages.len());
+    if let Some(insights) = &settings.insights {
+        insights.reload(ReloadRecord {
+            at: crate::insights::unix_now(),
+            cause: cause.to_string(),
+            ok: error.is_none(),
+            version: snapshot.version,
+            took_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+            error,
+            who: attribution.who,
+            what: attribution.what,
+        });
+    }
+}
+
+/// Logs each knowledge problem of a failed reload, then the failure.
+fn log_failure(cause: &'static str, problems: &[crate::knowledge::Problem], error: String) {
+    for p in problems {
+        let severity = if p.is_error() { "error" } else { "warning" };
+        tracing::warn!(
+            cause,
+            "{}:{}:{}: {severity}: {}",
+            p.file,
+            p.line,
+            p.column,
+            p.message
+        );
+    }
+    tracing::warn!(cause, %error, "reload failed; still serving the previous knowledge");
+}
+
 /// Runs [`Live::reload`] off the async runtime, counts it, records it for
 /// `/stats` and logs the outcome with its `cause`. `None` when the reload
 /// task itself died.
@@ -75,24 +133,12 @@ pub async fn reload(
     let task = Arc::clone(live);
     let started = std::time::Instant::now();
     let outcome = tokio::task::spawn_blocking(move || task.reload()).await;
-    let metrics = &settings.metrics;
-    metrics.reload(cause, matches!(outcome, Ok(Ok(_))));
-    let snapshot = live.current();
-    metrics.serving(snapshot.version, snapshot.passages.len());
-    if let Some(insights) = &settings.insights {
-        insights.reload(ReloadRecord {
-            at: crate::insights::unix_now(),
-            cause: cause.to_string(),
-            ok: matches!(outcome, Ok(Ok(_))),
-            version: snapshot.version,
-            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            error: match &outcome {
-                Ok(Ok(_)) => None,
-                Ok(Err(e)) => Some(e.explain()),
-                Err(e) => Some(e.to_string()),
-            },
-        });
-    }
+    let error = match &outcome {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.explain()),
+        Err(e) => Some(e.to_string()),
+    };
+    record_reload(live, settings, cause, error, started.elapsed(), Attribution::default());
     match outcome {
         Ok(result) => {
             match &result {
@@ -104,32 +150,86 @@ pub async fn reload(
                     took_ms = summary.took.as_millis() as u64,
                     "reloaded"
                 ),
-                Err(e) => {
-                    for p in e.problems() {
-                        let severity = if p.is_error() { "error" } else { "warning" };
-                        tracing::warn!(
-                            cause,
-                            "{}:{}:{}: {severity}: {}",
-                            p.file,
-                            p.line,
-                            p.column,
-                            p.message
-                        );
-                    }
-                    // The problems were logged one by one just above.
-                    let error = if e.problems().is_empty() {
-                        e.explain()
-                    } else {
-                        e.to_string()
-                    };
-                    tracing::warn!(cause, %error, "reload failed; still serving the previous knowledge")
-                }
+                // The problems are logged one by one, then the error alone.
+                Err(e) if !e.problems().is_empty() => log_failure(cause, e.problems(), e.to_string()),
+                Err(e) => log_failure(cause, &[], e.explain()),
             }
             Some(result)
         }
         Err(e) => {
             tracing::error!(cause, error = %e, "reload task failed");
             None
+        }
+    }
+}
+
+/// The second half of a submitted gap form on either transport: writes
+/// the answer to the moderators' article and reloads (off the runtime,
+/// under the reload lock), records who and what, then edits the deferred
+/// response (by its interaction `token`) with the result.
+pub async fn finish_gap_answer(http: &Http, live: &Arc<Live>, settings: &Settings, token: &str, gap: GapAnswer) {
+    const CAUSE: &str = "gap answer";
+    let started = std::time::Instant::now();
+    let task = Arc::clone(live);
+    let answer = gap.answer.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        task.edit(community::FILE, |before| {
+            community::append(before, &answer).map_err(|e| e.to_string())
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(EditError::Refused(format!("the write task failed: {e}"))));
+    let attribution = Attribution {
+        who: settings
+            .insights
+            .as_ref()
+            .map(|i| i.key(gap.moderator.get(), b"moderator")),
+        what: Some(format!(
+            "answered \"{}\" in {}",
+            fit(&gap.answer.question, 200),
+            community::FILE
+        )),
+    };
+    let error = outcome.as_ref().err().map(ToString::to_string);
+    match &outcome {
+        Ok(summary) => tracing::info!(
+            cause = CAUSE,
+            version = summary.version,
+            file = community::FILE,
+            "a moderator answered a gap; reloaded"
+        ),
+        Err(e) => log_failure(CAUSE, e.problems(), e.to_string()),
+    }
+    record_reload(live, settings, CAUSE, error, started.elapsed(), attribution);
+    let reply = gap_form::written(&gap.answer, &outcome);
+    if let Err(e) = reply.execute(http, token).await {
+        tracing::warn!(error = %e, "could not edit the gap answer response");
+    }
+}
+
+/// Deletes a public answer once its 🗑️ press is acknowledged: through the
+/// press's interaction webhook (`token`), or as a channel message. On the
+/// HTTP transport the delete can reach Discord before the acknowledgement
+/// it follows, so a refused delete is tried twice more, a second apart.
+pub async fn finish_delete(http: &Http, token: &str, deletion: Deletion) {
+    const ATTEMPTS: u32 = 3;
+    for attempt in 1..=ATTEMPTS {
+        let deleted = match deletion {
+            Deletion::Original => http.delete_original_interaction_response(token).await,
+            Deletion::Message { channel, message } => {
+                http.delete_message(channel, message, Some("deleted by its asker or a moderator"))
+                    .await
+            }
+        };
+        match deleted {
+            Ok(()) => return,
+            Err(e) if attempt == ATTEMPTS => {
+                tracing::warn!(error = %e, "could not delete the answer");
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, attempt, "delete refused; trying again");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
         }
     }
 }

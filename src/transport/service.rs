@@ -18,8 +18,8 @@ use super::metrics::{classify, Metrics};
 use crate::config::Config;
 use crate::discord::dispatch::{cooldown_subject, dispatch};
 use crate::discord::reply::{
-    busy, rated, report_reply, slow_down, Dispatch, Policy, Rating, Report, ReportData,
-    ReportRequest,
+    busy, rated, report_reply, slow_down, Deletion, Dispatch, GapAnswer, Policy, Rating, Report,
+    ReportData, ReportRequest,
 };
 use crate::insights::{self, report, Recorder};
 use crate::live::{Live, Snapshot};
@@ -134,6 +134,11 @@ impl Cooldowns {
 pub enum FollowUp {
     /// `/reload`: reload off the runtime, then edit the deferred response.
     Reload,
+    /// 🗑️: delete the answer.
+    Delete(Deletion),
+    /// A submitted gap form: write the answer, reload, then edit the
+    /// deferred response.
+    AnswerGap(Box<GapAnswer>),
 }
 
 /// The result of serving one interaction.
@@ -205,6 +210,14 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
         },
         Dispatch::Report(request) => respond(report(&snapshot, settings, &request)),
         Dispatch::Rate(rating) => respond(rated(record_rating(settings, &rating))),
+        Dispatch::Delete(deletion) => Outcome {
+            response: CreateInteractionResponse::Acknowledge,
+            follow_up: Some(FollowUp::Delete(deletion)),
+        },
+        Dispatch::AnswerGap { defer, answer } => Outcome {
+            response: defer,
+            follow_up: Some(FollowUp::AnswerGap(answer)),
+        },
     }
 }
 
@@ -230,7 +243,7 @@ fn report(
         let guild = request.guild.map(GuildId::get);
         let days = request.days;
         let read = || match request.report {
-            Report::Gaps => insights
+            Report::Gaps | Report::AnswerGap(_) => insights
                 .read(|store| report::gaps(store, now, days, guild))
                 .map(ReportData::Gaps),
             Report::Stats => insights

@@ -167,6 +167,57 @@ pub fn button(custom_id: &str, presser: u64, embeds: Value) -> Value {
     v
 }
 
+/// A button press (type 3) by `sender` on a message careerbot posted with
+/// `response`'s embeds and buttons (as Discord echoes them back).
+pub fn press(custom_id: &str, sender: &Sender, response: &Value) -> Value {
+    let data = json!({ "custom_id": custom_id, "component_type": 2 });
+    let mut v = envelope(3, data, sender);
+    let mut message = message(
+        "1190000000000000800",
+        1190000000000000001,
+        response["data"]["content"].as_str().unwrap_or(""),
+        response["data"]["embeds"].clone(),
+    );
+    let components: Vec<Value> = response["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|row| {
+            let buttons: Vec<Value> = row["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|b| json!({ "type": 2, "style": b["style"], "label": b["label"], "custom_id": b["custom_id"] }))
+                .collect();
+            json!({ "type": 1, "components": buttons })
+        })
+        .collect();
+    message["components"] = json!(components);
+    v["message"] = message;
+    v
+}
+
+/// `/ask question:... target:@member` by the usual asker.
+pub fn ask_for(question: &str, target: u64) -> Value {
+    let mut v = command(
+        "ask",
+        json!([{ "name": "question", "type": 3, "value": question },
+               { "name": "target", "type": 6, "value": target.to_string() }]),
+        &Sender::member(),
+    );
+    v["data"]["resolved"] = json!({ "users": { target.to_string(): user(target) } });
+    v
+}
+
+/// A submitted modal (type 5) with text inputs `fields` (custom id, value).
+pub fn modal_submit(custom_id: &str, fields: &[(&str, &str)], sender: &Sender) -> Value {
+    let rows: Vec<Value> = fields
+        .iter()
+        .map(|(id, value)| json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": value }] }))
+        .collect();
+    envelope(5, json!({ "custom_id": custom_id, "components": rows }), sender)
+}
+
 /// The custom ids of a response's buttons, in order, as a member sees them.
 pub fn button_ids(response: &Value) -> Vec<String> {
     response["data"]["components"]

@@ -60,3 +60,40 @@ pub fn assert_within_limits(r: &Value) {
     }
     assert!(data["choices"].as_array().map_or(0, Vec::len) <= 25);
 }
+
+/// A message (a channel message's body, or a response's `data`) pings
+/// `only` (a user id) and nobody else, or nobody at all with `None`, not
+/// even the author of the message it replies to.
+pub fn assert_pings_only(message: &Value, only: Option<u64>) {
+    let mentions = &message["allowed_mentions"];
+    assert_eq!(mentions["parse"], json!([]), "{message:#}");
+    assert_eq!(mentions["roles"], json!([]), "{message:#}");
+    let users = match only {
+        Some(user) => json!([user.to_string()]),
+        None => json!([]),
+    };
+    assert_eq!(mentions["users"], users, "{message:#}");
+    assert_eq!(mentions["replied_user"], json!(false), "{message:#}");
+}
+
+/// Discord's limits on a modal (type 9 response).
+pub fn assert_modal_within_limits(r: &Value) {
+    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    assert_eq!(r["type"], 9, "{r:#}");
+    let data = &r["data"];
+    assert!((1..=45).contains(&chars(&data["title"])), "title");
+    assert!((1..=100).contains(&chars(&data["custom_id"])), "custom id");
+    let rows = data["components"].as_array().cloned().unwrap_or_default();
+    assert!((1..=5).contains(&rows.len()), "rows");
+    for row in &rows {
+        for input in row["components"].as_array().into_iter().flatten() {
+            assert_eq!(input["type"], 4, "a text input");
+            assert!((1..=45).contains(&chars(&input["label"])), "label");
+            assert!((1..=100).contains(&chars(&input["custom_id"])), "custom id");
+            assert!(chars(&input["placeholder"]) <= 100, "placeholder");
+            let max = input["max_length"].as_u64().unwrap_or(4000);
+            assert!(max <= 4000, "max_length");
+            assert!(chars(&input["value"]) as u64 <= max, "value");
+        }
+    }
+}
