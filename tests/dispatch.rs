@@ -228,7 +228,12 @@ fn topics_and_help_describe_the_bot() {
         "members are not shown moderator commands: {member:?}"
     );
     let moderator = usages(&Sender::manager());
-    for usage in ["/reload", "/gaps [days]", "/stats [days]", "/ask question [private] [target]"] {
+    for usage in [
+        "/reload",
+        "/gaps [days]",
+        "/stats [days]",
+        "/ask question [private] [target]",
+    ] {
         assert!(
             moderator.contains(&usage.to_string()),
             "{usage} in {moderator:?}"
@@ -481,8 +486,15 @@ fn an_answer_for_a_target_pings_exactly_the_target_who_can_page_and_delete_it() 
     let paged = respond(&fx::press(&more, &as_target, &r));
     assert_eq!(paged["type"], 7, "the target pages it: {paged:#}");
     let delete = fx::button_id(&paged, "delete");
-    let outcome = serve_now(live(), &settings(), &fx::parse(&fx::press(&delete, &as_target, &paged)));
-    assert!(matches!(outcome.follow_up, Some(FollowUp::Delete(_))), "the target deletes it");
+    let outcome = serve_now(
+        live(),
+        &settings(),
+        &fx::parse(&fx::press(&delete, &as_target, &paged)),
+    );
+    assert!(
+        matches!(outcome.follow_up, Some(FollowUp::Delete(_))),
+        "the target deletes it"
+    );
     let private = respond(&fx::command(
         "ask",
         json!([{ "name": "question", "type": 3, "value": "salary" },
@@ -491,7 +503,10 @@ fn an_answer_for_a_target_pings_exactly_the_target_who_can_page_and_delete_it() 
         &Sender::member(),
     ));
     assert!(is_ephemeral(&private));
-    assert!(private["data"]["content"].as_str().unwrap().contains("leave out private"));
+    assert!(private["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("leave out private"));
 }
 
 #[test]
@@ -499,19 +514,32 @@ fn the_asker_or_a_moderator_deletes_a_public_answer_and_anyone_else_is_refused()
     let first = respond(&fx::ask("what does a back-end developer earn", None));
     let delete = fx::button_id(&first, "delete");
     let deleting = |sender: &Sender| {
-        serve_now(live(), &settings(), &fx::parse(&fx::press(&delete, sender, &first)))
+        serve_now(
+            live(),
+            &settings(),
+            &fx::parse(&fx::press(&delete, sender, &first)),
+        )
     };
-    for sender in [Sender::member(), Sender {
-        user: fx::OTHER,
-        ..Sender::moderator_role()
-    }, Sender {
-        user: fx::OTHER,
-        ..Sender::manager()
-    }] {
+    for sender in [
+        Sender::member(),
+        Sender {
+            user: fx::OTHER,
+            ..Sender::moderator_role()
+        },
+        Sender {
+            user: fx::OTHER,
+            ..Sender::manager()
+        },
+    ] {
         let outcome = deleting(&sender);
         let json = serde_json::to_value(&outcome.response).unwrap();
         assert_eq!(json["type"], 6, "acknowledged: {json:#}");
-        assert!(matches!(outcome.follow_up, Some(FollowUp::Delete(careerbot::discord::reply::Deletion::Original))));
+        assert!(matches!(
+            outcome.follow_up,
+            Some(FollowUp::Delete(
+                careerbot::discord::reply::Deletion::Original
+            ))
+        ));
     }
     let refused = deleting(&Sender {
         user: fx::OTHER,
@@ -520,34 +548,64 @@ fn the_asker_or_a_moderator_deletes_a_public_answer_and_anyone_else_is_refused()
     assert!(refused.follow_up.is_none());
     let json = serde_json::to_value(&refused.response).unwrap();
     assert!(is_ephemeral(&json));
-    assert!(json["data"]["content"].as_str().unwrap().contains("or a moderator, can delete"));
+    assert!(json["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("or a moderator, can delete"));
     let private = respond(&fx::ask("what does a back-end developer earn", Some(true)));
     assert!(
-        !fx::button_ids(&private).iter().any(|id| id.starts_with("delete:")),
+        !fx::button_ids(&private)
+            .iter()
+            .any(|id| id.starts_with("delete:")),
         "a private answer is dismissed, not deleted"
     );
 }
 
 #[test]
 fn a_gap_form_is_refused_to_members_and_to_empty_answers_and_deferred_for_moderators() {
-    let fields = [("question", "how do I negotiate a raise?"), ("answer", "Bring numbers."), ("heading", "")];
-    let member = respond(&fx::modal_submit("gap-answer-form", &fields, &Sender::member()));
+    let fields = [
+        ("question", "how do I negotiate a raise?"),
+        ("answer", "Bring numbers."),
+        ("heading", ""),
+    ];
+    let member = respond(&fx::modal_submit(
+        "gap-answer-form",
+        &fields,
+        &Sender::member(),
+    ));
     assert!(is_ephemeral(&member));
-    assert_eq!(member["data"]["content"], "Only moderators can use this command.");
+    assert_eq!(
+        member["data"]["content"],
+        "Only moderators can use this command."
+    );
     let dm = respond(&fx::modal_submit("gap-answer-form", &fields, &Sender::dm()));
-    assert!(dm["data"]["content"].as_str().unwrap().contains("in a server"));
-    let other = respond(&fx::modal_submit("someone-elses-form", &fields, &Sender::manager()));
+    assert!(dm["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("in a server"));
+    let other = respond(&fx::modal_submit(
+        "someone-elses-form",
+        &fields,
+        &Sender::manager(),
+    ));
     assert_eq!(other["data"]["content"], "That form is not one of mine.");
     let empty = respond(&fx::modal_submit(
         "gap-answer-form",
         &[("question", "q?"), ("answer", "  ")],
         &Sender::manager(),
     ));
-    assert!(empty["data"]["content"].as_str().unwrap().contains("no answer"));
+    assert!(empty["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("no answer"));
     let outcome = serve_now(
         live(),
         &settings(),
-        &fx::parse(&fx::modal_submit("gap-answer-form", &fields, &Sender::moderator_role())),
+        &fx::parse(&fx::modal_submit(
+            "gap-answer-form",
+            &fields,
+            &Sender::moderator_role(),
+        )),
     );
     let json = serde_json::to_value(&outcome.response).unwrap();
     assert_eq!(json["type"], 5, "deferred");

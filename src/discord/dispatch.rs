@@ -19,11 +19,9 @@ use serenity::model::id::UserId;
 use super::access::{is_moderator, may_moderate};
 use super::button::{Button, Owners, Posted, Rated};
 use super::commands::{Command, Context};
-use super::render::{self, fit, limits, no_pings, notice};
 use super::gap_form;
-use super::reply::{
-    refuse, Deletion, Dispatch, GapAnswer, Policy, Rating, Report, ReportRequest,
-};
+use super::render::{self, fit, limits, no_pings, notice};
+use super::reply::{refuse, Deletion, Dispatch, GapAnswer, Policy, Rating, Report, ReportRequest};
 use crate::engine::Engine;
 use crate::insights::PassageRef;
 use crate::live::Snapshot;
@@ -146,7 +144,9 @@ fn component_reply(
     match button {
         Button::More { owners, page } => {
             if !owners.include(presser) {
-                return refuse("Only the person who asked, or the member it was for, can page this answer.");
+                return refuse(
+                    "Only the person who asked, or the member it was for, can page this answer.",
+                );
             }
             more(snapshot, component, owners, page)
         }
@@ -155,7 +155,9 @@ fn component_reply(
         } => rate(snapshot, component, page, up, rated.as_ref()),
         Button::Delete { owners, posted } => {
             if !owners.include(presser) && !moderator() {
-                return refuse("Only the person who asked, or a moderator, can delete this answer.");
+                return refuse(
+                    "Only the person who asked, or a moderator, can delete this answer.",
+                );
             }
             tracing::info!(message = %component.message.id, "answer deleted on request");
             Dispatch::Delete(match posted {
@@ -205,7 +207,12 @@ fn component_reply(
 }
 
 /// "More answers": the next page, with the same controls the message had.
-fn more(snapshot: &Snapshot, component: &ComponentInteraction, owners: Owners, page: usize) -> Dispatch {
+fn more(
+    snapshot: &Snapshot,
+    component: &ComponentInteraction,
+    owners: Owners,
+    page: usize,
+) -> Dispatch {
     let Some(question) = question_of(component) else {
         return refuse("I can't find the question of this answer any more.");
     };

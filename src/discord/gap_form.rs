@@ -31,11 +31,15 @@ const MAX_ANSWER: u16 = 4000;
 pub fn form(question: &str) -> CreateInteractionResponse {
     let question = fit(question.trim(), usize::from(MAX_QUESTION));
     let fields = vec![
-        CreateInputText::new(InputTextStyle::Paragraph, "Question (members' words)", QUESTION)
-            .value(question)
-            .min_length(1)
-            .max_length(MAX_QUESTION)
-            .required(true),
+        CreateInputText::new(
+            InputTextStyle::Paragraph,
+            "Question (members' words)",
+            QUESTION,
+        )
+        .value(question)
+        .min_length(1)
+        .max_length(MAX_QUESTION)
+        .required(true),
         CreateInputText::new(InputTextStyle::Paragraph, "Answer (Markdown)", ANSWER)
             .placeholder("What careerbot should answer when a member asks this")
             .min_length(1)
@@ -47,12 +51,8 @@ pub fn form(question: &str) -> CreateInteractionResponse {
             .required(false),
     ];
     CreateInteractionResponse::Modal(
-        CreateModal::new(FORM, "Answer this gap").components(
-            fields
-                .into_iter()
-                .map(CreateActionRow::InputText)
-                .collect(),
-        ),
+        CreateModal::new(FORM, "Answer this gap")
+            .components(fields.into_iter().map(CreateActionRow::InputText).collect()),
     )
 }
 
@@ -64,9 +64,7 @@ fn field<'a>(modal: &'a ModalInteraction, id: &str) -> &'a str {
         .iter()
         .flat_map(|row| &row.components)
         .find_map(|c| match c {
-            ActionRowComponent::InputText(input) if input.custom_id == id => {
-                input.value.as_deref()
-            }
+            ActionRowComponent::InputText(input) if input.custom_id == id => input.value.as_deref(),
             _ => None,
         })
         .unwrap_or("")
@@ -92,7 +90,10 @@ pub fn read(modal: &ModalInteraction) -> Result<CommunityAnswer, &'static str> {
 }
 
 /// The reply that replaces the deferred response to a submitted form.
-pub fn written(answer: &CommunityAnswer, result: &Result<ReloadSummary, EditError>) -> EditInteractionResponse {
+pub fn written(
+    answer: &CommunityAnswer,
+    result: &Result<ReloadSummary, EditError>,
+) -> EditInteractionResponse {
     let question = escape(&fit(&answer.question, 200));
     let embed = match result {
         Ok(summary) => CreateEmbed::new()

@@ -381,7 +381,11 @@ pub fn answer_message(
 
 /// A public answer posted for `target` at `asker`'s request: it mentions
 /// the target, and pings the target and nobody else.
-pub fn answer_for(answer: &Answer, asker: UserId, target: UserId) -> CreateInteractionResponseMessage {
+pub fn answer_for(
+    answer: &Answer,
+    asker: UserId,
+    target: UserId,
+) -> CreateInteractionResponseMessage {
     let controls = Controls {
         owners: Owners {
             asker,
@@ -390,7 +394,9 @@ pub fn answer_for(answer: &Answer, asker: UserId, target: UserId) -> CreateInter
         delete: Some(Posted::Interaction),
     };
     CreateInteractionResponseMessage::new()
-        .content(format!("<@{target}>, <@{asker}> thought this answer would help you:"))
+        .content(format!(
+            "<@{target}>, <@{asker}> thought this answer would help you:"
+        ))
         .embed(answer_embed(answer, 0))
         .components(answer_buttons(answer, 0, controls))
         .allowed_mentions(only_pings(target))
@@ -398,7 +404,9 @@ pub fn answer_for(answer: &Answer, asker: UserId, target: UserId) -> CreateInter
 
 /// Mentions allowed for exactly one user: no @everyone, no roles, no reply ping.
 pub fn only_pings(user: UserId) -> CreateAllowedMentions {
-    CreateAllowedMentions::new().users([user]).replied_user(false)
+    CreateAllowedMentions::new()
+        .users([user])
+        .replied_user(false)
 }
 
 /// A short text reply (refusals, "I don't know that one"), no pings.

@@ -9,14 +9,14 @@ use std::time::Duration;
 use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
 use serenity::model::id::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
-use super::render::notice;
 use super::button::GapKey;
+use super::render::notice;
 use super::reports;
 use crate::answer::Answer;
-use crate::knowledge::community::CommunityAnswer;
 use crate::engine::Engine;
 use crate::insights::report::{Gaps, Stats};
 use crate::insights::{PassageRef, Vote};
+use crate::knowledge::community::CommunityAnswer;
 
 /// What dispatch needs to know besides the knowledge: the server's policy.
 #[derive(Debug, Clone, Default)]

@@ -898,7 +898,12 @@ mod tests {
             }
         );
         assert_eq!(
-            store.votes().unwrap().into_iter().map(|(v, _)| v).collect::<Vec<_>>(),
+            store
+                .votes()
+                .unwrap()
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect::<Vec<_>>(),
             vec!["new vote".to_string()]
         );
         let left: Vec<String> = store

@@ -58,7 +58,11 @@ fn heading_text(heading: &str, question: &str) -> String {
         heading.to_string()
     };
     let text = no_comments(text.trim_end_matches('}'));
-    text.chars().take(MAX_HEADING).collect::<String>().trim().to_string()
+    text.chars()
+        .take(MAX_HEADING)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// The answer's body: its lines as written, except that a line that would
@@ -68,11 +72,13 @@ fn body_text(answer: &str) -> String {
     let mut lines = Vec::new();
     for line in answer.replace("\r\n", "\n").replace('\r', "\n").lines() {
         let trimmed = line.trim_start();
-        let line = if trimmed.starts_with('#') || trimmed.starts_with("---") || trimmed.starts_with("===") {
-            format!("\\{trimmed}")
-        } else {
-            line.trim_end().to_string()
-        };
+        let line =
+            if trimmed.starts_with('#') || trimmed.starts_with("---") || trimmed.starts_with("===")
+            {
+                format!("\\{trimmed}")
+            } else {
+                line.trim_end().to_string()
+            };
         lines.push(no_comments(&line));
     }
     // At most one blank line in a row, none at either end.
@@ -115,7 +121,9 @@ pub fn append(existing: Option<&str>, answer: &CommunityAnswer) -> Result<String
             "# {TITLE}\n\n<!-- Answers written by moderators with careerbot's /gaps \"Answer this\" form. Edit them here like any article; careerbot only appends. -->\n\n"
         ),
     };
-    out.push_str(&format!("## {heading}\n\n<!-- phrasings: {phrasing} -->\n\n{body}\n"));
+    out.push_str(&format!(
+        "## {heading}\n\n<!-- phrasings: {phrasing} -->\n\n{body}\n"
+    ));
     Ok(out)
 }
 
@@ -133,14 +141,24 @@ mod tests {
 
     #[test]
     fn the_first_answer_makes_the_article_and_later_ones_are_appended() {
-        let first = append(None, &answer("How do I ask for a raise?", "", "Bring numbers.")).unwrap();
+        let first = append(
+            None,
+            &answer("How do I ask for a raise?", "", "Bring numbers."),
+        )
+        .unwrap();
         assert!(first.starts_with("# Community answers\n"));
         assert!(first.ends_with(
             "## How do I ask for a raise?\n\n<!-- phrasings: How do I ask for a raise? -->\n\nBring numbers.\n"
         ));
-        let second = append(Some(&first), &answer("remote work?", "Remote work", "Many teams hire remotely.")).unwrap();
+        let second = append(
+            Some(&first),
+            &answer("remote work?", "Remote work", "Many teams hire remotely."),
+        )
+        .unwrap();
         assert!(second.starts_with(&first));
-        assert!(second.ends_with("## Remote work\n\n<!-- phrasings: remote work? -->\n\nMany teams hire remotely.\n"));
+        assert!(second.ends_with(
+            "## Remote work\n\n<!-- phrasings: remote work? -->\n\nMany teams hire remotely.\n"
+        ));
     }
 
     #[test]
@@ -155,14 +173,26 @@ mod tests {
         )
         .unwrap();
         assert!(text.contains("## {Heading} second line\n"), "{text}");
-        assert!(text.contains("<!-- phrasings: a, b --&gt; &lt;!-- c -->"), "{text}");
-        assert!(text.contains("\\# Not a title\n\n&lt;!-- unclosed\n\\---\nlast line\n"), "{text}");
+        assert!(
+            text.contains("<!-- phrasings: a, b --&gt; &lt;!-- c -->"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\# Not a title\n\n&lt;!-- unclosed\n\\---\nlast line\n"),
+            "{text}"
+        );
         assert_eq!(text.matches("<!--").count(), text.matches("-->").count());
     }
 
     #[test]
     fn an_empty_question_or_answer_is_refused() {
-        assert_eq!(append(None, &answer("  ", "", "text")), Err(AnswerError::NoQuestion));
-        assert_eq!(append(None, &answer("q?", "", " \n ")), Err(AnswerError::NoAnswer));
+        assert_eq!(
+            append(None, &answer("  ", "", "text")),
+            Err(AnswerError::NoQuestion)
+        );
+        assert_eq!(
+            append(None, &answer("q?", "", " \n ")),
+            Err(AnswerError::NoAnswer)
+        );
     }
 }

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 pub use article::{inline, parse_article, squash, Article, Block, Format, Section};
 pub use catalog::{is_web_url, parse_courses, parse_tools, web_host, Course, Tool, ToolCategory};
-pub use files::{read_dir_with, write_atomic, Limits, DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_KNOWLEDGE_BYTES};
+pub use files::{
+    read_dir_with, write_atomic, Limits, DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_KNOWLEDGE_BYTES,
+};
 pub use problem::{line_col, LineIndex, Problem, Report, Severity};
 
 /// Name of the tool catalog in the knowledge directory.

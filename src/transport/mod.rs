@@ -24,12 +24,12 @@ use crate::config::{Config, Secret};
 use crate::discord::commands::reload_reply;
 use crate::discord::gap_form;
 use crate::discord::render::fit;
-use crate::discord::reply::{Deletion, GapAnswer};
-use crate::knowledge::community;
-use crate::live::EditError;
 use crate::discord::render::no_pings;
+use crate::discord::reply::{Deletion, GapAnswer};
 use crate::engine::EngineError;
 use crate::insights::ReloadRecord;
+use crate::knowledge::community;
+use crate::live::EditError;
 use crate::live::{Live, ReloadSummary};
 pub use service::Settings;
 
@@ -138,7 +138,14 @@ pub async fn reload(
         Ok(Err(e)) => Some(e.explain()),
         Err(e) => Some(e.to_string()),
     };
-    record_reload(live, settings, cause, error, started.elapsed(), Attribution::default());
+    record_reload(
+        live,
+        settings,
+        cause,
+        error,
+        started.elapsed(),
+        Attribution::default(),
+    );
     match outcome {
         Ok(result) => {
             match &result {
@@ -151,7 +158,9 @@ pub async fn reload(
                     "reloaded"
                 ),
                 // The problems are logged one by one, then the error alone.
-                Err(e) if !e.problems().is_empty() => log_failure(cause, e.problems(), e.to_string()),
+                Err(e) if !e.problems().is_empty() => {
+                    log_failure(cause, e.problems(), e.to_string())
+                }
                 Err(e) => log_failure(cause, &[], e.explain()),
             }
             Some(result)
@@ -167,7 +176,13 @@ pub async fn reload(
 /// the answer to the moderators' article and reloads (off the runtime,
 /// under the reload lock), records who and what, then edits the deferred
 /// response (by its interaction `token`) with the result.
-pub async fn finish_gap_answer(http: &Http, live: &Arc<Live>, settings: &Settings, token: &str, gap: GapAnswer) {
+pub async fn finish_gap_answer(
+    http: &Http,
+    live: &Arc<Live>,
+    settings: &Settings,
+    token: &str,
+    gap: GapAnswer,
+) {
     const CAUSE: &str = "gap answer";
     let started = std::time::Instant::now();
     let task = Arc::clone(live);
@@ -217,8 +232,12 @@ pub async fn finish_delete(http: &Http, token: &str, deletion: Deletion) {
         let deleted = match deletion {
             Deletion::Original => http.delete_original_interaction_response(token).await,
             Deletion::Message { channel, message } => {
-                http.delete_message(channel, message, Some("deleted by its asker or a moderator"))
-                    .await
+                http.delete_message(
+                    channel,
+                    message,
+                    Some("deleted by its asker or a moderator"),
+                )
+                .await
             }
         };
         match deleted {

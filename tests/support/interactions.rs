@@ -215,7 +215,11 @@ pub fn modal_submit(custom_id: &str, fields: &[(&str, &str)], sender: &Sender) -
         .iter()
         .map(|(id, value)| json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": value }] }))
         .collect();
-    envelope(5, json!({ "custom_id": custom_id, "components": rows }), sender)
+    envelope(
+        5,
+        json!({ "custom_id": custom_id, "components": rows }),
+        sender,
+    )
 }
 
 /// The custom ids of a response's buttons, in order, as a member sees them.
