@@ -241,9 +241,14 @@ fn gaps_pages_with_buttons_only_its_moderator_can_use() {
         description.contains("8 group(s)") && description.contains("Page 1 of 2"),
         "{description}"
     );
-    let buttons = first["data"]["components"][0]["components"]
-        .as_array()
-        .unwrap();
+    let rows = first["data"]["components"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "Answer N, then the pager");
+    assert_eq!(
+        rows[0]["components"].as_array().unwrap().len(),
+        5,
+        "one Answer per group shown"
+    );
+    let buttons = rows[1]["components"].as_array().unwrap();
     assert_eq!(buttons.len(), 1, "only Next on the first page");
     let next = buttons[0]["custom_id"].as_str().unwrap();
 
@@ -263,7 +268,7 @@ fn gaps_pages_with_buttons_only_its_moderator_can_use() {
 }
 
 #[test]
-fn a_member_rates_an_answer_once_even_across_a_restart() {
+fn a_member_has_one_vote_per_answer_which_changes_and_survives_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let question = "which databases should I learn";
     let answer = {
@@ -277,16 +282,16 @@ fn a_member_rates_an_answer_once_even_across_a_restart() {
         let settings = settings(data.path());
         let r = respond(&settings, &fx::button(&up, fx::ASKER, embeds.clone()));
         assert_eq!(content(&r), "Thanks for the feedback!");
-        let r = respond(&settings, &fx::button(&down, fx::ASKER, embeds.clone()));
+        let r = respond(&settings, &fx::button(&up, fx::ASKER, embeds.clone()));
         assert!(
-            content(&r).starts_with("You already rated this answer"),
+            content(&r).starts_with("You already rated this answer that way"),
             "{r:#}"
         );
         settings.close_insights();
     }
     // A restarted bot remembers the vote.
     let settings = settings(data.path());
-    let r = respond(&settings, &fx::button(&down, fx::ASKER, embeds.clone()));
+    let r = respond(&settings, &fx::button(&up, fx::ASKER, embeds.clone()));
     assert!(
         content(&r).starts_with("You already rated this answer"),
         "{r:#}"
@@ -298,11 +303,10 @@ fn a_member_rates_an_answer_once_even_across_a_restart() {
     );
     let page1 = fx::button_id(&more, "rate-down");
     assert_ne!(page1, down, "the second page rates its own passage");
+    // Another page of the same answer is the same answer: 👎 there
+    // changes the member's 👍.
     let r = respond(&settings, &fx::button(&page1, fx::ASKER, embeds.clone()));
-    assert!(
-        content(&r).starts_with("You already rated this answer"),
-        "{r:#}"
-    );
+    assert!(content(&r).starts_with("Rating changed"), "{r:#}");
     // The button names the passage: a rating is of the passage the member
     // saw, never of a fresh answer to the footer's question.
     let mut elsewhere = fx::button(&page1, fx::ASKER, embeds);
@@ -317,7 +321,10 @@ fn a_member_rates_an_answer_once_even_across_a_restart() {
     let store = Store::open(data.path()).unwrap();
     let ratings = store.ratings_since(0).unwrap();
     assert_eq!(ratings.len(), 2, "{ratings:#?}");
-    assert!(ratings[0].up && !ratings[1].up);
+    assert!(
+        !ratings[0].up && !ratings[1].up,
+        "the first vote was changed"
+    );
     assert_eq!(ratings[0].question, question);
     let rated: Vec<Option<&str>> = ratings
         .iter()
