@@ -206,17 +206,6 @@ impl FromStr for PassageKey {
 }
 
 impl Button {
-    /// The member the message was for (its asker).
-    pub fn asker(&self) -> UserId {
-        match self {
-            Button::More { owners, .. } | Button::Delete { owners, .. } => owners.asker,
-            Button::Rate { asker, .. }
-            | Button::Topics { asker, .. }
-            | Button::Gaps { asker, .. }
-            | Button::AnswerGap { asker, .. } => *asker,
-        }
-    }
-
     /// Its label in metrics: a fixed string.
     pub fn label(&self) -> &'static str {
         match self {
@@ -276,7 +265,7 @@ fn number<T: FromStr>(text: &str) -> Result<T, UnknownButton> {
 }
 
 /// A period read from an id: the default when it is bad, within bounds.
-fn period(text: Option<&&str>) -> u32 {
+fn period(text: Option<&str>) -> u32 {
     text.and_then(|d| d.parse::<u32>().ok())
         .map_or(super::period::DEFAULT_DAYS, |d| {
             d.clamp(1, super::period::MAX_DAYS)
@@ -340,11 +329,11 @@ impl FromStr for Button {
             ("gaps", [page, rest @ ..]) if rest.len() <= 1 => Ok(Button::Gaps {
                 asker,
                 page: number(page)?,
-                days: period(rest.first()),
+                days: period(rest.first().copied()),
             }),
             ("gap-answer", [days, gap]) => Ok(Button::AnswerGap {
                 asker,
-                days: period(Some(days)),
+                days: period(Some(*days)),
                 gap: gap.parse()?,
             }),
             _ => Err(UnknownButton),

@@ -285,16 +285,6 @@ pub struct Controls {
     pub delete: Option<Posted>,
 }
 
-impl Controls {
-    /// The buttons of a private answer for `asker`.
-    pub fn private(asker: UserId) -> Self {
-        Controls {
-            owners: Owners::asker(asker),
-            delete: None,
-        }
-    }
-}
-
 /// The 👍 (`up`) or 👎 button for the passage at `page` of `answer`.
 fn rate_button(answer: &Answer, page: usize, asker: UserId, up: bool) -> Button {
     Button::Rate {
@@ -306,13 +296,6 @@ fn rate_button(answer: &Answer, page: usize, asker: UserId, up: bool) -> Button 
             score: p.score,
         }),
     }
-}
-
-/// The 🗑️ button of a public answer.
-fn delete_button(owners: Owners, posted: Posted) -> CreateButton {
-    CreateButton::new(Button::Delete { owners, posted }.id())
-        .label("🗑️")
-        .style(ButtonStyle::Secondary)
 }
 
 /// Buttons under an answer: more answers (for its owners), 👍/👎 for the
@@ -340,24 +323,14 @@ pub fn answer_buttons(answer: &Answer, page: usize, controls: Controls) -> Vec<C
         );
     }
     if let Some(posted) = controls.delete {
-        buttons.push(delete_button(controls.owners, posted));
+        let owners = controls.owners;
+        buttons.push(
+            CreateButton::new(Button::Delete { owners, posted }.id())
+                .label("🗑️")
+                .style(ButtonStyle::Secondary),
+        );
     }
     buttons.truncate(limits::BUTTONS_PER_ROW);
-    vec![CreateActionRow::Buttons(buttons)]
-}
-
-/// The buttons under an answer in a help forum post: "Did this answer
-/// your question?" as Yes and No (ratings of the passage shown), and 🗑️.
-pub fn forum_buttons(answer: &Answer, owners: Owners) -> Vec<CreateActionRow> {
-    let buttons = vec![
-        CreateButton::new(rate_button(answer, 0, owners.asker, true).id())
-            .label("Yes, thanks")
-            .style(ButtonStyle::Success),
-        CreateButton::new(rate_button(answer, 0, owners.asker, false).id())
-            .label("No")
-            .style(ButtonStyle::Secondary),
-        delete_button(owners, Posted::Message),
-    ];
     vec![CreateActionRow::Buttons(buttons)]
 }
 
@@ -403,7 +376,7 @@ pub fn answer_for(
 }
 
 /// Mentions allowed for exactly one user: no @everyone, no roles, no reply ping.
-pub fn only_pings(user: UserId) -> CreateAllowedMentions {
+fn only_pings(user: UserId) -> CreateAllowedMentions {
     CreateAllowedMentions::new()
         .users([user])
         .replied_user(false)

@@ -368,20 +368,13 @@ impl Endpoint {
             tracing::error!(error = %e, "response did not serialize");
             Rejection::Internal
         })?;
-        let application = match interaction {
-            Interaction::Command(c) => Some(c.application_id),
-            Interaction::Component(c) => Some(c.application_id),
-            Interaction::Modal(m) => Some(m.application_id),
-            _ => None,
-        };
-        let follow_up = match (outcome.follow_up, application) {
-            (Some(work), Some(application)) => Some(Pending {
-                work,
-                token: interaction.token().to_string(),
-                application: self.application_id.unwrap_or(application),
-            }),
-            _ => None,
-        };
+        let follow_up = outcome.follow_up.map(|work| Pending {
+            work,
+            token: interaction.token().to_string(),
+            application: self
+                .application_id
+                .unwrap_or_else(|| interaction.application_id()),
+        });
         Ok(Processed {
             body,
             kind,
