@@ -133,76 +133,57 @@ pub enum Posted {
     Message,
 }
 
-/// A short name of a `/gaps` group (8 hex digits of its example
-/// question's BLAKE3 hash), found again when the form opens.
+/// A short, fixed-length name of a longer text that a custom id cannot
+/// hold: `LEN` hex digits of its BLAKE3 hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GapKey(String);
+pub struct HashKey<const LEN: usize>(String);
 
-const GAP_KEY_LEN: usize = 8;
-
-impl GapKey {
-    /// The key of the group whose example question is `example`.
-    pub fn of(example: &str) -> Self {
-        GapKey(blake3::hash(example.as_bytes()).to_hex()[..GAP_KEY_LEN].to_string())
+impl<const LEN: usize> HashKey<LEN> {
+    /// The key of `text`.
+    pub fn of(text: &str) -> Self {
+        HashKey(blake3::hash(text.as_bytes()).to_hex()[..LEN].to_string())
     }
 }
 
-impl FromStr for GapKey {
+impl<const LEN: usize> FromStr for HashKey<LEN> {
     type Err = UnknownButton;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() == GAP_KEY_LEN && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            Ok(GapKey(s.to_ascii_lowercase()))
+        if s.len() == LEN && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(HashKey(s.to_ascii_lowercase()))
         } else {
             Err(UnknownButton)
         }
     }
 }
 
-impl fmt::Display for GapKey {
+impl<const LEN: usize> fmt::Display for HashKey<LEN> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-/// The passage a rating is about, as a button carries it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rated {
-    /// [`passage_key`] of the passage's id.
-    pub key: PassageKey,
-    /// Its score in the answer, to three decimals.
-    pub score: f32,
-}
+/// The key of a `/gaps` group's example question, to find the group again
+/// when its form opens.
+pub type GapKey = HashKey<8>;
 
-/// A short, fixed-length name of a passage id (16 hex digits of its
-/// BLAKE3 hash): a passage id can be longer than a custom id allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PassageKey(String);
-
-const KEY_LEN: usize = 16;
+/// The key of a passage id: an id can be longer than a custom id allows.
+pub type PassageKey = HashKey<16>;
 
 impl PassageKey {
-    /// The key of the passage with this id.
-    pub fn of(id: &str) -> Self {
-        PassageKey(blake3::hash(id.as_bytes()).to_hex()[..KEY_LEN].to_string())
-    }
-
     /// The passage among `passages` whose id has this key.
     pub fn find<'a>(&self, passages: &'a [Passage]) -> Option<&'a Passage> {
         passages.iter().find(|p| PassageKey::of(&p.id) == *self)
     }
 }
 
-impl FromStr for PassageKey {
-    type Err = UnknownButton;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() == KEY_LEN && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            Ok(PassageKey(s.to_ascii_lowercase()))
-        } else {
-            Err(UnknownButton)
-        }
-    }
+/// The passage a rating is about, as a button carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rated {
+    /// [`PassageKey`] of the passage's id.
+    pub key: PassageKey,
+    /// Its score in the answer, to three decimals.
+    pub score: f32,
 }
 
 impl Button {
@@ -237,7 +218,7 @@ impl fmt::Display for Button {
                 let kind = if *up { "rate-up" } else { "rate-down" };
                 write!(f, "{kind}:{asker}:{page}")?;
                 match rated {
-                    Some(Rated { key, score }) => write!(f, ":{score:.3}:{}", key.0),
+                    Some(Rated { key, score }) => write!(f, ":{score:.3}:{key}"),
                     None => Ok(()),
                 }
             }
