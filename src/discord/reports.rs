@@ -36,12 +36,15 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
             page + 1
         )
     };
-    let fields: Vec<(String, String)> = gaps
-        .groups
-        .iter()
-        .enumerate()
-        .skip(page * GAPS_PER_PAGE)
-        .take(GAPS_PER_PAGE)
+    // The groups on this page, numbered across pages.
+    let shown = || {
+        gaps.groups
+            .iter()
+            .enumerate()
+            .skip(page * GAPS_PER_PAGE)
+            .take(GAPS_PER_PAGE)
+    };
+    let fields: Vec<(String, String)> = shown()
         .map(|(i, g)| {
             let name = format!("{}. {}× “{}”", i + 1, g.count, fit(&g.example, 150));
             let mut value = vec![breakdown(g)];
@@ -64,12 +67,7 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
         .allowed_mentions(no_pings())
         .ephemeral(true);
     // "Answer this" for each group shown, numbered as the fields are.
-    let answers: Vec<CreateButton> = gaps
-        .groups
-        .iter()
-        .enumerate()
-        .skip(page * GAPS_PER_PAGE)
-        .take(GAPS_PER_PAGE)
+    let answers: Vec<CreateButton> = shown()
         .map(|(i, g)| {
             let id = Button::AnswerGap {
                 asker,
