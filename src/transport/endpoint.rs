@@ -396,13 +396,7 @@ impl Endpoint {
         );
         let token = pending.token;
         self.follow_ups.spawn(async move {
-            match pending.work {
-                FollowUp::Reload => super::finish_reload(&http, &live, &settings, &token).await,
-                FollowUp::Delete(deletion) => super::finish_delete(&http, &token, deletion).await,
-                FollowUp::AnswerGap(gap) => {
-                    super::finish_gap_answer(&http, &live, &settings, &token, *gap).await;
-                }
-            }
+            super::follow_up(&http, &live, &settings, &token, pending.work).await;
         });
     }
 

@@ -18,7 +18,7 @@ use serenity::client::ClientBuilder;
 use serenity::http::Http;
 
 use super::ops::Ops;
-use super::service::{serve_one, FollowUp, Settings};
+use super::service::{serve_one, Settings};
 use crate::config::{Config, Secret};
 use crate::live::Live;
 
@@ -99,13 +99,8 @@ pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interact
         return;
     }
     tracing::info!(took_us = started.elapsed().as_micros() as u64, "answered");
-    match outcome.follow_up {
-        Some(FollowUp::Reload) => super::finish_reload(http, live, settings, &token).await,
-        Some(FollowUp::Delete(deletion)) => super::finish_delete(http, &token, deletion).await,
-        Some(FollowUp::AnswerGap(gap)) => {
-            super::finish_gap_answer(http, live, settings, &token, *gap).await;
-        }
-        None => {}
+    if let Some(work) = outcome.follow_up {
+        super::follow_up(http, live, settings, &token, work).await;
     }
 }
 

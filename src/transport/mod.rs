@@ -31,7 +31,7 @@ use crate::insights::ReloadRecord;
 use crate::knowledge::community;
 use crate::live::EditError;
 use crate::live::{Live, ReloadSummary};
-pub use service::Settings;
+pub use service::{FollowUp, Settings};
 
 /// An HTTP client for Discord's API, or for the Discord-compatible base the
 /// config names (a rate-limiting proxy, or a test stand-in).
@@ -250,6 +250,22 @@ pub async fn finish_delete(http: &Http, token: &str, deletion: Deletion) {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+/// What follows a response, on either transport, by the interaction's
+/// `token`: the `/reload`, the delete, or the gap answer.
+pub async fn follow_up(
+    http: &Http,
+    live: &Arc<Live>,
+    settings: &Settings,
+    token: &str,
+    work: FollowUp,
+) {
+    match work {
+        FollowUp::Reload => finish_reload(http, live, settings, token).await,
+        FollowUp::Delete(deletion) => finish_delete(http, token, deletion).await,
+        FollowUp::AnswerGap(gap) => finish_gap_answer(http, live, settings, token, *gap).await,
     }
 }
 
