@@ -113,13 +113,8 @@ pub fn written(
                 EditError::Invalid(_) => "The knowledge base would not load with this answer, so nothing was written:".to_string(),
                 other => escape(&other.to_string()),
             }];
-            lines.extend(error.problems().iter().filter(|p| p.is_error()).map(|p| {
-                format!("`{}:{}:{}` {}", p.file, p.line, p.column, escape(&p.message))
-            }));
-            CreateEmbed::new()
-                .colour(0x00c5_3030)
-                .title("Answer not added: still serving the previous knowledge")
-                .description(fit(&lines.join("\n"), limits::DESCRIPTION))
+            lines.extend(render::problem_lines(error.problems()));
+            render::failure("Answer not added: still serving the previous knowledge", &lines)
         }
     };
     EditInteractionResponse::new()

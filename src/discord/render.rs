@@ -18,6 +18,8 @@ pub use super::limits;
 
 /// careerbot's embed colour.
 pub const COLOUR: u32 = 0x002b_6cb0;
+/// The colour of an embed that says something failed.
+pub const FAILURE_COLOUR: u32 = 0x00c5_3030;
 /// The footer prefix that carries the question, so buttons need no server state.
 pub const QUESTION_PREFIX: &str = "Asked: ";
 /// How much of the question the footer keeps (the buttons re-ask it).
@@ -400,6 +402,32 @@ pub fn unanswered(answer: &Answer) -> CreateInteractionResponseMessage {
         text.push_str(" Try /topics to see what I know.");
     }
     notice(&escape_mentions(&text), true)
+}
+
+/// The errors among knowledge `problems`, one line each, as
+/// `` `file:line:column` message ``.
+pub fn problem_lines(problems: &[crate::knowledge::Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .filter(|p| p.is_error())
+        .map(|p| {
+            format!(
+                "`{}:{}:{}` {}",
+                p.file,
+                p.line,
+                p.column,
+                escape(&p.message)
+            )
+        })
+        .collect()
+}
+
+/// An embed saying that something failed, titled `title`, with `lines`.
+pub fn failure(title: &str, lines: &[String]) -> CreateEmbed {
+    CreateEmbed::new()
+        .colour(FAILURE_COLOUR)
+        .title(title)
+        .description(fit(&lines.join("\n"), limits::DESCRIPTION))
 }
 
 /// Neutralises @everyone/@here in text that is not otherwise escaped.

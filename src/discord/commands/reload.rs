@@ -81,27 +81,13 @@ pub fn reload_reply(result: &Result<ReloadSummary, EngineError>) -> EditInteract
                 .description(fit(&lines.join("\n"), limits::DESCRIPTION))
         }
         Err(error) => {
-            let problems = match error {
-                EngineError::Knowledge(LoadError::Invalid(report)) => report
-                    .problems
-                    .iter()
-                    .filter(|p| p.is_error())
-                    .map(|p| {
-                        format!(
-                            "`{}:{}:{}` {}",
-                            p.file,
-                            p.line,
-                            p.column,
-                            escape(&p.message)
-                        )
-                    })
-                    .collect::<Vec<_>>(),
+            let lines = match error {
+                EngineError::Knowledge(LoadError::Invalid(report)) => {
+                    render::problem_lines(&report.problems)
+                }
                 other => vec![escape(&other.to_string())],
             };
-            CreateEmbed::new()
-                .colour(0x00c5_3030)
-                .title("Reload failed: still serving the previous knowledge")
-                .description(fit(&problems.join("\n"), limits::DESCRIPTION))
+            render::failure("Reload failed: still serving the previous knowledge", &lines)
         }
     };
     EditInteractionResponse::new()
