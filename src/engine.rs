@@ -174,6 +174,24 @@ impl Engine {
         let started = Instant::now();
         let (knowledge, _files, warnings) =
             knowledge::load_with(&options.knowledge_dir, &options.limits)?;
+        let mut engine = Engine::from_knowledge(options, knowledge, warnings, progress)?;
+        engine.info.took = started.elapsed();
+        Ok(engine)
+    }
+
+    /// Builds a snapshot from a knowledge base already read and validated
+    /// (with its `warnings`), opening or building its index as
+    /// [`Engine::load`] does.
+    ///
+    /// # Errors
+    /// When no index can be built.
+    pub fn from_knowledge(
+        options: &Options,
+        knowledge: KnowledgeBase,
+        warnings: knowledge::Report,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Engine, EngineError> {
+        let started = Instant::now();
         let passages = chunk_all(&knowledge.articles);
         let fingerprint = fingerprint(&passages);
         let (index, origin, index_path) = match &options.index_dir {

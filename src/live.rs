@@ -155,7 +155,9 @@ impl Live {
     /// current snapshot keeps being served.
     pub fn reload(&self) -> Result<ReloadSummary, EngineError> {
         let _one_at_a_time = self.one_at_a_time();
-        self.load_and_swap()
+        let started = Instant::now();
+        let engine = Engine::load(&self.options, &mut |_, _| {})?;
+        Ok(self.swap(engine, started))
     }
 
     /// The reload lock. A reload asked for while another runs waits for
@@ -190,6 +192,7 @@ impl Live {
         change: impl FnOnce(Option<&str>) -> Result<String, String>,
     ) -> Result<ReloadSummary, EditError> {
         let _one_at_a_time = self.one_at_a_time();
+        let started = Instant::now();
         let dir = &self.options.knowledge_dir;
         let path = dir.join(rel);
         let before = match std::fs::read(&path) {
@@ -210,12 +213,9 @@ impl Live {
             bytes: Ok(after.clone().into_bytes()),
         });
         files.sort_by(|a, b| a.rel.cmp(&b.rel));
-        let (_, report) = knowledge::parse(&files);
-        if report.has_errors() {
-            return Err(EditError::Invalid(
-                knowledge::LoadError::Invalid(report).into(),
-            ));
-        }
+        // What is validated here is what is served: the directory is not read again.
+        let (knowledge, _, warnings) =
+            knowledge::check(files).map_err(|e| EditError::Invalid(e.into()))?;
         let write = |text: &str| {
             knowledge::write_atomic(dir, rel, text.as_bytes()).map_err(|source| EditError::Write {
                 path: path.clone(),
@@ -223,7 +223,9 @@ impl Live {
             })
         };
         write(&after)?;
-        self.load_and_swap().map_err(|e| {
+        Engine::from_knowledge(&self.options, knowledge, warnings, &mut |_, _| {})
+            .map(|engine| self.swap(engine, started))
+            .map_err(|e| {
             let restored = match &before {
                 Some(text) => write(text).is_ok(),
                 None => std::fs::remove_file(&path).is_ok(),
@@ -235,11 +237,9 @@ impl Live {
         })
     }
 
-    /// Loads the knowledge directory and serves it; the caller holds the
-    /// reload lock.
-    fn load_and_swap(&self) -> Result<ReloadSummary, EngineError> {
-        let started = Instant::now();
-        let engine = Engine::load(&self.options, &mut |_, _| {})?;
+    /// Serves `engine`, loaded since `started`, and says what changed; the
+    /// caller holds the reload lock.
+    fn swap(&self, engine: Engine, started: Instant) -> ReloadSummary {
         let old = self.current();
         let titles = |e: &Engine| -> BTreeSet<String> {
             e.knowledge
@@ -265,7 +265,7 @@ impl Live {
         // Only reloads (serialized above) store, so `old` is still current:
         // the version moves exactly when the new snapshot is served.
         self.current.store(Arc::new(Snapshot { version, engine }));
-        Ok(summary)
+        summary
     }
 }
 

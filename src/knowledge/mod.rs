@@ -191,7 +191,17 @@ pub fn load_with(
     dir: &Path,
     limits: &Limits,
 ) -> Result<(KnowledgeBase, Vec<SourceFile>, Report), LoadError> {
-    let files = read_dir_with(dir, limits)?;
+    check(read_dir_with(dir, limits)?)
+}
+
+/// Parses and validates knowledge files already read (see [`parse`]): the
+/// knowledge base, the files and the warnings.
+///
+/// # Errors
+/// [`LoadError::Invalid`] when validation finds errors.
+pub fn check(
+    files: Vec<SourceFile>,
+) -> Result<(KnowledgeBase, Vec<SourceFile>, Report), LoadError> {
     let (kb, report) = parse(&files);
     if report.has_errors() {
         return Err(LoadError::Invalid(report));
