@@ -85,6 +85,16 @@ impl EditError {
             _ => &[],
         }
     }
+
+    /// One line for logs and the reload record, each knowledge problem
+    /// named as [`EngineError::explain`] names them.
+    pub fn explain(&self) -> String {
+        match self {
+            EditError::Invalid(e) => e.explain(),
+            EditError::Reload(e) => format!("{}; the change was taken back", e.explain()),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// What a successful reload changed.

@@ -205,7 +205,7 @@ pub async fn finish_gap_answer(
             community::FILE
         )),
     };
-    let error = outcome.as_ref().err().map(ToString::to_string);
+    let error = outcome.as_ref().err().map(EditError::explain);
     match &outcome {
         Ok(summary) => tracing::info!(
             cause = CAUSE,
