@@ -47,8 +47,8 @@ fn no_comments(text: &str) -> String {
     text.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
 }
 
-/// A heading's text: one line, without leading `#`s or a trailing
-/// `{#anchor}`-like brace, at most [`MAX_HEADING`] characters.
+/// A heading's text: one line, without leading `#`s, at most
+/// [`MAX_HEADING`] characters.
 fn heading_text(heading: &str, question: &str) -> String {
     let heading = one_line(heading);
     let heading = heading.trim_start_matches('#').trim();
@@ -57,7 +57,7 @@ fn heading_text(heading: &str, question: &str) -> String {
     } else {
         heading.to_string()
     };
-    let text = no_comments(text.trim_end_matches('}'));
+    let text = no_comments(&text);
     text.chars()
         .take(MAX_HEADING)
         .collect::<String>()
