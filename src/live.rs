@@ -319,4 +319,50 @@ mod tests {
         assert_eq!(summary.added, ["B"]);
         assert_eq!(live.current().knowledge.articles.len(), 2);
     }
+
+    #[test]
+    fn an_edit_is_validated_before_it_is_written_and_served_once_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.md"),
+            "# A\n\nFirst text about careers.\n",
+        )
+        .unwrap();
+        let live = Live::load(Options {
+            knowledge_dir: dir.path().to_path_buf(),
+            index_dir: None,
+            force_rebuild: false,
+            limits: Default::default(),
+        })
+        .unwrap();
+        let summary = live
+            .edit("b.md", |before| {
+                assert_eq!(before, None, "b.md does not exist yet");
+                Ok("# B\n\nSecond text about careers.\n".to_string())
+            })
+            .expect("a valid edit");
+        assert_eq!(summary.added, ["B"]);
+        assert_eq!(live.version(), 2);
+        assert!(dir.path().join("b.md").exists());
+        // b.txt would share b.md's article id: refused, and nothing written.
+        let error = live
+            .edit("b.txt", |_| Ok("Third text.\n".to_string()))
+            .expect_err("two articles with one id");
+        assert!(matches!(error, EditError::Invalid(_)), "{error}");
+        assert!(!error.problems().is_empty());
+        assert!(!dir.path().join("b.txt").exists(), "nothing was written");
+        let refused = live.edit("b.md", |_| Err("no".to_string()));
+        assert!(matches!(refused, Err(EditError::Refused(_))));
+        assert_eq!(live.version(), 2, "neither failed edit reloaded");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "no temporary file is left: {leftovers:?}"
+        );
+    }
 }

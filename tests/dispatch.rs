@@ -32,9 +32,7 @@ fn settings() -> Settings {
 
 /// Dispatches a payload and returns the immediate response as Discord receives it.
 fn respond(payload: &Value) -> Value {
-    let interaction = fx::parse(payload);
-    let d = serve_now(live(), &settings(), &interaction);
-    let json = serde_json::to_value(&d.response).expect("response serializes");
+    let json = respond_pinging(payload);
     assert_pings_nobody(&json);
     json
 }
@@ -440,24 +438,14 @@ fn every_response_fits_discords_limits_whatever_the_knowledge_holds() {
 fn anyone_can_rate_a_public_answer_but_only_its_owners_page_it() {
     let first = respond(&fx::ask("what does a back-end developer earn", None));
     let up = fx::button_id(&first, "rate-up");
-    let bystander = Sender {
-        user: fx::OTHER,
-        ..Sender::member()
-    };
-    for presser in [Sender::member(), bystander] {
+
+    for presser in [Sender::member(), Sender::bystander()] {
         let r = respond(&fx::press(&up, &presser, &first));
         assert!(is_ephemeral(&r));
         assert_eq!(r["data"]["content"], "Thanks for the feedback!");
     }
     let more = fx::button_id(&first, "more");
-    let r = respond(&fx::press(
-        &more,
-        &Sender {
-            user: fx::OTHER,
-            ..Sender::member()
-        },
-        &first,
-    ));
+    let r = respond(&fx::press(&more, &Sender::bystander(), &first));
     assert!(is_ephemeral(&r));
     assert!(r["data"]["content"]
         .as_str()
@@ -478,10 +466,7 @@ fn an_answer_for_a_target_pings_exactly_the_target_who_can_page_and_delete_it() 
     assert_eq!(mentions["roles"], json!([]));
     assert_eq!(mentions["users"], json!([target.to_string()]));
     assert_eq!(mentions["replied_user"], false);
-    let as_target = Sender {
-        user: target,
-        ..Sender::member()
-    };
+    let as_target = Sender::member().as_user(target);
     let more = fx::button_id(&r, "more");
     let paged = respond(&fx::press(&more, &as_target, &r));
     assert_eq!(paged["type"], 7, "the target pages it: {paged:#}");
@@ -522,14 +507,8 @@ fn the_asker_or_a_moderator_deletes_a_public_answer_and_anyone_else_is_refused()
     };
     for sender in [
         Sender::member(),
-        Sender {
-            user: fx::OTHER,
-            ..Sender::moderator_role()
-        },
-        Sender {
-            user: fx::OTHER,
-            ..Sender::manager()
-        },
+        Sender::moderator_role().as_user(fx::OTHER),
+        Sender::manager().as_user(fx::OTHER),
     ] {
         let outcome = deleting(&sender);
         let json = serde_json::to_value(&outcome.response).unwrap();
@@ -541,10 +520,7 @@ fn the_asker_or_a_moderator_deletes_a_public_answer_and_anyone_else_is_refused()
             ))
         ));
     }
-    let refused = deleting(&Sender {
-        user: fx::OTHER,
-        ..Sender::member()
-    });
+    let refused = deleting(&Sender::bystander());
     assert!(refused.follow_up.is_none());
     let json = serde_json::to_value(&refused.response).unwrap();
     assert!(is_ephemeral(&json));
@@ -667,10 +643,7 @@ fn a_member_asking_again_within_the_cooldown_is_told_to_wait_and_moderators_are_
     assert_pings_nobody(&second);
 
     // Someone else is not held up by the first member's pause.
-    let other = Sender {
-        user: fx::OTHER,
-        ..Sender::member()
-    };
+    let other = Sender::bystander();
     assert!(!is_ephemeral(&ask_as(&other)));
     // Moderators (by permission or by role) are exempt, however often they ask.
     for _ in 0..3 {

@@ -65,6 +65,14 @@ impl Sender {
             ..Sender::member()
         }
     }
+    /// A member who is not the asker.
+    pub fn bystander() -> Self {
+        Sender::member().as_user(OTHER)
+    }
+    /// The same sender, as another user.
+    pub fn as_user(self, user: u64) -> Self {
+        Sender { user, ..self }
+    }
     pub fn dm() -> Self {
         Sender {
             in_guild: false,
