@@ -466,7 +466,7 @@ fn an_answer_for_a_target_pings_exactly_the_target_who_can_page_and_delete_it() 
     assert_eq!(mentions["roles"], json!([]));
     assert_eq!(mentions["users"], json!([target.to_string()]));
     assert_eq!(mentions["replied_user"], false);
-    let as_target = Sender::member().as_user(target);
+    let as_target = Sender::member().by(target);
     let more = fx::button_id(&r, "more");
     let paged = respond(&fx::press(&more, &as_target, &r));
     assert_eq!(paged["type"], 7, "the target pages it: {paged:#}");
@@ -507,8 +507,8 @@ fn the_asker_or_a_moderator_deletes_a_public_answer_and_anyone_else_is_refused()
     };
     for sender in [
         Sender::member(),
-        Sender::moderator_role().as_user(fx::OTHER),
-        Sender::manager().as_user(fx::OTHER),
+        Sender::moderator_role().by(fx::OTHER),
+        Sender::manager().by(fx::OTHER),
     ] {
         let outcome = deleting(&sender);
         let json = serde_json::to_value(&outcome.response).unwrap();

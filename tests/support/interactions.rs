@@ -67,10 +67,10 @@ impl Sender {
     }
     /// A member who is not the asker.
     pub fn bystander() -> Self {
-        Sender::member().as_user(OTHER)
+        Sender::member().by(OTHER)
     }
     /// The same sender, as another user.
-    pub fn as_user(self, user: u64) -> Self {
+    pub fn by(self, user: u64) -> Self {
         Sender { user, ..self }
     }
     pub fn dm() -> Self {
