@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serenity::model::id::{ApplicationId, GuildId};
+use serenity::model::id::{ApplicationId, ChannelId, GuildId};
 
 use crate::discord::reply::Policy;
 pub use layers::{Flags, CONFIG_VARIABLE, ENV_ALIASES, ENV_PREFIX, TOKEN_CREDENTIAL};
@@ -128,6 +128,9 @@ pub struct Serving {
     /// Interactions handled at once by one process (`max_in_flight`,
     /// default 256); more wait up to 1.5 s, then get a "busy" reply.
     pub max_in_flight: usize,
+    /// Forum channels whose new posts `serve` answers in the post's thread
+    /// (`auto_answer_channels`, default none).
+    pub auto_answer_channels: Vec<ChannelId>,
 }
 
 /// Where `serve-http` listens, and its limits.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use serenity::model::id::{ApplicationId, GuildId, RoleId};
+use serenity::model::id::{ApplicationId, ChannelId, GuildId, RoleId};
 
 use super::{
     Config, ConfigError, DiscordConfig, HttpConfig, HttpLimits, InsightsConfig, KnowledgeConfig,
@@ -69,6 +69,9 @@ pub struct Settings {
     pub moderator_roles: Vec<u64>,
     /// Whether `/ask` answers privately unless asked otherwise.
     pub private_by_default: bool,
+    /// Forum channel ids whose new posts `serve` answers in the post's thread.
+    #[serde(deserialize_with = "ids")]
+    pub auto_answer_channels: Vec<u64>,
     /// Seconds a member waits between questions.
     pub cooldown_seconds: u64,
     /// Interactions handled at once by one process.
@@ -128,6 +131,7 @@ impl Default for Settings {
             low_confidence: f64::from(DEFAULT_LOW_CONFIDENCE),
             moderator_roles: Vec::new(),
             private_by_default: false,
+            auto_answer_channels: Vec::new(),
             cooldown_seconds: 3,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             token: None,
@@ -194,6 +198,12 @@ impl Settings {
                 cooldown: Duration::from_secs(self.cooldown_seconds),
                 max_in_flight: check.at_least_one("max_in_flight", self.max_in_flight as u64)?
                     as usize,
+                auto_answer_channels: self
+                    .auto_answer_channels
+                    .iter()
+                    .copied()
+                    .map(ChannelId::new)
+                    .collect(),
             },
             http: self.http(&check)?,
             insights: InsightsConfig {
@@ -253,6 +263,12 @@ impl Settings {
         }
         if let Some(role) = self.moderator_roles.iter().find(|r| **r == 0) {
             return Err(check.bad("moderator_roles", format!("{role} is not a Discord id")));
+        }
+        if let Some(channel) = self.auto_answer_channels.iter().find(|c| **c == 0) {
+            return Err(check.bad(
+                "auto_answer_channels",
+                format!("{channel} is not a Discord id"),
+            ));
         }
         if let Some(filter) = &self.log {
             if let Err(e) = tracing_subscriber::EnvFilter::try_new(filter) {

@@ -2,6 +2,7 @@
 //! [`commands`]), [`dispatch`](dispatch::dispatch) (Interaction ->
 //! response), rendering (Answer -> embed), who may moderate ([`access`]),
 //! the buttons' ids ([`button`]), the form that answers a gap ([`gap_form`]),
+//! answers to mentions and forum posts ([`messages`]),
 //! and [`parse`](parse::parse_interaction) (JSON -> Interaction, refusing
 //! what would make serenity panic). Both transports use it unchanged.
 
@@ -12,6 +13,7 @@ pub mod commands;
 pub mod dispatch;
 pub mod gap_form;
 pub mod limits;
+pub mod messages;
 pub mod options;
 pub mod parse;
 pub mod period;

@@ -288,7 +288,7 @@ pub struct Controls {
 }
 
 /// The 👍 (`up`) or 👎 button for the passage at `page` of `answer`.
-fn rate_button(answer: &Answer, page: usize, asker: UserId, up: bool) -> Button {
+pub(crate) fn rate_button(answer: &Answer, page: usize, asker: UserId, up: bool) -> Button {
     Button::Rate {
         asker,
         page,

@@ -1,7 +1,9 @@
 //! The gateway bot (`careerbot serve`): serenity's client receives
 //! interactions over the gateway websocket; [`serve_one`] answers them; the
 //! response is posted back. `/reload` defers first, rebuilds off the async
-//! runtime and edits the deferred response.
+//! runtime and edits the deferred response. Messages that mention
+//! careerbot and new posts in watched forums are answered by
+//! [`super::messages`].
 
 use std::future::Future;
 use std::ops::Range;
@@ -9,14 +11,15 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use serenity::all::{
-    ConnectionStage, Context, EventHandler, GatewayIntents, Interaction, Ready,
-    ShardStageUpdateEvent,
+    ApplicationFlags, ConnectionStage, Context, EventHandler, GatewayIntents, GuildChannel,
+    Interaction, Message, Ready, ShardStageUpdateEvent,
 };
 use serenity::async_trait;
 use serenity::builder::Builder;
 use serenity::client::ClientBuilder;
 use serenity::http::Http;
 
+use super::messages::{Answering, Forums};
 use super::ops::Ops;
 use super::service::{serve_one, Settings};
 use crate::config::{Config, Secret};
@@ -36,6 +39,18 @@ struct Handler {
     settings: Settings,
     ops: Arc<Ops>,
     shards: ShardsUp,
+    forums: Forums,
+}
+
+impl Handler {
+    fn answering<'a>(&'a self, ctx: &'a Context) -> Answering<'a> {
+        Answering {
+            http: &ctx.http,
+            live: &self.live,
+            settings: &self.settings,
+            forums: &self.forums,
+        }
+    }
 }
 
 /// Which of this process's shards are connected: `/readyz` says ready
@@ -86,6 +101,15 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         handle(&ctx.http, &self.live, &self.settings, &interaction).await;
     }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        let bot = ctx.cache.current_user().id;
+        self.answering(&ctx).message(bot, &msg).await;
+    }
+
+    async fn thread_create(&self, ctx: Context, thread: GuildChannel) {
+        self.answering(&ctx).thread(&thread).await;
+    }
 }
 
 /// Answers one interaction through `http`: the response at once, and for
@@ -101,6 +125,68 @@ pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interact
     tracing::info!(took_us = started.elapsed().as_micros() as u64, "answered");
     if let Some(work) = outcome.follow_up {
         super::follow_up(http, live, settings, &token, work).await;
+    }
+}
+
+/// The gateway intents `serve` asks for. Interactions need none; mentions
+/// need the guild and direct messages; forum posts need the threads
+/// (GUILDS) and, to read a post's first message, the privileged Message
+/// Content intent. That one is asked for only when `forums` are watched
+/// and the application has it enabled in the developer portal, since
+/// Discord closes the connection (4014) when it is asked for without.
+async fn intents(http: &Http, forums: bool) -> GatewayIntents {
+    let base =
+        GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+    if !forums {
+        return base;
+    }
+    match http.get_current_application_info().await {
+        Ok(app) if has_message_content(app.flags) => base | GatewayIntents::MESSAGE_CONTENT,
+        Ok(_) => {
+            tracing::warn!(
+                "auto_answer_channels is set, but the Message Content intent is not enabled for this \
+                 application: forum posts are answered from their title alone. Turn it on in the \
+                 developer portal (your application, Bot, Privileged Gateway Intents, Message \
+                 Content Intent) and restart."
+            );
+            base
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the application's flags: the Message Content intent is not asked for, so forum posts are answered from their title alone");
+            base
+        }
+    }
+}
+
+/// Whether the application may receive message content (the privileged
+/// intent, or its limited form for bots in fewer than 100 servers).
+pub fn has_message_content(flags: Option<ApplicationFlags>) -> bool {
+    flags.is_some_and(|f| {
+        f.intersects(
+            ApplicationFlags::GATEWAY_MESSAGE_CONTENT
+                | ApplicationFlags::GATEWAY_MESSAGE_CONTENT_LIMITED,
+        )
+    })
+}
+
+/// The gateway connection's end as an error that says what to do when
+/// Discord refused the intents.
+fn explain_close(error: anyhow::Error) -> anyhow::Error {
+    let refused = matches!(
+        error.downcast_ref::<serenity::Error>(),
+        Some(serenity::Error::Gateway(
+            serenity::gateway::GatewayError::DisallowedGatewayIntents
+                | serenity::gateway::GatewayError::InvalidGatewayIntents
+        ))
+    );
+    if refused {
+        error.context(
+            "Discord refused the gateway intents (close code 4014): enable the Message Content \
+             intent in the developer portal (Bot, Privileged Gateway Intents), or leave \
+             auto_answer_channels empty",
+        )
+    } else {
+        error.context("the Discord gateway connection failed")
     }
 }
 
@@ -147,6 +233,9 @@ pub async fn serve(
         (Some(range), _) => Some(range.end.saturating_sub(range.start)),
         (None, total) => total,
     };
+    let forums = Forums::new(config.serving.auto_answer_channels.iter().copied());
+    let http = super::http(config, token);
+    let intents = intents(&http, !forums.is_empty()).await;
     let handler = Handler {
         live,
         settings,
@@ -155,13 +244,12 @@ pub async fn serve(
             expected,
             connected: std::sync::Mutex::default(),
         },
+        forums,
     };
-    // Interactions need no privileged intents.
-    let mut client =
-        ClientBuilder::new_with_http(super::http(config, token), GatewayIntents::empty())
-            .event_handler(handler)
-            .await
-            .context("cannot start the Discord client")?;
+    let mut client = ClientBuilder::new_with_http(http, intents)
+        .event_handler(handler)
+        .await
+        .context("cannot start the Discord client")?;
     if sharding.total == Some(0) {
         anyhow::bail!("--shards must be at least 1");
     }
@@ -192,7 +280,7 @@ pub async fn serve(
         () = shutdown => None,
     };
     match ended {
-        Some(result) => result.context("the Discord gateway connection failed"),
+        Some(result) => result.map_err(explain_close),
         None => {
             tracing::info!("shutting down");
             ops.set_draining();

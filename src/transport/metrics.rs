@@ -29,6 +29,10 @@ pub enum Kind {
     component,
     /// A modal submission.
     modal,
+    /// A message that mentions careerbot (gateway only).
+    mention,
+    /// A new post in a watched forum (gateway only).
+    forum,
     /// Anything else.
     other,
 }

@@ -7,6 +7,7 @@ pub mod connections;
 pub mod endpoint;
 pub mod expiring;
 pub mod gateway;
+pub mod messages;
 pub mod metrics;
 pub mod ops;
 pub mod service;

@@ -1,8 +1,9 @@
 //! The loopback stand-in for Discord that every end-to-end test uses: the
 //! HTTP API routes careerbot calls and the gateway websocket, on
 //! 127.0.0.1:0. Every call the bot makes arrives on [`StandIn::calls`];
-//! interactions sent to [`StandIn::push`] are dispatched over the gateway
-//! once the bot is READY, as Discord does.
+//! interactions sent to [`StandIn::push`] (and any other event through
+//! [`Push::event`]) are dispatched over the gateway once the bot is READY,
+//! as Discord does.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
@@ -40,6 +41,27 @@ pub enum Call {
         /// The edit.
         body: Value,
     },
+    /// A message posted in a channel (`POST /channels/{id}/messages`).
+    CreateMessage {
+        /// The channel id.
+        channel: String,
+        /// The message.
+        body: Value,
+    },
+    /// A channel message deleted (`DELETE /channels/{c}/messages/{m}`).
+    DeleteMessage {
+        /// The channel id.
+        channel: String,
+        /// The message id.
+        message: String,
+    },
+    /// The original response deleted (`DELETE /webhooks/{app}/{token}/messages/@original`).
+    DeleteOriginal {
+        /// The application id.
+        app: String,
+        /// The interaction token.
+        token: String,
+    },
     /// Command registration in a guild.
     PutCommands {
         /// The application id.
@@ -54,8 +76,12 @@ pub enum Call {
 struct Discord {
     port: u16,
     calls: mpsc::UnboundedSender<Call>,
-    /// Interactions to push over the gateway once the bot is READY.
-    push: Mutex<Option<mpsc::UnboundedReceiver<Value>>>,
+    /// Dispatches (event name, data) to push over the gateway once the bot is READY.
+    push: Mutex<Option<mpsc::UnboundedReceiver<(String, Value)>>>,
+    /// The application's `flags`, as `GET /oauth2/applications/@me` reports them.
+    app_flags: u64,
+    /// Messages posted so far, for their ids.
+    posted: std::sync::atomic::AtomicU64,
     /// Close IDENTIFY with 4004 (authentication failed), as Discord does for a bad token.
     reject_token: bool,
     /// READY is sent once this is true.
@@ -68,22 +94,65 @@ pub struct StandIn {
     pub port: u16,
     /// The calls the bot made, in order.
     pub calls: mpsc::UnboundedReceiver<Call>,
-    /// Interactions to dispatch over the gateway.
-    pub push: mpsc::UnboundedSender<Value>,
+    /// Interactions and other events to dispatch over the gateway.
+    pub push: Push,
     /// Lets READY go, for a stand-in started holding it.
     release: tokio::sync::watch::Sender<bool>,
+}
+
+/// Gateway dispatches for the stand-in to send once the bot is READY.
+#[derive(Debug, Clone)]
+pub struct Push(mpsc::UnboundedSender<(String, Value)>);
+
+impl Push {
+    /// Dispatches `interaction` as INTERACTION_CREATE.
+    ///
+    /// # Errors
+    /// When the stand-in has stopped.
+    pub fn send(&self, interaction: Value) -> Result<(), String> {
+        self.event("INTERACTION_CREATE", interaction)
+    }
+
+    /// Dispatches event `t` with data `d` (MESSAGE_CREATE, THREAD_CREATE, ...).
+    ///
+    /// # Errors
+    /// When the stand-in has stopped.
+    pub fn event(&self, t: &str, d: Value) -> Result<(), String> {
+        self.0
+            .send((t.to_string(), d))
+            .map_err(|_| "the stand-in has stopped".to_string())
+    }
+}
+
+/// How a stand-in behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Behaviour {
+    /// Close IDENTIFY with 4004, as Discord does for a bad token.
+    pub reject_token: bool,
+    /// Hold READY until [`StandIn::release_ready`].
+    pub hold_ready: bool,
+    /// The application's flags (1 << 18 and 1 << 19 grant Message Content).
+    pub app_flags: u64,
 }
 
 impl StandIn {
     /// Starts a stand-in; with `reject_token` its gateway refuses IDENTIFY.
     pub async fn start(reject_token: bool) -> StandIn {
-        StandIn::start_with(reject_token, false).await
+        StandIn::start_with(Behaviour {
+            reject_token,
+            ..Behaviour::default()
+        })
+        .await
     }
 
     /// Starts a stand-in whose gateway answers IDENTIFY with READY only
     /// after [`StandIn::release_ready`].
     pub async fn start_holding_ready() -> StandIn {
-        StandIn::start_with(false, true).await
+        StandIn::start_with(Behaviour {
+            hold_ready: true,
+            ..Behaviour::default()
+        })
+        .await
     }
 
     /// Lets a held READY go.
@@ -91,8 +160,9 @@ impl StandIn {
         let _ = self.release.send(true);
     }
 
-    async fn start_with(reject_token: bool, hold_ready: bool) -> StandIn {
-        let (release, ready_released) = tokio::sync::watch::channel(!hold_ready);
+    /// Starts a stand-in that behaves as `behaviour` says.
+    pub async fn start_with(behaviour: Behaviour) -> StandIn {
+        let (release, ready_released) = tokio::sync::watch::channel(!behaviour.hold_ready);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -103,8 +173,10 @@ impl StandIn {
             port,
             calls: calls_tx,
             push: Mutex::new(Some(push_rx)),
-            reject_token,
+            reject_token: behaviour.reject_token,
             ready_released,
+            app_flags: behaviour.app_flags,
+            posted: std::sync::atomic::AtomicU64::new(0),
         });
         let app = Router::new()
             .route("/", get(websocket))
@@ -116,7 +188,12 @@ impl StandIn {
             )
             .route(
                 "/api/v10/webhooks/{app}/{token}/messages/@original",
-                patch(edit_original),
+                patch(edit_original).delete(delete_original),
+            )
+            .route("/api/v10/channels/{channel}/messages", post(create_message))
+            .route(
+                "/api/v10/channels/{channel}/messages/{message}",
+                delete(delete_message),
             )
             .route("/api/v10/oauth2/applications/@me", get(application))
             .route(
@@ -131,7 +208,7 @@ impl StandIn {
         StandIn {
             port,
             calls,
-            push,
+            push: Push(push),
             release,
         }
     }
@@ -175,25 +252,61 @@ async fn edit_original(
     Path((app, token)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Json<Value> {
-    let embeds = body.get("embeds").cloned().unwrap_or(json!([]));
+    let reply = bot_message("1190000000000000999", fx::CHANNEL, &body, 20);
     let _ = d.calls.send(Call::EditOriginal { app, token, body });
-    // A message object, as Discord answers.
-    Json(json!({
-        "id": "1190000000000000999", "channel_id": fx::CHANNEL, "type": 20,
-        "author": { "id": fx::APP, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true, "global_name": null },
-        "content": "", "timestamp": "2026-11-24T12:00:00.000000+00:00", "edited_timestamp": null,
-        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
-        "attachments": [], "embeds": embeds, "pinned": false, "flags": 64
-    }))
+    Json(reply)
 }
 
-async fn application() -> Json<Value> {
+async fn delete_original(
+    State(d): State<Arc<Discord>>,
+    Path((app, token)): Path<(String, String)>,
+) -> StatusCode {
+    let _ = d.calls.send(Call::DeleteOriginal { app, token });
+    StatusCode::NO_CONTENT
+}
+
+async fn create_message(
+    State(d): State<Arc<Discord>>,
+    Path(channel): Path<String>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let n = d.posted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let reply = bot_message(&(1190000000000005000 + n).to_string(), &channel, &body, 0);
+    let _ = d.calls.send(Call::CreateMessage { channel, body });
+    Json(reply)
+}
+
+async fn delete_message(
+    State(d): State<Arc<Discord>>,
+    Path((channel, message)): Path<(String, String)>,
+) -> StatusCode {
+    let _ = d.calls.send(Call::DeleteMessage { channel, message });
+    StatusCode::NO_CONTENT
+}
+
+/// The message object Discord answers a post or an edit with: careerbot's
+/// message `id` in `channel`, of message type `kind`, with `body`'s content,
+/// embeds and components.
+fn bot_message(id: &str, channel: &str, body: &Value, kind: u8) -> Value {
+    json!({
+        "id": id, "channel_id": channel, "type": kind,
+        "author": { "id": fx::APP, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true, "global_name": null },
+        "content": body.get("content").cloned().unwrap_or(json!("")),
+        "timestamp": "2026-11-24T12:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+        "attachments": [], "embeds": body.get("embeds").cloned().unwrap_or(json!([])),
+        "components": body.get("components").cloned().unwrap_or(json!([])),
+        "pinned": false, "flags": 0
+    })
+}
+
+async fn application(State(d): State<Arc<Discord>>) -> Json<Value> {
     Json(json!({
         "id": fx::APP, "name": "careerbot", "icon": null, "description": "", "bot_public": true,
         "bot_require_code_grant": false, "owner": null, "verify_key": "00", "team": null,
         "role_connections_verification_url": null, "approximate_guild_count": 1,
         "approximate_user_install_count": 0, "guild": null, "redirect_uris": [],
-        "interactions_endpoint_url": null, "flags": 0
+        "interactions_endpoint_url": null, "flags": d.app_flags
     }))
 }
 
@@ -242,7 +355,7 @@ async fn websocket(State(d): State<Arc<Discord>>, mut request: axum::extract::Re
 
 type Socket = tokio_tungstenite::WebSocketStream<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>;
 
-/// HELLO, wait for IDENTIFY, READY, then push interactions; ACK heartbeats.
+/// HELLO, wait for IDENTIFY, READY, then push dispatches; ACK heartbeats.
 /// Nothing is pushed before READY, as Discord sends no dispatch before it.
 async fn gateway_session(d: Arc<Discord>, mut socket: Socket) {
     let send = |v: Value| WsMessage::Text(v.to_string());
@@ -285,9 +398,9 @@ async fn gateway_session(d: Arc<Discord>, mut socket: Socket) {
                 }
             }
             next = async { match push.as_mut() { Some(rx) if ready => rx.recv().await, _ => std::future::pending().await } } => {
-                let Some(interaction) = next else { push = None; continue };
+                let Some((t, data)) = next else { push = None; continue };
                 seq += 1;
-                let _ = socket.send(send(json!({ "op": 0, "t": "INTERACTION_CREATE", "s": seq, "d": interaction }))).await;
+                let _ = socket.send(send(json!({ "op": 0, "t": t, "s": seq, "d": data }))).await;
             }
         }
     }

@@ -1,0 +1,162 @@
+//! Answers outside interactions, built from what the gateway delivers: a
+//! message that mentions careerbot, and a new post in a help forum. Pure:
+//! the gateway transport reads the events and sends what these build.
+
+use serenity::builder::{CreateActionRow, CreateButton, CreateMessage};
+use serenity::model::application::ButtonStyle;
+use serenity::model::id::{ChannelId, MessageId, UserId};
+
+use super::button::{Button, Owners, Posted};
+use super::limits;
+use super::render::{self, answer_buttons, answer_embed, fit, no_pings, rate_button, Controls};
+use crate::answer::Answer;
+
+/// What a forum answer asks under the passage.
+pub const FORUM_PROMPT: &str = "Did this answer your question?";
+
+/// The question in a message that mentions the bot `bot`: the text with
+/// every mention of the bot (`<@id>`, `<@!id>`) taken out, trimmed. `None`
+/// when nothing is left.
+pub fn mention_question(content: &str, bot: UserId) -> Option<String> {
+    let plain = format!("<@{bot}>");
+    let nick = format!("<@!{bot}>");
+    let question = content.replace(&nick, " ").replace(&plain, " ");
+    let question = question.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!question.is_empty()).then_some(question)
+}
+
+/// The reply to a mention that holds no question.
+pub fn mention_hint(reply_to: (ChannelId, MessageId)) -> CreateMessage {
+    notice(
+        "Ask me a career question in the same message as the mention, or use /ask. /topics lists what I know.",
+        reply_to,
+    )
+}
+
+/// The reply to a mention by `asker`: the answer's first passage with its
+/// buttons, or why it could not be answered. It references the message
+/// and pings nobody, not even its author.
+pub fn mention_reply(
+    answer: &Answer,
+    asker: UserId,
+    reply_to: (ChannelId, MessageId),
+) -> CreateMessage {
+    if !answer.is_answered() {
+        let text = answer.message().unwrap_or("I don't know that one.");
+        let text = format!("{} Try /topics to see what I know.", text.trim_end());
+        return notice(&render::escape_mentions(&text), reply_to);
+    }
+    let controls = Controls {
+        owners: Owners::asker(asker),
+        delete: Some(Posted::Message),
+    };
+    CreateMessage::new()
+        .embed(answer_embed(answer, 0))
+        .components(answer_buttons(answer, 0, controls))
+        .reference_message(reply_to)
+        .allowed_mentions(no_pings())
+}
+
+/// A short text reply to a message, pinging nobody.
+fn notice(text: &str, reply_to: (ChannelId, MessageId)) -> CreateMessage {
+    CreateMessage::new()
+        .content(fit(text, limits::CONTENT))
+        .reference_message(reply_to)
+        .allowed_mentions(no_pings())
+}
+
+/// The question a forum post asks: its title, then its first message when
+/// careerbot can read it (the Message Content intent).
+pub fn forum_question(title: &str, starter: &str) -> String {
+    let (title, starter) = (title.trim(), starter.trim());
+    let question = if starter.is_empty() || starter == title {
+        title.to_string()
+    } else {
+        format!("{title}\n{starter}")
+    };
+    fit(&question, limits::QUESTION)
+}
+
+/// The answer to a new forum post by `owner`, posted in its thread: the
+/// best passage, "Did this answer your question?" with Yes/No buttons
+/// (ratings, which anyone may give), "More answers" and 🗑️ for the owner.
+/// `None` when the question is out of scope: nothing is posted.
+pub fn forum_reply(answer: &Answer, owner: UserId) -> Option<CreateMessage> {
+    if !answer.is_answered() {
+        return None;
+    }
+    Some(
+        CreateMessage::new()
+            .content(FORUM_PROMPT)
+            .embed(answer_embed(answer, 0))
+            .components(forum_buttons(answer, Owners::asker(owner)))
+            .allowed_mentions(no_pings()),
+    )
+}
+
+/// Yes/No (👍/👎 on the first passage), "More answers" and 🗑️.
+fn forum_buttons(answer: &Answer, owners: Owners) -> Vec<CreateActionRow> {
+    let rate = |up: bool, label: &str, style: ButtonStyle| {
+        let button = rate_button(answer, 0, owners.asker, up);
+        CreateButton::new(button.id()).label(label).style(style)
+    };
+    let mut buttons = vec![
+        rate(true, "Yes", ButtonStyle::Success),
+        rate(false, "No", ButtonStyle::Secondary),
+    ];
+    if answer.passages().len() > 1 {
+        let more = Button::More { owners, page: 1 };
+        buttons.push(
+            CreateButton::new(more.id())
+                .label("More answers")
+                .style(ButtonStyle::Primary),
+        );
+    }
+    let delete = Button::Delete {
+        owners,
+        posted: Posted::Message,
+    };
+    buttons.push(
+        CreateButton::new(delete.id())
+            .label("🗑️")
+            .style(ButtonStyle::Secondary),
+    );
+    vec![CreateActionRow::Buttons(buttons)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOT: UserId = UserId::new(1190000000000000001);
+
+    #[test]
+    fn a_mention_question_is_the_text_around_the_bot_s_mentions() {
+        assert_eq!(
+            mention_question("<@1190000000000000001> how much do they earn?", BOT).as_deref(),
+            Some("how much do they earn?")
+        );
+        assert_eq!(
+            mention_question("so <@!1190000000000000001>,  which   databases?", BOT).as_deref(),
+            Some("so , which databases?")
+        );
+        assert_eq!(
+            mention_question("<@1190000000000000501> <@1190000000000000001> hi", BOT).as_deref(),
+            Some("<@1190000000000000501> hi"),
+            "other mentions stay (they are escaped when shown)"
+        );
+        assert_eq!(mention_question(" <@1190000000000000001>\n", BOT), None);
+    }
+
+    #[test]
+    fn a_forum_question_is_the_title_and_the_first_message() {
+        assert_eq!(forum_question(" Salary? ", ""), "Salary?");
+        assert_eq!(forum_question("Salary?", "Salary?"), "Salary?");
+        assert_eq!(
+            forum_question("Salary?", "How much do juniors earn?"),
+            "Salary?\nHow much do juniors earn?"
+        );
+        let long = "x".repeat(limits::QUESTION * 2);
+        assert!(forum_question("t", &long).chars().count() <= limits::QUESTION);
+    }
+}
