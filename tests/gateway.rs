@@ -11,8 +11,9 @@ use careerbot::config::{Config, Secret};
 use careerbot::transport::gateway::{serve, Sharding};
 use careerbot::transport::Settings;
 use serde_json::json;
+use serenity::model::id::ChannelId;
 use serenity::model::id::RoleId;
-use support::discord::{Call, StandIn};
+use support::discord::{Behaviour, Call, StandIn};
 use support::interactions::{self as fx, Sender};
 use tokio::sync::oneshot;
 
@@ -34,6 +35,16 @@ async fn start_with(knowledge: &std::path::Path, reject_token: bool) -> Harness 
 }
 
 async fn run(knowledge: &std::path::Path, discord: StandIn) -> Harness {
+    run_with(knowledge, discord, |_| {}).await
+}
+
+/// The bot on `knowledge` against `discord`, with the config `tune` makes
+/// (insights are off unless it turns them on).
+async fn run_with(
+    knowledge: &std::path::Path,
+    discord: StandIn,
+    tune: impl FnOnce(&mut Config),
+) -> Harness {
     let ops_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind ops");
@@ -44,8 +55,13 @@ async fn run(knowledge: &std::path::Path, discord: StandIn) -> Harness {
         c.knowledge.dir = knowledge.to_path_buf();
         c.serving.policy.moderator_roles = vec![RoleId::new(fx::MOD_ROLE)];
         c.discord.api_base = Some(format!("http://127.0.0.1:{port}"));
+        c.insights.enabled = false;
+        tune(&mut c);
         c
     };
+    let settings = Settings::from_config(&config)
+        .with_insights(&config)
+        .expect("the insights store opens");
     let live = Arc::new(support::live(knowledge));
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn({
@@ -54,7 +70,7 @@ async fn run(knowledge: &std::path::Path, discord: StandIn) -> Harness {
             serve(
                 &config,
                 &Secret::new("loopback-token"),
-                (live, Settings::from_config(&config)),
+                (live, settings),
                 Sharding::default(),
                 Some(ops_listener),
                 async {
@@ -343,5 +359,455 @@ async fn ops_listen_says_not_ready_until_the_gateway_is_connected_then_serves_me
         metrics.trim_end().ends_with("# EOF"),
         "OpenMetrics ends with EOF"
     );
+    h.stop().await;
+}
+
+/// The bot's user id, as READY gives it.
+fn bot_id() -> u64 {
+    fx::APP.parse().expect("an id")
+}
+
+/// GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES; and MESSAGE_CONTENT.
+const MESSAGE_INTENTS: u64 = 1 | (1 << 9) | (1 << 12);
+const MESSAGE_CONTENT: u64 = 1 << 15;
+
+/// The next call, which must be a posted message: (channel, its id, body).
+async fn next_posted(h: &mut Harness) -> (String, String, serde_json::Value) {
+    match h.next_call().await {
+        Call::CreateMessage { channel, id, body } => {
+            support::limits::assert_within_limits(&json!({ "data": body }));
+            (channel, id, body)
+        }
+        other => panic!("expected a posted message, got {other:?}"),
+    }
+}
+
+/// The next call, which must be an interaction response.
+async fn next_callback(h: &mut Harness) -> serde_json::Value {
+    match h.next_call().await {
+        Call::Callback { body, .. } => body,
+        other => panic!("expected an interaction response, got {other:?}"),
+    }
+}
+
+/// A press on the channel message `id` in `channel` that careerbot posted
+/// with `body`.
+fn press_posted(
+    custom_id: &str,
+    sender: &Sender,
+    (channel, id, body): (&str, &str, &serde_json::Value),
+) -> serde_json::Value {
+    let mut press = fx::press(custom_id, sender, &json!({ "data": body }));
+    press["channel_id"] = json!(channel);
+    press["channel"]["id"] = json!(channel);
+    press["message"]["id"] = json!(id);
+    press["message"]["channel_id"] = json!(channel);
+    press
+}
+
+/// Waits until the bot has identified, and gives the intents it asked for.
+async fn identified(h: &Harness) -> u64 {
+    for _ in 0..400 {
+        if let Some(intents) = h.discord.intents() {
+            return intents;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the bot never identified");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_asker_deletes_it() {
+    // The default cooldown (3 s) applies.
+    let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;
+    let mention = |id: &str, author: u64, text: &str, bot: bool| {
+        let content = format!("<@{}> {text}", fx::APP);
+        fx::channel_message(id, fx::CHANNEL, author, &content, &[bot_id()], bot)
+    };
+    let salary = "how much do back-end developers earn? @everyone <@&1190000000000000900>";
+    let events = [
+        mention("1190000000000000601", fx::OTHER, salary, true),
+        mention("1190000000000000602", fx::ASKER, salary, false),
+        mention("1190000000000000603", fx::ASKER, salary, false),
+        fx::channel_message(
+            "1190000000000000604",
+            fx::CHANNEL,
+            fx::OTHER,
+            salary,
+            &[],
+            false,
+        ),
+        mention("1190000000000000605", fx::OTHER, "", false),
+    ];
+    for event in events {
+        h.discord.push.event("MESSAGE_CREATE", event).expect("push");
+    }
+    let mut replies = std::collections::BTreeMap::new();
+    for _ in 0..2 {
+        let (channel, id, body) = next_posted(&mut h).await;
+        assert_eq!(channel, fx::CHANNEL, "answered where it was asked");
+        support::limits::assert_pings_only(&body, None);
+        let to = body["message_reference"]["message_id"]
+            .as_str()
+            .expect("the reply references the message")
+            .to_string();
+        replies.insert(to, (id, body));
+    }
+    let answered: Vec<&String> = replies.keys().collect();
+    assert_eq!(answered.len(), 2, "{answered:?}");
+    assert!(
+        answered.contains(&&"1190000000000000605".to_string()),
+        "the empty mention gets a hint: {answered:?}"
+    );
+    let (asked, (answer_id, answer)) = replies
+        .iter()
+        .find(|(to, _)| to.as_str() != "1190000000000000605")
+        .expect("the member's question");
+    assert!(
+        ["1190000000000000602", "1190000000000000603"].contains(&asked.as_str()),
+        "one of the member's two mentions, not the bot's: {asked}"
+    );
+    let description = answer["embeds"][0]["description"].as_str().unwrap_or("");
+    assert!(description.contains("$100,376"), "{answer:#}");
+    let hint = &replies["1190000000000000605"].1;
+    assert!(
+        hint["content"].as_str().unwrap_or("").contains("/ask"),
+        "{hint:#}"
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(700), h.discord.calls.recv())
+            .await
+            .is_err(),
+        "the bot's message, the second mention within the cooldown and the message without a mention get nothing"
+    );
+    assert_eq!(
+        identified(&h).await,
+        MESSAGE_INTENTS,
+        "no privileged intent"
+    );
+
+    let delete = fx::button_id(&json!({ "data": answer }), "delete");
+    let posted = (fx::CHANNEL, answer_id.as_str(), answer);
+    let refused = press_posted(&delete, &Sender::bystander(), posted);
+    h.discord.push.send(refused).expect("push");
+    let body = next_callback(&mut h).await;
+    assert_eq!(body["data"]["flags"], 64, "refused privately: {body:#}");
+    let by_asker = press_posted(&delete, &Sender::member(), posted);
+    h.discord.push.send(by_asker).expect("push");
+    assert_eq!(next_callback(&mut h).await["type"], 6, "acknowledged");
+    match h.next_call().await {
+        Call::DeleteMessage { channel, message } => {
+            assert_eq!(
+                (channel.as_str(), message.as_str()),
+                (fx::CHANNEL, answer_id.as_str())
+            );
+        }
+        other => panic!("expected the message deleted, got {other:?}"),
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_forum_post_is_answered_in_its_thread_and_one_out_of_scope_is_recorded_as_a_gap() {
+    let data = tempfile::tempdir().expect("data dir");
+    let behaviour = Behaviour {
+        app_flags: 1 << 18,
+        ..Behaviour::default()
+    };
+    let mut h = run_with(
+        &support::seed_dir(),
+        StandIn::start_with(behaviour).await,
+        |c| {
+            c.serving.auto_answer_channels = vec![ChannelId::new(fx::FORUM.parse().unwrap())];
+            c.insights.enabled = true;
+            c.insights.options.data_dir = data.path().to_path_buf();
+        },
+    )
+    .await;
+    let post = |id: &str, forum: &str, title: &str, text: &str| {
+        let thread = fx::forum_post(id, forum, fx::ASKER, title);
+        let starter = fx::channel_message(id, id, fx::ASKER, text, &[], false);
+        (thread, starter)
+    };
+    // The thread first, then its first message, as Discord usually sends them.
+    let (thread, starter) = post(
+        "1190000000000000301",
+        fx::FORUM,
+        "Pay for a first job?",
+        "How much do back-end developers earn?",
+    );
+    h.discord.push.event("THREAD_CREATE", thread).expect("push");
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", starter)
+        .expect("push");
+    // Out of scope, its first message first.
+    let (thread, starter) = post(
+        "1190000000000000302",
+        fx::FORUM,
+        "Which pizza topping is best in Naples?",
+        "Margherita or marinara?",
+    );
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", starter)
+        .expect("push");
+    h.discord.push.event("THREAD_CREATE", thread).expect("push");
+    // A forum careerbot does not watch.
+    let (thread, starter) = post(
+        "1190000000000000303",
+        "1190000000000000211",
+        "What does a back-end developer do?",
+        "",
+    );
+    h.discord.push.event("THREAD_CREATE", thread).expect("push");
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", starter)
+        .expect("push");
+
+    let (channel, id, body) = next_posted(&mut h).await;
+    assert_eq!(
+        channel, "1190000000000000301",
+        "answered in the post's thread"
+    );
+    assert_eq!(body["content"], "Did this answer your question?");
+    support::limits::assert_pings_only(&body, None);
+    let description = body["embeds"][0]["description"].as_str().unwrap_or("");
+    assert!(
+        description.contains("$100,376"),
+        "the first message was read: {body:#}"
+    );
+    let labels: Vec<&str> = body["components"][0]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["label"].as_str())
+        .collect();
+    assert_eq!(labels.first(), Some(&"Yes"), "{labels:?}");
+    assert!(
+        labels.contains(&"No") && labels.contains(&"🗑️"),
+        "{labels:?}"
+    );
+    assert_eq!(identified(&h).await, MESSAGE_INTENTS | MESSAGE_CONTENT);
+
+    // A bystander's "Yes" is a rating.
+    let yes = fx::button_ids(&json!({ "data": body }))[0].clone();
+    let press = press_posted(&yes, &Sender::bystander(), (&channel, &id, &body));
+    h.discord.push.send(press).expect("push");
+    let rated = next_callback(&mut h).await;
+    assert_eq!(rated["data"]["flags"], 64, "{rated:#}");
+    assert!(
+        rated["data"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Thanks"),
+        "{rated:#}"
+    );
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let gaps = fx::command("gaps", json!([]), &Sender::manager());
+    h.discord.push.send(gaps).expect("push");
+    let report = next_callback(&mut h).await;
+    let text = report.to_string();
+    assert!(
+        text.contains("pizza topping"),
+        "the post out of scope is a gap: {report:#}"
+    );
+    assert!(
+        !text.contains("Pay for a first job"),
+        "the answered post is not: {report:#}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_message_content_intent_a_post_is_answered_from_its_title() {
+    let mut h = run_with(&support::seed_dir(), StandIn::start(false).await, |c| {
+        c.serving.auto_answer_channels = vec![ChannelId::new(fx::FORUM.parse().unwrap())];
+    })
+    .await;
+    let title = "How much do back-end developers earn?";
+    let thread = fx::forum_post("1190000000000000304", fx::FORUM, fx::ASKER, title);
+    h.discord.push.event("THREAD_CREATE", thread).expect("push");
+    let (channel, _, body) = next_posted(&mut h).await;
+    assert_eq!(channel, "1190000000000000304");
+    let description = body["embeds"][0]["description"].as_str().unwrap_or("");
+    assert!(description.contains("$100,376"), "{body:#}");
+    assert_eq!(
+        identified(&h).await,
+        MESSAGE_INTENTS,
+        "the privileged intent is not asked for when the application lacks it"
+    );
+    h.stop().await;
+}
+
+/// Copies the directory `from` into a new temporary directory.
+fn copy_of(from: &std::path::Path) -> tempfile::TempDir {
+    let to = tempfile::tempdir().expect("temp dir");
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let path = entry.path();
+            let target = to.path().join(path.strip_prefix(from).expect("inside"));
+            if path.is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+                stack.push(path);
+            } else {
+                std::fs::copy(&path, &target).expect("copy");
+            }
+        }
+    }
+    to
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_answers_a_gap_from_discord_and_the_next_asker_gets_that_answer() {
+    let knowledge = copy_of(&support::seed_dir());
+    let data = tempfile::tempdir().expect("data dir");
+    let mut h = run_with(knowledge.path(), StandIn::start(false).await, |c| {
+        c.insights.enabled = true;
+        c.insights.options.data_dir = data.path().to_path_buf();
+        c.serving.cooldown = Duration::ZERO;
+    })
+    .await;
+    let question = "How do I become a pastry chef?";
+    h.discord.push.send(fx::ask(question, None)).expect("push");
+    let declined = next_callback(&mut h).await;
+    assert!(
+        declined["data"]["embeds"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "declined: {declined:#}"
+    );
+
+    h.discord
+        .push
+        .send(fx::command("gaps", json!([]), &Sender::manager()))
+        .expect("push");
+    let report = next_callback(&mut h).await;
+    let answer_button = fx::button_id(&report, "gap-answer");
+    h.discord
+        .push
+        .send(fx::press(&answer_button, &Sender::manager(), &report))
+        .expect("push");
+    let form = next_callback(&mut h).await;
+    support::limits::assert_modal_within_limits(&form);
+    assert!(
+        form.to_string().contains(question),
+        "the question is prefilled: {form:#}"
+    );
+
+    let text = "Pastry chefs usually start in a bakery kitchen and learn lamination, tempering and plating on the job.";
+    let fields = [
+        ("question", question),
+        ("answer", text),
+        ("heading", "Becoming a pastry chef"),
+    ];
+    h.discord
+        .push
+        .send(fx::modal_submit(
+            "gap-answer-form",
+            &fields,
+            &Sender::member(),
+        ))
+        .expect("push");
+    let refused = next_callback(&mut h).await;
+    assert!(
+        refused.to_string().contains("Only moderators"),
+        "checked again at submit: {refused:#}"
+    );
+    assert!(!knowledge.path().join("community-answers.md").exists());
+
+    h.discord
+        .push
+        .send(fx::modal_submit(
+            "gap-answer-form",
+            &fields,
+            &Sender::manager(),
+        ))
+        .expect("push");
+    let deferred = next_callback(&mut h).await;
+    assert_eq!(
+        (
+            deferred["type"].as_u64(),
+            deferred["data"]["flags"].as_u64()
+        ),
+        (Some(5), Some(64))
+    );
+    match h.next_call().await {
+        Call::EditOriginal { body, .. } => {
+            assert_eq!(body["embeds"][0]["title"], "Answer added", "{body:#}");
+        }
+        other => panic!("expected the deferred reply edited, got {other:?}"),
+    }
+    let written =
+        std::fs::read_to_string(knowledge.path().join("community-answers.md")).expect("written");
+    assert!(
+        written.contains(&format!("<!-- phrasings: {question} -->")),
+        "{written}"
+    );
+
+    h.discord.push.send(fx::ask(question, None)).expect("push");
+    let answered = next_callback(&mut h).await;
+    let description = answered["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        description.contains("lamination, tempering"),
+        "{answered:#}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_its_target_deletes_it() {
+    let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;
+    let target = 1190000000000000502;
+    let ask = fx::ask_for("how much do back-end developers earn?", target);
+    h.discord.push.send(ask).expect("push");
+    let answer = next_callback(&mut h).await;
+    assert_eq!(answer["type"], 4);
+    support::limits::assert_within_limits(&answer);
+    support::limits::assert_pings_only(&answer["data"], Some(target));
+    let content = answer["data"]["content"].as_str().unwrap_or("");
+    assert!(content.starts_with(&format!("<@{target}>")), "{content}");
+
+    let up = fx::button_id(&answer, "rate-up");
+    h.discord
+        .push
+        .send(fx::press(&up, &Sender::bystander(), &answer))
+        .expect("push");
+    let rated = next_callback(&mut h).await;
+    assert!(
+        rated["data"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Thanks"),
+        "{rated:#}"
+    );
+
+    let delete = fx::button_id(&answer, "delete");
+    h.discord
+        .push
+        .send(fx::press(&delete, &Sender::bystander(), &answer))
+        .expect("push");
+    let refused = next_callback(&mut h).await;
+    assert_eq!(refused["data"]["flags"], 64, "{refused:#}");
+    let mut by_target = fx::press(&delete, &Sender::member().by(target), &answer);
+    let token = "cHJlc3M6b2Y6dGhlOnRhcmdldA";
+    by_target["token"] = json!(token);
+    h.discord.push.send(by_target).expect("push");
+    assert_eq!(next_callback(&mut h).await["type"], 6, "acknowledged");
+    match h.next_call().await {
+        Call::DeleteOriginal {
+            app,
+            token: deleted,
+        } => {
+            assert_eq!(app, fx::APP);
+            assert_eq!(deleted, token, "through the press's webhook");
+        }
+        other => panic!("expected the original response deleted, got {other:?}"),
+    }
     h.stop().await;
 }

@@ -45,6 +45,8 @@ pub enum Call {
     CreateMessage {
         /// The channel id.
         channel: String,
+        /// The id the stand-in gave the message.
+        id: String,
         /// The message.
         body: Value,
     },
@@ -82,6 +84,8 @@ struct Discord {
     app_flags: u64,
     /// Messages posted so far, for their ids.
     posted: std::sync::atomic::AtomicU64,
+    /// The intents of the last IDENTIFY.
+    intents: Arc<std::sync::Mutex<Option<u64>>>,
     /// Close IDENTIFY with 4004 (authentication failed), as Discord does for a bad token.
     reject_token: bool,
     /// READY is sent once this is true.
@@ -98,6 +102,7 @@ pub struct StandIn {
     pub push: Push,
     /// Lets READY go, for a stand-in started holding it.
     release: tokio::sync::watch::Sender<bool>,
+    intents: Arc<std::sync::Mutex<Option<u64>>>,
 }
 
 /// Gateway dispatches for the stand-in to send once the bot is READY.
@@ -169,7 +174,9 @@ impl StandIn {
         let port = listener.local_addr().expect("addr").port();
         let (calls_tx, calls) = mpsc::unbounded_channel();
         let (push, push_rx) = mpsc::unbounded_channel();
+        let intents = Arc::default();
         let discord = Arc::new(Discord {
+            intents: Arc::clone(&intents),
             port,
             calls: calls_tx,
             push: Mutex::new(Some(push_rx)),
@@ -210,7 +217,13 @@ impl StandIn {
             calls,
             push: Push(push),
             release,
+            intents,
         }
+    }
+
+    /// The gateway intents the bot identified with, once it has.
+    pub fn intents(&self) -> Option<u64> {
+        *self.intents.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The API base to point careerbot at.
@@ -271,8 +284,9 @@ async fn create_message(
     Json(body): Json<Value>,
 ) -> Json<Value> {
     let n = d.posted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let reply = bot_message(&(1190000000000005000 + n).to_string(), &channel, &body, 0);
-    let _ = d.calls.send(Call::CreateMessage { channel, body });
+    let id = (1190000000000005000 + n).to_string();
+    let reply = bot_message(&id, &channel, &body, 0);
+    let _ = d.calls.send(Call::CreateMessage { channel, id, body });
     Json(reply)
 }
 
@@ -388,6 +402,7 @@ async fn gateway_session(d: Arc<Discord>, mut socket: Socket) {
                         return;
                     }
                     Some(2) => {
+                        *d.intents.lock().unwrap_or_else(|p| p.into_inner()) = frame["d"]["intents"].as_u64();
                         let mut released = d.ready_released.clone();
                         let _ = released.wait_for(|go| *go).await;
                         seq += 1;

@@ -284,3 +284,53 @@ pub fn discord_signature(key: &ed25519_dalek::SigningKey, timestamp: &str, body:
     message.extend_from_slice(body);
     hex::encode(key.sign(&message).to_bytes())
 }
+
+pub const FORUM: &str = "1190000000000000210";
+
+/// A MESSAGE_CREATE dispatch's data: message `id` in `channel` by
+/// `author` (a bot when `bot`), in the guild, mentioning `mentions`.
+pub fn channel_message(
+    id: &str,
+    channel: &str,
+    author: u64,
+    content: &str,
+    mentions: &[u64],
+    bot: bool,
+) -> Value {
+    let mut m = message(id, author, content, json!([]));
+    m["channel_id"] = json!(channel);
+    m["author"]["bot"] = json!(bot);
+    m["guild_id"] = json!(GUILD);
+    let mut partial = member(author, MEMBER_PERMS, &[]);
+    if let Some(fields) = partial.as_object_mut() {
+        fields.remove("user");
+        fields.remove("permissions");
+    }
+    m["member"] = partial;
+    m["mentions"] = mentions
+        .iter()
+        .map(|u| {
+            let mut mentioned = user(*u);
+            if u.to_string() == APP {
+                mentioned["bot"] = json!(true);
+            }
+            mentioned
+        })
+        .collect();
+    m
+}
+
+/// A THREAD_CREATE dispatch's data: a new post `id` titled `name` by
+/// `owner` in the forum `forum`, created now.
+pub fn forum_post(id: &str, forum: &str, owner: u64, name: &str) -> Value {
+    let now = serenity::model::Timestamp::now().to_string();
+    json!({
+        "id": id, "type": 11, "guild_id": GUILD, "parent_id": forum, "owner_id": owner.to_string(),
+        "name": name, "last_message_id": id, "rate_limit_per_user": 0, "flags": 0,
+        "message_count": 0, "member_count": 1, "total_message_sent": 0, "applied_tags": [],
+        "thread_metadata": { "archived": false, "auto_archive_duration": 4320,
+                             "archive_timestamp": now, "locked": false, "create_timestamp": now },
+        "member": { "id": id, "user_id": owner.to_string(), "join_timestamp": now, "flags": 1 },
+        "newly_created": true
+    })
+}
