@@ -642,28 +642,20 @@ async fn without_the_message_content_intent_a_post_is_answered_from_its_title() 
     h.stop().await;
 }
 
-/// Copies the directory `from` into a new temporary directory.
-fn copy_of(from: &std::path::Path) -> tempfile::TempDir {
-    let to = tempfile::tempdir().expect("temp dir");
-    let mut stack = vec![from.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
-            let path = entry.path();
-            let target = to.path().join(path.strip_prefix(from).expect("inside"));
-            if path.is_dir() {
-                std::fs::create_dir_all(&target).expect("mkdir");
-                stack.push(path);
-            } else {
-                std::fs::copy(&path, &target).expect("copy");
-            }
-        }
+impl support::community::Bot for Harness {
+    async fn interact(&mut self, payload: serde_json::Value) -> serde_json::Value {
+        self.discord.push.send(payload).expect("push");
+        next_callback(self).await
     }
-    to
+
+    fn discord(&mut self) -> &mut StandIn {
+        &mut self.discord
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moderator_answers_a_gap_from_discord_and_the_next_asker_gets_that_answer() {
-    let knowledge = copy_of(&support::seed_dir());
+    let knowledge = support::community::copy_of(&support::seed_dir());
     let data = tempfile::tempdir().expect("data dir");
     let mut h = run_with(knowledge.path(), StandIn::start(false).await, |c| {
         c.insights.enabled = true;
@@ -671,143 +663,13 @@ async fn a_moderator_answers_a_gap_from_discord_and_the_next_asker_gets_that_ans
         c.serving.cooldown = Duration::ZERO;
     })
     .await;
-    let question = "How do I become a pastry chef?";
-    h.discord.push.send(fx::ask(question, None)).expect("push");
-    let declined = next_callback(&mut h).await;
-    assert!(
-        declined["data"]["embeds"]
-            .as_array()
-            .is_none_or(Vec::is_empty),
-        "declined: {declined:#}"
-    );
-
-    h.discord
-        .push
-        .send(fx::command("gaps", json!([]), &Sender::manager()))
-        .expect("push");
-    let report = next_callback(&mut h).await;
-    let answer_button = fx::button_id(&report, "gap-answer");
-    h.discord
-        .push
-        .send(fx::press(&answer_button, &Sender::manager(), &report))
-        .expect("push");
-    let form = next_callback(&mut h).await;
-    support::limits::assert_modal_within_limits(&form);
-    assert!(
-        form.to_string().contains(question),
-        "the question is prefilled: {form:#}"
-    );
-
-    let text = "Pastry chefs usually start in a bakery kitchen and learn lamination, tempering and plating on the job.";
-    let fields = [
-        ("question", question),
-        ("answer", text),
-        ("heading", "Becoming a pastry chef"),
-    ];
-    h.discord
-        .push
-        .send(fx::modal_submit(
-            "gap-answer-form",
-            &fields,
-            &Sender::member(),
-        ))
-        .expect("push");
-    let refused = next_callback(&mut h).await;
-    assert!(
-        refused.to_string().contains("Only moderators"),
-        "checked again at submit: {refused:#}"
-    );
-    assert!(!knowledge.path().join("community-answers.md").exists());
-
-    h.discord
-        .push
-        .send(fx::modal_submit(
-            "gap-answer-form",
-            &fields,
-            &Sender::manager(),
-        ))
-        .expect("push");
-    let deferred = next_callback(&mut h).await;
-    assert_eq!(
-        (
-            deferred["type"].as_u64(),
-            deferred["data"]["flags"].as_u64()
-        ),
-        (Some(5), Some(64))
-    );
-    match h.next_call().await {
-        Call::EditOriginal { body, .. } => {
-            assert_eq!(body["embeds"][0]["title"], "Answer added", "{body:#}");
-        }
-        other => panic!("expected the deferred reply edited, got {other:?}"),
-    }
-    let written =
-        std::fs::read_to_string(knowledge.path().join("community-answers.md")).expect("written");
-    assert!(
-        written.contains(&format!("<!-- phrasings: {question} -->")),
-        "{written}"
-    );
-
-    h.discord.push.send(fx::ask(question, None)).expect("push");
-    let answered = next_callback(&mut h).await;
-    let description = answered["data"]["embeds"][0]["description"]
-        .as_str()
-        .unwrap_or("");
-    assert!(
-        description.contains("lamination, tempering"),
-        "{answered:#}"
-    );
+    support::community::answer_a_gap(&mut h, knowledge.path()).await;
     h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_its_target_deletes_it() {
     let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;
-    let target = 1190000000000000502;
-    let ask = fx::ask_for("how much do back-end developers earn?", target);
-    h.discord.push.send(ask).expect("push");
-    let answer = next_callback(&mut h).await;
-    assert_eq!(answer["type"], 4);
-    support::limits::assert_within_limits(&answer);
-    support::limits::assert_pings_only(&answer["data"], Some(target));
-    let content = answer["data"]["content"].as_str().unwrap_or("");
-    assert!(content.starts_with(&format!("<@{target}>")), "{content}");
-
-    let up = fx::button_id(&answer, "rate-up");
-    h.discord
-        .push
-        .send(fx::press(&up, &Sender::bystander(), &answer))
-        .expect("push");
-    let rated = next_callback(&mut h).await;
-    assert!(
-        rated["data"]["content"]
-            .as_str()
-            .unwrap_or("")
-            .contains("Thanks"),
-        "{rated:#}"
-    );
-
-    let delete = fx::button_id(&answer, "delete");
-    h.discord
-        .push
-        .send(fx::press(&delete, &Sender::bystander(), &answer))
-        .expect("push");
-    let refused = next_callback(&mut h).await;
-    assert_eq!(refused["data"]["flags"], 64, "{refused:#}");
-    let mut by_target = fx::press(&delete, &Sender::member().by(target), &answer);
-    let token = "cHJlc3M6b2Y6dGhlOnRhcmdldA";
-    by_target["token"] = json!(token);
-    h.discord.push.send(by_target).expect("push");
-    assert_eq!(next_callback(&mut h).await["type"], 6, "acknowledged");
-    match h.next_call().await {
-        Call::DeleteOriginal {
-            app,
-            token: deleted,
-        } => {
-            assert_eq!(app, fx::APP);
-            assert_eq!(deleted, token, "through the press's webhook");
-        }
-        other => panic!("expected the original response deleted, got {other:?}"),
-    }
+    support::community::answer_for_a_target(&mut h).await;
     h.stop().await;
 }

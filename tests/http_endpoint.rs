@@ -67,6 +67,7 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
         c.discord.public_key = Some(Secret::new(public_key));
         c.discord.token = Some(Secret::new("loopback-token"));
         c.serving.cooldown = Duration::ZERO;
+        c.insights.enabled = false;
         c
     };
     tune(&mut config);
@@ -83,7 +84,9 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
     let ops_base = ops
         .as_ref()
         .map(|l| format!("http://{}", l.local_addr().expect("addr")));
-    let settings = Settings::from_config(&config);
+    let settings = Settings::from_config(&config)
+        .with_insights(&config)
+        .expect("the insights store opens");
     // A test that sets `max_in_flight = 1` gets that one slot held, so every
     // interaction finds the bot at its concurrency bound.
     let held = (config.serving.max_in_flight == 1).then(|| {
@@ -1089,4 +1092,35 @@ async fn a_replay_is_refused_after_a_restart_inside_the_signature_window() {
     let signed = second.signature(&headers, SystemTime::now()).unwrap();
     assert!(second.process(&signed, &fresh).is_ok());
     settings.close_insights();
+}
+
+impl support::community::Bot for Server {
+    async fn interact(&mut self, payload: Value) -> Value {
+        Server::interact(self, &payload).await
+    }
+
+    fn discord(&mut self) -> &mut StandIn {
+        &mut self.discord
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_a_moderator_answers_a_gap_and_the_next_asker_gets_that_answer() {
+    let knowledge = support::community::copy_of(&support::seed_dir());
+    let data = tempfile::tempdir().expect("data dir");
+    let mut server = start_with(knowledge.path(), |c| {
+        c.insights.enabled = true;
+        c.insights.options.data_dir = data.path().to_path_buf();
+    })
+    .await;
+    support::community::answer_a_gap(&mut server, knowledge.path()).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_its_target_deletes_it(
+) {
+    let mut server = start(&support::seed_dir()).await;
+    support::community::answer_for_a_target(&mut server).await;
+    server.stop().await;
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod community;
 pub mod discord;
 pub mod flood;
 pub mod interactions;

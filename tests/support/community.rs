@@ -1,0 +1,149 @@
+//! The interaction-based community features, as scenarios either
+//! transport runs end to end: the gateway bot (interactions pushed over the
+//! stand-in's websocket) and the HTTP endpoint (signed POSTs). Each
+//! transport says how it delivers an interaction with [`Bot`].
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::discord::{Call, StandIn};
+use super::interactions::{self as fx, Sender};
+use super::limits::{assert_modal_within_limits, assert_pings_only, assert_within_limits};
+
+/// A running careerbot on one transport.
+#[allow(async_fn_in_trait)]
+pub trait Bot {
+    /// Delivers `payload` as Discord would and gives the interaction's
+    /// response as Discord receives it.
+    async fn interact(&mut self, payload: Value) -> Value;
+
+    /// The stand-in, for the calls the bot makes after responding.
+    fn discord(&mut self) -> &mut StandIn;
+}
+
+/// Copies the directory `from` into a new temporary directory (a shipped
+/// knowledge base a test may write to).
+pub fn copy_of(from: &Path) -> tempfile::TempDir {
+    let to = tempfile::tempdir().expect("temp dir");
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let path = entry.path();
+            let target = to.path().join(path.strip_prefix(from).expect("inside"));
+            if path.is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+                stack.push(path);
+            } else {
+                std::fs::copy(&path, &target).expect("copy");
+            }
+        }
+    }
+    to
+}
+
+/// A member asks what the shipped knowledge does not cover; a moderator
+/// opens the gap's form from `/gaps` and submits an answer (a member's
+/// submit of the same form is refused); the answer is written to
+/// `knowledge`'s community article, and the next member who asks gets it.
+/// The bot serves a writable copy of the shipped knowledge, with insights on.
+pub async fn answer_a_gap(bot: &mut impl Bot, knowledge: &Path) {
+    let question = "How do I become a pastry chef?";
+    let declined = bot.interact(fx::ask(question, None)).await;
+    let embeds = declined["data"]["embeds"].as_array();
+    assert!(embeds.is_none_or(Vec::is_empty), "declined: {declined:#}");
+
+    let report = bot
+        .interact(fx::command("gaps", json!([]), &Sender::manager()))
+        .await;
+    assert_within_limits(&report);
+    let answer_button = fx::button_id(&report, "gap-answer");
+    let form = bot
+        .interact(fx::press(&answer_button, &Sender::manager(), &report))
+        .await;
+    assert_modal_within_limits(&form);
+    assert!(form.to_string().contains(question), "prefilled: {form:#}");
+
+    let text = "Pastry chefs usually start in a bakery kitchen and learn lamination, tempering and plating on the job.";
+    let fields = [
+        ("question", question),
+        ("answer", text),
+        ("heading", "Becoming a pastry chef"),
+    ];
+    let file = knowledge.join("community-answers.md");
+    let submit = |sender: &Sender| fx::modal_submit("gap-answer-form", &fields, sender);
+    let refused = bot.interact(submit(&Sender::member())).await;
+    assert!(
+        refused.to_string().contains("Only moderators"),
+        "checked again at submit: {refused:#}"
+    );
+    assert!(!file.exists(), "nothing written for a member");
+
+    let deferred = bot.interact(submit(&Sender::manager())).await;
+    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    assert_eq!(deferred["data"]["flags"], 64, "{deferred:#}");
+    match bot.discord().next_call().await {
+        Call::EditOriginal { body, .. } => {
+            assert_eq!(body["embeds"][0]["title"], "Answer added", "{body:#}");
+            assert_eq!(body["allowed_mentions"]["parse"], json!([]), "{body:#}");
+        }
+        other => panic!("expected the deferred reply edited, got {other:?}"),
+    }
+    let written = std::fs::read_to_string(&file).expect("the community article");
+    assert!(
+        written.contains(&format!("<!-- phrasings: {question} -->")),
+        "{written}"
+    );
+    assert!(written.contains(text), "{written}");
+
+    let answered = bot.interact(fx::ask(question, None)).await;
+    let description = answered["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        description.contains("lamination, tempering"),
+        "{answered:#}"
+    );
+}
+
+/// `/ask target:` posts an answer that pings the target alone; a
+/// bystander rates it; a bystander's 🗑️ is refused; the target's deletes
+/// it through the press's webhook.
+pub async fn answer_for_a_target(bot: &mut impl Bot) {
+    let target = 1190000000000000502;
+    let answer = bot
+        .interact(fx::ask_for("how much do back-end developers earn?", target))
+        .await;
+    assert_eq!(answer["type"], 4, "{answer:#}");
+    assert_within_limits(&answer);
+    assert_pings_only(&answer["data"], Some(target));
+    let content = answer["data"]["content"].as_str().unwrap_or("");
+    assert!(content.starts_with(&format!("<@{target}>")), "{content}");
+
+    let up = fx::button_id(&answer, "rate-up");
+    let rated = bot
+        .interact(fx::press(&up, &Sender::bystander(), &answer))
+        .await;
+    let thanks = rated["data"]["content"].as_str().unwrap_or("");
+    assert!(thanks.contains("Thanks"), "a bystander rates: {rated:#}");
+
+    let delete = fx::button_id(&answer, "delete");
+    let refused = bot
+        .interact(fx::press(&delete, &Sender::bystander(), &answer))
+        .await;
+    assert_eq!(refused["data"]["flags"], 64, "{refused:#}");
+    let mut by_target = fx::press(&delete, &Sender::member().by(target), &answer);
+    let token = "cHJlc3M6b2Y6dGhlOnRhcmdldA";
+    by_target["token"] = json!(token);
+    assert_eq!(bot.interact(by_target).await["type"], 6, "acknowledged");
+    match bot.discord().next_call().await {
+        Call::DeleteOriginal {
+            app,
+            token: deleted,
+        } => {
+            assert_eq!(app, fx::APP);
+            assert_eq!(deleted, token, "through the press's webhook");
+        }
+        other => panic!("expected the original response deleted, got {other:?}"),
+    }
+}
