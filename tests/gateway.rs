@@ -673,3 +673,28 @@ async fn an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_its_ta
     support::community::answer_for_a_target(&mut h).await;
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_message_content_intent_ends_serve_with_what_to_do() {
+    let behaviour = Behaviour {
+        app_flags: 1 << 18,
+        refuse_message_content: true,
+        ..Behaviour::default()
+    };
+    let h = run_with(
+        &support::seed_dir(),
+        StandIn::start_with(behaviour).await,
+        |c| {
+            c.serving.auto_answer_channels = vec![ChannelId::new(fx::FORUM.parse().unwrap())];
+        },
+    )
+    .await;
+    let ended = tokio::time::timeout(Duration::from_secs(30), h.bot)
+        .await
+        .expect("serve gives up when Discord refuses the intents");
+    let error = ended.expect("no panic").expect_err("an error");
+    let text = format!("{error:#}");
+    assert!(text.contains("4014"), "{text}");
+    assert!(text.contains("Message Content"), "{text}");
+    assert!(text.contains("auto_answer_channels"), "{text}");
+}

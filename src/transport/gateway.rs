@@ -310,6 +310,34 @@ mod tests {
     }
 
     #[test]
+    fn message_content_is_either_of_its_two_application_flags() {
+        assert!(!has_message_content(None));
+        assert!(!has_message_content(Some(ApplicationFlags::empty())));
+        assert!(has_message_content(Some(
+            ApplicationFlags::GATEWAY_MESSAGE_CONTENT
+        )));
+        assert!(has_message_content(Some(
+            ApplicationFlags::GATEWAY_MESSAGE_CONTENT_LIMITED
+        )));
+    }
+
+    #[test]
+    fn a_refusal_of_the_intents_says_what_to_do_and_other_ends_say_the_gateway_failed() {
+        let refused =
+            serenity::Error::Gateway(serenity::gateway::GatewayError::DisallowedGatewayIntents);
+        let text = format!("{:#}", explain_close(refused.into()));
+        assert!(
+            text.contains("4014") && text.contains("Message Content"),
+            "{text}"
+        );
+        let other = format!("{:#}", explain_close(anyhow::anyhow!("reset")));
+        assert!(
+            other.starts_with("the Discord gateway connection failed"),
+            "{other}"
+        );
+    }
+
+    #[test]
     fn shard_ranges_are_exclusive_for_us_and_inclusive_for_serenity() {
         assert_eq!(serenity_shard_range(&(0..4), 8), Ok(0..3));
         assert_eq!(serenity_shard_range(&(4..8), 8), Ok(4..7));

@@ -88,6 +88,9 @@ struct Discord {
     intents: Arc<std::sync::Mutex<Option<u64>>>,
     /// Close IDENTIFY with 4004 (authentication failed), as Discord does for a bad token.
     reject_token: bool,
+    /// Close an IDENTIFY that asks for Message Content with 4014, as
+    /// Discord does when the application does not have it.
+    refuse_message_content: bool,
     /// READY is sent once this is true.
     ready_released: tokio::sync::watch::Receiver<bool>,
 }
@@ -138,6 +141,9 @@ pub struct Behaviour {
     pub hold_ready: bool,
     /// The application's flags (1 << 18 and 1 << 19 grant Message Content).
     pub app_flags: u64,
+    /// Close an IDENTIFY asking for Message Content with 4014 (the
+    /// intent was turned off after careerbot read the flags).
+    pub refuse_message_content: bool,
 }
 
 impl StandIn {
@@ -181,6 +187,7 @@ impl StandIn {
             calls: calls_tx,
             push: Mutex::new(Some(push_rx)),
             reject_token: behaviour.reject_token,
+            refuse_message_content: behaviour.refuse_message_content,
             ready_released,
             app_flags: behaviour.app_flags,
             posted: std::sync::atomic::AtomicU64::new(0),
@@ -398,6 +405,11 @@ async fn gateway_session(d: Arc<Discord>, mut socket: Socket) {
                     Some(1) => { let _ = socket.send(send(json!({ "op": 11 }))).await; }
                     Some(2) if d.reject_token => {
                         let close = CloseFrame { code: CloseCode::from(4004), reason: "Authentication failed.".into() };
+                        let _ = socket.send(WsMessage::Close(Some(close))).await;
+                        return;
+                    }
+                    Some(2) if d.refuse_message_content && frame["d"]["intents"].as_u64().unwrap_or(0) & (1 << 15) != 0 => {
+                        let close = CloseFrame { code: CloseCode::from(4014), reason: "Disallowed intent(s).".into() };
                         let _ = socket.send(WsMessage::Close(Some(close))).await;
                         return;
                     }
