@@ -371,6 +371,18 @@ fn bot_id() -> u64 {
 const MESSAGE_INTENTS: u64 = 1 | (1 << 9) | (1 << 12);
 const MESSAGE_CONTENT: u64 = 1 << 15;
 
+const DM_CHANNEL: &str = "1190000000000000220";
+
+/// A MESSAGE_CREATE of a direct message to careerbot (no guild).
+fn direct_message(id: &str, author: u64, content: &str) -> serde_json::Value {
+    let mut m = fx::channel_message(id, DM_CHANNEL, author, content, &[], false);
+    if let Some(fields) = m.as_object_mut() {
+        fields.remove("guild_id");
+        fields.remove("member");
+    }
+    m
+}
+
 /// The next call, which must be a posted message: (channel, its id, body).
 async fn next_posted(h: &mut Harness) -> (String, String, serde_json::Value) {
     match h.next_call().await {
@@ -438,14 +450,30 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
             false,
         ),
         mention("1190000000000000605", fx::OTHER, "", false),
+        // A reply that pings careerbot without naming it is not a question.
+        fx::channel_message(
+            "1190000000000000606",
+            fx::CHANNEL,
+            1190000000000000503,
+            "thanks!",
+            &[bot_id()],
+            false,
+        ),
+        direct_message(
+            "1190000000000000607",
+            1190000000000000504,
+            "which databases should I learn?",
+        ),
     ];
     for event in events {
         h.discord.push.event("MESSAGE_CREATE", event).expect("push");
     }
     let mut replies = std::collections::BTreeMap::new();
-    for _ in 0..2 {
+    for _ in 0..3 {
         let (channel, id, body) = next_posted(&mut h).await;
-        assert_eq!(channel, fx::CHANNEL, "answered where it was asked");
+        let direct = body["message_reference"]["message_id"] == "1190000000000000607";
+        let expected = if direct { DM_CHANNEL } else { fx::CHANNEL };
+        assert_eq!(channel, expected, "answered where it was asked");
         support::limits::assert_pings_only(&body, None);
         let to = body["message_reference"]["message_id"]
             .as_str()
@@ -453,11 +481,16 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
             .to_string();
         replies.insert(to, (id, body));
     }
-    let answered: Vec<&String> = replies.keys().collect();
-    assert_eq!(answered.len(), 2, "{answered:?}");
+    assert_eq!(replies.len(), 3, "{:?}", replies.keys());
+    let direct = replies
+        .remove("1190000000000000607")
+        .expect("a direct message is answered without a mention");
+    let databases = direct.1["embeds"][0].to_string();
+    assert!(databases.contains("Databases"), "{databases}");
     assert!(
-        answered.contains(&&"1190000000000000605".to_string()),
-        "the empty mention gets a hint: {answered:?}"
+        replies.contains_key("1190000000000000605"),
+        "the empty mention gets a hint: {:?}",
+        replies.keys()
     );
     let (asked, (answer_id, answer)) = replies
         .iter()
@@ -478,7 +511,7 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
         tokio::time::timeout(Duration::from_millis(700), h.discord.calls.recv())
             .await
             .is_err(),
-        "the bot's message, the second mention within the cooldown and the message without a mention get nothing"
+        "the bot's message, the second mention within the cooldown, the message without a mention and the reply get nothing"
     );
     assert_eq!(
         identified(&h).await,

@@ -14,15 +14,36 @@ use crate::answer::Answer;
 /// What a forum answer asks under the passage.
 pub const FORUM_PROMPT: &str = "Did this answer your question?";
 
-/// The question in a message that mentions the bot `bot`: the text with
-/// every mention of the bot (`<@id>`, `<@!id>`) taken out, trimmed. `None`
-/// when nothing is left.
-pub fn mention_question(content: &str, bot: UserId) -> Option<String> {
+/// What a message asks careerbot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Asked {
+    /// Nothing: it does not name careerbot (a reply that only pings it,
+    /// say), so it gets no answer.
+    Nothing,
+    /// It names careerbot but holds no question.
+    Empty,
+    /// This question.
+    Question(String),
+}
+
+/// What `content` asks the bot `bot`. In a server a message must name the
+/// bot in its text (`<@id>` or `<@!id>`); a reply that pings careerbot
+/// without naming it is a reply, not a question. A direct message always
+/// asks. The question is the text without the bot's mentions, cut to
+/// [`limits::QUESTION`].
+pub fn asked(content: &str, bot: UserId, direct: bool) -> Asked {
     let plain = format!("<@{bot}>");
     let nick = format!("<@!{bot}>");
+    if !direct && !content.contains(&plain) && !content.contains(&nick) {
+        return Asked::Nothing;
+    }
     let question = content.replace(&nick, " ").replace(&plain, " ");
     let question = question.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!question.is_empty()).then_some(question)
+    if question.is_empty() {
+        Asked::Empty
+    } else {
+        Asked::Question(fit(&question, limits::QUESTION))
+    }
 }
 
 /// The reply to a mention that holds no question.
@@ -130,22 +151,51 @@ mod tests {
 
     const BOT: UserId = UserId::new(1190000000000000001);
 
+    fn question(text: &str) -> Asked {
+        Asked::Question(text.to_string())
+    }
+
     #[test]
-    fn a_mention_question_is_the_text_around_the_bot_s_mentions() {
+    fn a_mention_asks_the_text_around_the_bot_s_mentions() {
+        let asked_in_server = |content| asked(content, BOT, false);
         assert_eq!(
-            mention_question("<@1190000000000000001> how much do they earn?", BOT).as_deref(),
-            Some("how much do they earn?")
+            asked_in_server("<@1190000000000000001> how much do they earn?"),
+            question("how much do they earn?")
         );
         assert_eq!(
-            mention_question("so <@!1190000000000000001>,  which   databases?", BOT).as_deref(),
-            Some("so , which databases?")
+            asked_in_server("so <@!1190000000000000001>,  which   databases?"),
+            question("so , which databases?")
         );
         assert_eq!(
-            mention_question("<@1190000000000000501> <@1190000000000000001> hi", BOT).as_deref(),
-            Some("<@1190000000000000501> hi"),
+            asked_in_server("<@1190000000000000501> <@1190000000000000001> hi"),
+            question("<@1190000000000000501> hi"),
             "other mentions stay (they are escaped when shown)"
         );
-        assert_eq!(mention_question(" <@1190000000000000001>\n", BOT), None);
+        assert_eq!(asked_in_server(" <@1190000000000000001>\n"), Asked::Empty);
+        assert_eq!(
+            asked_in_server("thanks, that helped!"),
+            Asked::Nothing,
+            "a reply that pings the bot without naming it"
+        );
+        assert_eq!(
+            asked_in_server("<@11900000000000000011> hi"),
+            Asked::Nothing,
+            "another id that starts with the bot's"
+        );
+        let long = format!("<@1190000000000000001> {}", "why ".repeat(1000));
+        let Asked::Question(cut) = asked_in_server(&long) else {
+            panic!("a question");
+        };
+        assert!(cut.chars().count() <= limits::QUESTION);
+    }
+
+    #[test]
+    fn a_direct_message_always_asks() {
+        assert_eq!(
+            asked("which databases?", BOT, true),
+            question("which databases?")
+        );
+        assert_eq!(asked("  ", BOT, true), Asked::Empty);
     }
 
     #[test]

@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 
 use serenity::builder::CreateMessage;
 use serenity::http::Http;
-use serenity::model::channel::{GuildChannel, Message};
+use serenity::model::channel::{GuildChannel, Message, MessageType};
 use serenity::model::id::{ChannelId, GuildId, UserId};
 use tokio::sync::oneshot;
 
 use super::metrics::Kind;
 use super::service::{Settings, IN_FLIGHT_WAIT};
 use crate::discord::messages::{
-    forum_question, forum_reply, mention_hint, mention_question, mention_reply,
+    asked, forum_question, forum_reply, mention_hint, mention_reply, Asked,
 };
 use crate::discord::render::MAX_PAGES;
 use crate::live::Live;
@@ -158,19 +158,26 @@ pub struct Answering<'a> {
 
 impl Answering<'_> {
     /// MESSAGE_CREATE: remembers a post's first message, and answers a
-    /// message that mentions `bot` (unless it is a post careerbot answers
-    /// as a post). Bots are never answered.
+    /// member's message that mentions `bot` (unless it is a post careerbot
+    /// answers as a post) or is sent to it directly. Bots, webhooks and
+    /// system messages are never answered.
     pub async fn message(&self, bot: UserId, msg: &Message) {
-        if msg.author.bot {
+        let by_member = matches!(msg.kind, MessageType::Regular | MessageType::InlineReply);
+        if msg.author.bot || msg.webhook_id.is_some() || !by_member {
             return;
         }
-        let starter = msg.guild_id.is_some() && msg.id.get() == msg.channel_id.get();
+        let direct = msg.guild_id.is_none();
+        let starter = !direct && msg.id.get() == msg.channel_id.get();
         if starter {
             self.forums
                 .starter(msg.channel_id, msg.content.clone(), Instant::now());
         }
-        let mentioned = msg.mentions.iter().any(|u| u.id == bot);
+        let mentioned = direct || msg.mentions.iter().any(|u| u.id == bot);
         if !mentioned || (starter && self.forums.answers(msg.channel_id)) {
+            return;
+        }
+        let asked = asked(&msg.content, bot, direct);
+        if asked == Asked::Nothing {
             return;
         }
         let started = Instant::now();
@@ -197,9 +204,9 @@ impl Answering<'_> {
             }
         }
         let reply_to = (msg.channel_id, msg.id);
-        let reply = match mention_question(&msg.content, bot) {
-            None => mention_hint(reply_to),
-            Some(question) => {
+        let reply = match asked {
+            Asked::Nothing | Asked::Empty => mention_hint(reply_to),
+            Asked::Question(question) => {
                 let answer = self.ask(&question, msg.guild_id, msg.author.id);
                 mention_reply(&answer, msg.author.id, reply_to)
             }
