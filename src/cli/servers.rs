@@ -78,6 +78,12 @@ pub(super) fn serve_http(config: &Config, watch: bool) -> anyhow::Result<ExitCod
     use crate::transport::endpoint::{self, Endpoint};
     let key = endpoint::parse_public_key(config.discord.public_key.as_ref())?;
     let token = token(config)?;
+    if !config.serving.auto_answer_channels.is_empty() {
+        tracing::warn!(
+            "auto_answer_channels is set, but serve-http receives only interactions: forum posts \
+             and mentions are answered by `careerbot serve` (the gateway bot)"
+        );
+    }
     let (live, settings) = load_live(config)?;
     let addr = config.http.listen.clone();
     run_server(&settings.clone(), async {
