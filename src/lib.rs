@@ -17,14 +17,15 @@
 //! 8. [`insights`]: the durable record of questions, ratings and reloads,
 //!    and the `/gaps` and `/stats` reports on it.
 //! 9. [`discord`]: pure: commands (one file each), button ids, dispatch
-//!    (Interaction -> what to do), render (Answer -> embed).
+//!    (Interaction -> what to do), render (Answer -> embed), replies to
+//!    mentions and forum posts.
 //! 10. [`config`]: defaults, careerbot.toml, the environment and flags,
 //!     layered by figment -> Config (and each key's source), for the layers
 //!     that start things.
 //! 11. [`transport`]: the gateway bot (serenity client) and the HTTP
 //!     interactions endpoint, through one `serve_one`: sockets, tasks, the
 //!     in-flight bound, cooldowns, metrics, follow-ups, and the operators'
-//!     routes both serve.
+//!     routes both serve; on the gateway, mentions and forum posts too.
 //! 12. [`cli`]: the command line.
 
 pub mod answer;
