@@ -14,7 +14,7 @@ use serenity::model::id::{ChannelId, GuildId, UserId};
 use tokio::sync::oneshot;
 
 use super::metrics::Kind;
-use super::service::{Settings, IN_FLIGHT_WAIT};
+use super::service::{slot, Settings};
 use crate::discord::messages::{
     asked, forum_question, forum_reply, mention_hint, mention_reply, Asked,
 };
@@ -181,11 +181,7 @@ impl Answering<'_> {
             return;
         }
         let started = Instant::now();
-        let Ok(Ok(_slot)) =
-            tokio::time::timeout(IN_FLIGHT_WAIT, self.settings.in_flight.acquire()).await
-        else {
-            tracing::warn!("at the concurrency bound: a mention goes unanswered");
-            self.settings.metrics.rejected("busy");
+        let Some(_slot) = slot(self.settings, "a mention goes unanswered").await else {
             return;
         };
         if !self.exempt(msg) {
@@ -233,11 +229,7 @@ impl Answering<'_> {
             Claim::Done => return,
         };
         let started = Instant::now();
-        let Ok(Ok(_slot)) =
-            tokio::time::timeout(IN_FLIGHT_WAIT, self.settings.in_flight.acquire()).await
-        else {
-            tracing::warn!("at the concurrency bound: a forum post goes unanswered");
-            self.settings.metrics.rejected("busy");
+        let Some(_slot) = slot(self.settings, "a forum post goes unanswered").await else {
             return;
         };
         let question = forum_question(&thread.name, &starter);

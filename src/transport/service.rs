@@ -159,10 +159,7 @@ pub async fn serve_one(
     interaction: &Interaction,
     started: Instant,
 ) -> Outcome {
-    let Ok(Ok(_slot)) = tokio::time::timeout(IN_FLIGHT_WAIT, settings.in_flight.acquire()).await
-    else {
-        tracing::warn!("at the concurrency bound: answering busy");
-        settings.metrics.rejected("busy");
+    let Some(_slot) = slot(settings, "answering busy").await else {
         return Outcome {
             response: busy(),
             follow_up: None,
@@ -172,6 +169,22 @@ pub async fn serve_one(
     let (kind, label) = classify(interaction);
     settings.metrics.interaction(kind, label, started.elapsed());
     outcome
+}
+
+/// A slot under the in-flight bound, waiting up to [`IN_FLIGHT_WAIT`];
+/// `None` (logged with `then`, and counted as rejected) when none came free.
+pub async fn slot<'a>(
+    settings: &'a Settings,
+    then: &str,
+) -> Option<tokio::sync::SemaphorePermit<'a>> {
+    match tokio::time::timeout(IN_FLIGHT_WAIT, settings.in_flight.acquire()).await {
+        Ok(Ok(slot)) => Some(slot),
+        _ => {
+            tracing::warn!("at the concurrency bound: {then}");
+            settings.metrics.rejected("busy");
+            None
+        }
+    }
 }
 
 /// Serves one interaction without waiting for a slot or counting it: the
