@@ -67,6 +67,29 @@ proptest! {
     }
 
     #[test]
+    fn any_mention_or_forum_post_gets_a_message_within_limits_that_pings_nobody(text in member_text(), title in member_text(), direct in any::<bool>()) {
+        use careerbot::discord::messages::{asked, forum_question, forum_reply, mention_hint, mention_reply, Asked};
+        use serenity::model::id::{ChannelId, MessageId, UserId};
+        let bot = UserId::new(fx::APP.parse().unwrap());
+        let asker = UserId::new(fx::ASKER);
+        let reply_to = (ChannelId::new(1190000000000000200), MessageId::new(1190000000000000600));
+        let content = format!("<@{bot}> {text}");
+        let message = match asked(&content, bot, direct) {
+            Asked::Question(q) => mention_reply(&live().current().ask_with(&q, 10), asker, reply_to),
+            Asked::Empty | Asked::Nothing => mention_hint(reply_to),
+        };
+        let mut messages = vec![serde_json::to_value(&message).expect("serializes")];
+        let answer = live().current().ask_with(&forum_question(&title, &text), 10);
+        if let Some(post) = forum_reply(&answer, asker) {
+            messages.push(serde_json::to_value(&post).expect("serializes"));
+        }
+        for body in &messages {
+            assert_within_limits(&json!({ "data": body }));
+            support::limits::assert_pings_only(body, None);
+        }
+    }
+
+    #[test]
     fn any_autocomplete_text_gets_at_most_25_short_choices(typed in member_text(), command in prop_oneof![Just("ask"), Just("tools"), Just("courses"), Just("help")], option in prop_oneof![Just("question"), Just("category"), Just("topic"), Just("nope")]) {
         check(&fx::autocomplete(command, option, &typed));
     }
