@@ -373,6 +373,19 @@ const MESSAGE_CONTENT: u64 = 1 << 15;
 
 const DM_CHANNEL: &str = "1190000000000000220";
 
+/// A MESSAGE_CREATE of a reply (type 19) to one of careerbot's messages,
+/// which pings it, as Discord sends it.
+fn reply_to_bot(id: &str, author: u64, content: &str) -> serde_json::Value {
+    let mut m = fx::channel_message(id, fx::CHANNEL, author, content, &[bot_id()], false);
+    let replied = "1190000000000004999";
+    m["type"] = json!(19);
+    m["message_reference"] = json!({ "type": 0, "message_id": replied, "channel_id": fx::CHANNEL, "guild_id": fx::GUILD });
+    let mut original = fx::message(replied, bot_id(), "", json!([]));
+    original["author"]["bot"] = json!(true);
+    m["referenced_message"] = original;
+    m
+}
+
 /// A MESSAGE_CREATE of a direct message to careerbot (no guild).
 fn direct_message(id: &str, author: u64, content: &str) -> serde_json::Value {
     let mut m = fx::channel_message(id, DM_CHANNEL, author, content, &[], false);
@@ -451,14 +464,7 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
         ),
         mention("1190000000000000605", fx::OTHER, "", false),
         // A reply that pings careerbot without naming it is not a question.
-        fx::channel_message(
-            "1190000000000000606",
-            fx::CHANNEL,
-            1190000000000000503,
-            "thanks!",
-            &[bot_id()],
-            false,
-        ),
+        reply_to_bot("1190000000000000606", 1190000000000000503, "thanks!"),
         direct_message(
             "1190000000000000607",
             1190000000000000504,
@@ -540,8 +546,15 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
     h.stop().await;
 }
 
+/// A forum post: its THREAD_CREATE and its first message's MESSAGE_CREATE.
+fn post(id: &str, forum: &str, title: &str, text: &str) -> (serde_json::Value, serde_json::Value) {
+    let thread = fx::forum_post(id, forum, fx::ASKER, title);
+    let starter = fx::channel_message(id, id, fx::ASKER, text, &[], false);
+    (thread, starter)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_forum_post_is_answered_in_its_thread_and_one_out_of_scope_is_recorded_as_a_gap() {
+async fn new_forum_posts_are_answered_once_in_their_threads_and_one_out_of_scope_is_a_gap() {
     let data = tempfile::tempdir().expect("data dir");
     let behaviour = Behaviour {
         app_flags: 1 << 18,
@@ -554,63 +567,111 @@ async fn a_new_forum_post_is_answered_in_its_thread_and_one_out_of_scope_is_reco
             c.serving.auto_answer_channels = vec![ChannelId::new(fx::FORUM.parse().unwrap())];
             c.insights.enabled = true;
             c.insights.options.data_dir = data.path().to_path_buf();
+            c.serving.cooldown = Duration::ZERO;
         },
     )
     .await;
-    let post = |id: &str, forum: &str, title: &str, text: &str| {
-        let thread = fx::forum_post(id, forum, fx::ASKER, title);
-        let starter = fx::channel_message(id, id, fx::ASKER, text, &[], false);
-        (thread, starter)
+    let salary = "How much do back-end developers earn?";
+    let push = |h: &Harness,
+                (first, second): (&str, &str),
+                events: (serde_json::Value, serde_json::Value)| {
+        h.discord.push.event(first, events.0).expect("push");
+        h.discord.push.event(second, events.1).expect("push");
     };
-    // The thread first, then its first message, as Discord usually sends them.
-    let (thread, starter) = post(
-        "1190000000000000301",
-        fx::FORUM,
-        "Pay for a first job?",
-        "How much do back-end developers earn?",
+    let thread_first = ("THREAD_CREATE", "MESSAGE_CREATE");
+    let message_first = ("MESSAGE_CREATE", "THREAD_CREATE");
+    let swap = |(thread, starter)| (starter, thread);
+    // In scope only with its first message, the thread first.
+    push(
+        &h,
+        thread_first,
+        post(
+            "1190000000000000301",
+            fx::FORUM,
+            "A question from a newcomer",
+            salary,
+        ),
     );
-    h.discord.push.event("THREAD_CREATE", thread).expect("push");
-    h.discord
-        .push
-        .event("MESSAGE_CREATE", starter)
-        .expect("push");
-    // Out of scope, its first message first.
-    let (thread, starter) = post(
-        "1190000000000000302",
-        fx::FORUM,
-        "Which pizza topping is best in Naples?",
-        "Margherita or marinara?",
+    // The first message first.
+    push(
+        &h,
+        message_first,
+        swap(post(
+            "1190000000000000305",
+            fx::FORUM,
+            "Learning plan",
+            "Which databases should I learn?",
+        )),
     );
-    h.discord
-        .push
-        .event("MESSAGE_CREATE", starter)
-        .expect("push");
-    h.discord.push.event("THREAD_CREATE", thread).expect("push");
+    // Out of scope.
+    push(
+        &h,
+        message_first,
+        swap(post(
+            "1190000000000000302",
+            fx::FORUM,
+            "Which pizza topping is best in Naples?",
+            "Margherita or marinara?",
+        )),
+    );
     // A forum careerbot does not watch.
-    let (thread, starter) = post(
-        "1190000000000000303",
-        "1190000000000000211",
-        "What does a back-end developer do?",
-        "",
+    push(
+        &h,
+        thread_first,
+        post("1190000000000000303", "1190000000000000211", salary, salary),
     );
-    h.discord.push.event("THREAD_CREATE", thread).expect("push");
-    h.discord
-        .push
-        .event("MESSAGE_CREATE", starter)
-        .expect("push");
+    // Opened by a webhook.
+    let (thread, mut starter) = post("1190000000000000306", fx::FORUM, salary, salary);
+    starter["author"]["bot"] = json!(true);
+    starter["webhook_id"] = json!("1190000000000000777");
+    push(&h, thread_first, (thread, starter));
+    // Its first message mentions careerbot: one answer, as a post.
+    let named = format!("<@{}> what does a back-end developer do?", fx::APP);
+    let (thread, mut starter) = post("1190000000000000307", fx::FORUM, "Day to day", &named);
+    starter["mentions"] = json!([fx::user(bot_id())]);
+    push(&h, message_first, (starter, thread));
 
-    let (channel, id, body) = next_posted(&mut h).await;
-    assert_eq!(
-        channel, "1190000000000000301",
-        "answered in the post's thread"
-    );
-    assert_eq!(body["content"], "Did this answer your question?");
-    support::limits::assert_pings_only(&body, None);
-    let description = body["embeds"][0]["description"].as_str().unwrap_or("");
+    let mut answers = std::collections::BTreeMap::new();
+    for _ in 0..3 {
+        let (channel, id, body) = next_posted(&mut h).await;
+        assert_eq!(
+            body["content"], "Did this answer your question?",
+            "{body:#}"
+        );
+        assert!(
+            body.get("message_reference")
+                .is_none_or(serde_json::Value::is_null),
+            "a post, not a reply: {body:#}"
+        );
+        support::limits::assert_pings_only(&body, None);
+        assert!(
+            answers.insert(channel.clone(), (id, body)).is_none(),
+            "{channel} answered twice"
+        );
+    }
     assert!(
-        description.contains("$100,376"),
-        "the first message was read: {body:#}"
+        tokio::time::timeout(Duration::from_millis(2500), h.discord.calls.recv())
+            .await
+            .is_err(),
+        "nothing more: not twice, not out of scope, not unwatched, not a webhook's"
     );
+    let threads: Vec<&str> = answers.keys().map(String::as_str).collect();
+    assert_eq!(
+        threads,
+        [
+            "1190000000000000301",
+            "1190000000000000305",
+            "1190000000000000307"
+        ]
+    );
+    let (id, body) = &answers["1190000000000000301"];
+    let footer = body["embeds"][0]["footer"]["text"].as_str().unwrap_or("");
+    assert!(
+        footer.contains(salary),
+        "the first message was asked: {footer}"
+    );
+    let description = body["embeds"][0]["description"].as_str().unwrap_or("");
+    assert!(description.contains("$100,376"), "{body:#}");
     let labels: Vec<&str> = body["components"][0]["components"]
         .as_array()
         .into_iter()
@@ -624,9 +685,13 @@ async fn a_new_forum_post_is_answered_in_its_thread_and_one_out_of_scope_is_reco
     );
     assert_eq!(identified(&h).await, MESSAGE_INTENTS | MESSAGE_CONTENT);
 
-    // A bystander's "Yes" is a rating.
+    // A bystander's Yes and No are ratings: the No puts its post in /gaps.
     let yes = fx::button_ids(&json!({ "data": body }))[0].clone();
-    let press = press_posted(&yes, &Sender::bystander(), (&channel, &id, &body));
+    let press = press_posted(
+        &yes,
+        &Sender::bystander(),
+        ("1190000000000000301", id, body),
+    );
     h.discord.push.send(press).expect("push");
     let rated = next_callback(&mut h).await;
     assert_eq!(rated["data"]["flags"], 64, "{rated:#}");
@@ -637,19 +702,27 @@ async fn a_new_forum_post_is_answered_in_its_thread_and_one_out_of_scope_is_reco
             .contains("Thanks"),
         "{rated:#}"
     );
+    let (id, body) = &answers["1190000000000000305"];
+    let no = fx::button_ids(&json!({ "data": body }))[1].clone();
+    assert!(no.starts_with("rate-down:"), "{no}");
+    let press = press_posted(&no, &Sender::bystander(), ("1190000000000000305", id, body));
+    h.discord.push.send(press).expect("push");
+    assert!(next_callback(&mut h).await.to_string().contains("Thanks"));
 
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let gaps = fx::command("gaps", json!([]), &Sender::manager());
     h.discord.push.send(gaps).expect("push");
-    let report = next_callback(&mut h).await;
-    let text = report.to_string();
+    let report = next_callback(&mut h).await.to_string();
     assert!(
-        text.contains("pizza topping"),
-        "the post out of scope is a gap: {report:#}"
+        report.contains("pizza topping"),
+        "the post out of scope is a gap: {report}"
     );
     assert!(
-        !text.contains("Pay for a first job"),
-        "the answered post is not: {report:#}"
+        report.contains("Learning plan"),
+        "the post rated No is a gap: {report}"
+    );
+    assert!(
+        !report.contains("A question from a newcomer"),
+        "the post rated Yes is not: {report}"
     );
     h.stop().await;
 }

@@ -4,6 +4,7 @@
 
 use serenity::builder::{CreateActionRow, CreateButton, CreateMessage};
 use serenity::model::application::ButtonStyle;
+use serenity::model::channel::MessageReference;
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
 use super::button::{Button, Owners, Posted};
@@ -49,7 +50,7 @@ pub fn asked(content: &str, bot: UserId, direct: bool) -> Asked {
 /// The reply to a mention that holds no question.
 pub fn mention_hint(reply_to: (ChannelId, MessageId)) -> CreateMessage {
     notice(
-        "Ask me a career question in the same message as the mention, or use /ask. /topics lists what I know.",
+        "Ask me a career question in your message, or use /ask. /topics lists what I know.",
         reply_to,
     )
 }
@@ -74,15 +75,21 @@ pub fn mention_reply(
     CreateMessage::new()
         .embed(answer_embed(answer, 0))
         .components(answer_buttons(answer, 0, controls))
-        .reference_message(reply_to)
+        .reference_message(reference(reply_to))
         .allowed_mentions(no_pings())
+}
+
+/// A reference to the message replied to that does not fail the reply
+/// when that message was deleted meanwhile.
+fn reference((channel, message): (ChannelId, MessageId)) -> MessageReference {
+    MessageReference::from((channel, message)).fail_if_not_exists(false)
 }
 
 /// A short text reply to a message, pinging nobody.
 fn notice(text: &str, reply_to: (ChannelId, MessageId)) -> CreateMessage {
     CreateMessage::new()
         .content(fit(text, limits::CONTENT))
-        .reference_message(reply_to)
+        .reference_message(reference(reply_to))
         .allowed_mentions(no_pings())
 }
 

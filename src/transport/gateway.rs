@@ -108,7 +108,12 @@ impl EventHandler for Handler {
     }
 
     async fn thread_create(&self, ctx: Context, thread: GuildChannel) {
-        self.answering(&ctx).thread(&thread).await;
+        let bot = ctx.cache.current_user().id;
+        let parent = thread.parent_id.and_then(|p| {
+            let guild = ctx.cache.guild(thread.guild_id)?;
+            guild.channels.get(&p).map(|c| c.kind)
+        });
+        self.answering(&ctx).thread(bot, parent, &thread).await;
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serenity::builder::CreateMessage;
 use serenity::http::Http;
-use serenity::model::channel::{GuildChannel, Message, MessageType};
+use serenity::model::channel::{ChannelType, GuildChannel, Message, MessageType};
 use serenity::model::id::{ChannelId, GuildId, UserId};
 use tokio::sync::oneshot;
 
@@ -31,26 +31,46 @@ pub const STARTER_WAIT: Duration = Duration::from_secs(2);
 const NEW_POST: Duration = Duration::from_secs(15 * 60);
 
 /// How long a post is remembered (its first message, or that it was
-/// answered), and how many at most.
-const REMEMBER: Duration = Duration::from_secs(5 * 60);
+/// answered): longer than a thread counts as new, so a post is never
+/// answered twice. And how many at most.
+const REMEMBER: Duration = Duration::from_secs(20 * 60);
 const REMEMBER_AT_MOST: usize = 4096;
+
+/// How often what is remembered is swept for posts older than [`REMEMBER`].
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+
+/// A post's first message as careerbot saw it: its text when a member
+/// wrote it, `None` when a bot or a webhook did (such posts are not
+/// answered).
+pub type First = Option<String>;
 
 /// The forums whose new posts careerbot answers, and the posts in flight:
 /// a post is its thread (THREAD_CREATE) and its first message
-/// (MESSAGE_CREATE, whose id is the thread's), in either order.
+/// (MESSAGE_CREATE, whose id is the thread's), in either order, and
+/// each handled on a task of its own.
 #[derive(Debug, Default)]
 pub struct Forums {
     channels: HashSet<ChannelId>,
-    posts: Mutex<HashMap<ChannelId, (Post, Instant)>>,
+    posts: Mutex<Posts>,
+}
+
+#[derive(Debug, Default)]
+struct Posts {
+    posts: HashMap<ChannelId, (Post, Instant)>,
+    swept: Option<Instant>,
 }
 
 #[derive(Debug)]
 enum Post {
-    /// The first message came first.
-    Starter(String),
+    /// The first message came first; `claimed` tells a mention of
+    /// careerbot in it that the post is answered as a post.
+    Starter {
+        first: First,
+        claimed: Option<oneshot::Sender<()>>,
+    },
     /// The thread came first and waits for its first message.
-    Waiting(oneshot::Sender<String>),
-    /// Answered (or being answered): never again.
+    Waiting(oneshot::Sender<First>),
+    /// Answered (or being answered), or not to be: never again.
     Claimed,
 }
 
@@ -58,11 +78,23 @@ enum Post {
 #[derive(Debug)]
 pub enum Claim {
     /// Ask with this first message.
-    Have(String),
+    Have(First),
     /// Wait (up to [`STARTER_WAIT`]) for the first message.
-    Wait(oneshot::Receiver<String>),
+    Wait(oneshot::Receiver<First>),
     /// Someone already answered this post.
     Done,
+}
+
+/// What a first message's arrival means for a mention of careerbot in it.
+#[derive(Debug)]
+pub enum Arrived {
+    /// Its post is answered as a post: the mention gets no reply of its own.
+    Claimed,
+    /// Its thread has not come yet. This says when the post is claimed;
+    /// it closes when its thread turns out not to be a watched post.
+    Pending(oneshot::Receiver<()>),
+    /// Not a watched post, as far as anyone can tell.
+    Unknown,
 }
 
 impl Forums {
@@ -85,33 +117,45 @@ impl Forums {
     }
 
     /// A post's first message arrived.
-    pub fn starter(&self, thread: ChannelId, content: String, now: Instant) {
+    pub fn starter(&self, thread: ChannelId, first: First, now: Instant) -> Arrived {
         if self.is_empty() {
-            return;
+            return Arrived::Unknown;
         }
         let mut posts = self.lock(now);
         match posts.remove(&thread) {
             Some((Post::Waiting(waiting), at)) => {
-                let _ = waiting.send(content);
+                let _ = waiting.send(first);
                 posts.insert(thread, (Post::Claimed, at));
+                Arrived::Claimed
+            }
+            Some((Post::Claimed, at)) => {
+                posts.insert(thread, (Post::Claimed, at));
+                Arrived::Claimed
             }
             Some(known) => {
                 posts.insert(thread, known);
+                Arrived::Unknown
             }
             None if posts.len() < REMEMBER_AT_MOST => {
-                posts.insert(thread, (Post::Starter(content), now));
+                let (tx, rx) = oneshot::channel();
+                let claimed = Some(tx);
+                posts.insert(thread, (Post::Starter { first, claimed }, now));
+                Arrived::Pending(rx)
             }
-            None => {}
+            None => Arrived::Unknown,
         }
     }
 
-    /// The thread of a post arrived: claims it for answering.
+    /// The thread of a watched post arrived: claims it for answering.
     pub fn claim(&self, thread: ChannelId, now: Instant) -> Claim {
         let mut posts = self.lock(now);
         match posts.remove(&thread) {
-            Some((Post::Starter(content), at)) => {
+            Some((Post::Starter { first, claimed }, at)) => {
+                if let Some(claimed) = claimed {
+                    let _ = claimed.send(());
+                }
                 posts.insert(thread, (Post::Claimed, at));
-                Claim::Have(content)
+                Claim::Have(first)
             }
             Some(known) => {
                 posts.insert(thread, known);
@@ -125,22 +169,43 @@ impl Forums {
         }
     }
 
-    /// Whether `thread` is a post careerbot answers (its thread came).
-    pub fn answers(&self, thread: ChannelId) -> bool {
-        self.posts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&thread)
-            .is_some_and(|(post, _)| !matches!(post, Post::Starter(_)))
+    /// The thread is not a watched post: forgets its first message (a
+    /// mention waiting in it goes ahead).
+    pub fn forget(&self, thread: ChannelId, now: Instant) {
+        let mut posts = self.lock(now);
+        if let Some((Post::Starter { .. }, _)) = posts.get(&thread) {
+            posts.remove(&thread);
+        }
     }
 
-    /// The posts, with those older than [`REMEMBER`] forgotten.
-    fn lock(&self, now: Instant) -> std::sync::MutexGuard<'_, HashMap<ChannelId, (Post, Instant)>> {
+    /// The posts, with those older than [`REMEMBER`] forgotten (swept at
+    /// most every [`SWEEP_EVERY`], and whenever full).
+    fn lock(&self, now: Instant) -> std::sync::MutexGuard<'_, Posts> {
         let mut posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
-        if posts.len() >= REMEMBER_AT_MOST / 2 {
-            posts.retain(|_, (_, at)| now.saturating_duration_since(*at) < REMEMBER);
+        let due = posts
+            .swept
+            .is_none_or(|at| now.saturating_duration_since(at) >= SWEEP_EVERY);
+        if due || posts.len() >= REMEMBER_AT_MOST {
+            posts
+                .posts
+                .retain(|_, (_, at)| now.saturating_duration_since(*at) < REMEMBER);
+            posts.swept = Some(now);
         }
         posts
+    }
+}
+
+impl std::ops::Deref for Posts {
+    type Target = HashMap<ChannelId, (Post, Instant)>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.posts
+    }
+}
+
+impl std::ops::DerefMut for Posts {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.posts
     }
 }
 
@@ -158,26 +223,26 @@ pub struct Answering<'a> {
 
 impl Answering<'_> {
     /// MESSAGE_CREATE: remembers a post's first message, and answers a
-    /// member's message that mentions `bot` (unless it is a post careerbot
-    /// answers as a post) or is sent to it directly. Bots, webhooks and
-    /// system messages are never answered.
+    /// member's message that mentions `bot` or is sent to it directly,
+    /// unless it is the first message of a post careerbot answers as a
+    /// post. Bots, webhooks and system messages are never answered.
     pub async fn message(&self, bot: UserId, msg: &Message) {
-        let by_member = matches!(msg.kind, MessageType::Regular | MessageType::InlineReply);
-        if msg.author.bot || msg.webhook_id.is_some() || !by_member {
-            return;
-        }
+        let by_member = !msg.author.bot
+            && msg.webhook_id.is_none()
+            && matches!(msg.kind, MessageType::Regular | MessageType::InlineReply);
         let direct = msg.guild_id.is_none();
-        let starter = !direct && msg.id.get() == msg.channel_id.get();
-        if starter {
-            self.forums
-                .starter(msg.channel_id, msg.content.clone(), Instant::now());
-        }
+        let arrived = if !direct && msg.id.get() == msg.channel_id.get() {
+            let first = by_member.then(|| msg.content.clone());
+            self.forums.starter(msg.channel_id, first, Instant::now())
+        } else {
+            Arrived::Unknown
+        };
         let mentioned = direct || msg.mentions.iter().any(|u| u.id == bot);
-        if !mentioned || (starter && self.forums.answers(msg.channel_id)) {
+        if !by_member || !mentioned {
             return;
         }
         let asked = asked(&msg.content, bot, direct);
-        if asked == Asked::Nothing {
+        if asked == Asked::Nothing || answered_as_post(arrived).await {
             return;
         }
         let started = Instant::now();
@@ -186,15 +251,10 @@ impl Answering<'_> {
         };
         if !self.exempt(msg) {
             let pause = self.settings.cooldown;
-            if let Err(left) = self
-                .settings
-                .cooldowns
-                .try_ask(msg.author.id, pause, started)
-            {
-                tracing::debug!(
-                    left_ms = left.as_millis() as u64,
-                    "a mention within the cooldown is ignored"
-                );
+            let asker = msg.author.id;
+            if let Err(left) = self.settings.cooldowns.try_ask(asker, pause, started) {
+                let left_ms = left.as_millis() as u64;
+                tracing::debug!(left_ms, "a mention within the cooldown is ignored");
                 self.settings.metrics.rejected("cooldown");
                 return;
             }
@@ -213,26 +273,38 @@ impl Answering<'_> {
         self.settings.metrics.interaction(Kind::mention, "", took);
     }
 
-    /// THREAD_CREATE: answers a new post in a watched forum in its thread,
-    /// or records it as a gap when it is out of scope.
-    pub async fn thread(&self, thread: &GuildChannel) {
-        if !self.forums.watches(thread.parent_id) || !is_new(thread) {
+    /// THREAD_CREATE: answers a member's new post in a watched forum in
+    /// its thread, or records it as a gap when it is out of scope.
+    /// `parent`, when known, is the kind of channel the thread is in: only
+    /// forums have posts.
+    pub async fn thread(&self, bot: UserId, parent: Option<ChannelType>, thread: &GuildChannel) {
+        let forum = parent.is_none_or(|kind| kind == ChannelType::Forum);
+        let now = Instant::now();
+        if !self.forums.watches(thread.parent_id) || !forum || !is_new(thread) {
+            self.forums.forget(thread.id, now);
             return;
         }
-        let Some(owner) = thread.owner_id else { return };
-        let starter = match self.forums.claim(thread.id, Instant::now()) {
-            Claim::Have(content) => content,
+        let Some(owner) = thread.owner_id.filter(|owner| *owner != bot) else {
+            return;
+        };
+        let first = match self.forums.claim(thread.id, now) {
+            Claim::Have(first) => first,
             Claim::Wait(first) => match tokio::time::timeout(STARTER_WAIT, first).await {
-                Ok(Ok(content)) => content,
-                _ => String::new(),
+                Ok(Ok(first)) => first,
+                // Not come in time: the title alone.
+                _ => Some(String::new()),
             },
             Claim::Done => return,
+        };
+        let Some(first) = first else {
+            tracing::debug!("a post opened by a bot or a webhook is not answered");
+            return;
         };
         let started = Instant::now();
         let Some(_slot) = slot(self.settings, "a forum post goes unanswered").await else {
             return;
         };
-        let question = forum_question(&thread.name, &starter);
+        let question = forum_question(&thread.name, &first);
         let answer = self.ask(&question, Some(thread.guild_id), owner);
         match forum_reply(&answer, owner) {
             Some(reply) => self.send(thread.id, reply, "a forum answer").await,
@@ -275,6 +347,19 @@ impl Answering<'_> {
     }
 }
 
+/// Whether a mention in a post's first message is left to the post's
+/// answer: when its thread has claimed it, or does within [`STARTER_WAIT`].
+async fn answered_as_post(arrived: Arrived) -> bool {
+    match arrived {
+        Arrived::Claimed => true,
+        Arrived::Pending(claimed) => matches!(
+            tokio::time::timeout(STARTER_WAIT, claimed).await,
+            Ok(Ok(()))
+        ),
+        Arrived::Unknown => false,
+    }
+}
+
 /// Whether `thread` was created a moment ago, so it is a new post.
 fn is_new(thread: &GuildChannel) -> bool {
     let created = thread
@@ -293,44 +378,85 @@ mod tests {
 
     const THREAD: ChannelId = ChannelId::new(1190000000000000300);
 
+    fn member(text: &str) -> First {
+        Some(text.to_string())
+    }
+
     #[test]
     fn a_post_is_answered_once_whichever_of_its_thread_and_first_message_comes_first() {
         let now = Instant::now();
         let forums = Forums::new([ChannelId::new(1)]);
-        forums.starter(THREAD, "first".into(), now);
-        assert!(
-            !forums.answers(THREAD),
-            "not known to be a watched post yet"
-        );
-        assert!(matches!(forums.claim(THREAD, now), Claim::Have(c) if c == "first"));
+        let Arrived::Pending(mut claimed) = forums.starter(THREAD, member("first"), now) else {
+            panic!("the first message came first: a mention in it waits");
+        };
+        assert!(claimed.try_recv().is_err(), "not claimed yet");
+        assert!(matches!(forums.claim(THREAD, now), Claim::Have(Some(c)) if c == "first"));
+        assert_eq!(claimed.try_recv(), Ok(()), "a mention in it is told");
         assert!(matches!(forums.claim(THREAD, now), Claim::Done), "once");
-        assert!(forums.answers(THREAD));
+        assert!(matches!(
+            forums.starter(THREAD, member("again"), now),
+            Arrived::Claimed
+        ));
 
         let other = ChannelId::new(1190000000000000301);
         let Claim::Wait(mut first) = forums.claim(other, now) else {
             panic!("the thread came first: it waits");
         };
-        forums.starter(other, "late".into(), now);
-        assert_eq!(first.try_recv().as_deref(), Ok("late"));
+        let arrived = forums.starter(other, member("late"), now);
+        assert!(matches!(arrived, Arrived::Claimed), "{arrived:?}");
+        assert_eq!(first.try_recv(), Ok(member("late")));
         assert!(matches!(forums.claim(other, now), Claim::Done));
+    }
+
+    #[test]
+    fn a_bot_s_post_is_claimed_with_no_text_and_an_unwatched_one_is_forgotten() {
+        let now = Instant::now();
+        let forums = Forums::new([ChannelId::new(1)]);
+        let _ = forums.starter(THREAD, None, now);
+        assert!(matches!(forums.claim(THREAD, now), Claim::Have(None)));
+
+        let unwatched = ChannelId::new(1190000000000000302);
+        let Arrived::Pending(mut claimed) = forums.starter(unwatched, member("hi"), now) else {
+            panic!("pending");
+        };
+        forums.forget(unwatched, now);
+        assert!(
+            matches!(
+                claimed.try_recv(),
+                Err(oneshot::error::TryRecvError::Closed)
+            ),
+            "a mention waiting in it goes ahead at once"
+        );
+        assert!(matches!(forums.claim(unwatched, now), Claim::Wait(_)));
     }
 
     #[test]
     fn without_watched_forums_nothing_is_remembered_and_memory_stays_bounded() {
         let now = Instant::now();
         let none = Forums::default();
-        none.starter(THREAD, "x".into(), now);
-        assert!(!none.answers(THREAD));
+        assert!(matches!(
+            none.starter(THREAD, member("x"), now),
+            Arrived::Unknown
+        ));
+        assert!(none.posts.lock().unwrap().is_empty());
         assert!(!none.watches(Some(ChannelId::new(1))) && !none.watches(None));
 
         let forums = Forums::new([ChannelId::new(1)]);
         for i in 1..=(REMEMBER_AT_MOST as u64 * 2) {
-            forums.starter(ChannelId::new(i), String::new(), now);
+            let _ = forums.starter(ChannelId::new(i), member(""), now);
         }
         let held = forums.posts.lock().unwrap().len();
         assert!(held <= REMEMBER_AT_MOST, "{held}");
+        let soon = now + SWEEP_EVERY;
+        let full = forums.starter(ChannelId::new(999_998), member(""), soon);
+        assert!(matches!(full, Arrived::Unknown), "full: not remembered");
+        assert_eq!(forums.posts.lock().unwrap().len(), held, "nothing old yet");
         let later = now + REMEMBER + Duration::from_secs(1);
-        forums.starter(ChannelId::new(999_999), String::new(), later);
+        let _ = forums.starter(ChannelId::new(999_999), member(""), later);
         assert_eq!(forums.posts.lock().unwrap().len(), 1, "old posts forgotten");
+        assert!(
+            REMEMBER > NEW_POST,
+            "a post is remembered while it counts as new"
+        );
     }
 }

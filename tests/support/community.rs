@@ -52,6 +52,11 @@ pub async fn answer_a_gap(bot: &mut impl Bot, knowledge: &Path) {
     let declined = bot.interact(fx::ask(question, None)).await;
     let embeds = declined["data"]["embeds"].as_array();
     assert!(embeds.is_none_or(Vec::is_empty), "declined: {declined:#}");
+    let said = declined["data"]["content"].as_str().unwrap_or("");
+    assert!(
+        said.contains("don't know") || said.contains("nothing about"),
+        "declined as out of scope: {declined:#}"
+    );
 
     let report = bot
         .interact(fx::command("gaps", json!([]), &Sender::manager()))
