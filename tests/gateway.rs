@@ -24,6 +24,8 @@ struct Harness {
     stop: Option<oneshot::Sender<()>>,
     bot: tokio::task::JoinHandle<anyhow::Result<()>>,
     live: Arc<careerbot::live::Live>,
+    /// What the bot serves with (its in-flight bound, for one).
+    settings: Settings,
 }
 
 async fn start(knowledge: &std::path::Path) -> Harness {
@@ -66,6 +68,7 @@ async fn run_with(
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn({
         let live = Arc::clone(&live);
+        let settings = settings.clone();
         async move {
             serve(
                 &config,
@@ -86,6 +89,7 @@ async fn run_with(
         stop: Some(stop),
         bot,
         live,
+        settings,
     }
 }
 
@@ -727,8 +731,17 @@ async fn new_forum_posts_are_answered_once_in_their_threads_and_one_out_of_scope
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "current_thread")]
 async fn without_the_message_content_intent_a_post_is_answered_from_its_title() {
+    // careerbot's own subscriber, for this test's thread (a current-thread
+    // runtime: every task of the bot runs here).
+    let logs = Logs::default();
+    let _guard = tracing::subscriber::set_default(careerbot::cli::subscriber(
+        tracing_subscriber::EnvFilter::new("careerbot=info"),
+        logs.clone(),
+        false,
+        careerbot::config::LogFormat::Text,
+    ));
     let mut h = run_with(&support::seed_dir(), StandIn::start(false).await, |c| {
         c.serving.auto_answer_channels = vec![ChannelId::new(fx::FORUM.parse().unwrap())];
     })
@@ -744,6 +757,54 @@ async fn without_the_message_content_intent_a_post_is_answered_from_its_title() 
         identified(&h).await,
         MESSAGE_INTENTS,
         "the privileged intent is not asked for when the application lacks it"
+    );
+    h.stop().await;
+    let logged = logs.text();
+    assert!(
+        logged
+            .contains("auto_answer_channels is set, but the Message Content intent is not enabled")
+            && logged.contains("Privileged Gateway Intents"),
+        "serve says what is missing and where to turn it on: {logged}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_that_finds_every_slot_taken_is_dropped_and_counted() {
+    let mut h = run_with(&support::seed_dir(), StandIn::start(false).await, |c| {
+        c.serving.max_in_flight = 1;
+    })
+    .await;
+    let held = Arc::clone(&h.settings.in_flight)
+        .try_acquire_owned()
+        .expect("the only slot");
+    let content = format!("<@{}> which databases should I learn?", fx::APP);
+    let mention = |id: &str, author: u64| {
+        fx::channel_message(id, fx::CHANNEL, author, &content, &[bot_id()], false)
+    };
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", mention("1190000000000000611", fx::ASKER))
+        .expect("push");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(2500), h.discord.calls.recv())
+            .await
+            .is_err(),
+        "no reply while every slot is taken"
+    );
+    let (_, metrics) = ops_get(h.ops, "/metrics").await;
+    assert!(
+        metrics.contains(r#"careerbot_http_rejected_total{reason="busy"} 1"#),
+        "{metrics}"
+    );
+    drop(held);
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", mention("1190000000000000612", fx::OTHER))
+        .expect("push");
+    let (_, _, body) = next_posted(&mut h).await;
+    assert_eq!(
+        body["message_reference"]["message_id"],
+        "1190000000000000612"
     );
     h.stop().await;
 }
