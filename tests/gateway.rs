@@ -835,7 +835,8 @@ async fn a_moderator_answers_a_gap_from_discord_and_the_next_asker_gets_that_ans
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_its_target_deletes_it() {
+async fn an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_only_its_owners_delete_answers(
+) {
     let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;
     support::community::answer_for_a_target(&mut h).await;
     h.stop().await;

@@ -1118,7 +1118,7 @@ async fn over_http_a_moderator_answers_a_gap_and_the_next_asker_gets_that_answer
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_http_an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_its_target_deletes_it(
+async fn over_http_an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_only_its_owners_delete_answers(
 ) {
     let mut server = start(&support::seed_dir()).await;
     support::community::answer_for_a_target(&mut server).await;

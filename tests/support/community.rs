@@ -113,7 +113,8 @@ pub async fn answer_a_gap(bot: &mut impl Bot, knowledge: &Path) {
 
 /// `/ask target:` posts an answer that pings the target alone; a
 /// bystander rates it; a bystander's 🗑️ is refused; the target's deletes
-/// it through the press's webhook.
+/// it through the press's webhook. Then a member's own answer is deleted
+/// by its asker.
 pub async fn answer_for_a_target(bot: &mut impl Bot) {
     let target = 1190000000000000502;
     let answer = bot
@@ -150,5 +151,22 @@ pub async fn answer_for_a_target(bot: &mut impl Bot) {
             assert_eq!(deleted, token, "through the press's webhook");
         }
         other => panic!("expected the original response deleted, got {other:?}"),
+    }
+
+    // Another member (so no cooldown applies), and their own answer.
+    let asker = || Sender::member().by(1190000000000000503);
+    let question =
+        json!([{ "name": "question", "type": 3, "value": "which databases should I learn?" }]);
+    let own = bot.interact(fx::command("ask", question, &asker())).await;
+    assert_within_limits(&own);
+    assert_pings_only(&own["data"], None);
+    let delete = fx::button_id(&own, "delete");
+    let mut by_asker = fx::press(&delete, &asker(), &own);
+    let token = "cHJlc3M6b2Y6dGhlOmFza2Vy";
+    by_asker["token"] = json!(token);
+    assert_eq!(bot.interact(by_asker).await["type"], 6, "acknowledged");
+    match bot.discord().next_call().await {
+        Call::DeleteOriginal { token: deleted, .. } => assert_eq!(deleted, token),
+        other => panic!("expected the asker's answer deleted, got {other:?}"),
     }
 }
