@@ -2,14 +2,17 @@
 //! message that mentions careerbot, and a new post in a help forum. Pure:
 //! the gateway transport reads the events and sends what these build.
 
-use serenity::builder::{CreateActionRow, CreateButton, CreateMessage};
+use serenity::builder::{CreateActionRow, CreateMessage};
 use serenity::model::application::ButtonStyle;
 use serenity::model::channel::MessageReference;
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
-use super::button::{Button, Owners, Posted};
+use super::button::{Owners, Posted};
 use super::limits;
-use super::render::{self, answer_buttons, answer_embed, fit, no_pings, rate_button, Controls};
+use super::render::{
+    self, answer_buttons, answer_embed, delete_button, fit, more_button, no_pings, rate_button,
+    Controls,
+};
 use crate::answer::Answer;
 
 /// What a forum answer asks under the passage.
@@ -124,31 +127,19 @@ pub fn forum_reply(answer: &Answer, owner: UserId) -> Option<CreateMessage> {
 
 /// Yes/No (👍/👎 on the first passage), "More answers" and 🗑️.
 fn forum_buttons(answer: &Answer, owners: Owners) -> Vec<CreateActionRow> {
-    let rate = |up: bool, label: &str, style: ButtonStyle| {
-        let button = rate_button(answer, 0, owners.asker, up);
-        CreateButton::new(button.id()).label(label).style(style)
-    };
     let mut buttons = vec![
-        rate(true, "Yes", ButtonStyle::Success),
-        rate(false, "No", ButtonStyle::Secondary),
+        rate_button(answer, 0, owners.asker, (true, "Yes", ButtonStyle::Success)),
+        rate_button(
+            answer,
+            0,
+            owners.asker,
+            (false, "No", ButtonStyle::Secondary),
+        ),
     ];
     if answer.passages().len() > 1 {
-        let more = Button::More { owners, page: 1 };
-        buttons.push(
-            CreateButton::new(more.id())
-                .label("More answers")
-                .style(ButtonStyle::Primary),
-        );
+        buttons.push(more_button(owners, 1));
     }
-    let delete = Button::Delete {
-        owners,
-        posted: Posted::Message,
-    };
-    buttons.push(
-        CreateButton::new(delete.id())
-            .label("🗑️")
-            .style(ButtonStyle::Secondary),
-    );
+    buttons.push(delete_button(owners, Posted::Message));
     vec![CreateActionRow::Buttons(buttons)]
 }
 

@@ -287,9 +287,15 @@ pub struct Controls {
     pub delete: Option<Posted>,
 }
 
-/// The 👍 (`up`) or 👎 button for the passage at `page` of `answer`.
-pub(crate) fn rate_button(answer: &Answer, page: usize, asker: UserId, up: bool) -> Button {
-    Button::Rate {
+/// The 👍 (`up`) or 👎 button, shown as `label`, for the passage at
+/// `page` of `answer`.
+pub(crate) fn rate_button(
+    answer: &Answer,
+    page: usize,
+    asker: UserId,
+    (up, label, style): (bool, &str, ButtonStyle),
+) -> CreateButton {
+    let rate = Button::Rate {
         asker,
         page,
         up,
@@ -297,7 +303,22 @@ pub(crate) fn rate_button(answer: &Answer, page: usize, asker: UserId, up: bool)
             key: PassageKey::of(&p.id),
             score: p.score,
         }),
-    }
+    };
+    CreateButton::new(rate.id()).label(label).style(style)
+}
+
+/// "More answers": `page` of the answer, for its `owners`.
+pub(crate) fn more_button(owners: Owners, page: usize) -> CreateButton {
+    CreateButton::new(Button::More { owners, page }.id())
+        .label("More answers")
+        .style(ButtonStyle::Primary)
+}
+
+/// 🗑️ on an answer `posted` for `owners`.
+pub(crate) fn delete_button(owners: Owners, posted: Posted) -> CreateButton {
+    CreateButton::new(Button::Delete { owners, posted }.id())
+        .label("🗑️")
+        .style(ButtonStyle::Secondary)
 }
 
 /// Buttons under an answer: more answers (for its owners), 👍/👎 for the
@@ -307,30 +328,16 @@ pub fn answer_buttons(answer: &Answer, page: usize, controls: Controls) -> Vec<C
     let asker = controls.owners.asker;
     let mut buttons = Vec::new();
     if page + 1 < answer.passages().len() {
-        let more = Button::More {
-            owners: controls.owners,
-            page: page + 1,
-        };
-        buttons.push(
-            CreateButton::new(more.id())
-                .label("More answers")
-                .style(ButtonStyle::Primary),
-        );
+        buttons.push(more_button(controls.owners, page + 1));
     }
-    for (up, label) in [(true, "👍"), (false, "👎")] {
-        buttons.push(
-            CreateButton::new(rate_button(answer, page, asker, up).id())
-                .label(label)
-                .style(ButtonStyle::Secondary),
-        );
+    for rating in [
+        (true, "👍", ButtonStyle::Secondary),
+        (false, "👎", ButtonStyle::Secondary),
+    ] {
+        buttons.push(rate_button(answer, page, asker, rating));
     }
     if let Some(posted) = controls.delete {
-        let owners = controls.owners;
-        buttons.push(
-            CreateButton::new(Button::Delete { owners, posted }.id())
-                .label("🗑️")
-                .style(ButtonStyle::Secondary),
-        );
+        buttons.push(delete_button(controls.owners, posted));
     }
     buttons.truncate(limits::BUTTONS_PER_ROW);
     vec![CreateActionRow::Buttons(buttons)]
