@@ -22,14 +22,12 @@ pub const ANSWER: &str = "answer";
 /// Its heading field.
 pub const HEADING: &str = "heading";
 
-/// Longest question kept (what `/ask` accepts).
-const MAX_QUESTION: u16 = 1000;
 /// Longest answer (Discord's limit for a text input).
 const MAX_ANSWER: u16 = 4000;
 
 /// The form to answer `question`, opened by "Answer this".
 pub fn form(question: &str) -> CreateInteractionResponse {
-    let question = fit(question.trim(), usize::from(MAX_QUESTION));
+    let question = fit(question.trim(), usize::from(limits::QUESTION));
     let fields = vec![
         CreateInputText::new(
             InputTextStyle::Paragraph,
@@ -38,7 +36,7 @@ pub fn form(question: &str) -> CreateInteractionResponse {
         )
         .value(question)
         .min_length(1)
-        .max_length(MAX_QUESTION)
+        .max_length(limits::QUESTION)
         .required(true),
         CreateInputText::new(InputTextStyle::Paragraph, "Answer (Markdown)", ANSWER)
             .placeholder("What careerbot should answer when a member asks this")
@@ -76,7 +74,7 @@ fn field<'a>(modal: &'a ModalInteraction, id: &str) -> &'a str {
 /// The sentence to show when it holds no question or no answer.
 pub fn read(modal: &ModalInteraction) -> Result<CommunityAnswer, &'static str> {
     let answer = CommunityAnswer {
-        question: fit(field(modal, QUESTION).trim(), usize::from(MAX_QUESTION)),
+        question: fit(field(modal, QUESTION).trim(), usize::from(limits::QUESTION)),
         heading: field(modal, HEADING).trim().to_string(),
         answer: fit(field(modal, ANSWER), usize::from(MAX_ANSWER)),
     };

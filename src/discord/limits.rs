@@ -26,5 +26,6 @@ pub const BUTTONS_PER_ROW: usize = 5;
 pub const CHOICES: usize = 25;
 /// An autocomplete choice's name and value.
 pub const CHOICE: usize = 100;
-/// Longest question careerbot reads (the `/ask` option's `max_length`).
-pub const QUESTION: usize = 1000;
+/// Longest question careerbot reads (the `/ask` option's `max_length`,
+/// the gap form's question field).
+pub const QUESTION: u16 = 1000;

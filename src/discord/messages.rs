@@ -46,7 +46,7 @@ pub fn asked(content: &str, bot: UserId, direct: bool) -> Asked {
     if question.is_empty() {
         Asked::Empty
     } else {
-        Asked::Question(fit(&question, limits::QUESTION))
+        Asked::Question(fit(&question, usize::from(limits::QUESTION)))
     }
 }
 
@@ -105,7 +105,7 @@ pub fn forum_question(title: &str, starter: &str) -> String {
     } else {
         format!("{title}\n{starter}")
     };
-    fit(&question, limits::QUESTION)
+    fit(&question, usize::from(limits::QUESTION))
 }
 
 /// The answer to a new forum post by `owner`, posted in its thread: the
@@ -184,7 +184,7 @@ mod tests {
         let Asked::Question(cut) = asked_in_server(&long) else {
             panic!("a question");
         };
-        assert!(cut.chars().count() <= limits::QUESTION);
+        assert!(cut.chars().count() <= usize::from(limits::QUESTION));
     }
 
     #[test]
@@ -204,7 +204,7 @@ mod tests {
             forum_question("Salary?", "How much do juniors earn?"),
             "Salary?\nHow much do juniors earn?"
         );
-        let long = "x".repeat(limits::QUESTION * 2);
-        assert!(forum_question("t", &long).chars().count() <= limits::QUESTION);
+        let long = "x".repeat(usize::from(limits::QUESTION) * 2);
+        assert!(forum_question("t", &long).chars().count() <= usize::from(limits::QUESTION));
     }
 }

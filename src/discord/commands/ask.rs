@@ -33,7 +33,7 @@ impl Spec for Ask {
                     "What you want to know",
                 )
                 .required(true)
-                .max_length(1000)
+                .max_length(crate::discord::limits::QUESTION)
                 .set_autocomplete(true),
             )
             .add_option(CreateCommandOption::new(
