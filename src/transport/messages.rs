@@ -318,17 +318,9 @@ impl Answering<'_> {
     fn ask(&self, question: &str, guild: Option<GuildId>, user: UserId) -> crate::answer::Answer {
         let snapshot = self.live.current();
         let answer = snapshot.ask_with(question, MAX_PAGES);
-        if let Some(insights) = &self.settings.insights {
-            insights.question(
-                guild.map(GuildId::get),
-                user.get(),
-                &answer,
-                snapshot.version,
-            );
-        }
-        if !answer.is_answered() {
-            self.settings.metrics.unanswered();
-        }
+        let guild = guild.map(GuildId::get);
+        self.settings
+            .asked(guild, user.get(), &answer, snapshot.version);
         answer
     }
 

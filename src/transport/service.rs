@@ -15,6 +15,7 @@ use serenity::model::id::{GuildId, UserId};
 
 use super::expiring::Expiring;
 use super::metrics::{classify, Metrics};
+use crate::answer::Answer;
 use crate::config::Config;
 use crate::discord::dispatch::{cooldown_subject, dispatch};
 use crate::discord::reply::{
@@ -91,6 +92,18 @@ impl Settings {
             self.insights = Some(Recorder::start(options, self.metrics.insights())?);
         }
         Ok(self)
+    }
+
+    /// Records a question `user` asked in `guild` and its `answer` (from
+    /// knowledge `version`) for `/gaps` and `/stats`, and counts it when
+    /// unanswered.
+    pub fn asked(&self, guild: Option<u64>, user: u64, answer: &Answer, version: u64) {
+        if let Some(insights) = &self.insights {
+            insights.question(guild, user, answer, version);
+        }
+        if !answer.is_answered() {
+            self.metrics.unanswered();
+        }
     }
 
     /// Stores every insight recorded so far and stops recording (at shutdown).
@@ -208,13 +221,8 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
     match dispatch(&snapshot, &settings.policy, interaction) {
         Dispatch::Respond(response) => respond(response),
         Dispatch::Answered { response, answer } => {
-            if let Some(insights) = &settings.insights {
-                let (guild, user) = asker(interaction);
-                insights.question(guild, user, &answer, snapshot.version);
-            }
-            if !answer.is_answered() {
-                settings.metrics.unanswered();
-            }
+            let (guild, user) = asker(interaction);
+            settings.asked(guild, user, &answer, snapshot.version);
             respond(response)
         }
         Dispatch::Reload { defer } => Outcome {
