@@ -283,23 +283,28 @@ impl Live {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_reload_asked_for_while_another_runs_waits_then_reads_the_directory_afresh() {
+    /// A knowledge directory holding one article, A, served from memory.
+    fn one_article() -> (tempfile::TempDir, Live) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("a.md"),
             "# A\n\nFirst text about careers.\n",
         )
         .unwrap();
-        let live = Arc::new(
-            Live::load(Options {
-                knowledge_dir: dir.path().to_path_buf(),
-                index_dir: None,
-                force_rebuild: false,
-                limits: Default::default(),
-            })
-            .unwrap(),
-        );
+        let live = Live::load(Options {
+            knowledge_dir: dir.path().to_path_buf(),
+            index_dir: None,
+            force_rebuild: false,
+            limits: Default::default(),
+        })
+        .unwrap();
+        (dir, live)
+    }
+
+    #[test]
+    fn a_reload_asked_for_while_another_runs_waits_then_reads_the_directory_afresh() {
+        let (dir, live) = one_article();
+        let live = Arc::new(live);
         // Another reload is running: it holds the lock.
         let running = live.reloading.lock().unwrap();
         let waiting = std::thread::spawn({
@@ -322,19 +327,7 @@ mod tests {
 
     #[test]
     fn an_edit_is_validated_before_it_is_written_and_served_once_written() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("a.md"),
-            "# A\n\nFirst text about careers.\n",
-        )
-        .unwrap();
-        let live = Live::load(Options {
-            knowledge_dir: dir.path().to_path_buf(),
-            index_dir: None,
-            force_rebuild: false,
-            limits: Default::default(),
-        })
-        .unwrap();
+        let (dir, live) = one_article();
         let summary = live
             .edit("b.md", |before| {
                 assert_eq!(before, None, "b.md does not exist yet");
