@@ -14,6 +14,7 @@ use super::render::{
     Controls,
 };
 use crate::answer::Answer;
+use crate::knowledge::squash;
 
 /// What a forum answer asks under the passage.
 pub const FORUM_PROMPT: &str = "Did this answer your question?";
@@ -41,8 +42,7 @@ pub fn asked(content: &str, bot: UserId, direct: bool) -> Asked {
     if !direct && !content.contains(&plain) && !content.contains(&nick) {
         return Asked::Nothing;
     }
-    let question = content.replace(&nick, " ").replace(&plain, " ");
-    let question = question.split_whitespace().collect::<Vec<_>>().join(" ");
+    let question = squash(&content.replace(&nick, " ").replace(&plain, " "));
     if question.is_empty() {
         Asked::Empty
     } else {

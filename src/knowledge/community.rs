@@ -36,10 +36,7 @@ pub enum AnswerError {
     NoAnswer,
 }
 
-/// One line of plain text: whitespace runs become one space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use super::squash;
 
 /// Text that cannot end or open an HTML comment: the answer must not hide
 /// what follows it, and a phrasing must not end its comment early.
@@ -50,10 +47,10 @@ fn no_comments(text: &str) -> String {
 /// A heading's text: one line, without leading `#`s, at most
 /// [`MAX_HEADING`] characters.
 fn heading_text(heading: &str, question: &str) -> String {
-    let heading = one_line(heading);
+    let heading = squash(heading);
     let heading = heading.trim_start_matches('#').trim();
     let text = if heading.is_empty() {
-        one_line(question)
+        squash(question)
     } else {
         heading.to_string()
     };
@@ -102,7 +99,7 @@ fn body_text(answer: &str) -> String {
 /// When the question or the answer is empty.
 pub fn append(existing: Option<&str>, answer: &CommunityAnswer) -> Result<String, AnswerError> {
     // `;` separates phrasings in the comment.
-    let phrasing = no_comments(&one_line(&answer.question).replace(';', ","));
+    let phrasing = no_comments(&squash(&answer.question).replace(';', ","));
     if phrasing.is_empty() {
         return Err(AnswerError::NoQuestion);
     }
