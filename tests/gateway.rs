@@ -98,6 +98,13 @@ impl Harness {
         self.discord.next_call().await
     }
 
+    /// Whether the bot makes no call to Discord for `period`.
+    async fn quiet_for(&mut self, period: Duration) -> bool {
+        tokio::time::timeout(period, self.discord.calls.recv())
+            .await
+            .is_err()
+    }
+
     /// Signals shutdown and checks that `serve` ends cleanly.
     async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -518,9 +525,7 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
         "{hint:#}"
     );
     assert!(
-        tokio::time::timeout(Duration::from_millis(700), h.discord.calls.recv())
-            .await
-            .is_err(),
+        h.quiet_for(Duration::from_millis(700)).await,
         "the bot's message, the second mention within the cooldown, the message without a mention and the reply get nothing"
     );
     assert_eq!(
@@ -654,9 +659,7 @@ async fn new_forum_posts_are_answered_once_in_their_threads_and_one_out_of_scope
         );
     }
     assert!(
-        tokio::time::timeout(Duration::from_millis(2500), h.discord.calls.recv())
-            .await
-            .is_err(),
+        h.quiet_for(Duration::from_millis(2500)).await,
         "nothing more: not twice, not out of scope, not unwatched, not a webhook's"
     );
     let threads: Vec<&str> = answers.keys().map(String::as_str).collect();
@@ -786,9 +789,7 @@ async fn a_mention_that_finds_every_slot_taken_is_dropped_and_counted() {
         .event("MESSAGE_CREATE", mention("1190000000000000611", fx::ASKER))
         .expect("push");
     assert!(
-        tokio::time::timeout(Duration::from_millis(2500), h.discord.calls.recv())
-            .await
-            .is_err(),
+        h.quiet_for(Duration::from_millis(2500)).await,
         "no reply while every slot is taken"
     );
     let (_, metrics) = ops_get(h.ops, "/metrics").await;
