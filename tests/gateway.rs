@@ -810,6 +810,48 @@ async fn a_mention_that_finds_every_slot_taken_is_dropped_and_counted() {
     h.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_in_a_channel_discord_throttles_do_not_starve_ask_elsewhere() {
+    const SLOW: &str = "1190000000000000299";
+    let discord = StandIn::start_with(support::discord::Behaviour {
+        slow_channel: Some(SLOW),
+        ..Default::default()
+    })
+    .await;
+    let mut h = run_with(&support::seed_dir(), discord, |c| {
+        c.serving.max_in_flight = 2;
+    })
+    .await;
+    let content = format!("<@{}> which databases should I learn?", fx::APP);
+    // Two members other than the one who asks with /ask (the cooldown is per member).
+    for (id, author) in [
+        ("1190000000000000621", fx::OTHER),
+        ("1190000000000000622", fx::OTHER + 10),
+    ] {
+        let mention = fx::channel_message(id, SLOW, author, &content, &[bot_id()], false);
+        h.discord
+            .push
+            .event("MESSAGE_CREATE", mention)
+            .expect("push");
+    }
+    // Both replies are with Discord, which holds them: as many as there are slots.
+    for _ in 0..2 {
+        match h.next_call().await {
+            Call::CreateMessage { channel, .. } => assert_eq!(channel, SLOW),
+            other => panic!("expected a reply in the slow channel, got {other:?}"),
+        }
+    }
+    h.discord
+        .push
+        .send(fx::ask("which databases should I learn?", None))
+        .expect("push");
+    let answered = next_callback(&mut h).await;
+    let shown = answered.to_string();
+    assert!(!shown.contains("very busy"), "{answered:#}");
+    assert!(shown.contains("MySQL"), "an answer: {answered:#}");
+    h.stop().await;
+}
+
 impl support::community::Bot for Harness {
     async fn interact(&mut self, payload: serde_json::Value) -> serde_json::Value {
         self.discord.push.send(payload).expect("push");

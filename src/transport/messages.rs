@@ -246,25 +246,29 @@ impl Answering<'_> {
             return;
         }
         let started = Instant::now();
-        let Some(_slot) = slot(self.settings, "a mention goes unanswered").await else {
-            return;
-        };
-        if !self.exempt(msg) {
-            let pause = self.settings.cooldown;
-            let asker = msg.author.id;
-            if let Err(left) = self.settings.cooldowns.try_ask(asker, pause, started) {
-                let left_ms = left.as_millis() as u64;
-                tracing::debug!(left_ms, "a mention within the cooldown is ignored");
-                self.settings.metrics.rejected("cooldown");
+        // The slot covers the answering, not the wait on Discord: a channel
+        // Discord throttles must not hold slots that other channels need.
+        let reply = {
+            let Some(_slot) = slot(self.settings, "a mention goes unanswered").await else {
                 return;
+            };
+            if !self.exempt(msg) {
+                let pause = self.settings.cooldown;
+                let asker = msg.author.id;
+                if let Err(left) = self.settings.cooldowns.try_ask(asker, pause, started) {
+                    let left_ms = left.as_millis() as u64;
+                    tracing::debug!(left_ms, "a mention within the cooldown is ignored");
+                    self.settings.metrics.rejected("cooldown");
+                    return;
+                }
             }
-        }
-        let reply_to = (msg.channel_id, msg.id);
-        let reply = match asked {
-            Asked::Nothing | Asked::Empty => mention_hint(reply_to),
-            Asked::Question(question) => {
-                let answer = self.ask(&question, msg.guild_id, msg.author.id);
-                mention_reply(&answer, msg.author.id, reply_to)
+            let reply_to = (msg.channel_id, msg.id);
+            match asked {
+                Asked::Nothing | Asked::Empty => mention_hint(reply_to),
+                Asked::Question(question) => {
+                    let answer = self.ask(&question, msg.guild_id, msg.author.id);
+                    mention_reply(&answer, msg.author.id, reply_to)
+                }
             }
         };
         self.send(msg.channel_id, reply, "the reply to a mention")
@@ -301,12 +305,15 @@ impl Answering<'_> {
             return;
         };
         let started = Instant::now();
-        let Some(_slot) = slot(self.settings, "a forum post goes unanswered").await else {
-            return;
+        let reply = {
+            let Some(_slot) = slot(self.settings, "a forum post goes unanswered").await else {
+                return;
+            };
+            let question = forum_question(&thread.name, &first);
+            let answer = self.ask(&question, Some(thread.guild_id), owner);
+            forum_reply(&answer, owner)
         };
-        let question = forum_question(&thread.name, &first);
-        let answer = self.ask(&question, Some(thread.guild_id), owner);
-        match forum_reply(&answer, owner) {
+        match reply {
             Some(reply) => self.send(thread.id, reply, "a forum answer").await,
             None => tracing::info!("a forum post is out of scope: recorded as a gap"),
         }

@@ -82,6 +82,8 @@ struct Discord {
     push: Mutex<Option<mpsc::UnboundedReceiver<(String, Value)>>>,
     /// The application's `flags`, as `GET /oauth2/applications/@me` reports them.
     app_flags: u64,
+    /// See [`Behaviour::slow_channel`].
+    slow_channel: Option<&'static str>,
     /// Messages posted so far, for their ids.
     posted: std::sync::atomic::AtomicU64,
     /// The intents of the last IDENTIFY.
@@ -144,7 +146,14 @@ pub struct Behaviour {
     /// Close an IDENTIFY asking for Message Content with 4014 (the
     /// intent was turned off after careerbot read the flags).
     pub refuse_message_content: bool,
+    /// A channel whose new messages are answered only after
+    /// [`SLOW_CHANNEL_DELAY`], as Discord's per-channel limit would (the
+    /// call is reported when it arrives).
+    pub slow_channel: Option<&'static str>,
 }
+
+/// How long a message to [`Behaviour::slow_channel`] waits for its answer.
+pub const SLOW_CHANNEL_DELAY: std::time::Duration = std::time::Duration::from_secs(4);
 
 impl StandIn {
     /// Starts a stand-in; with `reject_token` its gateway refuses IDENTIFY.
@@ -190,6 +199,7 @@ impl StandIn {
             refuse_message_content: behaviour.refuse_message_content,
             ready_released,
             app_flags: behaviour.app_flags,
+            slow_channel: behaviour.slow_channel,
             posted: std::sync::atomic::AtomicU64::new(0),
         });
         let app = Router::new()
@@ -293,7 +303,11 @@ async fn create_message(
     let n = d.posted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let id = (1190000000000005000 + n).to_string();
     let reply = bot_message(&id, &channel, &body, 0);
+    let slow = d.slow_channel == Some(channel.as_str());
     let _ = d.calls.send(Call::CreateMessage { channel, id, body });
+    if slow {
+        tokio::time::sleep(SLOW_CHANNEL_DELAY).await;
+    }
     Json(reply)
 }
 
