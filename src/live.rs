@@ -11,7 +11,11 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::engine::{Engine, EngineError, Options};
-use crate::knowledge;
+use crate::knowledge::{self, Change, DirLock, Limits, SourceFile};
+
+/// How long a change waits for another careerbot process that is changing
+/// the same knowledge directory.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// One served knowledge snapshot and its version number. The version
 /// travels with the engine, so whoever holds a snapshot knows exactly which
@@ -53,14 +57,6 @@ pub enum EditError {
     /// The change itself was refused.
     #[error("{0}")]
     Refused(String),
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: std::path::PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// The knowledge base with the change would not load: nothing was written.
     #[error(transparent)]
     Invalid(EngineError),
@@ -93,6 +89,122 @@ impl EditError {
             EditError::Invalid(e) => e.explain(),
             EditError::Reload(e) => format!("{}; the change was taken back", e.explain()),
             other => other.to_string(),
+        }
+    }
+}
+
+/// Changes to the knowledge directory, checked, and the files as they
+/// will be read once they are made.
+struct Edit {
+    changes: Vec<Change>,
+    /// Each changed file's bytes before (`None`: it did not exist).
+    before: Vec<Option<Vec<u8>>>,
+    /// The directory's files after the changes.
+    after: Vec<SourceFile>,
+}
+
+impl Edit {
+    /// `changes` to the directory `dir` read as `files`, if careerbot may
+    /// make them.
+    fn check(
+        dir: &std::path::Path,
+        limits: &Limits,
+        mut files: Vec<SourceFile>,
+        changes: Vec<Change>,
+    ) -> Result<Self, EditError> {
+        let refuse = |why: String| Err(EditError::Refused(why));
+        let mut before = Vec::new();
+        for change in &changes {
+            let (rel, to) = match change {
+                Change::Write { rel, .. } => (rel, None),
+                Change::Retire { rel, to } => (rel, Some(to)),
+            };
+            if let Some(why) = knowledge::unwritable(dir, rel) {
+                return refuse(why);
+            }
+            if let Some(to) = to.filter(|to| dir.join(to).exists()) {
+                return refuse(format!("{to} already exists; move it away first"));
+            }
+            let at = files.iter().position(|f| &f.rel == rel);
+            match at.map(|i| files.remove(i).bytes) {
+                Some(Err(problem)) => {
+                    return refuse(format!("{rel} cannot be read: {}", problem.message))
+                }
+                Some(Ok(bytes)) => before.push(Some(bytes)),
+                None => before.push(None),
+            }
+            let Change::Write { rel, text } = change else {
+                continue;
+            };
+            let total: u64 = files
+                .iter()
+                .filter_map(|f| f.bytes.as_ref().ok())
+                .map(|b| b.len() as u64)
+                .sum();
+            let size = text.len() as u64;
+            if size > limits.max_article_bytes {
+                return refuse(format!(
+                    "{rel} would be {size} bytes, over max_article_bytes ({}); nothing was written",
+                    limits.max_article_bytes
+                ));
+            }
+            if total + size > limits.max_knowledge_bytes {
+                return refuse(format!("the knowledge directory would hold {} bytes, over max_knowledge_bytes ({}); nothing was written", total + size, limits.max_knowledge_bytes));
+            }
+            files.push(SourceFile {
+                rel: rel.clone(),
+                display: dir.join(rel).display().to_string(),
+                bytes: Ok(text.clone().into_bytes()),
+            });
+        }
+        files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        Ok(Edit {
+            changes,
+            before,
+            after: files,
+        })
+    }
+
+    /// Makes the changes, in order; when one fails, those made are undone.
+    fn apply(self, dir: &std::path::Path) -> Result<Undo, EditError> {
+        let mut undo = Undo(Vec::new());
+        for (change, before) in self.changes.into_iter().zip(self.before) {
+            let (rel, done) = match &change {
+                Change::Write { rel, text } => {
+                    (rel, knowledge::write_atomic(dir, rel, text.as_bytes()))
+                }
+                Change::Retire { rel, to } => (rel, knowledge::rename(dir, rel, to)),
+            };
+            if let Err(source) = done {
+                undo.run(dir);
+                return Err(EditError::Write {
+                    path: dir.join(rel),
+                    source,
+                });
+            }
+            undo.0.push((change, before));
+        }
+        Ok(undo)
+    }
+}
+
+/// The changes made, with what each file held before, to put back.
+struct Undo(Vec<(Change, Option<Vec<u8>>)>);
+
+impl Undo {
+    /// Puts every changed file back as it was, last change first.
+    fn run(self, dir: &std::path::Path) {
+        for (change, before) in self.0.into_iter().rev() {
+            let (rel, restored) = match (&change, before) {
+                (Change::Retire { rel, to }, _) => (rel, knowledge::rename(dir, to, rel)),
+                (Change::Write { rel, .. }, Some(bytes)) => {
+                    (rel, knowledge::write_atomic(dir, rel, &bytes))
+                }
+                (Change::Write { rel, .. }, None) => (rel, std::fs::remove_file(dir.join(rel))),
+            };
+            if let Err(error) = restored {
+                tracing::error!(file = rel.as_str(), %error, "could not put the file back after a failed change");
+            }
         }
     }
 }
@@ -186,65 +298,42 @@ impl Live {
         }
     }
 
-    /// Changes one file of the knowledge directory, then reloads, as one
-    /// step no other reload (a `/reload`, SIGHUP or `--watch`) runs inside.
-    /// `change` gets the file's text (`None` if it does not exist) and
-    /// gives the new text. The knowledge base with the new text is
-    /// validated first: when it has errors, nothing is written. The file is
-    /// replaced atomically; if the reload then fails, the old text is put
-    /// back. Blocking: call it off the async runtime.
+    /// Changes files of the knowledge directory, then reloads, as one step
+    /// no other reload (a `/reload`, SIGHUP or `--watch`) runs inside, and
+    /// no other careerbot process sharing the directory changes it inside
+    /// ([`DirLock`]). `plan` gets the directory as the knowledge reader
+    /// reads it (confined, bounded: a refused file carries its problem)
+    /// and gives the changes. They are checked (no links, nothing hidden or
+    /// ignored, within `max_article_bytes` and `max_knowledge_bytes`) and
+    /// the knowledge base with them is validated before anything is
+    /// written; files are replaced atomically; if the reload then fails,
+    /// the old files are put back. Blocking: call it off the async runtime.
     ///
     /// # Errors
     /// Why nothing changed ([`EditError`]).
     pub fn edit(
         &self,
-        rel: &str,
-        change: impl FnOnce(Option<&str>) -> Result<String, String>,
+        plan: impl FnOnce(&[SourceFile]) -> Result<Vec<Change>, String>,
     ) -> Result<ReloadSummary, EditError> {
         let _one_at_a_time = self.one_at_a_time();
-        let started = Instant::now();
         let dir = &self.options.knowledge_dir;
-        let path = dir.join(rel);
-        let before = match std::fs::read(&path) {
-            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| EditError::Read {
-                path: path.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"),
-            })?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => return Err(EditError::Read { path, source }),
-        };
-        let after = change(before.as_deref()).map_err(EditError::Refused)?;
-        let mut files = knowledge::read_dir_with(dir, &self.options.limits)
+        let _no_other_process = DirLock::acquire(dir, LOCK_WAIT)
+            .map_err(|e| EditError::Refused(format!("cannot lock the knowledge directory: {e}")))?;
+        let started = Instant::now();
+        let files = knowledge::read_dir_with(dir, &self.options.limits)
             .map_err(|e| EditError::Invalid(e.into()))?;
-        files.retain(|f| f.rel != rel);
-        files.push(knowledge::SourceFile {
-            rel: rel.to_string(),
-            display: path.display().to_string(),
-            bytes: Ok(after.clone().into_bytes()),
-        });
-        files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let changes = plan(&files).map_err(EditError::Refused)?;
+        let edit = Edit::check(dir, &self.options.limits, files, changes)?;
         // What is validated here is what is served: the directory is not read again.
         let (knowledge, _, warnings) =
-            knowledge::check(files).map_err(|e| EditError::Invalid(e.into()))?;
-        let write = |text: &str| {
-            knowledge::write_atomic(dir, rel, text.as_bytes()).map_err(|source| EditError::Write {
-                path: path.clone(),
-                source,
-            })
-        };
-        write(&after)?;
+            knowledge::check(edit.after.clone()).map_err(|e| EditError::Invalid(e.into()))?;
+        let undo = edit.apply(dir)?;
         Engine::from_knowledge(&self.options, knowledge, warnings, &mut |_, _| {})
             .map(|engine| self.swap(engine, started))
             .map_err(|e| {
-            let restored = match &before {
-                Some(text) => write(text).is_ok(),
-                None => std::fs::remove_file(&path).is_ok(),
-            };
-            if !restored {
-                tracing::error!(path = %path.display(), "could not put the file back after a failed reload");
-            }
-            EditError::Reload(e)
-        })
+                undo.run(dir);
+                EditError::Reload(e)
+            })
     }
 
     /// Serves `engine`, loaded since `started`, and says what changed; the
@@ -301,6 +390,13 @@ mod tests {
         (dir, live)
     }
 
+    fn write(rel: &str, text: &str) -> Change {
+        Change::Write {
+            rel: rel.into(),
+            text: text.into(),
+        }
+    }
+
     #[test]
     fn a_reload_asked_for_while_another_runs_waits_then_reads_the_directory_afresh() {
         let (dir, live) = one_article();
@@ -329,9 +425,12 @@ mod tests {
     fn an_edit_is_validated_before_it_is_written_and_served_once_written() {
         let (dir, live) = one_article();
         let summary = live
-            .edit("b.md", |before| {
-                assert_eq!(before, None, "b.md does not exist yet");
-                Ok("# B\n\nSecond text about careers.\n".to_string())
+            .edit(|files| {
+                assert!(
+                    files.iter().all(|f| f.rel != "b.md"),
+                    "b.md does not exist yet"
+                );
+                Ok(vec![write("b.md", "# B\n\nSecond text about careers.\n")])
             })
             .expect("a valid edit");
         assert_eq!(summary.added, ["B"]);
@@ -339,12 +438,12 @@ mod tests {
         assert!(dir.path().join("b.md").exists());
         // b.txt would share b.md's article id: refused, and nothing written.
         let error = live
-            .edit("b.txt", |_| Ok("Third text.\n".to_string()))
+            .edit(|_| Ok(vec![write("b.txt", "Third text.\n")]))
             .expect_err("two articles with one id");
         assert!(matches!(error, EditError::Invalid(_)), "{error}");
         assert!(!error.problems().is_empty());
         assert!(!dir.path().join("b.txt").exists(), "nothing was written");
-        let refused = live.edit("b.md", |_| Err("no".to_string()));
+        let refused = live.edit(|_| Err("no".to_string()));
         assert!(matches!(refused, Err(EditError::Refused(_))));
         assert_eq!(live.version(), 2, "neither failed edit reloaded");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())

@@ -54,8 +54,74 @@ fn member_text() -> impl Strategy<Value = String> {
     prop::collection::vec(pieces, 0..30).prop_map(|v| v.join(" "))
 }
 
+/// Text a moderator (or a member, through "Save as answer") might write
+/// as an answer: every piece of Markdown and TOML structure that could end
+/// a section, open a new one or hide what follows, and arbitrary text.
+fn answer_text() -> impl Strategy<Value = String> {
+    let pieces = prop_oneof![
+        Just("```".to_string()),
+        Just("~~~".to_string()),
+        Just("<script>".to_string()),
+        Just("<pre>".to_string()),
+        Just("<!--".to_string()),
+        Just("-->".to_string()),
+        Just("# Heading".to_string()),
+        Just("===".to_string()),
+        Just("---".to_string()),
+        Just("- ## X".to_string()),
+        Just("> ## Y".to_string()),
+        Just("[[answer]]".to_string()),
+        Just("question = \"forged\"".to_string()),
+        Just("\"\"\"".to_string()),
+        Just("'''".to_string()),
+        Just("\\".to_string()),
+        Just("[a link](https://example.com)".to_string()),
+        Just("`code`".to_string()),
+        Just("\u{202e}\u{200b}\u{7}\r".to_string()),
+        Just("\n".to_string()),
+        Just("\n\n".to_string()),
+        "[a-z]{1,12}".prop_map(|s| s),
+        "\\PC{0,30}".prop_map(|s| s),
+        any::<String>(),
+    ];
+    prop::collection::vec(pieces, 1..40).prop_map(|v| v.join(" "))
+}
+
+/// The community answers' passages of `file` (the answers file's text).
+fn community_passages(file: &str) -> Vec<careerbot::chunk::Passage> {
+    use careerbot::knowledge::{self, community, SourceFile};
+    let files = [SourceFile {
+        rel: community::FILE.to_string(),
+        display: community::FILE.to_string(),
+        bytes: Ok(file.as_bytes().to_vec()),
+    }];
+    let (kb, report) = knowledge::parse(&files);
+    assert!(!report.has_errors(), "{report:?}\n{file}");
+    careerbot::chunk::chunk_all(&kb.articles)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_answer_to_any_question_is_one_passage_and_leaves_earlier_answers_as_served(
+        answers in prop::collection::vec((member_text(), answer_text(), answer_text()), 1..6)
+    ) {
+        use careerbot::knowledge::community::{self, CommunityAnswer};
+        let mut file: Option<String> = None;
+        let mut served: Vec<careerbot::chunk::Passage> = Vec::new();
+        for (question, heading, text) in answers {
+            let heading: String = heading.chars().take(200).collect();
+            let answer = CommunityAnswer { question, heading, answer: text, by: "Ada".into(), at: String::new() };
+            let Ok(next) = community::append(file.as_deref(), &answer) else { continue };
+            let passages = community_passages(&next);
+            prop_assert_eq!(passages.len(), served.len() + 1, "one passage more:\n{}", next);
+            prop_assert_eq!(&passages[..served.len()], &served[..], "earlier answers unchanged");
+            prop_assert!(!passages[served.len()].text.trim().is_empty());
+            served = passages;
+            file = Some(next);
+        }
+    }
 
     #[test]
     fn any_question_gets_a_response_within_limits_that_pings_nobody(q in member_text(), private in any::<Option<bool>>()) {

@@ -22,8 +22,8 @@ pub const ANSWER: &str = "answer";
 /// Its heading field.
 pub const HEADING: &str = "heading";
 
-/// Longest answer (Discord's limit for a text input).
-const MAX_ANSWER: u16 = 4000;
+/// Longest answer: one passage ([`community::MAX_ANSWER`]).
+const MAX_ANSWER: u16 = community::MAX_ANSWER as u16;
 
 /// The form to answer `question`, opened by "Answer this".
 pub fn form(question: &str) -> CreateInteractionResponse {
@@ -76,13 +76,22 @@ pub fn read(modal: &ModalInteraction) -> Result<CommunityAnswer, &'static str> {
     let answer = CommunityAnswer {
         question: fit(field(modal, QUESTION).trim(), usize::from(limits::QUESTION)),
         heading: field(modal, HEADING).trim().to_string(),
-        answer: fit(field(modal, ANSWER), usize::from(MAX_ANSWER)),
+        answer: field(modal, ANSWER).to_string(),
+        by: modal.member.as_ref().map_or_else(
+            || modal.user.display_name().to_string(),
+            |m| m.display_name().to_string(),
+        ),
+        at: String::new(),
     };
     if answer.question.is_empty() {
         return Err("The form had no question: nothing was written.");
     }
     if answer.answer.trim().is_empty() {
         return Err("The form had no answer: nothing was written.");
+    }
+    // Discord enforces the form's limit; a forged submit is refused, not cut.
+    if answer.answer.chars().count() > usize::from(MAX_ANSWER) {
+        return Err("The answer is longer than the form allows: nothing was written.");
     }
     Ok(answer)
 }

@@ -1,18 +1,39 @@
-//! The moderators' article: answers written from Discord (the "Answer
-//! this" form of `/gaps`), appended to [`FILE`] in the knowledge directory
-//! as ordinary Markdown a moderator can read, edit and commit. Each answer
-//! is a section whose `<!-- phrasings: -->` comment holds the question it
-//! answers, so the next member who asks it gets the moderator's text. Pure:
-//! text in, text out.
+//! The moderators' answers: what they write from Discord (the "Answer
+//! this" form of `/gaps`), kept in [`FILE`] as data, not as Markdown. Each
+//! `[[answer]]` entry holds the question, an optional heading, the text and
+//! who wrote it when; the reader turns each entry into one section of one
+//! article, its question a phrasing and its text one block
+//! ([`flatten`]), so no text a moderator or member writes can open a
+//! section, hide another answer or drop itself. The file stays readable and
+//! editable in git. An older `community-answers.md` is read as an ordinary
+//! article until the next answer moves its sections here ([`plan`]). Pure.
 
-/// The moderators' article, relative to the knowledge directory.
-pub const FILE: &str = "community-answers.md";
+use serde::{Deserialize, Serialize};
 
-/// The article's title, written when the file is first made.
+use super::article::flat::flatten;
+use super::article::inline::{visible_len, CODE_CLOSE, CODE_OPEN, LINK_CLOSE, LINK_OPEN, LINK_URL};
+use super::problem::{line_col, Problem};
+use super::{squash, Article, Block, Section, SourceFile};
+
+/// The moderators' answers, relative to the knowledge directory.
+pub const FILE: &str = "community-answers.toml";
+/// Where earlier versions kept them, as Markdown.
+pub const LEGACY_FILE: &str = "community-answers.md";
+/// What [`LEGACY_FILE`] is renamed to once its answers moved to [`FILE`]:
+/// kept for the moderators, never read as knowledge.
+pub const MIGRATED_FILE: &str = "community-answers.md.migrated";
+/// The article's id, the same as the Markdown file's was, so ratings of
+/// its passages keep their keys.
+pub const ID: &str = "community-answers";
+/// The article's title.
 pub const TITLE: &str = "Community answers";
-
 /// Longest heading kept (Discord's modal allows this much, too).
 pub const MAX_HEADING: usize = 100;
+/// Longest answer, in characters as served: one passage.
+pub const MAX_ANSWER: usize = 1000;
+
+/// The comment that opens a new [`FILE`].
+const HEADER: &str = "# Answers written by moderators with careerbot's /gaps \"Answer this\" form.\n# Each [[answer]] is one section: `question` finds it, `text` (Markdown) is what\n# members get. Edit them here like any knowledge; careerbot only appends.\n";
 
 /// One answer a moderator wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +44,10 @@ pub struct CommunityAnswer {
     pub heading: String,
     /// The answer, in Markdown.
     pub answer: String,
+    /// Who wrote it (a display name, never a mention).
+    pub by: String,
+    /// When (RFC 3339), empty when unknown.
+    pub at: String,
 }
 
 /// Why an answer cannot be written.
@@ -34,155 +59,426 @@ pub enum AnswerError {
     /// No answer text.
     #[error("the answer is empty")]
     NoAnswer,
+    /// More than one passage of text.
+    #[error("the answer is {0} characters as served; at most {MAX_ANSWER} fit in one answer")]
+    TooLong(usize),
+    /// The file that holds the answers cannot be added to as it is.
+    #[error("{0}")]
+    Unusable(String),
 }
 
-use super::squash;
-
-/// Text that cannot end or open an HTML comment: the answer must not hide
-/// what follows it, and a phrasing must not end its comment early.
-fn no_comments(text: &str) -> String {
-    text.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
+/// One `[[answer]]` of [`FILE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    question: String,
+    /// More phrasings of the question.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    also: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    heading: String,
+    text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    by: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    at: String,
 }
 
-/// A heading's text: one line, without leading `#`s, at most
-/// [`MAX_HEADING`] characters.
-fn heading_text(heading: &str, question: &str) -> String {
-    let heading = squash(heading);
-    let heading = heading.trim_start_matches('#').trim();
-    let text = if heading.is_empty() {
-        squash(question)
-    } else {
-        heading.to_string()
-    };
-    let text = no_comments(&text);
+/// [`FILE`] as read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    #[serde(default)]
+    answer: Vec<toml::Spanned<Entry>>,
+}
+
+/// Entries as written.
+#[derive(Serialize)]
+struct Written<'a> {
+    answer: &'a [Entry],
+}
+
+/// `text` without control characters (but line breaks) and without the
+/// invisible characters that reorder or hide text (bidi controls, zero-width
+/// marks); tabs become spaces.
+fn clean(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' => None,
+            '\u{2060}'..='\u{2069}' | '\u{FEFF}' => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// A one-line text, at most `max` characters.
+fn line(text: &str, max: usize) -> String {
+    let text = squash(&clean(text));
     text.chars()
-        .take(MAX_HEADING)
+        .take(max)
         .collect::<String>()
         .trim()
         .to_string()
 }
 
-/// The answer's body: its lines as written, except that a line that would
-/// start a heading, a fence-less front matter or a comment is escaped, so
-/// the answer stays one section of the article.
-fn body_text(answer: &str) -> String {
-    let mut lines = Vec::new();
-    for line in answer.replace("\r\n", "\n").replace('\r', "\n").lines() {
-        let trimmed = line.trim_start();
-        let line =
-            if trimmed.starts_with('#') || trimmed.starts_with("---") || trimmed.starts_with("===")
-            {
-                format!("\\{trimmed}")
-            } else {
-                line.trim_end().to_string()
-            };
-        lines.push(no_comments(&line));
-    }
-    // At most one blank line in a row, none at either end.
-    let mut out: Vec<String> = Vec::new();
-    for line in lines {
-        if line.is_empty() && out.last().is_none_or(|l| l.is_empty()) {
-            continue;
+impl Entry {
+    /// The entry of a new answer.
+    fn new(answer: &CommunityAnswer) -> Result<Self, AnswerError> {
+        let question = line(&answer.question, usize::MAX);
+        if question.is_empty() {
+            return Err(AnswerError::NoQuestion);
         }
-        out.push(line);
+        let text = clean(&answer.answer).trim().to_string();
+        let served = visible_len(&flatten(&text));
+        if served == 0 || !text.chars().any(char::is_alphanumeric) {
+            return Err(AnswerError::NoAnswer);
+        }
+        if served > MAX_ANSWER {
+            return Err(AnswerError::TooLong(served));
+        }
+        Ok(Entry {
+            heading: line(answer.heading.trim_start_matches('#'), MAX_HEADING),
+            question,
+            also: Vec::new(),
+            text,
+            by: line(&answer.by, MAX_HEADING),
+            at: line(&answer.at, 40),
+        })
     }
-    while out.last().is_some_and(|l| l.is_empty()) {
-        out.pop();
+
+    /// The section it is served as.
+    fn section(&self, line: usize) -> Section {
+        let heading = match self.heading.trim() {
+            "" => squash(&self.question),
+            heading => squash(heading),
+        };
+        let mut phrasings = vec![squash(&self.question)];
+        phrasings.extend(self.also.iter().map(|p| squash(p)));
+        phrasings.retain(|p| !p.is_empty());
+        Section {
+            path: vec![heading],
+            phrasings,
+            blocks: vec![Block::Paragraph(flatten(&self.text))],
+            line,
+        }
     }
-    out.join("\n")
 }
 
-/// The article as it becomes with `answer` appended; `existing` is its
-/// text now, `None` when it does not exist yet.
+/// Reads [`FILE`]: one section per entry, every problem with its place.
+pub fn parse(text: &str, rel: &str, display: &str) -> (Option<Article>, Vec<Problem>) {
+    let document: Document = match toml::from_str(text) {
+        Ok(document) => document,
+        Err(e) => {
+            let at = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            let message = e.message().trim().trim_end_matches('.').to_string();
+            let problem = Problem::error(display, at, format!("invalid answers file: {message}"))
+                .help("each answer is an [[answer]] table with question = \"...\" and text = \"\"\"...\"\"\" (heading, also, by and at are optional)");
+            return (None, vec![problem]);
+        }
+    };
+    let mut problems = Vec::new();
+    let mut sections = Vec::new();
+    for entry in &document.answer {
+        let at = line_col(text, entry.span().start);
+        let section = entry.get_ref().section(at.0);
+        let empty = |what: &str| {
+            Problem::error(display, at, format!("this answer's {what} is empty"))
+                .help("write it, or remove the [[answer]]")
+        };
+        if section.phrasings.is_empty() {
+            problems.push(empty("question"));
+        } else if section
+            .blocks
+            .iter()
+            .all(|b| matches!(b, Block::Paragraph(p) if p.trim().is_empty()))
+        {
+            problems.push(empty("text"));
+        } else {
+            sections.push(section);
+        }
+    }
+    let article = Article {
+        id: ID.to_string(),
+        path: rel.to_string(),
+        title: TITLE.to_string(),
+        source: None,
+        summary: None,
+        tags: Vec::new(),
+        phrasings: Vec::new(),
+        sections,
+    };
+    (Some(article), problems)
+}
+
+/// [`FILE`]'s text with `answer` appended; `existing` is its text now,
+/// `None` when it does not exist yet. The existing text is kept byte for
+/// byte (comments, order, a moderator's edits): the answer is added after it.
 ///
 /// # Errors
-/// When the question or the answer is empty.
+/// When the question or the answer is empty or too long, or the existing
+/// file is not a valid answers file.
 pub fn append(existing: Option<&str>, answer: &CommunityAnswer) -> Result<String, AnswerError> {
-    // `;` separates phrasings in the comment.
-    let phrasing = no_comments(&squash(&answer.question).replace(';', ","));
-    if phrasing.is_empty() {
-        return Err(AnswerError::NoQuestion);
-    }
-    let body = body_text(&answer.answer);
-    if body.trim().is_empty() {
-        return Err(AnswerError::NoAnswer);
-    }
-    let heading = heading_text(&answer.heading, &answer.question);
-    let mut out = match existing {
+    let entry = Entry::new(answer)?;
+    let mut text = match existing {
         Some(text) if !text.trim().is_empty() => {
+            let (_, problems) = parse(text, FILE, FILE);
+            if let Some(problem) = problems.first() {
+                return Err(AnswerError::Unusable(format!(
+                    "{FILE} cannot be added to until it is fixed: {}",
+                    problem.message
+                )));
+            }
             let mut text = text.trim_end().to_string();
             text.push_str("\n\n");
             text
         }
-        _ => format!(
-            "# {TITLE}\n\n<!-- Answers written by moderators with careerbot's /gaps \"Answer this\" form. Edit them here like any article; careerbot only appends. -->\n\n"
-        ),
+        _ => format!("{HEADER}\n"),
     };
-    out.push_str(&format!(
-        "## {heading}\n\n<!-- phrasings: {phrasing} -->\n\n{body}\n"
-    ));
-    Ok(out)
+    text.push_str(&written(std::slice::from_ref(&entry))?);
+    Ok(text)
+}
+
+/// Entries in TOML.
+fn written(entries: &[Entry]) -> Result<String, AnswerError> {
+    toml::to_string_pretty(&Written { answer: entries })
+        .map_err(|e| AnswerError::Unusable(format!("cannot write the answer: {e}")))
+}
+
+/// A change to one file of the knowledge directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Replace (or create) the file with this text.
+    Write {
+        /// Path relative to the knowledge directory.
+        rel: String,
+        /// The new text.
+        text: String,
+    },
+    /// Rename the file to `to`, out of the knowledge base but kept.
+    Retire {
+        /// Path relative to the knowledge directory.
+        rel: String,
+        /// The new name.
+        to: String,
+    },
+}
+
+/// What adding `answer` to the knowledge directory read as `files` changes:
+/// [`FILE`] gains it. When only the Markdown [`LEGACY_FILE`] exists, its
+/// sections move into [`FILE`] first, and it is retired.
+///
+/// # Errors
+/// As [`append`]; and when [`FILE`] or [`LEGACY_FILE`] was refused by the
+/// reader (a link, too large, not UTF-8), with that problem.
+pub fn plan(files: &[SourceFile], answer: &CommunityAnswer) -> Result<Vec<Change>, AnswerError> {
+    let read = |rel: &str| -> Result<Option<String>, AnswerError> {
+        match files.iter().find(|f| f.rel == rel).map(|f| &f.bytes) {
+            None => Ok(None),
+            Some(Err(problem)) => Err(AnswerError::Unusable(format!(
+                "{rel} cannot be used: {}",
+                problem.message
+            ))),
+            Some(Ok(bytes)) => String::from_utf8(bytes.clone())
+                .map(Some)
+                .map_err(|_| AnswerError::Unusable(format!("{rel} is not valid UTF-8"))),
+        }
+    };
+    let existing = read(FILE)?;
+    let mut changes = Vec::new();
+    let existing = match (existing, read(LEGACY_FILE)?) {
+        (None, Some(legacy)) => {
+            changes.push(Change::Retire {
+                rel: LEGACY_FILE.to_string(),
+                to: MIGRATED_FILE.to_string(),
+            });
+            Some(migrate(&legacy)?)
+        }
+        (existing, _) => existing,
+    };
+    let text = append(existing.as_deref(), answer)?;
+    changes.insert(
+        0,
+        Change::Write {
+            rel: FILE.to_string(),
+            text,
+        },
+    );
+    Ok(changes)
+}
+
+/// The answers of a Markdown [`LEGACY_FILE`] as the text of a [`FILE`]:
+/// each section that has text becomes an entry, its first phrasing (or
+/// heading) the question, its text what it was served as.
+fn migrate(legacy: &str) -> Result<String, AnswerError> {
+    let (article, _) =
+        super::parse_article(legacy, LEGACY_FILE, LEGACY_FILE, super::Format::Markdown);
+    let entries: Vec<Entry> = article
+        .iter()
+        .flat_map(|a| &a.sections)
+        .filter(|s| !s.blocks.is_empty())
+        .filter_map(|s| {
+            let heading = s.path.last().cloned().unwrap_or_default();
+            let mut phrasings = s.phrasings.clone();
+            let question = if phrasings.is_empty() {
+                heading.clone()
+            } else {
+                phrasings.remove(0)
+            };
+            (!question.is_empty()).then(|| Entry {
+                question,
+                also: phrasings,
+                heading,
+                text: markdown(&s.blocks),
+                by: String::new(),
+                at: String::new(),
+            })
+        })
+        .collect();
+    Ok(format!(
+        "{HEADER}# Moved from {LEGACY_FILE}, which is kept as {MIGRATED_FILE}.\n\n{}",
+        written(&entries)?
+    ))
+}
+
+/// Blocks of served text written back as Markdown: links and code in
+/// their Markdown form, list items as `- ` lines.
+fn markdown(blocks: &[Block]) -> String {
+    let marked = |text: &str| -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                LINK_OPEN => out.push('['),
+                LINK_URL => out.push_str("]("),
+                LINK_CLOSE => out.push(')'),
+                CODE_OPEN | CODE_CLOSE => out.push('`'),
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let texts: Vec<String> = blocks
+        .iter()
+        .map(|b| match b {
+            Block::Paragraph(p) => marked(p),
+            Block::List(items) => items
+                .iter()
+                .map(|i| format!("- {}", marked(i)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        })
+        .collect();
+    texts.join("\n\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knowledge::inline::{plain, spans};
 
     fn answer(question: &str, heading: &str, text: &str) -> CommunityAnswer {
         CommunityAnswer {
             question: question.into(),
             heading: heading.into(),
             answer: text.into(),
+            by: "Ada".into(),
+            at: "2026-12-07T10:00:00Z".into(),
         }
     }
 
+    fn served(text: &str) -> Article {
+        let (article, problems) = parse(text, FILE, FILE);
+        assert!(problems.is_empty(), "{problems:?}");
+        article.expect("an article")
+    }
+
     #[test]
-    fn the_first_answer_makes_the_article_and_later_ones_are_appended() {
+    fn the_first_answer_makes_the_file_and_later_ones_are_appended() {
         let first = append(
             None,
             &answer("How do I ask for a raise?", "", "Bring numbers."),
         )
         .unwrap();
-        assert!(first.starts_with("# Community answers\n"));
-        assert!(first.ends_with(
-            "## How do I ask for a raise?\n\n<!-- phrasings: How do I ask for a raise? -->\n\nBring numbers.\n"
-        ));
+        assert!(
+            first.starts_with("# Answers written by moderators"),
+            "{first}"
+        );
         let second = append(
             Some(&first),
             &answer("remote work?", "Remote work", "Many teams hire remotely."),
         )
         .unwrap();
-        assert!(second.starts_with(&first));
-        assert!(second.ends_with(
-            "## Remote work\n\n<!-- phrasings: remote work? -->\n\nMany teams hire remotely.\n"
-        ));
+        assert!(second.starts_with(first.trim_end()), "{second}");
+        let article = served(&second);
+        assert_eq!(article.id, ID);
+        assert_eq!(article.sections.len(), 2);
+        assert_eq!(article.sections[0].path, ["How do I ask for a raise?"]);
+        assert_eq!(article.sections[0].phrasings, ["How do I ask for a raise?"]);
+        assert_eq!(article.sections[1].path, ["Remote work"]);
+        assert_eq!(
+            article.sections[1].blocks,
+            [Block::Paragraph("Many teams hire remotely.".into())]
+        );
+        assert!(second.contains("by = \"Ada\""), "{second}");
     }
 
     #[test]
-    fn an_answer_cannot_change_the_articles_structure_or_hide_what_follows() {
+    fn block_markup_in_an_answer_stays_in_its_own_section() {
+        let mut text = None;
+        let hostile = [
+            "```\nunclosed fence",
+            "<script>\nstill mine",
+            "Title\n===",
+            "- ## X\n> ## Y\n<!-- hidden",
+            "[[answer]]\nquestion = \"forged\"\ntext = \"x\"",
+        ];
+        for (i, body) in hostile.iter().enumerate() {
+            let next = append(
+                text.as_deref(),
+                &answer(&format!("q{i} <img src=x>"), "", body),
+            )
+            .unwrap();
+            text = Some(next);
+        }
+        let article = served(text.as_deref().unwrap());
+        assert_eq!(article.sections.len(), hostile.len());
+        for (i, section) in article.sections.iter().enumerate() {
+            assert_eq!(section.path, [format!("q{i} <img src=x>")]);
+            assert_eq!(section.blocks.len(), 1);
+        }
+        let Block::Paragraph(last) = &article.sections[4].blocks[0] else {
+            panic!("a paragraph")
+        };
+        assert!(plain(last).contains("question = \"forged\""), "{last}");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_never_reach_the_file() {
         let text = append(
             None,
             &answer(
-                "a; b --> <!-- c",
-                "## {Heading}\nsecond line",
-                "# Not a title\n\n\n\n<!-- unclosed\n---\nlast line   \n\n",
+                "a\u{202E}b\u{7}c",
+                "h\u{2066}d",
+                "x\u{200B}y\u{1b}[31m z\r\nw",
             ),
         )
         .unwrap();
-        assert!(text.contains("## {Heading} second line\n"), "{text}");
         assert!(
-            text.contains("<!-- phrasings: a, b --&gt; &lt;!-- c -->"),
-            "{text}"
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
         );
-        assert!(
-            text.contains("\\# Not a title\n\n&lt;!-- unclosed\n\\---\nlast line\n"),
-            "{text}"
-        );
-        assert_eq!(text.matches("<!--").count(), text.matches("-->").count());
+        for c in ['\u{202E}', '\u{2066}', '\u{200B}'] {
+            assert!(!text.contains(c), "{text:?}");
+        }
+        let article = served(&text);
+        assert_eq!(article.sections[0].phrasings, ["abc"]);
     }
 
     #[test]
-    fn an_empty_question_or_answer_is_refused() {
+    fn an_empty_or_too_long_answer_is_refused() {
         assert_eq!(
             append(None, &answer("  ", "", "text")),
             Err(AnswerError::NoQuestion)
@@ -191,5 +487,61 @@ mod tests {
             append(None, &answer("q?", "", " \n ")),
             Err(AnswerError::NoAnswer)
         );
+        assert_eq!(
+            append(None, &answer("q?", "", "```\n```")),
+            Err(AnswerError::NoAnswer)
+        );
+        let long = "word ".repeat(MAX_ANSWER / 4);
+        assert!(matches!(
+            append(None, &answer("q?", "", &long)),
+            Err(AnswerError::TooLong(_))
+        ));
+    }
+
+    #[test]
+    fn a_broken_file_is_reported_with_its_line_and_not_added_to() {
+        let (_, problems) = parse(
+            "[[answer]]\nquestion = \"q\"\ntext = \"t\"\ncolour = 1\n",
+            FILE,
+            FILE,
+        );
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 4, "{problems:?}");
+        let refused = append(Some("[[answer]]\nquestion = 1\n"), &answer("q", "", "t"));
+        assert!(
+            matches!(refused, Err(AnswerError::Unusable(_))),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_markdown_file_of_answers_moves_into_the_answers_file_and_is_retired() {
+        let legacy = "# Community answers\n\n## Raises\n\n<!-- phrasings: how do I ask for a raise? -->\n\nBring [numbers](https://example.com).\n\n- one\n- two\n";
+        let files = [SourceFile {
+            rel: LEGACY_FILE.into(),
+            display: LEGACY_FILE.into(),
+            bytes: Ok(legacy.as_bytes().to_vec()),
+        }];
+        let changes = plan(&files, &answer("remote?", "", "Yes.")).unwrap();
+        assert_eq!(
+            changes[1],
+            Change::Retire {
+                rel: LEGACY_FILE.into(),
+                to: MIGRATED_FILE.into()
+            }
+        );
+        let Change::Write { text, .. } = &changes[0] else {
+            panic!("a write first")
+        };
+        let article = served(text);
+        assert_eq!(article.sections.len(), 2);
+        assert_eq!(article.sections[0].path, ["Raises"]);
+        assert_eq!(article.sections[0].phrasings, ["how do I ask for a raise?"]);
+        let Block::Paragraph(p) = &article.sections[0].blocks[0] else {
+            panic!("a paragraph")
+        };
+        let (plain, spans) = spans(p);
+        assert_eq!(plain, "Bring numbers.\n\n- one\n- two");
+        assert_eq!(spans.len(), 1);
     }
 }

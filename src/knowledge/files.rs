@@ -376,8 +376,10 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
 /// Replaces the file `rel` of the knowledge directory `dir` with `bytes`,
 /// atomically: a reader (careerbot's own, `--watch`, an editor, git) sees
 /// the old file or the new one, never part of either. The bytes go to a
-/// hidden file beside it (which the knowledge reader skips), are synced,
-/// and the hidden file is renamed over the old one.
+/// new hidden file beside it with an unpredictable name, created
+/// exclusively (so no file or link planted in advance is followed), are
+/// synced, and the file is renamed over the old one; then the directory is
+/// synced, so the rename survives a crash.
 ///
 /// # Errors
 /// When the file cannot be written or renamed; the old file is left as it was.
@@ -385,28 +387,99 @@ pub fn write_atomic(dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<()> 
     use std::io::Write as _;
     let target = dir.join(rel);
     let parent = target.parent().unwrap_or(dir).to_path_buf();
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &target)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".careerbot-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // The file keeps its mode; a new one is readable as the others are.
+        let mode = std::fs::symlink_metadata(&target)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
     }
-    written?;
-    // The rename itself survives a crash once the directory is synced.
-    if let Ok(directory) = std::fs::File::open(&parent) {
-        let _ = directory.sync_all();
+    let mut file = builder.tempfile_in(&parent)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(&target).map_err(|e| e.error)?;
+    std::fs::File::open(&parent)?.sync_all()
+}
+
+/// Renames `from` to `to` (both relative to `dir`) and syncs the directory.
+///
+/// # Errors
+/// When the rename fails; nothing changed.
+pub fn rename(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
+    std::fs::rename(dir.join(from), dir.join(to))?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Why careerbot will not write the file `rel` of the knowledge directory
+/// `dir`, if it will not: it is a link or not an ordinary file (writing
+/// would replace or follow it), or careerbot would not read it back as
+/// knowledge (hidden, or matched by [`IGNORE_FILE`]).
+pub fn unwritable(dir: &Path, rel: &str) -> Option<String> {
+    let path = dir.join(rel);
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Some(format!(
+                "{rel} is a symbolic link; careerbot writes only ordinary files in the knowledge directory"
+            ))
+        }
+        Ok(meta) if !meta.is_file() => return Some(format!("{rel} is not an ordinary file")),
+        _ => {}
     }
-    Ok(())
+    if rel.split('/').any(|part| part.starts_with('.')) {
+        return Some(format!("{rel} is hidden, so careerbot would not read it"));
+    }
+    let (ignored, _) = ignore_file(dir);
+    ignored
+        .matched_path_or_any_parents(&path, false)
+        .is_ignore()
+        .then(|| {
+            format!(
+                "{rel} is ignored by {IGNORE_FILE}, so an answer written there would not be served"
+            )
+        })
+}
+
+/// An advisory lock on the knowledge directory, held while careerbot
+/// changes a file in it: other careerbot processes sharing the directory
+/// wait for it, so no change is lost between a read and a write. Released
+/// when dropped.
+#[derive(Debug)]
+pub struct DirLock {
+    _directory: std::fs::File,
+}
+
+impl DirLock {
+    /// Locks `dir`, waiting at most `wait` for another holder.
+    ///
+    /// # Errors
+    /// When the directory cannot be opened or locked, or another process
+    /// held it all the while (`TimedOut`).
+    pub fn acquire(dir: &Path, wait: std::time::Duration) -> std::io::Result<Self> {
+        let directory = std::fs::File::open(dir)?;
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match directory.try_lock() {
+                Ok(()) => {
+                    return Ok(DirLock {
+                        _directory: directory,
+                    })
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "another careerbot is changing the knowledge directory",
+                    ))
+                }
+            }
+        }
+    }
 }

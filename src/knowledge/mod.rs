@@ -15,8 +15,10 @@ use std::path::{Path, PathBuf};
 
 pub use article::{inline, parse_article, squash, Article, Block, Format, Section};
 pub use catalog::{is_web_url, parse_courses, parse_tools, web_host, Course, Tool, ToolCategory};
+pub use community::Change;
 pub use files::{
-    read_dir_with, write_atomic, Limits, DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_KNOWLEDGE_BYTES,
+    read_dir_with, rename, unwritable, write_atomic, DirLock, Limits, DEFAULT_MAX_ARTICLE_BYTES,
+    DEFAULT_MAX_KNOWLEDGE_BYTES,
 };
 pub use problem::{line_col, LineIndex, Problem, Report, Severity};
 
@@ -72,6 +74,9 @@ fn classify(rel: &str) -> Option<Kind> {
     if rel == COURSES_FILE {
         return Some(Kind::Courses);
     }
+    if rel == community::FILE {
+        return Some(Kind::Community);
+    }
     let (stem, ext) = name.rsplit_once('.')?;
     // Licence files travel with imported corpora; they are attribution, not knowledge.
     let stem_upper = stem.to_ascii_uppercase();
@@ -88,6 +93,8 @@ fn classify(rel: &str) -> Option<Kind> {
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     Article(Format),
+    /// The moderators' answers ([`community::FILE`]).
+    Community,
     Tools,
     Courses,
 }
@@ -148,8 +155,11 @@ pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
                 kb.courses = courses;
                 problems.append(&mut p);
             }
-            Kind::Article(format) => {
-                let (article, mut p) = parse_article(text, &file.rel, &file.display, format);
+            Kind::Article(_) | Kind::Community => {
+                let (article, mut p) = match kind {
+                    Kind::Article(format) => parse_article(text, &file.rel, &file.display, format),
+                    _ => community::parse(text, &file.rel, &file.display),
+                };
                 problems.append(&mut p);
                 let Some(article) = article else { continue };
                 if let Some(other) = ids.insert(article.id.clone(), file.display.clone()) {

@@ -187,11 +187,10 @@ pub async fn finish_gap_answer(
     const CAUSE: &str = "gap answer";
     let started = std::time::Instant::now();
     let task = Arc::clone(live);
-    let answer = gap.answer.clone();
+    let mut answer = gap.answer.clone();
+    answer.at = serenity::model::Timestamp::now().to_string();
     let outcome = tokio::task::spawn_blocking(move || {
-        task.edit(community::FILE, |before| {
-            community::append(before, &answer).map_err(|e| e.to_string())
-        })
+        task.edit(|files| community::plan(files, &answer).map_err(|e| e.to_string()))
     })
     .await
     .unwrap_or_else(|e| Err(EditError::Refused(format!("the write task failed: {e}"))));

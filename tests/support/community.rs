@@ -75,7 +75,7 @@ pub async fn answer_a_gap(bot: &mut impl Bot, knowledge: &Path) {
         ("answer", text),
         ("heading", "Becoming a pastry chef"),
     ];
-    let file = knowledge.join("community-answers.md");
+    let file = knowledge.join("community-answers.toml");
     let submit = |sender: &Sender| fx::modal_submit("gap-answer-form", &fields, sender);
     let refused = bot.interact(submit(&Sender::member())).await;
     assert!(
@@ -96,7 +96,7 @@ pub async fn answer_a_gap(bot: &mut impl Bot, knowledge: &Path) {
     }
     let written = std::fs::read_to_string(&file).expect("the community article");
     assert!(
-        written.contains(&format!("<!-- phrasings: {question} -->")),
+        written.contains(&format!("question = \"{question}\"")),
         "{written}"
     );
     assert!(written.contains(text), "{written}");

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+pub mod flat;
 mod front_matter;
 mod html;
 pub mod inline;
