@@ -324,6 +324,85 @@ async fn at_trace_level_no_log_line_holds_an_interaction_token() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_at_vvv_logs_no_token_of_the_bot_or_of_an_interaction() {
+    use support::process::{arg, signal};
+    const BOT_TOKEN: &str = "loopback-bot-token-never-logged";
+    let mut discord = StandIn::start(false).await;
+    let (index, data, logs) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::NamedTempFile::new().unwrap(),
+    );
+    let base = discord.base();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .args(["--knowledge", arg(&support::seed_dir())])
+        .args(["--index", arg(index.path()), "--data", arg(data.path())])
+        .args(["serve", "-vvv"])
+        .env_clear()
+        .envs([
+            ("DISCORD_TOKEN", BOT_TOKEN),
+            ("DISCORD_API_BASE", base.as_str()),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(logs.reopen().unwrap())
+        .spawn()
+        .expect("start serve");
+    for _ in 0..800 {
+        if discord.intents().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // One serenity cannot parse (it is dropped, and logged), then one it can.
+    let mut malformed = fx::ask("which databases should I learn?", None);
+    malformed["token"] = json!("aW50ZXJhY3Rpb246bWFsZm9ybWVkOnRva2Vu");
+    malformed["id"] = json!("1190000000000400999");
+    malformed
+        .as_object_mut()
+        .unwrap()
+        .remove("attachment_size_limit");
+    discord.push.send(malformed).expect("push");
+    let ask = fx::ask("which databases should I learn?", None);
+    let token = ask["token"].as_str().expect("a token").to_string();
+    discord.push.send(ask).expect("push");
+    let answered = loop {
+        match tokio::time::timeout(Duration::from_secs(30), discord.next_call()).await {
+            Ok(Call::Callback { body, .. }) => break body,
+            Ok(_) => continue,
+            Err(_) => panic!(
+                "no answer: {}",
+                std::fs::read_to_string(logs.path()).unwrap()
+            ),
+        }
+    };
+    assert!(answered.to_string().contains("MySQL"), "{answered:#}");
+    signal(child.id(), "-TERM");
+    let _ = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        child.wait()
+    })
+    .await;
+    let logged = std::fs::read_to_string(logs.path()).unwrap();
+    assert!(
+        logged.contains("TRACE"),
+        "trace logs were captured: {logged}"
+    );
+    for secret in [
+        token.as_str(),
+        BOT_TOKEN,
+        "aW50ZXJhY3Rpb246bWFsZm9ybWVkOnRva2Vu",
+    ] {
+        let lines: Vec<_> = logged
+            .lines()
+            .filter(|l| l.contains(secret))
+            .take(3)
+            .collect();
+        assert!(lines.is_empty(), "a token reached the log: {lines:#?}");
+    }
+}
+
 /// `GET path` on the bot's ops listener: the status and the body.
 async fn ops_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     let r = reqwest::get(format!("http://{addr}{path}"))

@@ -183,10 +183,33 @@ fn emit(text: &str) -> anyhow::Result<()> {
     stdout.flush().context("cannot write to stdout")
 }
 
-/// Targets that never log, at any level: serenity's HTTP spans record each
-/// request, and the route of a follow-up holds the interaction's webhook
-/// token, which would show in every line logged inside them.
-pub const SILENCED_TARGETS: &[&str] = &["serenity::http"];
+/// Targets that never log, at any level, whatever the filter says:
+/// serenity's HTTP spans record each request, and the route of a follow-up
+/// holds the interaction's webhook token, which would show in every line
+/// logged inside them; serenity's gateway socket logs a frame it cannot
+/// parse whole (at warn), and its dispatcher an event it does not know
+/// (at debug: an interaction missing a field), interaction token included.
+pub const SILENCED_TARGETS: &[&str] = &[
+    "serenity::http",
+    "serenity::gateway::ws",
+    "serenity::client::dispatch",
+];
+
+/// Targets capped at debug, whatever the filter says: at trace, tungstenite
+/// logs every gateway frame whole, interaction tokens and IDENTIFY's bot
+/// token included.
+pub const CAPPED_TARGETS: &[&str] = &["tungstenite", "tokio_tungstenite"];
+
+/// Whether an event or span of `meta` may be logged at all: not from
+/// [`SILENCED_TARGETS`], nor at trace from [`CAPPED_TARGETS`].
+pub fn never_secret(meta: &tracing::Metadata<'_>) -> bool {
+    let from = |targets: &[&str]| {
+        targets
+            .iter()
+            .any(|target| meta.target().starts_with(target))
+    };
+    !(from(SILENCED_TARGETS) || (*meta.level() == tracing::Level::TRACE && from(CAPPED_TARGETS)))
+}
 
 /// careerbot's default filter at a verbosity: `level` counts `-v`s, plus
 /// one for the servers. Other crates stay at warn until the third step, so
@@ -211,7 +234,7 @@ pub fn log_filter(log: &LogConfig, verbose: u8, server: bool) -> tracing_subscri
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default_filter(level)))
 }
 
-/// careerbot's log subscriber: `filter`, never [`SILENCED_TARGETS`], one
+/// careerbot's log subscriber: `filter`, only what [`never_secret`] lets through, one
 /// line per event to `writer`, as text or as one JSON object.
 pub fn subscriber<W>(
     filter: tracing_subscriber::EnvFilter,
@@ -223,11 +246,7 @@ where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
     use tracing_subscriber::layer::SubscriberExt as _;
-    let silenced = tracing_subscriber::filter::filter_fn(|meta| {
-        !SILENCED_TARGETS
-            .iter()
-            .any(|target| meta.target().starts_with(target))
-    });
+    let silenced = tracing_subscriber::filter::filter_fn(never_secret);
     let registry = tracing_subscriber::registry().with(filter).with(silenced);
     match format {
         LogFormat::Text => Box::new(
