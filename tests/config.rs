@@ -231,6 +231,73 @@ fn the_token_can_come_from_a_systemd_credential() {
 }
 
 #[test]
+fn every_numeric_key_set_far_too_large_is_a_one_line_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let numeric: Vec<String> = effective(&[], &[])
+        .into_iter()
+        .filter(|(_, value)| value["value"].is_u64())
+        .map(|(key, _)| key)
+        .collect();
+    assert!(numeric.len() >= 10, "the numeric keys: {numeric:?}");
+    for key in numeric {
+        let var = format!("CAREERBOT_{}", key.to_ascii_uppercase());
+        let run = careerbot_in(dir.path(), &["config"], &[(&var, "18446744073709551615")]);
+        assert_eq!(run.code, Some(2), "{var}: {}", run.stdout);
+        assert!(
+            run.stderr.contains(&var) && run.stderr.contains("too large"),
+            "{var}: {}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
+
+#[test]
+fn credentials_in_discord_api_base_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = careerbot_in(
+        dir.path(),
+        &["config"],
+        &[("DISCORD_API_BASE", "https://bob:hunter2pass@proxy.example/")],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("https://[redacted]@proxy.example/"),
+        "{}",
+        run.stdout
+    );
+    let run = careerbot_in(
+        dir.path(),
+        &["config"],
+        &[("DISCORD_API_BASE", "ftp://bob:hunter2pass@proxy.example/")],
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("ftp://[redacted]@"), "{}", run.stderr);
+    for out in [&run.stdout, &run.stderr] {
+        assert!(!out.contains("hunter2pass"), "{out}");
+    }
+}
+
+#[test]
+fn a_line_break_in_a_configured_path_cannot_forge_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let knowledge = dir.path().join("kb\nERROR forged");
+    std::fs::create_dir(&knowledge).unwrap();
+    std::fs::write(knowledge.join("a.md"), support::GOOD_ARTICLE).unwrap();
+    let missing = dir.path().join("none\nERROR forged too");
+    for (path, code) in [(&knowledge, 0), (&missing, 2)] {
+        let run = careerbot_in(dir.path(), &["--knowledge", arg(path), "-vv", "index"], &[]);
+        assert_eq!(run.code, Some(code), "{}", run.stderr);
+        assert!(run.stderr.contains("\\nERROR forged"), "{}", run.stderr);
+        assert!(
+            run.stderr.lines().all(|l| !l.starts_with("ERROR forged")),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
 fn bad_values_are_errors_that_name_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     for (var, value, says) in [

@@ -14,6 +14,7 @@ macro_rules! outln {
 }
 
 mod commands;
+mod log_lines;
 mod reports;
 mod servers;
 
@@ -269,13 +270,13 @@ where
     }
 }
 
-/// Installs the tracing subscriber (logs go to stderr). See
-/// [`default_filter`] for what `-v` shows.
-pub fn init_tracing(log: &LogConfig, verbose: u8, server: bool) {
+/// Installs the tracing subscriber (logs go to stderr, one line an event,
+/// `secrets` redacted). See [`default_filter`] for what `-v` shows.
+pub fn init_tracing(log: &LogConfig, verbose: u8, server: bool, secrets: Vec<String>) {
     let stderr = std::io::stderr().is_terminal();
     let subscriber = subscriber(
         log_filter(log, verbose, server),
-        std::io::stderr,
+        log_lines::LogLines::new(std::io::stderr, secrets),
         stderr,
         log.format,
     );
@@ -308,7 +309,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(&loaded.config.log, cli.verbose, cli.command.is_server());
+    init_tracing(
+        &loaded.config.log,
+        cli.verbose,
+        cli.command.is_server(),
+        loaded.config.secrets(),
+    );
     run(&cli, &loaded)
 }
 
@@ -432,7 +438,8 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            report_error(&causes(&e), config.log.format == LogFormat::Json);
+            let message = log_lines::redact(&causes(&e), &config.secrets());
+            report_error(&message, config.log.format == LogFormat::Json);
             let invalid = e.downcast_ref::<KnowledgeInvalid>().is_some();
             ExitCode::from(if invalid { 1 } else { 2 })
         }
@@ -446,6 +453,8 @@ fn report_error(message: &str, json: bool) {
         let line = serde_json::json!({"level": "ERROR", "message": message, "target": "careerbot"});
         eprintln!("{line}");
     } else {
+        // One line, whatever a path in it holds.
+        let message = message.replace('\n', "\\n").replace('\r', "\\r");
         eprintln!("error: {message}");
     }
 }

@@ -39,6 +39,25 @@ impl Secret {
     }
 }
 
+/// The credentials (`user:password`) an address holds before its host,
+/// if any: `https://user:pw@proxy.example/` holds `user:pw`.
+pub fn url_credentials(address: &str) -> Option<&str> {
+    let (_, rest) = address.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority
+        .rsplit_once('@')
+        .map(|(credentials, _)| credentials)
+        .filter(|c| !c.is_empty())
+}
+
+/// `address` with the credentials it holds, if any, as `[redacted]`.
+pub fn redact_url(address: &str) -> String {
+    match url_credentials(address) {
+        Some(credentials) => address.replacen(&format!("{credentials}@"), "[redacted]@", 1),
+        None => address.to_string(),
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")
@@ -314,10 +333,14 @@ impl Loaded {
         values
             .into_iter()
             .map(|(key, value)| {
-                let value = if SECRET_KEYS.contains(&key.as_str()) && !value.is_null() {
-                    serde_json::Value::String("[redacted]".to_string())
-                } else {
-                    value
+                let value = match value {
+                    value if SECRET_KEYS.contains(&key.as_str()) && !value.is_null() => {
+                        serde_json::Value::String("[redacted]".to_string())
+                    }
+                    serde_json::Value::String(address) if key == "discord_api_base" => {
+                        serde_json::Value::String(redact_url(&address))
+                    }
+                    value => value,
                 };
                 let source = self.sources.get(&key).cloned().unwrap_or(Source::Default);
                 Entry { key, value, source }
@@ -327,6 +350,19 @@ impl Loaded {
 }
 
 impl Config {
+    /// What must never reach a log line: the bot token, and credentials
+    /// in `discord_api_base`.
+    pub fn secrets(&self) -> Vec<String> {
+        let token = self.discord.token.as_ref().map(|t| t.expose().to_string());
+        let credentials = self
+            .discord
+            .api_base
+            .as_deref()
+            .and_then(url_credentials)
+            .map(str::to_string);
+        token.into_iter().chain(credentials).collect()
+    }
+
     /// Layers careerbot's defaults, `file` (or `careerbot.toml` when it
     /// exists), a systemd credential for the token, the environment, and
     /// `flags`, and checks every value.

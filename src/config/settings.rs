@@ -155,6 +155,15 @@ impl Default for Settings {
 
 /// Longest a record may be kept: a hundred years.
 const MAX_AGE_DAYS: u64 = 36_500;
+/// Upper bounds of the other numeric keys: far above any real use, and
+/// below where a value would overflow a clock, a semaphore or memory.
+const MAX_ARTICLE_BYTES: u64 = 1 << 30;
+const MAX_KNOWLEDGE_BYTES: u64 = 16 << 30;
+const MAX_IN_FLIGHT: u64 = 65_536;
+const MAX_CONNECTIONS: u64 = 65_536;
+const MAX_BODY_BYTES: u64 = 64 << 20;
+/// A day: the most any of the `_seconds` keys may be.
+const MAX_SECONDS: u64 = 86_400;
 
 impl Settings {
     /// Every key, in the file's spelling (sorted).
@@ -178,10 +187,18 @@ impl Settings {
                 dir: PathBuf::from(&self.knowledge_dir),
                 index_dir: PathBuf::from(&self.index_dir),
                 limits: crate::knowledge::Limits {
-                    max_article_bytes: check
-                        .at_least_one("max_article_bytes", self.max_article_bytes)?,
-                    max_knowledge_bytes: check
-                        .at_least_one("max_knowledge_bytes", self.max_knowledge_bytes)?,
+                    max_article_bytes: check.within(
+                        "max_article_bytes",
+                        self.max_article_bytes,
+                        1,
+                        MAX_ARTICLE_BYTES,
+                    )?,
+                    max_knowledge_bytes: check.within(
+                        "max_knowledge_bytes",
+                        self.max_knowledge_bytes,
+                        1,
+                        MAX_KNOWLEDGE_BYTES,
+                    )?,
                 },
             },
             discord: self.discord(&check)?,
@@ -195,9 +212,18 @@ impl Settings {
                         .collect(),
                     private_by_default: self.private_by_default,
                 },
-                cooldown: Duration::from_secs(self.cooldown_seconds),
-                max_in_flight: check.at_least_one("max_in_flight", self.max_in_flight as u64)?
-                    as usize,
+                cooldown: Duration::from_secs(check.within(
+                    "cooldown_seconds",
+                    self.cooldown_seconds,
+                    0,
+                    MAX_SECONDS,
+                )?),
+                max_in_flight: check.within(
+                    "max_in_flight",
+                    self.max_in_flight as u64,
+                    1,
+                    MAX_IN_FLIGHT,
+                )? as usize,
                 auto_answer_channels: self
                     .auto_answer_channels
                     .iter()
@@ -211,8 +237,12 @@ impl Settings {
                 options: crate::insights::Options {
                     data_dir: PathBuf::from(&self.data_dir),
                     max_age: Duration::from_secs(
-                        check.at_least_one("insights_max_age_days", self.insights_max_age_days)?
-                            * 86_400,
+                        check.within(
+                            "insights_max_age_days",
+                            self.insights_max_age_days,
+                            1,
+                            MAX_AGE_DAYS,
+                        )? * 86_400,
                     ),
                     record_users: self.insights_record_users,
                     low_confidence: self.low_confidence as f32,
@@ -239,7 +269,7 @@ impl Settings {
             if !(base.starts_with("http://") || base.starts_with("https://")) {
                 return Err(check.bad(
                     "discord_api_base",
-                    format!("\"{base}\" is not an http(s) URL"),
+                    format!("\"{}\" is not an http(s) URL", super::redact_url(base)),
                 ));
             }
         }
@@ -249,15 +279,6 @@ impl Settings {
                 format!(
                     "{} is out of range; it must be between 0 and 1",
                     self.low_confidence
-                ),
-            ));
-        }
-        if self.insights_max_age_days > MAX_AGE_DAYS {
-            return Err(check.bad(
-                "insights_max_age_days",
-                format!(
-                    "{} is too large; it must be at most {MAX_AGE_DAYS}",
-                    self.insights_max_age_days
                 ),
             ));
         }
@@ -302,19 +323,36 @@ impl Settings {
                 .unwrap_or_default(),
             metrics_listen: check.address("metrics_listen", self.metrics_listen.clone())?,
             limits: HttpLimits {
-                signature_window: Duration::from_secs(
-                    check
-                        .at_least_one("signature_window_seconds", self.signature_window_seconds)?,
-                ),
-                max_body_bytes: check.at_least_one("max_body_bytes", self.max_body_bytes as u64)?
-                    as usize,
-                request_timeout: Duration::from_secs(
-                    check.at_least_one("request_timeout_seconds", self.request_timeout_seconds)?,
-                ),
-                max_connections: check
-                    .at_least_one("max_connections", self.max_connections as u64)?
-                    as usize,
-                drain: Duration::from_secs(self.drain_seconds),
+                signature_window: Duration::from_secs(check.within(
+                    "signature_window_seconds",
+                    self.signature_window_seconds,
+                    1,
+                    MAX_SECONDS,
+                )?),
+                max_body_bytes: check.within(
+                    "max_body_bytes",
+                    self.max_body_bytes as u64,
+                    1,
+                    MAX_BODY_BYTES,
+                )? as usize,
+                request_timeout: Duration::from_secs(check.within(
+                    "request_timeout_seconds",
+                    self.request_timeout_seconds,
+                    1,
+                    MAX_SECONDS,
+                )?),
+                max_connections: check.within(
+                    "max_connections",
+                    self.max_connections as u64,
+                    1,
+                    MAX_CONNECTIONS,
+                )? as usize,
+                drain: Duration::from_secs(check.within(
+                    "drain_seconds",
+                    self.drain_seconds,
+                    0,
+                    MAX_SECONDS,
+                )?),
             },
         })
     }
@@ -333,9 +371,12 @@ impl Check<'_> {
         }
     }
 
-    fn at_least_one(&self, key: &str, n: u64) -> Result<u64, ConfigError> {
-        if n == 0 {
-            Err(self.bad(key, "0 is too small; it must be at least 1"))
+    /// `n`, if it is between `min` and `max`.
+    fn within(&self, key: &str, n: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+        if n < min {
+            Err(self.bad(key, format!("{n} is too small; it must be at least {min}")))
+        } else if n > max {
+            Err(self.bad(key, format!("{n} is too large; it must be at most {max}")))
         } else {
             Ok(n)
         }
