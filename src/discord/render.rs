@@ -203,9 +203,9 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
         fields.push(("Courses".to_string(), courses_field(answer.courses())));
     }
     if let Some(source) = &passage.source {
-        let (value, linked) = source_field(source);
-        if linked {
-            embed = embed.url(source.clone());
+        let (value, link) = source_field(source);
+        if let Some(link) = link {
+            embed = embed.url(link);
         }
         fields.push(("Source".to_string(), value));
     }
@@ -260,9 +260,11 @@ fn courses_field(courses: &[CoursePointer]) -> String {
 
 /// The Source field, and whether the embed's title links to the source. A
 /// link is never cut: one too long for the field shows its host.
-fn source_field(source: &str) -> (String, bool) {
+fn source_field(source: &str) -> (String, Option<String>) {
     let link = crate::knowledge::is_web_url(source);
-    let linked = link && source.chars().count() <= limits::URL;
+    let url = link.then(|| uri(source)).flatten();
+    let url = url.filter(|u| u.len() <= limits::URL);
+    let linked = url.is_some();
     let value = if link && source.chars().count() > limits::FIELD_VALUE {
         let host = crate::knowledge::web_host(source).unwrap_or_default();
         let host = escape(&fit(host, limits::FIELD_VALUE / 2));
@@ -274,7 +276,29 @@ fn source_field(source: &str) -> (String, bool) {
     } else {
         source.to_string()
     };
-    (value, linked)
+    (value, url)
+}
+
+/// `address` as a URI (RFC 3986, which Discord's `format: uri` asks for):
+/// the host in ASCII (IDNA), and every character after it that a URI may
+/// not hold (spaces, `|`, `{`, non-ASCII) percent-encoded. `None` when it
+/// is not an http(s) address with a host.
+fn uri(address: &str) -> Option<String> {
+    let url = url::Url::parse(address).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return None;
+    }
+    let origin = &url[..url::Position::AfterPort];
+    let mut out = origin.to_string();
+    for byte in url[url::Position::BeforePath..].bytes() {
+        let allowed = byte.is_ascii_alphanumeric() || b"-._~:/?#@!$&'()*+,;=%".contains(&byte);
+        if allowed {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(out)
 }
 
 /// What an answer's buttons offer besides 👍/👎, which anyone may press.
@@ -490,6 +514,33 @@ pub fn listing(title: &str, description: &str, groups: &[(String, String)]) -> C
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_embed_url_is_a_uri_whatever_the_source_holds() {
+        let is_uri = |u: &str| {
+            u.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b))
+        };
+        for source in [
+            "https://example.com/a|b/{c}?q=x y",
+            "https://exämple.com/caf\u{e9} menu#part 2",
+            "https://example.com/%7Balready%7D",
+        ] {
+            let url = uri(source).expect("an http(s) address");
+            assert!(is_uri(&url), "{source} -> {url}");
+            assert!(url.starts_with("https://"), "{url}");
+        }
+        assert_eq!(
+            uri("https://example.com/a b").as_deref(),
+            Some("https://example.com/a%20b")
+        );
+        assert_eq!(
+            uri("https://xn--exmple-cua.com/").as_deref(),
+            Some("https://xn--exmple-cua.com/")
+        );
+        assert_eq!(uri("ftp://example.com/"), None);
+        assert_eq!(uri("not a url"), None);
+    }
 
     #[test]
     fn fit_cuts_on_characters_and_marks_the_cut() {

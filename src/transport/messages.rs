@@ -136,13 +136,12 @@ impl Forums {
                 posts.insert(thread, known);
                 Arrived::Unknown
             }
-            None if posts.len() < REMEMBER_AT_MOST => {
+            None => {
                 let (tx, rx) = oneshot::channel();
                 let claimed = Some(tx);
-                posts.insert(thread, (Post::Starter { first, claimed }, now));
+                posts.remember(thread, Post::Starter { first, claimed }, now);
                 Arrived::Pending(rx)
             }
-            None => Arrived::Unknown,
         }
     }
 
@@ -163,7 +162,7 @@ impl Forums {
             }
             None => {
                 let (tx, rx) = oneshot::channel();
-                posts.insert(thread, (Post::Waiting(tx), now));
+                posts.remember(thread, Post::Waiting(tx), now);
                 Claim::Wait(rx)
             }
         }
@@ -192,6 +191,25 @@ impl Forums {
             posts.swept = Some(now);
         }
         posts
+    }
+}
+
+impl Posts {
+    /// Remembers a post not remembered yet; when [`REMEMBER_AT_MOST`] are,
+    /// the oldest is forgotten first, so a flood of posts can neither grow
+    /// the memory nor keep the next post from being remembered.
+    fn remember(&mut self, thread: ChannelId, post: Post, now: Instant) {
+        if self.posts.len() >= REMEMBER_AT_MOST {
+            let oldest = self
+                .posts
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(t, _)| *t);
+            if let Some(oldest) = oldest {
+                self.posts.remove(&oldest);
+            }
+        }
+        self.posts.insert(thread, (post, now));
     }
 }
 
@@ -359,13 +377,16 @@ async fn answered_as_post(arrived: Arrived) -> bool {
     }
 }
 
-/// Whether `thread` was created a moment ago, so it is a new post.
+/// Whether `thread` was created a moment ago, so it is a new post: by
+/// its metadata's `create_timestamp`, or else by its id, a snowflake made
+/// when the thread was. (Discord's `newly_created` says the same, but
+/// serenity 0.12 drops it when it reads the thread.)
 fn is_new(thread: &GuildChannel) -> bool {
     let created = thread
         .thread_metadata
         .as_ref()
-        .and_then(|m| m.create_timestamp);
-    let Some(created) = created else { return false };
+        .and_then(|m| m.create_timestamp)
+        .unwrap_or_else(|| thread.id.created_at());
     let now = serenity::model::Timestamp::now().unix_timestamp();
     let age = now.saturating_sub(created.unix_timestamp());
     (-60..NEW_POST.as_secs() as i64).contains(&age)
@@ -429,6 +450,59 @@ mod tests {
         assert!(matches!(forums.claim(unwatched, now), Claim::Wait(_)));
     }
 
+    /// A forum thread as THREAD_CREATE carries it, with `id`, and without
+    /// `create_timestamp` (threads made before 2022 have none).
+    fn thread(id: u64) -> GuildChannel {
+        serde_json::from_value(serde_json::json!({
+            "id": id.to_string(), "type": 11, "guild_id": "1190000000000000100",
+            "parent_id": "1190000000000000210", "owner_id": "1190000000000000500",
+            "name": "How do I start?", "last_message_id": id.to_string(),
+            "rate_limit_per_user": 0, "flags": 0, "message_count": 0, "member_count": 1,
+            "thread_metadata": { "archived": false, "auto_archive_duration": 4320,
+                                 "archive_timestamp": "2026-01-01T00:00:00.000000+00:00",
+                                 "locked": false },
+            "newly_created": true
+        }))
+        .expect("a thread")
+    }
+
+    #[test]
+    fn a_thread_without_create_timestamp_is_new_by_its_snowflake() {
+        let discord_epoch_ms = 1_420_070_400_000_u64;
+        let snowflake = |unix_ms: u64| (unix_ms - discord_epoch_ms) << 22;
+        let now_ms = serenity::model::Timestamp::now().unix_timestamp() as u64 * 1000;
+        assert!(is_new(&thread(snowflake(now_ms))), "made a moment ago");
+        let old = now_ms - 2 * NEW_POST.as_millis() as u64;
+        assert!(
+            !is_new(&thread(snowflake(old))),
+            "an old thread careerbot is shown late"
+        );
+    }
+
+    #[test]
+    fn after_thousands_of_answered_posts_a_new_post_is_still_answered_once() {
+        let now = Instant::now();
+        let forums = Forums::new([ChannelId::new(1)]);
+        for i in 1..=4_200u64 {
+            let at = now + Duration::from_millis(i);
+            assert!(matches!(
+                forums.claim(ChannelId::new(i), at),
+                Claim::Wait(_)
+            ));
+        }
+        assert!(forums.posts.lock().unwrap().len() <= REMEMBER_AT_MOST);
+        let at = now + Duration::from_secs(5);
+        let Arrived::Pending(mut claimed) = forums.starter(THREAD, member("first"), at) else {
+            panic!("its first message is remembered");
+        };
+        assert!(matches!(forums.claim(THREAD, at), Claim::Have(Some(c)) if c == "first"));
+        assert_eq!(
+            claimed.try_recv(),
+            Ok(()),
+            "a mention in it gets no reply of its own"
+        );
+    }
+
     #[test]
     fn without_watched_forums_nothing_is_remembered_and_memory_stays_bounded() {
         let now = Instant::now();
@@ -448,11 +522,22 @@ mod tests {
         assert!(held <= REMEMBER_AT_MOST, "{held}");
         let soon = now + SWEEP_EVERY;
         let full = forums.starter(ChannelId::new(999_998), member(""), soon);
-        assert!(matches!(full, Arrived::Unknown), "full: not remembered");
-        assert_eq!(forums.posts.lock().unwrap().len(), held, "nothing old yet");
+        assert!(
+            matches!(full, Arrived::Pending(_)),
+            "full: the oldest is forgotten for it"
+        );
+        assert_eq!(
+            forums.posts.lock().unwrap().len(),
+            held,
+            "no more than before"
+        );
         let later = now + REMEMBER + Duration::from_secs(1);
         let _ = forums.starter(ChannelId::new(999_999), member(""), later);
-        assert_eq!(forums.posts.lock().unwrap().len(), 1, "old posts forgotten");
+        assert_eq!(
+            forums.posts.lock().unwrap().len(),
+            2,
+            "old posts forgotten; the one from `soon` is not old yet"
+        );
         assert!(
             REMEMBER > NEW_POST,
             "a post is remembered while it counts as new"
