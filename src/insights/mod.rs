@@ -37,6 +37,9 @@ const BATCH: usize = 4_096;
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// How often the writer applies retention while running.
 const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
+/// How long a report waits for the writer to commit what was recorded
+/// just before it, well inside Discord's 3 s.
+pub const READ_WAIT: Duration = Duration::from_millis(500);
 
 /// The current time as Unix seconds.
 pub fn unix_now() -> i64 {
@@ -310,17 +313,28 @@ impl Recorder {
     /// Waits until everything recorded so far is committed (or the writer
     /// has stopped).
     pub fn flush(&self) {
+        self.flush_within(None);
+    }
+
+    /// [`flush`](Self::flush), waiting at most `wait` when given; whether
+    /// everything was committed.
+    fn flush_within(&self, wait: Option<Duration>) -> bool {
         let (tx, rx) = mpsc::channel();
         let sent = self
             .sender()
             .is_some_and(|q| q.send(Message::Flush(tx)).is_ok());
-        if sent {
-            let _ = rx.recv();
+        match (sent, wait) {
+            (false, _) => true,
+            (true, None) => rx.recv().is_ok(),
+            (true, Some(wait)) => rx.recv_timeout(wait).is_ok(),
         }
     }
 
-    /// Runs `read` on the store after a [`flush`](Self::flush), so it sees
-    /// every record taken so far.
+    /// Runs `read` on the store, over the reader's own connection, once
+    /// what was recorded so far is committed, or after [`READ_WAIT`] if
+    /// the writer is held up (another process holding SQLite's write lock,
+    /// say): then it reads what is committed. A WAL reader never waits for
+    /// a writer, so a report never queues behind the writer's retries.
     ///
     /// # Errors
     /// What `read` returns.
@@ -328,7 +342,9 @@ impl Recorder {
         &self,
         read: impl FnOnce(&Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.flush();
+        if !self.flush_within(Some(READ_WAIT)) {
+            tracing::info!("the insights writer is held up; reporting what is committed");
+        }
         let store = self.reader.lock().unwrap_or_else(|p| p.into_inner());
         read(&store)
     }
@@ -490,6 +506,43 @@ mod tests {
             record_users: false,
             low_confidence: 0.6,
         }
+    }
+
+    #[test]
+    fn a_report_does_not_queue_behind_a_writer_another_process_holds_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::start(options(dir.path()), Counters::default()).unwrap();
+        let reload = |at| ReloadRecord {
+            at,
+            cause: "reload".into(),
+            ok: true,
+            version: 1,
+            took_ms: 1,
+            error: None,
+            who: None,
+            what: None,
+        };
+        recorder.reload(reload(1));
+        recorder.flush();
+        // Another process takes SQLite's write lock and keeps it.
+        let other = rusqlite::Connection::open(dir.path().join(store::FILE)).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        recorder.reload(reload(2));
+        let recorder = Arc::new(recorder);
+        let (tx, rx) = mpsc::channel();
+        let reader = Arc::clone(&recorder);
+        std::thread::spawn(move || {
+            let _ = tx.send(reader.read(|s| s.reloads_since(0)));
+        });
+        // The writer waits out its busy timeout three times (over 15 s).
+        let read = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the report does not wait for the writer")
+            .expect("the report reads");
+        assert_eq!(read.len(), 1, "what was committed");
+        other.execute_batch("COMMIT").unwrap();
+        recorder.close();
+        assert_eq!(recorder.read(|s| s.reloads_since(0)).unwrap().len(), 2);
     }
 
     #[test]
