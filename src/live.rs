@@ -119,7 +119,7 @@ impl Edit {
                 Change::Write { rel, .. } => (rel, None),
                 Change::Retire { rel, to } => (rel, Some(to)),
             };
-            if let Some(why) = knowledge::unwritable(dir, rel) {
+            if let Some(why) = knowledge::unwritable(dir, rel, limits) {
                 return refuse(why);
             }
             if let Some(to) = to.filter(|to| dir.join(to).exists()) {

@@ -264,3 +264,32 @@ fn two_processes_sharing_the_knowledge_directory_keep_every_answer() {
         .collect();
     assert_eq!(questions.len(), 10, "{text}");
 }
+
+#[test]
+fn with_both_answer_files_the_markdown_one_is_skipped_with_a_warning_and_answers_still_go_in() {
+    let legacy = "# Community answers\n\n## Raises\n\n<!-- phrasings: how do I ask for a raise? -->\n\nBring numbers.\n";
+    let dir = support::knowledge(&[
+        ("careers.md", ARTICLE.as_bytes()),
+        (community::LEGACY_FILE, legacy.as_bytes()),
+    ]);
+    let live = Live::load(options(dir.path(), Limits::default())).expect("loads");
+    add(&live, &answer("Can I work remotely?", "Often.")).expect("added");
+    // A moderator (or a cut-short move) puts the Markdown file back.
+    std::fs::write(dir.path().join(community::LEGACY_FILE), legacy).unwrap();
+    let (_, _, report) = careerbot::knowledge::load(dir.path()).expect("still loads");
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.file.ends_with(community::LEGACY_FILE) && p.message.contains("not read")));
+    let summary = add(&live, &answer("Any courses?", "Yes, six.")).expect("added");
+    assert_eq!(summary.warnings, 1);
+    let passages = &live.current().passages;
+    assert_eq!(
+        passages
+            .iter()
+            .filter(|p| p.article_id == community::ID)
+            .count(),
+        3,
+        "the moved answer and the two new ones"
+    );
+}

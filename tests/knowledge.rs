@@ -984,3 +984,30 @@ fn a_careerbotignore_pattern_that_cannot_be_read_is_a_warning_not_a_failure() {
     // The good pattern still applies.
     assert!(kb.articles.iter().all(|a| a.id != "notes"));
 }
+
+#[test]
+fn a_careerbotignore_that_is_a_link_or_too_large_is_not_read() {
+    let outside = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(outside.path(), "SECRET_TOKEN=abc{def\n").unwrap();
+    let dir = knowledge(&[("data-engineer.md", GOOD_ARTICLE.as_bytes())]);
+    std::os::unix::fs::symlink(outside.path(), dir.path().join(".careerbotignore")).unwrap();
+    let (_, _, report) = knowledge::load(dir.path()).expect("loads");
+    let warning = report
+        .problems
+        .iter()
+        .find(|p| p.file.ends_with(".careerbotignore"))
+        .expect("reported");
+    assert!(warning.message.contains("a link"), "{}", warning.message);
+    assert!(!warning.message.contains("SECRET"), "{}", warning.message);
+    std::fs::remove_file(dir.path().join(".careerbotignore")).unwrap();
+    let limits = knowledge::Limits {
+        max_article_bytes: 1_000,
+        ..Default::default()
+    };
+    std::fs::write(dir.path().join(".careerbotignore"), "x\n".repeat(1_000)).unwrap();
+    let (_, _, report) = knowledge::load_with(dir.path(), &limits).expect("loads");
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.file.ends_with(".careerbotignore") && p.message.contains("max_article_bytes")));
+}

@@ -42,7 +42,19 @@ impl Secret {
 /// The credentials (`user:password`) an address holds before its host,
 /// if any: `https://user:pw@proxy.example/` holds `user:pw`.
 pub fn url_credentials(address: &str) -> Option<&str> {
-    let (_, rest) = address.split_once("://")?;
+    // After the scheme and however many slashes were typed (`https:/u:p@h`
+    // too), or from the start when there is no scheme.
+    let rest = match address.split_once(':') {
+        Some((scheme, rest))
+            if rest.starts_with('/')
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            rest.trim_start_matches('/')
+        }
+        _ => address,
+    };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
     authority
         .rsplit_once('@')
@@ -392,6 +404,20 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_an_address_are_found_however_it_is_typed() {
+        for (address, credentials) in [
+            ("https://bob:pw@proxy.example/", Some("bob:pw")),
+            ("https:/bob:pw@proxy.example/", Some("bob:pw")),
+            ("bob:pw@proxy.example", Some("bob:pw")),
+            ("https://proxy.example/a@b", None),
+            ("https://proxy.example/", None),
+        ] {
+            assert_eq!(url_credentials(address), credentials, "{address}");
+        }
+        assert_eq!(redact_url("https:/bob:pw@h/"), "https:/[redacted]@h/");
+    }
     use serenity::model::id::RoleId;
 
     /// Loads `text` as the config file.

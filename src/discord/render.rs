@@ -290,8 +290,16 @@ fn uri(address: &str) -> Option<String> {
     }
     let origin = &url[..url::Position::AfterPort];
     let mut out = origin.to_string();
-    for byte in url[url::Position::BeforePath..].bytes() {
-        let allowed = byte.is_ascii_alphanumeric() || b"-._~:/?#@!$&'()*+,;=%".contains(&byte);
+    let rest = url[url::Position::BeforePath..].as_bytes();
+    let mut fragment = false;
+    for (i, &byte) in rest.iter().enumerate() {
+        // `%` only as an escape of two hex digits; `#` only once, to start the fragment.
+        let escape = rest.len() > i + 2 && rest[i + 1..i + 3].iter().all(u8::is_ascii_hexdigit);
+        let allowed = match byte {
+            b'%' => escape,
+            b'#' => !std::mem::replace(&mut fragment, true),
+            b => b.is_ascii_alphanumeric() || b"-._~:/?@!$&'()*+,;=".contains(&b),
+        };
         if allowed {
             out.push(char::from(byte));
         } else {
@@ -525,6 +533,9 @@ mod tests {
             "https://example.com/a|b/{c}?q=x y",
             "https://exämple.com/caf\u{e9} menu#part 2",
             "https://example.com/%7Balready%7D",
+            "https://example.com/100%",
+            "https://example.com/a%zzb",
+            "https://example.com/#a#b",
         ] {
             let url = uri(source).expect("an http(s) address");
             assert!(is_uri(&url), "{source} -> {url}");
@@ -533,6 +544,18 @@ mod tests {
         assert_eq!(
             uri("https://example.com/a b").as_deref(),
             Some("https://example.com/a%20b")
+        );
+        assert_eq!(
+            uri("https://example.com/100%").as_deref(),
+            Some("https://example.com/100%25")
+        );
+        assert_eq!(
+            uri("https://example.com/#a#b").as_deref(),
+            Some("https://example.com/#a%23b")
+        );
+        assert_eq!(
+            uri("https://example.com/%7B").as_deref(),
+            Some("https://example.com/%7B")
         );
         assert_eq!(
             uri("https://xn--exmple-cua.com/").as_deref(),

@@ -11,7 +11,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::article::flat::flatten;
-use super::article::inline::{visible_len, CODE_CLOSE, CODE_OPEN, LINK_CLOSE, LINK_OPEN, LINK_URL};
+use super::article::inline::{
+    plain, visible_len, CODE_CLOSE, CODE_OPEN, LINK_CLOSE, LINK_OPEN, LINK_URL,
+};
 use super::problem::{line_col, Problem};
 use super::{squash, Article, Block, Section, SourceFile};
 
@@ -125,6 +127,17 @@ fn line(text: &str, max: usize) -> String {
         .to_string()
 }
 
+/// Markdown `text` as it is served: one block ([`flatten`]), and clean of
+/// what an entity (`&#27;`, `&#x202E;`) could have put back.
+fn served(text: &str) -> String {
+    clean(&flatten(text))
+}
+
+/// Whether served text holds anything to read.
+fn readable(served: &str) -> bool {
+    plain(served).chars().any(char::is_alphanumeric)
+}
+
 impl Entry {
     /// The entry of a new answer.
     fn new(answer: &CommunityAnswer) -> Result<Self, AnswerError> {
@@ -133,12 +146,13 @@ impl Entry {
             return Err(AnswerError::NoQuestion);
         }
         let text = clean(&answer.answer).trim().to_string();
-        let served = visible_len(&flatten(&text));
-        if served == 0 || !text.chars().any(char::is_alphanumeric) {
+        let shown = served(&text);
+        if !readable(&shown) {
             return Err(AnswerError::NoAnswer);
         }
-        if served > MAX_ANSWER {
-            return Err(AnswerError::TooLong(served));
+        let length = visible_len(&shown);
+        if length > MAX_ANSWER {
+            return Err(AnswerError::TooLong(length));
         }
         Ok(Entry {
             heading: line(answer.heading.trim_start_matches('#'), MAX_HEADING),
@@ -150,35 +164,42 @@ impl Entry {
         })
     }
 
-    /// The section it is served as.
-    fn section(&self, line: usize) -> Section {
-        let heading = match self.heading.trim() {
-            "" => squash(&self.question),
-            heading => squash(heading),
+    /// The section it is served as: every field cleaned, however the file
+    /// was edited.
+    fn section(&self, at: usize) -> Section {
+        let one_line = |text: &str| line(text, usize::MAX);
+        let heading = match one_line(&self.heading) {
+            heading if heading.is_empty() => one_line(&self.question),
+            heading => heading,
         };
-        let mut phrasings = vec![squash(&self.question)];
-        phrasings.extend(self.also.iter().map(|p| squash(p)));
+        let mut phrasings = vec![one_line(&self.question)];
+        phrasings.extend(self.also.iter().map(|p| one_line(p)));
         phrasings.retain(|p| !p.is_empty());
         Section {
             path: vec![heading],
             phrasings,
-            blocks: vec![Block::Paragraph(flatten(&self.text))],
-            line,
+            blocks: vec![Block::Paragraph(served(&self.text))],
+            line: at,
         }
     }
 }
 
+/// The entries of [`FILE`]'s `text`, or the problem that keeps it from
+/// being read.
+fn document(text: &str, display: &str) -> Result<Document, Problem> {
+    toml::from_str(text).map_err(|e| {
+        let at = e.span().map_or((1, 1), |s| line_col(text, s.start));
+        let message = e.message().trim().trim_end_matches('.').to_string();
+        Problem::error(display, at, format!("invalid answers file: {message}"))
+            .help("each answer is an [[answer]] table with question = \"...\" and text = \"\"\"...\"\"\" (heading, also, by and at are optional)")
+    })
+}
+
 /// Reads [`FILE`]: one section per entry, every problem with its place.
 pub fn parse(text: &str, rel: &str, display: &str) -> (Option<Article>, Vec<Problem>) {
-    let document: Document = match toml::from_str(text) {
+    let document = match document(text, display) {
         Ok(document) => document,
-        Err(e) => {
-            let at = e.span().map_or((1, 1), |s| line_col(text, s.start));
-            let message = e.message().trim().trim_end_matches('.').to_string();
-            let problem = Problem::error(display, at, format!("invalid answers file: {message}"))
-                .help("each answer is an [[answer]] table with question = \"...\" and text = \"\"\"...\"\"\" (heading, also, by and at are optional)");
-            return (None, vec![problem]);
-        }
+        Err(problem) => return (None, vec![problem]),
     };
     let mut problems = Vec::new();
     let mut sections = Vec::new();
@@ -194,7 +215,7 @@ pub fn parse(text: &str, rel: &str, display: &str) -> (Option<Article>, Vec<Prob
         } else if section
             .blocks
             .iter()
-            .all(|b| matches!(b, Block::Paragraph(p) if p.trim().is_empty()))
+            .all(|b| matches!(b, Block::Paragraph(p) if !readable(p)))
         {
             problems.push(empty("text"));
         } else {
@@ -223,23 +244,44 @@ pub fn parse(text: &str, rel: &str, display: &str) -> (Option<Article>, Vec<Prob
 /// file is not a valid answers file.
 pub fn append(existing: Option<&str>, answer: &CommunityAnswer) -> Result<String, AnswerError> {
     let entry = Entry::new(answer)?;
-    let mut text = match existing {
-        Some(text) if !text.trim().is_empty() => {
-            let (_, problems) = parse(text, FILE, FILE);
-            if let Some(problem) = problems.first() {
-                return Err(AnswerError::Unusable(format!(
-                    "{FILE} cannot be added to until it is fixed: {}",
-                    problem.message
-                )));
-            }
-            let mut text = text.trim_end().to_string();
-            text.push_str("\n\n");
-            text
-        }
-        _ => format!("{HEADER}\n"),
+    let existing = existing.filter(|text| !text.trim().is_empty());
+    let Some(existing) = existing else {
+        return Ok(format!(
+            "{HEADER}\n{}",
+            written(std::slice::from_ref(&entry))?
+        ));
     };
-    text.push_str(&written(std::slice::from_ref(&entry))?);
-    Ok(text)
+    let (_, problems) = parse(existing, FILE, FILE);
+    if let Some(problem) = problems.first() {
+        return Err(AnswerError::Unusable(format!(
+            "{FILE} cannot be added to until it is fixed: {}",
+            problem.message
+        )));
+    }
+    let entries = |text: &str| -> Option<Vec<Entry>> {
+        let document = document(text, FILE).ok()?;
+        Some(
+            document
+                .answer
+                .into_iter()
+                .map(toml::Spanned::into_inner)
+                .collect(),
+        )
+    };
+    let mut all = entries(existing).unwrap_or_default();
+    all.push(entry.clone());
+    let appended = format!(
+        "{}\n\n{}",
+        existing.trim_end(),
+        written(std::slice::from_ref(&entry))?
+    );
+    // Appending keeps the file as the moderators wrote it; when it cannot
+    // (answers written as an inline array), the file is written anew.
+    if entries(&appended).as_ref() == Some(&all) {
+        Ok(appended)
+    } else {
+        Ok(format!("{HEADER}\n{}", written(&all)?))
+    }
 }
 
 /// Entries in TOML.
@@ -320,28 +362,49 @@ fn migrate(legacy: &str) -> Result<String, AnswerError> {
         .iter()
         .flat_map(|a| &a.sections)
         .filter(|s| !s.blocks.is_empty())
-        .filter_map(|s| {
-            let heading = s.path.last().cloned().unwrap_or_default();
+        .map(|s| {
+            let heading = match s.path.join(" › ") {
+                path if path.is_empty() => TITLE.to_string(),
+                path => path,
+            };
             let mut phrasings = s.phrasings.clone();
             let question = if phrasings.is_empty() {
                 heading.clone()
             } else {
                 phrasings.remove(0)
             };
-            (!question.is_empty()).then(|| Entry {
+            Entry {
                 question,
                 also: phrasings,
                 heading,
                 text: markdown(&s.blocks),
                 by: String::new(),
                 at: String::new(),
-            })
+            }
         })
         .collect();
-    Ok(format!(
-        "{HEADER}# Moved from {LEGACY_FILE}, which is kept as {MIGRATED_FILE}.\n\n{}",
-        written(&entries)?
-    ))
+    let moved = format!("{HEADER}# Moved from {LEGACY_FILE}, which is kept as {MIGRATED_FILE}.\n");
+    if entries.is_empty() {
+        return Ok(moved);
+    }
+    Ok(format!("{moved}\n{}", written(&entries)?))
+}
+
+/// `code` as an inline code span, fenced by more backticks than it holds.
+fn inline_code(code: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in code.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if code.starts_with('`') || code.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{code}{pad}{fence}")
 }
 
 /// Blocks of served text written back as Markdown: links and code in
@@ -349,13 +412,29 @@ fn migrate(legacy: &str) -> Result<String, AnswerError> {
 fn markdown(blocks: &[Block]) -> String {
     let marked = |text: &str| -> String {
         let mut out = String::new();
+        let (mut in_url, mut code) = (false, None::<String>);
         for c in text.chars() {
-            match c {
-                LINK_OPEN => out.push('['),
-                LINK_URL => out.push_str("]("),
-                LINK_CLOSE => out.push(')'),
-                CODE_OPEN | CODE_CLOSE => out.push('`'),
-                c => out.push(c),
+            match (c, code.as_mut()) {
+                (CODE_CLOSE, Some(_)) => {
+                    out.push_str(&inline_code(&code.take().unwrap_or_default()));
+                }
+                (c, Some(code)) => code.push(c),
+                (CODE_OPEN, None) => code = Some(String::new()),
+                (LINK_OPEN, None) => out.push('['),
+                (LINK_URL, None) => {
+                    in_url = true;
+                    out.push_str("](");
+                }
+                (LINK_CLOSE, None) => {
+                    in_url = false;
+                    out.push(')');
+                }
+                // Text stays text: any ASCII punctuation may be escaped.
+                (c, None) if c.is_ascii_punctuation() && !in_url => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                (c, None) => out.push(c),
             }
         }
         out
@@ -512,6 +591,63 @@ mod tests {
             matches!(refused, Err(AnswerError::Unusable(_))),
             "{refused:?}"
         );
+    }
+
+    #[test]
+    fn entities_cannot_put_back_control_characters_or_make_an_empty_answer() {
+        let text = append(None, &answer("q?", "", "&#27;]0;pwned&#7; ok &#x202E;evil")).unwrap();
+        let article = served(&text);
+        let Block::Paragraph(p) = &article.sections[0].blocks[0] else {
+            panic!("a paragraph")
+        };
+        assert!(
+            !p.chars().any(|c| c.is_control() || c == '\u{202E}'),
+            "{p:?}"
+        );
+        for empty in ["&#8203;", "[ ](https://example.com)", "&#27;&#7;"] {
+            assert_eq!(
+                append(None, &answer("q?", "", empty)),
+                Err(AnswerError::NoAnswer),
+                "{empty}"
+            );
+        }
+    }
+
+    #[test]
+    fn answers_written_as_an_inline_array_are_kept_and_added_to() {
+        for existing in [
+            "answer = []\n",
+            "answer = [{question = \"q\", text = \"t\"}]\n",
+        ] {
+            let text = append(Some(existing), &answer("new?", "", "A new answer.")).unwrap();
+            let article = served(&text);
+            let before = usize::from(existing.contains("question"));
+            assert_eq!(article.sections.len(), before + 1, "{text}");
+            assert_eq!(article.sections[before].phrasings, ["new?"]);
+        }
+    }
+
+    #[test]
+    fn a_migration_keeps_text_under_no_heading_and_escaped_markup() {
+        let legacy = "# Community answers\n\nIntro answer.\n\n## Q\n\n### Sub\n\n\\# not a heading, \\*not em\\* and `a``b`.\n";
+        let moved = migrate(legacy).unwrap();
+        let article = served(&moved);
+        let texts: Vec<String> = article
+            .sections
+            .iter()
+            .map(|s| match &s.blocks[0] {
+                Block::Paragraph(p) => plain(p),
+                Block::List(items) => items.join("\n"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            ["Intro answer.", "# not a heading, *not em* and a``b."]
+        );
+        assert_eq!(article.sections[1].path, ["Q › Sub"]);
+        let empty = migrate("# Community answers\n").unwrap();
+        let text = append(Some(&empty), &answer("q?", "", "t1")).unwrap();
+        assert_eq!(served(&text).sections.len(), 1, "{text}");
     }
 
     #[test]

@@ -46,24 +46,52 @@ impl Default for Limits {
 pub const IGNORE_FILE: &str = ".careerbotignore";
 
 /// The patterns of the root's [`IGNORE_FILE`] (none when there is no such
-/// file), and a warning for the lines that are not valid patterns.
-fn ignore_file(dir: &Path) -> (ignore::gitignore::Gitignore, Option<Problem>) {
+/// file), and a warning for the lines that are not valid patterns. The
+/// file is read as knowledge files are: never through a link, never past
+/// `max_article_bytes`, never a FIFO or a device; such a file is a warning
+/// and no pattern is used.
+fn ignore_file(dir: &Path, limits: &Limits) -> (ignore::gitignore::Gitignore, Option<Problem>) {
     let path = dir.join(IGNORE_FILE);
-    if !path.is_file() {
-        return (ignore::gitignore::Gitignore::empty(), None);
-    }
+    let display = path.display().to_string();
+    let none = ignore::gitignore::Gitignore::empty();
+    let bytes = match read_bounded(&path, limits.max_article_bytes) {
+        Ok(bytes) => bytes,
+        Err(Unread::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return (none, None),
+        Err(unread) => {
+            let why = match unread {
+                Unread::TooLarge => format!(
+                    "larger than max_article_bytes ({} bytes)",
+                    limits.max_article_bytes
+                ),
+                Unread::NotAFile => "a link or not a regular file".to_string(),
+                Unread::Io(e) => e.to_string(),
+            };
+            let problem = Problem::warning(&display, (1, 1), format!("not read, so no pattern is used: {why}"))
+                .help("make it an ordinary file in the knowledge directory, one gitignore pattern per line");
+            return (none, Some(problem));
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes);
     let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
-    let mut problem = builder.add(&path).map(|e| {
+    let mut unused = 0;
+    let mut first = None;
+    for (n, line) in text.lines().enumerate() {
+        if let Err(e) = builder.add_line(Some(path.clone()), line) {
+            unused += 1;
+            first.get_or_insert((n + 1, e.to_string()));
+        }
+    }
+    let mut problem = first.map(|(line, e)| {
         Problem::warning(
-            &path.display().to_string(),
-            (1, 1),
-            format!("some patterns are not used: {e}"),
+            &display,
+            (line, 1),
+            format!("{unused} pattern(s) are not used: {e}"),
         )
         .help("write one gitignore pattern per line, e.g. SOURCE.md or drafts/")
     });
     let ignored = builder.build().unwrap_or_else(|e| {
         problem = Some(Problem::warning(
-            &path.display().to_string(),
+            &display,
             (1, 1),
             format!("no pattern is used: {e}"),
         ));
@@ -122,7 +150,7 @@ pub fn read_dir_with(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Loa
         total: 0,
         spent: false,
     };
-    let (ignored, ignore_problem) = ignore_file(dir);
+    let (ignored, ignore_problem) = ignore_file(dir, limits);
     if let Some(problem) = ignore_problem {
         files.push(SourceFile {
             display: dir.join(IGNORE_FILE).display().to_string(),
@@ -392,11 +420,12 @@ pub fn write_atomic(dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<()> 
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        // The file keeps its mode; a new one is readable as the others are.
+        // The file keeps its permissions (never setuid, setgid or sticky);
+        // a new one is readable as the others are.
         let mode = std::fs::symlink_metadata(&target)
             .ok()
             .filter(std::fs::Metadata::is_file)
-            .map_or(0o644, |m| m.permissions().mode() & 0o7777);
+            .map_or(0o644, |m| m.permissions().mode() & 0o777);
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
     let mut file = builder.tempfile_in(&parent)?;
@@ -419,7 +448,7 @@ pub fn rename(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
 /// `dir`, if it will not: it is a link or not an ordinary file (writing
 /// would replace or follow it), or careerbot would not read it back as
 /// knowledge (hidden, or matched by [`IGNORE_FILE`]).
-pub fn unwritable(dir: &Path, rel: &str) -> Option<String> {
+pub fn unwritable(dir: &Path, rel: &str, limits: &Limits) -> Option<String> {
     let path = dir.join(rel);
     match std::fs::symlink_metadata(&path) {
         Ok(meta) if meta.file_type().is_symlink() => {
@@ -433,7 +462,7 @@ pub fn unwritable(dir: &Path, rel: &str) -> Option<String> {
     if rel.split('/').any(|part| part.starts_with('.')) {
         return Some(format!("{rel} is hidden, so careerbot would not read it"));
     }
-    let (ignored, _) = ignore_file(dir);
+    let (ignored, _) = ignore_file(dir, limits);
     ignored
         .matched_path_or_any_parents(&path, false)
         .is_ignore()

@@ -108,12 +108,46 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
     read_dir_with(dir, &Limits::default())
 }
 
+/// `bytes` as text, or the problem of where they stop being UTF-8.
+fn utf8<'a>(bytes: &'a [u8], display: &str) -> Result<&'a str, Problem> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        // The valid prefix is UTF-8 by definition, so this cannot fail.
+        let prefix = std::str::from_utf8(valid).unwrap_or_default();
+        Problem::error(
+            display,
+            line_col(prefix, prefix.len()),
+            format!(
+                "file is not valid UTF-8 (bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+        .help("save the file with UTF-8 encoding")
+    })
+}
+
 /// Parses and validates knowledge files. Pure: returns what loaded and every problem.
 pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
     let mut kb = KnowledgeBase::default();
     let mut problems = Vec::new();
     let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let answers_file = files
+        .iter()
+        .any(|f| f.rel == community::FILE && f.bytes.is_ok());
     for file in files {
+        // Both at once: a move of the Markdown answers is under way (or
+        // was cut short); the data file holds them.
+        if answers_file && file.rel == community::LEGACY_FILE {
+            problems.push(
+                Problem::warning(
+                    &file.display,
+                    (1, 1),
+                    format!("not read: {} holds the community answers", community::FILE),
+                )
+                .help("remove this file once its answers are in the answers file"),
+            );
+            continue;
+        }
         let bytes = match &file.bytes {
             Ok(bytes) => bytes,
             Err(problem) => {
@@ -124,23 +158,10 @@ pub fn parse(files: &[SourceFile]) -> (KnowledgeBase, Report) {
         let Some(kind) = classify(&file.rel) else {
             continue;
         };
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let valid = &bytes[..e.valid_up_to()];
-                // The valid prefix is UTF-8 by definition, so this cannot fail.
-                let prefix = std::str::from_utf8(valid).unwrap_or_default();
-                problems.push(
-                    Problem::error(
-                        &file.display,
-                        line_col(prefix, prefix.len()),
-                        format!(
-                            "file is not valid UTF-8 (bad byte at offset {})",
-                            e.valid_up_to()
-                        ),
-                    )
-                    .help("save the file with UTF-8 encoding"),
-                );
+        let text = match utf8(bytes, &file.display) {
+            Ok(text) => text,
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
