@@ -1,4 +1,4 @@
-//! Layer 5: one loaded knowledge snapshot (knowledge, passages, index,
+//! Layer 6: one loaded knowledge snapshot (knowledge, passages, index,
 //! catalogs), ready to answer. Loading validates first, so a broken knowledge
 //! base never becomes a snapshot. The on-disk index is keyed by a content
 //! fingerprint: reused when the knowledge is unchanged, rebuilt otherwise.

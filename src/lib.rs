@@ -7,26 +7,28 @@
 //!    vocabulary, edit distance, sorted merges.
 //! 1. [`knowledge`]: read and validate the knowledge base.
 //! 2. [`chunk`]: pure, article -> passages.
-//! 3. [`search`]: tantivy schema, build and query (the only module that imports
+//! 3. [`semantic`]: pure, text -> vector: the sentence-embedding model
+//!    (candle on the CPU; its weights inside the binary).
+//! 4. [`search`]: tantivy schema, build and query (the only module that imports
 //!    tantivy, besides text::analysis for its ASCII folding).
-//! 4. [`answer`]: pure, question + hits + catalogs -> [`answer::Answer`].
-//! 5. [`engine`]: one loaded knowledge snapshot: knowledge + index, ready
+//! 5. [`answer`]: pure, question + hits + catalogs -> [`answer::Answer`].
+//! 6. [`engine`]: one loaded knowledge snapshot: knowledge + index, ready
 //!    to answer.
-//! 6. [`live`]: the served snapshot, swapped whole on reload.
-//! 7. [`eval`]: question sets and hit@k measures.
-//! 8. [`insights`]: the durable record of questions, ratings and reloads,
+//! 7. [`live`]: the served snapshot, swapped whole on reload.
+//! 8. [`eval`]: question sets and hit@k measures.
+//! 9. [`insights`]: the durable record of questions, ratings and reloads,
 //!    and the `/gaps` and `/stats` reports on it.
-//! 9. [`discord`]: pure: commands (one file each), button ids, dispatch
-//!    (Interaction -> what to do), render (Answer -> embed), replies to
-//!    mentions and forum posts.
-//! 10. [`config`]: defaults, careerbot.toml, the environment and flags,
+//! 10. [`discord`]: pure: commands (one file each), button ids, dispatch
+//!     (Interaction -> what to do), render (Answer -> embed), replies to
+//!     mentions and forum posts.
+//! 11. [`config`]: defaults, careerbot.toml, the environment and flags,
 //!     layered by figment -> Config (and each key's source), for the layers
 //!     that start things.
-//! 11. [`transport`]: the gateway bot (serenity client) and the HTTP
+//! 12. [`transport`]: the gateway bot (serenity client) and the HTTP
 //!     interactions endpoint, through one `serve_one`: sockets, tasks, the
 //!     in-flight bound, cooldowns, metrics, follow-ups, and the operators'
 //!     routes both serve; on the gateway, mentions and forum posts too.
-//! 12. [`cli`]: the command line.
+//! 13. [`cli`]: the command line.
 
 pub mod answer;
 pub mod chunk;
@@ -39,5 +41,6 @@ pub mod insights;
 pub mod knowledge;
 pub mod live;
 pub mod search;
+pub mod semantic;
 pub mod text;
 pub mod transport;

@@ -1,4 +1,4 @@
-//! Layer 4, pure: question + hits + catalogs -> [`Answer`]. Picks and
+//! Layer 5, pure: question + hits + catalogs -> [`Answer`]. Picks and
 //! deduplicates passages, highlights matched terms, and adds the tool lists
 //! and course pointers the question asks for. No Discord types, no I/O.
 

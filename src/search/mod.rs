@@ -1,4 +1,4 @@
-//! Layer 3: the tantivy index of passages: schema, build, open, and search.
+//! Layer 4: the tantivy index of passages: schema, build, open, and search.
 //! Only this module imports tantivy, and `text::analysis` for its ASCII
 //! folding. It knows passages, not Discord and not answers: it returns
 //! passage ordinals and scores.
