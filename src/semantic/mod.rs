@@ -1,6 +1,6 @@
 //! Layer 3, pure: text in, vector out. A BERT-family sentence-transformers
 //! model (all-MiniLM-L6-v2 by default, its weights inside the binary) run
-//! on the CPU with candle: WordPiece tokens, the encoder, mean pooling over
+//! on the CPU with candle: WordPiece tokens, the encoder ([`bert`]), mean pooling over
 //! the real tokens and L2 normalisation, as sentence-transformers does, so
 //! the dot product of two vectors is their cosine similarity. It knows
 //! texts, not passages, indexes or questions; it never touches the network.
@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
+
+mod bert;
+
+use bert::{Bert, Config};
 
 /// The shipped model: all-MiniLM-L6-v2 (Apache-2.0), its weights in f16.
 /// `models/all-MiniLM-L6-v2/SOURCE.md` says where they came from.
@@ -55,7 +58,8 @@ pub enum SemanticError {
 /// A loaded sentence-embedding model.
 pub struct Embedder {
     name: String,
-    model: BertModel,
+    id: String,
+    model: Bert,
     tokenizer: Tokenizer,
     dimensions: usize,
 }
@@ -64,6 +68,7 @@ impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Embedder")
             .field("name", &self.name)
+            .field("id", &self.id)
             .field("dimensions", &self.dimensions)
             .finish()
     }
@@ -96,6 +101,14 @@ impl Embedder {
         config: &[u8],
         max_tokens: usize,
     ) -> Result<Self, SemanticError> {
+        let id = {
+            let mut hasher = blake3::Hasher::new();
+            for part in [config, tokenizer, weights] {
+                hasher.update(&(part.len() as u64).to_le_bytes());
+                hasher.update(part);
+            }
+            hasher.finalize().to_hex()[..16].to_string()
+        };
         let config: Config = serde_json::from_slice(config).map_err(SemanticError::Config)?;
         let mut tokenizer = Tokenizer::from_bytes(tokenizer)
             .map_err(|e| SemanticError::Tokenizer(e.to_string()))?;
@@ -108,9 +121,10 @@ impl Embedder {
             .map_err(|e| SemanticError::Tokenizer(e.to_string()))?;
         tokenizer.with_padding(Some(PaddingParams::default()));
         let vb = VarBuilder::from_slice_safetensors(weights, DType::F32, &Device::Cpu)?;
-        let model = BertModel::load(vb, &config)?;
+        let model = Bert::load(vb, &config)?;
         Ok(Embedder {
             name: name.to_string(),
+            id,
             model,
             tokenizer,
             dimensions: config.hidden_size,
@@ -168,6 +182,12 @@ impl Embedder {
         &self.name
     }
 
+    /// What identifies its files (a hash of them): vectors computed by
+    /// one model are never used with another.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     /// The length of its vectors.
     pub fn dimensions(&self) -> usize {
         self.dimensions
@@ -194,9 +214,8 @@ impl Embedder {
             Ok(Tensor::stack(&rows, 0)?)
         };
         let ids = rows(&|e| e.get_ids())?;
-        let types = ids.zeros_like()?;
         let mask = rows(&|e| e.get_attention_mask())?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let hidden = self.model.forward(&ids, &mask)?;
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
         let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
