@@ -12,6 +12,7 @@ mod prune;
 mod query;
 mod question;
 mod scorer;
+pub mod vectors;
 
 use std::path::Path;
 

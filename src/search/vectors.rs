@@ -1,0 +1,247 @@
+//! Passage vectors beside the index: one file per model,
+//! `vectors/<model id>.bin` in the index directory, holding each passage's
+//! vector under a BLAKE3 hash of the text it was embedded from. A reload
+//! embeds only the passages whose text is new; a damaged or foreign file
+//! is ignored (and rebuilt), never trusted.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::semantic::{Embedder, SemanticError};
+
+/// What a vectors file starts with.
+const MAGIC: &[u8; 16] = b"careerbot-vecs1\n";
+
+/// A passage's key: the hash of the text it is embedded from.
+pub type Key = [u8; 32];
+
+/// The key of `text`.
+pub fn key(text: &str) -> Key {
+    *blake3::hash(text.as_bytes()).as_bytes()
+}
+
+/// Vectors already computed, by key, for one model.
+#[derive(Debug)]
+pub struct VectorCache {
+    path: Option<PathBuf>,
+    dimensions: usize,
+    entries: HashMap<Key, Vec<f32>>,
+}
+
+impl VectorCache {
+    /// The cache of the model `model_id` (of `dimensions`) in the index
+    /// directory `dir`, with what its file holds; an empty one in memory
+    /// when `dir` is `None`, the file is missing, or it cannot be trusted.
+    pub fn open(dir: Option<&Path>, model_id: &str, dimensions: usize) -> Self {
+        let path = dir.map(|d| d.join("vectors").join(format!("{model_id}.bin")));
+        let entries = path
+            .as_deref()
+            .and_then(|p| match std::fs::read(p) {
+                Ok(bytes) => decode(&bytes, dimensions).or_else(|| {
+                    tracing::warn!(path = %p.display(), "passage vectors unreadable; embedding again");
+                    None
+                }),
+                Err(_) => None,
+            })
+            .unwrap_or_default();
+        VectorCache {
+            path,
+            dimensions,
+            entries,
+        }
+    }
+
+    /// How many vectors it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The vector of `key`, if computed.
+    pub fn get(&self, key: &Key) -> Option<&[f32]> {
+        self.entries.get(key).map(Vec::as_slice)
+    }
+
+    /// Keeps `vector` under `key`.
+    pub fn insert(&mut self, key: Key, vector: Vec<f32>) {
+        if vector.len() == self.dimensions {
+            self.entries.insert(key, vector);
+        }
+    }
+
+    /// Writes the vectors of `keep` to the file, atomically (a reader sees
+    /// the old file or the new one); the others are dropped, so the file
+    /// holds the current knowledge only. Nothing when in memory.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn save(&self, keep: &[Key]) -> std::io::Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let parent = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let kept: Vec<(&Key, &Vec<f32>)> = keep
+            .iter()
+            .filter_map(|k| self.entries.get_key_value(k))
+            .collect();
+        let mut bytes = Vec::with_capacity(32 + kept.len() * (32 + 4 * self.dimensions));
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&(self.dimensions as u64).to_le_bytes());
+        bytes.extend_from_slice(&(kept.len() as u64).to_le_bytes());
+        for (key, vector) in kept {
+            bytes.extend_from_slice(key);
+            for x in vector {
+                bytes.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        let mut file = tempfile::NamedTempFile::new_in(parent)?;
+        file.write_all(&bytes)?;
+        file.as_file().sync_all()?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// The entries of a vectors file, if it is one of `dimensions`.
+fn decode(bytes: &[u8], dimensions: usize) -> Option<HashMap<Key, Vec<f32>>> {
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let number = |b: &[u8]| -> Option<usize> {
+        usize::try_from(u64::from_le_bytes(b.get(..8)?.try_into().ok()?)).ok()
+    };
+    if number(rest)? != dimensions {
+        return None;
+    }
+    let count = number(rest.get(8..)?)?;
+    let body = rest.get(16..)?;
+    let entry = 32 + 4 * dimensions;
+    if body.len() != count.checked_mul(entry)? {
+        return None;
+    }
+    let mut entries = HashMap::with_capacity(count);
+    for chunk in body.chunks_exact(entry) {
+        let key: Key = chunk[..32].try_into().ok()?;
+        let vector = chunk[32..]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        entries.insert(key, vector);
+    }
+    Some(entries)
+}
+
+/// How many passages were embedded, and how many found in the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Embedded {
+    /// Embedded now.
+    pub computed: usize,
+    /// Taken from the cache.
+    pub reused: usize,
+}
+
+/// Passages embedded at once: enough to use the cores, little padding.
+const BATCH: usize = 16;
+
+/// The vector of each of `texts`, from `cache` where it holds one, else
+/// from `embedder` (then kept in `cache`). `progress(done, total)` is
+/// called after each batch.
+///
+/// # Errors
+/// When the model fails.
+pub fn embed_all(
+    embedder: &Embedder,
+    texts: &[String],
+    cache: &mut VectorCache,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(Vec<Vec<f32>>, Embedded), SemanticError> {
+    let keys: Vec<Key> = texts.iter().map(|t| key(t)).collect();
+    let missing: Vec<usize> = (0..texts.len())
+        .filter(|&i| cache.get(&keys[i]).is_none())
+        .collect();
+    let mut done = 0;
+    for batch in missing.chunks(BATCH) {
+        let batch_texts: Vec<&str> = batch.iter().map(|&i| texts[i].as_str()).collect();
+        for (&i, vector) in batch.iter().zip(embedder.embed(&batch_texts)?) {
+            cache.insert(keys[i], vector);
+        }
+        done += batch.len();
+        progress(done, missing.len());
+    }
+    let vectors = keys
+        .iter()
+        .map(|k| cache.get(k).map(<[f32]>::to_vec).unwrap_or_default())
+        .collect();
+    let embedded = Embedded {
+        computed: missing.len(),
+        reused: texts.len() - missing.len(),
+    };
+    Ok((vectors, embedded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> &'static Embedder {
+        static MODEL: std::sync::OnceLock<Embedder> = std::sync::OnceLock::new();
+        MODEL.get_or_init(|| Embedder::shipped().expect("the shipped model loads"))
+    }
+
+    #[test]
+    fn a_second_build_embeds_only_what_changed_and_a_damaged_file_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let texts: Vec<String> = ["Databases store data.", "Servers answer requests."]
+            .map(String::from)
+            .to_vec();
+        let open = || VectorCache::open(Some(dir.path()), "m", model().dimensions());
+        let mut cache = open();
+        let (first, embedded) = embed_all(model(), &texts, &mut cache, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            embedded,
+            Embedded {
+                computed: 2,
+                reused: 0
+            }
+        );
+        let keys: Vec<Key> = texts.iter().map(|t| key(t)).collect();
+        cache.save(&keys).unwrap();
+
+        let changed = vec![texts[0].clone(), "APIs connect programs.".to_string()];
+        let mut cache = open();
+        assert_eq!(cache.len(), 2, "read back");
+        let mut calls = Vec::new();
+        let (again, embedded) = embed_all(model(), &changed, &mut cache, &mut |d, t| {
+            calls.push((d, t))
+        })
+        .unwrap();
+        assert_eq!(
+            embedded,
+            Embedded {
+                computed: 1,
+                reused: 1
+            }
+        );
+        assert_eq!(calls, [(1, 1)]);
+        assert_eq!(
+            again[0], first[0],
+            "the unchanged passage's vector, as stored"
+        );
+        assert!(
+            VectorCache::open(Some(dir.path()), "m", 3).is_empty(),
+            "vectors of another length are not used"
+        );
+
+        let file = dir.path().join("vectors").join("m.bin");
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes.truncate(bytes.len() - 3);
+        std::fs::write(&file, &bytes).unwrap();
+        assert!(open().is_empty(), "a truncated file is not trusted");
+        std::fs::write(&file, b"careerbot-vecs1\n\xff\xff\xff\xff\xff\xff\xff\xff").unwrap();
+        assert!(open().is_empty(), "nor a forged header");
+    }
+}
