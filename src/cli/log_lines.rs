@@ -74,6 +74,12 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     text
 }
 
+/// `text` on one line: its line breaks and carriage returns written `\n`
+/// and `\r`.
+pub fn one_line(text: &str) -> String {
+    text.replace('\n', "\\n").replace('\r', "\\r")
+}
+
 /// `event` (one formatted event, ending with its line break) as one line,
 /// with `secrets` redacted.
 fn guard(event: &[u8], secrets: &[String]) -> Vec<u8> {
@@ -81,10 +87,7 @@ fn guard(event: &[u8], secrets: &[String]) -> Vec<u8> {
         Some(body) => (body, &b"\n"[..]),
         None => (event, &b""[..]),
     };
-    let text = String::from_utf8_lossy(body)
-        .replace('\n', "\\n")
-        .replace('\r', "\\r");
-    let mut out = redact(&text, secrets).into_bytes();
+    let mut out = redact(&one_line(&String::from_utf8_lossy(body)), secrets).into_bytes();
     out.extend_from_slice(end);
     out
 }

@@ -454,8 +454,7 @@ fn report_error(message: &str, json: bool) {
         eprintln!("{line}");
     } else {
         // One line, whatever a path in it holds.
-        let message = message.replace('\n', "\\n").replace('\r', "\\r");
-        eprintln!("error: {message}");
+        eprintln!("error: {}", log_lines::one_line(message));
     }
 }
 

@@ -503,10 +503,7 @@ pub fn section_label(article: &str, section: &str) -> String {
 /// overrides and isolates, zero-width marks) are written as `\u{..}`
 /// escapes instead of acting on the moderator's terminal.
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
-    };
+    let hidden = |c: char| c.is_control() || crate::text::is_invisible_format(c);
     if !text.chars().any(hidden) {
         return std::borrow::Cow::Borrowed(text);
     }

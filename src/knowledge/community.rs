@@ -109,9 +109,7 @@ fn clean(text: &str) -> String {
         .filter_map(|c| match c {
             '\n' => Some('\n'),
             '\t' => Some(' '),
-            c if c.is_control() => None,
-            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' => None,
-            '\u{2060}'..='\u{2069}' | '\u{FEFF}' => None,
+            c if c.is_control() || crate::text::is_invisible_format(c) => None,
             c => Some(c),
         })
         .collect()

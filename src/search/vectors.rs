@@ -187,10 +187,7 @@ pub fn embed_all(
 mod tests {
     use super::*;
 
-    fn model() -> &'static Embedder {
-        static MODEL: std::sync::OnceLock<Embedder> = std::sync::OnceLock::new();
-        MODEL.get_or_init(|| Embedder::shipped().expect("the shipped model loads"))
-    }
+    use crate::semantic::test_model as model;
 
     #[test]
     fn a_second_build_embeds_only_what_changed_and_a_damaged_file_is_rebuilt() {

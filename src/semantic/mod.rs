@@ -230,14 +230,18 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// The shipped model, loaded once per test binary.
+#[cfg(test)]
+pub(crate) fn test_model() -> &'static Embedder {
+    static MODEL: std::sync::OnceLock<Embedder> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| Embedder::shipped().expect("the shipped model loads"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn model() -> &'static Embedder {
-        static MODEL: std::sync::OnceLock<Embedder> = std::sync::OnceLock::new();
-        MODEL.get_or_init(|| Embedder::shipped().expect("the shipped model loads"))
-    }
+    use super::test_model as model;
 
     #[test]
     fn the_shipped_files_are_the_ones_source_md_names() {
