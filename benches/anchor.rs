@@ -53,6 +53,7 @@ fn engine(dir: &Path) -> Engine {
             index_dir: None,
             force_rebuild: false,
             limits: Default::default(),
+            semantic: None,
         },
         &mut |_, _| {},
     )

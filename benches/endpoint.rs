@@ -51,6 +51,7 @@ fn verify_and_dispatch(c: &mut Criterion) {
             index_dir: None,
             force_rebuild: false,
             limits: Default::default(),
+            semantic: None,
         })
         .expect("seed loads"),
     );

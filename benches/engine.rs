@@ -33,6 +33,7 @@ fn engine(dir: &Path) -> Engine {
         index_dir: None,
         force_rebuild: false,
         limits: Default::default(),
+        semantic: None,
     };
     Engine::load(&options, &mut |_, _| {}).expect("knowledge base loads")
 }

@@ -41,6 +41,7 @@ fn serve(key: &SigningKey) -> (SocketAddr, tokio::runtime::Runtime) {
             index_dir: None,
             force_rebuild: false,
             limits: Default::default(),
+            semantic: None,
         })
         .expect("seed loads"),
     );

@@ -163,6 +163,7 @@ fn child(dir: &Path) {
             max_article_bytes: u64::MAX,
             max_knowledge_bytes: u64::MAX,
         },
+        semantic: None,
     };
     let t = Instant::now();
     let built = Engine::load(&options, &mut |_, _| {}).expect("builds");

@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
                 max_article_bytes: u64::MAX,
                 max_knowledge_bytes: u64::MAX,
             },
+            semantic: None,
         },
         &mut |_, _| {},
     )?;

@@ -6,10 +6,16 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::answer::{self, Answer, Catalog, Context, Profiles};
+use std::sync::Arc;
+
+use crate::answer::{self, Answer, Catalog, Choice, Context, Profiles, Semantic};
 use crate::chunk::{chunk_all, Passage};
 use crate::knowledge::{self, KnowledgeBase, LoadError, Report};
-use crate::search::{SearchError, SearchIndex, Thesaurus, SCHEMA_VERSION};
+use crate::search::{SearchError, SearchIndex, Thesaurus, Understood, SCHEMA_VERSION};
+
+mod stage;
+
+pub use stage::{Progress, SemanticOptions, SemanticStatus, Stage};
 
 /// Marker written into an index directory once it is complete.
 const READY_FILE: &str = "careerbot-ready";
@@ -29,6 +35,8 @@ pub struct Options {
     pub force_rebuild: bool,
     /// How much of the knowledge directory may be read.
     pub limits: knowledge::Limits,
+    /// The semantic stage; `None` answers lexically (`semantic = false`).
+    pub semantic: Option<SemanticOptions>,
 }
 
 /// Why a snapshot could not be loaded.
@@ -122,6 +130,8 @@ pub struct Stages {
     pub search: Duration,
     /// Reranking, highlighting, tools and courses.
     pub compose: Duration,
+    /// The question's vector and its similarity with every passage.
+    pub semantic: Duration,
 }
 
 /// A loaded knowledge snapshot. Immutable: reload builds a new one.
@@ -138,6 +148,7 @@ pub struct Engine {
     catalog: Catalog,
     profiles: Profiles,
     suggestions: Vec<String>,
+    semantic: Option<Arc<Stage>>,
 }
 
 /// Fingerprint of everything that shapes the index: the passages (so a
@@ -216,6 +227,10 @@ impl Engine {
             index_path,
         };
         let mut engine = Engine::assemble(knowledge, passages, index, info);
+        engine.semantic = options
+            .semantic
+            .as_ref()
+            .map(|o| Stage::start(o, &engine.passages, options.index_dir.as_deref()));
         engine.info.took = started.elapsed();
         Ok(engine)
     }
@@ -241,6 +256,7 @@ impl Engine {
             catalog,
             profiles,
             suggestions,
+            semantic: None,
         }
     }
 
@@ -259,27 +275,111 @@ impl Engine {
         let started = Instant::now();
         let understood = self.index.understand(question, &self.thesaurus);
         let understood_at = Instant::now();
-        let hits = if understood.in_scope {
+        let hits = self.hits(&understood, max_passages);
+        let searched_at = Instant::now();
+        let similarity = self.similarity(question, &understood);
+        let semantic_at = Instant::now();
+        let ctx = self.context(max_passages, similarity.as_ref());
+        let answer = answer::compose(question, &understood, &hits, &ctx);
+        let stages = Stages {
+            understand: understood_at - started,
+            search: searched_at - understood_at,
+            semantic: semantic_at - searched_at,
+            compose: semantic_at.elapsed(),
+        };
+        (answer, stages)
+    }
+
+    /// How the answer to `question` was chosen: its understanding, and the
+    /// candidates with their lexical and semantic parts, for `ask --explain`.
+    pub fn trace(&self, question: &str) -> (Understood, Choice) {
+        let understood = self.index.understand(question, &self.thesaurus);
+        let hits = self.hits(&understood, answer::DEFAULT_PASSAGES);
+        let similarity = self.similarity(question, &understood);
+        let ctx = self.context(answer::DEFAULT_PASSAGES, similarity.as_ref());
+        let choice = answer::choose(&understood, &hits, &ctx);
+        (understood, choice)
+    }
+
+    /// What the snapshot serves: lexical, or hybrid once its passages are embedded.
+    pub fn semantic_status(&self) -> SemanticStatus {
+        self.semantic
+            .as_ref()
+            .map_or(SemanticStatus::Off, |s| s.status())
+    }
+
+    /// The semantic model's name, when the stage is on.
+    pub fn semantic_model(&self) -> Option<&str> {
+        self.semantic.as_ref().map(|s| s.model_name())
+    }
+
+    fn hits(&self, understood: &Understood, max_passages: usize) -> Vec<crate::search::Hit> {
+        if understood.in_scope {
             self.index
-                .search(&understood, CANDIDATES.max(max_passages * 3))
+                .search(understood, CANDIDATES.max(max_passages * 3))
         } else {
             Vec::new()
-        };
-        let searched_at = Instant::now();
-        let ctx = Context {
+        }
+    }
+
+    fn context<'a>(
+        &'a self,
+        max_passages: usize,
+        similarity: Option<&'a (Vec<f32>, crate::search::vectors::Calibration)>,
+    ) -> Context<'a> {
+        Context {
             passages: &self.passages,
             catalog: &self.catalog,
             profiles: &self.profiles,
             suggestions: &self.suggestions,
             max_passages,
-        };
-        let answer = answer::compose(question, &understood, &hits, &ctx);
-        let stages = Stages {
-            understand: understood_at - started,
-            search: searched_at - understood_at,
-            compose: searched_at.elapsed(),
-        };
-        (answer, stages)
+            semantic: similarity.map(|(similarity, calibration)| Semantic {
+                similarity,
+                calibration: *calibration,
+            }),
+        }
+    }
+
+    /// The question's similarity with every passage, with the knowledge
+    /// base's calibration: `None` when the stage is off or not ready, or
+    /// there is no question. The model reads the question with the typos
+    /// the understanding corrected put right: it is weak on "waht langauges".
+    fn similarity(
+        &self,
+        question: &str,
+        understood: &Understood,
+    ) -> Option<(Vec<f32>, crate::search::vectors::Calibration)> {
+        let stage = self.semantic.as_ref()?;
+        let dense = stage.dense()?;
+        if understood.is_empty() {
+            return None;
+        }
+        let text = self.corrected(question, understood);
+        let vector = stage.query(&text)?;
+        Some((dense.similarities(&vector), dense.calibration))
+    }
+
+    /// `question` with each corrected word replaced by the knowledge base's
+    /// word for it.
+    fn corrected(&self, question: &str, understood: &Understood) -> String {
+        let corrections = understood.corrections();
+        if corrections.is_empty() {
+            return question.to_string();
+        }
+        question
+            .split_whitespace()
+            .map(|word| {
+                let bare = word
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase();
+                corrections
+                    .iter()
+                    .find(|(typed, _)| *typed == bare)
+                    .and_then(|(_, stem)| self.profiles.surface(stem))
+                    .map_or(word.to_string(), str::to_string)
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// The passage nearest to a question, in or out of scope: the best

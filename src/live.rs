@@ -385,6 +385,7 @@ mod tests {
             index_dir: None,
             force_rebuild: false,
             limits: Default::default(),
+            semantic: None,
         })
         .unwrap();
         (dir, live)

@@ -22,6 +22,7 @@ fn options(index: &Path) -> Options {
         index_dir: Some(index.to_path_buf()),
         force_rebuild: false,
         limits: Default::default(),
+        semantic: None,
     }
 }
 

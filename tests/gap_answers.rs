@@ -21,6 +21,7 @@ fn options(dir: &Path, limits: Limits) -> Options {
         index_dir: None,
         force_rebuild: false,
         limits,
+        semantic: None,
     }
 }
 

@@ -360,6 +360,7 @@ fn engine_load_refuses_a_broken_knowledge_base_with_the_full_report() {
         index_dir: Some(index.path().join("index")),
         force_rebuild: false,
         limits: Default::default(),
+        semantic: None,
     };
     match Engine::load(&options, &mut |_, _| {}) {
         Err(EngineError::Knowledge(LoadError::Invalid(report))) => {
@@ -440,6 +441,7 @@ fn missing_knowledge_dir_is_a_one_line_error_without_panic() {
         index_dir: None,
         force_rebuild: false,
         limits: Default::default(),
+        semantic: None,
     };
     match Engine::load(&options, &mut |_, _| {}) {
         Err(EngineError::Knowledge(LoadError::Io { path, .. })) => assert_eq!(path, missing),

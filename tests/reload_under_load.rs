@@ -56,6 +56,7 @@ fn questions_never_fail_or_mix_versions_while_reloads_come_and_go() {
             index_dir: Some(dir.path().join(".index")),
             force_rebuild: false,
             limits: Default::default(),
+            semantic: None,
         })
         .expect("first load"),
     );
@@ -194,6 +195,7 @@ fn a_deleted_or_corrupted_index_directory_is_rebuilt_from_knowledge() {
         index_dir: Some(index.clone()),
         force_rebuild: false,
         limits: Default::default(),
+        semantic: None,
     };
     let live = Live::load(options()).expect("first load");
     let served = live.current().ask("salary").passages()[0].text.clone();

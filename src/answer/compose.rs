@@ -3,6 +3,7 @@
 //! tool lists and courses the question asks for.
 
 use super::catalog::Catalog;
+use super::hybrid::{blend, Blended, Semantic};
 use super::profiles::Profiles;
 use super::{
     Answer, AnswerPassage, Answered, Declined, DUPLICATE_OVERLAP, MIN_SHARE_OF_BEST, SUBJECT_PRIOR,
@@ -23,6 +24,45 @@ pub struct Context<'a> {
     pub suggestions: &'a [String],
     /// How many passages to show.
     pub max_passages: usize,
+    /// The question's similarity with each passage, when the semantic
+    /// stage ran.
+    pub semantic: Option<Semantic<'a>>,
+}
+
+/// The passages chosen to answer, before deduplication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// Candidates, best first, with their scores.
+    pub candidates: Vec<(usize, f32)>,
+    /// The answer's confidence.
+    pub confidence: f32,
+    /// How the semantic stage blended them, when it ran.
+    pub blended: Option<Blended>,
+}
+
+/// The candidates for `understood`: the lexical ones, reranked, blended
+/// with the passages nearest in meaning when the semantic stage ran.
+pub fn choose(understood: &Understood, hits: &[Hit], ctx: &Context<'_>) -> Choice {
+    let (candidates, confidence) = if understood.in_scope {
+        rerank(understood, hits, ctx)
+    } else {
+        (Vec::new(), 0.0)
+    };
+    match &ctx.semantic {
+        Some(semantic) if !understood.is_empty() => {
+            let blended = blend(&candidates, confidence, semantic, ctx);
+            Choice {
+                candidates: blended.candidates.clone(),
+                confidence: blended.confidence,
+                blended: Some(blended),
+            }
+        }
+        _ => Choice {
+            candidates,
+            confidence,
+            blended: None,
+        },
+    }
 }
 
 /// Builds the answer to `question` from its understanding and search hits.
@@ -43,11 +83,11 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
     let matched = understood.matched_stems();
     let topic = ctx.catalog.topic(understood.topic_stems());
     let tools = ctx.catalog.tools_for(&topic);
-    let (mut candidates, confidence) = if understood.in_scope {
-        rerank(understood, hits, ctx)
-    } else {
-        (Vec::new(), 0.0)
-    };
+    let Choice {
+        mut candidates,
+        confidence,
+        ..
+    } = choose(understood, hits, ctx);
     if !tools.is_empty() && ctx.catalog.names_category_only(&topic) {
         // The answer lists the category's tools in its own field; the first
         // passage should explain them rather than repeat the list.
@@ -97,6 +137,10 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
                 spans: p.spans.clone(),
                 source: p.source.clone(),
                 score: (score * 1000.0).round() / 1000.0,
+                semantic: ctx
+                    .semantic
+                    .as_ref()
+                    .map(|s| (s.similarity.get(ord).copied().unwrap_or(0.0) * 1000.0).round() / 1000.0),
             }
         })
         .collect();

@@ -4,12 +4,14 @@
 
 mod catalog;
 mod compose;
+mod hybrid;
 mod profiles;
 
 use serde::Serialize;
 
 pub use catalog::{Catalog, Topic};
-pub use compose::{compose, Context};
+pub use compose::{choose, compose, Choice, Context};
+pub use hybrid::{Blended, Contribution, Scope, Semantic};
 pub use profiles::{highlight, Form, Profiles};
 
 /// Passages shown by default.
@@ -220,6 +222,9 @@ pub struct AnswerPassage {
     pub score: f32,
     /// Byte ranges of `text` that matched the question.
     pub highlights: Vec<(usize, usize)>,
+    /// Its cosine similarity with the question; `None` (`null`) when the
+    /// semantic stage did not run for this question.
+    pub semantic: Option<f32>,
 }
 
 impl AnswerPassage {

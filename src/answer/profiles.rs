@@ -449,6 +449,7 @@ mod tests {
             source: None,
             score: 1.0,
             highlights: h,
+            semantic: None,
         };
         assert_eq!(
             p.highlighted("**", "**"),

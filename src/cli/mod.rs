@@ -26,7 +26,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Flags, LogConfig, LogFormat};
-use crate::engine::{Engine, EngineError, Options};
+use crate::engine::{Engine, EngineError, Options, SemanticOptions};
 use crate::knowledge::LoadError;
 use commands::{ask, check, commands, eval, index, show_config};
 pub use commands::{read_question, render_text, TextStyle};
@@ -474,13 +474,61 @@ pub fn causes(e: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
-fn options(config: &Config, force_rebuild: bool) -> Options {
+fn options(config: &Config, force_rebuild: bool, semantic: Option<SemanticOptions>) -> Options {
     Options {
         knowledge_dir: config.knowledge.dir.clone(),
         index_dir: Some(config.knowledge.index_dir.clone()),
         force_rebuild,
         limits: config.knowledge.limits,
+        semantic,
     }
+}
+
+/// The semantic stage as configured: `None` with `semantic = false`, else
+/// the shipped model or the `semantic_model` directory, loaded once for the
+/// process. `background` serves lexically while a large knowledge base is
+/// embedded; otherwise a terminal shows a progress bar.
+///
+/// # Errors
+/// When the model directory cannot be read or is not a BERT
+/// sentence-transformers model.
+fn semantic(config: &Config, background: bool) -> anyhow::Result<Option<SemanticOptions>> {
+    if !config.knowledge.semantic {
+        return Ok(None);
+    }
+    let model = match &config.knowledge.semantic_model {
+        Some(dir) => crate::semantic::Embedder::from_dir(dir)
+            .with_context(|| format!("cannot load semantic_model {}", dir.display()))?,
+        None => crate::semantic::Embedder::shipped().context("cannot load the shipped model")?,
+    };
+    let progress: Option<crate::engine::Progress> =
+        (!background && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::hidden();
+            let started = std::sync::Mutex::new(false);
+            std::sync::Arc::new(move |done: usize, total: usize| {
+                let mut shown = started.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if !*shown {
+                    *shown = true;
+                    bar.set_length(total as u64);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "embedding passages {bar:30} {pos}/{len} ({eta} left)",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                }
+                bar.set_position(done as u64);
+                if done >= total {
+                    bar.finish_and_clear();
+                }
+            }) as crate::engine::Progress
+        });
+    Ok(Some(SemanticOptions {
+        model: std::sync::Arc::new(model),
+        background,
+        progress,
+    }))
 }
 
 /// A knowledge base with errors, whose problems have been printed: the
@@ -522,6 +570,16 @@ fn token(config: &Config) -> anyhow::Result<crate::config::Secret> {
 /// [`KnowledgeInvalid`] after printing the problems, or what else kept the
 /// knowledge from loading.
 fn load(config: &Config, force_rebuild: bool, show_progress: bool) -> anyhow::Result<Engine> {
+    load_with(config, force_rebuild, show_progress, semantic(config, false)?)
+}
+
+/// [`load`] with the semantic stage given.
+fn load_with(
+    config: &Config,
+    force_rebuild: bool,
+    show_progress: bool,
+    semantic: Option<SemanticOptions>,
+) -> anyhow::Result<Engine> {
     let json = config.log.format == LogFormat::Json;
     let mut progress = |done: usize, total: usize| {
         if show_progress && total >= 2000 {
@@ -532,7 +590,7 @@ fn load(config: &Config, force_rebuild: bool, show_progress: bool) -> anyhow::Re
             }
         }
     };
-    match Engine::load(&options(config, force_rebuild), &mut progress) {
+    match Engine::load(&options(config, force_rebuild, semantic), &mut progress) {
         Ok(engine) => {
             tracing::info!(
                 knowledge = %config.knowledge.dir.display(),

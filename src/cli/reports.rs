@@ -40,7 +40,7 @@ pub(super) fn gaps(
     };
     // The current knowledge names the closest passage of questions never
     // answered; without it the report still lists the questions.
-    let engine = match Engine::load(&options(config, false), &mut |_, _| {}) {
+    let engine = match Engine::load(&options(config, false, None), &mut |_, _| {}) {
         Ok(engine) => Some(engine),
         Err(e) => {
             eprintln!("warning: without closest passages: cannot load the knowledge base: {e}");

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use super::{load, options, token};
+use super::{load_with, options, semantic, token};
 use crate::config::Config;
 use crate::live::Live;
 use crate::transport::Settings;
@@ -53,8 +53,9 @@ pub(super) fn serve(
 /// # Errors
 /// [`KnowledgeInvalid`] (its problems printed), or a store that cannot open.
 fn load_live(config: &Config) -> anyhow::Result<(Arc<Live>, Settings)> {
-    let engine = load(config, false, false)?;
-    let live = Arc::new(Live::new(engine, options(config, false)));
+    let semantic = semantic(config, true)?;
+    let engine = load_with(config, false, false, semantic.clone())?;
+    let live = Arc::new(Live::new(engine, options(config, false, semantic)));
     let settings = Settings::from_config(config).with_insights(config)?;
     Ok((live, settings))
 }

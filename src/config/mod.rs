@@ -128,6 +128,12 @@ pub struct KnowledgeConfig {
     /// never read whole; `max_knowledge_bytes`, default 67108864, so a
     /// reload cannot exhaust memory).
     pub limits: crate::knowledge::Limits,
+    /// Whether answers use the sentence-embedding model beside the words
+    /// (`semantic`, default true).
+    pub semantic: bool,
+    /// A sentence-transformers directory used instead of the shipped
+    /// all-MiniLM-L6-v2 (`semantic_model`, default none).
+    pub semantic_model: Option<PathBuf>,
 }
 
 /// Discord's API and careerbot's application.

@@ -52,6 +52,11 @@ pub struct Settings {
     pub max_article_bytes: u64,
     /// Largest total of all knowledge files, in bytes.
     pub max_knowledge_bytes: u64,
+    /// Whether answers use the sentence-embedding model beside the words.
+    pub semantic: bool,
+    /// A sentence-transformers model directory used instead of the shipped model.
+    #[serde(deserialize_with = "optional_text")]
+    pub semantic_model: Option<String>,
     /// The insights store's directory.
     #[serde(deserialize_with = "text")]
     pub data_dir: String,
@@ -124,6 +129,8 @@ impl Default for Settings {
             index_dir: "index".to_string(),
             max_article_bytes: crate::knowledge::DEFAULT_MAX_ARTICLE_BYTES,
             max_knowledge_bytes: crate::knowledge::DEFAULT_MAX_KNOWLEDGE_BYTES,
+            semantic: true,
+            semantic_model: None,
             data_dir: "data".to_string(),
             insights: true,
             insights_max_age_days: 90,
@@ -200,6 +207,8 @@ impl Settings {
                         MAX_KNOWLEDGE_BYTES,
                     )?,
                 },
+                semantic: self.semantic,
+                semantic_model: self.semantic_model.as_ref().map(PathBuf::from),
             },
             discord: self.discord(&check)?,
             serving: Serving {

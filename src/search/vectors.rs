@@ -183,6 +183,108 @@ pub fn embed_all(
     Ok((vectors, embedded))
 }
 
+/// Passage vectors in one block, for brute-force similarity: at a few
+/// thousand passages a pass over all of them takes well under a
+/// millisecond, so no approximate index is needed (PERFORMANCE.md says
+/// where one would pay).
+#[derive(Debug, Clone)]
+pub struct Dense {
+    dimensions: usize,
+    rows: Vec<f32>,
+    /// The knowledge base's own sense of "related" and "unrelated".
+    pub calibration: Calibration,
+}
+
+/// Similarity levels read from the knowledge base itself, never from
+/// questions: how similar a section's heading is to the passages of
+/// *other* sections. A question less similar to the passage its words
+/// point at than a heading typically is to an unrelated passage is not
+/// about that passage; one as similar to a passage as only the closest
+/// tenth of unrelated pairs are is about it, whatever its words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    /// The median similarity of a heading and another section's passage.
+    pub unrelated: f32,
+    /// Its 90th percentile.
+    pub related: f32,
+}
+
+/// Heading and passage pairs sampled per passage for the calibration.
+const CALIBRATION_PAIRS: usize = 40;
+
+impl Calibration {
+    /// From each passage's heading vector (`headings[i]`, with the
+    /// heading's text in `heading_keys[i]`) against the passages of other
+    /// headings, sampled in a fixed order so a load is reproducible.
+    pub fn measure(headings: &[Vec<f32>], heading_keys: &[Key], passages: &[Vec<f32>]) -> Self {
+        let n = passages.len().min(headings.len());
+        let mut sims: Vec<f32> = Vec::with_capacity(n * CALIBRATION_PAIRS);
+        for i in 0..n {
+            for k in 0..CALIBRATION_PAIRS.min(n) {
+                // A fixed stride through the others, different per passage.
+                let j = (i + 1 + k * 7919 + i * 104_729 % n.max(1)) % n;
+                if heading_keys[j] != heading_keys[i] {
+                    sims.push(crate::semantic::cosine(&headings[i], &passages[j]));
+                }
+            }
+        }
+        sims.sort_by(f32::total_cmp);
+        let at = |q: f64| {
+            if sims.is_empty() {
+                1.0
+            } else {
+                sims[((sims.len() - 1) as f64 * q).round() as usize]
+            }
+        };
+        Calibration {
+            unrelated: at(0.5),
+            related: at(0.9),
+        }
+    }
+}
+
+impl Dense {
+    /// The block of `vectors` (each of `dimensions`; one of another length
+    /// counts as zeros, similar to nothing).
+    pub fn new(dimensions: usize, vectors: &[Vec<f32>], calibration: Calibration) -> Self {
+        let mut rows = Vec::with_capacity(vectors.len() * dimensions);
+        for v in vectors {
+            if v.len() == dimensions {
+                rows.extend_from_slice(v);
+            } else {
+                rows.extend(std::iter::repeat_n(0.0, dimensions));
+            }
+        }
+        Dense {
+            dimensions,
+            rows,
+            calibration,
+        }
+    }
+
+    /// How many passages it holds.
+    pub fn len(&self) -> usize {
+        self.rows.len() / self.dimensions.max(1)
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cosine similarity of `query` (a unit vector) with each passage,
+    /// by ordinal.
+    pub fn similarities(&self, query: &[f32]) -> Vec<f32> {
+        if query.len() != self.dimensions {
+            return vec![0.0; self.len()];
+        }
+        self.rows
+            .chunks_exact(self.dimensions)
+            .map(|row| crate::semantic::cosine(row, query))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

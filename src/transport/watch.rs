@@ -86,6 +86,7 @@ mod tests {
             index_dir: None,
             force_rebuild: false,
             limits: Default::default(),
+            semantic: None,
         };
         let live = Arc::new(Live::load(options).unwrap());
         let settings = Settings::default();

@@ -36,6 +36,7 @@ pub fn load(dir: &Path) -> Engine {
         index_dir: None,
         force_rebuild: false,
         limits: Default::default(),
+        semantic: None,
     };
     Engine::load(&options, &mut |_, _| {})
         .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
@@ -70,6 +71,7 @@ pub fn live(dir: &Path) -> careerbot::live::Live {
         index_dir: None,
         force_rebuild: false,
         limits: Default::default(),
+        semantic: None,
     };
     careerbot::live::Live::load(options)
         .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))

@@ -73,6 +73,7 @@ mod tests {
                 index_dir: None,
                 force_rebuild: false,
                 limits: Default::default(),
+                semantic: None,
             },
             &mut |_, _| {},
         )
