@@ -28,12 +28,42 @@ fn root() -> PathBuf {
 }
 
 fn engine(dir: &Path) -> Engine {
+    load(dir, None)
+}
+
+/// The engine with the semantic stage on, its vectors kept under the
+/// target directory so a second run does not embed again.
+fn hybrid(dir: &Path) -> Engine {
+    let model = careerbot::semantic::Embedder::shipped().expect("the model loads");
+    let semantic = careerbot::engine::SemanticOptions {
+        model: std::sync::Arc::new(model),
+        background: false,
+        progress: None,
+    };
+    let name = dir
+        .file_name()
+        .map_or("kb".into(), |n| n.to_string_lossy().to_string());
+    let index = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-hybrid")
+        .join(name);
+    load_with_index(dir, Some(index), Some(semantic))
+}
+
+fn load(dir: &Path, semantic: Option<careerbot::engine::SemanticOptions>) -> Engine {
+    load_with_index(dir, None, semantic)
+}
+
+fn load_with_index(
+    dir: &Path,
+    index_dir: Option<PathBuf>,
+    semantic: Option<careerbot::engine::SemanticOptions>,
+) -> Engine {
     let options = Options {
         knowledge_dir: dir.to_path_buf(),
-        index_dir: None,
+        index_dir,
         force_rebuild: false,
         limits: Default::default(),
-        semantic: None,
+        semantic,
     };
     Engine::load(&options, &mut |_, _| {}).expect("knowledge base loads")
 }
@@ -46,6 +76,22 @@ fn ask(c: &mut Criterion) {
         b.iter(|| {
             for q in QUESTIONS {
                 black_box(seed.ask(black_box(q)));
+            }
+        })
+    });
+    let seed_hybrid = hybrid(&root().join("knowledge"));
+    group.bench_function("seed-hybrid/8-questions-first-time", |b| {
+        b.iter(|| {
+            seed_hybrid.forget_questions();
+            for q in QUESTIONS {
+                black_box(seed_hybrid.ask(black_box(q)));
+            }
+        })
+    });
+    group.bench_function("seed-hybrid/8-questions-repeated", |b| {
+        b.iter(|| {
+            for q in QUESTIONS {
+                black_box(seed_hybrid.ask(black_box(q)));
             }
         })
     });

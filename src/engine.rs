@@ -277,7 +277,7 @@ impl Engine {
         let understood_at = Instant::now();
         let hits = self.hits(&understood, max_passages);
         let searched_at = Instant::now();
-        let similarity = self.similarity(question, &understood);
+        let similarity = self.similarity(question, &understood, &hits, max_passages);
         let semantic_at = Instant::now();
         let ctx = self.context(max_passages, similarity.as_ref());
         let answer = answer::compose(question, &understood, &hits, &ctx);
@@ -295,7 +295,7 @@ impl Engine {
     pub fn trace(&self, question: &str) -> (Understood, Choice) {
         let understood = self.index.understand(question, &self.thesaurus);
         let hits = self.hits(&understood, answer::DEFAULT_PASSAGES);
-        let similarity = self.similarity(question, &understood);
+        let similarity = self.similarity(question, &understood, &hits, answer::DEFAULT_PASSAGES);
         let ctx = self.context(answer::DEFAULT_PASSAGES, similarity.as_ref());
         let choice = answer::choose(&understood, &hits, &ctx);
         (understood, choice)
@@ -306,6 +306,22 @@ impl Engine {
         self.semantic
             .as_ref()
             .map_or(SemanticStatus::Off, |s| s.status())
+    }
+
+    /// The knowledge base's similarity levels, once its passages are embedded.
+    pub fn calibration(&self) -> Option<crate::search::vectors::Calibration> {
+        self.semantic
+            .as_ref()
+            .and_then(|s| s.dense())
+            .map(|d| d.calibration)
+    }
+
+    /// Forgets the cached question vectors, so the next questions run the
+    /// model: for benchmarks of the cold path.
+    pub fn forget_questions(&self) {
+        if let Some(stage) = &self.semantic {
+            stage.forget_questions();
+        }
     }
 
     /// The semantic model's name, when the stage is on.
@@ -341,17 +357,24 @@ impl Engine {
     }
 
     /// The question's similarity with every passage, with the knowledge
-    /// base's calibration: `None` when the stage is off or not ready, or
-    /// there is no question. The model reads the question with the typos
-    /// the understanding corrected put right: it is weak on "waht langauges".
+    /// base's calibration: `None` when the stage is off or not ready, there
+    /// is no question, or the words alone settle it ([`answer::settled`]).
+    /// The model reads the question with the typos the understanding
+    /// corrected put right: it is weak on "waht langauges".
     fn similarity(
         &self,
         question: &str,
         understood: &Understood,
+        hits: &[crate::search::Hit],
+        max_passages: usize,
     ) -> Option<(Vec<f32>, crate::search::vectors::Calibration)> {
         let stage = self.semantic.as_ref()?;
         let dense = stage.dense()?;
         if understood.is_empty() {
+            return None;
+        }
+        let lexical = answer::choose(understood, hits, &self.context(max_passages, None));
+        if answer::settled(&lexical.candidates, lexical.confidence) {
             return None;
         }
         let text = self.corrected(question, understood);

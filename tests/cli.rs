@@ -124,6 +124,8 @@ fn index_dirs(dir: &Path) -> Vec<PathBuf> {
         .expect("read index dir")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.is_dir())
+        // The passage vectors, beside the indexes.
+        .filter(|p| !p.ends_with("vectors"))
         .collect();
     dirs.sort();
     dirs

@@ -64,7 +64,7 @@ async fn run_with(
     let settings = Settings::from_config(&config)
         .with_insights(&config)
         .expect("the insights store opens");
-    let live = Arc::new(support::live(knowledge));
+    let live = Arc::new(support::live_hybrid(knowledge));
     let (stop, stopped) = oneshot::channel::<()>();
     let bot = tokio::spawn({
         let live = Arc::clone(&live);

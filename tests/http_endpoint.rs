@@ -71,7 +71,7 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
         c
     };
     tune(&mut config);
-    let live = Arc::new(support::live(knowledge));
+    let live = Arc::new(support::live_hybrid(knowledge));
     let http = Arc::new(careerbot::transport::http(
         &config,
         config.discord.token.as_ref().expect("token"),
@@ -1029,7 +1029,7 @@ async fn at_the_concurrency_bound_a_signed_interaction_gets_a_private_busy_reply
 async fn a_replay_is_refused_after_a_restart_inside_the_signature_window() {
     use axum::http::{HeaderMap, HeaderValue};
     let data = tempfile::tempdir().unwrap();
-    let live = Arc::new(support::live(&support::seed_dir()));
+    let live = Arc::new(support::live_hybrid(&support::seed_dir()));
     let config = {
         let mut c = Config::default();
         c.insights.options.data_dir = data.path().to_path_buf();

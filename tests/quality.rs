@@ -108,3 +108,95 @@ fn held_out_questions_written_blind_stay_close_to_the_floors() {
     assert!(scores.hit_at_3 >= 0.93, "{summary}");
     assert!(scores.declined >= 0.9, "{summary}");
 }
+
+// The hybrid engine: the same sets with the semantic stage on (the real
+// model). Floors at or a little below the figures PERFORMANCE.md gives;
+// the lexical floors above keep the words-only path honest.
+
+fn hybrid(corpus: &str) -> &'static careerbot::engine::Engine {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static ENGINES: OnceLock<Mutex<HashMap<String, &'static careerbot::engine::Engine>>> =
+        OnceLock::new();
+    let engines = ENGINES.get_or_init(Default::default);
+    let mut engines = engines.lock().unwrap_or_else(|e| e.into_inner());
+    engines.entry(corpus.to_string()).or_insert_with(|| {
+        let dir = if corpus == "seed" {
+            support::seed_dir()
+        } else {
+            corpus_dir(corpus)
+        };
+        Box::leak(Box::new(support::load_hybrid(&dir)))
+    })
+}
+
+/// (question set, corpus, hit@1 floor, hit@3 floor, declined floor)
+const HYBRID_FLOORS: &[(&str, &str, f64, f64, f64)] = &[
+    ("seed.toml", "seed", 0.86, 0.95, 1.0),
+    ("holdout-seed.toml", "seed", 0.86, 0.95, 1.0),
+    (
+        "tech-interview-handbook.toml",
+        "tech-interview-handbook",
+        0.7,
+        0.8,
+        1.0,
+    ),
+    (
+        "system-design-primer.toml",
+        "system-design-primer",
+        0.85,
+        0.95,
+        1.0,
+    ),
+    ("git-novice.toml", "git-novice", 0.3, 0.65, 1.0),
+    ("git-novice-holdout.toml", "git-novice", 0.5, 0.7, 1.0),
+    (
+        "coding-interview-university.toml",
+        "coding-interview-university",
+        0.75,
+        0.85,
+        1.0,
+    ),
+    (
+        "coding-interview-university-holdout.toml",
+        "coding-interview-university",
+        0.6,
+        0.8,
+        0.75,
+    ),
+];
+
+#[test]
+fn the_hybrid_engine_meets_its_floors_on_every_public_set() {
+    let mut failures = Vec::new();
+    for &(name, corpus, at_1, at_3, declined) in HYBRID_FLOORS {
+        let engine = hybrid(corpus);
+        assert_eq!(
+            engine.semantic_status(),
+            careerbot::engine::SemanticStatus::Ready
+        );
+        let scores = evaluate(engine, &set(name));
+        let summary = report(name, &scores);
+        eprintln!("{summary}");
+        if scores.hit_at_1 < at_1 || scores.hit_at_3 < at_3 || scores.declined < declined {
+            failures.push(summary);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_hybrid_engine_beats_the_lexical_one_on_the_foreign_corpora() {
+    let mut lexical_hits = 0.0;
+    let mut hybrid_hits = 0.0;
+    for &(name, corpus, ..) in HYBRID_FLOORS.iter().filter(|f| f.1 != "seed") {
+        let set = set(name);
+        lexical_hits +=
+            evaluate(&load(&corpus_dir(corpus)), &set).hit_at_1 * set.questions.len() as f64;
+        hybrid_hits += evaluate(hybrid(corpus), &set).hit_at_1 * set.questions.len() as f64;
+    }
+    assert!(
+        hybrid_hits >= lexical_hits + 5.0,
+        "hybrid {hybrid_hits} right first against lexical {lexical_hits}"
+    );
+}

@@ -6,7 +6,8 @@ use super::catalog::Catalog;
 use super::hybrid::{blend, Blended, Semantic};
 use super::profiles::Profiles;
 use super::{
-    Answer, AnswerPassage, Answered, Declined, DUPLICATE_OVERLAP, MIN_SHARE_OF_BEST, SUBJECT_PRIOR,
+    Answer, AnswerPassage, Answered, Declined, Ranking, DUPLICATE_OVERLAP, MIN_SHARE_OF_BEST,
+    SUBJECT_PRIOR,
 };
 use crate::chunk::Passage;
 use crate::search::{Hit, Understood};
@@ -75,11 +76,17 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
             .map_or(String::new(), |s| format!(", for example about “{s}”"));
         return Answer::Empty(Declined {
             question: question.to_string(),
+            ranking: Ranking::Lexical,
             message: format!("Please ask a question{example}."),
             suggestions: ctx.suggestions.to_vec(),
             corrections,
         });
     }
+    let ranking = if ctx.semantic.is_some() {
+        Ranking::Hybrid
+    } else {
+        Ranking::Lexical
+    };
     let matched = understood.matched_stems();
     let topic = ctx.catalog.topic(understood.topic_stems());
     let tools = ctx.catalog.tools_for(&topic);
@@ -106,6 +113,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         };
         return Answer::OutOfScope(Declined {
             question: question.to_string(),
+            ranking,
             message: if ctx.suggestions.is_empty() {
                 opening
             } else {
@@ -137,15 +145,15 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
                 spans: p.spans.clone(),
                 source: p.source.clone(),
                 score: (score * 1000.0).round() / 1000.0,
-                semantic: ctx
-                    .semantic
-                    .as_ref()
-                    .map(|s| (s.similarity.get(ord).copied().unwrap_or(0.0) * 1000.0).round() / 1000.0),
+                semantic: ctx.semantic.as_ref().map(|s| {
+                    (s.similarity.get(ord).copied().unwrap_or(0.0) * 1000.0).round() / 1000.0
+                }),
             }
         })
         .collect();
     Answer::Answered(Answered {
         question: question.to_string(),
+        ranking,
         confidence,
         passages,
         tools,

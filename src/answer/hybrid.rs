@@ -32,6 +32,24 @@ const NOT_AN_ANSWER_PENALTY: f32 = 0.15;
 /// good as its similarity says.
 const WEAK_LEXICAL: f32 = 0.5;
 
+/// Share of the question the best lexical passage must hold for the words
+/// alone to settle the answer.
+const SETTLED_SHARE: f32 = 0.75;
+/// And the most the next candidate may score, as a share of the best.
+const SETTLED_MARGIN: f32 = 0.8;
+
+/// Whether the words alone settle the answer, so the model need not run:
+/// the best lexical passage holds most of the question and no other comes
+/// close to it. The quality figures with and without this shortcut are in
+/// PERFORMANCE.md.
+pub fn settled(lexical: &[(usize, f32)], confidence: f32) -> bool {
+    match lexical {
+        [] => false,
+        [_] => confidence >= SETTLED_SHARE,
+        [(_, best), (_, next), ..] => confidence >= SETTLED_SHARE && *next <= best * SETTLED_MARGIN,
+    }
+}
+
 /// How the scope decision went, for `ask --explain` and the metrics.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scope {
@@ -116,7 +134,10 @@ pub fn blend(
         let top = if top > 0.0 { top } else { 1.0 };
         let nearest_adjusted = dense.first().map_or(0.0, |&o| adjusted(o));
         let mut pool: Vec<Contribution> = Vec::new();
-        let lexical_part = lexical.iter().take(LEXICAL_POOL).map(|&(o, s)| (o, s / top));
+        let lexical_part = lexical
+            .iter()
+            .take(LEXICAL_POOL)
+            .map(|&(o, s)| (o, s / top));
         let dense_part = dense.iter().map(|&o| (o, 0.0));
         for (ord, lexical) in lexical_part.chain(dense_part) {
             if pool.iter().any(|c| c.ord == ord) {

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 pub use catalog::{Catalog, Topic};
 pub use compose::{choose, compose, Choice, Context};
-pub use hybrid::{Blended, Contribution, Scope, Semantic};
+pub use hybrid::{settled, Blended, Contribution, Scope, Semantic};
 pub use profiles::{highlight, Form, Profiles};
 
 /// Passages shown by default.
@@ -22,6 +22,17 @@ pub(crate) const MIN_SHARE_OF_BEST: f32 = 0.3;
 pub(crate) const SUBJECT_PRIOR: f32 = 1.5;
 /// Near-duplicate passages (shared stems) are shown once.
 pub(crate) const DUPLICATE_OVERLAP: f64 = 0.8;
+
+/// How an answer's passages were ranked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Ranking {
+    /// By the words alone: the semantic stage is off, not ready, or was
+    /// not needed.
+    #[default]
+    Lexical,
+    /// By the words and the meaning.
+    Hybrid,
+}
 
 /// Why an answer has or has no passages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +64,8 @@ pub enum Answer {
 pub struct Answered {
     /// The question as asked.
     pub question: String,
+    /// How its passages were ranked.
+    pub ranking: Ranking,
     /// Share of the question's ideas the best passage holds, from 0 to 1.
     /// Unlike scores, comparable across questions.
     pub confidence: f32,
@@ -73,6 +86,8 @@ pub struct Answered {
 pub struct Declined {
     /// The question as asked.
     pub question: String,
+    /// How the decision was reached.
+    pub ranking: Ranking,
     /// A sentence for the member.
     pub message: String,
     /// Topics to try.
@@ -109,6 +124,14 @@ impl Answer {
         match self {
             Answer::Answered(_) => None,
             Answer::OutOfScope(d) | Answer::Empty(d) => Some(d),
+        }
+    }
+
+    /// How the answer was ranked.
+    pub fn ranking(&self) -> Ranking {
+        match self {
+            Answer::Answered(a) => a.ranking,
+            Answer::OutOfScope(d) | Answer::Empty(d) => d.ranking,
         }
     }
 

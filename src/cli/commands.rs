@@ -2,7 +2,7 @@
 //! eval, and commands (which prints what registration sends).
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -119,7 +119,7 @@ pub fn read_question(
 }
 
 fn explain_question(engine: &Engine, question: &str) {
-    let understood = engine.understand(question);
+    let (understood, choice) = engine.trace(question);
     eprintln!(
         "coverage {:.2}, in scope: {}",
         understood.coverage, understood.in_scope
@@ -137,6 +137,55 @@ fn explain_question(engine: &Engine, question: &str) {
             c.group.as_deref().unwrap_or("-"),
             c.weak,
             alternatives.join(", ")
+        );
+    }
+    explain_blend(engine, &choice);
+}
+
+/// The semantic stage's part in the answer: the scope decision and why,
+/// and each candidate's lexical and semantic contributions.
+fn explain_blend(engine: &Engine, choice: &crate::answer::Choice) {
+    use crate::answer::Scope;
+    let Some(blended) = &choice.blended else {
+        let status = engine.semantic_status();
+        let why = if status == crate::engine::SemanticStatus::Ready {
+            "not needed: the best passage holds most of the question and no other comes close"
+                .to_string()
+        } else {
+            format!("not used ({status:?})")
+        };
+        eprintln!("semantic: {why}; lexical ranking only");
+        return;
+    };
+    let calibration = engine.calibration();
+    let levels = calibration.map_or(String::new(), |c| {
+        format!(
+            "unrelated parts of this knowledge {:.2}, related {:.2}",
+            c.unrelated, c.related
+        )
+    });
+    let why = match blended.scope {
+        Scope::Confirmed => "in scope: the words answer it; ranked by words and meaning".to_string(),
+        Scope::Rejected { similarity } => format!(
+            "declined: the words hold little of it and their passage is {similarity:.2} similar, below {levels}"
+        ),
+        Scope::Rescued { similarity } => format!(
+            "in scope by meaning alone: best similarity {similarity:.2}, at least {levels}"
+        ),
+        Scope::Declined { similarity } => format!(
+            "declined: no words answer it, and the best similarity {similarity:.2} is below {levels}"
+        ),
+    };
+    eprintln!("semantic: {why}");
+    eprintln!(
+        "  {:<56} {:>8} {:>8} {:>8}",
+        "passage", "lexical", "semantic", "score"
+    );
+    for c in blended.contributions.iter().take(10) {
+        let id = engine.passages.get(c.ord).map_or("?", |p| p.id.as_str());
+        eprintln!(
+            "  {:<56} {:>8.3} {:>8.3} {:>8.3}",
+            id, c.lexical, c.semantic, c.score
         );
     }
 }
@@ -305,11 +354,9 @@ pub fn render_text(answer: &Answer, style: TextStyle) -> String {
     s
 }
 
-pub(super) fn check(
-    dir: &Path,
-    limits: &knowledge::Limits,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+pub(super) fn check(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let dir = config.knowledge.dir.as_path();
+    let limits = &config.knowledge.limits;
     let mut out = String::new();
     let files = match knowledge::read_dir_with(dir, limits) {
         Ok(files) => files,
@@ -338,12 +385,39 @@ pub(super) fn check(
             report.error_count(),
             report.warning_count()
         );
+        if !report.has_errors() {
+            outln!(out, "{}", semantic_line(config, &kb)?);
+        }
     }
     emit(&out)?;
     Ok(if report.has_errors() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// What `serve` would answer with: hybrid when the passage vectors are
+/// in the index directory, else lexical until they are embedded.
+fn semantic_line(config: &Config, kb: &knowledge::KnowledgeBase) -> anyhow::Result<String> {
+    let Some(semantic) = super::semantic(config, true)? else {
+        return Ok("semantic = false: answers are lexical (words only)".to_string());
+    };
+    let passages = crate::chunk::chunk_all(&kb.articles);
+    let index = &config.knowledge.index_dir;
+    let (held, total) =
+        crate::engine::Stage::cached(&semantic.model, &passages, Some(index.as_path()));
+    let model = semantic.model.name();
+    Ok(if held == total {
+        format!(
+            "semantic: {model}; hybrid: all {total} texts embedded in {}",
+            index.display()
+        )
+    } else {
+        format!(
+            "semantic: {model}; lexical until embedded: {held} of {total} texts embedded in {} (`careerbot index` embeds the rest; `serve` does it in the background)",
+            index.display()
+        )
     })
 }
 

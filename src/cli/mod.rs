@@ -198,8 +198,10 @@ pub const SILENCED_TARGETS: &[&str] = &[
 
 /// Targets capped at debug, whatever the filter says: at trace, tungstenite
 /// logs every gateway frame whole, interaction tokens and IDENTIFY's bot
-/// token included.
-pub const CAPPED_TARGETS: &[&str] = &["tungstenite", "tokio_tungstenite"];
+/// token included; tokenizers logs five lines per character it normalises
+/// (361,000 lines to embed the shipped knowledge base), the question's
+/// text in them.
+pub const CAPPED_TARGETS: &[&str] = &["tungstenite", "tokio_tungstenite", "tokenizers"];
 
 /// Whether an event or span of `meta` may be logged at all: not from
 /// [`SILENCED_TARGETS`], nor at trace from [`CAPPED_TARGETS`].
@@ -413,7 +415,7 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
             top,
             question,
         } => ask(config, *json, *explain, *top, question),
-        Command::Check { json } => check(&config.knowledge.dir, &config.knowledge.limits, *json),
+        Command::Check { json } => check(config, *json),
         Command::Config { json } => show_config(loaded, *json),
         Command::Commands { json } => commands(*json),
         Command::Serve {
@@ -506,7 +508,9 @@ fn semantic(config: &Config, background: bool) -> anyhow::Result<Option<Semantic
             let bar = indicatif::ProgressBar::hidden();
             let started = std::sync::Mutex::new(false);
             std::sync::Arc::new(move |done: usize, total: usize| {
-                let mut shown = started.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut shown = started
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if !*shown {
                     *shown = true;
                     bar.set_length(total as u64);
@@ -570,7 +574,12 @@ fn token(config: &Config) -> anyhow::Result<crate::config::Secret> {
 /// [`KnowledgeInvalid`] after printing the problems, or what else kept the
 /// knowledge from loading.
 fn load(config: &Config, force_rebuild: bool, show_progress: bool) -> anyhow::Result<Engine> {
-    load_with(config, force_rebuild, show_progress, semantic(config, false)?)
+    load_with(
+        config,
+        force_rebuild,
+        show_progress,
+        semantic(config, false)?,
+    )
 }
 
 /// [`load`] with the semantic stage given.

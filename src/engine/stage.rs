@@ -192,6 +192,23 @@ impl Stage {
         stage
     }
 
+    /// How many of the texts `passages` need (passages and headings) the
+    /// vector cache in `index_dir` holds for `model`, and how many there
+    /// are: what a server would embed before serving hybrid.
+    pub fn cached(
+        model: &Embedder,
+        passages: &[Passage],
+        index_dir: Option<&Path>,
+    ) -> (usize, usize) {
+        let all = Texts::of(passages).all();
+        let cache = VectorCache::open(index_dir, model.id(), model.dimensions());
+        let held = all
+            .iter()
+            .filter(|t| cache.get(&vectors::key(t)).is_some())
+            .count();
+        (held, all.len())
+    }
+
     /// What the stage serves now.
     pub fn status(&self) -> SemanticStatus {
         if self.dense.get().is_some() {
@@ -214,6 +231,12 @@ impl Stage {
     /// The passages' vectors, once embedded.
     pub fn dense(&self) -> Option<&Dense> {
         self.dense.get()
+    }
+
+    /// Forgets the questions' vectors: the next questions run the model
+    /// again (benchmarks measure it so).
+    pub fn forget_questions(&self) {
+        lock(&self.queries).clear();
     }
 
     /// The vector of `question`, from the cache or the model (run under the
@@ -302,7 +325,10 @@ impl Job {
         if let Some(stage) = self.stage.upgrade() {
             let _ = stage.dense.set(self.dense());
             if total > 0 {
-                tracing::info!(passages = total, "the knowledge is embedded: answering with meaning too");
+                tracing::info!(
+                    passages = total,
+                    "the knowledge is embedded: answering with meaning too"
+                );
             }
         }
     }
@@ -322,7 +348,12 @@ impl Job {
         };
         let passages: Vec<Vec<f32>> = self.texts.passages.iter().map(vector).collect();
         let headings: Vec<Vec<f32>> = self.texts.headings.iter().map(vector).collect();
-        let heading_keys: Vec<Key> = self.texts.headings.iter().map(|h| vectors::key(h)).collect();
+        let heading_keys: Vec<Key> = self
+            .texts
+            .headings
+            .iter()
+            .map(|h| vectors::key(h))
+            .collect();
         let calibration = Calibration::measure(&headings, &heading_keys, &passages);
         Dense::new(self.model.dimensions(), &passages, calibration)
     }

@@ -304,7 +304,9 @@ impl Endpoint {
         let interaction = self.accept(body)?;
         let outcome = match interaction {
             Interaction::Ping(_) => None,
-            _ => Some(serve_now(&self.live, &self.settings, &interaction)),
+            _ => Some(super::service::off_the_runtime(|| {
+                serve_now(&self.live, &self.settings, &interaction)
+            })),
         };
         self.processed(&interaction, outcome)
     }

@@ -342,7 +342,7 @@ impl Answering<'_> {
     /// Asks the knowledge, recording the question for `/gaps` and `/stats`.
     fn ask(&self, question: &str, guild: Option<GuildId>, user: UserId) -> crate::answer::Answer {
         let snapshot = self.live.current();
-        let answer = snapshot.ask_with(question, MAX_PAGES);
+        let answer = super::service::off_the_runtime(|| snapshot.ask_with(question, MAX_PAGES));
         let guild = guild.map(GuildId::get);
         self.settings
             .asked(guild, user.get(), &answer, snapshot.version);

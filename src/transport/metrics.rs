@@ -57,6 +57,12 @@ struct ReloadLabels {
     result: &'static str,
 }
 
+/// Labels of `careerbot_answers_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RankingLabel {
+    ranking: &'static str,
+}
+
 /// Labels of `careerbot_http_rejected_total`.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RejectLabel {
@@ -71,6 +77,7 @@ pub struct Metrics {
     latency: Family<KindLabel, Histogram>,
     reloads: Family<ReloadLabels, Counter>,
     unanswered: Counter,
+    answers: Family<RankingLabel, Counter>,
     rejected: Family<RejectLabel, Counter>,
     version: Gauge,
     passages: Gauge,
@@ -95,6 +102,7 @@ impl Default for Metrics {
         );
         let reloads = Family::<ReloadLabels, Counter>::default();
         let unanswered = Counter::default();
+        let answers = Family::<RankingLabel, Counter>::default();
         let rejected = Family::<RejectLabel, Counter>::default();
         let version = Gauge::default();
         let passages = Gauge::default();
@@ -117,6 +125,11 @@ impl Default for Metrics {
             "unanswered_questions",
             "Questions declined as outside the knowledge base",
             unanswered.clone(),
+        );
+        registry.register(
+            "answers",
+            "Questions answered or declined, by ranking: hybrid (words and meaning) or lexical (words only: semantic off, or the passages not yet embedded)",
+            answers.clone(),
         );
         registry.register(
             "http_rejected",
@@ -159,6 +172,7 @@ impl Default for Metrics {
             latency,
             reloads,
             unanswered,
+            answers,
             rejected,
             version,
             passages,
@@ -203,6 +217,15 @@ impl Metrics {
     /// Counts a question declined as out of scope.
     pub fn unanswered(&self) {
         self.unanswered.inc();
+    }
+
+    /// Counts a question by how it was ranked.
+    pub fn ranked(&self, ranking: crate::answer::Ranking) {
+        let ranking = match ranking {
+            crate::answer::Ranking::Hybrid => "hybrid",
+            crate::answer::Ranking::Lexical => "lexical",
+        };
+        self.answers.get_or_create(&RankingLabel { ranking }).inc();
     }
 
     /// Counts a reload and its result.

@@ -82,6 +82,23 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// What a snapshot serves, for `/readyz`: "serving hybrid", or "serving
+/// lexical" with why.
+pub fn serving(status: &crate::engine::SemanticStatus) -> String {
+    use crate::engine::SemanticStatus;
+    match status {
+        SemanticStatus::Ready => "serving hybrid (words and meaning)".to_string(),
+        SemanticStatus::Off => "serving lexical (semantic = false)".to_string(),
+        SemanticStatus::Embedding { done, total } => {
+            format!("serving lexical until the passages are embedded ({done}/{total})")
+        }
+        SemanticStatus::Failed(why) => format!(
+            "serving lexical: embedding failed: {}",
+            why.replace(['\n', '\r'], " ")
+        ),
+    }
+}
+
 async fn readyz(State(ops): State<Arc<Ops>>) -> Response {
     match ops.state.load(Ordering::SeqCst) {
         DRAINING => (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response(),
@@ -93,9 +110,10 @@ async fn readyz(State(ops): State<Arc<Ops>>) -> Response {
         _ => {
             let snapshot = ops.live.current();
             format!(
-                "ready: knowledge version {}, {} passage(s)\n",
+                "ready: knowledge version {}, {} passage(s), {}\n",
                 snapshot.version,
-                snapshot.passages.len()
+                snapshot.passages.len(),
+                serving(&snapshot.semantic_status())
             )
             .into_response()
         }

@@ -104,6 +104,7 @@ impl Settings {
         if !answer.is_answered() {
             self.metrics.unanswered();
         }
+        self.metrics.ranked(answer.ranking());
     }
 
     /// Stores every insight recorded so far and stops recording (at shutdown).
@@ -178,10 +179,25 @@ pub async fn serve_one(
             follow_up: None,
         };
     };
-    let outcome = serve_now(live, settings, interaction);
+    let outcome = off_the_runtime(|| serve_now(live, settings, interaction));
     let (kind, label) = classify(interaction);
     settings.metrics.interaction(kind, label, started.elapsed());
     outcome
+}
+
+/// Runs blocking work (the model embedding a question, a store read): on
+/// a multi-threaded runtime the worker hands its other tasks to the others
+/// first, so the async workers never wait on it; the model itself is
+/// bounded to one run per core (`engine::Stage`), behind the in-flight
+/// bound.
+pub fn off_the_runtime<T>(work: impl FnOnce() -> T) -> T {
+    let multi_threaded = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_threaded {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
+    }
 }
 
 /// A slot under the in-flight bound, waiting up to [`IN_FLIGHT_WAIT`];
@@ -271,13 +287,7 @@ fn report(
                 .read(|store| report::stats(store, now, days, guild))
                 .map(ReportData::Stats),
         };
-        let multi_threaded = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_threaded {
-            tokio::task::block_in_place(read)
-        } else {
-            read()
-        }
+        off_the_runtime(read)
     });
     report_reply(request, snapshot, read)
 }

@@ -29,6 +29,47 @@ pub fn corpus_dir(name: &str) -> PathBuf {
     root().join("tests/fixtures/corpora").join(name)
 }
 
+/// The shipped sentence-embedding model, loaded once per test binary.
+pub fn model() -> std::sync::Arc<careerbot::semantic::Embedder> {
+    static MODEL: OnceLock<std::sync::Arc<careerbot::semantic::Embedder>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            std::sync::Arc::new(careerbot::semantic::Embedder::shipped().expect("the model loads"))
+        })
+        .clone()
+}
+
+/// The semantic stage with the real model, embedding before it returns.
+pub fn semantic() -> Option<careerbot::engine::SemanticOptions> {
+    Some(careerbot::engine::SemanticOptions {
+        model: model(),
+        background: false,
+        progress: None,
+    })
+}
+
+/// Loads a knowledge directory with the semantic stage on (the real
+/// model), its index and passage vectors kept under the target directory,
+/// so a later run embeds only what changed.
+pub fn load_hybrid(dir: &Path) -> Engine {
+    let name = dir
+        .file_name()
+        .map_or("kb".into(), |n| n.to_string_lossy().to_string());
+    let options = Options {
+        knowledge_dir: dir.to_path_buf(),
+        index_dir: Some(
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join("hybrid")
+                .join(name),
+        ),
+        force_rebuild: false,
+        limits: Default::default(),
+        semantic: semantic(),
+    };
+    Engine::load(&options, &mut |_, _| {})
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
+}
+
 /// Loads a knowledge directory with an in-memory index.
 pub fn load(dir: &Path) -> Engine {
     let options = Options {
@@ -63,6 +104,22 @@ pub fn knowledge(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 
 /// A small valid article.
 pub const GOOD_ARTICLE: &str = "+++\ntitle = \"Data engineer\"\nsource = \"https://example.org/data-engineer\"\n+++\n\n## What a data engineer does\n\nA data engineer builds pipelines that move and clean data for analysts.\n\n## Salary\n\nData engineers earn a median salary of $120,000 in this example.\n";
+
+/// A live, reloadable snapshot of `dir` with the semantic stage on (the
+/// real model), as the bots serve it: the end-to-end tests use it. Indexes
+/// and passage vectors go to one directory under the target directory, so
+/// tests share the vectors of the texts they have in common.
+pub fn live_hybrid(dir: &Path) -> careerbot::live::Live {
+    let options = Options {
+        knowledge_dir: dir.to_path_buf(),
+        index_dir: Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-index")),
+        force_rebuild: false,
+        limits: Default::default(),
+        semantic: semantic(),
+    };
+    careerbot::live::Live::load(options)
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
+}
 
 /// The shipped knowledge base as a live, reloadable snapshot (in-memory index).
 pub fn live(dir: &Path) -> careerbot::live::Live {
