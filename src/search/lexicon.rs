@@ -9,13 +9,10 @@
 
 use rustc_hash::FxHashMap;
 
-use tantivy::postings::Postings;
 use tantivy::query::Bm25StatisticsProvider;
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocSet, Score, Searcher, Term, TERMINATED};
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
 use tantivy_fst::{IntoStreamer, Map, Streamer};
-
-use super::bm25;
 
 /// Number of text fields (see `Fields::text`).
 pub(super) const TEXT_FIELDS: usize = 4;
@@ -25,17 +22,12 @@ pub(super) const TEXT_FIELDS: usize = 4;
 pub(super) struct TermStats {
     /// Documents holding the term, per text field, summed over segments.
     pub doc_freq: [u64; TEXT_FIELDS],
-    /// Per text field, the largest BM25 term-frequency factor
-    /// (`tf / (tf + norm)`, below 1) of any document holding the term, once
-    /// [`Lexicon::read_tf_bounds`] has read the postings; 1 before.
-    pub tf_bound: [Score; TEXT_FIELDS],
 }
 
 impl Default for TermStats {
     fn default() -> Self {
         TermStats {
             doc_freq: [0; TEXT_FIELDS],
-            tf_bound: [1.0; TEXT_FIELDS],
         }
     }
 }
@@ -162,16 +154,6 @@ impl Lexicon {
         self.get(stem).map_or(0, |s| s.doc_freq[slot])
     }
 
-    /// Tokens of the text field at `slot`, summed over segments.
-    pub fn total_num_tokens(&self, slot: usize) -> u64 {
-        self.total_num_tokens[slot]
-    }
-
-    /// Documents of the index, summed over segments.
-    pub fn total_num_docs(&self) -> u64 {
-        self.total_num_docs
-    }
-
     /// Every term the automaton accepts, with the largest document frequency
     /// it has in one field of one segment.
     pub fn search<A: tantivy_fst::Automaton>(&self, automaton: A) -> Vec<(String, u64)> {
@@ -210,61 +192,6 @@ impl Lexicon {
         lengths: std::ops::RangeInclusive<usize>,
     ) -> impl Iterator<Item = &[LengthTerm]> {
         lengths.filter_map(|len| self.by_length.get(len).map(Vec::as_slice))
-    }
-
-    /// Per text field slot, tantivy's BM25 length normalisation per
-    /// fieldnorm code ([`bm25::tf_norms`] at the field's average length).
-    pub fn tf_norms(&self) -> [[Score; 256]; TEXT_FIELDS] {
-        std::array::from_fn(|slot| {
-            bm25::tf_norms(self.total_num_tokens(slot) as Score / self.total_num_docs() as Score)
-        })
-    }
-
-    /// The largest term-frequency factor `stem` has in a document's field at
-    /// `slot`: what bounds its BM25 score there below the full weight.
-    pub fn tf_bound(&self, stem: &str, slot: usize) -> Score {
-        self.get(stem).map_or(1.0, |s| s.tf_bound[slot])
-    }
-
-    /// Reads every posting of the text fields and records, per term and
-    /// field, the largest term-frequency factor of any document
-    /// ([`TermStats::tf_bound`]). One pass over the postings, without
-    /// positions.
-    pub fn read_tf_bounds(&mut self, searcher: &Searcher) -> tantivy::Result<()> {
-        let norms = self.tf_norms();
-        for stats in self.terms.values_mut() {
-            stats.tf_bound = [0.0; TEXT_FIELDS];
-        }
-        for segment in searcher.segment_readers() {
-            for (slot, field) in self.fields.iter().enumerate() {
-                let inverted = segment.inverted_index(*field)?;
-                let fieldnorms = segment.get_fieldnorms_reader(*field)?;
-                let norms = &norms[slot];
-                let mut stream = inverted.terms().stream()?;
-                while stream.advance() {
-                    let Some(stats) = std::str::from_utf8(stream.key())
-                        .ok()
-                        .and_then(|term| self.terms.get_mut(term))
-                    else {
-                        continue;
-                    };
-                    let mut postings = inverted.read_postings_from_terminfo(
-                        stream.value(),
-                        IndexRecordOption::WithFreqs,
-                    )?;
-                    let mut best: Score = 0.0;
-                    let mut doc = postings.doc();
-                    while doc != TERMINATED {
-                        let tf = postings.term_freq() as Score;
-                        let norm = norms[usize::from(fieldnorms.fieldnorm_id(doc))];
-                        best = best.max(tf / (tf + norm));
-                        doc = postings.advance();
-                    }
-                    stats.tf_bound[slot] = stats.tf_bound[slot].max(best);
-                }
-            }
-        }
-        Ok(())
     }
 
     fn slot(&self, field: Field) -> Option<usize> {

@@ -5,13 +5,9 @@
 
 // In dependency order: each uses only the ones above it.
 mod backend;
-mod bm25;
 mod lexicon;
-mod memory;
-mod prune;
 mod query;
 mod question;
-mod scorer;
 pub mod vectors;
 
 use std::path::Path;
@@ -366,8 +362,8 @@ impl SearchIndex {
             .map(|s| s.fast_fields().u64("ord"))
             .collect::<Result<Vec<_>, _>>()?;
         let text_fields = fields.text().map(|(f, _)| f);
-        let mut lexicon = Lexicon::read(&searcher, text_fields)?;
-        let backend = backend::choose(&searcher, text_fields, &mut lexicon)?;
+        let lexicon = Lexicon::read(&searcher, text_fields)?;
+        let backend = backend::choose();
         Ok(SearchIndex {
             searcher,
             fields,

@@ -8,10 +8,9 @@ use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, Score, Term};
+use tantivy::{Score, Term};
 
-use super::bm25;
-use super::lexicon::{Lexicon, TEXT_FIELDS};
+use super::lexicon::TEXT_FIELDS;
 
 /// What one leaf of a question's query looks for, in one text field,
 /// borrowing the stems of the understood question.
@@ -26,56 +25,15 @@ pub(super) enum Terms<'q> {
     Near([&'q str; 2], u32),
 }
 
-impl<'q> Terms<'q> {
-    /// Number of stems.
-    pub fn len(&self) -> usize {
-        match self {
-            Terms::Term(_) => 1,
-            Terms::Phrase(stems) => stems.len(),
-            Terms::Near(..) => 2,
-        }
-    }
-
-    /// The stems, in phrase order.
-    pub fn stems(&self) -> impl Iterator<Item = &'q str> + '_ {
-        (0..self.len()).map(|i| match self {
-            Terms::Term(stem) => *stem,
-            Terms::Phrase(stems) => stems[i].as_str(),
-            Terms::Near(stems, _) => stems[i],
-        })
-    }
-}
-
 /// A boosted term or phrase in the text field at `slot`.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Leaf<'q> {
-    /// Slot of the field in `Fields::text` and the [`Lexicon`].
+    /// Slot of the field in `Fields::text` and the lexicon.
     pub slot: usize,
     /// What it matches.
     pub terms: Terms<'q>,
     /// Multiplies the BM25 weight, as a tantivy `BoostQuery` does.
     pub boost: Score,
-}
-
-impl Leaf<'_> {
-    /// tantivy's BM25 weight of the leaf (`Bm25Weight::for_terms`, then
-    /// `boost_by`): one term's idf, or the sum of the phrase's idfs in phrase
-    /// order, times `1 + k1` and the boost. No document scores more than it,
-    /// since the term-frequency factor is below 1.
-    pub fn weight(&self, lexicon: &Lexicon) -> Score {
-        let mut idf_sum: Score = 0.0;
-        for stem in self.terms.stems() {
-            idf_sum += bm25::idf(
-                lexicon.doc_freq_in(stem, self.slot),
-                lexicon.total_num_docs(),
-            );
-        }
-        let mut weight = idf_sum * (1.0 + bm25::K1);
-        if self.boost != 1.0 {
-            weight *= self.boost;
-        }
-        weight
-    }
 }
 
 /// How a union combines the scores of its members for one document.
@@ -139,6 +97,3 @@ impl Leaf<'_> {
         Box::new(BoostQuery::new(query, self.boost))
     }
 }
-
-/// Matching documents of one segment, in document order, with their scores.
-pub(super) type Matches = Vec<(DocId, Score)>;
