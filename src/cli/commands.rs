@@ -139,16 +139,18 @@ fn explain_question(engine: &Engine, question: &str) {
             alternatives.join(", ")
         );
     }
-    explain_blend(engine, &choice);
+    explain_blend(engine, &choice, understood.is_empty());
 }
 
 /// The semantic stage's part in the answer: the scope decision and why,
 /// and each candidate's lexical and semantic contributions.
-fn explain_blend(engine: &Engine, choice: &crate::answer::Choice) {
+fn explain_blend(engine: &Engine, choice: &crate::answer::Choice, no_question: bool) {
     use crate::answer::Scope;
     let Some(blended) = &choice.blended else {
         let status = engine.semantic_status();
-        let why = if status == crate::engine::SemanticStatus::Ready {
+        let why = if no_question {
+            "not used: there is no question in the text".to_string()
+        } else if status == crate::engine::SemanticStatus::Ready {
             "not needed: the best passage holds most of the question and no other comes close"
                 .to_string()
         } else {
@@ -459,6 +461,13 @@ pub(super) fn index(config: &Config) -> anyhow::Result<ExitCode> {
         engine.knowledge.articles.len(),
         engine.info.took
     );
+    let status = engine.semantic_status();
+    if let crate::engine::SemanticStatus::Failed(why) = &status {
+        anyhow::bail!("the index is built, but the passages could not be embedded: {why}");
+    }
+    if let Some(model) = engine.semantic_model() {
+        outln!(out, "embedded with {model}: {}", status.serving());
+    }
     emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }

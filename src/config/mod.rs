@@ -435,6 +435,24 @@ mod tests {
     }
 
     #[test]
+    fn semantic_is_on_by_default_and_an_empty_model_directory_is_unset() {
+        let loaded = load_text("").unwrap();
+        assert!(loaded.config.knowledge.semantic);
+        assert_eq!(loaded.config.knowledge.semantic_model, None);
+        let loaded = load_text("semantic = false\nsemantic_model = \"  \"\n").unwrap();
+        assert!(!loaded.config.knowledge.semantic);
+        assert_eq!(
+            loaded.config.knowledge.semantic_model, None,
+            "as in the environment"
+        );
+        let loaded = load_text("semantic_model = \"/srv/models/m\"\n").unwrap();
+        assert_eq!(
+            loaded.config.knowledge.semantic_model.as_deref(),
+            Some(std::path::Path::new("/srv/models/m"))
+        );
+    }
+
+    #[test]
     fn the_defaults_are_valid_and_an_explicit_file_must_exist() {
         let c = Config::default();
         assert_eq!(c.serving.cooldown, Duration::from_secs(3));

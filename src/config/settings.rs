@@ -208,7 +208,13 @@ impl Settings {
                     )?,
                 },
                 semantic: self.semantic,
-                semantic_model: self.semantic_model.as_ref().map(PathBuf::from),
+                // Empty is unset, as it is in the environment.
+                semantic_model: self
+                    .semantic_model
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from),
             },
             discord: self.discord(&check)?,
             serving: Serving {

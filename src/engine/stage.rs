@@ -397,3 +397,93 @@ impl Drop for Entered {
         GATE.freed.notify_one();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed_passages() -> Vec<Passage> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (kb, _, _) = crate::knowledge::load(&root.join("knowledge")).unwrap();
+        crate::chunk::chunk_all(&kb.articles)
+    }
+
+    fn wait_ready(stage: &Stage) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while stage.status() != SemanticStatus::Ready {
+            assert!(
+                !matches!(stage.status(), SemanticStatus::Failed(_)),
+                "{:?}",
+                stage.status()
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not embedded in 2 minutes"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn a_server_embeds_in_the_background_and_a_restart_resumes_from_the_saved_vectors() {
+        let passages = seed_passages();
+        let dir = tempfile::tempdir().unwrap();
+        let options = SemanticOptions {
+            model: Arc::new(Embedder::shipped().unwrap()),
+            background: true,
+            progress: None,
+        };
+        let (held, total) = Stage::cached(&options.model, &passages, Some(dir.path()));
+        assert_eq!(held, 0);
+        assert!(
+            total > FOREGROUND_MAX,
+            "the seed needs the background: {total}"
+        );
+
+        // Half the texts embedded before a "restart": the cache holds them.
+        let half: Vec<String> = Texts::of(&passages)
+            .all()
+            .into_iter()
+            .take(total / 2)
+            .collect();
+        let mut cache = VectorCache::open(Some(dir.path()), options.model.id(), 384);
+        vectors::embed_all(&options.model, &half, &mut cache, &mut |_, _| {}).unwrap();
+        let keys: Vec<Key> = half.iter().map(|t| vectors::key(t)).collect();
+        cache.save(&keys).unwrap();
+        assert_eq!(
+            Stage::cached(&options.model, &passages, Some(dir.path())).0,
+            total / 2
+        );
+
+        let stage = Stage::start(&options, &passages, Some(dir.path()));
+        match stage.status() {
+            SemanticStatus::Embedding { total: left, .. } => {
+                assert_eq!(left, total - total / 2, "only what is missing")
+            }
+            SemanticStatus::Ready => {}
+            other => panic!("{other:?}"),
+        }
+        wait_ready(&stage);
+        assert_eq!(
+            Stage::cached(&options.model, &passages, Some(dir.path())),
+            (total, total),
+            "every vector saved"
+        );
+        let dense = stage.dense().unwrap();
+        assert_eq!(dense.len(), passages.len());
+        assert!(dense.calibration.unrelated < dense.calibration.related);
+
+        let again = Stage::start(&options, &passages, Some(dir.path()));
+        assert_eq!(
+            again.status(),
+            SemanticStatus::Ready,
+            "all cached: ready at once"
+        );
+        let question = again.query("how much do back-end developers earn").unwrap();
+        let cached = again.query("how much do back-end developers earn").unwrap();
+        assert!(
+            Arc::ptr_eq(&question, &cached),
+            "a repeated question is not embedded again"
+        );
+    }
+}

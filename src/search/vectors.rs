@@ -37,12 +37,16 @@ impl VectorCache {
         let path = dir.map(|d| d.join("vectors").join(format!("{model_id}.bin")));
         let entries = path
             .as_deref()
-            .and_then(|p| match std::fs::read(p) {
-                Ok(bytes) => decode(&bytes, dimensions).or_else(|| {
+            .and_then(|p| match read(p) {
+                Ok(Some(bytes)) => decode(&bytes, dimensions).or_else(|| {
                     tracing::warn!(path = %p.display(), "passage vectors unreadable; embedding again");
                     None
                 }),
-                Err(_) => None,
+                Ok(None) => None,
+                Err(why) => {
+                    tracing::warn!(path = %p.display(), why, "passage vectors not read; embedding again");
+                    None
+                }
             })
             .unwrap_or_default();
         VectorCache {
@@ -108,7 +112,31 @@ impl VectorCache {
     }
 }
 
-/// The entries of a vectors file, if it is one of `dimensions`.
+/// Largest vectors file read: 680,000 texts of 384 dimensions.
+const MAX_FILE: u64 = 1 << 30;
+
+/// The bytes of the vectors file at `path`: `None` when there is none;
+/// an error when it is not a regular file (a FIFO would block, a device
+/// never end) or is larger than [`MAX_FILE`].
+fn read(path: &Path) -> Result<Option<Vec<u8>>, &'static str> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    if !meta.is_file() {
+        return Err("not a regular file");
+    }
+    if meta.len() > MAX_FILE {
+        return Err("larger than any knowledge base's vectors");
+    }
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(|_| "cannot be opened")?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_FILE), &mut bytes)
+        .map_err(|_| "cannot be read")?;
+    Ok(Some(bytes))
+}
+
+/// The entries of a vectors file, if it is one of `dimensions` whose every
+/// value is a number.
 fn decode(bytes: &[u8], dimensions: usize) -> Option<HashMap<Key, Vec<f32>>> {
     let rest = bytes.strip_prefix(MAGIC.as_slice())?;
     let number = |b: &[u8]| -> Option<usize> {
@@ -126,10 +154,13 @@ fn decode(bytes: &[u8], dimensions: usize) -> Option<HashMap<Key, Vec<f32>>> {
     let mut entries = HashMap::with_capacity(count);
     for chunk in body.chunks_exact(entry) {
         let key: Key = chunk[..32].try_into().ok()?;
-        let vector = chunk[32..]
+        let vector: Vec<f32> = chunk[32..]
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
+        if !vector.iter().all(|x| x.is_finite()) {
+            return None;
+        }
         entries.insert(key, vector);
     }
     Some(entries)
@@ -264,7 +295,7 @@ impl Dense {
 
     /// How many passages it holds.
     pub fn len(&self) -> usize {
-        self.rows.len() / self.dimensions.max(1)
+        self.rows.len().checked_div(self.dimensions).unwrap_or(0)
     }
 
     /// Whether it holds none.
@@ -275,7 +306,7 @@ impl Dense {
     /// The cosine similarity of `query` (a unit vector) with each passage,
     /// by ordinal.
     pub fn similarities(&self, query: &[f32]) -> Vec<f32> {
-        if query.len() != self.dimensions {
+        if query.len() != self.dimensions || self.dimensions == 0 {
             return vec![0.0; self.len()];
         }
         self.rows
@@ -342,5 +373,40 @@ mod tests {
         assert!(open().is_empty(), "a truncated file is not trusted");
         std::fs::write(&file, b"careerbot-vecs1\n\xff\xff\xff\xff\xff\xff\xff\xff").unwrap();
         assert!(open().is_empty(), "nor a forged header");
+    }
+
+    #[test]
+    fn a_vectors_file_that_is_a_fifo_oversized_or_not_numbers_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let vectors = dir.path().join("vectors");
+        std::fs::create_dir(&vectors).unwrap();
+        let file = vectors.join("m.bin");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&file)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        assert!(
+            VectorCache::open(Some(dir.path()), "m", 2).is_empty(),
+            "a FIFO is refused, not waited on"
+        );
+        std::fs::remove_file(&file).unwrap();
+
+        // One entry whose vector holds a NaN.
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&2u64.to_le_bytes());
+        bytes.extend_from_slice(&1u64.to_le_bytes());
+        bytes.extend_from_slice(&key("a"));
+        bytes.extend_from_slice(&f32::NAN.to_le_bytes());
+        bytes.extend_from_slice(&1.0f32.to_le_bytes());
+        std::fs::write(&file, &bytes).unwrap();
+        assert!(VectorCache::open(Some(dir.path()), "m", 2).is_empty());
+
+        let big = std::fs::File::create(&file).unwrap();
+        big.set_len(MAX_FILE + 1).unwrap();
+        assert!(
+            VectorCache::open(Some(dir.path()), "m", 2).is_empty(),
+            "a file larger than any knowledge base's vectors is not read"
+        );
     }
 }

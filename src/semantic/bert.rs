@@ -30,6 +30,12 @@ pub struct Config {
     /// The feed-forward activation; `gelu` (erf) is what BERT uses.
     #[serde(default = "gelu")]
     pub hidden_act: String,
+    /// `bert` (or absent): other architectures are refused.
+    #[serde(default)]
+    pub model_type: Option<String>,
+    /// `absolute` (or absent): the relative kinds are not BERT's.
+    #[serde(default)]
+    pub position_embedding_type: Option<String>,
 }
 
 fn gelu() -> String {
@@ -142,6 +148,28 @@ impl Bert {
     pub fn load(vb: VarBuilder, c: &Config) -> Result<Self> {
         if c.hidden_act != "gelu" {
             candle_core::bail!("activation {:?}: only gelu is supported", c.hidden_act);
+        }
+        if c.model_type.as_deref().is_some_and(|t| t != "bert") {
+            candle_core::bail!("model_type {:?}: only bert is supported", c.model_type);
+        }
+        if c.position_embedding_type
+            .as_deref()
+            .is_some_and(|t| t != "absolute")
+        {
+            candle_core::bail!(
+                "position_embedding_type {:?}: only absolute is supported",
+                c.position_embedding_type
+            );
+        }
+        let sizes = [
+            c.vocab_size,
+            c.hidden_size,
+            c.num_hidden_layers,
+            c.intermediate_size,
+            c.type_vocab_size,
+        ];
+        if sizes.contains(&0) || c.max_position_embeddings < 8 {
+            candle_core::bail!("a size in config.json is zero (or under 8 positions)");
         }
         if c.num_attention_heads == 0 || !c.hidden_size.is_multiple_of(c.num_attention_heads) {
             candle_core::bail!("hidden_size is not a multiple of num_attention_heads");

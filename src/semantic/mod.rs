@@ -49,10 +49,88 @@ pub enum SemanticError {
     Tokenizer(String),
     /// The weights do not fit the configuration, or inference failed.
     #[error("the model: {0}")]
-    Model(#[from] candle_core::Error),
+    Model(String),
+    /// A file of the model is not what it should be.
+    #[error("{0}")]
+    Invalid(String),
     /// The model pools in a way careerbot does not.
     #[error("the model pools with {0}; careerbot supports mean pooling only")]
     Pooling(String),
+}
+
+/// Largest `model.safetensors` read: a base-size model is under 500 MB.
+const WEIGHTS_FILE: u64 = 2 << 30;
+/// Largest `tokenizer.json` read (a multilingual one is about 17 MB).
+const TOKENIZER_FILE: u64 = 64 << 20;
+/// Largest small JSON file of a model read.
+const SMALL_FILE: u64 = 1 << 20;
+/// The fewest tokens a model may read: the special tokens and a few words.
+const MIN_TOKENS: u64 = 8;
+/// The most.
+const MAX_TOKENS: u64 = 8192;
+/// Characters of a text given to the tokenizer: far more than any model
+/// reads (a token is about four characters), so a long title or question
+/// costs no more than a short one.
+const MAX_TEXT_CHARS: usize = 4 * 4 * 512;
+
+/// Reads `path` whole if it is a regular file of at most `max` bytes:
+/// never a FIFO or device (which could block or never end).
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, SemanticError> {
+    let error = |source| SemanticError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(error)?;
+    if !meta.is_file() {
+        return Err(error(std::io::Error::other("not a regular file")));
+    }
+    if meta.len() > max {
+        return Err(error(std::io::Error::other(format!(
+            "{} bytes, more than the {max} read",
+            meta.len()
+        ))));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(error)?, max),
+        &mut bytes,
+    )
+    .map_err(error)?;
+    Ok(bytes)
+}
+
+/// Mean pooling, which careerbot does, or an error naming the pooling the
+/// model asks for.
+fn check_pooling(pooling: &serde_json::Value) -> Result<(), SemanticError> {
+    let modes: Vec<String> = pooling
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, v)| k.starts_with("pooling_mode_") && v.as_bool() == Some(true))
+        .map(|(k, _)| k.trim_start_matches("pooling_mode_").to_string())
+        .collect();
+    let mean = pooling.get("pooling_mode_mean_tokens");
+    match mean {
+        None if modes.is_empty() => Ok(()),
+        Some(serde_json::Value::Bool(true)) if modes.len() == 1 => Ok(()),
+        _ if modes.is_empty() => Err(SemanticError::Invalid(format!(
+            "1_Pooling/config.json: pooling_mode_mean_tokens is {}, not true",
+            mean.map_or("missing".to_string(), ToString::to_string)
+        ))),
+        _ => Err(SemanticError::Pooling(modes.join(", "))),
+    }
+}
+
+/// The first line of a candle error: with `RUST_BACKTRACE` set, candle
+/// appends a backtrace to its message.
+fn first_line(e: &candle_core::Error) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+impl From<candle_core::Error> for SemanticError {
+    fn from(e: candle_core::Error) -> Self {
+        SemanticError::Model(first_line(&e))
+    }
 }
 
 /// A loaded sentence-embedding model.
@@ -122,13 +200,17 @@ impl Embedder {
         tokenizer.with_padding(Some(PaddingParams::default()));
         let vb = VarBuilder::from_slice_safetensors(weights, DType::F32, &Device::Cpu)?;
         let model = Bert::load(vb, &config)?;
-        Ok(Embedder {
+        let embedder = Embedder {
             name: name.to_string(),
             id,
             model,
             tokenizer,
             dimensions: config.hidden_size,
-        })
+        };
+        // A model that loads may still fail on its first text: find out now,
+        // at start, not in the middle of answering.
+        embedder.embed(&["What does a back-end developer do?"])?;
+        Ok(embedder)
     }
 
     /// A sentence-transformers model directory: `config.json`,
@@ -139,40 +221,46 @@ impl Embedder {
     /// # Errors
     /// When a file is missing or not what it should be.
     pub fn from_dir(dir: &Path) -> Result<Self, SemanticError> {
-        let read = |name: &str| {
+        let read = |name: &str, max: u64| read_bounded(&dir.join(name), max);
+        // An optional file that is there must be right: a pooling or length
+        // setting misread would load a wrong model without a word.
+        let optional = |name: &str| -> Result<Option<serde_json::Value>, SemanticError> {
             let path = dir.join(name);
-            std::fs::read(&path).map_err(|source| SemanticError::Read { path, source })
-        };
-        let optional = |name: &str| -> Option<serde_json::Value> {
-            serde_json::from_slice(&std::fs::read(dir.join(name)).ok()?).ok()
-        };
-        if let Some(pooling) = optional("1_Pooling/config.json") {
-            let mean = pooling["pooling_mode_mean_tokens"]
-                .as_bool()
-                .unwrap_or(true);
-            if !mean {
-                let modes: Vec<String> = pooling
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(k, v)| k.starts_with("pooling_mode_") && v.as_bool() == Some(true))
-                    .map(|(k, _)| k.trim_start_matches("pooling_mode_").to_string())
-                    .collect();
-                return Err(SemanticError::Pooling(modes.join(", ")));
+            if std::fs::symlink_metadata(&path).is_err() {
+                return Ok(None);
             }
+            let bytes = read_bounded(&path, SMALL_FILE)?;
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| SemanticError::Invalid(format!("{}: {e}", path.display())))
+        };
+        if let Some(pooling) = optional("1_Pooling/config.json")? {
+            check_pooling(&pooling)?;
         }
-        let max_tokens = optional("sentence_bert_config.json")
-            .and_then(|c| c["max_seq_length"].as_u64())
-            .map_or(shipped::MAX_TOKENS, |n| n as usize);
+        let max_tokens = match optional("sentence_bert_config.json")? {
+            Some(c) => match c.get("max_seq_length") {
+                None => shipped::MAX_TOKENS,
+                Some(n) => n
+                    .as_u64()
+                    .filter(|n| (MIN_TOKENS..=MAX_TOKENS).contains(n))
+                    .map(|n| n as usize)
+                    .ok_or_else(|| {
+                        SemanticError::Invalid(format!(
+                            "sentence_bert_config.json: max_seq_length {n} is not a number from {MIN_TOKENS} to {MAX_TOKENS}"
+                        ))
+                    })?,
+            },
+            None => shipped::MAX_TOKENS,
+        };
         let name = dir.file_name().map_or_else(
             || dir.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
         Embedder::from_bytes(
             &name,
-            &read("model.safetensors")?,
-            &read("tokenizer.json")?,
-            &read("config.json")?,
+            &read("model.safetensors", WEIGHTS_FILE)?,
+            &read("tokenizer.json", TOKENIZER_FILE)?,
+            &read("config.json", SMALL_FILE)?,
             max_tokens,
         )
     }
@@ -202,9 +290,25 @@ impl Embedder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
+        let run = std::panic::AssertUnwindSafe(|| self.run(texts));
+        let vectors = std::panic::catch_unwind(run)
+            .map_err(|_| SemanticError::Model("the model failed (a panic) on a text".into()))??;
+        let sound = vectors
+            .iter()
+            .all(|v| v.len() == self.dimensions && v.iter().all(|x| x.is_finite()));
+        if !sound {
+            return Err(SemanticError::Model(
+                "the model gave a vector that is not a number".into(),
+            ));
+        }
+        Ok(vectors)
+    }
+
+    fn run(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, SemanticError> {
+        let texts: Vec<&str> = texts.iter().map(|t| cut(t, MAX_TEXT_CHARS)).collect();
         let encodings = self
             .tokenizer
-            .encode_batch(texts.to_vec(), true)
+            .encode_batch(texts, true)
             .map_err(|e| SemanticError::Tokenizer(e.to_string()))?;
         let rows = |f: &dyn Fn(&tokenizers::Encoding) -> &[u32]| -> Result<Tensor, SemanticError> {
             let rows = encodings
@@ -223,6 +327,13 @@ impl Embedder {
         let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
         Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
     }
+}
+
+/// The first `max` characters of `text`.
+fn cut(text: &str, max: usize) -> &str {
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(at, _)| &text[..at])
 }
 
 /// The cosine similarity of two unit vectors.
@@ -295,5 +406,113 @@ mod tests {
             .expect("embeds");
         assert!(cosine(&v[0], &v[1]) > cosine(&v[0], &v[2]) + 0.1);
         assert!(model().embed(&[]).expect("nothing").is_empty());
+    }
+
+    /// A model directory with the shipped files (the weights linked, not
+    /// copied), `edit` applied to it.
+    fn model_dir(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2");
+        std::os::unix::fs::symlink(
+            shipped.join("model.safetensors"),
+            dir.path().join("model.safetensors"),
+        )
+        .unwrap();
+        for file in ["tokenizer.json", "config.json", "sentence_bert_config.json"] {
+            std::fs::copy(shipped.join(file), dir.path().join(file)).unwrap();
+        }
+        std::fs::create_dir(dir.path().join("1_Pooling")).unwrap();
+        std::fs::copy(
+            shipped.join("1_Pooling/config.json"),
+            dir.path().join("1_Pooling/config.json"),
+        )
+        .unwrap();
+        edit(dir.path());
+        dir
+    }
+
+    fn config_with(dir: &Path, key: &str, value: serde_json::Value) {
+        let path = dir.join("config.json");
+        let mut config: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        config[key] = value;
+        std::fs::write(path, serde_json::to_vec(&config).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_model_directory_that_is_not_right_is_a_clear_error_never_a_panic_or_a_hang() {
+        let refused = |edit: &dyn Fn(&Path), expect: &str| {
+            let dir = model_dir(edit);
+            let error = Embedder::from_dir(dir.path()).err().map(|e| e.to_string());
+            let error =
+                error.unwrap_or_else(|| panic!("loaded a model that should fail: {expect}"));
+            assert!(error.contains(expect), "{error} (expected {expect})");
+            assert!(!error.contains('\n'), "one line: {error}");
+        };
+        refused(&|d| config_with(d, "hidden_size", 0.into()), "zero");
+        refused(&|d| config_with(d, "num_hidden_layers", 0.into()), "zero");
+        refused(
+            &|d| config_with(d, "model_type", "roberta".into()),
+            "roberta",
+        );
+        refused(
+            &|d| config_with(d, "position_embedding_type", "relative_key_query".into()),
+            "relative_key_query",
+        );
+        refused(
+            &|d| {
+                std::fs::write(
+                    d.join("1_Pooling/config.json"),
+                    r#"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false,}"#,
+                )
+                .unwrap()
+            },
+            "1_Pooling/config.json",
+        );
+        refused(
+            &|d| {
+                std::fs::write(
+                    d.join("1_Pooling/config.json"),
+                    r#"{"pooling_mode_mean_tokens": "false"}"#,
+                )
+                .unwrap()
+            },
+            "not true",
+        );
+        refused(
+            &|d| {
+                std::fs::write(
+                    d.join("sentence_bert_config.json"),
+                    r#"{"max_seq_length": 2}"#,
+                )
+                .unwrap()
+            },
+            "max_seq_length",
+        );
+        // A FIFO is refused without being opened: reading it would block.
+        refused(
+            &|d| {
+                std::fs::remove_file(d.join("tokenizer.json")).unwrap();
+                let made = std::process::Command::new("mkfifo")
+                    .arg(d.join("tokenizer.json"))
+                    .status()
+                    .unwrap();
+                assert!(made.success());
+            },
+            "not a regular file",
+        );
+        let fine = model_dir(|_| {});
+        let model =
+            Embedder::from_dir(fine.path()).expect("the shipped files load from a directory");
+        assert_eq!(model.dimensions(), 384);
+    }
+
+    #[test]
+    fn a_text_far_longer_than_the_model_reads_is_cut_before_tokenizing() {
+        let long = "backend ".repeat(100_000);
+        assert_eq!(cut(&long, MAX_TEXT_CHARS).chars().count(), MAX_TEXT_CHARS);
+        assert_eq!(cut("é€", 1), "é");
+        let vectors = model().embed(&[&long]).unwrap();
+        assert_eq!(vectors[0].len(), 384);
     }
 }
