@@ -15,7 +15,7 @@ use crate::search::{SearchError, SearchIndex, Thesaurus, Understood, SCHEMA_VERS
 
 mod stage;
 
-pub use stage::{Progress, SemanticOptions, SemanticStatus, Stage};
+pub use stage::{passage_text, Progress, SemanticOptions, SemanticStatus, Stage};
 
 /// Marker written into an index directory once it is complete.
 const READY_FILE: &str = "careerbot-ready";

@@ -96,7 +96,18 @@ fn the_container_builds_in_two_stages_and_runs_unprivileged_with_a_health_check(
     );
     // Every bench the manifest names gets a stand-in in that layer.
     let ignore = read(".dockerignore");
-    for needed in ["src", "benches", "knowledge", "Cargo.toml", "Cargo.lock"] {
+    // The model's weights are compiled in: the build needs them, and the
+    // image carries the model's licence.
+    assert!(file.contains("COPY models models"));
+    assert!(file.contains("models/all-MiniLM-L6-v2/LICENSE"));
+    for needed in [
+        "src",
+        "benches",
+        "knowledge",
+        "models",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         assert!(
             !ignore.lines().any(|l| l.trim() == needed),
             "{needed} is in the build context"

@@ -200,3 +200,47 @@ fn the_hybrid_engine_beats_the_lexical_one_on_the_foreign_corpora() {
         "hybrid {hybrid_hits} right first against lexical {lexical_hits}"
     );
 }
+
+#[test]
+fn the_vectors_fixtures_are_the_models_own_and_cover_every_passage() {
+    let model = support::model();
+    for corpus in [
+        "tech-interview-handbook",
+        "system-design-primer",
+        "git-novice",
+        "coding-interview-university",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("vectors")).unwrap();
+        std::fs::copy(
+            support::vectors_fixture(corpus),
+            dir.path()
+                .join("vectors")
+                .join(format!("{}.bin", model.id())),
+        )
+        .unwrap();
+        let engine = load(&corpus_dir(corpus));
+        let (held, total) =
+            careerbot::engine::Stage::cached(&model, &engine.passages, Some(dir.path()));
+        assert_eq!(
+            held, total,
+            "{corpus}: every text of the corpus has its vector"
+        );
+        let cache = careerbot::search::vectors::VectorCache::open(
+            Some(dir.path()),
+            model.id(),
+            model.dimensions(),
+        );
+        // A sample, spread over the corpus, embedded again now.
+        let step = engine.passages.len() / 4;
+        for passage in engine.passages.iter().step_by(step.max(1)).take(4) {
+            let text = careerbot::engine::passage_text(passage);
+            let stored = cache
+                .get(&careerbot::search::vectors::key(&text))
+                .expect("stored");
+            let fresh = model.embed(&[&text]).unwrap().remove(0);
+            let cosine = careerbot::semantic::cosine(stored, &fresh);
+            assert!(cosine > 0.9999, "{corpus} {}: {cosine}", passage.id);
+        }
+    }
+}

@@ -107,27 +107,10 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         }
     }
     if candidates.is_empty() {
-        let opening = match &understood.absent_subject {
-            Some(subject) => format!("I have nothing about “{subject}” yet."),
-            None => "I don't know that one.".to_string(),
-        };
         return Answer::OutOfScope(Declined {
             question: question.to_string(),
             ranking,
-            message: if ctx.suggestions.is_empty() {
-                opening
-            } else {
-                let quoted: Vec<String> = ctx
-                    .suggestions
-                    .iter()
-                    .take(SUGGESTED_IN_MESSAGE)
-                    .map(|s| format!("“{}”", s.trim_end_matches(['?', '.', '!'])))
-                    .collect();
-                format!(
-                    "{opening} I can tell you about {}.",
-                    crate::text::prose::natural_list(&quoted)
-                )
-            },
+            message: out_of_scope_message(understood, ctx),
             suggestions: ctx.suggestions.to_vec(),
             corrections,
         });
@@ -166,6 +149,28 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
             .collect(),
         corrections,
     })
+}
+
+/// What a declined question is told: that the knowledge holds nothing
+/// about it (naming its subject when there is one), and topics to try.
+fn out_of_scope_message(understood: &Understood, ctx: &Context<'_>) -> String {
+    let opening = match &understood.absent_subject {
+        Some(subject) => format!("I have nothing about “{subject}” yet."),
+        None => "I don't know that one.".to_string(),
+    };
+    if ctx.suggestions.is_empty() {
+        return opening;
+    }
+    let quoted: Vec<String> = ctx
+        .suggestions
+        .iter()
+        .take(SUGGESTED_IN_MESSAGE)
+        .map(|s| format!("“{}”", s.trim_end_matches(['?', '.', '!'])))
+        .collect();
+    format!(
+        "{opening} I can tell you about {}.",
+        crate::text::prose::natural_list(&quoted)
+    )
 }
 
 /// Highlights that touch no link, address or code span: a bold marker

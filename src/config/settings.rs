@@ -181,6 +181,15 @@ impl Settings {
         }
     }
 
+    /// `semantic_model`, empty being unset as it is in the environment.
+    fn semantic_model(&self) -> Option<PathBuf> {
+        self.semantic_model
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+    }
+
     /// Checks every value and builds the [`Config`]. `source` says where a
     /// key's value came from, for the error.
     ///
@@ -208,13 +217,7 @@ impl Settings {
                     )?,
                 },
                 semantic: self.semantic,
-                // Empty is unset, as it is in the environment.
-                semantic_model: self
-                    .semantic_model
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(PathBuf::from),
+                semantic_model: self.semantic_model(),
             },
             discord: self.discord(&check)?,
             serving: Serving {

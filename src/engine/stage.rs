@@ -103,26 +103,40 @@ struct Texts {
     headings: Vec<String>,
 }
 
+/// The text a passage is embedded from: under its article title and
+/// headings, cut to what the model reads. Its hash keys the vector cache.
+pub fn passage_text(passage: &Passage) -> String {
+    Texts::of(std::slice::from_ref(passage))
+        .passages
+        .swap_remove(0)
+}
+
 impl Texts {
     fn of(passages: &[Passage]) -> Texts {
+        // Only what the model reads is kept (and hashed): a heading or title
+        // of a megabyte costs what a short one does.
+        let cut =
+            |text: String| crate::semantic::cut(&text, crate::semantic::MAX_TEXT_CHARS).to_string();
         let heading = |p: &Passage| {
             let label = p.section_label();
-            if label.is_empty() {
+            cut(if label.is_empty() {
                 p.article.clone()
             } else {
                 label
-            }
+            })
         };
         Texts {
             passages: passages
                 .iter()
                 .map(|p| {
                     let label = p.section_label();
-                    if label.is_empty() {
-                        format!("{}. {}", p.article, p.text)
+                    let title = crate::semantic::cut(&p.article, crate::semantic::MAX_TEXT_CHARS);
+                    let label = crate::semantic::cut(&label, crate::semantic::MAX_TEXT_CHARS);
+                    cut(if label.is_empty() {
+                        format!("{title}. {}", p.text)
                     } else {
-                        format!("{} › {label}. {}", p.article, p.text)
-                    }
+                        format!("{title} › {label}. {}", p.text)
+                    })
                 })
                 .collect(),
             headings: passages.iter().map(heading).collect(),
@@ -485,5 +499,21 @@ mod tests {
             Arc::ptr_eq(&question, &cached),
             "a repeated question is not embedded again"
         );
+    }
+
+    #[test]
+    fn a_megabyte_title_or_heading_is_cut_to_what_the_model_reads() {
+        let mut passages = seed_passages();
+        passages[0].article = "T".repeat(1_000_000);
+        passages[1].section = vec!["H".repeat(1_000_000)];
+        let texts = Texts::of(&passages);
+        let longest = texts
+            .passages
+            .iter()
+            .chain(&texts.headings)
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap();
+        assert_eq!(longest, crate::semantic::MAX_TEXT_CHARS);
     }
 }

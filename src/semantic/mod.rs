@@ -71,7 +71,7 @@ const MAX_TOKENS: u64 = 8192;
 /// Characters of a text given to the tokenizer: far more than any model
 /// reads (a token is about four characters), so a long title or question
 /// costs no more than a short one.
-const MAX_TEXT_CHARS: usize = 4 * 4 * 512;
+pub const MAX_TEXT_CHARS: usize = 4 * 4 * 512;
 
 /// Reads `path` whole if it is a regular file of at most `max` bytes:
 /// never a FIFO or device (which could block or never end).
@@ -330,7 +330,7 @@ impl Embedder {
 }
 
 /// The first `max` characters of `text`.
-fn cut(text: &str, max: usize) -> &str {
+pub fn cut(text: &str, max: usize) -> &str {
     text.char_indices()
         .nth(max)
         .map_or(text, |(at, _)| &text[..at])

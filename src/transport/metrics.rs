@@ -93,6 +93,22 @@ fn latency_histogram() -> Histogram {
     Histogram::new(BUCKETS)
 }
 
+/// The insights writer's counters, registered.
+fn register_insights(registry: &mut Registry) -> crate::insights::Counters {
+    let insights = crate::insights::Counters::default();
+    registry.register(
+        "insights_committed",
+        "Insight records (questions, ratings, reloads) committed to the store",
+        insights.committed.clone(),
+    );
+    registry.register(
+        "insights_dropped",
+        "Insight records lost because the queue was full or the store failed",
+        insights.dropped.clone(),
+    );
+    insights
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("careerbot");
@@ -154,17 +170,7 @@ impl Default for Metrics {
                 env!("CARGO_PKG_VERSION").to_string(),
             )]),
         );
-        let insights = crate::insights::Counters::default();
-        registry.register(
-            "insights_committed",
-            "Insight records (questions, ratings, reloads) committed to the store",
-            insights.committed.clone(),
-        );
-        registry.register(
-            "insights_dropped",
-            "Insight records lost because the queue was full or the store failed",
-            insights.dropped.clone(),
-        );
+        let insights = register_insights(&mut registry);
         Metrics {
             insights,
             registry,

@@ -48,6 +48,26 @@ pub fn semantic() -> Option<careerbot::engine::SemanticOptions> {
     })
 }
 
+/// The vectors the shipped model computed for a foreign corpus, kept in
+/// `tests/fixtures/vectors/` (written by `careerbot index`), put where the
+/// vector cache looks: a clean clone's tests then embed only the texts
+/// that changed since. `quality.rs` checks a sample of them against the
+/// model.
+pub fn vectors_fixture(name: &str) -> PathBuf {
+    root()
+        .join("tests/fixtures/vectors")
+        .join(format!("{name}.bin"))
+}
+
+fn seed_vectors(name: &str, index: &Path) {
+    let fixture = vectors_fixture(name);
+    let target = index.join("vectors").join(format!("{}.bin", model().id()));
+    if fixture.is_file() && !target.exists() {
+        std::fs::create_dir_all(index.join("vectors")).expect("vectors directory");
+        std::fs::copy(&fixture, &target).expect("copy the vectors fixture");
+    }
+}
+
 /// Loads a knowledge directory with the semantic stage on (the real
 /// model), its index and passage vectors kept under the target directory,
 /// so a later run embeds only what changed.
@@ -55,13 +75,13 @@ pub fn load_hybrid(dir: &Path) -> Engine {
     let name = dir
         .file_name()
         .map_or("kb".into(), |n| n.to_string_lossy().to_string());
+    let index = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("hybrid")
+        .join(&name);
+    seed_vectors(&name, &index);
     let options = Options {
         knowledge_dir: dir.to_path_buf(),
-        index_dir: Some(
-            PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-                .join("hybrid")
-                .join(name),
-        ),
+        index_dir: Some(index),
         force_rebuild: false,
         limits: Default::default(),
         semantic: semantic(),
