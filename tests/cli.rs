@@ -560,6 +560,22 @@ fn serve_http_answers_health_checks_and_exits_0_on_sigterm_without_logging_secre
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     assert!(ready.contains("knowledge version 1"), "{ready}");
     assert!(get("/healthz").unwrap().starts_with("HTTP/1.1 200"));
+    // The shipped knowledge is embedded in the background, served by words
+    // until it is done: /readyz says which, and turns to hybrid.
+    assert!(
+        ready.contains("serving hybrid")
+            || ready.contains("serving lexical until the passages are embedded"),
+        "{ready}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let now = get("/readyz").unwrap_or_default();
+        if now.contains("serving hybrid (words and meaning)") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never hybrid: {now}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 
     signal(child.id(), "-TERM");
     let out = child.wait_with_output().unwrap();
@@ -574,4 +590,80 @@ fn serve_http_answers_health_checks_and_exits_0_on_sigterm_without_logging_secre
         "the token is never logged: {stderr}"
     );
     assert!(!stderr.contains(key), "nor the public key: {stderr}");
+}
+
+/// `ask` on a copy-free private index with `env` set, as a member would run it.
+fn ask_with_env(env: &[(&str, &str)], args: &[&str]) -> Run {
+    let index = tempfile::tempdir().expect("temp dir");
+    let seed = seed_dir();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_careerbot"));
+    command
+        .args(["--knowledge", arg(&seed), "--index", arg(index.path())])
+        .args(args)
+        .current_dir(support::root())
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("run careerbot");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A question the words do not settle (its best passage holds little of
+/// it, or others come close): the model runs.
+const LOOSE_QUESTION: &str = "do be devs talk to product managers or just code all day";
+
+#[test]
+fn every_passage_carries_its_semantic_similarity_or_null_when_the_model_is_off() {
+    let similarities = |env: &[(&str, &str)]| -> Vec<Value> {
+        let run = ask_with_env(env, &["ask", "--json", LOOSE_QUESTION]);
+        assert_eq!(run.code, Some(0), "{}", run.context());
+        let answer: Value = serde_json::from_str(&run.stdout).expect("JSON");
+        let passages = answer["passages"].as_array().expect("passages").clone();
+        assert!(!passages.is_empty(), "{answer}");
+        passages.iter().map(|p| p["semantic"].clone()).collect()
+    };
+    let on = similarities(&[]);
+    assert!(
+        on.iter()
+            .all(|s| s.as_f64().is_some_and(|x| (-1.0..=1.0).contains(&x))),
+        "{on:?}"
+    );
+    let off = similarities(&[("CAREERBOT_SEMANTIC", "false")]);
+    assert!(off.iter().all(Value::is_null), "{off:?}");
+}
+
+#[test]
+fn explain_shows_the_scope_decision_and_each_candidates_parts_and_check_says_what_is_served() {
+    let run = ask_with_env(&[], &["ask", "--explain", LOOSE_QUESTION]);
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    assert!(
+        run.stderr.contains("semantic: in scope"),
+        "{}",
+        run.context()
+    );
+    assert!(
+        run.stderr.contains("lexical") && run.stderr.contains("score"),
+        "{}",
+        run.context()
+    );
+    let nothing = ask_with_env(&[], &["ask", "--explain", "the"]);
+    assert!(
+        nothing.stderr.contains("there is no question"),
+        "{}",
+        nothing.context()
+    );
+    let off = ask_with_env(&[("CAREERBOT_SEMANTIC", "false")], &["check"]);
+    assert!(off.stdout.contains("semantic = false"), "{}", off.context());
+    let on = ask_with_env(&[], &["check"]);
+    assert!(
+        on.stdout
+            .contains("semantic: all-MiniLM-L6-v2; lexical until embedded: 0 of"),
+        "a fresh index directory holds no vectors yet: {}",
+        on.context()
+    );
 }

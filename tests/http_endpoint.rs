@@ -364,6 +364,16 @@ async fn a_signed_salary_question_gets_the_salary_passage_pinging_nobody() {
         "{metrics}"
     );
     assert!(metrics.contains("careerbot_interaction_duration_seconds_bucket"));
+    let ranked: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("careerbot_answers_total{ranking="))
+        .collect();
+    assert_eq!(
+        ranked.len(),
+        1,
+        "one answer, counted once by its ranking: {metrics}"
+    );
+    assert!(ranked[0].ends_with(" 1"), "{ranked:?}");
     server.stop().await;
 }
 

@@ -304,9 +304,13 @@ impl Endpoint {
         let interaction = self.accept(body)?;
         let outcome = match interaction {
             Interaction::Ping(_) => None,
-            _ => Some(super::service::off_the_runtime(|| {
-                serve_now(&self.live, &self.settings, &interaction)
-            })),
+            // Only the model is worth handing the worker's other tasks over for.
+            _ if self.live.current().semantic_model().is_some() => {
+                Some(super::service::off_the_runtime(|| {
+                    serve_now(&self.live, &self.settings, &interaction)
+                }))
+            }
+            _ => Some(serve_now(&self.live, &self.settings, &interaction)),
         };
         self.processed(&interaction, outcome)
     }

@@ -179,7 +179,12 @@ pub async fn serve_one(
             follow_up: None,
         };
     };
-    let outcome = off_the_runtime(|| serve_now(live, settings, interaction));
+    // Only the model is worth handing the worker's other tasks over for.
+    let outcome = if live.current().semantic_model().is_some() {
+        off_the_runtime(|| serve_now(live, settings, interaction))
+    } else {
+        serve_now(live, settings, interaction)
+    };
     let (kind, label) = classify(interaction);
     settings.metrics.interaction(kind, label, started.elapsed());
     outcome

@@ -126,19 +126,38 @@ pub fn knowledge(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 pub const GOOD_ARTICLE: &str = "+++\ntitle = \"Data engineer\"\nsource = \"https://example.org/data-engineer\"\n+++\n\n## What a data engineer does\n\nA data engineer builds pipelines that move and clean data for analysts.\n\n## Salary\n\nData engineers earn a median salary of $120,000 in this example.\n";
 
 /// A live, reloadable snapshot of `dir` with the semantic stage on (the
-/// real model), as the bots serve it: the end-to-end tests use it. Indexes
-/// and passage vectors go to one directory under the target directory, so
-/// tests share the vectors of the texts they have in common.
+/// real model), as the bots serve it: the end-to-end tests use it. Each
+/// knowledge directory gets an index directory of its own (careerbot
+/// removes other indexes it finds in one), seeded with the vectors an
+/// earlier test computed, so tests share the vectors of the texts they
+/// have in common.
 pub fn live_hybrid(dir: &Path) -> careerbot::live::Live {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-index");
+    let key = blake3::hash(dir.as_os_str().as_encoded_bytes()).to_hex();
+    let index = root.join(&key[..16]);
+    let file = format!("{}.bin", model().id());
+    let shared = root.join(&file);
+    if shared.is_file() && !index.join("vectors").join(&file).exists() {
+        std::fs::create_dir_all(index.join("vectors")).expect("vectors directory");
+        std::fs::copy(&shared, index.join("vectors").join(&file)).expect("seed the vectors");
+    }
     let options = Options {
         knowledge_dir: dir.to_path_buf(),
-        index_dir: Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-index")),
+        index_dir: Some(index.clone()),
         force_rebuild: false,
         limits: Default::default(),
         semantic: semantic(),
     };
-    careerbot::live::Live::load(options)
-        .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
+    let live = careerbot::live::Live::load(options)
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()));
+    if !shared.is_file() {
+        // Copied then renamed: another test never reads half a file.
+        let staged = root.join(format!("{file}.{}", std::process::id()));
+        if std::fs::copy(index.join("vectors").join(&file), &staged).is_ok() {
+            let _ = std::fs::rename(&staged, &shared);
+        }
+    }
+    live
 }
 
 /// The shipped knowledge base as a live, reloadable snapshot (in-memory index).
