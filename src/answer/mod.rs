@@ -67,7 +67,10 @@ pub struct Answered {
     /// How its passages were ranked.
     pub ranking: Ranking,
     /// Share of the question's ideas the best passage holds, from 0 to 1.
-    /// Unlike scores, comparable across questions.
+    /// Unlike scores, comparable across questions. For an answer found by
+    /// meaning alone (the words declined it), the best passage's cosine
+    /// similarity with the question, which is below the share a passage
+    /// the words found would hold: such answers count as low confidence.
     pub confidence: f32,
     /// Best passages first (at least one).
     pub passages: Vec<AnswerPassage>,
