@@ -96,15 +96,7 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
         ..
     } = choose(understood, hits, ctx);
     if !tools.is_empty() && ctx.catalog.names_category_only(&topic) {
-        // The answer lists the category's tools in its own field; the first
-        // passage should explain them rather than repeat the list.
-        if let Some(first_prose) = candidates
-            .iter()
-            .position(|(ord, _)| !ctx.profiles.tool_lists.get(*ord).copied().unwrap_or(false))
-        {
-            let prose = candidates.remove(first_prose);
-            candidates.insert(0, prose);
-        }
+        lead_with_prose(&mut candidates, ctx);
     }
     if candidates.is_empty() {
         return Answer::OutOfScope(Declined {
@@ -149,6 +141,19 @@ pub fn compose(question: &str, understood: &Understood, hits: &[Hit], ctx: &Cont
             .collect(),
         corrections,
     })
+}
+
+/// Moves the first passage that is not a tool list to the front: the
+/// answer lists the category's tools in its own field, so the first
+/// passage should explain them rather than repeat the list.
+fn lead_with_prose(candidates: &mut Vec<(usize, f32)>, ctx: &Context<'_>) {
+    if let Some(first_prose) = candidates
+        .iter()
+        .position(|(ord, _)| !ctx.profiles.tool_lists.get(*ord).copied().unwrap_or(false))
+    {
+        let prose = candidates.remove(first_prose);
+        candidates.insert(0, prose);
+    }
 }
 
 /// What a declined question is told: that the knowledge holds nothing
