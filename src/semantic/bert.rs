@@ -1,12 +1,14 @@
-//! A BERT encoder on candle-nn: embeddings, then post-norm transformer
-//! layers (self-attention, GELU feed-forward), as Hugging Face's
-//! `BertModel` computes them. Written here rather than taken from
-//! candle-transformers, whose hundred-odd other models tripled the build
-//! time; the reference-vector test proves it against sentence-transformers.
+//! A BERT encoder: embeddings, then post-norm transformer layers
+//! (self-attention, GELU feed-forward), as Hugging Face's `BertModel`
+//! computes them, one text at a time on plain `f32` rows. The weights come
+//! from a safetensors file. The reference-vector test proves it against
+//! sentence-transformers; PERFORMANCE.md says why it is not candle's.
 
-use candle_core::{DType, Module as _, Result, Tensor};
-use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
+use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
+
+use super::kernel::{Dense, Table};
+use super::ops::{attention, gelu, layer_norm};
 
 /// The part of a model's `config.json` the encoder needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,7 +30,7 @@ pub struct Config {
     /// Layer norm epsilon.
     pub layer_norm_eps: f64,
     /// The feed-forward activation; `gelu` (erf) is what BERT uses.
-    #[serde(default = "gelu")]
+    #[serde(default = "gelu_name")]
     pub hidden_act: String,
     /// `bert` (or absent): other architectures are refused.
     #[serde(default)]
@@ -38,188 +40,269 @@ pub struct Config {
     pub position_embedding_type: Option<String>,
 }
 
-fn gelu() -> String {
+fn gelu_name() -> String {
     "gelu".to_string()
 }
 
-/// `x W^T + b`. `W^T` stays a transposed view of `W`, as candle-nn's
-/// `Linear` keeps it: a contiguous copy ran 40% slower on a question's few
-/// tokens (16 to 18 ms against 11 to 12 ms on one thread, one run).
-struct Linear {
-    weight_t: Tensor,
-    bias: Tensor,
+/// The tensors of a safetensors file, under a `bert.` prefix or none.
+struct Tensors<'a> {
+    file: SafeTensors<'a>,
+    prefix: &'static str,
 }
 
-impl Linear {
-    fn load(vb: VarBuilder, inputs: usize, outputs: usize) -> Result<Self> {
-        let weight = vb.get((outputs, inputs), "weight")?;
-        Ok(Linear {
-            weight_t: weight.t()?,
-            bias: vb.get(outputs, "bias")?,
-        })
+impl<'a> Tensors<'a> {
+    fn new(bytes: &'a [u8]) -> Result<Self, String> {
+        let file = SafeTensors::deserialize(bytes)
+            .map_err(|e| format!("model.safetensors is not a safetensors file: {e}"))?;
+        let prefix = if file
+            .tensor("bert.embeddings.word_embeddings.weight")
+            .is_ok()
+        {
+            "bert."
+        } else {
+            ""
+        };
+        Ok(Tensors { file, prefix })
     }
 
-    /// `x` is (rows, inputs).
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        x.matmul(&self.weight_t)?.broadcast_add(&self.bias)
+    /// Tensor `name` of `shape`, widened to f32.
+    fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        let view = self
+            .file
+            .tensor(&format!("{}{name}", self.prefix))
+            .map_err(|_| format!("the weights have no {name}"))?;
+        if view.shape() != shape {
+            return Err(format!("{name} is {:?}, not {shape:?}", view.shape()));
+        }
+        let bytes = view.data();
+        let values: Vec<f32> = match view.dtype() {
+            Dtype::F32 => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Dtype::F16 => bytes
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            Dtype::BF16 => bytes
+                .chunks_exact(2)
+                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            other => return Err(format!("{name} is {other:?}, not a float type")),
+        };
+        if values.len() != shape.iter().product::<usize>() {
+            return Err(format!("{name} holds the wrong number of values"));
+        }
+        Ok(values)
+    }
+
+    /// A linear layer's weight and bias (`outputs × inputs`).
+    fn linear(&self, name: &str, inputs: usize, outputs: usize) -> Result<Dense, String> {
+        Dense::new(
+            self.get(&format!("{name}.weight"), &[outputs, inputs])?,
+            self.get(&format!("{name}.bias"), &[outputs])?,
+            inputs,
+        )
+    }
+
+    fn norm(&self, name: &str, width: usize, eps: f32) -> Result<Norm, String> {
+        Ok(Norm {
+            gamma: self.get(&format!("{name}.weight"), &[width])?,
+            beta: self.get(&format!("{name}.bias"), &[width])?,
+            eps,
+        })
+    }
+}
+
+/// A layer normalisation's scale, shift and epsilon.
+struct Norm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+    eps: f32,
+}
+
+impl Norm {
+    fn apply(&self, x: &mut [f32]) {
+        layer_norm(x, &self.gamma, &self.beta, self.eps);
+    }
+}
+
+/// `a += b`, element by element.
+fn add(a: &mut [f32], b: &[f32]) {
+    for (a, b) in a.iter_mut().zip(b) {
+        *a += b;
     }
 }
 
 struct Layer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    output: Linear,
-    attention_norm: LayerNorm,
-    intermediate: Linear,
-    down: Linear,
-    output_norm: LayerNorm,
+    /// Query, key and value in one product: their weights one after another.
+    qkv: Dense,
+    output: Dense,
+    attention_norm: Norm,
+    intermediate: Dense,
+    down: Dense,
+    output_norm: Norm,
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, c: &Config) -> Result<Self> {
-        let (h, i) = (c.hidden_size, c.intermediate_size);
-        let attention = vb.pp("attention");
-        let own = attention.pp("self");
+    fn load(t: &Tensors, n: usize, c: &Config) -> Result<Self, String> {
+        let (h, i, eps) = (c.hidden_size, c.intermediate_size, c.layer_norm_eps as f32);
+        let at = |part: &str| format!("encoder.layer.{n}.{part}");
+        let (mut weights, mut biases) = (Vec::new(), Vec::new());
+        for part in ["query", "key", "value"] {
+            let name = at(&format!("attention.self.{part}"));
+            weights.extend(t.get(&format!("{name}.weight"), &[h, h])?);
+            biases.extend(t.get(&format!("{name}.bias"), &[h])?);
+        }
         Ok(Layer {
-            query: Linear::load(own.pp("query"), h, h)?,
-            key: Linear::load(own.pp("key"), h, h)?,
-            value: Linear::load(own.pp("value"), h, h)?,
-            output: Linear::load(attention.pp("output").pp("dense"), h, h)?,
-            attention_norm: layer_norm(
-                h,
-                c.layer_norm_eps,
-                attention.pp("output").pp("LayerNorm"),
-            )?,
-            intermediate: Linear::load(vb.pp("intermediate").pp("dense"), h, i)?,
-            down: Linear::load(vb.pp("output").pp("dense"), i, h)?,
-            output_norm: layer_norm(h, c.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
+            qkv: Dense::new(weights, biases, h)?,
+            output: t.linear(&at("attention.output.dense"), h, h)?,
+            attention_norm: t.norm(&at("attention.output.LayerNorm"), h, eps)?,
+            intermediate: t.linear(&at("intermediate.dense"), h, i)?,
+            down: t.linear(&at("output.dense"), i, h)?,
+            output_norm: t.norm(&at("output.LayerNorm"), h, eps)?,
         })
     }
 
-    /// `x` is (batch, tokens, hidden); `bias` (batch, 1, 1, tokens) is 0
-    /// for real tokens and very negative for padding.
-    fn forward(&self, x: &Tensor, bias: &Tensor, heads: usize) -> Result<Tensor> {
-        let (batch, tokens, hidden) = x.dims3()?;
-        let rows = x.reshape((batch * tokens, hidden))?;
-        let split = |t: Tensor| -> Result<Tensor> {
-            t.reshape((batch, tokens, heads, hidden / heads))?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let q = split(self.query.forward(&rows)?)?;
-        let k = split(self.key.forward(&rows)?)?;
-        let v = split(self.value.forward(&rows)?)?;
-        let scale = 1.0 / ((hidden / heads) as f64).sqrt();
-        let scores = (q.matmul(&k.t()?.contiguous()?)? * scale)?.broadcast_add(bias)?;
-        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let context = weights
-            .matmul(&v)?
-            .transpose(1, 2)?
-            .reshape((batch * tokens, hidden))?;
-        let attended = self
-            .attention_norm
-            .forward(&(self.output.forward(&context)? + &rows)?)?;
-        let inner = self.intermediate.forward(&attended)?.gelu_erf()?;
-        let out = self
-            .output_norm
-            .forward(&(self.down.forward(&inner)? + &attended)?)?;
-        out.reshape((batch, tokens, hidden))
+    /// The layer over `x`, a row of `hidden` per token.
+    fn forward(
+        &self,
+        x: &[f32],
+        hidden: usize,
+        heads: usize,
+        split: bool,
+    ) -> Result<Vec<f32>, String> {
+        let context = attention(&self.qkv.forward(x, split)?, hidden, heads);
+        let mut attended = self.output.forward(&context, split)?;
+        add(&mut attended, x);
+        self.attention_norm.apply(&mut attended);
+        let mut inner = self.intermediate.forward(&attended, split)?;
+        gelu(&mut inner);
+        let mut out = self.down.forward(&inner, split)?;
+        add(&mut out, &attended);
+        self.output_norm.apply(&mut out);
+        Ok(out)
     }
 }
 
 /// The encoder: token ids in, one hidden state per token out.
 pub struct Bert {
-    words: Embedding,
-    positions: Embedding,
-    types: Embedding,
-    norm: LayerNorm,
+    words: Table,
+    positions: Vec<f32>,
+    /// The first token type's embedding: every token is of the first.
+    token_type: Vec<f32>,
+    norm: Norm,
     layers: Vec<Layer>,
+    hidden: usize,
     heads: usize,
 }
 
 impl Bert {
-    /// The encoder of `config`, its weights from `vb` (with or without a
-    /// `bert.` prefix).
+    /// The encoder of `config`, its weights from a safetensors file's
+    /// bytes (with or without a `bert.` prefix; f32, f16 or bf16).
     ///
     /// # Errors
-    /// When a weight is missing or of the wrong shape, or the activation is
-    /// not GELU.
-    pub fn load(vb: VarBuilder, c: &Config) -> Result<Self> {
-        if c.hidden_act != "gelu" {
-            candle_core::bail!("activation {:?}: only gelu is supported", c.hidden_act);
-        }
-        if c.model_type.as_deref().is_some_and(|t| t != "bert") {
-            candle_core::bail!("model_type {:?}: only bert is supported", c.model_type);
-        }
-        if c.position_embedding_type
-            .as_deref()
-            .is_some_and(|t| t != "absolute")
-        {
-            candle_core::bail!(
-                "position_embedding_type {:?}: only absolute is supported",
-                c.position_embedding_type
-            );
-        }
-        let sizes = [
-            c.vocab_size,
-            c.hidden_size,
-            c.num_hidden_layers,
-            c.intermediate_size,
-            c.type_vocab_size,
-        ];
-        if sizes.contains(&0) || c.max_position_embeddings < 8 {
-            candle_core::bail!("a size in config.json is zero (or under 8 positions)");
-        }
-        if c.num_attention_heads == 0 || !c.hidden_size.is_multiple_of(c.num_attention_heads) {
-            candle_core::bail!("hidden_size is not a multiple of num_attention_heads");
-        }
-        let vb = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
-            vb.pp("bert")
-        } else {
-            vb
-        };
-        let e = vb.pp("embeddings");
+    /// When a weight is missing or of the wrong shape, or the
+    /// configuration is not one this encoder computes.
+    pub fn load(weights: &[u8], c: &Config) -> Result<Self, String> {
+        check(c)?;
+        let t = Tensors::new(weights)?;
         let h = c.hidden_size;
-        let layers = (0..c.num_hidden_layers)
-            .map(|n| Layer::load(vb.pp("encoder").pp("layer").pp(n), c))
-            .collect::<Result<Vec<_>>>()?;
-        // The word table is half the model's weights and a question reads a
-        // few of its rows: kept in f16 (the shipped weights' own precision),
-        // its rows widened when read. That is 23 MB instead of 47 MB.
-        let words = e.pp("word_embeddings").set_dtype(DType::F16);
+        let eps = c.layer_norm_eps as f32;
+        let types = t.get(
+            "embeddings.token_type_embeddings.weight",
+            &[c.type_vocab_size, h],
+        )?;
         Ok(Bert {
-            words: embedding(c.vocab_size, h, words)?,
-            positions: embedding(c.max_position_embeddings, h, e.pp("position_embeddings"))?,
-            types: embedding(c.type_vocab_size, h, e.pp("token_type_embeddings"))?,
-            norm: layer_norm(h, c.layer_norm_eps, e.pp("LayerNorm"))?,
-            layers,
+            words: Table::new(
+                t.get("embeddings.word_embeddings.weight", &[c.vocab_size, h])?,
+                h,
+            )?,
+            positions: t.get(
+                "embeddings.position_embeddings.weight",
+                &[c.max_position_embeddings, h],
+            )?,
+            token_type: types[..h].to_vec(),
+            norm: t.norm("embeddings.LayerNorm", h, eps)?,
+            layers: (0..c.num_hidden_layers)
+                .map(|n| Layer::load(&t, n, c))
+                .collect::<Result<_, _>>()?,
+            hidden: h,
             heads: c.num_attention_heads,
         })
     }
 
-    /// Hidden states (batch, tokens, hidden) of `ids` (batch, tokens), with
-    /// `mask` (batch, tokens) 1 for real tokens and 0 for padding.
+    /// Hidden states of one text's token ids, a row of the hidden size per
+    /// token. With `split`, each layer's products take two cores (see
+    /// [`Dense::forward`]).
     ///
     /// # Errors
-    /// When the shapes disagree.
-    pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        let (_, tokens) = ids.dims2()?;
-        let positions = Tensor::arange(0u32, tokens as u32, ids.device())?;
-        let x = self
-            .words
-            .forward(ids)?
-            .to_dtype(DType::F32)?
-            .broadcast_add(&self.positions.forward(&positions)?)?
-            .broadcast_add(&self.types.forward(&ids.zeros_like()?)?)?;
-        let mut x = self.norm.forward(&x)?;
-        // 0 where a token may be attended to, a large negative where not.
-        let bias = ((mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?
-            .unsqueeze(1)?
-            .unsqueeze(1)?;
+    /// When a token id is outside the vocabulary or there are more tokens
+    /// than positions.
+    pub fn forward(&self, ids: &[u32], split: bool) -> Result<Vec<f32>, String> {
+        let h = self.hidden;
+        if ids.len() * h > self.positions.len() {
+            return Err(format!("{} tokens, more than the model reads", ids.len()));
+        }
+        let mut x = vec![0f32; ids.len() * h];
+        for ((row, &id), position) in x
+            .chunks_exact_mut(h)
+            .zip(ids)
+            .zip(self.positions.chunks_exact(h))
+        {
+            self.words
+                .add_row(id as usize, row)
+                .ok_or_else(|| format!("token {id} is outside the vocabulary"))?;
+            add(row, position);
+            add(row, &self.token_type);
+        }
+        self.norm.apply(&mut x);
         for layer in &self.layers {
-            x = layer.forward(&x, &bias, self.heads)?;
+            x = layer.forward(&x, h, self.heads, split)?;
         }
         Ok(x)
     }
+}
+
+/// A configuration this encoder computes: BERT with GELU, absolute
+/// positions and sizes that fit together.
+fn check(c: &Config) -> Result<(), String> {
+    if c.hidden_act != "gelu" {
+        return Err(format!(
+            "activation {:?}: only gelu is supported",
+            c.hidden_act
+        ));
+    }
+    if c.model_type.as_deref().is_some_and(|t| t != "bert") {
+        return Err(format!(
+            "model_type {:?}: only bert is supported",
+            c.model_type
+        ));
+    }
+    if c.position_embedding_type
+        .as_deref()
+        .is_some_and(|t| t != "absolute")
+    {
+        return Err(format!(
+            "position_embedding_type {:?}: only absolute is supported",
+            c.position_embedding_type
+        ));
+    }
+    let sizes = [
+        c.vocab_size,
+        c.hidden_size,
+        c.num_hidden_layers,
+        c.intermediate_size,
+        c.type_vocab_size,
+    ];
+    if sizes.contains(&0) || c.max_position_embeddings < 8 {
+        return Err("a size in config.json is zero (or under 8 positions)".into());
+    }
+    if c.num_attention_heads == 0 || !c.hidden_size.is_multiple_of(c.num_attention_heads) {
+        return Err("hidden_size is not a multiple of num_attention_heads".into());
+    }
+    if !(c.layer_norm_eps > 0.0 && c.layer_norm_eps < 1.0) {
+        return Err("layer_norm_eps is not between 0 and 1".into());
+    }
+    Ok(())
 }

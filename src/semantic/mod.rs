@@ -1,17 +1,19 @@
 //! Layer 3, pure: text in, vector out. A BERT-family sentence-transformers
 //! model (all-MiniLM-L6-v2 by default, its weights inside the binary) run
-//! on the CPU with candle: WordPiece tokens, the encoder ([`bert`]), mean pooling over
+//! on the CPU: WordPiece tokens, the encoder ([`bert`], on the SIMD
+//! kernels of [`kernel`] and [`ops`]), mean pooling over
 //! the real tokens and L2 normalisation, as sentence-transformers does, so
 //! the dot product of two vectors is their cosine similarity. It knows
 //! texts, not passages, indexes or questions; it never touches the network.
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
+use rayon::prelude::*;
+use tokenizers::{Tokenizer, TruncationParams};
 
 mod bert;
+mod kernel;
+mod ops;
 
 use bert::{Bert, Config};
 
@@ -121,18 +123,6 @@ fn check_pooling(pooling: &serde_json::Value) -> Result<(), SemanticError> {
     }
 }
 
-/// The first line of a candle error: with `RUST_BACKTRACE` set, candle
-/// appends a backtrace to its message.
-fn first_line(e: &candle_core::Error) -> String {
-    e.to_string().lines().next().unwrap_or_default().to_string()
-}
-
-impl From<candle_core::Error> for SemanticError {
-    fn from(e: candle_core::Error) -> Self {
-        SemanticError::Model(first_line(&e))
-    }
-}
-
 /// A loaded sentence-embedding model.
 pub struct Embedder {
     name: String,
@@ -197,9 +187,8 @@ impl Embedder {
                 ..TruncationParams::default()
             }))
             .map_err(|e| SemanticError::Tokenizer(e.to_string()))?;
-        tokenizer.with_padding(Some(PaddingParams::default()));
-        let vb = VarBuilder::from_slice_safetensors(weights, DType::F32, &Device::Cpu)?;
-        let model = Bert::load(vb, &config)?;
+        tokenizer.with_padding(None);
+        let model = Bert::load(weights, &config).map_err(SemanticError::Model)?;
         let embedder = Embedder {
             name: name.to_string(),
             id,
@@ -304,28 +293,43 @@ impl Embedder {
         Ok(vectors)
     }
 
+    /// Each text on its own (no padding), across the cores when there
+    /// are several.
     fn run(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, SemanticError> {
         let texts: Vec<&str> = texts.iter().map(|t| cut(t, MAX_TEXT_CHARS)).collect();
         let encodings = self
             .tokenizer
             .encode_batch(texts, true)
             .map_err(|e| SemanticError::Tokenizer(e.to_string()))?;
-        let rows = |f: &dyn Fn(&tokenizers::Encoding) -> &[u32]| -> Result<Tensor, SemanticError> {
-            let rows = encodings
-                .iter()
-                .map(|e| Tensor::new(f(e), &Device::Cpu))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Tensor::stack(&rows, 0)?)
-        };
-        let ids = rows(&|e| e.get_ids())?;
-        let mask = rows(&|e| e.get_attention_mask())?;
-        let hidden = self.model.forward(&ids, &mask)?;
-        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-        let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
-        Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
+        match encodings.as_slice() {
+            // One text (a question): on the thread pool, each product
+            // split across two cores.
+            [one] => rayon::scope(|_| self.vector(one.get_ids(), true)).map(|v| vec![v]),
+            // Several: a core each.
+            _ => encodings
+                .par_iter()
+                .map(|e| self.vector(e.get_ids(), false))
+                .collect(),
+        }
+    }
+
+    /// The mean of a text's hidden states, as a unit vector.
+    fn vector(&self, ids: &[u32], split: bool) -> Result<Vec<f32>, SemanticError> {
+        let hidden = self
+            .model
+            .forward(ids, split)
+            .map_err(SemanticError::Model)?;
+        let mut mean = vec![0f32; self.dimensions];
+        for row in hidden.chunks_exact(self.dimensions) {
+            for (m, v) in mean.iter_mut().zip(row) {
+                *m += v;
+            }
+        }
+        let norm = mean.iter().map(|m| m * m).sum::<f32>().sqrt().max(1e-12);
+        for m in &mut mean {
+            *m /= norm;
+        }
+        Ok(mean)
     }
 }
 
