@@ -295,6 +295,9 @@ fn main() {
                 out
             );
         }
+        if case.name.starts_with("seed") {
+            python_hybrid(&engine, &case.sets);
+        }
         println!(
             "| {} | | | lexical {:.1}× faster than FTS5 (median); the hybrid ran the model on {} of {} questions | | | | | |",
             case.name,
@@ -303,6 +306,32 @@ fn main() {
             in_scope + out
         );
     }
+}
+
+/// The Python hybrid (`benches/python_hybrid.py`) on the same passages
+/// and questions, in this run, when `ANCHOR_PYTHON` names an interpreter
+/// with sentence-transformers (it is not part of the build: PyPI once).
+fn python_hybrid(engine: &Engine, sets: &[PathBuf]) {
+    let Some(python) = std::env::var_os("ANCHOR_PYTHON") else {
+        println!("| seed | | | Python hybrid: set ANCHOR_PYTHON to run it | | | | | |");
+        return;
+    };
+    let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+    for p in engine.passages.iter() {
+        let line = serde_json::json!({
+            "id": p.id, "article": p.article, "section": p.section_label(), "text": p.text,
+        });
+        std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes()).expect("written");
+    }
+    let out = std::process::Command::new(python)
+        .current_dir(root())
+        .arg("benches/python_hybrid.py")
+        .arg(file.path())
+        .args(sets)
+        .output()
+        .expect("the Python hybrid runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("| seed | | | {} | | | | | |", text.trim());
 }
 
 fn engine_hybrid(dir: &Path) -> Engine {

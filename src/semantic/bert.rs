@@ -7,7 +7,7 @@
 use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 
-use super::kernel::{Dense, Table};
+use super::kernel::{Dense, Table, Weights};
 use super::ops::{attention, gelu, layer_norm};
 
 /// The part of a model's `config.json` the encoder needs.
@@ -65,8 +65,29 @@ impl<'a> Tensors<'a> {
         Ok(Tensors { file, prefix })
     }
 
-    /// Tensor `name` of `shape`, widened to f32.
-    fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+    /// Tensor `name` of `shape` as weights: f16 files stay f16 (never
+    /// widened whole: the word table would take twice its memory at load).
+    fn weights(&self, name: &str, shape: &[usize]) -> Result<Weights, String> {
+        let view = self.view(name, shape)?;
+        if view.dtype() != Dtype::F16 {
+            return self.get(name, shape).map(Weights::from_f32);
+        }
+        let bits: Vec<u16> = view
+            .data()
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        if bits.len() != shape.iter().product::<usize>() {
+            return Err(format!("{name} holds the wrong number of values"));
+        }
+        Ok(Weights::from_f16(bits))
+    }
+
+    fn view(
+        &self,
+        name: &str,
+        shape: &[usize],
+    ) -> Result<safetensors::tensor::TensorView<'a>, String> {
         let view = self
             .file
             .tensor(&format!("{}{name}", self.prefix))
@@ -74,6 +95,12 @@ impl<'a> Tensors<'a> {
         if view.shape() != shape {
             return Err(format!("{name} is {:?}, not {shape:?}", view.shape()));
         }
+        Ok(view)
+    }
+
+    /// Tensor `name` of `shape`, widened to f32.
+    fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        let view = self.view(name, shape)?;
         let bytes = view.data();
         let values: Vec<f32> = match view.dtype() {
             Dtype::F32 => bytes
@@ -99,7 +126,7 @@ impl<'a> Tensors<'a> {
     /// A linear layer's weight and bias (`outputs × inputs`).
     fn linear(&self, name: &str, inputs: usize, outputs: usize) -> Result<Dense, String> {
         Dense::new(
-            self.get(&format!("{name}.weight"), &[outputs, inputs])?,
+            self.weights(&format!("{name}.weight"), &[outputs, inputs])?,
             self.get(&format!("{name}.bias"), &[outputs])?,
             inputs,
         )
@@ -151,11 +178,11 @@ impl Layer {
         let (mut weights, mut biases) = (Vec::new(), Vec::new());
         for part in ["query", "key", "value"] {
             let name = at(&format!("attention.self.{part}"));
-            weights.extend(t.get(&format!("{name}.weight"), &[h, h])?);
+            weights.push(t.weights(&format!("{name}.weight"), &[h, h])?);
             biases.extend(t.get(&format!("{name}.bias"), &[h])?);
         }
         Ok(Layer {
-            qkv: Dense::new(weights, biases, h)?,
+            qkv: Dense::new(Weights::concat(weights), biases, h)?,
             output: t.linear(&at("attention.output.dense"), h, h)?,
             attention_norm: t.norm(&at("attention.output.LayerNorm"), h, eps)?,
             intermediate: t.linear(&at("intermediate.dense"), h, i)?,
@@ -215,7 +242,7 @@ impl Bert {
         )?;
         Ok(Bert {
             words: Table::new(
-                t.get("embeddings.word_embeddings.weight", &[c.vocab_size, h])?,
+                t.weights("embeddings.word_embeddings.weight", &[c.vocab_size, h])?,
                 h,
             )?,
             positions: t.get(

@@ -22,8 +22,9 @@ pub struct Dense {
     inputs: usize,
 }
 
-/// The weights, `outputs × inputs`, row-major.
-enum Weights {
+/// A layer's weights or a table's values, row-major, in f16 when that
+/// loses nothing.
+pub enum Weights {
     /// f16 bit patterns: every weight was exactly an f16.
     Half(Vec<u16>),
     /// Weights that f16 would round.
@@ -31,21 +32,20 @@ enum Weights {
 }
 
 impl Dense {
-    /// The layer of `weight` (`outputs × inputs`, row-major) and `bias`
-    /// (`outputs`), kept in f16 when every weight is exactly one.
+    /// The layer of `weight` (`outputs × inputs`) and `bias` (`outputs`).
     ///
     /// # Errors
     /// When the lengths disagree.
-    pub fn new(weight: Vec<f32>, bias: Vec<f32>, inputs: usize) -> Result<Self, String> {
-        if inputs == 0 || bias.is_empty() || weight.len() != bias.len() * inputs {
+    pub fn new(weight: Weights, bias: Vec<f32>, inputs: usize) -> Result<Self, String> {
+        if inputs == 0 || bias.is_empty() || weight.count() != bias.len() * inputs {
             return Err(format!(
                 "a linear layer of {} weights for {} outputs of {inputs} inputs",
-                weight.len(),
+                weight.count(),
                 bias.len()
             ));
         }
         Ok(Dense {
-            weights: Weights::new(weight),
+            weights: weight,
             bias,
             inputs,
         })
@@ -103,12 +103,59 @@ impl Dense {
 }
 
 impl Weights {
-    /// f16 if every value is exactly one, else f32.
-    fn new(values: Vec<f32>) -> Self {
+    /// `values`, in f16 if every one is exactly an f16.
+    pub fn from_f32(values: Vec<f32>) -> Self {
         let half: Option<Vec<u16>> = values.iter().map(|&w| exact_half(w)).collect();
         match half {
             Some(bits) => Weights::Half(bits),
             None => Weights::Single(values),
+        }
+    }
+
+    /// f16 bit patterns, kept as they are if all are finite (widened to
+    /// f32 otherwise, for the model's test text to find out).
+    pub fn from_f16(bits: Vec<u16>) -> Self {
+        if bits.iter().all(|b| b & 0x7c00 != 0x7c00) {
+            return Weights::Half(bits);
+        }
+        Weights::Single(
+            bits.into_iter()
+                .map(|b| half::f16::from_bits(b).to_f32())
+                .collect(),
+        )
+    }
+
+    /// Several weights one after another.
+    pub fn concat(parts: Vec<Weights>) -> Self {
+        if parts.iter().all(|p| matches!(p, Weights::Half(_))) {
+            return Weights::Half(
+                parts
+                    .into_iter()
+                    .flat_map(|p| match p {
+                        Weights::Half(bits) => bits,
+                        Weights::Single(_) => Vec::new(),
+                    })
+                    .collect(),
+            );
+        }
+        Weights::Single(parts.into_iter().flat_map(Weights::into_f32).collect())
+    }
+
+    fn into_f32(self) -> Vec<f32> {
+        match self {
+            Weights::Half(bits) => bits
+                .into_iter()
+                .map(|b| half::f16::from_bits(b).to_f32())
+                .collect(),
+            Weights::Single(values) => values,
+        }
+    }
+
+    /// How many values.
+    pub fn count(&self) -> usize {
+        match self {
+            Weights::Half(bits) => bits.len(),
+            Weights::Single(values) => values.len(),
         }
     }
 }
@@ -125,15 +172,15 @@ impl Table {
     ///
     /// # Errors
     /// When `values` is not whole rows.
-    pub fn new(values: Vec<f32>, width: usize) -> Result<Self, String> {
-        if width == 0 || !values.len().is_multiple_of(width) {
+    pub fn new(values: Weights, width: usize) -> Result<Self, String> {
+        if width == 0 || !values.count().is_multiple_of(width) {
             return Err(format!(
                 "a table of {} values in rows of {width}",
-                values.len()
+                values.count()
             ));
         }
         Ok(Table {
-            weights: Weights::new(values),
+            weights: values,
             width,
         })
     }
@@ -333,7 +380,7 @@ mod tests {
                 let x = values(rows * inputs, 1, false);
                 let w = values(outputs * inputs, 2, exact);
                 let b = values(outputs, 3, false);
-                let layer = Dense::new(w.clone(), b.clone(), inputs).unwrap();
+                let layer = Dense::new(Weights::from_f32(w.clone()), b.clone(), inputs).unwrap();
                 assert_eq!(matches!(layer.weights, Weights::Half(_)), exact);
                 for split in [false, true] {
                     let got = layer.forward(&x, split).unwrap();
@@ -351,29 +398,47 @@ mod tests {
     }
 
     #[test]
+    fn f16_weights_stay_f16_unless_one_is_not_finite() {
+        let one = half::f16::from_f32(1.0).to_bits();
+        assert!(matches!(Weights::from_f16(vec![one, 0]), Weights::Half(_)));
+        let infinite = Weights::from_f16(vec![one, 0x7c00]);
+        assert!(matches!(&infinite, Weights::Single(v) if v[0] == 1.0 && v[1].is_infinite()));
+        let joined = Weights::concat(vec![
+            Weights::from_f16(vec![one]),
+            Weights::from_f32(vec![0.1]),
+        ]);
+        assert!(matches!(&joined, Weights::Single(v) if v == &vec![1.0, 0.1]));
+        let both = Weights::concat(vec![
+            Weights::from_f16(vec![one]),
+            Weights::from_f16(vec![0]),
+        ]);
+        assert!(matches!(&both, Weights::Half(b) if b == &vec![one, 0]));
+    }
+
+    #[test]
     fn wrong_lengths_are_errors() {
-        assert!(Dense::new(vec![0.0; 5], vec![0.0; 2], 3).is_err());
-        assert!(Dense::new(vec![0.0; 6], vec![0.0; 2], 0).is_err());
-        assert!(Dense::new(vec![], vec![], 3).is_err());
-        let layer = Dense::new(vec![0.0; 6], vec![0.0; 2], 3).unwrap();
+        assert!(Dense::new(Weights::from_f32(vec![0.0; 5]), vec![0.0; 2], 3).is_err());
+        assert!(Dense::new(Weights::from_f32(vec![0.0; 6]), vec![0.0; 2], 0).is_err());
+        assert!(Dense::new(Weights::from_f32(vec![]), vec![], 3).is_err());
+        let layer = Dense::new(Weights::from_f32(vec![0.0; 6]), vec![0.0; 2], 3).unwrap();
         assert!(layer.forward(&[1.0; 4], false).is_err());
         assert_eq!(layer.forward(&[], true).unwrap(), Vec::<f32>::new());
     }
 
     #[test]
     fn a_table_adds_the_rows_it_has_and_refuses_others() {
-        let table = Table::new(vec![1.0, 2.0, 3.0, 0.1], 2).unwrap();
+        let table = Table::new(Weights::from_f32(vec![1.0, 2.0, 3.0, 0.1]), 2).unwrap();
         let mut out = vec![10.0, 10.0];
         assert_eq!(table.add_row(1, &mut out), Some(()));
         assert_eq!(out, vec![13.0, 10.1]);
         assert_eq!(table.add_row(2, &mut out), None);
         assert_eq!(table.add_row(usize::MAX, &mut out), None);
-        assert!(Table::new(vec![1.0; 3], 2).is_err());
+        assert!(Table::new(Weights::from_f32(vec![1.0; 3]), 2).is_err());
     }
 
     #[test]
     fn a_weight_f16_cannot_hold_keeps_the_layer_in_f32() {
-        let layer = Dense::new(vec![1e-9, 70000.0], vec![0.0], 2).unwrap();
+        let layer = Dense::new(Weights::from_f32(vec![1e-9, 70000.0]), vec![0.0], 2).unwrap();
         assert!(matches!(layer.weights, Weights::Single(_)));
         assert_eq!(
             layer.forward(&[1.0, 1.0], false).unwrap(),
