@@ -8,7 +8,7 @@
 //! 1. [`knowledge`]: read and validate the knowledge base.
 //! 2. [`chunk`]: pure, article -> passages.
 //! 3. [`semantic`]: pure, text -> vector: the sentence-embedding model
-//!    (candle on the CPU; its weights inside the binary).
+//!    (an own BERT encoder on the CPU; its weights inside the binary).
 //! 4. [`search`]: tantivy schema, build and query (the only module that imports
 //!    tantivy, besides text::analysis for its ASCII folding).
 //! 5. [`answer`]: pure, question + hits + catalogs -> [`answer::Answer`].
