@@ -115,7 +115,17 @@ impl<'a> Tensors<'a> {
                 .chunks_exact(2)
                 .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
                 .collect(),
-            other => return Err(format!("{name} is {other:?}, not a float type")),
+            Dtype::F64 => bytes
+                .chunks_exact(8)
+                .map(|b| {
+                    f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32
+                })
+                .collect(),
+            other => {
+                return Err(format!(
+                    "{name} is {other:?}: weights must be F16, BF16, F32 or F64"
+                ))
+            }
         };
         if values.len() != shape.iter().product::<usize>() {
             return Err(format!("{name} holds the wrong number of values"));
@@ -332,4 +342,38 @@ fn check(c: &Config) -> Result<(), String> {
         return Err("layer_norm_eps is not between 0 and 1".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_float_type_is_read_and_others_are_refused_by_name() {
+        use safetensors::tensor::TensorView;
+        let f64s: Vec<u8> = [1.5f64, -2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let bf16s: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|v| half::bf16::from_f32(*v).to_le_bytes())
+            .collect();
+        let ints = vec![1u8, 2];
+        let file = safetensors::serialize(
+            [
+                ("a", TensorView::new(Dtype::F64, vec![2], &f64s).unwrap()),
+                ("b", TensorView::new(Dtype::BF16, vec![2], &bf16s).unwrap()),
+                ("c", TensorView::new(Dtype::I8, vec![2], &ints).unwrap()),
+            ],
+            None,
+        )
+        .unwrap();
+        let t = Tensors::new(&file).unwrap();
+        assert_eq!(t.get("a", &[2]).unwrap(), vec![1.5, -2.0]);
+        assert_eq!(t.get("b", &[2]).unwrap(), vec![1.5, -2.0]);
+        assert!(t.get("c", &[2]).unwrap_err().contains("I8"));
+        assert!(t.get("a", &[3]).unwrap_err().contains("not [3]"));
+        assert!(t.get("d", &[2]).unwrap_err().contains("no d"));
+    }
 }

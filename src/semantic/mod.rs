@@ -60,16 +60,23 @@ pub enum SemanticError {
     Pooling(String),
 }
 
-/// Largest `model.safetensors` read: a base-size model is under 500 MB.
-const WEIGHTS_FILE: u64 = 2 << 30;
+/// Largest `model.safetensors` read: a base-size model is under 500 MB
+/// in f32. Loading holds the file and the weights as the encoder keeps
+/// them (f16 when exact, else f32), so memory at load is at most about
+/// 2.5 times this.
+const WEIGHTS_FILE: u64 = 1 << 30;
 /// Largest `tokenizer.json` read (a multilingual one is about 17 MB).
 const TOKENIZER_FILE: u64 = 64 << 20;
 /// Largest small JSON file of a model read.
 const SMALL_FILE: u64 = 1 << 20;
 /// The fewest tokens a model may read: the special tokens and a few words.
 const MIN_TOKENS: u64 = 8;
-/// The most.
+/// The most a model may declare.
 const MAX_TOKENS: u64 = 8192;
+/// The most careerbot reads, whatever the model declares: BERT's own
+/// length. Attention grows with the square of the tokens, and a member's
+/// question must not cost seconds (a 2,000-token one took 8.7 s).
+pub const READ_TOKENS: usize = 512;
 /// Characters of a text given to the tokenizer: far more than any model
 /// reads (a token is about four characters), so a long title or question
 /// costs no more than a short one.
@@ -101,6 +108,32 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, SemanticError> {
     Ok(bytes)
 }
 
+/// The modules of a sentence-transformers pipeline careerbot computes:
+/// the transformer, pooling and normalisation. Any other (a Dense
+/// projection, say) would change the vectors without a word.
+fn check_modules(modules: &serde_json::Value) -> Result<(), SemanticError> {
+    let known = ["Transformer", "Pooling", "Normalize"];
+    let kinds = modules.as_array().map(|m| {
+        m.iter()
+            .map(|m| m.get("type").and_then(|t| t.as_str()).unwrap_or("?"))
+            .collect::<Vec<_>>()
+    });
+    let Some(kinds) = kinds else {
+        return Err(SemanticError::Invalid(
+            "modules.json is not a list of modules".into(),
+        ));
+    };
+    match kinds
+        .iter()
+        .find(|k| !known.iter().any(|n| k.rsplit('.').next() == Some(n)))
+    {
+        Some(other) => Err(SemanticError::Invalid(format!(
+            "modules.json: the module {other} is not one careerbot computes (only a BERT transformer, mean pooling and normalisation)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Mean pooling, which careerbot does, or an error naming the pooling the
 /// model asks for.
 fn check_pooling(pooling: &serde_json::Value) -> Result<(), SemanticError> {
@@ -111,6 +144,12 @@ fn check_pooling(pooling: &serde_json::Value) -> Result<(), SemanticError> {
         .filter(|(k, v)| k.starts_with("pooling_mode_") && v.as_bool() == Some(true))
         .map(|(k, _)| k.trim_start_matches("pooling_mode_").to_string())
         .collect();
+    if let Some(mode) = pooling.get("pooling_mode") {
+        return match mode.as_str() {
+            Some("mean") if modes.iter().all(|m| m == "mean_tokens") => Ok(()),
+            _ => Err(SemanticError::Pooling(format!("pooling_mode {mode}"))),
+        };
+    }
     let mean = pooling.get("pooling_mode_mean_tokens");
     match mean {
         None if modes.is_empty() => Ok(()),
@@ -180,7 +219,16 @@ impl Embedder {
         let config: Config = serde_json::from_slice(config).map_err(SemanticError::Config)?;
         let mut tokenizer = Tokenizer::from_bytes(tokenizer)
             .map_err(|e| SemanticError::Tokenizer(e.to_string()))?;
-        let max_length = max_tokens.min(config.max_position_embeddings);
+        let words = tokenizer.get_vocab_size(true);
+        if words > config.vocab_size {
+            return Err(SemanticError::Invalid(format!(
+                "the tokenizer has {words} tokens and the word table (config.json's vocab_size) {}: some words would have no row",
+                config.vocab_size
+            )));
+        }
+        let max_length = max_tokens
+            .min(config.max_position_embeddings)
+            .min(READ_TOKENS);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length,
@@ -196,10 +244,25 @@ impl Embedder {
             tokenizer,
             dimensions: config.hidden_size,
         };
-        // A model that loads may still fail on its first text: find out now,
-        // at start, not in the middle of answering.
-        embedder.embed(&["What does a back-end developer do?"])?;
+        embedder.check()?;
         Ok(embedder)
+    }
+
+    /// A model that loads may still fail on its first text, or give every
+    /// text the same vector (a zeroed last layer): find out now, at start,
+    /// not in the middle of answering.
+    fn check(&self) -> Result<(), SemanticError> {
+        let v = self.embed(&[
+            "What does a back-end developer do?",
+            "a recipe for banana bread",
+        ])?;
+        let unit = |v: &[f32]| (cosine(v, v) - 1.0).abs() < 1e-3;
+        if !v.iter().all(|v| unit(v)) || cosine(&v[0], &v[1]) > 0.999 {
+            return Err(SemanticError::Invalid(
+                "the model gives every text the same vector (or none): its weights are not a sentence-embedding model's".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// A sentence-transformers model directory: `config.json`,
@@ -225,6 +288,9 @@ impl Embedder {
         };
         if let Some(pooling) = optional("1_Pooling/config.json")? {
             check_pooling(&pooling)?;
+        }
+        if let Some(modules) = optional("modules.json")? {
+            check_modules(&modules)?;
         }
         let max_tokens = match optional("sentence_bert_config.json")? {
             Some(c) => match c.get("max_seq_length") {
@@ -282,13 +348,14 @@ impl Embedder {
         let run = std::panic::AssertUnwindSafe(|| self.run(texts));
         let vectors = std::panic::catch_unwind(run)
             .map_err(|_| SemanticError::Model("the model failed (a panic) on a text".into()))??;
-        let sound = vectors
+        let unsound = vectors
             .iter()
-            .all(|v| v.len() == self.dimensions && v.iter().all(|x| x.is_finite()));
-        if !sound {
-            return Err(SemanticError::Model(
-                "the model gave a vector that is not a number".into(),
-            ));
+            .position(|v| v.len() != self.dimensions || !v.iter().all(|x| x.is_finite()));
+        if let Some(at) = unsound {
+            return Err(SemanticError::Model(format!(
+                "the model gave a vector that is not a number for {:?}",
+                cut(texts[at], 60)
+            )));
         }
         Ok(vectors)
     }
@@ -422,7 +489,12 @@ mod tests {
             dir.path().join("model.safetensors"),
         )
         .unwrap();
-        for file in ["tokenizer.json", "config.json", "sentence_bert_config.json"] {
+        for file in [
+            "tokenizer.json",
+            "config.json",
+            "sentence_bert_config.json",
+            "modules.json",
+        ] {
             std::fs::copy(shipped.join(file), dir.path().join(file)).unwrap();
         }
         std::fs::create_dir(dir.path().join("1_Pooling")).unwrap();
@@ -433,6 +505,27 @@ mod tests {
         .unwrap();
         edit(dir.path());
         dir
+    }
+
+    /// The shipped weights with the last layer norm zeroed: every text's
+    /// vector is then zero.
+    fn weights_with_zero_output() -> Vec<u8> {
+        use safetensors::tensor::TensorView;
+        let file = safetensors::SafeTensors::deserialize(shipped::WEIGHTS).unwrap();
+        let zeros = vec![0u8; 384 * 2];
+        let tensors: Vec<(String, TensorView)> = file
+            .tensors()
+            .into_iter()
+            .map(|(name, view)| {
+                if name.starts_with("encoder.layer.5.output.LayerNorm") {
+                    let zero = TensorView::new(view.dtype(), view.shape().to_vec(), &zeros);
+                    (name, zero.unwrap())
+                } else {
+                    (name, view)
+                }
+            })
+            .collect();
+        safetensors::serialize(tensors, None).unwrap()
     }
 
     fn config_with(dir: &Path, key: &str, value: serde_json::Value) {
@@ -454,6 +547,39 @@ mod tests {
             assert!(!error.contains('\n'), "one line: {error}");
         };
         refused(&|d| config_with(d, "hidden_size", 0.into()), "zero");
+        refused(
+            &|d| config_with(d, "vocab_size", 10_000.into()),
+            "word table",
+        );
+        refused(
+            &|d| {
+                std::fs::write(
+                    d.join("1_Pooling/config.json"),
+                    r#"{"word_embedding_dimension": 384, "pooling_mode": "cls"}"#,
+                )
+                .unwrap()
+            },
+            "pooling_mode",
+        );
+        refused(
+            &|d| {
+                let mut modules: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(d.join("modules.json")).unwrap())
+                        .unwrap();
+                modules.as_array_mut().unwrap().push(serde_json::json!(
+                    {"idx": 3, "name": "3", "path": "3_Dense", "type": "sentence_transformers.models.Dense"}
+                ));
+                std::fs::write(d.join("modules.json"), modules.to_string()).unwrap();
+            },
+            "sentence_transformers.models.Dense",
+        );
+        refused(
+            &|d| {
+                std::fs::remove_file(d.join("model.safetensors")).unwrap();
+                std::fs::write(d.join("model.safetensors"), weights_with_zero_output()).unwrap();
+            },
+            "same vector",
+        );
         refused(&|d| config_with(d, "num_hidden_layers", 0.into()), "zero");
         refused(
             &|d| config_with(d, "model_type", "roberta".into()),
