@@ -372,11 +372,21 @@ impl Embedder {
             // One text (a question): on the thread pool, each product
             // split across two cores.
             [one] => rayon::scope(|_| self.vector(one.get_ids(), true)).map(|v| vec![v]),
-            // Several: a core each.
-            _ => encodings
-                .par_iter()
-                .map(|e| self.vector(e.get_ids(), false))
-                .collect(),
+            // Several (passages, usually in the background): a core each,
+            // on a pool of their own, so that a question never waits in
+            // the queue behind a batch's texts; the two share the cores.
+            _ => {
+                let batch = || {
+                    encodings
+                        .par_iter()
+                        .map(|e| self.vector(e.get_ids(), false))
+                        .collect()
+                };
+                match batch_pool() {
+                    Some(pool) => pool.install(batch),
+                    None => batch(),
+                }
+            }
         }
     }
 
@@ -398,6 +408,19 @@ impl Embedder {
         }
         Ok(mean)
     }
+}
+
+/// The thread pool for embedding several texts at once, one thread a
+/// core; `None` (the global pool is used) if it cannot be built.
+fn batch_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|n| format!("careerbot-embed-{n}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 /// The first `max` characters of `text`.
