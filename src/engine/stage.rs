@@ -374,9 +374,12 @@ impl Job {
 }
 
 /// Runs of the model at once in this process: one per core, whatever
-/// asks (questions, background embedding), so the model never takes more
-/// than the machine has and questions queue here, behind the in-flight
-/// bound, rather than in the runtime.
+/// asks (questions, background embedding), so that questions queue here,
+/// behind the in-flight bound, rather than in the runtime. A run may use
+/// more than one core (a question's products are split across two, a
+/// batch takes a core per text on its own pool), so runs share the cores
+/// rather than wait for one another: a question is never stuck behind a
+/// background batch (`semantic::Embedder::embed`).
 struct Gate {
     running: Mutex<usize>,
     freed: Condvar,
