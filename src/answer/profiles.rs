@@ -67,47 +67,55 @@ const LINK_LIST_SHARE: f32 = 0.5;
 /// A heading under at least this many different parents is generic.
 const GENERIC_HEADING_PLACES: usize = 3;
 
+/// Stems numbered in the order they are first seen, with the word each
+/// was first seen as.
+#[derive(Default)]
+struct Interner {
+    vocab: FxHashMap<String, u32>,
+    surface: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, stem: String, word: String) -> u32 {
+        let next = self.vocab.len() as u32;
+        let id = *self.vocab.entry(stem).or_insert(next);
+        if id == next {
+            self.surface.push(word);
+        }
+        id
+    }
+
+    /// The distinct ids of `text`'s stems, sorted.
+    fn ids(&mut self, text: &str) -> Vec<u32> {
+        let mut ids: Vec<u32> = analyze(text)
+            .into_iter()
+            .map(|t| self.id(t.stem, t.word))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
 /// Up to this many passages, [`Profiles`] keeps each stem's holders.
 const HOLDERS_MAX_PASSAGES: usize = 4096;
 
 impl Profiles {
     /// Analyzes every passage.
     pub fn new(passages: &[Passage], catalog: &Catalog) -> Self {
-        let mut vocab: FxHashMap<String, u32> = FxHashMap::default();
-        let mut surface: Vec<String> = Vec::new();
-        let mut marks: Vec<Vec<(u32, u32, u32)>> = Vec::with_capacity(passages.len());
-        for p in passages {
-            let tokens = analyze(&p.text);
-            marks.push(
-                tokens
+        let mut interner = Interner::default();
+        let marks: Vec<Vec<(u32, u32, u32)>> = passages
+            .iter()
+            .map(|p| {
+                analyze(&p.text)
                     .into_iter()
                     .filter_map(|t| {
-                        let next = vocab.len() as u32;
-                        let id = *vocab.entry(t.stem).or_insert(next);
-                        if id == next {
-                            surface.push(t.word);
-                        }
+                        let id = interner.id(t.stem, t.word);
                         Some((u32::try_from(t.start).ok()?, u32::try_from(t.end).ok()?, id))
                     })
-                    .collect(),
-            );
-        }
-        let mut intern = |text: &str| -> Vec<u32> {
-            let mut ids: Vec<u32> = analyze(text)
-                .into_iter()
-                .map(|t| {
-                    let next = vocab.len() as u32;
-                    let id = *vocab.entry(t.stem).or_insert(next);
-                    if id == next {
-                        surface.push(t.word);
-                    }
-                    id
-                })
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        };
+                    .collect()
+            })
+            .collect();
         let mut profiles = Profiles::default();
         let generic = generic_headings(passages);
         for (ord, (p, marks)) in passages.iter().zip(&marks).enumerate() {
@@ -115,67 +123,80 @@ impl Profiles {
                 let prev = &passages[ord - 1];
                 prev.article_id != p.article_id || prev.section != p.section
             };
-            let is_generic: Vec<bool> = p
-                .section
-                .iter()
-                .map(|h| generic.contains(&heading_key(h)))
-                .collect();
-            let generic_heading = is_generic.last().copied().unwrap_or(false);
-            profiles.forms.push(Form {
-                link_list: is_link_list(&p.text, &p.spans),
-                questions_only: questions_only(&p.text),
-                lead,
-                generic_heading,
-            });
-            let parents: Vec<Vec<u32>> = p.section[..p.section.len().saturating_sub(1)]
-                .iter()
-                .map(|h| intern(h))
-                .collect();
-            profiles.parents.push(parents);
-            let mut words: Vec<u32> = marks.iter().map(|m| m.2).collect();
-            words.sort_unstable();
-            words.dedup();
-            words.extend(intern(&p.section.join(" ")));
-            words.extend(intern(&p.keywords.join(" ; ")));
-            let title = intern(&p.article);
-            words.extend(title.iter().copied());
-            words.sort_unstable();
-            words.dedup();
-            // A generic heading names nothing: the nearest heading above it
-            // (or the article's title) is what the passage is about.
-            let own = if generic_heading {
-                p.section
-                    .iter()
-                    .zip(&is_generic)
-                    .rev()
-                    .find(|(_, generic)| !**generic)
-                    .map_or_else(|| p.article.clone(), |(h, _)| h.clone())
-            } else {
-                p.section.last().cloned().unwrap_or_default()
-            };
-            let headings = Some(own)
-                .into_iter()
-                .filter(|h| !h.is_empty())
-                .chain(crate::chunk::labels(&p.text))
-                .map(|h| intern(&h))
-                .collect();
-            profiles.words.push(words);
-            profiles.headings.push(headings);
-            profiles.titles.push(title);
-            profiles.tool_lists.push(catalog.is_tool_list(&p.text));
+            profiles.add(p, marks, lead, &generic, catalog, &mut interner);
         }
         if passages.len() <= HOLDERS_MAX_PASSAGES {
-            profiles.holders = vec![Vec::new(); vocab.len()];
+            profiles.holders = vec![Vec::new(); interner.vocab.len()];
             for (ord, words) in profiles.words.iter().enumerate() {
                 for &id in words {
                     profiles.holders[id as usize].push(ord as u32);
                 }
             }
         }
-        profiles.vocab = vocab;
-        profiles.surface = surface;
+        profiles.vocab = interner.vocab;
+        profiles.surface = interner.surface;
         profiles.marks = marks;
         profiles
+    }
+
+    /// The profile of one passage, its text's stems `marks` already interned.
+    fn add(
+        &mut self,
+        p: &Passage,
+        marks: &[(u32, u32, u32)],
+        lead: bool,
+        generic: &HashSet<String>,
+        catalog: &Catalog,
+        interner: &mut Interner,
+    ) {
+        let is_generic: Vec<bool> = p
+            .section
+            .iter()
+            .map(|h| generic.contains(&heading_key(h)))
+            .collect();
+        let generic_heading = is_generic.last().copied().unwrap_or(false);
+        self.forms.push(Form {
+            link_list: is_link_list(&p.text, &p.spans),
+            questions_only: questions_only(&p.text),
+            lead,
+            generic_heading,
+        });
+        let parents: Vec<Vec<u32>> = p.section[..p.section.len().saturating_sub(1)]
+            .iter()
+            .map(|h| interner.ids(h))
+            .collect();
+        self.parents.push(parents);
+        let mut words: Vec<u32> = marks.iter().map(|m| m.2).collect();
+        words.sort_unstable();
+        words.dedup();
+        words.extend(interner.ids(&p.section.join(" ")));
+        words.extend(interner.ids(&p.keywords.join(" ; ")));
+        let title = interner.ids(&p.article);
+        words.extend(title.iter().copied());
+        words.sort_unstable();
+        words.dedup();
+        // A generic heading names nothing: the nearest heading above it
+        // (or the article's title) is what the passage is about.
+        let own = if generic_heading {
+            p.section
+                .iter()
+                .zip(&is_generic)
+                .rev()
+                .find(|(_, generic)| !**generic)
+                .map_or_else(|| p.article.clone(), |(h, _)| h.clone())
+        } else {
+            p.section.last().cloned().unwrap_or_default()
+        };
+        let headings = Some(own)
+            .into_iter()
+            .filter(|h| !h.is_empty())
+            .chain(crate::chunk::labels(&p.text))
+            .map(|h| interner.ids(&h))
+            .collect();
+        self.words.push(words);
+        self.headings.push(headings);
+        self.titles.push(title);
+        self.tool_lists.push(catalog.is_tool_list(&p.text));
     }
 
     /// Per hit, the set of `concepts` (bit i for concept i) having an

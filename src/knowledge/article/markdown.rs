@@ -175,43 +175,21 @@ impl Walker {
             Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::Image { .. }) => {
                 self.skip_depth = 1
             }
-            Event::Start(Tag::Heading { level, .. }) => {
-                // A heading inside a list ("- ### Treap") starts a section
-                // too: the items before it stay with the section above.
-                if self.list_depth > 0 {
-                    let before = std::mem::take(&mut self.items);
-                    if !before.is_empty() {
-                        self.current().blocks.push(Block::List(before));
-                    }
-                }
-                self.flush();
-                self.in_heading = Some(heading_level(level));
-            }
+            Event::Start(Tag::Heading { level, .. }) => self.heading_start(level),
             Event::End(TagEnd::Heading(_)) => self.heading_end(offset),
             Event::Start(Tag::List(_)) => self.list_start(),
             Event::End(TagEnd::List(_)) => self.list_end(),
             Event::Start(Tag::Item) => self.item_text.push(std::mem::take(&mut self.text)),
             Event::End(TagEnd::Item) => self.item_end(),
             Event::End(TagEnd::Paragraph) => self.break_or_flush(),
-            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_)) => {
-                if self.list_depth == 0 {
-                    self.flush();
-                } else {
-                    self.text.push(' ');
-                }
-            }
+            Event::Start(Tag::BlockQuote(_)) | Event::End(TagEnd::BlockQuote(_)) => self.quote(),
             Event::Start(Tag::Table(_)) => self.flush(),
             Event::End(TagEnd::TableCell) => {
                 let cell = squash(&std::mem::take(&mut self.text));
                 self.row.push(cell);
             }
             Event::End(TagEnd::TableHead) | Event::End(TagEnd::TableRow) => self.row_end(),
-            Event::End(TagEnd::Table) => {
-                let rows = std::mem::take(&mut self.table_rows);
-                if !rows.is_empty() {
-                    self.current().blocks.push(Block::List(rows));
-                }
-            }
+            Event::End(TagEnd::Table) => self.table_end(),
             Event::Start(Tag::Link { dest_url, .. })
                 if self.in_heading.is_none() && self.link.is_none() =>
             {
@@ -230,25 +208,7 @@ impl Walker {
                 self.text.push_str(&t);
                 self.text.push(CODE_CLOSE);
             }
-            Event::Text(t) if self.after_image || self.in_attributes => {
-                let t: &str = &t;
-                let rest = if self.in_attributes || t.starts_with('{') {
-                    match t.find('}') {
-                        Some(end) => {
-                            self.in_attributes = false;
-                            &t[end + 1..]
-                        }
-                        None => {
-                            self.in_attributes = true;
-                            ""
-                        }
-                    }
-                } else {
-                    t
-                };
-                self.after_image = false;
-                self.text.push_str(rest);
-            }
+            Event::Text(t) if self.after_image || self.in_attributes => self.after_image_text(&t),
             Event::Text(t) | Event::Code(t) => self.text.push_str(&t),
             Event::SoftBreak | Event::HardBreak => self.text.push(' '),
             Event::Start(Tag::HtmlBlock) => {
@@ -265,6 +225,56 @@ impl Walker {
             Event::InlineHtml(html) => self.inline_html(&html),
             _ => {}
         }
+    }
+
+    /// A heading starts. One inside a list ("- ### Treap") starts a
+    /// section too: the items before it stay with the section above.
+    fn heading_start(&mut self, level: HeadingLevel) {
+        if self.list_depth > 0 {
+            let before = std::mem::take(&mut self.items);
+            if !before.is_empty() {
+                self.current().blocks.push(Block::List(before));
+            }
+        }
+        self.flush();
+        self.in_heading = Some(heading_level(level));
+    }
+
+    /// A block quote starts or ends: a paragraph break, or a space in a list.
+    fn quote(&mut self) {
+        if self.list_depth == 0 {
+            self.flush();
+        } else {
+            self.text.push(' ');
+        }
+    }
+
+    fn table_end(&mut self) {
+        let rows = std::mem::take(&mut self.table_rows);
+        if !rows.is_empty() {
+            self.current().blocks.push(Block::List(rows));
+        }
+    }
+
+    /// Text right after an image, or inside its `{...}` attributes: the
+    /// attributes are dropped.
+    fn after_image_text(&mut self, t: &str) {
+        let rest = if self.in_attributes || t.starts_with('{') {
+            match t.find('}') {
+                Some(end) => {
+                    self.in_attributes = false;
+                    &t[end + 1..]
+                }
+                None => {
+                    self.in_attributes = true;
+                    ""
+                }
+            }
+        } else {
+            t
+        };
+        self.after_image = false;
+        self.text.push_str(rest);
     }
 
     /// An event inside a skipped code block or image.

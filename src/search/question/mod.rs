@@ -268,31 +268,7 @@ impl SearchIndex {
             i += 1;
         }
         let subject = subject(&tokens, &content, &consumed_by_pay);
-        let absent_subject = subject.as_ref().and_then(|range| {
-            let stems: Vec<&str> = tokens[range.clone()]
-                .iter()
-                .map(|t| t.stem.as_str())
-                .collect();
-            let unknown: usize = concepts
-                .iter()
-                .filter(|c| {
-                    matches!(c.status, Match::Unknown | Match::Domain)
-                        && c.typed.iter().all(|t| stems.contains(&t.as_str()))
-                })
-                .map(|c| c.typed.len())
-                .sum();
-            // At least half of it unknown: "staff engineer", "nurse"; but
-            // not "writing clean code" for one word of three.
-            // Named by its words, not the raw text: no markup of the
-            // member's comes back in the message.
-            (unknown * 2 >= stems.len()).then(|| {
-                tokens[range.clone()]
-                    .iter()
-                    .map(|t| t.word.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-        });
+        let absent_subject = subject.and_then(|range| absent_subject(&tokens[range], &concepts));
         once_each(&mut concepts);
         concepts.truncate(MAX_CONCEPTS);
         self.weigh(&mut concepts);
@@ -687,4 +663,27 @@ fn subject(
         i += 1;
     }
     (i > start).then_some(start..i)
+}
+
+/// The question's subject, named by its words, when at least half of it is
+/// unknown to the knowledge base: "staff engineer", "nurse"; but not
+/// "writing clean code" for one word of three. Named by its words, not
+/// the raw text: no markup of the member's comes back in the message.
+fn absent_subject(subject: &[Token], concepts: &[Concept]) -> Option<String> {
+    let stems: Vec<&str> = subject.iter().map(|t| t.stem.as_str()).collect();
+    let unknown: usize = concepts
+        .iter()
+        .filter(|c| {
+            matches!(c.status, Match::Unknown | Match::Domain)
+                && c.typed.iter().all(|t| stems.contains(&t.as_str()))
+        })
+        .map(|c| c.typed.len())
+        .sum();
+    (unknown * 2 >= stems.len()).then(|| {
+        subject
+            .iter()
+            .map(|t| t.word.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }
