@@ -20,7 +20,7 @@ use ed25519_dalek::SigningKey;
 use serde_json::Value;
 use serenity::model::application::Interaction;
 
-#[path = "../tests/support/interactions.rs"]
+#[path = "../tests/it/support/interactions.rs"]
 mod interactions;
 
 /// `payload` with a fresh interaction id (the endpoint refuses replays),

@@ -22,9 +22,9 @@ use careerbot::transport::Settings;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::SigningKey;
 
-#[path = "../tests/support/flood.rs"]
+#[path = "../tests/it/support/flood.rs"]
 mod flood;
-#[path = "../tests/support/interactions.rs"]
+#[path = "../tests/it/support/interactions.rs"]
 mod interactions;
 
 /// The endpoint with the default limits, served on a loopback port by a

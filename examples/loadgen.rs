@@ -25,7 +25,7 @@ use careerbot::eval::{percentile, QuestionSet};
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 
-#[path = "../tests/support/interactions.rs"]
+#[path = "../tests/it/support/interactions.rs"]
 mod interactions;
 
 struct Args {

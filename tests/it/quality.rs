@@ -2,7 +2,7 @@
 //! knowledge base, and regression floors on the two foreign corpora.
 //! `careerbot eval tests/questions/*.toml` prints the same figures.
 
-mod support;
+use crate::support;
 
 use careerbot::eval::{evaluate, QuestionSet, Scores};
 use support::{corpus_dir, load, root, seed};

@@ -3,7 +3,7 @@
 //! down, votes count once, records survive a restart and an unclean kill
 //! of the bot's process, and retention deletes only what is old.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

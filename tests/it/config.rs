@@ -3,7 +3,7 @@
 //! bad values as errors that name the key, `careerbot config`, JSON logs,
 //! and the command-line checks that run before anything is contacted.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -6,8 +6,6 @@
 //! replace what is served, and the version must move exactly when a good
 //! reload finishes.
 
-mod support;
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! its text, tool lists, figures with their sources, and the six courses.
 //! Passages respect the size limit and keep stable ids.
 
-mod support;
+use crate::support;
 
 use careerbot::chunk::{chunk_all, MAX_PASSAGE_CHARS};
 use careerbot::knowledge;

@@ -2,7 +2,7 @@
 //! a warning: never a panic, never a crash loop. Seeded byte flips in every
 //! kind of tantivy file, through the library, a reload and the binary.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

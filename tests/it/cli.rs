@@ -1,7 +1,7 @@
 //! The command line as a user runs it: the real binary, its exit codes,
 //! its text and JSON answers, and the on-disk index it keeps.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

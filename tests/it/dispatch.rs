@@ -1,7 +1,7 @@
 //! The Discord dispatch on real-shaped interaction payloads: what members
 //! see for each command, who may reload, buttons, and Discord's limits.
 
-mod support;
+use crate::support;
 
 use support::limits::{assert_pings_nobody, assert_within_limits};
 

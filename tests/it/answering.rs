@@ -1,7 +1,7 @@
 //! Answering on the shipped knowledge base: odd input, career vocabulary,
 //! out-of-scope questions, tools, courses and highlights.
 
-mod support;
+use crate::support;
 
 use careerbot::answer::Status;
 use support::seed;

@@ -1,7 +1,7 @@
 //! The deployment files: the systemd unit (checked by `systemd-analyze
 //! verify` where the tool exists), the container recipe, and the LICENSE.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

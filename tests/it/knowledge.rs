@@ -2,7 +2,7 @@
 //! column, from the library (`knowledge::load`, `Engine::load`) and from
 //! `careerbot check` / `careerbot ask` as a moderator runs them.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

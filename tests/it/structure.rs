@@ -4,7 +4,7 @@
 //! keeps links, addresses and code intact. Every case uses real passages
 //! of the corpora in `tests/fixtures/corpora/` or of the shipped article.
 
-mod support;
+use crate::support;
 
 use std::sync::OnceLock;
 

@@ -3,7 +3,7 @@
 //! and a loopback stand-in of Discord's webhook route for `/reload`
 //! follow-ups.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -2,7 +2,7 @@
 //! real serenity client) against the loopback stand-in for Discord
 //! (`support::discord`): the HTTP API and the gateway websocket on 127.0.0.1:0.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! directory or run a second careerbot on it would: links, FIFOs, files
 //! at the size caps, ignored files, planted temporary names, two processes.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;
@@ -239,7 +239,7 @@ fn two_processes_sharing_the_knowledge_directory_keep_every_answer() {
                 .args([
                     "--ignored",
                     "--exact",
-                    "child_adds_five_answers",
+                    "gap_answers::child_adds_five_answers",
                     "--test-threads=1",
                 ])
                 .env(CHILD_DIR, dir.path())

@@ -5,7 +5,7 @@
 //! can ping anyone; knowledge files of any content load or are refused
 //! cleanly.
 
-mod support;
+use crate::support;
 
 use std::sync::OnceLock;
 

@@ -1,0 +1,23 @@
+//! careerbot's integration tests: one binary, one module per capability
+//! (as ripgrep and zero-to-production lay theirs out), so the library is
+//! linked once instead of once per file. Run one capability with
+//! `cargo test --release --test it gateway::`.
+
+mod support;
+
+mod answering;
+mod cli;
+mod config;
+mod damaged_index;
+mod deploy;
+mod dispatch;
+mod gap_answers;
+mod gateway;
+mod http_endpoint;
+mod insights;
+mod knowledge;
+mod properties;
+mod quality;
+mod reload_under_load;
+mod seed_content;
+mod structure;
