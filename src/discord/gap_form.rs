@@ -1,13 +1,16 @@
 //! Answering a gap from Discord: the form "Answer this" opens under a
 //! `/gaps` group (a modal with the question, the answer and an optional
-//! heading), reading it back when it is submitted, and the reply once the
-//! answer is written and the knowledge reloaded. Pure.
+//! heading), and the same form "Save as answer" opens on a member's
+//! message, prefilled and crediting its author; reading either back when it
+//! is submitted, and the reply once the answer is written and the
+//! knowledge reloaded. Pure.
 
 use serenity::builder::{
     CreateActionRow, CreateEmbed, CreateInputText, CreateInteractionResponse, CreateModal,
     EditInteractionResponse,
 };
 use serenity::model::application::{ActionRowComponent, InputTextStyle, ModalInteraction};
+use serenity::model::id::{ChannelId, GuildId, MessageId};
 
 use super::render::{self, escape, fit, limits, no_pings};
 use crate::knowledge::community::{self, CommunityAnswer};
@@ -24,34 +27,138 @@ pub const HEADING: &str = "heading";
 
 /// Longest answer: one passage ([`community::MAX_ANSWER`]).
 const MAX_ANSWER: u16 = community::MAX_ANSWER as u16;
+/// Longest heading ([`community::MAX_HEADING`]).
+const MAX_HEADING: u16 = community::MAX_HEADING as u16;
 
 /// The form to answer `question`, opened by "Answer this".
 pub fn form(question: &str) -> CreateInteractionResponse {
-    let question = fit(question.trim(), usize::from(limits::QUESTION));
+    modal(
+        FORM.to_string(),
+        "Answer this gap",
+        &Prefill {
+            question: question.to_string(),
+            ..Prefill::default()
+        },
+    )
+}
+
+/// What a form opens with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefill {
+    /// The question, in members' words.
+    pub question: String,
+    /// The answer.
+    pub answer: String,
+    /// The heading.
+    pub heading: String,
+}
+
+/// The form with `custom_id`, titled `title`, opened with `prefill`, each
+/// value cut to what its field takes (Discord refuses a longer one).
+fn modal(custom_id: String, title: &str, prefill: &Prefill) -> CreateInteractionResponse {
+    let value = |text: &str, max: u16| fit(text.trim(), usize::from(max));
+    let with = |input: CreateInputText, text: String| {
+        if text.is_empty() {
+            input
+        } else {
+            input.value(text)
+        }
+    };
     let fields = vec![
-        CreateInputText::new(
-            InputTextStyle::Paragraph,
-            "Question (members' words)",
-            QUESTION,
-        )
-        .value(question)
-        .min_length(1)
-        .max_length(limits::QUESTION)
-        .required(true),
-        CreateInputText::new(InputTextStyle::Paragraph, "Answer (Markdown)", ANSWER)
-            .placeholder("What careerbot should answer when a member asks this")
+        with(
+            CreateInputText::new(
+                InputTextStyle::Paragraph,
+                "Question (members' words)",
+                QUESTION,
+            )
             .min_length(1)
-            .max_length(MAX_ANSWER)
+            .max_length(limits::QUESTION)
             .required(true),
-        CreateInputText::new(InputTextStyle::Short, "Heading (optional)", HEADING)
-            .placeholder("The section's title; the question when left empty")
-            .max_length(community::MAX_HEADING as u16)
-            .required(false),
+            value(&prefill.question, limits::QUESTION),
+        ),
+        with(
+            CreateInputText::new(InputTextStyle::Paragraph, "Answer (Markdown)", ANSWER)
+                .placeholder("What careerbot should answer when a member asks this")
+                .min_length(1)
+                .max_length(MAX_ANSWER)
+                .required(true),
+            value(&prefill.answer, MAX_ANSWER),
+        ),
+        with(
+            CreateInputText::new(InputTextStyle::Short, "Heading (optional)", HEADING)
+                .placeholder("The section's title; the question when left empty")
+                .max_length(MAX_HEADING)
+                .required(false),
+            value(&prefill.heading, MAX_HEADING),
+        ),
     ];
     CreateInteractionResponse::Modal(
-        CreateModal::new(FORM, "Answer this gap")
+        CreateModal::new(custom_id, title)
             .components(fields.into_iter().map(CreateActionRow::InputText).collect()),
     )
+}
+
+/// The "Save as answer" form's custom id starts with this, followed by
+/// the [`Source`]: `save-answer:{channel}:{message}:{author}`.
+pub const SAVE_FORM: &str = "save-answer";
+
+/// The member's message a "Save as answer" form saves, and its author's
+/// display name, carried in the form's custom id to the submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The channel (or thread) it is in.
+    pub channel: ChannelId,
+    /// The message.
+    pub message: MessageId,
+    /// Its author's display name, as the entry credits them.
+    pub author: String,
+}
+
+impl Source {
+    /// The form's custom id: the author's name is cut to fit Discord's 100
+    /// characters.
+    fn id(&self) -> String {
+        let head = format!("{SAVE_FORM}:{}:{}:", self.channel, self.message);
+        let room = limits::CUSTOM_ID.saturating_sub(head.chars().count());
+        format!(
+            "{head}{}",
+            self.author.chars().take(room).collect::<String>()
+        )
+    }
+
+    /// The source a custom id names; `None` for any other id, or one whose
+    /// ids are not snowflakes.
+    pub fn parse(id: &str) -> Option<Source> {
+        let rest = id.strip_prefix(SAVE_FORM)?.strip_prefix(':')?;
+        let mut parts = rest.splitn(3, ':');
+        let snowflake = |part: Option<&str>| part?.parse::<u64>().ok().filter(|n| *n != 0);
+        let channel = snowflake(parts.next())?;
+        let message = snowflake(parts.next())?;
+        Some(Source {
+            channel: ChannelId::new(channel),
+            message: MessageId::new(message),
+            author: parts.next().unwrap_or("").to_string(),
+        })
+    }
+
+    /// The message's jump link in `guild` (`None`: a direct message).
+    pub fn link(&self, guild: Option<GuildId>) -> String {
+        let guild = guild.map_or_else(|| "@me".to_string(), |g| g.to_string());
+        format!(
+            "https://discord.com/channels/{guild}/{}/{}",
+            self.channel, self.message
+        )
+    }
+}
+
+/// The "Save as answer" form on the message `source`, opened with `prefill`.
+pub fn save_form(prefill: &Prefill, source: &Source) -> CreateInteractionResponse {
+    modal(source.id(), "Save as answer", prefill)
+}
+
+/// Whether a submitted form's custom id is one of careerbot's forms.
+pub fn is_form(custom_id: &str) -> bool {
+    custom_id == FORM || Source::parse(custom_id).is_some()
 }
 
 /// The value of the form's field `id` (empty when absent).
@@ -68,7 +175,8 @@ fn field<'a>(modal: &'a ModalInteraction, id: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// The answer a submitted form holds.
+/// The answer a submitted form holds: by the moderator who wrote it, or,
+/// for a saved message, by the message's author.
 ///
 /// # Errors
 /// The sentence to show when it holds no question or no answer.
@@ -82,6 +190,16 @@ pub fn read(modal: &ModalInteraction) -> Result<CommunityAnswer, &'static str> {
             |m| m.display_name().to_string(),
         ),
         at: String::new(),
+        link: String::new(),
+    };
+    // A saved message credits its author, with a link to where they wrote it.
+    let answer = match Source::parse(&modal.data.custom_id) {
+        Some(source) => CommunityAnswer {
+            by: source.author.clone(),
+            link: source.link(modal.guild_id),
+            ..answer
+        },
+        None => answer,
     };
     if answer.question.is_empty() {
         return Err("The form had no question: nothing was written.");
@@ -102,13 +220,19 @@ pub fn written(
     result: &Result<ReloadSummary, EditError>,
 ) -> EditInteractionResponse {
     let question = escape(&fit(&answer.question, 200));
+    // A saved message is its author's answer, not the moderator's.
+    let whose = match (answer.link.is_empty(), answer.by.trim()) {
+        (true, _) => "your".to_string(),
+        (false, "") => "this".to_string(),
+        (false, by) => format!("{}'s", escape(&fit(by, 100))),
+    };
     let embed = match result {
         Ok(summary) => CreateEmbed::new()
             .colour(render::COLOUR)
             .title("Answer added")
             .description(fit(
                 &format!(
-                    "Added to `{}` and now serving version {} ({} passage(s)). The next member who asks “{question}” gets your answer.",
+                    "Added to `{}` and now serving version {} ({} passage(s)). The next member who asks “{question}” gets {whose} answer.",
                     community::FILE,
                     summary.version,
                     summary.passages

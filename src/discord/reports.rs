@@ -55,6 +55,9 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
                 Some(p) => format!("closest: {}", escape(&passage_label(p))),
                 None => "closest: no passage is close".to_string(),
             });
+            if let Some(heading) = &g.answered {
+                value.push(format!("✅ answered: “{}”", escape(&fit(heading, 150))));
+            }
             (escape(&name), value.join("\n"))
         })
         .collect();

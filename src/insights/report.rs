@@ -45,6 +45,9 @@ pub struct GapGroup {
     /// The passage nearest to the question, if any: the one most often
     /// shown for it, or else the current knowledge's best match.
     pub closest: Option<PassageRef>,
+    /// The heading of a moderators' answer (`community-answers.toml`)
+    /// whose question is one of the group's, once one was written.
+    pub answered: Option<String>,
 }
 
 /// `/gaps`: what the knowledge base does not answer well.
@@ -233,16 +236,8 @@ fn wordings(questions: &[QuestionRecord], ratings: &[RatingRecord]) -> (Vec<Word
 /// Wordings in groups of similar content words: each joins the group whose
 /// first wording it shares the most with, if enough.
 fn similar(distinct: Vec<Wording>) -> Vec<Vec<Wording>> {
-    let ignored: HashSet<String> = STOPWORDS.iter().flat_map(|w| stems(w)).collect();
-    let content = |text: &str| -> Vec<String> {
-        let mut s: Vec<String> = stems(text)
-            .into_iter()
-            .filter(|s| !ignored.contains(s))
-            .collect();
-        s.sort_unstable();
-        s.dedup();
-        s
-    };
+    let ignored = ignored();
+    let content = |text: &str| content_words(text, &ignored);
     // Each group: its first wording's content words, and its members.
     let mut groups: Vec<(Vec<String>, Vec<Wording>)> = Vec::new();
     for wording in distinct {
@@ -260,6 +255,22 @@ fn similar(distinct: Vec<Wording>) -> Vec<Vec<Wording>> {
         }
     }
     groups.into_iter().map(|(_, members)| members).collect()
+}
+
+/// The stems that say nothing of a question's content.
+fn ignored() -> HashSet<String> {
+    STOPWORDS.iter().flat_map(|w| stems(w)).collect()
+}
+
+/// A text's content stems, sorted and distinct.
+fn content_words(text: &str, ignored: &HashSet<String>) -> Vec<String> {
+    let mut s: Vec<String> = stems(text)
+        .into_iter()
+        .filter(|s| !ignored.contains(s))
+        .collect();
+    s.sort_unstable();
+    s.dedup();
+    s
 }
 
 /// One group's counts, example, variants and most often shown passage.
@@ -291,6 +302,7 @@ fn gap_group(members: Vec<Wording>) -> GapGroup {
             .collect(),
         example,
         closest,
+        answered: None,
     }
 }
 
@@ -555,6 +567,38 @@ impl Gaps {
         }
     }
 
+    /// Marks each group that a moderators' answer in `engine`'s knowledge
+    /// answers: one of the answer's questions is as similar to one of the
+    /// group's as the group's own questions are to each other.
+    pub fn mark_answered(&mut self, engine: &Engine) {
+        let ignored = ignored();
+        let mut answers: Vec<(Vec<String>, String)> = Vec::new();
+        for p in &engine.passages {
+            if p.article_id != crate::knowledge::community::ID {
+                continue;
+            }
+            let heading = p.section_label();
+            for k in &p.keywords {
+                let words = content_words(k, &ignored);
+                if !words.is_empty() {
+                    answers.push((words, heading.clone()));
+                }
+            }
+        }
+        for g in &mut self.groups {
+            let wordings = std::iter::once(&g.example).chain(&g.variants);
+            g.answered = wordings
+                .map(|w| content_words(w, &ignored))
+                .filter(|words| !words.is_empty())
+                .find_map(|words| {
+                    answers
+                        .iter()
+                        .find(|(asked, _)| jaccard(&words, asked) >= SIMILAR)
+                        .map(|(_, heading)| heading.clone())
+                });
+        }
+    }
+
     /// The report as plain text, for the command line.
     pub fn to_text(&self, limit: usize) -> String {
         let mut out = String::new();
@@ -587,6 +631,9 @@ impl Gaps {
                 None => {
                     let _ = writeln!(out, "       closest: no passage is close");
                 }
+            }
+            if let Some(heading) = &g.answered {
+                let _ = writeln!(out, "       answered: “{}”", terminal_safe(heading));
             }
         }
         if self.groups.len() > limit {

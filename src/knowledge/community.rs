@@ -33,6 +33,8 @@ pub const TITLE: &str = "Community answers";
 pub const MAX_HEADING: usize = 100;
 /// Longest answer, in characters as served: one passage.
 pub const MAX_ANSWER: usize = 1000;
+/// Longest credit link kept (a jump link is under 100 characters).
+const MAX_LINK: usize = 200;
 
 /// The comment that opens a new [`FILE`].
 const HEADER: &str = "# Answers written by moderators with careerbot's /gaps \"Answer this\" form.\n# Each [[answer]] is one section: `question` finds it, `text` (Markdown) is what\n# members get. Edit them here like any knowledge; careerbot only appends.\n";
@@ -50,6 +52,9 @@ pub struct CommunityAnswer {
     pub by: String,
     /// When (RFC 3339), empty when unknown.
     pub at: String,
+    /// Where it was first written: a jump link to a member's message
+    /// ("Save as answer"), empty for an answer written in the form.
+    pub link: String,
 }
 
 /// Why an answer cannot be written.
@@ -84,6 +89,8 @@ struct Entry {
     by: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     at: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    link: String,
 }
 
 /// [`FILE`] as read.
@@ -159,6 +166,7 @@ impl Entry {
             text,
             by: line(&answer.by, MAX_HEADING),
             at: line(&answer.at, 40),
+            link: line(&answer.link, MAX_LINK),
         })
     }
 
@@ -189,7 +197,7 @@ fn document(text: &str, display: &str) -> Result<Document, Problem> {
         let at = e.span().map_or((1, 1), |s| line_col(text, s.start));
         let message = e.message().trim().trim_end_matches('.').to_string();
         Problem::error(display, at, format!("invalid answers file: {message}"))
-            .help("each answer is an [[answer]] table with question = \"...\" and text = \"\"\"...\"\"\" (heading, also, by and at are optional)")
+            .help("each answer is an [[answer]] table with question = \"...\" and text = \"\"\"...\"\"\" (heading, also, by, at and link are optional)")
     })
 }
 
@@ -378,6 +386,7 @@ fn migrate(legacy: &str) -> Result<String, AnswerError> {
                 text: markdown(&s.blocks),
                 by: String::new(),
                 at: String::new(),
+                link: String::new(),
             }
         })
         .collect();
@@ -463,6 +472,7 @@ mod tests {
             answer: text.into(),
             by: "Ada".into(),
             at: "2026-12-07T10:00:00Z".into(),
+            link: String::new(),
         }
     }
 

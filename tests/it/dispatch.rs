@@ -595,6 +595,100 @@ fn a_gap_form_is_refused_to_members_and_to_empty_answers_and_deferred_for_modera
     }
 }
 
+/// The value of the text input `id` in a form response.
+fn form_value(form: &Value, id: &str) -> String {
+    form["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .find(|input| input["custom_id"] == id)
+        .and_then(|input| input["value"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn save_as_answer_prefills_from_a_thread_or_nothing_and_fits_a_long_message_in_the_form() {
+    // In a thread, not a reply: the thread's name is the question.
+    let text = "Ask for the range first, then anchor high.";
+    let mut in_thread = fx::save_as_answer(
+        fx::message("1190000000000000720", fx::OTHER, text, json!([])),
+        &Sender::moderator_role(),
+    );
+    in_thread["channel"]["type"] = json!(11);
+    in_thread["channel"]["name"] = json!("negotiating my first salary");
+    let form = respond(&in_thread);
+    support::limits::assert_modal_within_limits(&form);
+    assert_eq!(form_value(&form, "question"), "negotiating my first salary");
+    assert_eq!(form_value(&form, "heading"), "Negotiating my first salary");
+    assert_eq!(form_value(&form, "answer"), text);
+    // In a channel, not a reply: nothing to prefill the question with.
+    let long = "Bring numbers. ".repeat(200);
+    let form = respond(&fx::save_as_answer(
+        fx::message("1190000000000000721", fx::OTHER, &long, json!([])),
+        &Sender::manager(),
+    ));
+    support::limits::assert_modal_within_limits(&form);
+    assert_eq!(form_value(&form, "question"), "");
+    assert_eq!(form_value(&form, "answer").chars().count(), 1000);
+    // Members, and direct messages, are refused.
+    let member = respond(&fx::save_as_answer(
+        fx::message("1190000000000000722", fx::OTHER, text, json!([])),
+        &Sender::member(),
+    ));
+    assert!(is_ephemeral(&member));
+    assert_eq!(
+        member["data"]["content"],
+        "Only moderators can use this command."
+    );
+}
+
+#[test]
+fn a_saved_answer_credits_the_author_named_in_its_form_and_forged_form_ids_are_refused() {
+    let fields = [
+        ("question", "how do I negotiate a raise?"),
+        ("answer", "Bring numbers."),
+        ("heading", ""),
+    ];
+    let id = format!(
+        "save-answer:{}:1190000000000000723:Ada Lovelace: PhD",
+        fx::CHANNEL
+    );
+    let outcome = serve_now(
+        live(),
+        &settings(),
+        &fx::parse(&fx::modal_submit(&id, &fields, &Sender::manager())),
+    );
+    match outcome.follow_up {
+        Some(FollowUp::AnswerGap(gap)) => {
+            assert_eq!(gap.answer.by, "Ada Lovelace: PhD");
+            assert_eq!(
+                gap.answer.link,
+                format!(
+                    "https://discord.com/channels/{}/{}/1190000000000000723",
+                    fx::GUILD,
+                    fx::CHANNEL
+                )
+            );
+        }
+        other => panic!("expected a gap answer, got {other:?}"),
+    }
+    for forged in [
+        "save-answer:0:1:x",
+        "save-answer:abc:1:x",
+        "save-answer:1",
+        "save-answer",
+        "save-answer:18446744073709551616:1:x",
+    ] {
+        let refused = respond(&fx::modal_submit(forged, &fields, &Sender::manager()));
+        assert_eq!(
+            refused["data"]["content"], "That form is not one of mine.",
+            "{forged}"
+        );
+    }
+}
+
 #[test]
 fn ask_careerbot_on_an_off_topic_message_says_it_does_not_know() {
     let r = respond(&fx::ask_message("how do I bake sourdough bread"));

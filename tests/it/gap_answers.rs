@@ -32,6 +32,7 @@ fn answer(question: &str, text: &str) -> CommunityAnswer {
         answer: text.into(),
         by: "Ada".into(),
         at: "2026-12-07T10:00:00Z".into(),
+        link: String::new(),
     }
 }
 

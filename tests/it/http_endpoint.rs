@@ -1128,6 +1128,19 @@ async fn over_http_a_moderator_answers_a_gap_and_the_next_asker_gets_that_answer
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_a_moderator_saves_a_members_reply_as_an_answer_credited_to_its_author() {
+    let knowledge = support::community::copy_of(&support::seed_dir());
+    let data = tempfile::tempdir().expect("data dir");
+    let mut server = start_with(knowledge.path(), |c| {
+        c.insights.enabled = true;
+        c.insights.options.data_dir = data.path().to_path_buf();
+    })
+    .await;
+    support::community::save_a_reply_as_answer(&mut server, knowledge.path()).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_http_an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_only_its_owners_delete_answers(
 ) {
     let mut server = start(&support::seed_dir()).await;

@@ -111,6 +111,7 @@ commands! {
     Gaps => gaps,
     Stats => stats,
     AskMessage => ask_message,
+    SaveAnswer => save_answer,
 }
 
 impl Command {

@@ -111,6 +111,119 @@ pub async fn answer_a_gap(bot: &mut impl Bot, knowledge: &Path) {
     );
 }
 
+/// The value of the text input `id` in a form response.
+fn form_value<'a>(form: &'a Value, id: &str) -> &'a str {
+    form["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .find(|input| input["custom_id"] == id)
+        .and_then(|input| input["value"].as_str())
+        .unwrap_or("")
+}
+
+/// A member asks what the knowledge does not cover, in a channel; another
+/// member replies with a good answer. A member's "Save as answer" on the
+/// reply is refused; a moderator's opens the gap form prefilled (the
+/// question replied to, the reply, a heading), which they submit. The entry
+/// credits the reply's author by name with a jump link, pinging nobody;
+/// `/gaps` shows the group answered, and the next member who asks gets it.
+pub async fn save_a_reply_as_answer(bot: &mut impl Bot, knowledge: &Path) {
+    let question = "how do i become a pastry chef? any tips";
+    let declined = bot.interact(fx::ask(question, None)).await;
+    assert!(
+        declined["data"]["embeds"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "declined: {declined:#}"
+    );
+    let asked = fx::message("1190000000000000710", fx::ASKER, question, json!([]));
+    let text = "Start in a bakery kitchen: you learn lamination, tempering and plating on the job. <@&1190000000000000900> @everyone";
+    let mut reply = fx::reply("1190000000000000711", fx::OTHER, text, asked);
+    reply["author"]["global_name"] = json!("Ada Lovelace");
+
+    let refused = bot
+        .interact(fx::save_as_answer(reply.clone(), &Sender::member()))
+        .await;
+    assert!(
+        refused.to_string().contains("Only moderators"),
+        "a member cannot save: {refused:#}"
+    );
+    let form = bot
+        .interact(fx::save_as_answer(reply.clone(), &Sender::manager()))
+        .await;
+    assert_modal_within_limits(&form);
+    let form_id = form["data"]["custom_id"].as_str().unwrap_or("").to_string();
+    assert!(form_id.starts_with("save-answer:"), "{form:#}");
+    assert_eq!(form_value(&form, "question"), question, "{form:#}");
+    assert_eq!(form_value(&form, "answer"), text, "{form:#}");
+    assert_eq!(
+        form_value(&form, "heading"),
+        "How do i become a pastry chef?",
+        "{form:#}"
+    );
+
+    let fields = [
+        ("question", question),
+        ("answer", text),
+        ("heading", "Becoming a pastry chef"),
+    ];
+    let file = knowledge.join("community-answers.toml");
+    let refused = bot
+        .interact(fx::modal_submit(&form_id, &fields, &Sender::member()))
+        .await;
+    assert!(
+        refused.to_string().contains("Only moderators"),
+        "{refused:#}"
+    );
+    assert!(!file.exists(), "nothing written for a member");
+    let deferred = bot
+        .interact(fx::modal_submit(&form_id, &fields, &Sender::manager()))
+        .await;
+    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    match bot.discord().next_call().await {
+        Call::EditOriginal { body, .. } => {
+            assert_eq!(body["embeds"][0]["title"], "Answer added", "{body:#}");
+            let said = body["embeds"][0]["description"].as_str().unwrap_or("");
+            assert!(said.contains("Ada Lovelace's answer"), "{body:#}");
+            assert_pings_only(&body, None);
+        }
+        other => panic!("expected the deferred reply edited, got {other:?}"),
+    }
+    let written = std::fs::read_to_string(&file).expect("the community article");
+    assert!(written.contains("by = \"Ada Lovelace\""), "{written}");
+    let link = format!(
+        "link = \"https://discord.com/channels/{}/{}/1190000000000000711\"",
+        fx::GUILD,
+        fx::CHANNEL
+    );
+    assert!(written.contains(&link), "{written}");
+
+    let report = bot
+        .interact(fx::command("gaps", json!([]), &Sender::manager()))
+        .await;
+    assert_within_limits(&report);
+    assert!(
+        report
+            .to_string()
+            .contains("answered: “Becoming a pastry chef”"),
+        "{report:#}"
+    );
+    let answered = bot
+        .interact(fx::ask("how to become a pastry chef", None))
+        .await;
+    assert_within_limits(&answered);
+    let description = answered["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        description.contains("lamination, tempering"),
+        "{answered:#}"
+    );
+    assert_pings_only(&answered["data"], None);
+}
+
 /// `/ask target:` posts an answer that pings the target alone; a
 /// bystander rates it; a bystander's 🗑️ is refused; the target's deletes
 /// it through the press's webhook. Then a member's own answer is deleted

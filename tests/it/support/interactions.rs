@@ -160,6 +160,28 @@ pub fn ask_message(content: &str) -> Value {
     envelope(2, data, &Sender::member())
 }
 
+/// A member's reply (message type 19) to `replied`, as Discord sends it
+/// inside interactions: with its `message_reference` and the
+/// `referenced_message` itself.
+pub fn reply(id: &str, author: u64, content: &str, replied: Value) -> Value {
+    let mut m = message(id, author, content, json!([]));
+    m["type"] = json!(19);
+    m["message_reference"] =
+        json!({ "type": 0, "message_id": replied["id"], "channel_id": CHANNEL, "guild_id": GUILD });
+    m["referenced_message"] = replied;
+    m
+}
+
+/// The "Save as answer" message command (type 2, command type 3) by
+/// `sender` on the message `target`, which the interaction carries in
+/// `resolved.messages` (no Message Content intent needed).
+pub fn save_as_answer(target: Value, sender: &Sender) -> Value {
+    let id = target["id"].as_str().unwrap_or_default().to_string();
+    let data = json!({ "id": "1190000000000000302", "name": "Save as answer", "type": 3, "target_id": id,
+                       "resolved": { "messages": { id.clone(): target } } });
+    envelope(2, data, sender)
+}
+
 /// A button press (type 3) on a message that carries `embeds`.
 pub fn button(custom_id: &str, presser: u64, embeds: Value) -> Value {
     let data = json!({ "custom_id": custom_id, "component_type": 2 });
