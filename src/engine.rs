@@ -13,6 +13,7 @@ use crate::chunk::{chunk_all, Passage};
 use crate::knowledge::{self, KnowledgeBase, LoadError, Report};
 use crate::search::{SearchError, SearchIndex, Thesaurus, Understood, SCHEMA_VERSION};
 
+mod follow_up;
 mod stage;
 
 pub use stage::{passage_text, Progress, SemanticOptions, SemanticStatus, Stage};

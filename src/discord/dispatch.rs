@@ -109,26 +109,8 @@ fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteract
 
 /// The question an answer message was for, read back from its footer.
 fn question_of(component: &ComponentInteraction) -> Option<String> {
-    let footer = component
-        .message
-        .embeds
-        .first()?
-        .footer
-        .as_ref()?
-        .text
-        .clone();
-    let rest = footer.strip_prefix(render::QUESTION_PREFIX)?;
-    let (question, _) = rest.rsplit_once(" · answer ")?;
-    // A question cut to fit the footer ends with "…"; one the member typed keeps it.
-    let cut = question.chars().count() == render::FOOTER_QUESTION;
-    Some(
-        if cut {
-            question.trim_end_matches('…')
-        } else {
-            question
-        }
-        .to_string(),
-    )
+    let footer = component.message.embeds.first()?.footer.as_ref()?;
+    render::question_in_footer(&footer.text)
 }
 
 fn component_reply(
@@ -253,10 +235,11 @@ fn posted_of(component: &ComponentInteraction) -> Option<Posted> {
         })
 }
 
-/// A submitted form: only the gap form is careerbot's. Moderators only,
-/// checked again here: a member may have lost the role since it opened.
+/// A submitted form: the gap form, opened by "Answer this" or "Save as
+/// answer". Moderators only, checked again here: a member may have lost the
+/// role since it opened.
 fn modal_reply(policy: &Policy, modal: &ModalInteraction) -> Dispatch {
-    if modal.data.custom_id != gap_form::FORM {
+    if !gap_form::is_form(&modal.data.custom_id) {
         return refuse("That form is not one of mine.");
     }
     let moderator = is_moderator(&policy.moderator_roles, modal.member.as_ref());

@@ -4,7 +4,7 @@
 
 use serenity::builder::{CreateActionRow, CreateMessage};
 use serenity::model::application::ButtonStyle;
-use serenity::model::channel::MessageReference;
+use serenity::model::channel::{Message, MessageReference};
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
 use super::button::{Owners, Posted};
@@ -29,6 +29,13 @@ pub enum Asked {
     Empty,
     /// This question.
     Question(String),
+    /// A follow-up: a reply to careerbot's answer to `earlier`.
+    FollowUp {
+        /// The question careerbot's answer answered.
+        earlier: String,
+        /// What the reply asks, without careerbot's mentions.
+        question: String,
+    },
 }
 
 /// What `content` asks the bot `bot`. In a server a message must name the
@@ -47,6 +54,22 @@ pub fn asked(content: &str, bot: UserId, direct: bool) -> Asked {
         Asked::Empty
     } else {
         Asked::Question(fit(&question, usize::from(limits::QUESTION)))
+    }
+}
+
+/// What a reply to `replied` asks, when `replied` is one of careerbot's
+/// (`bot`'s) answers: a follow-up to the question its footer names. `None`
+/// when it replies to anything else (another member, a notice careerbot
+/// posted without an answer), or holds no text besides mentions.
+pub fn followed_up(content: &str, bot: UserId, replied: &Message) -> Option<Asked> {
+    if replied.author.id != bot {
+        return None;
+    }
+    let footer = replied.embeds.first()?.footer.as_ref()?;
+    let earlier = render::question_in_footer(&footer.text)?;
+    match asked(content, bot, true) {
+        Asked::Question(question) => Some(Asked::FollowUp { earlier, question }),
+        Asked::Nothing | Asked::Empty | Asked::FollowUp { .. } => None,
     }
 }
 

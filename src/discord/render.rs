@@ -40,6 +40,23 @@ pub fn fit(text: &str, max: usize) -> String {
     out
 }
 
+/// The question an answer embed's footer names ([`answer_embed`] writes
+/// it): `None` for any other footer. A question cut to fit ends with "…",
+/// which is dropped; one the member typed with "…" keeps it.
+pub fn question_in_footer(footer: &str) -> Option<String> {
+    let rest = footer.strip_prefix(QUESTION_PREFIX)?;
+    let (question, _) = rest.rsplit_once(" · answer ")?;
+    let cut = question.chars().count() == FOOTER_QUESTION;
+    Some(
+        if cut {
+            question.trim_end_matches('…')
+        } else {
+            question
+        }
+        .to_string(),
+    )
+}
+
 /// Mentions are allowed nowhere: no @everyone, no roles, no users, no reply ping.
 pub fn no_pings() -> CreateAllowedMentions {
     CreateAllowedMentions::new().replied_user(false)

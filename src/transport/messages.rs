@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use super::metrics::Kind;
 use super::service::{slot, Settings};
 use crate::discord::messages::{
-    asked, forum_question, forum_reply, mention_hint, mention_reply, Asked,
+    asked, followed_up, forum_question, forum_reply, mention_hint, mention_reply, Asked,
 };
 use crate::discord::render::MAX_PAGES;
 use crate::live::Live;
@@ -241,9 +241,10 @@ pub struct Answering<'a> {
 
 impl Answering<'_> {
     /// MESSAGE_CREATE: remembers a post's first message, and answers a
-    /// member's message that mentions `bot` or is sent to it directly,
-    /// unless it is the first message of a post careerbot answers as a
-    /// post. Bots, webhooks and system messages are never answered.
+    /// member's message that mentions `bot`, is sent to it directly, or
+    /// replies to one of its answers (a follow-up), unless it is the first
+    /// message of a post careerbot answers as a post. Bots, webhooks and
+    /// system messages are never answered.
     pub async fn message(&self, bot: UserId, msg: &Message) {
         let by_member = !msg.author.bot
             && msg.webhook_id.is_none()
@@ -255,11 +256,18 @@ impl Answering<'_> {
         } else {
             Arrived::Unknown
         };
-        let mentioned = direct || msg.mentions.iter().any(|u| u.id == bot);
-        if !by_member || !mentioned {
+        if !by_member {
             return;
         }
-        let asked = asked(&msg.content, bot, direct);
+        let replied = msg.referenced_message.as_deref();
+        let asked = match replied.and_then(|r| followed_up(&msg.content, bot, r)) {
+            Some(follow_up) => follow_up,
+            // A reply to careerbot that is not a follow-up ("thanks!") and a
+            // message that does not name careerbot get nothing.
+            None if replied.is_some_and(|r| r.author.id == bot) => return,
+            None if !direct && !msg.mentions.iter().any(|u| u.id == bot) => return,
+            None => asked(&msg.content, bot, direct),
+        };
         if asked == Asked::Nothing || answered_as_post(arrived).await {
             return;
         }
@@ -280,19 +288,41 @@ impl Answering<'_> {
                     return;
                 }
             }
-            let reply_to = (msg.channel_id, msg.id);
-            match asked {
-                Asked::Nothing | Asked::Empty => mention_hint(reply_to),
-                Asked::Question(question) => {
-                    let answer = self.ask(&question, msg.guild_id, msg.author.id);
-                    mention_reply(&answer, msg.author.id, reply_to)
-                }
-            }
+            let Some(reply) = self.reply(asked, msg) else {
+                return;
+            };
+            reply
         };
         self.send(msg.channel_id, reply, "the reply to a mention")
             .await;
         let took = started.elapsed();
         self.settings.metrics.interaction(Kind::mention, "", took);
+    }
+
+    /// The reply to what `msg` asked: an answer, a hint for an empty
+    /// mention, or nothing for a follow-up careerbot cannot answer (a
+    /// reply is not asked for an "I don't know").
+    fn reply(&self, asked: Asked, msg: &Message) -> Option<CreateMessage> {
+        let reply_to = (msg.channel_id, msg.id);
+        match asked {
+            Asked::Nothing | Asked::Empty => Some(mention_hint(reply_to)),
+            Asked::Question(question) => {
+                let answer = self.ask(&question, msg.guild_id, msg.author.id);
+                Some(mention_reply(&answer, msg.author.id, reply_to))
+            }
+            Asked::FollowUp { earlier, question } => {
+                let Some(question) = self.live.current().follow_up(&earlier, &question) else {
+                    tracing::debug!("a reply to an answer that asks nothing gets no reply");
+                    return None;
+                };
+                let answer = self.ask(&question, msg.guild_id, msg.author.id);
+                if !answer.is_answered() {
+                    tracing::debug!("a follow-up careerbot cannot answer gets no reply");
+                    return None;
+                }
+                Some(mention_reply(&answer, msg.author.id, reply_to))
+            }
+        }
     }
 
     /// THREAD_CREATE: answers a member's new post in a watched forum in

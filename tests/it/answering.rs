@@ -441,3 +441,50 @@ fn a_question_whose_subject_the_knowledge_base_lacks_is_declined_and_says_so() {
         assert!(seed().ask(q).is_answered(), "{q}");
     }
 }
+
+/// Two careers with the same sections, so only the subject tells their
+/// answers apart.
+const TWO_CAREERS: &str = "+++\ntitle = \"Front-end developer\"\n+++\n\n## What a front-end developer does\n\nFront-end developers build the pages and screens people use in a browser.\n\n## Salary\n\nFront-end developers earn a median salary of $80,000 a year.\n";
+const OTHER_CAREER: &str = "+++\ntitle = \"Data analyst\"\n+++\n\n## What a data analyst does\n\nData analysts turn raw numbers into reports that guide decisions.\n\n## Salary\n\nData analysts earn a median salary of $65,000 a year.\n";
+
+#[test]
+fn a_follow_up_without_a_subject_of_its_own_carries_the_earlier_questions_subject() {
+    let dir = support::knowledge(&[
+        ("front-end.md", TWO_CAREERS.as_bytes()),
+        ("data-analyst.md", OTHER_CAREER.as_bytes()),
+    ]);
+    let engine = support::load(dir.path());
+    let earlier = "what does a data analyst do?";
+    let question = engine
+        .follow_up(earlier, "and how much do they earn?")
+        .expect("a follow-up that asks something");
+    let answer = engine.ask(&question);
+    let first = &answer.passages()[0].text;
+    assert!(first.contains("$65,000"), "{question}: {first}");
+    // The same follow-up after the other career gets the other figure.
+    let question = engine
+        .follow_up(
+            "what do front-end developers do all day",
+            "and how much do they earn?",
+        )
+        .expect("asks something");
+    assert!(
+        engine.ask(&question).passages()[0].text.contains("$80,000"),
+        "{question}"
+    );
+}
+
+#[test]
+fn a_follow_up_naming_a_subject_stands_alone_and_one_that_asks_nothing_gets_no_question() {
+    let dir = support::knowledge(&[
+        ("front-end.md", TWO_CAREERS.as_bytes()),
+        ("data-analyst.md", OTHER_CAREER.as_bytes()),
+    ]);
+    let engine = support::load(dir.path());
+    let earlier = "what does a data analyst do?";
+    let own = "what about front-end developers?";
+    assert_eq!(engine.follow_up(earlier, own).as_deref(), Some(own));
+    for nothing in ["thanks!", "ok", "lol", "🙏"] {
+        assert_eq!(engine.follow_up(earlier, nothing), None, "{nothing}");
+    }
+}

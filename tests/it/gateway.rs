@@ -957,6 +957,20 @@ async fn a_moderator_answers_a_gap_from_discord_and_the_next_asker_gets_that_ans
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_saves_a_members_reply_as_an_answer_credited_to_its_author() {
+    let knowledge = support::community::copy_of(&support::seed_dir());
+    let data = tempfile::tempdir().expect("data dir");
+    let mut h = run_with(knowledge.path(), StandIn::start(false).await, |c| {
+        c.insights.enabled = true;
+        c.insights.options.data_dir = data.path().to_path_buf();
+        c.serving.cooldown = Duration::ZERO;
+    })
+    .await;
+    support::community::save_a_reply_as_answer(&mut h, knowledge.path()).await;
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_only_its_owners_delete_answers(
 ) {
     let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;
@@ -987,4 +1001,97 @@ async fn a_refused_message_content_intent_ends_serve_with_what_to_do() {
     assert!(text.contains("4014"), "{text}");
     assert!(text.contains("Message Content"), "{text}");
     assert!(text.contains("auto_answer_channels"), "{text}");
+}
+
+/// A member's reply (type 19) to the message `replied` (as Discord echoes
+/// it in `referenced_message`), naming nobody.
+fn reply_to(id: &str, author: u64, content: &str, replied: serde_json::Value) -> serde_json::Value {
+    let mut m = fx::channel_message(id, fx::CHANNEL, author, content, &[], false);
+    m["type"] = json!(19);
+    m["message_reference"] = json!({ "type": 0, "message_id": replied["id"], "channel_id": fx::CHANNEL, "guild_id": fx::GUILD });
+    m["referenced_message"] = replied;
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_nothing() {
+    let mut h = run_with(&support::seed_dir(), StandIn::start(false).await, |c| {
+        c.serving.cooldown = Duration::ZERO;
+    })
+    .await;
+    let content = format!("<@{}> what does a back-end developer do?", fx::APP);
+    let question = fx::channel_message(
+        "1190000000000000651",
+        fx::CHANNEL,
+        fx::ASKER,
+        &content,
+        &[bot_id()],
+        false,
+    );
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", question)
+        .expect("push");
+    let (_, answer_id, answer) = next_posted(&mut h).await;
+    // careerbot's answer as Discord echoes it in a reply.
+    let mut echoed = fx::message(&answer_id, bot_id(), "", answer["embeds"].clone());
+    echoed["author"]["bot"] = json!(true);
+
+    let follow_up = reply_to(
+        "1190000000000000652",
+        fx::OTHER,
+        "and how much do they earn? @everyone",
+        echoed.clone(),
+    );
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", follow_up)
+        .expect("push");
+    let (channel, _, body) = next_posted(&mut h).await;
+    assert_eq!(channel, fx::CHANNEL);
+    assert_eq!(
+        body["message_reference"]["message_id"],
+        "1190000000000000652"
+    );
+    support::limits::assert_pings_only(&body, None);
+    let text = body["embeds"][0].to_string();
+    assert!(
+        text.contains("$100,376"),
+        "the salary, in the earlier question's context: {text}"
+    );
+    let footer = body["embeds"][0]["footer"]["text"].as_str().unwrap_or("");
+    assert!(
+        footer.contains("back-end developer"),
+        "the subject carried over: {footer}"
+    );
+
+    // A reply that asks nothing, and a reply to a member's message, get nothing.
+    let thanks = reply_to("1190000000000000653", fx::ASKER, "thanks!", echoed);
+    let members = fx::channel_message(
+        "1190000000000000654",
+        fx::CHANNEL,
+        fx::OTHER,
+        "what does a back-end developer do?",
+        &[],
+        false,
+    );
+    let to_member = reply_to(
+        "1190000000000000655",
+        fx::ASKER,
+        "and how much do they earn?",
+        members,
+    );
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", thanks)
+        .expect("push");
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", to_member)
+        .expect("push");
+    assert!(
+        h.quiet_for(Duration::from_millis(700)).await,
+        "\"thanks!\" and a reply to a member get no answer"
+    );
+    h.stop().await;
 }

@@ -112,8 +112,49 @@ proptest! {
         let mut served: Vec<careerbot::chunk::Passage> = Vec::new();
         for (question, heading, text) in answers {
             let heading: String = heading.chars().take(200).collect();
-            let answer = CommunityAnswer { question, heading, answer: text, by: "Ada".into(), at: String::new() };
+            let answer = CommunityAnswer { question, heading, answer: text, by: "Ada".into(), at: String::new(), link: String::new() };
             let Ok(next) = community::append(file.as_deref(), &answer) else { continue };
+            let passages = community_passages(&next);
+            prop_assert_eq!(passages.len(), served.len() + 1, "one passage more:\n{}", next);
+            prop_assert_eq!(&passages[..served.len()], &served[..], "earlier answers unchanged");
+            prop_assert!(!passages[served.len()].text.trim().is_empty());
+            served = passages;
+            file = Some(next);
+        }
+    }
+
+    #[test]
+    fn any_message_saved_as_an_answer_keeps_the_knowledge_valid_served_and_earlier_answers_unchanged(
+        messages in prop::collection::vec((member_text(), member_text()), 1..4)
+    ) {
+        use careerbot::knowledge::community;
+        use careerbot::transport::service::FollowUp;
+        use support::interactions::Sender;
+        let mut file: Option<String> = None;
+        let mut served: Vec<careerbot::chunk::Passage> = Vec::new();
+        for (asked, text) in messages {
+            let replied = fx::message("1190000000000000710", fx::ASKER, &asked, json!([]));
+            let target = fx::reply("1190000000000000711", fx::OTHER, &text, replied);
+            let Ok(command) = interaction_from_value(&fx::save_as_answer(target, &Sender::manager())) else { continue };
+            let form = serde_json::to_value(serve_now(live(), &Settings::default(), &command).response).expect("serializes");
+            support::limits::assert_modal_within_limits(&form);
+            let value = |id: &str| form["data"]["components"].as_array().into_iter().flatten()
+                .flat_map(|row| row["components"].as_array().into_iter().flatten())
+                .find(|input| input["custom_id"] == id)
+                .and_then(|input| input["value"].as_str()).unwrap_or("").to_string();
+            let (question, answer, heading) = (value("question"), value("answer"), value("heading"));
+            let id = form["data"]["custom_id"].as_str().expect("custom id").to_string();
+            let fields = [("question", question.as_str()), ("answer", answer.as_str()), ("heading", heading.as_str())];
+            let Ok(submit) = interaction_from_value(&fx::modal_submit(&id, &fields, &Sender::manager())) else { continue };
+            let outcome = serve_now(live(), &Settings::default(), &submit);
+            let Some(FollowUp::AnswerGap(gap)) = outcome.follow_up else {
+                // An empty question or answer is refused, privately, before anything is written.
+                let refused = serde_json::to_value(&outcome.response).expect("serializes");
+                prop_assert!(question.trim().is_empty() || answer.trim().is_empty(), "{refused:#}");
+                continue;
+            };
+            prop_assert_eq!(&gap.answer.by, "Member");
+            let Ok(next) = community::append(file.as_deref(), &gap.answer) else { continue };
             let passages = community_passages(&next);
             prop_assert_eq!(passages.len(), served.len() + 1, "one passage more:\n{}", next);
             prop_assert_eq!(&passages[..served.len()], &served[..], "earlier answers unchanged");
@@ -141,7 +182,7 @@ proptest! {
         let reply_to = (ChannelId::new(1190000000000000200), MessageId::new(1190000000000000600));
         let content = format!("<@{bot}> {text}");
         let message = match asked(&content, bot, direct) {
-            Asked::Question(q) => mention_reply(&live().current().ask_with(&q, 10), asker, reply_to),
+            Asked::Question(q) | Asked::FollowUp { question: q, .. } => mention_reply(&live().current().ask_with(&q, 10), asker, reply_to),
             Asked::Empty | Asked::Nothing => mention_hint(reply_to),
         };
         let mut messages = vec![serde_json::to_value(&message).expect("serializes")];

@@ -1,0 +1,70 @@
+//! Follow-up questions: a member's reply to one of careerbot's answers is
+//! read in the context of the question that answer answered. A follow-up
+//! that names a subject of the knowledge base (a word of an article's
+//! title: "and what about front-end developers?") stands alone; one that
+//! does not ("and how much do they earn?", "any courses for that?") carries
+//! the earlier question's subject over. The subjects come from the
+//! knowledge's own titles, never from a word list.
+
+use std::collections::HashSet;
+
+use super::Engine;
+use crate::search::Concept;
+use crate::text::analysis::stems;
+
+impl Engine {
+    /// The question `follow_up` asks, after `earlier`: itself when it names
+    /// a subject of the knowledge base or the earlier question had none to
+    /// carry, else itself followed by the earlier question's subject (its
+    /// concepts that name an article, or, when none does, all its concepts
+    /// the knowledge base knows). `None` when it asks nothing the knowledge
+    /// base knows a word of ("thanks!", "ok"): it gets no answer.
+    pub fn follow_up(&self, earlier: &str, follow_up: &str) -> Option<String> {
+        let titles = self.title_stems();
+        let names_subject = |c: &Concept| {
+            c.is_matched()
+                && c.forms
+                    .iter()
+                    .any(|form| !form.is_empty() && form.iter().all(|s| titles.contains(s)))
+        };
+        let own = self.understand(follow_up);
+        if !own.concepts.iter().any(Concept::is_matched) {
+            return None;
+        }
+        if own.concepts.iter().any(names_subject) {
+            return Some(follow_up.to_string());
+        }
+        let before = self.understand(earlier);
+        let mut carried: Vec<&str> = before
+            .concepts
+            .iter()
+            .filter(|c| names_subject(c))
+            .map(|c| c.label.as_str())
+            .collect();
+        if carried.is_empty() {
+            carried = before
+                .concepts
+                .iter()
+                .filter(|c| c.is_matched() && !c.weak)
+                .map(|c| c.label.as_str())
+                .collect();
+        }
+        // A concept the follow-up already holds is not repeated.
+        carried.retain(|label| !own.concepts.iter().any(|c| c.label == *label));
+        Some(if carried.is_empty() {
+            follow_up.to_string()
+        } else {
+            format!("{} {}", follow_up.trim(), carried.join(" "))
+        })
+    }
+
+    /// The stems of every article's title.
+    fn title_stems(&self) -> HashSet<String> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        self.passages
+            .iter()
+            .filter(|p| seen.insert(p.article_id.as_str()))
+            .flat_map(|p| stems(&p.article))
+            .collect()
+    }
+}
