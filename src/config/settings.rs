@@ -77,6 +77,9 @@ pub struct Settings {
     /// Forum channel ids whose new posts `serve` answers in the post's thread.
     #[serde(deserialize_with = "ids")]
     pub auto_answer_channels: Vec<u64>,
+    /// Role ids pinged in a help-forum post careerbot cannot help with.
+    #[serde(deserialize_with = "ids")]
+    pub helper_roles: Vec<u64>,
     /// Seconds a member waits between questions.
     pub cooldown_seconds: u64,
     /// Interactions handled at once by one process.
@@ -139,6 +142,7 @@ impl Default for Settings {
             moderator_roles: Vec::new(),
             private_by_default: false,
             auto_answer_channels: Vec::new(),
+            helper_roles: Vec::new(),
             cooldown_seconds: 3,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             token: None,
@@ -229,6 +233,7 @@ impl Settings {
                         .map(RoleId::new)
                         .collect(),
                     private_by_default: self.private_by_default,
+                    helper_roles: self.helper_roles.iter().copied().map(RoleId::new).collect(),
                 },
                 cooldown: Duration::from_secs(check.within(
                     "cooldown_seconds",
@@ -302,6 +307,9 @@ impl Settings {
         }
         if let Some(role) = self.moderator_roles.iter().find(|r| **r == 0) {
             return Err(check.bad("moderator_roles", format!("{role} is not a Discord id")));
+        }
+        if let Some(role) = self.helper_roles.iter().find(|r| **r == 0) {
+            return Err(check.bad("helper_roles", format!("{role} is not a Discord id")));
         }
         if let Some(channel) = self.auto_answer_channels.iter().find(|c| **c == 0) {
             return Err(check.bad(

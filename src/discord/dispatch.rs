@@ -133,8 +133,22 @@ fn component_reply(
             more(snapshot, component, owners, page)
         }
         Button::Rate {
-            page, up, rated, ..
-        } => rate(snapshot, component, page, up, rated.as_ref()),
+            asker,
+            page,
+            up,
+            rated,
+        } => {
+            // The post's owner saying No to careerbot's forum answer.
+            let owner_says_no = !up
+                && asker == presser
+                && component.message.content == super::messages::FORUM_PROMPT
+                && !policy.helper_roles.is_empty();
+            let mut dispatch = rate(snapshot, component, page, up, rated.as_ref());
+            if let (Dispatch::Rate(rating), true) = (&mut dispatch, owner_says_no) {
+                rating.call_helpers = Some(component.channel_id);
+            }
+            dispatch
+        }
         Button::Delete { owners, posted } => {
             if !owners.include(presser) && !moderator() {
                 return refuse(
@@ -296,5 +310,6 @@ fn rate(
         question,
         passage,
         up,
+        call_helpers: None,
     })
 }

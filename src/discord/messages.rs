@@ -5,7 +5,7 @@
 use serenity::builder::{CreateActionRow, CreateMessage};
 use serenity::model::application::ButtonStyle;
 use serenity::model::channel::{Message, MessageReference};
-use serenity::model::id::{ChannelId, MessageId, UserId};
+use serenity::model::id::{ChannelId, MessageId, RoleId, UserId};
 
 use super::button::{Owners, Posted};
 use super::limits;
@@ -71,6 +71,27 @@ pub fn followed_up(content: &str, bot: UserId, replied: &Message) -> Option<Aske
         Asked::Question(question) => Some(Asked::FollowUp { earlier, question }),
         Asked::Nothing | Asked::Empty | Asked::FollowUp { .. } => None,
     }
+}
+
+/// What careerbot says in a help-forum post it cannot help with.
+pub const HELPERS_CALLED: &str = "A helper will take a look.";
+
+/// The call to the helpers in a help-forum post careerbot cannot help
+/// with: it pings exactly `roles` (`allowed_mentions.roles` holds those
+/// ids and nothing else), and no one else. `None` when there are none.
+pub fn helper_call(roles: &[RoleId]) -> Option<CreateMessage> {
+    if roles.is_empty() {
+        return None;
+    }
+    let mentions: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();
+    Some(
+        CreateMessage::new()
+            .content(fit(
+                &format!("{HELPERS_CALLED} {}", mentions.join(" ")),
+                limits::CONTENT,
+            ))
+            .allowed_mentions(no_pings().roles(roles.iter().copied())),
+    )
 }
 
 /// The reply to a mention that holds no question.

@@ -25,6 +25,8 @@ pub struct Policy {
     pub moderator_roles: Vec<RoleId>,
     /// Whether `/ask` answers privately unless asked otherwise.
     pub private_by_default: bool,
+    /// Roles pinged when careerbot cannot help in a help-forum post.
+    pub helper_roles: Vec<RoleId>,
 }
 
 /// The reply when the bot is at its concurrency bound: private, and
@@ -184,6 +186,9 @@ pub struct Rating {
     pub passage: Option<(PassageRef, f32)>,
     /// 👍 or 👎.
     pub up: bool,
+    /// The thread to call the helpers to: set when the post's owner
+    /// answers **No** to careerbot's forum answer and helper roles are set.
+    pub call_helpers: Option<ChannelId>,
 }
 
 /// Send `message` now.

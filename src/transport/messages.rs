@@ -363,7 +363,13 @@ impl Answering<'_> {
         };
         match reply {
             Some(reply) => self.send(thread.id, reply, "a forum answer").await,
-            None => tracing::info!("a forum post is out of scope: recorded as a gap"),
+            None => {
+                tracing::info!("a forum post is out of scope: recorded as a gap");
+                let helpers = !self.settings.policy.helper_roles.is_empty();
+                if helpers && self.settings.helper_calls.first(thread.id, Instant::now()) {
+                    super::call_helpers(self.http, self.settings, thread.id).await;
+                }
+            }
         }
         let took = started.elapsed();
         self.settings.metrics.interaction(Kind::forum, "", took);

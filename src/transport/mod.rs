@@ -19,7 +19,7 @@ use anyhow::Context as _;
 use serenity::builder::{Builder as _, EditInteractionResponse};
 use serenity::http::{Http, HttpBuilder};
 use serenity::model::application::Command;
-use serenity::model::id::GuildId;
+use serenity::model::id::{ChannelId, GuildId};
 
 use crate::config::{Config, Secret};
 use crate::discord::commands::reload_reply;
@@ -266,6 +266,19 @@ pub async fn follow_up(
         FollowUp::Reload => finish_reload(http, live, settings, token).await,
         FollowUp::Delete(deletion) => finish_delete(http, token, deletion).await,
         FollowUp::AnswerGap(gap) => finish_gap_answer(http, live, settings, token, *gap).await,
+        FollowUp::CallHelpers(thread) => call_helpers(http, settings, thread).await,
+    }
+}
+
+/// Posts the helpers' call in a help-forum `thread`, pinging exactly the
+/// helper roles.
+pub async fn call_helpers(http: &Http, settings: &Settings, thread: ChannelId) {
+    let Some(call) = crate::discord::messages::helper_call(&settings.policy.helper_roles) else {
+        return;
+    };
+    match thread.send_message(http, call).await {
+        Ok(_) => tracing::info!(%thread, "called the helpers to a help-forum post"),
+        Err(e) => tracing::warn!(error = %e, "could not call the helpers"),
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serenity::builder::CreateInteractionResponse;
 use serenity::model::application::Interaction;
-use serenity::model::id::{GuildId, UserId};
+use serenity::model::id::{ChannelId, GuildId, UserId};
 
 use super::expiring::Expiring;
 use super::metrics::{classify, Metrics};
@@ -49,6 +49,8 @@ pub struct Settings {
     /// Where questions, ratings and reloads are recorded for `/gaps` and
     /// `/stats`; `None` when insights are off.
     pub insights: Option<Arc<Recorder>>,
+    /// The help-forum threads whose helpers were called.
+    pub helper_calls: Arc<HelperCalls>,
 }
 
 impl Default for Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
                 crate::config::DEFAULT_MAX_IN_FLIGHT,
             )),
             insights: None,
+            helper_calls: Arc::default(),
         }
     }
 }
@@ -143,6 +146,30 @@ impl Cooldowns {
     }
 }
 
+/// How long a thread whose helpers were called is remembered, so they are
+/// called once: longer than a help-forum post usually stays open.
+const HELPER_CALL_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The help-forum threads whose helpers were called, each remembered for
+/// [`HELPER_CALL_KEPT`] (in this process; bounded by the threads called in
+/// that time, pruned as they expire).
+#[derive(Debug, Default)]
+pub struct HelperCalls {
+    called: Mutex<Expiring<ChannelId>>,
+}
+
+impl HelperCalls {
+    /// Whether the helpers of `thread` are called for the first time at
+    /// `now` (and remembers it).
+    pub fn first(&self, thread: ChannelId, now: Instant) -> bool {
+        self.called
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .accept(thread, HELPER_CALL_KEPT, now)
+            .is_ok()
+    }
+}
+
 /// What follows the response, on either transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FollowUp {
@@ -153,6 +180,9 @@ pub enum FollowUp {
     /// A submitted gap form: write the answer, reload, then edit the
     /// deferred response.
     AnswerGap(Box<GapAnswer>),
+    /// The post's owner said No to careerbot's forum answer: post the
+    /// helpers' call in its thread.
+    CallHelpers(ChannelId),
 }
 
 /// The result of serving one interaction.
@@ -251,7 +281,16 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
             follow_up: Some(FollowUp::Reload),
         },
         Dispatch::Report(request) => respond(report(&snapshot, settings, &request)),
-        Dispatch::Rate(rating) => respond(rated(record_rating(settings, &rating))),
+        Dispatch::Rate(rating) => {
+            let vote = record_rating(settings, &rating);
+            let call = rating
+                .call_helpers
+                .filter(|thread| settings.helper_calls.first(*thread, Instant::now()));
+            Outcome {
+                response: rated(vote),
+                follow_up: call.map(FollowUp::CallHelpers),
+            }
+        }
         Dispatch::Delete(deletion) => Outcome {
             response: CreateInteractionResponse::Acknowledge,
             follow_up: Some(FollowUp::Delete(deletion)),

@@ -309,6 +309,7 @@ fn bad_values_are_errors_that_name_the_variable() {
         ("CAREERBOT_LOW_CONFIDENCE", "2", "between 0 and 1"),
         ("CAREERBOT_LOG_FORMAT", "xml", "json"),
         ("CAREERBOT_MODERATOR_ROLES", "1,mods", "not a Discord id"),
+        ("CAREERBOT_HELPER_ROLES", "0", "not a Discord id"),
         (
             "CAREERBOT_AUTO_ANSWER_CHANNELS",
             "1190000000000000210,0",

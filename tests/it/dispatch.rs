@@ -25,6 +25,7 @@ fn settings() -> Settings {
         policy: Policy {
             moderator_roles: vec![RoleId::new(fx::MOD_ROLE)],
             private_by_default: false,
+            helper_roles: Vec::new(),
         },
         ..Settings::default()
     }

@@ -1095,3 +1095,108 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
     );
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging_their_roles_alone()
+{
+    const HELPERS: [u64; 2] = [1190000000000000910, 1190000000000000911];
+    let data = tempfile::tempdir().expect("data dir");
+    let behaviour = Behaviour {
+        app_flags: 1 << 18,
+        ..Behaviour::default()
+    };
+    let mut h = run_with(
+        &support::seed_dir(),
+        StandIn::start_with(behaviour).await,
+        |c| {
+            c.serving.auto_answer_channels = vec![ChannelId::new(fx::FORUM.parse().unwrap())];
+            c.serving.policy.helper_roles = HELPERS.iter().copied().map(RoleId::new).collect();
+            c.insights.enabled = true;
+            c.insights.options.data_dir = data.path().to_path_buf();
+            c.serving.cooldown = Duration::ZERO;
+        },
+    )
+    .await;
+    let assert_helpers_called = |body: &serde_json::Value| {
+        let content = body["content"].as_str().unwrap_or("");
+        assert!(
+            content.starts_with("A helper will take a look."),
+            "{body:#}"
+        );
+        for role in HELPERS {
+            assert!(content.contains(&format!("<@&{role}>")), "{body:#}");
+        }
+        let mentions = &body["allowed_mentions"];
+        assert_eq!(mentions["parse"], json!([]), "{body:#}");
+        assert_eq!(mentions["users"], json!([]), "{body:#}");
+        assert_eq!(
+            mentions["roles"],
+            json!(HELPERS.map(|r| r.to_string())),
+            "{body:#}"
+        );
+    };
+    // Out of scope: no answer, the helpers are called in the thread.
+    let (thread, starter) = post(
+        "1190000000000000321",
+        fx::FORUM,
+        "Which pizza topping is best in Naples?",
+        "Margherita or marinara? @everyone",
+    );
+    h.discord.push.event("THREAD_CREATE", thread).expect("push");
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", starter)
+        .expect("push");
+    let (channel, _, body) = next_posted(&mut h).await;
+    assert_eq!(channel, "1190000000000000321");
+    assert_helpers_called(&body);
+
+    // In scope: answered; a bystander's No is a rating, the owner's No calls the helpers once.
+    let (thread, starter) = post(
+        "1190000000000000322",
+        fx::FORUM,
+        "Pay",
+        "How much do back-end developers earn?",
+    );
+    h.discord.push.event("THREAD_CREATE", thread).expect("push");
+    h.discord
+        .push
+        .event("MESSAGE_CREATE", starter)
+        .expect("push");
+    let (channel, answer_id, answer) = next_posted(&mut h).await;
+    assert_eq!(answer["content"], "Did this answer your question?");
+    let no = fx::button_ids(&json!({ "data": answer }))
+        .into_iter()
+        .find(|id| id.starts_with("rate-down"))
+        .expect("a No button");
+    let posted = (channel.as_str(), answer_id.as_str(), &answer);
+    h.discord
+        .push
+        .send(press_posted(&no, &Sender::bystander(), posted))
+        .expect("push");
+    assert_eq!(
+        next_callback(&mut h).await["data"]["flags"],
+        64,
+        "the bystander's rating is acknowledged privately"
+    );
+    assert!(
+        h.quiet_for(Duration::from_millis(500)).await,
+        "a bystander's No calls nobody"
+    );
+    h.discord
+        .push
+        .send(press_posted(&no, &Sender::member(), posted))
+        .expect("push");
+    assert_eq!(next_callback(&mut h).await["data"]["flags"], 64);
+    let (called_in, _, body) = next_posted(&mut h).await;
+    assert_eq!(called_in, channel, "in the post's thread");
+    assert_helpers_called(&body);
+    // No again: the helpers were called already.
+    h.discord
+        .push
+        .send(press_posted(&no, &Sender::member(), posted))
+        .expect("push");
+    next_callback(&mut h).await;
+    assert!(h.quiet_for(Duration::from_millis(500)).await, "called once");
+    h.stop().await;
+}

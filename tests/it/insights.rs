@@ -208,6 +208,7 @@ fn gaps_and_stats_are_for_moderators_only() {
         policy: careerbot::discord::reply::Policy {
             moderator_roles: vec![serenity::model::id::RoleId::new(fx::MOD_ROLE)],
             private_by_default: false,
+            helper_roles: Vec::new(),
         },
         insights: settings.insights.clone(),
         ..Settings::default()

@@ -281,6 +281,7 @@ fn respond(live: &Live, payload: &Value) -> Value {
         policy: Policy {
             moderator_roles: Vec::new(),
             private_by_default: false,
+            helper_roles: Vec::new(),
         },
         ..Settings::default()
     };
