@@ -52,7 +52,7 @@ pub(super) fn gaps(
         // Text shows `limit` groups; JSON has all of them.
         let shown = if json { report.groups.len() } else { limit };
         report.find_closest(0..shown, engine);
-        report.mark_answered(engine);
+        report.mark_answered(0..shown, engine);
     }
     print_report(json, &report, &report.to_text(limit))
 }

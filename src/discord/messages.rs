@@ -57,19 +57,41 @@ pub fn asked(content: &str, bot: UserId, direct: bool) -> Asked {
     }
 }
 
-/// What a reply to `replied` asks, when `replied` is one of careerbot's
-/// (`bot`'s) answers: a follow-up to the question its footer names. `None`
-/// when it replies to anything else (another member, a notice careerbot
-/// posted without an answer), or holds no text besides mentions.
-pub fn followed_up(content: &str, bot: UserId, replied: &Message) -> Option<Asked> {
+/// The question `replied` answered, when it is one of careerbot's (`bot`'s)
+/// answers: the one its footer names. `None` for any other message (a
+/// member's, a notice careerbot posted without an answer).
+pub fn answered_in(replied: &Message, bot: UserId) -> Option<String> {
     if replied.author.id != bot {
         return None;
     }
     let footer = replied.embeds.first()?.footer.as_ref()?;
-    let earlier = render::question_in_footer(&footer.text)?;
+    render::question_in_footer(&footer.text)
+}
+
+/// What a reply to careerbot's answer to `earlier` asks: a follow-up, or
+/// [`Asked::Nothing`] when it holds no text besides mentions.
+pub fn followed_up(content: &str, bot: UserId, earlier: String) -> Asked {
     match asked(content, bot, true) {
-        Asked::Question(question) => Some(Asked::FollowUp { earlier, question }),
-        Asked::Nothing | Asked::Empty | Asked::FollowUp { .. } => None,
+        Asked::Question(question) => Asked::FollowUp { earlier, question },
+        Asked::Nothing | Asked::Empty | Asked::FollowUp { .. } => Asked::Nothing,
+    }
+}
+
+/// Whether `answer` would show first what careerbot's answer `replied`
+/// showed first: a follow-up that only brings the same passage back
+/// ("that worked, thanks!") gets no reply.
+pub fn repeats(answer: &Answer, replied: &Message) -> bool {
+    let shown = replied.embeds.first().and_then(|e| e.title.as_deref());
+    let first = answer.passages().first().map(render::passage_title);
+    match (shown, first) {
+        (Some(shown), Some(first)) => {
+            // A title cut to fit ends with "…".
+            shown == first
+                || shown
+                    .strip_suffix('…')
+                    .is_some_and(|cut| first.starts_with(cut))
+        }
+        _ => false,
     }
 }
 

@@ -40,6 +40,16 @@ pub fn fit(text: &str, max: usize) -> String {
     out
 }
 
+/// A passage's embed title: its article, and its section when it has one
+/// (the embed may show it cut to fit).
+pub fn passage_title(passage: &AnswerPassage) -> String {
+    if passage.section.is_empty() {
+        passage.article.clone()
+    } else {
+        format!("{} › {}", passage.article, passage.section)
+    }
+}
+
 /// The question an answer embed's footer names ([`answer_embed`] writes
 /// it): `None` for any other footer. A question cut to fit ends with "…",
 /// which is dropped; one the member typed with "…" keeps it.
@@ -195,11 +205,7 @@ pub fn answer_embed(answer: &Answer, page: usize) -> CreateEmbed {
             limits::DESCRIPTION,
         ));
     };
-    let title = if passage.section.is_empty() {
-        passage.article.clone()
-    } else {
-        format!("{} › {}", passage.article, passage.section)
-    };
+    let title = passage_title(passage);
     let footer = format!(
         "{QUESTION_PREFIX}{} · answer {} of {}",
         fit(answer.question().trim(), FOOTER_QUESTION),

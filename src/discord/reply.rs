@@ -233,7 +233,7 @@ pub fn report_reply<E: std::fmt::Display>(
         }
         Some(Ok(ReportData::Gaps(mut gaps))) => {
             gaps.find_closest(request.shown(&gaps), engine);
-            gaps.mark_answered(engine);
+            gaps.mark_answered(request.shown(&gaps), engine);
             reports::gaps_message(&gaps, request.page, request.asker)
         }
         Some(Ok(ReportData::Stats(stats))) => reports::stats_message(&stats),

@@ -4,7 +4,8 @@
 //! title: "and what about front-end developers?") stands alone; one that
 //! does not ("and how much do they earn?", "any courses for that?") carries
 //! the earlier question's subject over. The subjects come from the
-//! knowledge's own titles, never from a word list.
+//! knowledge's own titles, never from a word list. A reply that asks about
+//! nothing the knowledge has a heading for ("thanks!") is no question.
 
 use std::collections::HashSet;
 
@@ -17,8 +18,9 @@ impl Engine {
     /// a subject of the knowledge base or the earlier question had none to
     /// carry, else itself followed by the earlier question's subject (its
     /// concepts that name an article, or, when none does, all its concepts
-    /// the knowledge base knows). `None` when it asks nothing the knowledge
-    /// base knows a word of ("thanks!", "ok"): it gets no answer.
+    /// the knowledge base knows). `None` when it is no question (no question
+    /// mark: "thanks!", "that worked") or asks about nothing the knowledge
+    /// base has a heading for: it gets no answer.
     pub fn follow_up(&self, earlier: &str, follow_up: &str) -> Option<String> {
         let titles = self.title_stems();
         let names_subject = |c: &Concept| {
@@ -27,8 +29,18 @@ impl Engine {
                     .iter()
                     .any(|form| !form.is_empty() && form.iter().all(|s| titles.contains(s)))
         };
+        // A reply in a conversation asks when it says so: "that worked,
+        // thanks!" and "great, that helps" are not questions, however many
+        // of their words the knowledge holds, and a subject added to them
+        // must not make questions of them.
+        if !follow_up.contains(['?', '？', '؟']) {
+            return None;
+        }
+        // On its own it must ask about something the knowledge has a title,
+        // heading or phrasing for.
         let own = self.understand(follow_up);
-        if !own.concepts.iter().any(Concept::is_matched) {
+        let asks = |c: &Concept| c.is_matched() && c.topical && !c.weak;
+        if !own.in_scope || !own.concepts.iter().any(asks) {
             return None;
         }
         if own.concepts.iter().any(names_subject) {
@@ -58,11 +70,13 @@ impl Engine {
         })
     }
 
-    /// The stems of every article's title.
+    /// The stems of every article's title, but the moderators' answers'
+    /// ("Community answers" names no subject).
     fn title_stems(&self) -> HashSet<String> {
         let mut seen: HashSet<&str> = HashSet::new();
         self.passages
             .iter()
+            .filter(|p| p.article_id != crate::knowledge::community::ID)
             .filter(|p| seen.insert(p.article_id.as_str()))
             .flat_map(|p| stems(&p.article))
             .collect()

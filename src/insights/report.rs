@@ -567,10 +567,16 @@ impl Gaps {
         }
     }
 
-    /// Marks each group that a moderators' answer in `engine`'s knowledge
-    /// answers: one of the answer's questions is as similar to one of the
-    /// group's as the group's own questions are to each other.
-    pub fn mark_answered(&mut self, engine: &Engine) {
+    /// Marks each group in `range` that a moderators' answer in `engine`'s
+    /// knowledge answers: one of the answer's questions is as similar to one
+    /// of the group's as the group's own questions are to each other. Only
+    /// for the groups shown: the answers are many when moderators are busy.
+    pub fn mark_answered(&mut self, range: std::ops::Range<usize>, engine: &Engine) {
+        let end = range.end.min(self.groups.len());
+        let shown = range.start.min(end)..end;
+        if shown.is_empty() {
+            return;
+        }
         let ignored = ignored();
         let mut answers: Vec<(Vec<String>, String)> = Vec::new();
         for p in &engine.passages {
@@ -585,7 +591,7 @@ impl Gaps {
                 }
             }
         }
-        for g in &mut self.groups {
+        for g in &mut self.groups[shown] {
             let wordings = std::iter::once(&g.example).chain(&g.variants);
             g.answered = wordings
                 .map(|w| content_words(w, &ignored))

@@ -14,7 +14,7 @@ use super::article::flat::flatten;
 use super::article::inline::{
     plain, visible_len, CODE_CLOSE, CODE_OPEN, LINK_CLOSE, LINK_OPEN, LINK_URL,
 };
-use super::problem::{line_col, Problem};
+use super::problem::{line_col, LineIndex, Problem};
 use super::{squash, Article, Block, Section, SourceFile};
 
 /// The moderators' answers, relative to the knowledge directory.
@@ -209,8 +209,11 @@ pub fn parse(text: &str, rel: &str, display: &str) -> (Option<Article>, Vec<Prob
     };
     let mut problems = Vec::new();
     let mut sections = Vec::new();
+    // One pass for every entry's place: a file of many answers is read in
+    // linear time.
+    let lines = LineIndex::new(text);
     for entry in &document.answer {
-        let at = line_col(text, entry.span().start);
+        let at = lines.line_col(text, entry.span().start);
         let section = entry.get_ref().section(at.0);
         let empty = |what: &str| {
             Problem::error(display, at, format!("this answer's {what} is empty"))

@@ -155,6 +155,18 @@ impl LineIndex {
     pub fn line(&self, offset: usize) -> usize {
         self.starts.partition_point(|&start| start <= offset)
     }
+
+    /// 1-based line and column of a byte offset in `text` (the text it
+    /// indexes), as [`line_col`] gives them, without scanning from the start.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line(offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0).min(offset);
+        (line, text[start..offset].chars().count() + 1)
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +181,11 @@ mod tests {
             assert_eq!(
                 index.line(offset),
                 line_col(text, offset).0,
+                "offset {offset}"
+            );
+            assert_eq!(
+                index.line_col(text, offset),
+                line_col(text, offset),
                 "offset {offset}"
             );
         }

@@ -16,7 +16,8 @@ use tokio::sync::oneshot;
 use super::metrics::Kind;
 use super::service::{slot, Settings};
 use crate::discord::messages::{
-    asked, followed_up, forum_question, forum_reply, mention_hint, mention_reply, Asked,
+    answered_in, asked, followed_up, forum_question, forum_reply, mention_hint, mention_reply,
+    repeats, Asked,
 };
 use crate::discord::render::MAX_PAGES;
 use crate::live::Live;
@@ -260,13 +261,11 @@ impl Answering<'_> {
             return;
         }
         let replied = msg.referenced_message.as_deref();
-        let asked = match replied.and_then(|r| followed_up(&msg.content, bot, r)) {
-            Some(follow_up) => follow_up,
-            // A reply to careerbot that is not a follow-up ("thanks!") and a
-            // message that does not name careerbot get nothing.
-            None if replied.is_some_and(|r| r.author.id == bot) => return,
-            None if !direct && !msg.mentions.iter().any(|u| u.id == bot) => return,
-            None => asked(&msg.content, bot, direct),
+        let mentioned = direct || msg.mentions.iter().any(|u| u.id == bot);
+        let asked = match replied.and_then(|r| answered_in(r, bot)) {
+            Some(earlier) => followed_up(&msg.content, bot, earlier),
+            None if mentioned => asked(&msg.content, bot, direct),
+            None => return,
         };
         if asked == Asked::Nothing || answered_as_post(arrived).await {
             return;
@@ -316,8 +315,9 @@ impl Answering<'_> {
                     return None;
                 };
                 let answer = self.ask(&question, msg.guild_id, msg.author.id);
-                if !answer.is_answered() {
-                    tracing::debug!("a follow-up careerbot cannot answer gets no reply");
+                let replied = msg.referenced_message.as_deref();
+                if !answer.is_answered() || replied.is_some_and(|r| repeats(&answer, r)) {
+                    tracing::debug!("a follow-up with nothing new to answer gets no reply");
                     return None;
                 }
                 Some(mention_reply(&answer, msg.author.id, reply_to))

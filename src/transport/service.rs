@@ -333,7 +333,9 @@ fn report(
         };
         off_the_runtime(read)
     });
-    report_reply(request, snapshot, read)
+    // Finding the closest passages and the answered groups searches the
+    // knowledge: off the async workers too.
+    off_the_runtime(|| report_reply(request, snapshot, read))
 }
 
 fn record_rating(settings: &Settings, rating: &Rating) -> Option<insights::Vote> {

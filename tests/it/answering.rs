@@ -484,7 +484,38 @@ fn a_follow_up_naming_a_subject_stands_alone_and_one_that_asks_nothing_gets_no_q
     let earlier = "what does a data analyst do?";
     let own = "what about front-end developers?";
     assert_eq!(engine.follow_up(earlier, own).as_deref(), Some(own));
-    for nothing in ["thanks!", "ok", "lol", "🙏"] {
+    for nothing in [
+        "thanks!",
+        "ok",
+        "lol",
+        "🙏",
+        "that worked, thank you so much!",
+        "great, that helps a lot",
+        "can you write my homework",
+    ] {
         assert_eq!(engine.follow_up(earlier, nothing), None, "{nothing}");
+    }
+}
+
+#[test]
+fn on_the_seed_chat_replies_are_no_follow_ups_and_real_ones_carry_the_subject() {
+    let engine = support::seed();
+    let earlier = "how much do back-end developers earn?";
+    for chat in [
+        "that worked, thank you so much!",
+        "great, that helps a lot",
+        "can you write my homework",
+        "thanks community!",
+        "lol what?",
+        "??",
+    ] {
+        assert_eq!(engine.follow_up(earlier, chat), None, "{chat}");
+    }
+    for real in [
+        "any courses for that?",
+        "what about databases?",
+        "which frameworks are popular?",
+    ] {
+        assert!(engine.follow_up(earlier, real).is_some(), "{real}");
     }
 }

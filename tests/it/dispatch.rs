@@ -624,6 +624,30 @@ fn save_as_answer_prefills_from_a_thread_or_nothing_and_fits_a_long_message_in_t
     assert_eq!(form_value(&form, "question"), "negotiating my first salary");
     assert_eq!(form_value(&form, "heading"), "Negotiating my first salary");
     assert_eq!(form_value(&form, "answer"), text);
+    // The server's nickname, which Discord sends beside the message, is the credit.
+    let mut nicknamed = in_thread.clone();
+    let mut member = fx::member(fx::OTHER, fx::MEMBER_PERMS, &[]);
+    member["nick"] = json!("Ada (mentor)");
+    if let Some(fields) = member.as_object_mut() {
+        fields.remove("user");
+    }
+    nicknamed["data"]["resolved"]["members"] = json!({ fx::OTHER.to_string(): member });
+    let form = respond(&nicknamed);
+    let id = form["data"]["custom_id"].as_str().unwrap_or("");
+    assert!(id.ends_with(":Ada (mentor)"), "{id}");
+    // Mention markup is left out of the question and the heading.
+    let asked = fx::message(
+        "1190000000000000724",
+        fx::ASKER,
+        "<@1190000000000000001> how do I <#1190000000000000200> negotiate?",
+        json!([]),
+    );
+    let form = respond(&fx::save_as_answer(
+        fx::reply("1190000000000000725", fx::OTHER, text, asked),
+        &Sender::manager(),
+    ));
+    assert_eq!(form_value(&form, "question"), "how do I negotiate?");
+    assert_eq!(form_value(&form, "heading"), "How do I negotiate?");
     // In a channel, not a reply: nothing to prefill the question with.
     let long = "Bring numbers. ".repeat(200);
     let form = respond(&fx::save_as_answer(

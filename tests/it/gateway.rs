@@ -1093,6 +1093,28 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
         h.quiet_for(Duration::from_millis(700)).await,
         "\"thanks!\" and a reply to a member get no answer"
     );
+    // A reply to careerbot's notice (no answer in it) that names careerbot is
+    // a mention like any other.
+    let mut notice = fx::message(
+        "1190000000000000656",
+        bot_id(),
+        "I don't know that one.",
+        json!([]),
+    );
+    notice["author"]["bot"] = json!(true);
+    let content = format!("<@{}> which databases should I learn?", fx::APP);
+    let mut named = reply_to("1190000000000000657", fx::ASKER, &content, notice);
+    named["mentions"] = json!([fx::user(bot_id())]);
+    h.discord.push.event("MESSAGE_CREATE", named).expect("push");
+    let (_, _, body) = next_posted(&mut h).await;
+    assert_eq!(
+        body["message_reference"]["message_id"],
+        "1190000000000000657"
+    );
+    assert!(
+        body["embeds"][0].to_string().contains("Databases"),
+        "{body:#}"
+    );
     h.stop().await;
 }
 

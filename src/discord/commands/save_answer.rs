@@ -41,10 +41,16 @@ impl Spec for SaveAnswer {
         let Some(ResolvedTarget::Message(message)) = command.data.target() else {
             return refuse("I can't see the message this was used on.");
         };
+        let nick = command
+            .data
+            .resolved
+            .members
+            .get(&message.author.id)
+            .and_then(|m| m.nick.as_deref());
         let source = Source {
             channel: message.channel_id,
             message: message.id,
-            author: author(message),
+            author: nick.map_or_else(|| author(message), str::to_string),
         };
         Dispatch::Respond(gap_form::save_form(
             &prefill(message, command.channel.as_ref()),
@@ -54,6 +60,9 @@ impl Spec for SaveAnswer {
 }
 
 /// The author's name as the server shows it: nickname, else display name.
+/// (Discord sends the author's member, with the nickname, beside the
+/// message in `resolved.members`, and in the message itself only in
+/// gateway events.)
 fn author(message: &Message) -> String {
     message
         .member
@@ -76,12 +85,51 @@ pub fn prefill(message: &Message, channel: Option<&PartialChannel>) -> Prefill {
         .and_then(|c| c.name.as_deref())
         .map(str::trim)
         .filter(|name| !name.is_empty());
-    let question = replied.or(thread).unwrap_or("").to_string();
+    let question = without_mentions(replied.or(thread).unwrap_or(""));
     Prefill {
         heading: heading_of(&question),
         question,
         answer: message.content.trim().to_string(),
     }
+}
+
+/// `text` without Discord's mention and custom emoji markup (`<@1>`,
+/// `<@!1>`, `<@&1>`, `<#1>`, `<:name:1>`, `<a:name:1>`): a question that
+/// named careerbot ("@careerbot how do I…") is saved as the question, and
+/// a heading never shows `<@1190…>`.
+pub fn without_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        match after.find('>').filter(|&end| is_markup(&after[1..end])) {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                out.push('<');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    crate::knowledge::squash(&out)
+}
+
+/// Whether `inner` (between `<` and `>`) is mention or custom emoji markup.
+fn is_markup(inner: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some(id) = inner
+        .strip_prefix("@&")
+        .or_else(|| inner.strip_prefix("@!"))
+        .or_else(|| inner.strip_prefix('@'))
+        .or_else(|| inner.strip_prefix('#'))
+    {
+        return digits(id);
+    }
+    let emoji = inner.strip_prefix("a:").or_else(|| inner.strip_prefix(':'));
+    emoji
+        .and_then(|e| e.rsplit_once(':'))
+        .is_some_and(|(name, id)| !name.is_empty() && name.len() <= 32 && digits(id))
 }
 
 fn is_thread(kind: ChannelType) -> bool {
@@ -124,6 +172,10 @@ mod tests {
         );
         assert_eq!(heading_of("\n\n## résumé tips\nmore"), "Résumé tips");
         assert_eq!(heading_of(""), "");
+        assert_eq!(
+            without_mentions("<@1190000000000000001> how do I <@&9> get <#7> hired <:wave:123>? <b> a<c"),
+            "how do I get hired ? <b> a<c"
+        );
         let long = "word ".repeat(60);
         let heading = heading_of(&long);
         assert_eq!(heading.chars().count(), MAX_HEADING);
