@@ -168,6 +168,9 @@ pub struct Serving {
     /// Forum channels whose new posts `serve` answers in the post's thread
     /// (`auto_answer_channels`, default none).
     pub auto_answer_channels: Vec<ChannelId>,
+    /// The forum tag "Mark solution" applies (`solved_tag`, default
+    /// `Solved`, matched case-insensitively).
+    pub solved_tag: String,
 }
 
 /// Where `serve-http` listens, and its limits.

@@ -80,6 +80,9 @@ pub struct Settings {
     /// Role ids pinged in a help-forum post careerbot cannot help with.
     #[serde(deserialize_with = "ids")]
     pub helper_roles: Vec<u64>,
+    /// The name of the forum tag that marks a post solved.
+    #[serde(deserialize_with = "text")]
+    pub solved_tag: String,
     /// Seconds a member waits between questions.
     pub cooldown_seconds: u64,
     /// Interactions handled at once by one process.
@@ -143,6 +146,7 @@ impl Default for Settings {
             private_by_default: false,
             auto_answer_channels: Vec::new(),
             helper_roles: Vec::new(),
+            solved_tag: "Solved".to_string(),
             cooldown_seconds: 3,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             token: None,
@@ -253,6 +257,7 @@ impl Settings {
                     .copied()
                     .map(ChannelId::new)
                     .collect(),
+                solved_tag: self.solved_tag.trim().to_string(),
             },
             http: self.http(&check)?,
             insights: InsightsConfig {
@@ -310,6 +315,13 @@ impl Settings {
         }
         if let Some(role) = self.helper_roles.iter().find(|r| **r == 0) {
             return Err(check.bad("helper_roles", format!("{role} is not a Discord id")));
+        }
+        let tag = self.solved_tag.trim().chars().count();
+        if !(1..=20).contains(&tag) {
+            return Err(check.bad(
+                "solved_tag",
+                "must be a forum tag's name: 1 to 20 characters".to_string(),
+            ));
         }
         if let Some(channel) = self.auto_answer_channels.iter().find(|c| **c == 0) {
             return Err(check.bad(

@@ -95,6 +95,18 @@ pub fn repeats(answer: &Answer, replied: &Message) -> bool {
     }
 }
 
+/// What careerbot says in a post's thread when a reply is marked as its
+/// solution: who solved it, with a link to the reply, pinging nobody.
+pub fn solved(author: &str, link: &str) -> CreateMessage {
+    let author = render::escape(&fit(author.trim(), 100));
+    CreateMessage::new()
+        .content(fit(
+            &format!("✅ Solved by **{author}**: {link}"),
+            limits::CONTENT,
+        ))
+        .allowed_mentions(no_pings())
+}
+
 /// What careerbot says in a help-forum post it cannot help with.
 pub const HELPERS_CALLED: &str = "A helper will take a look.";
 

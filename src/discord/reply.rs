@@ -86,6 +86,31 @@ pub enum Dispatch {
         /// What the moderator wrote, and who they are.
         answer: Box<GapAnswer>,
     },
+    /// Send `defer` now, then check the post's owner, apply the solved tag,
+    /// say so in the thread and edit the deferred response.
+    MarkSolution {
+        /// The deferred response (type 5, private).
+        defer: CreateInteractionResponse,
+        /// The post and its solution.
+        solution: Box<Solution>,
+    },
+}
+
+/// A reply marked as the solution of a help-forum post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Solution {
+    /// The server.
+    pub guild: GuildId,
+    /// The post's thread.
+    pub thread: ChannelId,
+    /// The solving message.
+    pub message: MessageId,
+    /// Its author's name (never a mention).
+    pub author: String,
+    /// Who marked it: the post's owner, or a moderator.
+    pub presser: UserId,
+    /// Whether they moderate.
+    pub moderator: bool,
 }
 
 /// An answer a moderator submitted with the gap form.
@@ -119,7 +144,9 @@ impl Dispatch {
     pub fn response(&self) -> Option<&CreateInteractionResponse> {
         match self {
             Dispatch::Respond(r) | Dispatch::Answered { response: r, .. } => Some(r),
-            Dispatch::Reload { defer } | Dispatch::AnswerGap { defer, .. } => Some(defer),
+            Dispatch::Reload { defer }
+            | Dispatch::AnswerGap { defer, .. }
+            | Dispatch::MarkSolution { defer, .. } => Some(defer),
             Dispatch::Report(_) | Dispatch::Rate(_) | Dispatch::Delete(_) => None,
         }
     }

@@ -11,6 +11,7 @@ pub mod messages;
 pub mod metrics;
 pub mod ops;
 pub mod service;
+pub mod solution;
 pub mod watch;
 
 use std::sync::Arc;
@@ -267,6 +268,9 @@ pub async fn follow_up(
         FollowUp::Delete(deletion) => finish_delete(http, token, deletion).await,
         FollowUp::AnswerGap(gap) => finish_gap_answer(http, live, settings, token, *gap).await,
         FollowUp::CallHelpers(thread) => call_helpers(http, settings, thread).await,
+        FollowUp::MarkSolution(s) => {
+            solution::finish_mark_solution(http, settings, token, *s).await
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::discord::dispatch::{cooldown_subject, dispatch};
 use crate::discord::reply::{
     busy, rated, report_reply, slow_down, Deletion, Dispatch, GapAnswer, Policy, Rating, Report,
-    ReportData, ReportRequest,
+    ReportData, ReportRequest, Solution,
 };
 use crate::insights::{self, report, Recorder};
 use crate::live::{Live, Snapshot};
@@ -51,6 +51,8 @@ pub struct Settings {
     pub insights: Option<Arc<Recorder>>,
     /// The help-forum threads whose helpers were called.
     pub helper_calls: Arc<HelperCalls>,
+    /// The forum tag that marks a post solved.
+    pub solved_tag: String,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             )),
             insights: None,
             helper_calls: Arc::default(),
+            solved_tag: "Solved".to_string(),
         }
     }
 }
@@ -79,6 +82,7 @@ impl Settings {
         Settings {
             policy: serving.policy.clone(),
             cooldown: serving.cooldown,
+            solved_tag: serving.solved_tag.clone(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(serving.max_in_flight.max(1))),
             ..Settings::default()
         }
@@ -183,6 +187,8 @@ pub enum FollowUp {
     /// The post's owner said No to careerbot's forum answer: post the
     /// helpers' call in its thread.
     CallHelpers(ChannelId),
+    /// "Mark solution": check, tag, say so, then edit the deferred response.
+    MarkSolution(Box<Solution>),
 }
 
 /// The result of serving one interaction.
@@ -298,6 +304,10 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
         Dispatch::AnswerGap { defer, answer } => Outcome {
             response: defer,
             follow_up: Some(FollowUp::AnswerGap(answer)),
+        },
+        Dispatch::MarkSolution { defer, solution } => Outcome {
+            response: defer,
+            follow_up: Some(FollowUp::MarkSolution(solution)),
         },
     }
 }

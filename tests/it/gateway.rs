@@ -971,6 +971,13 @@ async fn a_moderator_saves_a_members_reply_as_an_answer_credited_to_its_author()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_posts_owner_marks_a_solution_the_post_is_tagged_and_a_bystander_is_refused() {
+    let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;
+    support::community::mark_a_solution(&mut h).await;
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_only_its_owners_delete_answers(
 ) {
     let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;

@@ -1141,6 +1141,14 @@ async fn over_http_a_moderator_saves_a_members_reply_as_an_answer_credited_to_it
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_the_posts_owner_marks_a_solution_the_post_is_tagged_and_a_bystander_is_refused()
+{
+    let mut server = start(&support::seed_dir()).await;
+    support::community::mark_a_solution(&mut server).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_http_an_answer_for_a_target_pings_them_alone_a_bystander_rates_it_and_only_its_owners_delete_answers(
 ) {
     let mut server = start(&support::seed_dir()).await;

@@ -112,6 +112,7 @@ commands! {
     Stats => stats,
     AskMessage => ask_message,
     SaveAnswer => save_answer,
+    MarkSolution => mark_solution,
 }
 
 impl Command {

@@ -41,16 +41,10 @@ impl Spec for SaveAnswer {
         let Some(ResolvedTarget::Message(message)) = command.data.target() else {
             return refuse("I can't see the message this was used on.");
         };
-        let nick = command
-            .data
-            .resolved
-            .members
-            .get(&message.author.id)
-            .and_then(|m| m.nick.as_deref());
         let source = Source {
             channel: message.channel_id,
             message: message.id,
-            author: nick.map_or_else(|| author(message), str::to_string),
+            author: author_of(command, message),
         };
         Dispatch::Respond(gap_form::save_form(
             &prefill(message, command.channel.as_ref()),
@@ -59,15 +53,18 @@ impl Spec for SaveAnswer {
     }
 }
 
-/// The author's name as the server shows it: nickname, else display name.
-/// (Discord sends the author's member, with the nickname, beside the
-/// message in `resolved.members`, and in the message itself only in
-/// gateway events.)
-fn author(message: &Message) -> String {
-    message
-        .member
-        .as_ref()
+/// The name the server shows for the author of `message`, the target of
+/// `command`: nickname, else display name. (Discord sends the author's
+/// member, with the nickname, beside the message in `resolved.members`, and
+/// in the message itself only in gateway events.)
+pub fn author_of(command: &CommandInteraction, message: &Message) -> String {
+    command
+        .data
+        .resolved
+        .members
+        .get(&message.author.id)
         .and_then(|m| m.nick.clone())
+        .or_else(|| message.member.as_ref().and_then(|m| m.nick.clone()))
         .unwrap_or_else(|| message.author.display_name().to_string())
 }
 

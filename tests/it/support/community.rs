@@ -224,6 +224,74 @@ pub async fn save_a_reply_as_answer(bot: &mut impl Bot, knowledge: &Path) {
     assert_pings_only(&answered["data"], None);
 }
 
+/// In a help-forum post the asker opened, a bystander's "Mark solution" on
+/// a reply is refused privately and nothing is tagged or said; the owner's
+/// marks it: the post keeps its tags and gains the forum's "solved" tag
+/// (`solved_tag` is "Solved": matched whatever the case), the thread is
+/// told who solved it, with a link, pinging nobody, and the owner's private
+/// reply says what was done.
+pub async fn mark_a_solution(bot: &mut impl Bot) {
+    use super::discord::{CAREER_TAG, QUESTION_TAG, SOLVED_TAG};
+    let mut reply = fx::message(
+        "1190000000000000732",
+        fx::OTHER,
+        "Ask for their range first. @everyone",
+        json!([]),
+    );
+    reply["author"]["global_name"] = json!("Ada <@&1190000000000000900>");
+    let deferred = bot
+        .interact(fx::mark_solution(reply.clone(), &Sender::bystander()))
+        .await;
+    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    assert_eq!(deferred["data"]["flags"], 64, "private: {deferred:#}");
+    match bot.discord().next_call().await {
+        Call::EditOriginal { body, .. } => {
+            let said = body["content"].as_str().unwrap_or("");
+            assert!(said.contains("Only the post's owner"), "{body:#}");
+        }
+        other => panic!("a bystander is refused before anything changes, got {other:?}"),
+    }
+
+    let deferred = bot
+        .interact(fx::mark_solution(reply, &Sender::member()))
+        .await;
+    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    match bot.discord().next_call().await {
+        Call::EditChannel { channel, body } => {
+            assert_eq!(channel, fx::POST_THREAD);
+            assert_eq!(
+                body["applied_tags"],
+                json!([QUESTION_TAG, CAREER_TAG, SOLVED_TAG]),
+                "the other tags are kept: {body:#}"
+            );
+        }
+        other => panic!("expected the post tagged, got {other:?}"),
+    }
+    match bot.discord().next_call().await {
+        Call::CreateMessage { channel, body, .. } => {
+            assert_eq!(channel, fx::POST_THREAD);
+            let said = body["content"].as_str().unwrap_or("");
+            assert!(said.starts_with("✅ Solved by **Ada"), "{body:#}");
+            let link = format!(
+                "https://discord.com/channels/{}/{}/1190000000000000732",
+                fx::GUILD,
+                fx::POST_THREAD
+            );
+            assert!(said.contains(&link), "{body:#}");
+            assert_pings_only(&body, None);
+        }
+        other => panic!("expected the thread told, got {other:?}"),
+    }
+    match bot.discord().next_call().await {
+        Call::EditOriginal { body, .. } => {
+            let said = body["content"].as_str().unwrap_or("");
+            assert!(said.contains("Marked as the solution"), "{body:#}");
+            assert!(said.contains("solved tag"), "{body:#}");
+        }
+        other => panic!("expected the owner told, got {other:?}"),
+    }
+}
+
 /// `/ask target:` posts an answer that pings the target alone; a
 /// bystander rates it; a bystander's 🗑️ is refused; the target's deletes
 /// it through the press's webhook. Then a member's own answer is deleted

@@ -64,6 +64,13 @@ pub enum Call {
         /// The interaction token.
         token: String,
     },
+    /// A channel (a forum post's thread) edited (`PATCH /channels/{id}`).
+    EditChannel {
+        /// The channel id.
+        channel: String,
+        /// The edit.
+        body: Value,
+    },
     /// Command registration in a guild.
     PutCommands {
         /// The application id.
@@ -214,6 +221,10 @@ impl StandIn {
                 "/api/v10/webhooks/{app}/{token}/messages/@original",
                 patch(edit_original).delete(delete_original),
             )
+            .route(
+                "/api/v10/channels/{channel}",
+                get(get_channel).patch(edit_channel),
+            )
             .route("/api/v10/channels/{channel}/messages", post(create_message))
             .route(
                 "/api/v10/channels/{channel}/messages/{message}",
@@ -322,6 +333,51 @@ async fn delete_message(
 /// The message object Discord answers a post or an edit with: careerbot's
 /// message `id` in `channel`, of message type `kind`, with `body`'s content,
 /// embeds and components.
+/// The tags of the stand-in's forum, [`fx::FORUM`]: "solved" (lower case,
+/// as moderators name tags) and two others.
+pub const SOLVED_TAG: &str = "1190000000000000231";
+pub const QUESTION_TAG: &str = "1190000000000000232";
+pub const CAREER_TAG: &str = "1190000000000000233";
+
+/// `GET /channels/{id}`: the forum [`fx::FORUM`] with its tags, or else a
+/// post in it, opened by [`fx::ASKER`], tagged "question" and "career".
+async fn get_channel(Path(channel): Path<String>) -> Json<Value> {
+    if channel == fx::FORUM {
+        let tag = |id: &str, name: &str| json!({ "id": id, "name": name, "moderated": false, "emoji_id": null, "emoji_name": null });
+        return Json(json!({
+            "id": channel, "type": 15, "guild_id": fx::GUILD, "name": "help", "position": 0,
+            "permission_overwrites": [], "nsfw": false, "parent_id": null, "flags": 0,
+            "rate_limit_per_user": 0, "topic": null, "last_message_id": null,
+            "available_tags": [tag(QUESTION_TAG, "question"), tag(SOLVED_TAG, "solved"), tag(CAREER_TAG, "career")],
+            "default_reaction_emoji": null, "default_sort_order": null, "default_forum_layout": 0
+        }));
+    }
+    Json(thread(&channel, json!([QUESTION_TAG, CAREER_TAG])))
+}
+
+/// A post's thread in [`fx::FORUM`] with `tags`.
+fn thread(id: &str, tags: Value) -> Value {
+    json!({
+        "id": id, "type": 11, "guild_id": fx::GUILD, "parent_id": fx::FORUM, "owner_id": fx::ASKER.to_string(),
+        "name": "How do I negotiate my first salary?", "last_message_id": id, "rate_limit_per_user": 0,
+        "flags": 0, "message_count": 3, "member_count": 2, "total_message_sent": 3, "applied_tags": tags,
+        "thread_metadata": { "archived": false, "auto_archive_duration": 4320,
+                             "archive_timestamp": "2026-11-24T10:00:00.000000+00:00", "locked": false,
+                             "create_timestamp": "2026-11-24T10:00:00.000000+00:00" }
+    })
+}
+
+/// `PATCH /channels/{id}`: recorded; the thread comes back with the tags set.
+async fn edit_channel(
+    State(d): State<Arc<Discord>>,
+    Path(channel): Path<String>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let reply = thread(&channel, body["applied_tags"].clone());
+    let _ = d.calls.send(Call::EditChannel { channel, body });
+    Json(reply)
+}
+
 fn bot_message(id: &str, channel: &str, body: &Value, kind: u8) -> Value {
     json!({
         "id": id, "channel_id": channel, "type": kind,

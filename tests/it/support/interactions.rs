@@ -182,6 +182,26 @@ pub fn save_as_answer(target: Value, sender: &Sender) -> Value {
     envelope(2, data, sender)
 }
 
+/// A help-forum post's thread, where the stand-in's `GET /channels/{id}`
+/// says [`ASKER`] opened it in [`FORUM`].
+pub const POST_THREAD: &str = "1190000000000000331";
+
+/// The "Mark solution" message command by `sender` on `target`, a reply in
+/// the post [`POST_THREAD`].
+pub fn mark_solution(mut target: Value, sender: &Sender) -> Value {
+    target["channel_id"] = json!(POST_THREAD);
+    let id = target["id"].as_str().unwrap_or_default().to_string();
+    let data = json!({ "id": "1190000000000000303", "name": "Mark solution", "type": 3, "target_id": id,
+                       "resolved": { "messages": { id.clone(): target } } });
+    let mut v = envelope(2, data, sender);
+    v["channel_id"] = json!(POST_THREAD);
+    v["channel"] = json!({ "id": POST_THREAD, "type": 11, "name": "How do I negotiate my first salary?",
+                           "guild_id": GUILD, "parent_id": FORUM, "flags": 0, "permissions": sender.permissions,
+                           "thread_metadata": { "archived": false, "auto_archive_duration": 4320,
+                                                "archive_timestamp": "2026-11-24T10:00:00.000000+00:00", "locked": false } });
+    v
+}
+
 /// A button press (type 3) on a message that carries `embeds`.
 pub fn button(custom_id: &str, presser: u64, embeds: Value) -> Value {
     let data = json!({ "custom_id": custom_id, "component_type": 2 });

@@ -1,0 +1,128 @@
+//! The second half of "Mark solution", on either transport: the thread and
+//! its forum are read from Discord (the interaction carries neither the
+//! post's owner nor the forum's tags), the presser is checked against the
+//! post's owner, the forum's solved tag is added to the post's tags within
+//! Discord's five, and the thread is told who solved it. The deferred
+//! private response then says what was done.
+
+use serenity::builder::{Builder as _, EditInteractionResponse, EditThread};
+use serenity::http::Http;
+use serenity::model::channel::{Channel, ChannelType, GuildChannel};
+use serenity::model::id::ForumTagId;
+
+use super::service::Settings;
+use crate::discord::gap_form::Source;
+use crate::discord::messages::solved;
+use crate::discord::render::no_pings;
+use crate::discord::reply::Solution;
+
+/// Tags a forum post may carry (Discord's limit).
+const MAX_TAGS: usize = 5;
+
+/// Marks `solution`, then edits the deferred response (by `token`).
+pub async fn finish_mark_solution(
+    http: &Http,
+    settings: &Settings,
+    token: &str,
+    solution: Solution,
+) {
+    let said = match mark(http, settings, &solution).await {
+        Ok(said) | Err(said) => said,
+    };
+    let reply = EditInteractionResponse::new()
+        .content(said)
+        .allowed_mentions(no_pings());
+    if let Err(e) = reply.execute(http, token).await {
+        tracing::warn!(error = %e, "could not edit the mark-solution response");
+    }
+}
+
+/// What was done, or why nothing was.
+async fn mark(http: &Http, settings: &Settings, solution: &Solution) -> Result<String, String> {
+    let thread = guild_channel(http, solution.thread).await?;
+    let owner = thread.owner_id == Some(solution.presser);
+    if !owner && !solution.moderator {
+        return Err("Only the post's owner or a moderator can mark its solution.".to_string());
+    }
+    let forum = match thread.parent_id {
+        Some(parent) => guild_channel(http, parent).await?,
+        None => return Err(NOT_A_POST.to_string()),
+    };
+    if forum.kind != ChannelType::Forum {
+        return Err(NOT_A_POST.to_string());
+    }
+    let tagged = match solved_tag(&forum, &settings.solved_tag) {
+        Some(tag) => tag_post(http, &thread, tag).await?,
+        None => format!(
+            "This forum has no tag named “{}”, so no tag was applied.",
+            settings.solved_tag
+        ),
+    };
+    let link = Source {
+        channel: solution.thread,
+        message: solution.message,
+        author: String::new(),
+    }
+    .link(Some(solution.guild));
+    if let Err(e) = solution
+        .thread
+        .send_message(http, solved(&solution.author, &link))
+        .await
+    {
+        tracing::warn!(error = %e, "could not say a post was solved");
+    }
+    tracing::info!(thread = %solution.thread, "a post's solution was marked");
+    Ok(format!("Marked as the solution. {tagged}"))
+}
+
+const NOT_A_POST: &str = "Mark solution works on a reply in a help-forum post.";
+
+/// The channel `id` as a server channel, or why it cannot be read.
+async fn guild_channel(
+    http: &Http,
+    id: serenity::model::id::ChannelId,
+) -> Result<GuildChannel, String> {
+    match http.get_channel(id).await {
+        Ok(Channel::Guild(channel)) => Ok(channel),
+        Ok(_) => Err(NOT_A_POST.to_string()),
+        Err(e) => {
+            tracing::warn!(error = %e, channel = %id, "could not read a channel");
+            Err("I can't read this post right now; please try again.".to_string())
+        }
+    }
+}
+
+/// The forum's tag named `name`, matched case-insensitively.
+fn solved_tag(forum: &GuildChannel, name: &str) -> Option<ForumTagId> {
+    let name = name.trim().to_lowercase();
+    forum
+        .available_tags
+        .iter()
+        .find(|t| t.name.trim().to_lowercase() == name)
+        .map(|t| t.id)
+}
+
+/// Adds `tag` to the post's tags: kept as they are when it has it, and
+/// within Discord's five (the last other tag gives way).
+async fn tag_post(http: &Http, thread: &GuildChannel, tag: ForumTagId) -> Result<String, String> {
+    if thread.applied_tags.contains(&tag) {
+        return Ok("The post already had the solved tag.".to_string());
+    }
+    let mut tags: Vec<ForumTagId> = thread.applied_tags.clone();
+    tags.truncate(MAX_TAGS - 1);
+    tags.push(tag);
+    match thread
+        .id
+        .edit_thread(http, EditThread::new().applied_tags(tags))
+        .await
+    {
+        Ok(_) => Ok("The post has the solved tag.".to_string()),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not tag a post solved");
+            Err(
+                "I couldn't apply the solved tag (I need Manage Threads in this forum)."
+                    .to_string(),
+            )
+        }
+    }
+}
