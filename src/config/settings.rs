@@ -170,6 +170,9 @@ impl Default for Settings {
 
 /// Longest a record may be kept: a hundred years.
 const MAX_AGE_DAYS: u64 = 36_500;
+/// Helper roles one call may ping: its content stays far inside 2,000
+/// characters, and `allowed_mentions.roles` inside Discord's 100.
+const MAX_HELPER_ROLES: usize = 20;
 /// Upper bounds of the other numeric keys: far above any real use, and
 /// below where a value would overflow a clock, a semaphore or memory.
 const MAX_ARTICLE_BYTES: u64 = 1 << 30;
@@ -237,7 +240,12 @@ impl Settings {
                         .map(RoleId::new)
                         .collect(),
                     private_by_default: self.private_by_default,
-                    helper_roles: self.helper_roles.iter().copied().map(RoleId::new).collect(),
+                    helper_roles: {
+                        let mut roles = self.helper_roles.clone();
+                        roles.sort_unstable();
+                        roles.dedup();
+                        roles.into_iter().map(RoleId::new).collect()
+                    },
                 },
                 cooldown: Duration::from_secs(check.within(
                     "cooldown_seconds",
@@ -313,8 +321,18 @@ impl Settings {
         if let Some(role) = self.moderator_roles.iter().find(|r| **r == 0) {
             return Err(check.bad("moderator_roles", format!("{role} is not a Discord id")));
         }
-        if let Some(role) = self.helper_roles.iter().find(|r| **r == 0) {
+        if let Some(role) = self
+            .helper_roles
+            .iter()
+            .find(|r| **r == 0 || **r > i64::MAX as u64)
+        {
             return Err(check.bad("helper_roles", format!("{role} is not a Discord id")));
+        }
+        if self.helper_roles.len() > MAX_HELPER_ROLES {
+            return Err(check.bad(
+                "helper_roles",
+                format!("at most {MAX_HELPER_ROLES} roles can be called"),
+            ));
         }
         let tag = self.solved_tag.trim().chars().count();
         if !(1..=20).contains(&tag) {

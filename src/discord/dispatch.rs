@@ -138,14 +138,16 @@ fn component_reply(
             up,
             rated,
         } => {
-            // The post's owner saying No to careerbot's forum answer.
+            // The post's owner saying No to careerbot's forum answer (its
+            // first passage: the one the question was put under).
             let owner_says_no = !up
+                && page == 0
                 && asker == presser
                 && component.message.content == super::messages::FORUM_PROMPT
                 && !policy.helper_roles.is_empty();
             let mut dispatch = rate(snapshot, component, page, up, rated.as_ref());
             if let (Dispatch::Rate(rating), true) = (&mut dispatch, owner_says_no) {
-                rating.call_helpers = Some(component.channel_id);
+                rating.call_helpers = Some((component.channel_id, component.message.id));
             }
             dispatch
         }

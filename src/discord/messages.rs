@@ -109,6 +109,10 @@ pub fn solved(author: &str, link: &str) -> CreateMessage {
 
 /// What careerbot says in a help-forum post it cannot help with.
 pub const HELPERS_CALLED: &str = "A helper will take a look.";
+/// What careerbot's forum answer says once its owner said No and the
+/// helpers were called: no longer [`FORUM_PROMPT`], so no later **No**
+/// calls them again.
+pub const HELPERS_ASKED: &str = "This didn't answer the question: a helper will take a look.";
 
 /// The call to the helpers in a help-forum post careerbot cannot help
 /// with: it pings exactly `roles` (`allowed_mentions.roles` holds those

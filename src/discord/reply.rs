@@ -213,9 +213,10 @@ pub struct Rating {
     pub passage: Option<(PassageRef, f32)>,
     /// 👍 or 👎.
     pub up: bool,
-    /// The thread to call the helpers to: set when the post's owner
-    /// answers **No** to careerbot's forum answer and helper roles are set.
-    pub call_helpers: Option<ChannelId>,
+    /// The thread to call the helpers to, and careerbot's answer in it: set
+    /// when the post's owner answers **No** to careerbot's forum answer and
+    /// helper roles are set.
+    pub call_helpers: Option<(ChannelId, MessageId)>,
 }
 
 /// Send `message` now.

@@ -50,6 +50,11 @@ impl<K: Hash + Eq> Expiring<K> {
         Ok(())
     }
 
+    /// Forgets `key`, so it is accepted again.
+    pub fn forget(&mut self, key: &K) {
+        self.accepted.remove(key);
+    }
+
     /// How many keys are remembered.
     pub fn len(&self) -> usize {
         self.accepted.len()

@@ -287,7 +287,7 @@ impl Answering<'_> {
                     return;
                 }
             }
-            let Some(reply) = self.reply(asked, msg) else {
+            let Some(reply) = self.reply(asked, msg, bot) else {
                 return;
             };
             reply
@@ -300,8 +300,9 @@ impl Answering<'_> {
 
     /// The reply to what `msg` asked: an answer, a hint for an empty
     /// mention, or nothing for a follow-up careerbot cannot answer (a
-    /// reply is not asked for an "I don't know").
-    fn reply(&self, asked: Asked, msg: &Message) -> Option<CreateMessage> {
+    /// reply is not asked for an "I don't know"), unless it names careerbot
+    /// (`bot`): then it is answered as a mention.
+    fn reply(&self, asked: Asked, msg: &Message, bot: UserId) -> Option<CreateMessage> {
         let reply_to = (msg.channel_id, msg.id);
         match asked {
             Asked::Nothing | Asked::Empty => Some(mention_hint(reply_to)),
@@ -310,17 +311,23 @@ impl Answering<'_> {
                 Some(mention_reply(&answer, msg.author.id, reply_to))
             }
             Asked::FollowUp { earlier, question } => {
-                let Some(question) = self.live.current().follow_up(&earlier, &question) else {
-                    tracing::debug!("a reply to an answer that asks nothing gets no reply");
-                    return None;
-                };
-                let answer = self.ask(&question, msg.guild_id, msg.author.id);
+                let snapshot = self.live.current();
+                let carried = snapshot.follow_up(&earlier, &question);
+                let answer = carried.map(|q| self.ask(&q, msg.guild_id, msg.author.id));
                 let replied = msg.referenced_message.as_deref();
-                if !answer.is_answered() || replied.is_some_and(|r| repeats(&answer, r)) {
-                    tracing::debug!("a follow-up with nothing new to answer gets no reply");
-                    return None;
+                let new =
+                    answer.filter(|a| a.is_answered() && !replied.is_some_and(|r| repeats(a, r)));
+                match (
+                    new,
+                    crate::discord::messages::asked(&msg.content, bot, msg.guild_id.is_none()),
+                ) {
+                    (Some(answer), _) => Some(mention_reply(&answer, msg.author.id, reply_to)),
+                    (None, Asked::Question(named)) => self.reply(Asked::Question(named), msg, bot),
+                    (None, _) => {
+                        tracing::debug!("a follow-up with nothing new to answer gets no reply");
+                        None
+                    }
                 }
-                Some(mention_reply(&answer, msg.author.id, reply_to))
             }
         }
     }
@@ -339,12 +346,18 @@ impl Answering<'_> {
         let Some(owner) = thread.owner_id.filter(|owner| *owner != bot) else {
             return;
         };
+        // Whether the first message came: who wrote it (a member, or a bot
+        // or a webhook) is known only then.
+        let mut heard = true;
         let first = match self.forums.claim(thread.id, now) {
             Claim::Have(first) => first,
             Claim::Wait(first) => match tokio::time::timeout(STARTER_WAIT, first).await {
                 Ok(Ok(first)) => first,
                 // Not come in time: the title alone.
-                _ => Some(String::new()),
+                _ => {
+                    heard = false;
+                    Some(String::new())
+                }
             },
             Claim::Done => return,
         };
@@ -365,9 +378,16 @@ impl Answering<'_> {
             Some(reply) => self.send(thread.id, reply, "a forum answer").await,
             None => {
                 tracing::info!("a forum post is out of scope: recorded as a gap");
-                let helpers = !self.settings.policy.helper_roles.is_empty();
-                if helpers && self.settings.helper_calls.first(thread.id, Instant::now()) {
-                    super::call_helpers(self.http, self.settings, thread.id).await;
+                // Only for a post a member is known to have written.
+                let helpers = heard && !self.settings.policy.helper_roles.is_empty();
+                let calls = &self.settings.helper_calls;
+                if helpers && calls.first(thread.id, owner, Instant::now()) {
+                    let call = super::HelperCall {
+                        thread: thread.id,
+                        owner,
+                        answer: None,
+                    };
+                    super::call_helpers(self.http, self.settings, call).await;
                 }
             }
         }

@@ -20,7 +20,7 @@ use anyhow::Context as _;
 use serenity::builder::{Builder as _, EditInteractionResponse};
 use serenity::http::{Http, HttpBuilder};
 use serenity::model::application::Command;
-use serenity::model::id::{ChannelId, GuildId};
+use serenity::model::id::GuildId;
 
 use crate::config::{Config, Secret};
 use crate::discord::commands::reload_reply;
@@ -33,7 +33,7 @@ use crate::insights::ReloadRecord;
 use crate::knowledge::community;
 use crate::live::EditError;
 use crate::live::{Live, ReloadSummary};
-pub use service::{FollowUp, Settings};
+pub use service::{FollowUp, HelperCall, Settings};
 
 /// An HTTP client for Discord's API, or for the Discord-compatible base the
 /// config names (a rate-limiting proxy, or a test stand-in).
@@ -267,22 +267,34 @@ pub async fn follow_up(
         FollowUp::Reload => finish_reload(http, live, settings, token).await,
         FollowUp::Delete(deletion) => finish_delete(http, token, deletion).await,
         FollowUp::AnswerGap(gap) => finish_gap_answer(http, live, settings, token, *gap).await,
-        FollowUp::CallHelpers(thread) => call_helpers(http, settings, thread).await,
+        FollowUp::CallHelpers(call) => call_helpers(http, settings, call).await,
         FollowUp::MarkSolution(s) => {
             solution::finish_mark_solution(http, settings, token, *s).await
         }
     }
 }
 
-/// Posts the helpers' call in a help-forum `thread`, pinging exactly the
-/// helper roles.
-pub async fn call_helpers(http: &Http, settings: &Settings, thread: ChannelId) {
-    let Some(call) = crate::discord::messages::helper_call(&settings.policy.helper_roles) else {
+/// Posts the helpers' call in a help-forum post's thread, pinging exactly
+/// the helper roles; then careerbot's answer there stops asking "Did this
+/// answer your question?", so no later **No** calls them again (in any
+/// process, after any restart). A call that fails is forgotten.
+pub async fn call_helpers(http: &Http, settings: &Settings, call: HelperCall) {
+    use crate::discord::messages::{helper_call, HELPERS_ASKED};
+    let Some(message) = helper_call(&settings.policy.helper_roles) else {
         return;
     };
-    match thread.send_message(http, call).await {
-        Ok(_) => tracing::info!(%thread, "called the helpers to a help-forum post"),
-        Err(e) => tracing::warn!(error = %e, "could not call the helpers"),
+    let thread = call.thread;
+    if let Err(e) = thread.send_message(http, message).await {
+        tracing::warn!(error = %e, "could not call the helpers");
+        settings.helper_calls.failed(thread, call.owner);
+        return;
+    }
+    tracing::info!(%thread, "called the helpers to a help-forum post");
+    if let Some(answer) = call.answer {
+        let asked = serenity::builder::EditMessage::new().content(HELPERS_ASKED);
+        if let Err(e) = thread.edit_message(http, answer, asked).await {
+            tracing::warn!(error = %e, "could not mark the forum answer as not helpful");
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serenity::builder::CreateInteractionResponse;
 use serenity::model::application::Interaction;
-use serenity::model::id::{ChannelId, GuildId, UserId};
+use serenity::model::id::{ChannelId, GuildId, MessageId, UserId};
 
 use super::expiring::Expiring;
 use super::metrics::{classify, Metrics};
@@ -153,25 +153,60 @@ impl Cooldowns {
 /// How long a thread whose helpers were called is remembered, so they are
 /// called once: longer than a help-forum post usually stays open.
 const HELPER_CALL_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How often one member's posts may call the helpers: opening post after
+/// post must not ping the helper roles again and again.
+pub const HELPER_CALLS_PER_MEMBER: Duration = Duration::from_secs(30 * 60);
 
 /// The help-forum threads whose helpers were called, each remembered for
-/// [`HELPER_CALL_KEPT`] (in this process; bounded by the threads called in
-/// that time, pruned as they expire).
+/// [`HELPER_CALL_KEPT`], and the members whose posts called them, for
+/// [`HELPER_CALLS_PER_MEMBER`] (in this process; bounded by the calls made
+/// in those times, pruned as they expire).
 #[derive(Debug, Default)]
 pub struct HelperCalls {
     called: Mutex<Expiring<ChannelId>>,
+    owners: Mutex<Expiring<UserId>>,
 }
 
 impl HelperCalls {
-    /// Whether the helpers of `thread` are called for the first time at
-    /// `now` (and remembers it).
-    pub fn first(&self, thread: ChannelId, now: Instant) -> bool {
+    /// Whether the helpers may be called to `thread`, opened by `owner`, at
+    /// `now`: not called to it before, nor for this owner lately. If so,
+    /// both are remembered.
+    pub fn first(&self, thread: ChannelId, owner: UserId, now: Instant) -> bool {
+        let mut called = self.called.lock().unwrap_or_else(|p| p.into_inner());
+        if called.accept(thread, HELPER_CALL_KEPT, now).is_err() {
+            return false;
+        }
+        let mut owners = self.owners.lock().unwrap_or_else(|p| p.into_inner());
+        if owners.accept(owner, HELPER_CALLS_PER_MEMBER, now).is_err() {
+            called.forget(&thread);
+            return false;
+        }
+        true
+    }
+
+    /// Forgets a call that could not be made, so a later one can be.
+    pub fn failed(&self, thread: ChannelId, owner: UserId) {
         self.called
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .accept(thread, HELPER_CALL_KEPT, now)
-            .is_ok()
+            .forget(&thread);
+        self.owners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .forget(&owner);
     }
+}
+
+/// The helpers' call to make after a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelperCall {
+    /// The post's thread.
+    pub thread: ChannelId,
+    /// Its owner.
+    pub owner: UserId,
+    /// careerbot's forum answer the owner said No to, changed once the call
+    /// is made so that no later press calls again, in any process.
+    pub answer: Option<MessageId>,
 }
 
 /// What follows the response, on either transport.
@@ -186,7 +221,7 @@ pub enum FollowUp {
     AnswerGap(Box<GapAnswer>),
     /// The post's owner said No to careerbot's forum answer: post the
     /// helpers' call in its thread.
-    CallHelpers(ChannelId),
+    CallHelpers(HelperCall),
     /// "Mark solution": check, tag, say so, then edit the deferred response.
     MarkSolution(Box<Solution>),
 }
@@ -289,12 +324,20 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
         Dispatch::Report(request) => respond(report(&snapshot, settings, &request)),
         Dispatch::Rate(rating) => {
             let vote = record_rating(settings, &rating);
-            let call = rating
-                .call_helpers
-                .filter(|thread| settings.helper_calls.first(*thread, Instant::now()));
+            let call = rating.call_helpers.filter(|(thread, _)| {
+                settings
+                    .helper_calls
+                    .first(*thread, rating.user, Instant::now())
+            });
             Outcome {
                 response: rated(vote),
-                follow_up: call.map(FollowUp::CallHelpers),
+                follow_up: call.map(|(thread, answer)| {
+                    FollowUp::CallHelpers(HelperCall {
+                        thread,
+                        owner: rating.user,
+                        answer: Some(answer),
+                    })
+                }),
             }
         }
         Dispatch::Delete(deletion) => Outcome {

@@ -311,6 +311,21 @@ fn bad_values_are_errors_that_name_the_variable() {
         ("CAREERBOT_MODERATOR_ROLES", "1,mods", "not a Discord id"),
         ("CAREERBOT_HELPER_ROLES", "0", "not a Discord id"),
         (
+            "CAREERBOT_HELPER_ROLES",
+            "18446744073709551615",
+            "not a Discord id",
+        ),
+        (
+            "CAREERBOT_HELPER_ROLES",
+            "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21",
+            "at most 20",
+        ),
+        (
+            "CAREERBOT_SOLVED_TAG",
+            "solved, finally, for good",
+            "1 to 20 characters",
+        ),
+        (
             "CAREERBOT_AUTO_ANSWER_CHANNELS",
             "1190000000000000210,0",
             "not a Discord id",

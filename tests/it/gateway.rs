@@ -1073,7 +1073,7 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
     );
 
     // A reply that asks nothing, and a reply to a member's message, get nothing.
-    let thanks = reply_to("1190000000000000653", fx::ASKER, "thanks!", echoed);
+    let thanks = reply_to("1190000000000000653", fx::ASKER, "thanks!", echoed.clone());
     let members = fx::channel_message(
         "1190000000000000654",
         fx::CHANNEL,
@@ -1122,6 +1122,17 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
         body["embeds"][0].to_string().contains("Databases"),
         "{body:#}"
     );
+    // A reply to an answer that is no follow-up but names careerbot is a
+    // mention too.
+    let content = format!("<@{}> tell me about databases", fx::APP);
+    let mut named = reply_to("1190000000000000658", fx::ASKER, &content, echoed);
+    named["mentions"] = json!([fx::user(bot_id())]);
+    h.discord.push.event("MESSAGE_CREATE", named).expect("push");
+    let (_, _, body) = next_posted(&mut h).await;
+    assert_eq!(
+        body["message_reference"]["message_id"],
+        "1190000000000000658"
+    );
     h.stop().await;
 }
 
@@ -1164,21 +1175,39 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
             "{body:#}"
         );
     };
-    // Out of scope: no answer, the helpers are called in the thread.
-    let (thread, starter) = post(
-        "1190000000000000321",
-        fx::FORUM,
-        "Which pizza topping is best in Naples?",
-        "Margherita or marinara? @everyone",
-    );
-    h.discord.push.event("THREAD_CREATE", thread).expect("push");
-    h.discord
-        .push
-        .event("MESSAGE_CREATE", starter)
-        .expect("push");
+    // Out of scope: no answer, the helpers are called in the thread; the
+    // same member's next post within half an hour calls nobody.
+    let by_other = |id: &str, title: &str, text: &str| {
+        let (mut thread, mut starter) = post(id, fx::FORUM, title, text);
+        thread["owner_id"] = json!(fx::OTHER.to_string());
+        starter["author"] = fx::user(fx::OTHER);
+        (thread, starter)
+    };
+    for (id, title) in [
+        (
+            "1190000000000000321",
+            "Which pizza topping is best in Naples?",
+        ),
+        ("1190000000000000323", "And the best pasta shape?"),
+    ] {
+        let (thread, starter) = by_other(id, title, "Margherita or marinara? @everyone");
+        h.discord.push.event("THREAD_CREATE", thread).expect("push");
+        h.discord
+            .push
+            .event("MESSAGE_CREATE", starter)
+            .expect("push");
+    }
+    // The two posts are handled at once: either may be the one that calls.
     let (channel, _, body) = next_posted(&mut h).await;
-    assert_eq!(channel, "1190000000000000321");
+    assert!(
+        ["1190000000000000321", "1190000000000000323"].contains(&channel.as_str()),
+        "{channel}"
+    );
     assert_helpers_called(&body);
+    assert!(
+        h.quiet_for(Duration::from_millis(2500)).await,
+        "one member's posts call the helpers once in a while"
+    );
 
     // In scope: answered; a bystander's No is a rating, the owner's No calls the helpers once.
     let (thread, starter) = post(
@@ -1220,6 +1249,23 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
     let (called_in, _, body) = next_posted(&mut h).await;
     assert_eq!(called_in, channel, "in the post's thread");
     assert_helpers_called(&body);
+    match h.next_call().await {
+        Call::EditMessage {
+            channel: edited,
+            message,
+            body,
+        } => {
+            assert_eq!(
+                (edited.as_str(), message.as_str()),
+                (channel.as_str(), answer_id.as_str())
+            );
+            assert_ne!(
+                body["content"], "Did this answer your question?",
+                "{body:#}"
+            );
+        }
+        other => panic!("expected careerbot's answer to stop asking, got {other:?}"),
+    }
     // No again: the helpers were called already.
     h.discord
         .push

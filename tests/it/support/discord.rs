@@ -64,6 +64,15 @@ pub enum Call {
         /// The interaction token.
         token: String,
     },
+    /// A channel message edited (`PATCH /channels/{c}/messages/{m}`).
+    EditMessage {
+        /// The channel id.
+        channel: String,
+        /// The message id.
+        message: String,
+        /// The edit.
+        body: Value,
+    },
     /// A channel (a forum post's thread) edited (`PATCH /channels/{id}`).
     EditChannel {
         /// The channel id.
@@ -228,7 +237,7 @@ impl StandIn {
             .route("/api/v10/channels/{channel}/messages", post(create_message))
             .route(
                 "/api/v10/channels/{channel}/messages/{message}",
-                delete(delete_message),
+                delete(delete_message).patch(edit_message),
             )
             .route("/api/v10/oauth2/applications/@me", get(application))
             .route(
@@ -319,6 +328,20 @@ async fn create_message(
     if slow {
         tokio::time::sleep(SLOW_CHANNEL_DELAY).await;
     }
+    Json(reply)
+}
+
+async fn edit_message(
+    State(d): State<Arc<Discord>>,
+    Path((channel, message)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let reply = bot_message(&message, &channel, &body, 0);
+    let _ = d.calls.send(Call::EditMessage {
+        channel,
+        message,
+        body,
+    });
     Json(reply)
 }
 
