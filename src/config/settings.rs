@@ -170,6 +170,16 @@ impl Default for Settings {
 
 /// Longest a record may be kept: a hundred years.
 const MAX_AGE_DAYS: u64 = 36_500;
+impl Settings {
+    /// The helper roles, each once.
+    fn helper_roles(&self) -> Vec<RoleId> {
+        let mut roles = self.helper_roles.clone();
+        roles.sort_unstable();
+        roles.dedup();
+        roles.into_iter().map(RoleId::new).collect()
+    }
+}
+
 /// Helper roles one call may ping: its content stays far inside 2,000
 /// characters, and `allowed_mentions.roles` inside Discord's 100.
 const MAX_HELPER_ROLES: usize = 20;
@@ -240,12 +250,7 @@ impl Settings {
                         .map(RoleId::new)
                         .collect(),
                     private_by_default: self.private_by_default,
-                    helper_roles: {
-                        let mut roles = self.helper_roles.clone();
-                        roles.sort_unstable();
-                        roles.dedup();
-                        roles.into_iter().map(RoleId::new).collect()
-                    },
+                    helper_roles: self.helper_roles(),
                 },
                 cooldown: Duration::from_secs(check.within(
                     "cooldown_seconds",

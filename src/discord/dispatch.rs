@@ -14,7 +14,7 @@ use serenity::model::application::{
     ActionRowComponent, ButtonKind, CommandInteraction, ComponentInteraction, Interaction,
     ModalInteraction,
 };
-use serenity::model::id::UserId;
+use serenity::model::id::{ChannelId, MessageId, UserId};
 
 use super::access::{is_moderator, may_moderate};
 use super::button::{Button, Owners, Posted, Rated};
@@ -137,20 +137,10 @@ fn component_reply(
             page,
             up,
             rated,
-        } => {
-            // The post's owner saying No to careerbot's forum answer (its
-            // first passage: the one the question was put under).
-            let owner_says_no = !up
-                && page == 0
-                && asker == presser
-                && component.message.content == super::messages::FORUM_PROMPT
-                && !policy.helper_roles.is_empty();
-            let mut dispatch = rate(snapshot, component, page, up, rated.as_ref());
-            if let (Dispatch::Rate(rating), true) = (&mut dispatch, owner_says_no) {
-                rating.call_helpers = Some((component.channel_id, component.message.id));
-            }
-            dispatch
-        }
+        } => calling(
+            rate(snapshot, component, page, up, rated.as_ref()),
+            owner_says_no(policy, component, asker, page, up),
+        ),
         Button::Delete { owners, posted } => {
             if !owners.include(presser) && !moderator() {
                 return refuse(
@@ -202,6 +192,33 @@ fn component_reply(
             refuse("Only the person who asked can use these buttons.")
         }
     }
+}
+
+/// A rating that also calls the helpers to `call`, when there is one.
+fn calling(mut dispatch: Dispatch, call: Option<(ChannelId, MessageId)>) -> Dispatch {
+    if let Dispatch::Rate(rating) = &mut dispatch {
+        rating.call_helpers = call;
+    }
+    dispatch
+}
+
+/// The thread and careerbot's answer to call the helpers to, when a press
+/// is the post's owner (`asker`) saying No to careerbot's forum answer
+/// (on its first page: the passage the question was put under) and helper
+/// roles are set.
+fn owner_says_no(
+    policy: &Policy,
+    component: &ComponentInteraction,
+    asker: UserId,
+    page: usize,
+    up: bool,
+) -> Option<(ChannelId, MessageId)> {
+    let says_no = !up
+        && page == 0
+        && asker == component.user.id
+        && component.message.content == super::messages::FORUM_PROMPT
+        && !policy.helper_roles.is_empty();
+    says_no.then_some((component.channel_id, component.message.id))
 }
 
 /// "More answers": the next page, with the same controls the message had.
