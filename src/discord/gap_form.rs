@@ -10,7 +10,7 @@ use serenity::builder::{
     EditInteractionResponse,
 };
 use serenity::model::application::{ActionRowComponent, InputTextStyle, ModalInteraction};
-use serenity::model::id::{ChannelId, GuildId, MessageId};
+use serenity::model::id::{ChannelId, MessageId};
 
 use super::render::{self, escape, fit, limits, no_pings};
 use crate::knowledge::community::{self, CommunityAnswer};
@@ -140,15 +140,6 @@ impl Source {
             author: parts.next().unwrap_or("").to_string(),
         })
     }
-
-    /// The message's jump link in `guild` (`None`: a direct message).
-    pub fn link(&self, guild: Option<GuildId>) -> String {
-        let guild = guild.map_or_else(|| "@me".to_string(), |g| g.to_string());
-        format!(
-            "https://discord.com/channels/{guild}/{}/{}",
-            self.channel, self.message
-        )
-    }
 }
 
 /// The "Save as answer" form on the message `source`, opened with `prefill`.
@@ -196,7 +187,7 @@ pub fn read(modal: &ModalInteraction) -> Result<CommunityAnswer, &'static str> {
     let answer = match Source::parse(&modal.data.custom_id) {
         Some(source) => CommunityAnswer {
             by: source.author.clone(),
-            link: source.link(modal.guild_id),
+            link: source.message.link(source.channel, modal.guild_id),
             ..answer
         },
         None => answer,

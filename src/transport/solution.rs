@@ -11,7 +11,6 @@ use serenity::model::channel::{Channel, ChannelType, GuildChannel};
 use serenity::model::id::ForumTagId;
 
 use super::service::Settings;
-use crate::discord::gap_form::Source;
 use crate::discord::messages::solved;
 use crate::discord::render::no_pings;
 use crate::discord::reply::Solution;
@@ -58,12 +57,7 @@ async fn mark(http: &Http, settings: &Settings, solution: &Solution) -> Result<S
             settings.solved_tag
         ),
     };
-    let link = Source {
-        channel: solution.thread,
-        message: solution.message,
-        author: String::new(),
-    }
-    .link(Some(solution.guild));
+    let link = solution.message.link(solution.thread, Some(solution.guild));
     if let Err(e) = solution
         .thread
         .send_message(http, solved(&solution.author, &link))
