@@ -22,6 +22,10 @@ pub struct Profiles {
     pub(super) headings: Vec<Vec<Vec<u32>>>,
     /// Per passage: stems of its article's title.
     pub(super) titles: Vec<Vec<u32>>,
+    /// The stems of every article's title but the moderators' answers'
+    /// ("Community answers" names no subject), sorted: what the knowledge
+    /// base is about.
+    subjects: Vec<u32>,
     /// Per passage: whether it is mostly a list of catalog tools.
     pub(super) tool_lists: Vec<bool>,
     /// Per passage: what kind of text it is, beyond its words.
@@ -133,6 +137,15 @@ impl Profiles {
                 }
             }
         }
+        let mut subjects: Vec<u32> = passages
+            .iter()
+            .zip(&profiles.titles)
+            .filter(|(p, _)| p.article_id != crate::knowledge::community::ID)
+            .flat_map(|(_, title)| title.iter().copied())
+            .collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        profiles.subjects = subjects;
         profiles.vocab = interner.vocab;
         profiles.surface = interner.surface;
         profiles.marks = marks;
@@ -309,6 +322,16 @@ impl Profiles {
 
     pub(super) fn id(&self, stem: &str) -> Option<u32> {
         self.vocab.get(stem).copied()
+    }
+
+    /// Whether `stems` (a word or a phrase) name a subject of the knowledge
+    /// base: each is a word of an article's title.
+    pub fn names_subject(&self, stems: &[String]) -> bool {
+        !stems.is_empty()
+            && stems.iter().all(|s| {
+                self.id(s)
+                    .is_some_and(|id| self.subjects.binary_search(&id).is_ok())
+            })
     }
 
     /// Ids of `stems` (sorted, deduplicated) and how many are unknown.

@@ -7,11 +7,8 @@
 //! knowledge's own titles, never from a word list. A reply that asks about
 //! nothing the knowledge has a heading for ("thanks!") is no question.
 
-use std::collections::HashSet;
-
 use super::Engine;
 use crate::search::Concept;
-use crate::text::analysis::stems;
 
 impl Engine {
     /// The question `follow_up` asks, after `earlier`: itself when it names
@@ -22,13 +19,8 @@ impl Engine {
     /// mark: "thanks!", "that worked") or asks about nothing the knowledge
     /// base has a heading for: it gets no answer.
     pub fn follow_up(&self, earlier: &str, follow_up: &str) -> Option<String> {
-        let titles = self.title_stems();
-        let names_subject = |c: &Concept| {
-            c.is_matched()
-                && c.forms
-                    .iter()
-                    .any(|form| !form.is_empty() && form.iter().all(|s| titles.contains(s)))
-        };
+        let names_subject =
+            |c: &Concept| c.is_matched() && c.forms.iter().any(|f| self.profiles.names_subject(f));
         // A reply in a conversation asks when it says so: "that worked,
         // thanks!" and "great, that helps" are not questions, however many
         // of their words the knowledge holds, and a subject added to them
@@ -68,17 +60,5 @@ impl Engine {
         } else {
             format!("{} {}", follow_up.trim(), carried.join(" "))
         })
-    }
-
-    /// The stems of every article's title, but the moderators' answers'
-    /// ("Community answers" names no subject).
-    fn title_stems(&self) -> HashSet<String> {
-        let mut seen: HashSet<&str> = HashSet::new();
-        self.passages
-            .iter()
-            .filter(|p| p.article_id != crate::knowledge::community::ID)
-            .filter(|p| seen.insert(p.article_id.as_str()))
-            .flat_map(|p| stems(&p.article))
-            .collect()
     }
 }
