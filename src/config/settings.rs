@@ -170,16 +170,6 @@ impl Default for Settings {
 
 /// Longest a record may be kept: a hundred years.
 const MAX_AGE_DAYS: u64 = 36_500;
-impl Settings {
-    /// The helper roles, each once.
-    fn helper_roles(&self) -> Vec<RoleId> {
-        let mut roles = self.helper_roles.clone();
-        roles.sort_unstable();
-        roles.dedup();
-        roles.into_iter().map(RoleId::new).collect()
-    }
-}
-
 /// Helper roles one call may ping: its content stays far inside 2,000
 /// characters, and `allowed_mentions.roles` inside Discord's 100.
 const MAX_HELPER_ROLES: usize = 20;
@@ -194,6 +184,14 @@ const MAX_BODY_BYTES: u64 = 64 << 20;
 const MAX_SECONDS: u64 = 86_400;
 
 impl Settings {
+    /// The helper roles, each once.
+    fn helper_roles(&self) -> Vec<RoleId> {
+        let mut roles = self.helper_roles.clone();
+        roles.sort_unstable();
+        roles.dedup();
+        roles.into_iter().map(RoleId::new).collect()
+    }
+
     /// Every key, in the file's spelling (sorted).
     pub fn keys() -> Vec<String> {
         match serde_json::to_value(Settings::default()) {

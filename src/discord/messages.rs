@@ -35,6 +35,10 @@ pub enum Asked {
         earlier: String,
         /// What the reply asks, without careerbot's mentions.
         question: String,
+        /// Whether it also asks careerbot as a mention does (it names it,
+        /// or it is a direct message): then it is answered even when it is
+        /// no follow-up.
+        named: bool,
     },
 }
 
@@ -69,10 +73,15 @@ pub fn answered_in(replied: &Message, bot: UserId) -> Option<String> {
 }
 
 /// What a reply to careerbot's answer to `earlier` asks: a follow-up, or
-/// [`Asked::Nothing`] when it holds no text besides mentions.
-pub fn followed_up(content: &str, bot: UserId, earlier: String) -> Asked {
+/// [`Asked::Nothing`] when it holds no text besides mentions. `direct`: it
+/// is a direct message.
+pub fn followed_up(content: &str, bot: UserId, earlier: String, direct: bool) -> Asked {
     match asked(content, bot, true) {
-        Asked::Question(question) => Asked::FollowUp { earlier, question },
+        Asked::Question(question) => Asked::FollowUp {
+            earlier,
+            question,
+            named: direct || asked(content, bot, false) != Asked::Nothing,
+        },
         Asked::Nothing | Asked::Empty | Asked::FollowUp { .. } => Asked::Nothing,
     }
 }

@@ -263,7 +263,7 @@ impl Answering<'_> {
         let replied = msg.referenced_message.as_deref();
         let mentioned = direct || msg.mentions.iter().any(|u| u.id == bot);
         let asked = match replied.and_then(|r| answered_in(r, bot)) {
-            Some(earlier) => followed_up(&msg.content, bot, earlier),
+            Some(earlier) => followed_up(&msg.content, bot, earlier, direct),
             None if mentioned => asked(&msg.content, bot, direct),
             None => return,
         };
@@ -287,7 +287,7 @@ impl Answering<'_> {
                     return;
                 }
             }
-            let Some(reply) = self.reply(asked, msg, bot) else {
+            let Some(reply) = self.reply(asked, msg) else {
                 return;
             };
             reply
@@ -300,9 +300,9 @@ impl Answering<'_> {
 
     /// The reply to what `msg` asked: an answer, a hint for an empty
     /// mention, or nothing for a follow-up careerbot cannot answer (a
-    /// reply is not asked for an "I don't know"), unless it names careerbot
-    /// (`bot`): then it is answered as a mention.
-    fn reply(&self, asked: Asked, msg: &Message, bot: UserId) -> Option<CreateMessage> {
+    /// reply is not asked for an "I don't know"), unless it names careerbot:
+    /// then it is answered as a mention.
+    fn reply(&self, asked: Asked, msg: &Message) -> Option<CreateMessage> {
         let reply_to = (msg.channel_id, msg.id);
         match asked {
             Asked::Nothing | Asked::Empty => Some(mention_hint(reply_to)),
@@ -310,20 +310,20 @@ impl Answering<'_> {
                 let answer = self.ask(&question, msg.guild_id, msg.author.id);
                 Some(mention_reply(&answer, msg.author.id, reply_to))
             }
-            Asked::FollowUp { earlier, question } => {
-                let snapshot = self.live.current();
-                let carried = snapshot.follow_up(&earlier, &question);
+            Asked::FollowUp {
+                earlier,
+                question,
+                named,
+            } => {
+                let carried = self.live.current().follow_up(&earlier, &question);
                 let answer = carried.map(|q| self.ask(&q, msg.guild_id, msg.author.id));
                 let replied = msg.referenced_message.as_deref();
                 let new =
                     answer.filter(|a| a.is_answered() && !replied.is_some_and(|r| repeats(a, r)));
-                match (
-                    new,
-                    crate::discord::messages::asked(&msg.content, bot, msg.guild_id.is_none()),
-                ) {
-                    (Some(answer), _) => Some(mention_reply(&answer, msg.author.id, reply_to)),
-                    (None, Asked::Question(named)) => self.reply(Asked::Question(named), msg, bot),
-                    (None, _) => {
+                match new {
+                    Some(answer) => Some(mention_reply(&answer, msg.author.id, reply_to)),
+                    None if named => self.reply(Asked::Question(question), msg),
+                    None => {
                         tracing::debug!("a follow-up with nothing new to answer gets no reply");
                         None
                     }
