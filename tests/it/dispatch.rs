@@ -596,19 +596,6 @@ fn a_gap_form_is_refused_to_members_and_to_empty_answers_and_deferred_for_modera
     }
 }
 
-/// The value of the text input `id` in a form response.
-fn form_value(form: &Value, id: &str) -> String {
-    form["data"]["components"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|row| row["components"].as_array().into_iter().flatten())
-        .find(|input| input["custom_id"] == id)
-        .and_then(|input| input["value"].as_str())
-        .unwrap_or("")
-        .to_string()
-}
-
 #[test]
 fn save_as_answer_prefills_from_a_thread_or_nothing_and_fits_a_long_message_in_the_form() {
     // In a thread, not a reply: the thread's name is the question.
@@ -621,9 +608,15 @@ fn save_as_answer_prefills_from_a_thread_or_nothing_and_fits_a_long_message_in_t
     in_thread["channel"]["name"] = json!("negotiating my first salary");
     let form = respond(&in_thread);
     support::limits::assert_modal_within_limits(&form);
-    assert_eq!(form_value(&form, "question"), "negotiating my first salary");
-    assert_eq!(form_value(&form, "heading"), "Negotiating my first salary");
-    assert_eq!(form_value(&form, "answer"), text);
+    assert_eq!(
+        fx::form_value(&form, "question"),
+        "negotiating my first salary"
+    );
+    assert_eq!(
+        fx::form_value(&form, "heading"),
+        "Negotiating my first salary"
+    );
+    assert_eq!(fx::form_value(&form, "answer"), text);
     // The server's nickname, which Discord sends beside the message, is the credit.
     let mut nicknamed = in_thread.clone();
     let mut member = fx::member(fx::OTHER, fx::MEMBER_PERMS, &[]);
@@ -646,8 +639,8 @@ fn save_as_answer_prefills_from_a_thread_or_nothing_and_fits_a_long_message_in_t
         fx::reply("1190000000000000725", fx::OTHER, text, asked),
         &Sender::manager(),
     ));
-    assert_eq!(form_value(&form, "question"), "how do I negotiate?");
-    assert_eq!(form_value(&form, "heading"), "How do I negotiate?");
+    assert_eq!(fx::form_value(&form, "question"), "how do I negotiate?");
+    assert_eq!(fx::form_value(&form, "heading"), "How do I negotiate?");
     // In a channel, not a reply: nothing to prefill the question with.
     let long = "Bring numbers. ".repeat(200);
     let form = respond(&fx::save_as_answer(
@@ -655,8 +648,8 @@ fn save_as_answer_prefills_from_a_thread_or_nothing_and_fits_a_long_message_in_t
         &Sender::manager(),
     ));
     support::limits::assert_modal_within_limits(&form);
-    assert_eq!(form_value(&form, "question"), "");
-    assert_eq!(form_value(&form, "answer").chars().count(), 1000);
+    assert_eq!(fx::form_value(&form, "question"), "");
+    assert_eq!(fx::form_value(&form, "answer").chars().count(), 1000);
     // Members, and direct messages, are refused.
     let member = respond(&fx::save_as_answer(
         fx::message("1190000000000000722", fx::OTHER, text, json!([])),

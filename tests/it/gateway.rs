@@ -942,30 +942,31 @@ impl support::community::Bot for Harness {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_moderator_answers_a_gap_from_discord_and_the_next_asker_gets_that_answer() {
+/// The gateway bot on a writable copy of the shipped knowledge (the
+/// first directory), with insights in the second and no cooldown: what a
+/// moderator writing answers from Discord needs.
+async fn run_writable() -> (Harness, tempfile::TempDir, tempfile::TempDir) {
     let knowledge = support::community::copy_of(&support::seed_dir());
     let data = tempfile::tempdir().expect("data dir");
-    let mut h = run_with(knowledge.path(), StandIn::start(false).await, |c| {
+    let h = run_with(knowledge.path(), StandIn::start(false).await, |c| {
         c.insights.enabled = true;
         c.insights.options.data_dir = data.path().to_path_buf();
         c.serving.cooldown = Duration::ZERO;
     })
     .await;
+    (h, knowledge, data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_answers_a_gap_from_discord_and_the_next_asker_gets_that_answer() {
+    let (mut h, knowledge, _data) = run_writable().await;
     support::community::answer_a_gap(&mut h, knowledge.path()).await;
     h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moderator_saves_a_members_reply_as_an_answer_credited_to_its_author() {
-    let knowledge = support::community::copy_of(&support::seed_dir());
-    let data = tempfile::tempdir().expect("data dir");
-    let mut h = run_with(knowledge.path(), StandIn::start(false).await, |c| {
-        c.insights.enabled = true;
-        c.insights.options.data_dir = data.path().to_path_buf();
-        c.serving.cooldown = Duration::ZERO;
-    })
-    .await;
+    let (mut h, knowledge, _data) = run_writable().await;
     support::community::save_a_reply_as_answer(&mut h, knowledge.path()).await;
     h.stop().await;
 }

@@ -1114,28 +1114,30 @@ impl support::community::Bot for Server {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_http_a_moderator_answers_a_gap_and_the_next_asker_gets_that_answer() {
+/// The endpoint on a writable copy of the shipped knowledge (the first
+/// directory), with insights in the second: what a moderator writing
+/// answers from Discord needs.
+async fn start_writable() -> (Server, tempfile::TempDir, tempfile::TempDir) {
     let knowledge = support::community::copy_of(&support::seed_dir());
     let data = tempfile::tempdir().expect("data dir");
-    let mut server = start_with(knowledge.path(), |c| {
+    let server = start_with(knowledge.path(), |c| {
         c.insights.enabled = true;
         c.insights.options.data_dir = data.path().to_path_buf();
     })
     .await;
+    (server, knowledge, data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_a_moderator_answers_a_gap_and_the_next_asker_gets_that_answer() {
+    let (mut server, knowledge, _data) = start_writable().await;
     support::community::answer_a_gap(&mut server, knowledge.path()).await;
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_http_a_moderator_saves_a_members_reply_as_an_answer_credited_to_its_author() {
-    let knowledge = support::community::copy_of(&support::seed_dir());
-    let data = tempfile::tempdir().expect("data dir");
-    let mut server = start_with(knowledge.path(), |c| {
-        c.insights.enabled = true;
-        c.insights.options.data_dir = data.path().to_path_buf();
-    })
-    .await;
+    let (mut server, knowledge, _data) = start_writable().await;
     support::community::save_a_reply_as_answer(&mut server, knowledge.path()).await;
     server.stop().await;
 }

@@ -138,10 +138,7 @@ proptest! {
             let Ok(command) = interaction_from_value(&fx::save_as_answer(target, &Sender::manager())) else { continue };
             let form = serde_json::to_value(serve_now(live(), &Settings::default(), &command).response).expect("serializes");
             support::limits::assert_modal_within_limits(&form);
-            let value = |id: &str| form["data"]["components"].as_array().into_iter().flatten()
-                .flat_map(|row| row["components"].as_array().into_iter().flatten())
-                .find(|input| input["custom_id"] == id)
-                .and_then(|input| input["value"].as_str()).unwrap_or("").to_string();
+            let value = |id: &str| fx::form_value(&form, id).to_string();
             let (question, answer, heading) = (value("question"), value("answer"), value("heading"));
             let id = form["data"]["custom_id"].as_str().expect("custom id").to_string();
             let fields = [("question", question.as_str()), ("answer", answer.as_str()), ("heading", heading.as_str())];

@@ -111,18 +111,6 @@ pub async fn answer_a_gap(bot: &mut impl Bot, knowledge: &Path) {
     );
 }
 
-/// The value of the text input `id` in a form response.
-fn form_value<'a>(form: &'a Value, id: &str) -> &'a str {
-    form["data"]["components"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|row| row["components"].as_array().into_iter().flatten())
-        .find(|input| input["custom_id"] == id)
-        .and_then(|input| input["value"].as_str())
-        .unwrap_or("")
-}
-
 /// A member asks what the knowledge does not cover, in a channel; another
 /// member replies with a good answer. A member's "Save as answer" on the
 /// reply is refused; a moderator's opens the gap form prefilled (the
@@ -156,10 +144,10 @@ pub async fn save_a_reply_as_answer(bot: &mut impl Bot, knowledge: &Path) {
     assert_modal_within_limits(&form);
     let form_id = form["data"]["custom_id"].as_str().unwrap_or("").to_string();
     assert!(form_id.starts_with("save-answer:"), "{form:#}");
-    assert_eq!(form_value(&form, "question"), question, "{form:#}");
-    assert_eq!(form_value(&form, "answer"), text, "{form:#}");
+    assert_eq!(fx::form_value(&form, "question"), question, "{form:#}");
+    assert_eq!(fx::form_value(&form, "answer"), text, "{form:#}");
     assert_eq!(
-        form_value(&form, "heading"),
+        fx::form_value(&form, "heading"),
         "How do i become a pastry chef?",
         "{form:#}"
     );

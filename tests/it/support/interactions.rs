@@ -202,6 +202,19 @@ pub fn mark_solution(mut target: Value, sender: &Sender) -> Value {
     v
 }
 
+/// The value of the text input `id` in a form (a type 9 response), empty
+/// when it has none.
+pub fn form_value<'a>(form: &'a Value, id: &str) -> &'a str {
+    form["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .find(|input| input["custom_id"] == id)
+        .and_then(|input| input["value"].as_str())
+        .unwrap_or("")
+}
+
 /// A button press (type 3) on a message that carries `embeds`.
 pub fn button(custom_id: &str, presser: u64, embeds: Value) -> Value {
     let data = json!({ "custom_id": custom_id, "component_type": 2 });
