@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serenity::model::id::UserId;
+use serenity::model::id::{ChannelId, UserId};
 
 use super::limits;
 use crate::chunk::Passage;
@@ -65,6 +65,16 @@ pub enum Button {
         days: u32,
         /// Which group: [`GapKey`] of its example question.
         gap: GapKey,
+    },
+    /// "Save N" on a `/gaps` solution to save: opens the "Save as answer"
+    /// form, prefilled from the help-forum post and its marked solution.
+    SaveSolution {
+        /// The moderator who asked for the report.
+        asker: UserId,
+        /// The period the report covers.
+        days: u32,
+        /// The post's thread, which names its candidate.
+        thread: ChannelId,
     },
 }
 
@@ -196,6 +206,7 @@ impl Button {
             Button::Topics { .. } => "topics",
             Button::Gaps { .. } => "gaps",
             Button::AnswerGap { .. } => "answer-gap",
+            Button::SaveSolution { .. } => "save-solution",
         }
     }
 
@@ -232,6 +243,11 @@ impl fmt::Display for Button {
             Button::Topics { asker, page } => write!(f, "topics:{asker}:{page}"),
             Button::Gaps { asker, page, days } => write!(f, "gaps:{asker}:{page}:{days}"),
             Button::AnswerGap { asker, days, gap } => write!(f, "gap-answer:{asker}:{days}:{gap}"),
+            Button::SaveSolution {
+                asker,
+                days,
+                thread,
+            } => write!(f, "save-solution:{asker}:{days}:{thread}"),
         }
     }
 }
@@ -317,6 +333,13 @@ impl FromStr for Button {
                 days: period(Some(*days)),
                 gap: gap.parse()?,
             }),
+            ("save-solution", [days, thread]) => Ok(Button::SaveSolution {
+                asker,
+                days: period(Some(*days)),
+                thread: std::num::NonZeroU64::try_from(number::<u64>(thread)?)
+                    .map(ChannelId::from)
+                    .map_err(|_| UnknownButton)?,
+            }),
             _ => Err(UnknownButton),
         }
     }
@@ -379,6 +402,11 @@ mod tests {
                 page: usize::MAX,
                 days: u32::MAX,
             },
+            Button::SaveSolution {
+                asker,
+                days: crate::discord::period::MAX_DAYS,
+                thread: ChannelId::new(u64::MAX),
+            },
         ];
         for button in &buttons {
             let back = round_trip(button);
@@ -413,6 +441,10 @@ mod tests {
             "delete:1",
             "gap-answer:1:30:nothex!!",
             "gap-answer:1:30",
+            "save-solution:1:30:0",
+            "save-solution:1:30:x",
+            "save-solution:1:30",
+            "save-solution:1+2:30:5",
         ] {
             assert_eq!(id.parse::<Button>(), Err(UnknownButton), "{id:?}");
         }

@@ -137,10 +137,20 @@ fn component_reply(
             page,
             up,
             rated,
-        } => calling(
-            rate(snapshot, component, page, up, rated.as_ref()),
-            owner_says_no(policy, component, asker, page, up),
-        ),
+        } => {
+            let prompt = on_forum_prompt(component, page);
+            if prompt && up && asker != presser {
+                return refuse(
+                    "Only the post's owner can say whether this answered their question.",
+                );
+            }
+            let mut dispatch = rate(snapshot, component, page, up, rated.as_ref());
+            if let Dispatch::Rate(rating) = &mut dispatch {
+                rating.call_helpers = owner_says_no(policy, component, asker, page, up);
+                rating.solved = (prompt && up).then_some(component.channel_id);
+            }
+            dispatch
+        }
         Button::Delete { owners, posted } => {
             if !owners.include(presser) && !moderator() {
                 return refuse(
@@ -188,18 +198,28 @@ fn component_reply(
                 update: false,
             })
         }
-        Button::Topics { .. } | Button::Gaps { .. } | Button::AnswerGap { .. } => {
-            refuse("Only the person who asked can use these buttons.")
+        Button::SaveSolution {
+            asker,
+            days,
+            thread,
+        } if asker == presser => {
+            if let Err(why) = may_moderate(component.guild_id, moderator()) {
+                return refuse(why);
+            }
+            Dispatch::Report(ReportRequest {
+                report: Report::SaveSolution(thread),
+                guild: component.guild_id,
+                days,
+                page: 0,
+                asker,
+                update: false,
+            })
         }
+        Button::Topics { .. }
+        | Button::Gaps { .. }
+        | Button::AnswerGap { .. }
+        | Button::SaveSolution { .. } => refuse("Only the person who asked can use these buttons."),
     }
-}
-
-/// A rating that also calls the helpers to `call`, when there is one.
-fn calling(mut dispatch: Dispatch, call: Option<(ChannelId, MessageId)>) -> Dispatch {
-    if let Dispatch::Rate(rating) = &mut dispatch {
-        rating.call_helpers = call;
-    }
-    dispatch
 }
 
 /// The thread and careerbot's answer to call the helpers to, when a press
@@ -214,11 +234,17 @@ fn owner_says_no(
     up: bool,
 ) -> Option<(ChannelId, MessageId)> {
     let says_no = !up
-        && page == 0
+        && on_forum_prompt(component, page)
         && asker == component.user.id
-        && component.message.content == super::messages::FORUM_PROMPT
         && !policy.helper_roles.is_empty();
     says_no.then_some((component.channel_id, component.message.id))
+}
+
+/// Whether a rating button is Yes or No under careerbot's forum answer
+/// ("Did this answer your question?", on its first page): the post's
+/// owner's say on whether careerbot answered it.
+fn on_forum_prompt(component: &ComponentInteraction, page: usize) -> bool {
+    page == 0 && component.message.content == super::messages::FORUM_PROMPT
 }
 
 /// "More answers": the next page, with the same controls the message had.
@@ -330,5 +356,6 @@ fn rate(
         passage,
         up,
         call_helpers: None,
+        solved: None,
     })
 }

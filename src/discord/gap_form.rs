@@ -98,6 +98,31 @@ fn modal(custom_id: String, title: &str, prefill: &Prefill) -> CreateInteraction
     )
 }
 
+/// A heading from a question: its first line up to its first question
+/// mark, without Markdown's line markers, capitalized, within the heading's
+/// limit.
+pub fn heading_of(question: &str) -> String {
+    let line = question
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches(['#', '>', '-', '*', ' '])
+                .trim()
+        })
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let sentence = match line.find('?') {
+        Some(end) => &line[..=end],
+        None => line,
+    };
+    let mut chars = sentence.chars();
+    let capitalized: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    fit(&capitalized, community::MAX_HEADING)
+}
+
 /// The "Save as answer" form's custom id starts with this, followed by
 /// the [`Source`]: `save-answer:{channel}:{message}:{author}`.
 pub const SAVE_FORM: &str = "save-answer";

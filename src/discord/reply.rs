@@ -10,6 +10,7 @@ use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMess
 use serenity::model::id::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
 use super::button::GapKey;
+use super::gap_form::{heading_of, save_form, Prefill, Source};
 use super::render::notice;
 use super::reports;
 use crate::answer::Answer;
@@ -107,6 +108,8 @@ pub struct Solution {
     pub message: MessageId,
     /// Its author's name (never a mention).
     pub author: String,
+    /// Its text, as the interaction carries it.
+    pub text: String,
     /// Who marked it: the post's owner, or a moderator.
     pub presser: UserId,
     /// Whether they moderate.
@@ -161,6 +164,8 @@ pub enum Report {
     Stats,
     /// The form to answer the `/gaps` group with this key.
     AnswerGap(GapKey),
+    /// The "Save as answer" form for the solution marked in this post.
+    SaveSolution(ChannelId),
 }
 
 /// A moderator report to read and show.
@@ -217,6 +222,9 @@ pub struct Rating {
     /// when the post's owner answers **No** to careerbot's forum answer and
     /// helper roles are set.
     pub call_helpers: Option<(ChannelId, MessageId)>,
+    /// The help-forum post to tag solved: set when its owner answers
+    /// **Yes** to careerbot's forum answer.
+    pub solved: Option<ChannelId>,
 }
 
 /// Send `message` now.
@@ -244,6 +252,11 @@ pub fn report_reply<E: std::fmt::Display>(
                 true,
             )),
         };
+    }
+    if let (Report::SaveSolution(thread), Some(Ok(ReportData::Gaps(gaps)))) =
+        (&request.report, &read)
+    {
+        return save_solution_form(gaps, *thread);
     }
     let message = match read {
         None => notice(
@@ -273,8 +286,37 @@ pub fn report_reply<E: std::fmt::Display>(
     }
 }
 
-/// The reply to a 👍/👎 once recorded (`None` when insights are off).
-pub fn rated(vote: Option<Vote>) -> CreateInteractionResponse {
+/// The "Save as answer" form for the solution marked in `thread`, or why
+/// there is none.
+fn save_solution_form(gaps: &Gaps, thread: ChannelId) -> CreateInteractionResponse {
+    let Some(found) = gaps.solutions.iter().find(|s| s.thread == thread.get()) else {
+        return CreateInteractionResponse::Message(notice(
+            "That solution is no longer waiting (it was saved, or aged out). Run /gaps again.",
+            true,
+        ));
+    };
+    let source = Source {
+        channel: thread,
+        message: MessageId::new(found.message),
+        author: found.author.clone(),
+    };
+    let prefill = Prefill {
+        heading: heading_of(&found.question),
+        question: found.question.clone(),
+        answer: found.answer.clone(),
+    };
+    save_form(&prefill, &source)
+}
+
+/// The reply to a 👍/👎 once recorded (`None` when insights are off);
+/// a post's owner's **Yes** (`solved`) is told the post is being tagged.
+pub fn rated(vote: Option<Vote>, solved: bool) -> CreateInteractionResponse {
+    if solved {
+        return CreateInteractionResponse::Message(notice(
+            "Glad it helped! I'm marking your post solved.",
+            true,
+        ));
+    }
     let text = match vote {
         Some(Vote::Unchanged) => {
             "You already rated this answer that way. Press the other button to change your rating."

@@ -4,7 +4,7 @@
 
 use serenity::builder::{CreateActionRow, CreateButton, CreateInteractionResponseMessage};
 use serenity::model::application::ButtonStyle;
-use serenity::model::id::UserId;
+use serenity::model::id::{ChannelId, UserId};
 
 use super::button::{Button, GapKey};
 use super::render::{escape, fit, listing, no_pings, pager};
@@ -44,7 +44,7 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
             .skip(page * GAPS_PER_PAGE)
             .take(GAPS_PER_PAGE)
     };
-    let fields: Vec<(String, String)> = shown()
+    let mut fields: Vec<(String, String)> = shown()
         .map(|(i, g)| {
             let name = format!("{}. {}× “{}”", i + 1, g.count, fit(&g.example, 150));
             let mut value = vec![breakdown(g)];
@@ -61,6 +61,7 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
             (escape(&name), value.join("\n"))
         })
         .collect();
+    fields.extend(solutions_field(gaps));
     let message = CreateInteractionResponseMessage::new()
         .embed(listing(
             &format!("Knowledge gaps, last {} day(s)", gaps.days),
@@ -86,6 +87,9 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
     if !answers.is_empty() {
         rows.push(CreateActionRow::Buttons(answers));
     }
+    if !gaps.solutions.is_empty() {
+        rows.push(CreateActionRow::Buttons(save_buttons(gaps, asker)));
+    }
     // A page update replaces the buttons too, so a report that shrank to
     // one page loses its old ones.
     if pages > 1 {
@@ -99,6 +103,57 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
         }));
     }
     message.components(rows)
+}
+
+/// Solutions to save that `/gaps` shows (the latest), on every page.
+pub const SOLUTIONS_SHOWN: usize = 5;
+
+/// The "Solutions to save" field: each post (a channel mention, which
+/// pings nobody), its title and who solved it.
+fn solutions_field(gaps: &Gaps) -> Option<(String, String)> {
+    if gaps.solutions.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = gaps
+        .solutions
+        .iter()
+        .take(SOLUTIONS_SHOWN)
+        .enumerate()
+        .map(|(i, s)| {
+            let title = s.question.lines().next().unwrap_or("");
+            format!(
+                "**{}.** <#{}> “{}”, solved by {}",
+                i + 1,
+                s.thread,
+                escape(&fit(title, 80)),
+                escape(&fit(&s.author, 32))
+            )
+        })
+        .collect();
+    let name = format!(
+        "Solutions to save ({}): press \"Save N\" to make one an answer",
+        gaps.solutions.len()
+    );
+    Some((name, lines.join("\n")))
+}
+
+/// "Save N" for each solution shown, numbered as its line is.
+fn save_buttons(gaps: &Gaps, asker: UserId) -> Vec<CreateButton> {
+    gaps.solutions
+        .iter()
+        .take(SOLUTIONS_SHOWN)
+        .enumerate()
+        .map(|(i, s)| {
+            let id = Button::SaveSolution {
+                asker,
+                days: gaps.days,
+                thread: ChannelId::new(s.thread),
+            };
+            CreateButton::new(id.id())
+                .label(format!("Save {}", i + 1))
+                .style(ButtonStyle::Primary)
+        })
+        .collect()
 }
 
 /// `/stats`.

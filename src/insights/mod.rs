@@ -22,8 +22,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use prometheus_client::metrics::counter::Counter;
 
 pub use store::{
-    Outcome, PassageRef, Pruned, QuestionRecord, RatingRecord, Record, ReloadRecord, Store,
-    StoreError,
+    Outcome, PassageRef, Pruned, QuestionRecord, RatingRecord, Record, ReloadRecord, SavedRecord,
+    SolutionRecord, Store, StoreError,
 };
 
 use crate::answer::{Answer, Status};
@@ -308,6 +308,20 @@ impl Recorder {
     /// Records a reload and its result.
     pub fn reload(&self, record: ReloadRecord) {
         self.send(Record::Reload(record));
+    }
+
+    /// Records a help-forum post's marked solution, waiting to be saved.
+    pub fn solution(&self, record: SolutionRecord) {
+        self.send(Record::Solution(record));
+    }
+
+    /// Records that the message with jump link `link` was saved as an
+    /// answer: a solution waiting with that link is waiting no more.
+    pub fn saved(&self, link: &str) {
+        self.send(Record::Saved(SavedRecord {
+            at: unix_now(),
+            link: link.to_string(),
+        }));
     }
 
     /// Waits until everything recorded so far is committed (or the writer

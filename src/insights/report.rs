@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::store::{Outcome, PassageRef, QuestionRecord, RatingRecord, ReloadRecord, Store};
+use super::store::{
+    Outcome, PassageRef, QuestionRecord, RatingRecord, ReloadRecord, SolutionRecord, Store,
+};
 use super::StoreError;
 use crate::engine::Engine;
 use crate::text::analysis::stems;
@@ -26,6 +28,8 @@ const MAX_DISTINCT: usize = 5_000;
 const VARIANTS: usize = 5;
 /// Rows in each "most used" list.
 const TOP: usize = 10;
+/// Solutions to save a report lists at most.
+pub const SOLUTIONS: usize = 100;
 
 /// A group of similar questions the knowledge base served badly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +65,9 @@ pub struct Gaps {
     pub records: usize,
     /// Groups, largest first.
     pub groups: Vec<GapGroup>,
+    /// Help-forum solutions marked in the period and not yet saved as
+    /// answers, latest first (at most [`SOLUTIONS`]).
+    pub solutions: Vec<SolutionRecord>,
 }
 
 /// One day's questions.
@@ -151,7 +158,10 @@ pub fn gaps(store: &Store, now: i64, days: u32, guild: Option<u64>) -> Result<Ga
     let since = since(now, days);
     let questions = store.questions_in(since, guild)?;
     let ratings = store.ratings_in(since, guild)?;
-    Ok(group_gaps(days, since, &questions, &ratings))
+    let mut gaps = group_gaps(days, since, &questions, &ratings);
+    gaps.solutions = store.solutions_in(since, guild, true)?;
+    gaps.solutions.truncate(SOLUTIONS);
+    Ok(gaps)
 }
 
 /// One distinct wording and what happened to it.
@@ -189,6 +199,7 @@ pub fn group_gaps(
         since,
         records,
         groups: out,
+        solutions: Vec::new(),
     }
 }
 
@@ -645,7 +656,32 @@ impl Gaps {
         if self.groups.len() > limit {
             let _ = writeln!(out, "\n… and {} more (--limit)", self.groups.len() - limit);
         }
+        self.solutions_text(&mut out, limit);
         out
+    }
+
+    /// The solutions waiting to be saved, as plain text, at most `limit`.
+    fn solutions_text(&self, out: &mut String, limit: usize) {
+        if self.solutions.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\nSolutions to save: {} marked in help forums (save them with /gaps in Discord)",
+            self.solutions.len()
+        );
+        for (i, s) in self.solutions.iter().take(limit).enumerate() {
+            let title = s.question.lines().next().unwrap_or("");
+            let _ = writeln!(
+                out,
+                "\n{:>3}. “{}”  ({})\n       solved by {}: {}",
+                i + 1,
+                terminal_safe(title),
+                datetime(s.at),
+                terminal_safe(&s.author),
+                terminal_safe(&s.link)
+            );
+        }
     }
 }
 

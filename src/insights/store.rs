@@ -8,11 +8,15 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+mod solutions;
+
+pub use solutions::{SavedRecord, SolutionRecord};
+
 /// The database file inside the data directory.
 pub const FILE: &str = "insights.sqlite3";
 
 /// Schema version, in SQLite's `user_version`.
-const SCHEMA: i64 = 3;
+const SCHEMA: i64 = 4;
 
 /// Why the insights store cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +188,10 @@ pub enum Record {
     Rating(RatingRecord),
     /// A reload.
     Reload(ReloadRecord),
+    /// A solution marked in a help forum.
+    Solution(SolutionRecord),
+    /// A member's message saved as an answer.
+    Saved(SavedRecord),
 }
 
 impl Record {
@@ -193,6 +201,8 @@ impl Record {
             Record::Question(q) => q.at,
             Record::Rating(r) => r.at,
             Record::Reload(r) => r.at,
+            Record::Solution(s) => s.at,
+            Record::Saved(s) => s.at,
         }
     }
 }
@@ -215,6 +225,8 @@ pub struct Pruned {
     pub ratings: usize,
     /// Reloads.
     pub reloads: usize,
+    /// Solutions marked.
+    pub solutions: usize,
 }
 
 /// An open insights database.
@@ -356,6 +368,8 @@ impl Store {
             // Only a new (or older) file is written to here, so a reader
             // opening the store beside a running bot takes no write lock.
             conn.execute_batch(SCHEMA_SQL).map_err(&sqlite)?;
+            // Schema 4 keeps the solutions marked in help forums.
+            conn.execute_batch(solutions::SCHEMA_SQL).map_err(&sqlite)?;
             // Schema 3 says who asked for a reload and what it changed.
             let columns: Vec<String> = {
                 let mut statement = conn
@@ -466,6 +480,8 @@ impl Store {
                     Record::Question(q) => insert_question(&mut question, q),
                     Record::Rating(r) => insert_rating(&mut rating, r),
                     Record::Reload(r) => insert_reload(&mut reload, r),
+                    Record::Solution(s) => solutions::insert(&tx, s),
+                    Record::Saved(s) => solutions::saved(&tx, s),
                 }
                 .map_err(&sqlite)?;
                 // A vote repeated unchanged is not stored again; a changed
@@ -499,6 +515,9 @@ impl Store {
                 .map_err(&sqlite)?,
             reloads: tx
                 .execute("DELETE FROM reloads WHERE at < ?1", [cutoff])
+                .map_err(&sqlite)?,
+            solutions: tx
+                .execute("DELETE FROM solutions WHERE at < ?1", [cutoff])
                 .map_err(&sqlite)?,
         };
         tx.commit().map_err(&sqlite)?;
@@ -675,6 +694,12 @@ impl Store {
             self.reloads_since(i64::MIN)?
                 .into_iter()
                 .map(Record::Reload),
+        );
+        out.extend(
+            self.solutions_in(i64::MIN, None, false)?
+                .into_iter()
+                .rev()
+                .map(Record::Solution),
         );
         Ok(out)
     }
@@ -894,7 +919,8 @@ mod tests {
             Pruned {
                 questions: 1,
                 ratings: 1,
-                reloads: 1
+                reloads: 1,
+                solutions: 0
             }
         );
         assert_eq!(

@@ -208,12 +208,18 @@ pub async fn finish_gap_answer(
     };
     let error = outcome.as_ref().err().map(EditError::explain);
     match &outcome {
-        Ok(summary) => tracing::info!(
-            cause = CAUSE,
-            version = summary.version,
-            file = community::FILE,
-            "a moderator answered a gap; reloaded"
-        ),
+        Ok(summary) => {
+            tracing::info!(
+                cause = CAUSE,
+                version = summary.version,
+                file = community::FILE,
+                "a moderator answered a gap; reloaded"
+            );
+            // A marked solution saved this way waits in /gaps no more.
+            if let (Some(insights), false) = (&settings.insights, gap.answer.link.is_empty()) {
+                insights.saved(&gap.answer.link);
+            }
+        }
         Err(e) => log_failure(CAUSE, e.problems(), e.to_string()),
     }
     record_reload(live, settings, CAUSE, error, started.elapsed(), attribution);
@@ -270,6 +276,9 @@ pub async fn follow_up(
         FollowUp::CallHelpers(call) => call_helpers(http, settings, call).await,
         FollowUp::MarkSolution(s) => {
             solution::finish_mark_solution(http, settings, token, *s).await
+        }
+        FollowUp::TagSolved { thread, owner } => {
+            solution::tag_solved(http, settings, thread, owner).await;
         }
     }
 }

@@ -224,6 +224,14 @@ pub enum FollowUp {
     CallHelpers(HelperCall),
     /// "Mark solution": check, tag, say so, then edit the deferred response.
     MarkSolution(Box<Solution>),
+    /// The post's owner said Yes to careerbot's forum answer: tag the post
+    /// solved (checked again against the thread's owner).
+    TagSolved {
+        /// The post's thread.
+        thread: ChannelId,
+        /// Who said Yes.
+        owner: UserId,
+    },
 }
 
 /// The result of serving one interaction.
@@ -329,15 +337,19 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
                     .helper_calls
                     .first(*thread, rating.user, Instant::now())
             });
+            let call = call.map(|(thread, answer)| {
+                FollowUp::CallHelpers(HelperCall {
+                    thread,
+                    owner: rating.user,
+                    answer: Some(answer),
+                })
+            });
             Outcome {
-                response: rated(vote),
-                follow_up: call.map(|(thread, answer)| {
-                    FollowUp::CallHelpers(HelperCall {
-                        thread,
-                        owner: rating.user,
-                        answer: Some(answer),
-                    })
-                }),
+                response: rated(vote, rating.solved.is_some()),
+                follow_up: call.or(rating.solved.map(|thread| FollowUp::TagSolved {
+                    thread,
+                    owner: rating.user,
+                })),
             }
         }
         Dispatch::Delete(deletion) => Outcome {
@@ -377,7 +389,7 @@ fn report(
         let guild = request.guild.map(GuildId::get);
         let days = request.days;
         let read = || match request.report {
-            Report::Gaps | Report::AnswerGap(_) => insights
+            Report::Gaps | Report::AnswerGap(_) | Report::SaveSolution(_) => insights
                 .read(|store| report::gaps(store, now, days, guild))
                 .map(ReportData::Gaps),
             Report::Stats => insights

@@ -8,12 +8,16 @@
 use serenity::builder::{Builder as _, EditInteractionResponse, EditThread};
 use serenity::http::Http;
 use serenity::model::channel::{Channel, ChannelType, GuildChannel};
-use serenity::model::id::ForumTagId;
+use serenity::model::id::{ChannelId, ForumTagId, MessageId, UserId};
 
 use super::service::Settings;
+use crate::discord::commands::without_mentions;
+use crate::discord::limits;
 use crate::discord::messages::solved;
-use crate::discord::render::no_pings;
+use crate::discord::render::{fit, no_pings};
 use crate::discord::reply::Solution;
+use crate::insights::{unix_now, SolutionRecord};
+use crate::knowledge::community;
 
 /// Tags a forum post may carry (Discord's limit).
 const MAX_TAGS: usize = 5;
@@ -43,20 +47,7 @@ async fn mark(http: &Http, settings: &Settings, solution: &Solution) -> Result<S
     if !owner && !solution.moderator {
         return Err("Only the post's owner or a moderator can mark its solution.".to_string());
     }
-    let forum = match thread.parent_id {
-        Some(parent) => guild_channel(http, parent).await?,
-        None => return Err(NOT_A_POST.to_string()),
-    };
-    if forum.kind != ChannelType::Forum {
-        return Err(NOT_A_POST.to_string());
-    }
-    let tagged = match solved_tag(&forum, &settings.solved_tag) {
-        Some(tag) => tag_post(http, &thread, tag).await?,
-        None => format!(
-            "This forum has no tag named “{}”, so no tag was applied.",
-            settings.solved_tag
-        ),
-    };
+    let tagged = tag_solved_post(http, settings, &thread).await?;
     let link = solution.message.link(solution.thread, Some(solution.guild));
     if let Err(e) = solution
         .thread
@@ -66,16 +57,86 @@ async fn mark(http: &Http, settings: &Settings, solution: &Solution) -> Result<S
         tracing::warn!(error = %e, "could not say a post was solved");
     }
     tracing::info!(thread = %solution.thread, "a post's solution was marked");
+    if let Some(insights) = &settings.insights {
+        insights.solution(SolutionRecord {
+            at: unix_now(),
+            guild: Some(solution.guild.get()),
+            thread: solution.thread.get(),
+            message: solution.message.get(),
+            question: post_question(http, &thread).await,
+            answer: fit(&solution.text, community::MAX_ANSWER),
+            author: fit(&solution.author, community::MAX_HEADING),
+            link: link.clone(),
+            saved: None,
+        });
+        return Ok(format!(
+            "Marked as the solution. {tagged} Moderators can save it as an answer from /gaps."
+        ));
+    }
     Ok(format!("Marked as the solution. {tagged}"))
+}
+
+/// A post's question: its title, then its first message (the post's
+/// starter, whose id is the thread's) when careerbot can read its text,
+/// without mention markup and within the form's question field.
+async fn post_question(http: &Http, thread: &GuildChannel) -> String {
+    let title = thread.name.trim();
+    let starter = http
+        .get_message(thread.id, MessageId::new(thread.id.get()))
+        .await
+        .map(|m| without_mentions(&m.content))
+        .unwrap_or_default();
+    let question = if starter.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title}\n\n{starter}")
+    };
+    fit(&question, usize::from(limits::QUESTION))
+}
+
+/// Tags the post `thread` solved when its `owner` said Yes to careerbot's
+/// forum answer; logs what was done, or why nothing was.
+pub async fn tag_solved(http: &Http, settings: &Settings, thread: ChannelId, owner: UserId) {
+    let tagged = match guild_channel(http, thread).await {
+        Ok(post) if post.owner_id == Some(owner) => tag_solved_post(http, settings, &post).await,
+        Ok(_) => Err("the Yes was not the post's owner's".to_string()),
+        Err(why) => Err(why),
+    };
+    match tagged {
+        Ok(said) => {
+            tracing::info!(%thread, said, "a post's owner said careerbot's answer solved it")
+        }
+        Err(why) => tracing::warn!(%thread, why, "a post's owner said Yes; it was not tagged"),
+    }
+}
+
+/// Adds the forum's solved tag to the post `thread`: what was done, or why
+/// nothing could be.
+async fn tag_solved_post(
+    http: &Http,
+    settings: &Settings,
+    thread: &GuildChannel,
+) -> Result<String, String> {
+    let forum = match thread.parent_id {
+        Some(parent) => guild_channel(http, parent).await?,
+        None => return Err(NOT_A_POST.to_string()),
+    };
+    if forum.kind != ChannelType::Forum {
+        return Err(NOT_A_POST.to_string());
+    }
+    match solved_tag(&forum, &settings.solved_tag) {
+        Some(tag) => tag_post(http, thread, tag).await,
+        None => Ok(format!(
+            "This forum has no tag named “{}”, so no tag was applied.",
+            settings.solved_tag
+        )),
+    }
 }
 
 const NOT_A_POST: &str = "Mark solution works on a reply in a help-forum post.";
 
 /// The channel `id` as a server channel, or why it cannot be read.
-async fn guild_channel(
-    http: &Http,
-    id: serenity::model::id::ChannelId,
-) -> Result<GuildChannel, String> {
+async fn guild_channel(http: &Http, id: ChannelId) -> Result<GuildChannel, String> {
     match http.get_channel(id).await {
         Ok(Channel::Guild(channel)) => Ok(channel),
         Ok(_) => Err(NOT_A_POST.to_string()),

@@ -642,7 +642,8 @@ fn post(id: &str, forum: &str, title: &str, text: &str) -> (serde_json::Value, s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn new_forum_posts_are_answered_once_in_their_threads_and_one_out_of_scope_is_a_gap() {
+async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_one_solved_and_one_out_of_scope_is_a_gap(
+) {
     let data = tempfile::tempdir().expect("data dir");
     let behaviour = Behaviour {
         app_flags: 1 << 18,
@@ -771,23 +772,34 @@ async fn new_forum_posts_are_answered_once_in_their_threads_and_one_out_of_scope
     );
     assert_eq!(identified(&h).await, MESSAGE_INTENTS | MESSAGE_CONTENT);
 
-    // A bystander's Yes and No are ratings: the No puts its post in /gaps.
+    // A bystander's Yes is refused; the owner's tags the post solved.
     let yes = fx::button_ids(&json!({ "data": body }))[0].clone();
-    let press = press_posted(
-        &yes,
-        &Sender::bystander(),
-        ("1190000000000000301", id, body),
-    );
+    let posted = ("1190000000000000301", id.as_str(), body);
+    let press = press_posted(&yes, &Sender::bystander(), posted);
     h.discord.push.send(press).expect("push");
-    let rated = next_callback(&mut h).await;
-    assert_eq!(rated["data"]["flags"], 64, "{rated:#}");
+    let refused = next_callback(&mut h).await;
+    assert_eq!(refused["data"]["flags"], 64, "{refused:#}");
+    let said = refused["data"]["content"].as_str().unwrap_or("");
+    assert!(said.contains("Only the post's owner"), "{refused:#}");
     assert!(
-        rated["data"]["content"]
-            .as_str()
-            .unwrap_or("")
-            .contains("Thanks"),
-        "{rated:#}"
+        h.quiet_for(Duration::from_millis(500)).await,
+        "nothing tagged"
     );
+    h.discord
+        .push
+        .send(press_posted(&yes, &Sender::member(), posted))
+        .expect("push");
+    let glad = next_callback(&mut h).await;
+    assert_eq!(glad["data"]["flags"], 64, "{glad:#}");
+    match h.next_call().await {
+        Call::EditChannel { channel, body } => {
+            assert_eq!(channel, "1190000000000000301");
+            let tags = body["applied_tags"].to_string();
+            assert!(tags.contains(support::discord::SOLVED_TAG), "{body:#}");
+        }
+        other => panic!("expected the post tagged solved, got {other:?}"),
+    }
+    // A bystander's No is a rating: it puts its post in /gaps.
     let (id, body) = &answers["1190000000000000305"];
     let no = fx::button_ids(&json!({ "data": body }))[1].clone();
     assert!(no.starts_with("rate-down:"), "{no}");
@@ -972,9 +984,11 @@ async fn a_moderator_saves_a_members_reply_as_an_answer_credited_to_its_author()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_posts_owner_marks_a_solution_the_post_is_tagged_and_a_bystander_is_refused() {
-    let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;
+async fn the_posts_owner_marks_a_solution_the_post_is_tagged_a_bystander_is_refused_and_a_moderator_saves_it(
+) {
+    let (mut h, knowledge, _data) = run_writable().await;
     support::community::mark_a_solution(&mut h).await;
+    support::community::save_a_marked_solution(&mut h, knowledge.path()).await;
     h.stop().await;
 }
 

@@ -1143,10 +1143,11 @@ async fn over_http_a_moderator_saves_a_members_reply_as_an_answer_credited_to_it
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_http_the_posts_owner_marks_a_solution_the_post_is_tagged_and_a_bystander_is_refused()
-{
-    let mut server = start(&support::seed_dir()).await;
+async fn over_http_the_posts_owner_marks_a_solution_the_post_is_tagged_a_bystander_is_refused_and_a_moderator_saves_it(
+) {
+    let (mut server, knowledge, _data) = start_writable().await;
     support::community::mark_a_solution(&mut server).await;
+    support::community::save_a_marked_solution(&mut server, knowledge.path()).await;
     server.stop().await;
 }
 

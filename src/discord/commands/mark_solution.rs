@@ -49,6 +49,7 @@ impl Spec for MarkSolution {
                 thread: message.channel_id,
                 message: message.id,
                 author: super::save_answer::author_of(command, message),
+                text: message.content.trim().to_string(),
                 presser: command.user.id,
                 moderator: context.moderator,
             }),

@@ -9,10 +9,8 @@ use serenity::model::application::{CommandInteraction, CommandType, ResolvedTarg
 use serenity::model::channel::{ChannelType, Message, PartialChannel};
 
 use super::{Audience, Context, Help, Spec};
-use crate::discord::gap_form::{self, Prefill, Source};
+use crate::discord::gap_form::{self, heading_of, Prefill, Source};
 use crate::discord::reply::{refuse, Dispatch};
-use crate::discord::render::fit;
-use crate::knowledge::community::MAX_HEADING;
 
 /// "Save as answer" in a message's Apps menu.
 pub struct SaveAnswer;
@@ -136,27 +134,6 @@ fn is_thread(kind: ChannelType) -> bool {
     )
 }
 
-/// A heading from a question: its first line up to its first question
-/// mark, without Markdown's line markers, capitalized, within the heading's
-/// limit.
-pub fn heading_of(question: &str) -> String {
-    let line = question
-        .lines()
-        .map(|l| l.trim().trim_start_matches(['#', '>', '-', '*', ' ']).trim())
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    let sentence = match line.find('?') {
-        Some(end) => &line[..=end],
-        None => line,
-    };
-    let mut chars = sentence.chars();
-    let capitalized: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    fit(&capitalized, MAX_HEADING)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,7 +152,7 @@ mod tests {
         );
         let long = "word ".repeat(60);
         let heading = heading_of(&long);
-        assert_eq!(heading.chars().count(), MAX_HEADING);
+        assert_eq!(heading.chars().count(), crate::knowledge::community::MAX_HEADING);
         assert!(heading.ends_with('…'));
     }
 }

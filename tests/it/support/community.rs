@@ -280,6 +280,96 @@ pub async fn mark_a_solution(bot: &mut impl Bot) {
     }
 }
 
+/// After [`mark_a_solution`]: `/gaps` lists the post under "Solutions to
+/// save", by its thread and who solved it, with a "Save 1" button. The
+/// button refuses a member; a moderator's opens the "Save as answer" form
+/// prefilled with the post's title and first message (its mention markup
+/// gone), the solution and a heading. Once submitted, the answer credits
+/// the solution's author with its jump link, and the post no longer waits.
+pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
+    let report = bot
+        .interact(fx::command("gaps", json!([]), &Sender::manager()))
+        .await;
+    assert_within_limits(&report);
+    let listed = report.to_string();
+    assert!(listed.contains("Solutions to save (1)"), "{report:#}");
+    assert!(
+        listed.contains(&format!("<#{}>", fx::POST_THREAD)),
+        "{report:#}"
+    );
+    assert!(listed.contains("solved by Ada"), "{report:#}");
+    let save = fx::button_id(&report, "save-solution");
+
+    let refused = bot
+        .interact(fx::press(&save, &Sender::member(), &report))
+        .await;
+    assert!(
+        refused.to_string().contains("Only moderators"),
+        "{refused:#}"
+    );
+    let form = bot
+        .interact(fx::press(&save, &Sender::manager(), &report))
+        .await;
+    assert_modal_within_limits(&form);
+    let form_id = form["data"]["custom_id"].as_str().unwrap_or("").to_string();
+    assert!(
+        form_id.starts_with(&format!(
+            "save-answer:{}:1190000000000000732:",
+            fx::POST_THREAD
+        )),
+        "{form:#}"
+    );
+    let question = fx::form_value(&form, "question");
+    assert_eq!(
+        question,
+        "How do I negotiate my first salary?\n\nI got my first offer . Should I ask for more, or take it?",
+        "{form:#}"
+    );
+    let answer = fx::form_value(&form, "answer");
+    assert_eq!(answer, "Ask for their range first. @everyone", "{form:#}");
+    assert_eq!(
+        fx::form_value(&form, "heading"),
+        "How do I negotiate my first salary?"
+    );
+
+    let fields = [
+        ("question", question),
+        (
+            "answer",
+            "Ask for their range first, then name a number just above it.",
+        ),
+        ("heading", ""),
+    ];
+    let deferred = bot
+        .interact(fx::modal_submit(&form_id, &fields, &Sender::manager()))
+        .await;
+    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    match bot.discord().next_call().await {
+        Call::EditOriginal { body, .. } => {
+            assert_eq!(body["embeds"][0]["title"], "Answer added", "{body:#}");
+            assert_pings_only(&body, None);
+        }
+        other => panic!("expected the deferred reply edited, got {other:?}"),
+    }
+    let written = std::fs::read_to_string(knowledge.join("community-answers.toml"))
+        .expect("the community article");
+    let link = format!(
+        "link = \"https://discord.com/channels/{}/{}/1190000000000000732\"",
+        fx::GUILD,
+        fx::POST_THREAD
+    );
+    assert!(written.contains(&link), "{written}");
+    assert!(written.contains("by = \"Ada"), "{written}");
+
+    let report = bot
+        .interact(fx::command("gaps", json!([]), &Sender::manager()))
+        .await;
+    assert!(
+        !report.to_string().contains("Solutions to save"),
+        "saved, so no longer waiting: {report:#}"
+    );
+}
+
 /// `/ask target:` posts an answer that pings the target alone; a
 /// bystander rates it; a bystander's 🗑️ is refused; the target's deletes
 /// it through the press's webhook. Then a member's own answer is deleted

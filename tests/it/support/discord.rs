@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
@@ -237,7 +237,7 @@ impl StandIn {
             .route("/api/v10/channels/{channel}/messages", post(create_message))
             .route(
                 "/api/v10/channels/{channel}/messages/{message}",
-                delete(delete_message).patch(edit_message),
+                get(get_message).delete(delete_message).patch(edit_message),
             )
             .route("/api/v10/oauth2/applications/@me", get(application))
             .route(
@@ -388,6 +388,23 @@ fn thread(id: &str, tags: Value) -> Value {
                              "archive_timestamp": "2026-11-24T10:00:00.000000+00:00", "locked": false,
                              "create_timestamp": "2026-11-24T10:00:00.000000+00:00" }
     })
+}
+
+/// What the starter message of every post says ([`get_message`]).
+pub const POST_STARTER: &str =
+    "I got my first offer <@1190000000000000501>. Should I ask for more, or take it?";
+
+/// `GET /channels/{c}/messages/{m}`: a post's starter message (whose id is
+/// its thread's), written by [`fx::ASKER`]; any other message is unknown,
+/// as a deleted one is.
+async fn get_message(Path((channel, message)): Path<(String, String)>) -> Response {
+    if channel != message {
+        let unknown = json!({ "message": "Unknown Message", "code": 10008 });
+        return (StatusCode::NOT_FOUND, Json(unknown)).into_response();
+    }
+    let mut starter = bot_message(&message, &channel, &json!({ "content": POST_STARTER }), 0);
+    starter["author"] = fx::user(fx::ASKER);
+    Json(starter).into_response()
 }
 
 /// `PATCH /channels/{id}`: recorded; the thread comes back with the tags set.
