@@ -98,6 +98,83 @@ fn modal(custom_id: String, title: &str, prefill: &Prefill) -> CreateInteraction
     )
 }
 
+/// `text` without Discord's mention and custom emoji markup (`<@1>`,
+/// `<@!1>`, `<@&1>`, `<#1>`, `<:name:1>`, `<a:name:1>`): a question that
+/// named careerbot ("@careerbot how do I…") is saved as the question, and
+/// a heading never shows `<@1190…>`.
+pub fn without_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        match after.find('>').filter(|&end| is_markup(&after[1..end])) {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                out.push('<');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    crate::knowledge::squash(&out)
+}
+
+/// Whether `inner` (between `<` and `>`) is mention or custom emoji markup.
+fn is_markup(inner: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some(id) = inner
+        .strip_prefix("@&")
+        .or_else(|| inner.strip_prefix("@!"))
+        .or_else(|| inner.strip_prefix('@'))
+        .or_else(|| inner.strip_prefix('#'))
+    {
+        return digits(id);
+    }
+    let emoji = inner.strip_prefix("a:").or_else(|| inner.strip_prefix(':'));
+    emoji
+        .and_then(|e| e.rsplit_once(':'))
+        .is_some_and(|(name, id)| !name.is_empty() && name.len() <= 32 && digits(id))
+}
+
+/// A help-forum post's question, as a form takes it: its `title`, then its
+/// `first` message without mention markup (when it has text), within the
+/// question field.
+pub fn post_question(title: &str, first: &str) -> String {
+    let title = title.trim();
+    let first = without_mentions(first);
+    let question = if first.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title}\n\n{first}")
+    };
+    fit(&question, usize::from(limits::QUESTION))
+}
+
+/// A "Save as answer" form on a message in a thread that replies to
+/// nothing: its question is the thread's title, and its first message
+/// once the transport has read it (the interaction does not carry it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Starter {
+    /// The thread, whose first message has the thread's id.
+    pub thread: ChannelId,
+    /// The form as the interaction alone fills it (the title).
+    pub prefill: Prefill,
+    /// The message it saves.
+    pub source: Source,
+}
+
+impl Starter {
+    /// The form with the thread's `first` message added to the question.
+    pub fn form(&self, first: &str) -> CreateInteractionResponse {
+        let prefill = Prefill {
+            question: post_question(&self.prefill.question, first),
+            ..self.prefill.clone()
+        };
+        save_form(&prefill, &self.source)
+    }
+}
+
 /// A heading from a question: its first line up to its first question
 /// mark, without Markdown's line markers, capitalized, within the heading's
 /// limit.

@@ -10,7 +10,7 @@ use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMess
 use serenity::model::id::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
 use super::button::GapKey;
-use super::gap_form::{heading_of, save_form, Prefill, Source};
+use super::gap_form::{heading_of, save_form, Prefill, Source, Starter};
 use super::render::notice;
 use super::reports;
 use crate::answer::Answer;
@@ -87,6 +87,15 @@ pub enum Dispatch {
         /// What the moderator wrote, and who they are.
         answer: Box<GapAnswer>,
     },
+    /// Send `form`, the "Save as answer" form; on a message in a thread
+    /// that replies to nothing, once the `starter` (the thread's first
+    /// message) has joined its question.
+    SaveForm {
+        /// The form as the interaction fills it.
+        form: CreateInteractionResponse,
+        /// The thread whose first message to read first.
+        starter: Option<Box<Starter>>,
+    },
     /// Send `defer` now, then check the post's owner, apply the solved tag,
     /// say so in the thread and edit the deferred response.
     MarkSolution {
@@ -146,7 +155,9 @@ impl Dispatch {
     /// The response to send at once, when it needs nothing from outside.
     pub fn response(&self) -> Option<&CreateInteractionResponse> {
         match self {
-            Dispatch::Respond(r) | Dispatch::Answered { response: r, .. } => Some(r),
+            Dispatch::Respond(r)
+            | Dispatch::Answered { response: r, .. }
+            | Dispatch::SaveForm { form: r, .. } => Some(r),
             Dispatch::Reload { defer }
             | Dispatch::AnswerGap { defer, .. }
             | Dispatch::MarkSolution { defer, .. } => Some(defer),

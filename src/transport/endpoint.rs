@@ -442,7 +442,8 @@ impl Endpoint {
                 .interaction(processed.kind, processed.command, started.elapsed());
             processed
         } else {
-            let outcome = serve_one(&self.live, &self.settings, &interaction, started).await;
+            let mut outcome = serve_one(&self.live, &self.settings, &interaction, started).await;
+            super::solution::read_starter(&self.http, &mut outcome).await;
             self.processed(&interaction, Some(outcome))?
         };
         if let Some(pending) = processed.follow_up {

@@ -122,7 +122,8 @@ impl EventHandler for Handler {
 pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interaction: &Interaction) {
     let started = std::time::Instant::now();
     let (id, token) = (interaction.id(), interaction.token().to_string());
-    let outcome = serve_one(live, settings, interaction, started).await;
+    let mut outcome = serve_one(live, settings, interaction, started).await;
+    super::solution::read_starter(http, &mut outcome).await;
     if let Err(e) = outcome.response.execute(http, (id, &token)).await {
         tracing::warn!(error = %e, "could not send the interaction response");
         return;

@@ -18,6 +18,7 @@ use super::metrics::{classify, Metrics};
 use crate::answer::Answer;
 use crate::config::Config;
 use crate::discord::dispatch::{cooldown_subject, dispatch};
+use crate::discord::gap_form::Starter;
 use crate::discord::reply::{
     busy, rated, report_reply, slow_down, Deletion, Dispatch, GapAnswer, Policy, Rating, Report,
     ReportData, ReportRequest, Solution,
@@ -241,6 +242,20 @@ pub struct Outcome {
     pub response: CreateInteractionResponse,
     /// What to do once it is sent.
     pub follow_up: Option<FollowUp>,
+    /// A thread's first message to read into the response first
+    /// ([`read_starter`](super::solution::read_starter)).
+    pub starter: Option<Box<Starter>>,
+}
+
+impl Outcome {
+    /// Send `response`, then do `follow_up`.
+    fn then(response: CreateInteractionResponse, follow_up: Option<FollowUp>) -> Self {
+        Outcome {
+            response,
+            follow_up,
+            starter: None,
+        }
+    }
 }
 
 /// Serves one interaction: waits up to [`IN_FLIGHT_WAIT`] for a slot
@@ -253,10 +268,7 @@ pub async fn serve_one(
     started: Instant,
 ) -> Outcome {
     let Some(_slot) = slot(settings, "answering busy").await else {
-        return Outcome {
-            response: busy(),
-            follow_up: None,
-        };
+        return Outcome::then(busy(), None);
     };
     // Only the model is worth handing the worker's other tasks over for.
     let outcome = if live.current().semantic_model().is_some() {
@@ -305,10 +317,7 @@ pub async fn slot<'a>(
 /// on the disk, so on a multi-threaded runtime the worker hands its other
 /// tasks over while it does.
 pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) -> Outcome {
-    let respond = |response| Outcome {
-        response,
-        follow_up: None,
-    };
+    let respond = |response| Outcome::then(response, None);
     if let Some(user) = cooldown_subject(&settings.policy, interaction) {
         if let Err(left) = settings
             .cooldowns
@@ -325,10 +334,7 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
             settings.asked(guild, user, &answer, snapshot.version);
             respond(response)
         }
-        Dispatch::Reload { defer } => Outcome {
-            response: defer,
-            follow_up: Some(FollowUp::Reload),
-        },
+        Dispatch::Reload { defer } => Outcome::then(defer, Some(FollowUp::Reload)),
         Dispatch::Report(request) => respond(report(&snapshot, settings, &request)),
         Dispatch::Rate(rating) => {
             let vote = record_rating(settings, &rating);
@@ -344,25 +350,26 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
                     answer: Some(answer),
                 })
             });
-            Outcome {
-                response: rated(vote, rating.solved.is_some()),
-                follow_up: call.or(rating.solved.map(|thread| FollowUp::TagSolved {
-                    thread,
-                    owner: rating.user,
-                })),
-            }
+            let solved = rating.solved.map(|thread| FollowUp::TagSolved {
+                thread,
+                owner: rating.user,
+            });
+            Outcome::then(rated(vote, rating.solved.is_some()), call.or(solved))
         }
-        Dispatch::Delete(deletion) => Outcome {
-            response: CreateInteractionResponse::Acknowledge,
-            follow_up: Some(FollowUp::Delete(deletion)),
-        },
-        Dispatch::AnswerGap { defer, answer } => Outcome {
-            response: defer,
-            follow_up: Some(FollowUp::AnswerGap(answer)),
-        },
-        Dispatch::MarkSolution { defer, solution } => Outcome {
-            response: defer,
-            follow_up: Some(FollowUp::MarkSolution(solution)),
+        Dispatch::Delete(deletion) => Outcome::then(
+            CreateInteractionResponse::Acknowledge,
+            Some(FollowUp::Delete(deletion)),
+        ),
+        Dispatch::AnswerGap { defer, answer } => {
+            Outcome::then(defer, Some(FollowUp::AnswerGap(answer)))
+        }
+        Dispatch::MarkSolution { defer, solution } => {
+            Outcome::then(defer, Some(FollowUp::MarkSolution(solution)))
+        }
+        Dispatch::SaveForm { form, starter } => Outcome {
+            response: form,
+            follow_up: None,
+            starter,
         },
     }
 }

@@ -11,8 +11,7 @@ use serenity::model::channel::{Channel, ChannelType, GuildChannel};
 use serenity::model::id::{ChannelId, ForumTagId, MessageId, UserId};
 
 use super::service::Settings;
-use crate::discord::commands::without_mentions;
-use crate::discord::limits;
+use crate::discord::gap_form;
 use crate::discord::messages::solved;
 use crate::discord::render::{fit, no_pings};
 use crate::discord::reply::Solution;
@@ -77,22 +76,34 @@ async fn mark(http: &Http, settings: &Settings, solution: &Solution) -> Result<S
 }
 
 /// A post's question: its title, then its first message (the post's
-/// starter, whose id is the thread's) when careerbot can read its text,
-/// without mention markup and within the form's question field.
+/// starter, whose id is the thread's) when careerbot can read its text.
 async fn post_question(http: &Http, thread: &GuildChannel) -> String {
-    let title = thread.name.trim();
-    let starter = http
+    let first = http
         .get_message(thread.id, MessageId::new(thread.id.get()))
         .await
-        .map(|m| without_mentions(&m.content))
+        .map(|m| m.content)
         .unwrap_or_default();
-    let question = if starter.is_empty() {
-        title.to_string()
-    } else {
-        format!("{title}\n\n{starter}")
-    };
-    fit(&question, usize::from(limits::QUESTION))
+    gap_form::post_question(&thread.name, &first)
 }
+
+/// Completes a "Save as answer" form opened in a thread (`outcome`'s
+/// [`Starter`](gap_form::Starter)): the thread's first message joins its question, read
+/// within [`STARTER_WAIT`] so the form still opens inside Discord's 3 s;
+/// otherwise the form keeps the title alone.
+pub async fn read_starter(http: &Http, outcome: &mut super::service::Outcome) {
+    let Some(starter) = outcome.starter.take() else {
+        return;
+    };
+    let first = MessageId::new(starter.thread.get());
+    match tokio::time::timeout(STARTER_WAIT, http.get_message(starter.thread, first)).await {
+        Ok(Ok(message)) => outcome.response = starter.form(&message.content),
+        Ok(Err(e)) => tracing::debug!(error = %e, "a thread's first message is unreadable"),
+        Err(_) => tracing::warn!("a thread's first message took too long; the form has its title"),
+    }
+}
+
+/// How long a "Save as answer" form waits for its thread's first message.
+const STARTER_WAIT: std::time::Duration = std::time::Duration::from_millis(1200);
 
 /// Tags the post `thread` solved when its `owner` said Yes to careerbot's
 /// forum answer; logs what was done, or why nothing was.

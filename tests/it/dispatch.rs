@@ -612,6 +612,12 @@ fn save_as_answer_prefills_from_a_thread_or_nothing_and_fits_a_long_message_in_t
         fx::form_value(&form, "question"),
         "negotiating my first salary"
     );
+    // The transport reads the thread's first message into it before sending.
+    let starter = serve_now(live(), &settings(), &fx::parse(&in_thread)).starter;
+    assert_eq!(
+        starter.map(|s| s.thread.get().to_string()),
+        Some(fx::CHANNEL.to_string())
+    );
     assert_eq!(
         fx::form_value(&form, "heading"),
         "Negotiating my first salary"
@@ -641,6 +647,24 @@ fn save_as_answer_prefills_from_a_thread_or_nothing_and_fits_a_long_message_in_t
     ));
     assert_eq!(fx::form_value(&form, "question"), "how do I negotiate?");
     assert_eq!(fx::form_value(&form, "heading"), "How do I negotiate?");
+    let asked = fx::message(
+        "1190000000000000726",
+        fx::ASKER,
+        "how to negotiate?",
+        json!([]),
+    );
+    let mut replying = fx::save_as_answer(
+        fx::reply("1190000000000000727", fx::OTHER, text, asked),
+        &Sender::manager(),
+    );
+    replying["channel"]["type"] = json!(11);
+    replying["channel"]["name"] = json!("negotiating my first salary");
+    assert!(
+        serve_now(live(), &settings(), &fx::parse(&replying))
+            .starter
+            .is_none(),
+        "in a thread too, a reply's question is the message it replies to"
+    );
     // In a channel, not a reply: nothing to prefill the question with.
     let long = "Bring numbers. ".repeat(200);
     let form = respond(&fx::save_as_answer(

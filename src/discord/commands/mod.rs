@@ -16,7 +16,6 @@ use crate::live::Snapshot;
 
 pub use super::period::{DEFAULT_DAYS, MAX_DAYS};
 pub use reload::reload_reply;
-pub use save_answer::without_mentions;
 pub use topics::topics_page;
 
 /// Who may use a command.

@@ -9,7 +9,7 @@ use serenity::model::application::{CommandInteraction, CommandType, ResolvedTarg
 use serenity::model::channel::{ChannelType, Message, PartialChannel};
 
 use super::{Audience, Context, Help, Spec};
-use crate::discord::gap_form::{self, heading_of, Prefill, Source};
+use crate::discord::gap_form::{self, heading_of, without_mentions, Prefill, Source, Starter};
 use crate::discord::reply::{refuse, Dispatch};
 
 /// "Save as answer" in a message's Apps menu.
@@ -44,10 +44,20 @@ impl Spec for SaveAnswer {
             message: message.id,
             author: author_of(command, message),
         };
-        Dispatch::Respond(gap_form::save_form(
-            &prefill(message, command.channel.as_ref()),
-            &source,
-        ))
+        let channel = command.channel.as_ref();
+        let prefill = prefill(message, channel);
+        let form = gap_form::save_form(&prefill, &source);
+        // Not the thread's first message itself: that one is the answer.
+        let starter = (question_is_thread(message, channel)
+            && message.id.get() != message.channel_id.get())
+        .then(|| {
+            Box::new(Starter {
+                thread: message.channel_id,
+                prefill,
+                source,
+            })
+        });
+        Dispatch::SaveForm { form, starter }
     }
 }
 
@@ -70,17 +80,7 @@ pub fn author_of(command: &CommandInteraction, message: &Message) -> String {
 /// else the name of the thread it is in, else empty; the answer is the
 /// message; the heading is the question's first sentence.
 pub fn prefill(message: &Message, channel: Option<&PartialChannel>) -> Prefill {
-    let replied = message
-        .referenced_message
-        .as_deref()
-        .map(|m| m.content.trim())
-        .filter(|text| !text.is_empty());
-    let thread = channel
-        .filter(|c| is_thread(c.kind))
-        .and_then(|c| c.name.as_deref())
-        .map(str::trim)
-        .filter(|name| !name.is_empty());
-    let question = without_mentions(replied.or(thread).unwrap_or(""));
+    let question = without_mentions(replied(message).or(thread_name(channel)).unwrap_or(""));
     Prefill {
         heading: heading_of(&question),
         question,
@@ -88,43 +88,28 @@ pub fn prefill(message: &Message, channel: Option<&PartialChannel>) -> Prefill {
     }
 }
 
-/// `text` without Discord's mention and custom emoji markup (`<@1>`,
-/// `<@!1>`, `<@&1>`, `<#1>`, `<:name:1>`, `<a:name:1>`): a question that
-/// named careerbot ("@careerbot how do I…") is saved as the question, and
-/// a heading never shows `<@1190…>`.
-pub fn without_mentions(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open..];
-        match after.find('>').filter(|&end| is_markup(&after[1..end])) {
-            Some(end) => rest = &after[end + 1..],
-            None => {
-                out.push('<');
-                rest = &after[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    crate::knowledge::squash(&out)
+/// The text of the message `message` replies to, when it has any.
+fn replied(message: &Message) -> Option<&str> {
+    message
+        .referenced_message
+        .as_deref()
+        .map(|m| m.content.trim())
+        .filter(|text| !text.is_empty())
 }
 
-/// Whether `inner` (between `<` and `>`) is mention or custom emoji markup.
-fn is_markup(inner: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
-    if let Some(id) = inner
-        .strip_prefix("@&")
-        .or_else(|| inner.strip_prefix("@!"))
-        .or_else(|| inner.strip_prefix('@'))
-        .or_else(|| inner.strip_prefix('#'))
-    {
-        return digits(id);
-    }
-    let emoji = inner.strip_prefix("a:").or_else(|| inner.strip_prefix(':'));
-    emoji
-        .and_then(|e| e.rsplit_once(':'))
-        .is_some_and(|(name, id)| !name.is_empty() && name.len() <= 32 && digits(id))
+/// The name of `channel` when it is a thread.
+fn thread_name(channel: Option<&PartialChannel>) -> Option<&str> {
+    channel
+        .filter(|c| is_thread(c.kind))
+        .and_then(|c| c.name.as_deref())
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+}
+
+/// Whether the form's question is the thread's name: the message replies
+/// to no text, in a named thread.
+fn question_is_thread(message: &Message, channel: Option<&PartialChannel>) -> bool {
+    replied(message).is_none() && thread_name(channel).is_some()
 }
 
 fn is_thread(kind: ChannelType) -> bool {

@@ -287,6 +287,24 @@ pub async fn mark_a_solution(bot: &mut impl Bot) {
 /// gone), the solution and a heading. Once submitted, the answer credits
 /// the solution's author with its jump link, and the post no longer waits.
 pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
+    // "Save as answer" on the same reply, which replies to nothing: the
+    // question is the post's title and first message, as Discord gives it.
+    let solution = fx::message(
+        "1190000000000000732",
+        fx::OTHER,
+        "Ask for their range first. @everyone",
+        json!([]),
+    );
+    let save = fx::in_post(
+        fx::save_as_answer(solution, &Sender::manager()),
+        &Sender::manager(),
+    );
+    let form = bot.interact(save).await;
+    assert_modal_within_limits(&form);
+    // The stand-in's first message, its mention left out.
+    let post_question = "How do I negotiate my first salary?\n\nI got my first offer . Should I ask for more, or take it?";
+    assert_eq!(fx::form_value(&form, "question"), post_question, "{form:#}");
+
     let report = bot
         .interact(fx::command("gaps", json!([]), &Sender::manager()))
         .await;
@@ -320,11 +338,7 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
         "{form:#}"
     );
     let question = fx::form_value(&form, "question");
-    assert_eq!(
-        question,
-        "How do I negotiate my first salary?\n\nI got my first offer . Should I ask for more, or take it?",
-        "{form:#}"
-    );
+    assert_eq!(question, post_question, "{form:#}");
     let answer = fx::form_value(&form, "answer");
     assert_eq!(answer, "Ask for their range first. @everyone", "{form:#}");
     assert_eq!(

@@ -188,12 +188,21 @@ pub const POST_THREAD: &str = "1190000000000000331";
 
 /// The "Mark solution" message command by `sender` on `target`, a reply in
 /// the post [`POST_THREAD`].
-pub fn mark_solution(mut target: Value, sender: &Sender) -> Value {
-    target["channel_id"] = json!(POST_THREAD);
+pub fn mark_solution(target: Value, sender: &Sender) -> Value {
     let id = target["id"].as_str().unwrap_or_default().to_string();
     let data = json!({ "id": "1190000000000000303", "name": "Mark solution", "type": 3, "target_id": id,
                        "resolved": { "messages": { id.clone(): target } } });
-    let mut v = envelope(2, data, sender);
+    in_post(envelope(2, data, sender), sender)
+}
+
+/// A message command `v` by `sender`, moved with its target message into
+/// the post [`POST_THREAD`].
+pub fn in_post(mut v: Value, sender: &Sender) -> Value {
+    let target = v["data"]["target_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    v["data"]["resolved"]["messages"][&target]["channel_id"] = json!(POST_THREAD);
     v["channel_id"] = json!(POST_THREAD);
     v["channel"] = json!({ "id": POST_THREAD, "type": 11, "name": "How do I negotiate my first salary?",
                            "guild_id": GUILD, "parent_id": FORUM, "flags": 0, "permissions": sender.permissions,
