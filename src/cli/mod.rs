@@ -153,8 +153,13 @@ pub enum Command {
         #[arg(long)]
         guild: Option<u64>,
         /// Print the report as JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "articles")]
         json: bool,
+        /// Print the knowledge's quality per article as a table instead:
+        /// answers led, 👍, 👎, 👎 share and last use; the articles never
+        /// used; those rated worse than the rest.
+        #[arg(long)]
+        articles: bool,
     },
     /// Print every insight record (questions, ratings, reloads) as JSON Lines.
     Export,
@@ -433,7 +438,12 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
             limit,
             json,
         } => gaps(config, *days, *guild, *limit, *json),
-        Command::Stats { days, guild, json } => stats(config, *days, *guild, *json),
+        Command::Stats {
+            days,
+            guild,
+            json,
+            articles,
+        } => stats(config, *days, *guild, (*json, *articles)),
         Command::Export => export(config),
         Command::Prune => prune(config),
     };

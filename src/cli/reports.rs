@@ -71,21 +71,98 @@ fn print_report(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `careerbot stats`: as text, as JSON (`how.0`), or the articles' table
+/// (`how.1`).
 pub(super) fn stats(
     config: &Config,
     days: u32,
     guild: Option<u64>,
-    json: bool,
+    (json, articles): (bool, bool),
 ) -> anyhow::Result<ExitCode> {
     let now = crate::insights::unix_now();
-    let report = match insights_store(config)? {
+    let mut report = match insights_store(config)? {
         Some(store) => crate::insights::report::stats(&store, now, days, guild)?,
         None => {
             let since = crate::insights::report::since(now, days);
             crate::insights::report::summarize(days, since, now, &[], &[], &[])
         }
     };
+    // The current knowledge names the articles never used.
+    match Engine::load(&options(config, false, None), &mut |_, _| {}) {
+        Ok(engine) => {
+            let titles = engine.outline().into_iter().map(|(title, _)| title);
+            let titles: Vec<String> = titles.collect();
+            report
+                .quality
+                .with_knowledge(titles.iter().map(String::as_str));
+        }
+        Err(e) => {
+            eprintln!(
+                "warning: without the articles never used: cannot load the knowledge base: {e}"
+            );
+        }
+    }
+    if articles {
+        emit(&articles_table(&report))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     print_report(json, &report, &report.to_text())
+}
+
+/// The knowledge's quality per article, for a terminal.
+fn articles_table(stats: &crate::insights::report::Stats) -> String {
+    use crate::insights::report::terminal_safe;
+    use std::fmt::Write as _;
+    let q = &stats.quality;
+    let percent =
+        |share: Option<f64>| share.map_or("-".to_string(), |s| format!("{:.0}%", s * 100.0));
+    let mut out = format!(
+        "Articles, last {} day(s): {} used or rated; 👎 share {} of all votes\n\n{:>6} {:>5} {:>5} {:>6}  {:<10}  article\n",
+        stats.days,
+        q.articles.len(),
+        percent(q.down_share),
+        "first",
+        "👍",
+        "👎",
+        "👎 %",
+        "last used"
+    );
+    for a in &q.articles {
+        let _ = writeln!(
+            out,
+            "{:>6} {:>5} {:>5} {:>6}  {:<10}  {}",
+            a.first,
+            a.up,
+            a.down,
+            percent(a.down_share),
+            a.last_used.as_deref().unwrap_or("-"),
+            terminal_safe(&a.article)
+        );
+    }
+    let _ = writeln!(out, "\nNever used ({}):", q.unused.len());
+    for title in &q.unused {
+        let _ = writeln!(out, "  {}", terminal_safe(title));
+    }
+    let _ = writeln!(
+        out,
+        "\nRated worse than the rest (at least {} votes, 👎 share above the rest's at the low end of its 95% interval):",
+        crate::insights::quality::MIN_VOTES
+    );
+    if q.worse.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for w in &q.worse {
+        let _ = writeln!(
+            out,
+            "  {:.0}% 👎 of {} votes (at least {:.0}%; the rest {:.0}%)  {}",
+            w.down_share * 100.0,
+            w.votes,
+            w.lower_bound * 100.0,
+            w.rest_share * 100.0,
+            terminal_safe(&w.article)
+        );
+    }
+    out
 }
 
 pub(super) fn export(config: &Config) -> anyhow::Result<ExitCode> {

@@ -288,7 +288,14 @@ pub fn report_reply<E: std::fmt::Display>(
             gaps.mark_answered(request.shown(&gaps), engine);
             reports::gaps_message(&gaps, request.page, request.asker)
         }
-        Some(Ok(ReportData::Stats(stats))) => reports::stats_message(&stats),
+        Some(Ok(ReportData::Stats(mut stats))) => {
+            let titles = engine.outline().into_iter().map(|(title, _)| title);
+            let titles: Vec<String> = titles.collect();
+            stats
+                .quality
+                .with_knowledge(titles.iter().map(String::as_str));
+            reports::stats_message(&stats)
+        }
     };
     if request.update {
         CreateInteractionResponse::UpdateMessage(message)

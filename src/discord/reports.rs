@@ -8,6 +8,7 @@ use serenity::model::id::{ChannelId, UserId};
 
 use super::button::{Button, GapKey};
 use super::render::{escape, fit, listing, no_pings, pager};
+use crate::insights::quality::Quality;
 use crate::insights::report::{breakdown, datetime, passage_label, section_label, Gaps, Stats};
 
 /// Groups on one page of `/gaps`.
@@ -156,6 +157,42 @@ fn save_buttons(gaps: &Gaps, asker: UserId) -> Vec<CreateButton> {
         .collect()
 }
 
+/// The articles rated worse than the rest, and those never used.
+fn quality_fields(quality: &Quality) -> Vec<(String, String)> {
+    let worse: Vec<String> = quality
+        .worse
+        .iter()
+        .map(|w| {
+            format!(
+                "{:.0}% 👎 of {} votes (the rest: {:.0}%) · {}",
+                w.down_share * 100.0,
+                w.votes,
+                w.rest_share * 100.0,
+                escape(&fit(&w.article, 100))
+            )
+        })
+        .collect();
+    let mut fields = vec![(
+        format!(
+            "Rated worse than the rest (at least {} votes)",
+            crate::insights::quality::MIN_VOTES
+        ),
+        if worse.is_empty() {
+            "none".to_string()
+        } else {
+            worse.join("\n")
+        },
+    )];
+    if !quality.unused.is_empty() {
+        let names: Vec<String> = quality.unused.iter().map(|t| escape(&fit(t, 80))).collect();
+        fields.push((
+            format!("Never used ({})", quality.unused.len()),
+            names.join(" · "),
+        ));
+    }
+    fields
+}
+
 /// `/stats`.
 pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
     let description = format!(
@@ -183,9 +220,23 @@ pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
         .map(|d| format!("`{}` {} ({} answered)", d.date, d.questions, d.answered))
         .collect();
     let articles = stats
+        .quality
         .articles
         .iter()
-        .map(|u| format!("{} · {}", u.count, escape(&u.article)))
+        .take(10)
+        .map(|a| {
+            let share = a
+                .down_share
+                .map_or(String::new(), |s| format!(" ({:.0}%)", s * 100.0));
+            format!(
+                "{} · 👍 {} · 👎 {}{share} · {} · {}",
+                a.first,
+                a.up,
+                a.down,
+                a.last_used.as_deref().unwrap_or("not used"),
+                escape(&fit(&a.article, 100))
+            )
+        })
         .collect();
     let sections = stats
         .sections
@@ -197,11 +248,6 @@ pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
                 escape(&section_label(&u.article, &u.section))
             )
         })
-        .collect();
-    let ratings = stats
-        .ratings
-        .iter()
-        .map(|r| format!("👍 {} · 👎 {} · {}", r.up, r.down, escape(&r.article)))
         .collect();
     let mut reloads = vec![format!(
         "{} ok, {} failed",
@@ -217,13 +263,16 @@ pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
             r.took_ms
         )
     }));
-    let fields = vec![
+    let mut fields = vec![
         ("Questions per day".to_string(), or_none(days)),
-        ("Most used articles".to_string(), or_none(articles)),
+        (
+            "Articles: answers led · 👍 · 👎 (share) · last used".to_string(),
+            or_none(articles),
+        ),
         ("Most used sections".to_string(), or_none(sections)),
-        ("Ratings per article".to_string(), or_none(ratings)),
-        ("Reloads".to_string(), reloads.join("\n")),
     ];
+    fields.extend(quality_fields(&stats.quality));
+    fields.push(("Reloads".to_string(), reloads.join("\n")));
     CreateInteractionResponseMessage::new()
         .embed(listing(
             &format!("Usage, last {} day(s)", stats.days),

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::quality::{quality, Quality};
 use super::store::{
     Outcome, PassageRef, QuestionRecord, RatingRecord, ReloadRecord, SolutionRecord, Store,
 };
@@ -141,6 +142,9 @@ pub struct Stats {
     pub ratings: Vec<ArticleRatings>,
     /// Reloads and their results.
     pub reloads: Reloads,
+    /// Each article's use and ratings, and the articles never used or
+    /// rated worse than the rest.
+    pub quality: Quality,
 }
 
 /// The start of a period of `days` days ending at `now`.
@@ -390,6 +394,7 @@ pub fn summarize(
             failed: reloads.iter().filter(|r| !r.ok).count(),
             latest: reloads.iter().rev().take(5).cloned().collect(),
         },
+        quality: quality(questions, ratings),
     }
 }
 

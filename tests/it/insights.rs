@@ -375,7 +375,10 @@ fn records_survive_a_restart_and_stats_count_them() {
         "{description}"
     );
     let articles = embed["fields"][1]["value"].as_str().unwrap();
-    assert!(articles.contains("3 · Back-end developer"), "{embed:#}");
+    assert!(
+        articles.starts_with("3 · 👍 0 · 👎 0 · ") && articles.ends_with(" · Back-end developer"),
+        "{embed:#}"
+    );
 
     let out = careerbot(&["--data", arg(data.path()), "stats", "--json", "--days", "1"]);
     let report: Value = serde_json::from_str(&out).unwrap();
@@ -695,4 +698,85 @@ fn on_a_fresh_install_the_reports_say_no_records_yet_and_succeed() {
         }
     }
     assert!(!fresh.exists(), "reading reports creates no store");
+}
+
+#[test]
+fn per_article_quality_names_the_article_rated_worse_than_the_rest_and_the_one_never_used() {
+    use careerbot::insights::{PassageRef, RatingRecord};
+    let data = tempfile::tempdir().unwrap();
+    let now = careerbot::insights::unix_now();
+    let passage = |article: &str| {
+        Some(PassageRef {
+            id: format!("{article}#1"),
+            article: article.to_string(),
+            section: String::new(),
+        })
+    };
+    let mut records = Vec::new();
+    for (article, asked, up, down) in [
+        ("Interview tips", 3, 12, 1),
+        ("Old salary guide", 2, 1, 7),
+        // Rated down each time, but three votes are too few to judge.
+        ("Tool list", 1, 0, 3),
+    ] {
+        for i in 0..asked {
+            records.push(Record::Question(QuestionRecord {
+                passage: passage(article),
+                guild: fx::GUILD.parse().ok(),
+                ..QuestionRecord::new(now - 3_600 * (i + 1), "a question", Outcome::Answered)
+            }));
+        }
+        for (n, is_up) in std::iter::repeat_n(true, up)
+            .chain(std::iter::repeat_n(false, down))
+            .enumerate()
+        {
+            records.push(Record::Rating(RatingRecord {
+                at: now - 60,
+                guild: fx::GUILD.parse().ok(),
+                user: None,
+                vote: format!("{article}-{n}"),
+                question: "a question".to_string(),
+                passage: passage(article),
+                score: None,
+                up: is_up,
+            }));
+        }
+    }
+    Store::open(data.path()).unwrap().write(&records).unwrap();
+
+    let table = careerbot(&["--data", arg(data.path()), "stats", "--articles"]);
+    let row = table
+        .lines()
+        .find(|l| l.ends_with("Old salary guide"))
+        .unwrap_or_else(|| panic!("{table}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[..4], ["2", "1", "7", "88%"], "{table}");
+    let never = table.split("Never used").nth(1).unwrap_or_default();
+    assert!(never.contains("Back-end developer"), "{table}");
+    let worse = table.split("Rated worse").nth(1).unwrap_or_default();
+    assert!(worse.contains("Old salary guide"), "{table}");
+    assert!(
+        !worse.contains("Tool list") && !worse.contains("Interview tips"),
+        "{table}"
+    );
+
+    let json: Value =
+        serde_json::from_str(&careerbot(&["--data", arg(data.path()), "stats", "--json"])).unwrap();
+    let worse = &json["quality"]["worse"];
+    assert_eq!(worse.as_array().map(Vec::len), Some(1), "{json:#}");
+    assert_eq!(worse[0]["article"], "Old salary guide");
+    assert_eq!(worse[0]["votes"], 8);
+    assert_eq!(json["quality"]["articles"][0]["article"], "Interview tips");
+    assert_eq!(json["quality"]["articles"][0]["first"], 3);
+
+    let settings = settings(data.path());
+    let r = respond(&settings, &moderator_command("stats", None));
+    let fields = r["data"]["embeds"][0]["fields"].to_string();
+    assert!(fields.contains("Rated worse than the rest"), "{r:#}");
+    assert!(fields.contains("88% 👎 of 8 votes"), "{r:#}");
+    assert!(
+        fields.contains("Never used (") && fields.contains("Back-end developer"),
+        "{r:#}"
+    );
+    settings.close_insights();
 }
