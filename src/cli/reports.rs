@@ -185,10 +185,11 @@ pub(super) fn prune(config: &Config) -> anyhow::Result<ExitCode> {
     };
     let pruned = store.prune(crate::insights::unix_now(), config.insights.options.max_age)?;
     println!(
-        "deleted {} question(s), {} rating(s) and {} reload(s) older than {} day(s)",
+        "deleted {} question(s), {} rating(s), {} reload(s) and {} solution(s) to save older than {} day(s)",
         pruned.questions,
         pruned.ratings,
         pruned.reloads,
+        pruned.solutions,
         config.insights.options.max_age.as_secs() / 86_400
     );
     Ok(ExitCode::SUCCESS)

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serenity::model::id::{ChannelId, UserId};
+use serenity::model::id::{ChannelId, MessageId, UserId};
 
 use super::limits;
 use crate::chunk::Passage;
@@ -75,6 +75,9 @@ pub enum Button {
         days: u32,
         /// The post's thread, which names its candidate.
         thread: ChannelId,
+        /// The solution listed: pressed after the post was marked anew,
+        /// the button opens nothing.
+        message: MessageId,
     },
 }
 
@@ -247,7 +250,8 @@ impl fmt::Display for Button {
                 asker,
                 days,
                 thread,
-            } => write!(f, "save-solution:{asker}:{days}:{thread}"),
+                message,
+            } => write!(f, "save-solution:{asker}:{days}:{thread}:{message}"),
         }
     }
 }
@@ -262,6 +266,11 @@ fn number<T: FromStr>(text: &str) -> Result<T, UnknownButton> {
 }
 
 /// A period read from an id: the default when it is bad, within bounds.
+/// A Discord id: a number that is not zero.
+fn snowflake(text: &str) -> Result<std::num::NonZeroU64, UnknownButton> {
+    std::num::NonZeroU64::new(number(text)?).ok_or(UnknownButton)
+}
+
 fn period(text: Option<&str>) -> u32 {
     text.and_then(|d| d.parse::<u32>().ok())
         .map_or(super::period::DEFAULT_DAYS, |d| {
@@ -333,12 +342,11 @@ impl FromStr for Button {
                 days: period(Some(*days)),
                 gap: gap.parse()?,
             }),
-            ("save-solution", [days, thread]) => Ok(Button::SaveSolution {
+            ("save-solution", [days, thread, message]) => Ok(Button::SaveSolution {
                 asker,
                 days: period(Some(*days)),
-                thread: std::num::NonZeroU64::try_from(number::<u64>(thread)?)
-                    .map(ChannelId::from)
-                    .map_err(|_| UnknownButton)?,
+                thread: snowflake(thread)?.into(),
+                message: snowflake(message)?.into(),
             }),
             _ => Err(UnknownButton),
         }
@@ -406,6 +414,7 @@ mod tests {
                 asker,
                 days: crate::discord::period::MAX_DAYS,
                 thread: ChannelId::new(u64::MAX),
+                message: MessageId::new(u64::MAX),
             },
         ];
         for button in &buttons {
@@ -441,10 +450,11 @@ mod tests {
             "delete:1",
             "gap-answer:1:30:nothex!!",
             "gap-answer:1:30",
-            "save-solution:1:30:0",
-            "save-solution:1:30:x",
-            "save-solution:1:30",
-            "save-solution:1+2:30:5",
+            "save-solution:1:30:0:5",
+            "save-solution:1:30:5:0",
+            "save-solution:1:30:x:5",
+            "save-solution:1:30:5",
+            "save-solution:1+2:30:5:6",
         ] {
             assert_eq!(id.parse::<Button>(), Err(UnknownButton), "{id:?}");
         }

@@ -202,12 +202,13 @@ fn component_reply(
             asker,
             days,
             thread,
+            message,
         } if asker == presser => {
             if let Err(why) = may_moderate(component.guild_id, moderator()) {
                 return refuse(why);
             }
             Dispatch::Report(ReportRequest {
-                report: Report::SaveSolution(thread),
+                report: Report::SaveSolution(thread, message),
                 guild: component.guild_id,
                 days,
                 page: 0,

@@ -201,7 +201,8 @@ pub fn forum_question(title: &str, starter: &str) -> String {
 
 /// The answer to a new forum post by `owner`, posted in its thread: the
 /// best passage, "Did this answer your question?" with Yes/No buttons
-/// (ratings, which anyone may give), "More answers" and 🗑️ for the owner.
+/// (ratings: the owner's Yes also tags the post solved, and only the owner
+/// may say Yes; anyone may say No), "More answers" and 🗑️ for the owner.
 /// `None` when the question is out of scope: nothing is posted.
 pub fn forum_reply(answer: &Answer, owner: UserId) -> Option<CreateMessage> {
     if !answer.is_answered() {

@@ -16,7 +16,7 @@ use super::reports;
 use crate::answer::Answer;
 use crate::engine::Engine;
 use crate::insights::report::{Gaps, Stats};
-use crate::insights::{PassageRef, Vote};
+use crate::insights::{PassageRef, SolutionRecord, Vote};
 use crate::knowledge::community::CommunityAnswer;
 
 /// What dispatch needs to know besides the knowledge: the server's policy.
@@ -117,8 +117,12 @@ pub struct Solution {
     pub message: MessageId,
     /// Its author's name (never a mention).
     pub author: String,
-    /// Its text, as the interaction carries it.
+    /// Its text, as the interaction carries it; empty for a bot's message
+    /// (careerbot's own answer is in its embed), which is no answer to save.
     pub text: String,
+    /// Whether its author is the member who marked it: a solution a member
+    /// marked in their own reply is not put forward to save.
+    pub self_marked: bool,
     /// Who marked it: the post's owner, or a moderator.
     pub presser: UserId,
     /// Whether they moderate.
@@ -175,8 +179,9 @@ pub enum Report {
     Stats,
     /// The form to answer the `/gaps` group with this key.
     AnswerGap(GapKey),
-    /// The "Save as answer" form for the solution marked in this post.
-    SaveSolution(ChannelId),
+    /// The "Save as answer" form for the solution marked in this post,
+    /// when it is still this message.
+    SaveSolution(ChannelId, MessageId),
 }
 
 /// A moderator report to read and show.
@@ -203,6 +208,8 @@ pub enum ReportData {
     Gaps(Gaps),
     /// `/stats`.
     Stats(Stats),
+    /// A solution to save, if it is still waiting.
+    Solution(Option<SolutionRecord>),
 }
 
 impl ReportRequest {
@@ -264,10 +271,10 @@ pub fn report_reply<E: std::fmt::Display>(
             )),
         };
     }
-    if let (Report::SaveSolution(thread), Some(Ok(ReportData::Gaps(gaps)))) =
+    if let (Report::SaveSolution(_, message), Some(Ok(ReportData::Solution(found)))) =
         (&request.report, &read)
     {
-        return save_solution_form(gaps, *thread);
+        return save_solution_form(found.as_ref(), *message);
     }
     let message = match read {
         None => notice(
@@ -288,6 +295,9 @@ pub fn report_reply<E: std::fmt::Display>(
             gaps.mark_answered(request.shown(&gaps), engine);
             reports::gaps_message(&gaps, request.page, request.asker)
         }
+        Some(Ok(ReportData::Solution(_))) => {
+            notice("That solution is no longer waiting. Run /gaps again.", true)
+        }
         Some(Ok(ReportData::Stats(mut stats))) => {
             let titles = engine.outline().into_iter().map(|(title, _)| title);
             let titles: Vec<String> = titles.collect();
@@ -304,18 +314,21 @@ pub fn report_reply<E: std::fmt::Display>(
     }
 }
 
-/// The "Save as answer" form for the solution marked in `thread`, or why
-/// there is none.
-fn save_solution_form(gaps: &Gaps, thread: ChannelId) -> CreateInteractionResponse {
-    let Some(found) = gaps.solutions.iter().find(|s| s.thread == thread.get()) else {
+/// The "Save as answer" form for the waiting solution `found`, when it is
+/// still `message` (the one the button was made for), or why there is none.
+fn save_solution_form(
+    found: Option<&SolutionRecord>,
+    message: MessageId,
+) -> CreateInteractionResponse {
+    let Some(found) = found.filter(|s| s.message == message.get()) else {
         return CreateInteractionResponse::Message(notice(
-            "That solution is no longer waiting (it was saved, or aged out). Run /gaps again.",
+            "That solution is no longer waiting (it was saved, marked anew, or aged out). Run /gaps again.",
             true,
         ));
     };
     let source = Source {
-        channel: thread,
-        message: MessageId::new(found.message),
+        channel: ChannelId::new(found.thread),
+        message,
         author: found.author.clone(),
     };
     let prefill = Prefill {
@@ -329,9 +342,9 @@ fn save_solution_form(gaps: &Gaps, thread: ChannelId) -> CreateInteractionRespon
 /// The reply to a 👍/👎 once recorded (`None` when insights are off);
 /// a post's owner's **Yes** (`solved`) is told the post is being tagged.
 pub fn rated(vote: Option<Vote>, solved: bool) -> CreateInteractionResponse {
-    if solved {
+    if solved && vote != Some(Vote::Unchanged) {
         return CreateInteractionResponse::Message(notice(
-            "Glad it helped! I'm marking your post solved.",
+            "Glad it helped! The post gets this forum's solved tag, if it has one.",
             true,
         ));
     }

@@ -2,9 +2,11 @@
 //! Members' questions are shown escaped, within Discord's limits, and ping
 //! nobody.
 
+use std::num::NonZeroU64;
+
 use serenity::builder::{CreateActionRow, CreateButton, CreateInteractionResponseMessage};
 use serenity::model::application::ButtonStyle;
-use serenity::model::id::{ChannelId, UserId};
+use serenity::model::id::{ChannelId, MessageId, UserId};
 
 use super::button::{Button, GapKey};
 use super::render::{escape, fit, listing, no_pings, pager};
@@ -16,7 +18,9 @@ pub const GAPS_PER_PAGE: usize = 5;
 
 /// Pages a `/gaps` report has (at least one).
 pub fn gaps_pages(gaps: &Gaps) -> usize {
-    gaps.groups.len().div_ceil(GAPS_PER_PAGE).max(1)
+    let groups = gaps.groups.len().div_ceil(GAPS_PER_PAGE);
+    let solutions = gaps.solutions.len().div_ceil(SOLUTIONS_SHOWN);
+    groups.max(solutions).max(1)
 }
 
 /// One page of `/gaps`, with buttons to the neighbouring pages that only
@@ -62,7 +66,11 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
             (escape(&name), value.join("\n"))
         })
         .collect();
-    fields.extend(solutions_field(gaps));
+    // The solutions first: their "Save N" buttons are always under lines
+    // that were shown, however long the groups are.
+    if let Some(solutions) = solutions_field(gaps, page) {
+        fields.insert(0, solutions);
+    }
     let message = CreateInteractionResponseMessage::new()
         .embed(listing(
             &format!("Knowledge gaps, last {} day(s)", gaps.days),
@@ -88,8 +96,9 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
     if !answers.is_empty() {
         rows.push(CreateActionRow::Buttons(answers));
     }
-    if !gaps.solutions.is_empty() {
-        rows.push(CreateActionRow::Buttons(save_buttons(gaps, asker)));
+    let saves = save_buttons(gaps, page, asker);
+    if !saves.is_empty() {
+        rows.push(CreateActionRow::Buttons(saves));
     }
     // A page update replaces the buttons too, so a report that shrank to
     // one page loses its old ones.
@@ -106,31 +115,41 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
     message.components(rows)
 }
 
-/// Solutions to save that `/gaps` shows (the latest), on every page.
+/// Solutions to save on one page of `/gaps`, latest first, beside its
+/// groups.
 pub const SOLUTIONS_SHOWN: usize = 5;
 
-/// The "Solutions to save" field: each post (a channel mention, which
-/// pings nobody), its title and who solved it.
-fn solutions_field(gaps: &Gaps) -> Option<(String, String)> {
-    if gaps.solutions.is_empty() {
-        return None;
-    }
-    let lines: Vec<String> = gaps
-        .solutions
+/// The solutions to save on `page`, numbered across pages.
+fn solutions_shown(
+    gaps: &Gaps,
+    page: usize,
+) -> impl Iterator<Item = (usize, &crate::insights::SolutionRecord)> {
+    gaps.solutions
         .iter()
-        .take(SOLUTIONS_SHOWN)
         .enumerate()
+        .skip(page * SOLUTIONS_SHOWN)
+        .take(SOLUTIONS_SHOWN)
+}
+
+/// The "Solutions to save" field of `page`: each post (a channel mention,
+/// which pings nobody), its title and who solved it, within a field's
+/// 1,024 characters however much escaping they need.
+fn solutions_field(gaps: &Gaps, page: usize) -> Option<(String, String)> {
+    let lines: Vec<String> = solutions_shown(gaps, page)
         .map(|(i, s)| {
             let title = s.question.lines().next().unwrap_or("");
             format!(
                 "**{}.** <#{}> “{}”, solved by {}",
                 i + 1,
                 s.thread,
-                escape(&fit(title, 80)),
-                escape(&fit(&s.author, 32))
+                escape(&fit(title, 50)),
+                escape(&fit(&s.author, 24))
             )
         })
         .collect();
+    if lines.is_empty() {
+        return None;
+    }
     let name = format!(
         "Solutions to save ({}): press \"Save N\" to make one an answer",
         gaps.solutions.len()
@@ -138,21 +157,21 @@ fn solutions_field(gaps: &Gaps) -> Option<(String, String)> {
     Some((name, lines.join("\n")))
 }
 
-/// "Save N" for each solution shown, numbered as its line is.
-fn save_buttons(gaps: &Gaps, asker: UserId) -> Vec<CreateButton> {
-    gaps.solutions
-        .iter()
-        .take(SOLUTIONS_SHOWN)
-        .enumerate()
-        .map(|(i, s)| {
+/// "Save N" for each solution on `page`, numbered as its line is.
+fn save_buttons(gaps: &Gaps, page: usize, asker: UserId) -> Vec<CreateButton> {
+    solutions_shown(gaps, page)
+        .filter_map(|(i, s)| {
             let id = Button::SaveSolution {
                 asker,
                 days: gaps.days,
-                thread: ChannelId::new(s.thread),
+                thread: ChannelId::from(NonZeroU64::new(s.thread)?),
+                message: MessageId::from(NonZeroU64::new(s.message)?),
             };
-            CreateButton::new(id.id())
-                .label(format!("Save {}", i + 1))
-                .style(ButtonStyle::Primary)
+            Some(
+                CreateButton::new(id.id())
+                    .label(format!("Save {}", i + 1))
+                    .style(ButtonStyle::Primary),
+            )
         })
         .collect()
 }
@@ -281,4 +300,62 @@ pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
         ))
         .allowed_mentions(no_pings())
         .ephemeral(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insights::report::group_gaps;
+    use crate::insights::SolutionRecord;
+
+    fn solution(n: u64) -> SolutionRecord {
+        SolutionRecord {
+            at: 1_000 - i64::try_from(n).unwrap_or(0),
+            guild: Some(7),
+            thread: 100 + n,
+            message: 200 + n,
+            question: format!("**{}** <@&1> how do I {n}?\nmore", "_".repeat(300)),
+            answer: "an answer".to_string(),
+            author: format!("Ada <@{n}> {}", "*".repeat(100)),
+            link: format!("https://discord.com/channels/7/{}/{}", 100 + n, 200 + n),
+            saved: None,
+        }
+    }
+
+    #[test]
+    fn solutions_to_save_are_paged_first_in_the_embed_each_line_with_its_save_button() {
+        let mut gaps = group_gaps(30, 0, &[], &[]);
+        gaps.solutions = (1..=7).map(solution).collect();
+        assert_eq!(gaps_pages(&gaps), 2);
+        for (page, expected) in [(0, 1..=5), (1, 6..=7)] {
+            let message = gaps_message(&gaps, page, UserId::new(9));
+            let json = serde_json::to_value(&message).expect("serializes");
+            let field = &json["embeds"][0]["fields"][0];
+            let name = field["name"].as_str().unwrap_or("");
+            let value = field["value"].as_str().unwrap_or("");
+            assert!(name.starts_with("Solutions to save (7)"), "{json:#}");
+            assert!(value.chars().count() <= 1024, "{value}");
+            let buttons: Vec<String> = json["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+                .filter(|b| {
+                    b["custom_id"]
+                        .as_str()
+                        .is_some_and(|id| id.starts_with("save-solution:"))
+                })
+                .map(|b| b["label"].as_str().unwrap_or("").to_string())
+                .collect();
+            let labels: Vec<String> = expected.clone().map(|n| format!("Save {n}")).collect();
+            assert_eq!(buttons, labels, "{json:#}");
+            for n in expected {
+                assert!(
+                    value.contains(&format!("**{n}.** <#{}>", 100 + n)),
+                    "{value}"
+                );
+            }
+            assert!(!value.contains("<@"), "no mention markup: {value}");
+        }
+    }
 }

@@ -311,9 +311,10 @@ impl Recorder {
         self.send(Record::Reload(record));
     }
 
-    /// Records a help-forum post's marked solution, waiting to be saved.
-    pub fn solution(&self, record: SolutionRecord) {
-        self.send(Record::Solution(record));
+    /// Records a help-forum post's marked solution, waiting to be saved;
+    /// whether it was queued.
+    pub fn solution(&self, record: SolutionRecord) -> bool {
+        self.send(Record::Solution(record))
     }
 
     /// Records that the message with jump link `link` was saved as an

@@ -163,8 +163,7 @@ pub fn gaps(store: &Store, now: i64, days: u32, guild: Option<u64>) -> Result<Ga
     let questions = store.questions_in(since, guild)?;
     let ratings = store.ratings_in(since, guild)?;
     let mut gaps = group_gaps(days, since, &questions, &ratings);
-    gaps.solutions = store.solutions_in(since, guild, true)?;
-    gaps.solutions.truncate(SOLUTIONS);
+    gaps.solutions = store.solutions_in(since, guild, Some(SOLUTIONS))?;
     Ok(gaps)
 }
 

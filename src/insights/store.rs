@@ -520,6 +520,8 @@ impl Store {
                 .execute("DELETE FROM solutions WHERE at < ?1", [cutoff])
                 .map_err(&sqlite)?,
         };
+        tx.execute("DELETE FROM saved WHERE at < ?1", [cutoff])
+            .map_err(&sqlite)?;
         tx.commit().map_err(&sqlite)?;
         Ok(pruned)
     }
@@ -696,7 +698,7 @@ impl Store {
                 .map(Record::Reload),
         );
         out.extend(
-            self.solutions_in(i64::MIN, None, false)?
+            self.solutions_in(i64::MIN, None, None)?
                 .into_iter()
                 .rev()
                 .map(Record::Solution),
@@ -940,6 +942,41 @@ mod tests {
             .collect();
         assert_eq!(left, vec!["exactly at the limit", "recent"]);
         assert_eq!(store.reloads_since(i64::MIN).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_schema_3_store_gains_the_solutions_and_keeps_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(FILE)).unwrap();
+            conn.execute_batch(SCHEMA_SQL).unwrap();
+            conn.execute(
+                "INSERT INTO questions (at, question, outcome, version) VALUES (5, 'kept?', 'declined', 1)",
+                [],
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 3).unwrap();
+        }
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.questions_since(0).unwrap()[0].question, "kept?");
+        let marked = SolutionRecord {
+            at: 6,
+            guild: None,
+            thread: 1,
+            message: 2,
+            question: "q".to_string(),
+            answer: "a".to_string(),
+            author: "Ada".to_string(),
+            link: "l".to_string(),
+            saved: None,
+        };
+        store.write(&[Record::Solution(marked.clone())]).unwrap();
+        assert_eq!(store.solutions_in(0, None, Some(5)).unwrap(), vec![marked]);
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA);
     }
 
     #[test]

@@ -443,7 +443,7 @@ impl Endpoint {
             processed
         } else {
             let mut outcome = serve_one(&self.live, &self.settings, &interaction, started).await;
-            super::solution::read_starter(&self.http, &mut outcome).await;
+            super::solution::read_starter(&self.http, &mut outcome, started).await;
             self.processed(&interaction, Some(outcome))?
         };
         if let Some(pending) = processed.follow_up {

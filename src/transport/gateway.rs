@@ -123,7 +123,7 @@ pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interact
     let started = std::time::Instant::now();
     let (id, token) = (interaction.id(), interaction.token().to_string());
     let mut outcome = serve_one(live, settings, interaction, started).await;
-    super::solution::read_starter(http, &mut outcome).await;
+    super::solution::read_starter(http, &mut outcome, started).await;
     if let Err(e) = outcome.response.execute(http, (id, &token)).await {
         tracing::warn!(error = %e, "could not send the interaction response");
         return;

@@ -350,10 +350,15 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
                     answer: Some(answer),
                 })
             });
-            let solved = rating.solved.map(|thread| FollowUp::TagSolved {
-                thread,
-                owner: rating.user,
-            });
+            // The same Yes again tags nothing again.
+            let again = vote == Some(insights::Vote::Unchanged);
+            let solved = rating
+                .solved
+                .filter(|_| !again)
+                .map(|thread| FollowUp::TagSolved {
+                    thread,
+                    owner: rating.user,
+                });
             Outcome::then(rated(vote, rating.solved.is_some()), call.or(solved))
         }
         Dispatch::Delete(deletion) => Outcome::then(
@@ -396,9 +401,12 @@ fn report(
         let guild = request.guild.map(GuildId::get);
         let days = request.days;
         let read = || match request.report {
-            Report::Gaps | Report::AnswerGap(_) | Report::SaveSolution(_) => insights
+            Report::Gaps | Report::AnswerGap(_) => insights
                 .read(|store| report::gaps(store, now, days, guild))
                 .map(ReportData::Gaps),
+            Report::SaveSolution(thread, _) => insights
+                .read(|store| store.waiting_solution(report::since(now, days), guild, thread.get()))
+                .map(ReportData::Solution),
             Report::Stats => insights
                 .read(|store| report::stats(store, now, days, guild))
                 .map(ReportData::Stats),

@@ -56,23 +56,42 @@ async fn mark(http: &Http, settings: &Settings, solution: &Solution) -> Result<S
         tracing::warn!(error = %e, "could not say a post was solved");
     }
     tracing::info!(thread = %solution.thread, "a post's solution was marked");
-    if let Some(insights) = &settings.insights {
-        insights.solution(SolutionRecord {
-            at: unix_now(),
-            guild: Some(solution.guild.get()),
-            thread: solution.thread.get(),
-            message: solution.message.get(),
-            question: post_question(http, &thread).await,
-            answer: fit(&solution.text, community::MAX_ANSWER),
-            author: fit(&solution.author, community::MAX_HEADING),
-            link: link.clone(),
-            saved: None,
-        });
-        return Ok(format!(
-            "Marked as the solution. {tagged} Moderators can save it as an answer from /gaps."
-        ));
+    let recorded = record_candidate(http, settings, solution, &thread, link).await;
+    let next = if recorded {
+        " Moderators can save it as an answer from /gaps."
+    } else {
+        ""
+    };
+    Ok(format!("Marked as the solution. {tagged}{next}"))
+}
+
+/// Records `solution` as a solution to save, when insights are on and it
+/// is one: a member's text, not marked by its own author unless a
+/// moderator did. Whether it was recorded.
+async fn record_candidate(
+    http: &Http,
+    settings: &Settings,
+    solution: &Solution,
+    thread: &GuildChannel,
+    link: String,
+) -> bool {
+    let Some(insights) = &settings.insights else {
+        return false;
+    };
+    if solution.text.is_empty() || (solution.self_marked && !solution.moderator) {
+        return false;
     }
-    Ok(format!("Marked as the solution. {tagged}"))
+    insights.solution(SolutionRecord {
+        at: unix_now(),
+        guild: Some(solution.guild.get()),
+        thread: solution.thread.get(),
+        message: solution.message.get(),
+        question: post_question(http, thread).await,
+        answer: fit(&solution.text, community::MAX_ANSWER),
+        author: fit(&solution.author, community::MAX_HEADING),
+        link,
+        saved: None,
+    })
 }
 
 /// A post's question: its title, then its first message (the post's
@@ -83,27 +102,45 @@ async fn post_question(http: &Http, thread: &GuildChannel) -> String {
         .await
         .map(|m| m.content)
         .unwrap_or_default();
-    gap_form::post_question(&thread.name, &first)
+    gap_form::post_question(&gap_form::without_mentions(&thread.name), &first)
 }
 
 /// Completes a "Save as answer" form opened in a thread (`outcome`'s
 /// [`Starter`](gap_form::Starter)): the thread's first message joins its question, read
 /// within [`STARTER_WAIT`] so the form still opens inside Discord's 3 s;
 /// otherwise the form keeps the title alone.
-pub async fn read_starter(http: &Http, outcome: &mut super::service::Outcome) {
+pub async fn read_starter(
+    http: &Http,
+    outcome: &mut super::service::Outcome,
+    started: std::time::Instant,
+) {
     let Some(starter) = outcome.starter.take() else {
         return;
     };
+    // Within what is left of Discord's 3 s once the interaction waited for
+    // a slot and was served, keeping room to send the form.
+    let left = RESPOND_WITHIN.saturating_sub(started.elapsed());
+    let wait = left.min(STARTER_WAIT);
+    if wait < MIN_STARTER_WAIT {
+        tracing::warn!("no time left to read a thread's first message; the form has its title");
+        return;
+    }
     let first = MessageId::new(starter.thread.get());
-    match tokio::time::timeout(STARTER_WAIT, http.get_message(starter.thread, first)).await {
+    match tokio::time::timeout(wait, http.get_message(starter.thread, first)).await {
         Ok(Ok(message)) => outcome.response = starter.form(&message.content),
         Ok(Err(e)) => tracing::debug!(error = %e, "a thread's first message is unreadable"),
         Err(_) => tracing::warn!("a thread's first message took too long; the form has its title"),
     }
 }
 
-/// How long a "Save as answer" form waits for its thread's first message.
+/// How long a "Save as answer" form waits for its thread's first message
+/// at most.
 const STARTER_WAIT: std::time::Duration = std::time::Duration::from_millis(1200);
+/// Shorter waits are not worth a request.
+const MIN_STARTER_WAIT: std::time::Duration = std::time::Duration::from_millis(150);
+/// When, after an interaction arrived, its form must be on its way: Discord
+/// allows 3 s, and sending takes a round trip.
+const RESPOND_WITHIN: std::time::Duration = std::time::Duration::from_millis(2300);
 
 /// Tags the post `thread` solved when its `owner` said Yes to careerbot's
 /// forum answer; logs what was done, or why nothing was.
@@ -136,7 +173,7 @@ async fn tag_solved_post(
         return Err(NOT_A_POST.to_string());
     }
     match solved_tag(&forum, &settings.solved_tag) {
-        Some(tag) => tag_post(http, thread, tag).await,
+        Some(tag) => Ok(tag_post(http, thread, tag).await),
         None => Ok(format!(
             "This forum has no tag named “{}”, so no tag was applied.",
             settings.solved_tag
@@ -169,10 +206,11 @@ fn solved_tag(forum: &GuildChannel, name: &str) -> Option<ForumTagId> {
 }
 
 /// Adds `tag` to the post's tags: kept as they are when it has it, and
-/// within Discord's five (the last other tag gives way).
-async fn tag_post(http: &Http, thread: &GuildChannel, tag: ForumTagId) -> Result<String, String> {
+/// within Discord's five (the last other tag gives way). What was done,
+/// or why it could not be.
+async fn tag_post(http: &Http, thread: &GuildChannel, tag: ForumTagId) -> String {
     if thread.applied_tags.contains(&tag) {
-        return Ok("The post already had the solved tag.".to_string());
+        return "The post already had the solved tag.".to_string();
     }
     let mut tags: Vec<ForumTagId> = thread.applied_tags.clone();
     tags.truncate(MAX_TAGS - 1);
@@ -182,13 +220,10 @@ async fn tag_post(http: &Http, thread: &GuildChannel, tag: ForumTagId) -> Result
         .edit_thread(http, EditThread::new().applied_tags(tags))
         .await
     {
-        Ok(_) => Ok("The post has the solved tag.".to_string()),
+        Ok(_) => "The post has the solved tag.".to_string(),
         Err(e) => {
             tracing::warn!(error = %e, "could not tag a post solved");
-            Err(
-                "I couldn't apply the solved tag (I need Manage Threads in this forum)."
-                    .to_string(),
-            )
+            "I couldn't apply the solved tag (I need Manage Threads in this forum).".to_string()
         }
     }
 }

@@ -791,6 +791,8 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
         .expect("push");
     let glad = next_callback(&mut h).await;
     assert_eq!(glad["data"]["flags"], 64, "{glad:#}");
+    let said = glad["data"]["content"].as_str().unwrap_or("");
+    assert!(said.starts_with("Glad it helped"), "{glad:#}");
     match h.next_call().await {
         Call::EditChannel { channel, body } => {
             assert_eq!(channel, "1190000000000000301");
@@ -799,6 +801,17 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
         }
         other => panic!("expected the post tagged solved, got {other:?}"),
     }
+    // The same Yes again changes nothing.
+    h.discord
+        .push
+        .send(press_posted(&yes, &Sender::member(), posted))
+        .expect("push");
+    let again = next_callback(&mut h).await;
+    assert!(again.to_string().contains("already rated"), "{again:#}");
+    assert!(
+        h.quiet_for(Duration::from_millis(500)).await,
+        "not tagged again"
+    );
     // A bystander's No is a rating: it puts its post in /gaps.
     let (id, body) = &answers["1190000000000000305"];
     let no = fx::button_ids(&json!({ "data": body }))[1].clone();

@@ -49,7 +49,12 @@ impl Spec for MarkSolution {
                 thread: message.channel_id,
                 message: message.id,
                 author: super::save_answer::author_of(command, message),
-                text: message.content.trim().to_string(),
+                text: if message.author.bot {
+                    String::new()
+                } else {
+                    message.content.trim().to_string()
+                },
+                self_marked: message.author.id == command.user.id,
                 presser: command.user.id,
                 moderator: context.moderator,
             }),

@@ -47,8 +47,10 @@ impl Spec for SaveAnswer {
         let channel = command.channel.as_ref();
         let prefill = prefill(message, channel);
         let form = gap_form::save_form(&prefill, &source);
-        // Not the thread's first message itself: that one is the answer.
+        // A forum post's thread (public), whose first message has its id;
+        // not that first message itself, which is the answer.
         let starter = (question_is_thread(message, channel)
+            && channel.is_some_and(|c| c.kind == ChannelType::PublicThread)
             && message.id.get() != message.channel_id.get())
         .then(|| {
             Box::new(Starter {

@@ -43,7 +43,9 @@ pub struct SavedRecord {
     pub link: String,
 }
 
-/// The table, created with the rest of the schema (version 4).
+/// The tables, created with the rest of the schema (version 4): the
+/// candidates, and the links of the messages saved as answers (whether
+/// they were marked before or after).
 pub(super) const SCHEMA_SQL: &str = "
 CREATE TABLE IF NOT EXISTS solutions (
     thread INTEGER PRIMARY KEY,
@@ -53,21 +55,21 @@ CREATE TABLE IF NOT EXISTS solutions (
     question TEXT NOT NULL,
     answer TEXT NOT NULL,
     author TEXT NOT NULL,
-    link TEXT NOT NULL,
-    saved INTEGER
+    link TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS solutions_at ON solutions (at);
-CREATE INDEX IF NOT EXISTS solutions_link ON solutions (link);
+CREATE TABLE IF NOT EXISTS saved (link TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS saved_at ON saved (at);
 ";
 
-/// Stores `s`, replacing the post's earlier candidate (saved or not).
+/// Stores `s`, replacing the post's earlier candidate.
 pub(super) fn insert(tx: &Transaction<'_>, s: &SolutionRecord) -> rusqlite::Result<usize> {
     tx.prepare_cached(
-        "INSERT INTO solutions (thread, at, guild, message, question, answer, author, link, saved)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO solutions (thread, at, guild, message, question, answer, author, link)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (thread) DO UPDATE SET at = excluded.at, guild = excluded.guild,
              message = excluded.message, question = excluded.question, answer = excluded.answer,
-             author = excluded.author, link = excluded.link, saved = excluded.saved",
+             author = excluded.author, link = excluded.link",
     )?
     .execute(params![
         as_i64(s.thread),
@@ -78,23 +80,43 @@ pub(super) fn insert(tx: &Transaction<'_>, s: &SolutionRecord) -> rusqlite::Resu
         s.answer,
         s.author,
         s.link,
-        s.saved,
     ])
 }
 
-/// Marks the candidate with `s.link` saved; none is fine (a message saved
-/// that no one marked).
+/// Remembers `s.link` as saved: a candidate with it, marked before or
+/// after, no longer waits.
 pub(super) fn saved(tx: &Transaction<'_>, s: &SavedRecord) -> rusqlite::Result<usize> {
-    tx.prepare_cached("UPDATE solutions SET saved = ?1 WHERE link = ?2 AND saved IS NULL")?
-        .execute(params![s.at, s.link])?;
+    tx.prepare_cached("INSERT OR IGNORE INTO saved (link, at) VALUES (?1, ?2)")?
+        .execute(params![s.link, s.at])?;
     Ok(1)
+}
+
+/// The columns a [`SolutionRecord`] is read from, `?1` the period's start
+/// and `?2` the server (`NULL`: every one). A row with a zero id (an
+/// edited file) is left out: no Discord id is zero.
+const SELECT: &str =
+    "SELECT s.at, s.guild, s.thread, s.message, s.question, s.answer, s.author, s.link, v.at
+     FROM solutions s LEFT JOIN saved v ON v.link = s.link
+     WHERE s.at >= ?1 AND (?2 IS NULL OR s.guild = ?2) AND s.thread != 0 AND s.message != 0";
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<SolutionRecord> {
+    Ok(SolutionRecord {
+        at: r.get(0)?,
+        guild: r.get::<_, Option<i64>>(1)?.map(as_u64),
+        thread: as_u64(r.get(2)?),
+        message: as_u64(r.get(3)?),
+        question: r.get(4)?,
+        answer: r.get(5)?,
+        author: r.get(6)?,
+        link: r.get(7)?,
+        saved: r.get(8)?,
+    })
 }
 
 impl Store {
     /// Solutions marked at or after `since` in `guild` (`None`:
-    /// everywhere), saved or not (`waiting` keeps only those not yet
-    /// saved), latest first. A row with a zero id (an edited file) is
-    /// left out: no Discord id is zero.
+    /// everywhere), latest first: those not yet saved, at most `limit`
+    /// (`waiting`), or all.
     ///
     /// # Errors
     /// When SQLite fails.
@@ -102,28 +124,35 @@ impl Store {
         &self,
         since: i64,
         guild: Option<u64>,
-        waiting: bool,
+        waiting: Option<usize>,
     ) -> Result<Vec<SolutionRecord>, StoreError> {
+        let limit = waiting.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         self.query(
-            "SELECT at, guild, thread, message, question, answer, author, link, saved
-             FROM solutions WHERE at >= ?1 AND (?2 IS NULL OR guild = ?2)
-             AND (?3 = 0 OR saved IS NULL) AND thread != 0 AND message != 0
-             ORDER BY at DESC, thread",
-            params![since, guild.map(as_i64), waiting],
-            |r| {
-                Ok(SolutionRecord {
-                    at: r.get(0)?,
-                    guild: r.get::<_, Option<i64>>(1)?.map(as_u64),
-                    thread: as_u64(r.get(2)?),
-                    message: as_u64(r.get(3)?),
-                    question: r.get(4)?,
-                    answer: r.get(5)?,
-                    author: r.get(6)?,
-                    link: r.get(7)?,
-                    saved: r.get(8)?,
-                })
-            },
+            &format!(
+                "{SELECT} AND (?3 < 0 OR v.link IS NULL) ORDER BY s.at DESC, s.thread LIMIT ?3"
+            ),
+            params![since, guild.map(as_i64), limit],
+            record,
         )
+    }
+
+    /// The solution marked in `thread` at or after `since` in `guild`, if
+    /// it is still waiting.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn waiting_solution(
+        &self,
+        since: i64,
+        guild: Option<u64>,
+        thread: u64,
+    ) -> Result<Option<SolutionRecord>, StoreError> {
+        let found = self.query(
+            &format!("{SELECT} AND v.link IS NULL AND s.thread = ?3"),
+            params![since, guild.map(as_i64), as_i64(thread)],
+            record,
+        )?;
+        Ok(found.into_iter().next())
     }
 }
 
@@ -160,14 +189,14 @@ mod tests {
                 Record::Solution(second.clone()),
             ])
             .expect("written");
-        let waiting = store.solutions_in(0, Some(7), true).expect("read");
+        let waiting = store.solutions_in(0, Some(7), Some(10)).expect("read");
         assert_eq!(waiting, vec![second.clone(), other.clone()]);
         assert!(store
-            .solutions_in(0, Some(8), true)
+            .solutions_in(0, Some(8), Some(10))
             .expect("read")
             .is_empty());
         assert_eq!(
-            store.solutions_in(160, None, true).expect("read"),
+            store.solutions_in(160, None, Some(10)).expect("read"),
             vec![second.clone()]
         );
 
@@ -185,20 +214,46 @@ mod tests {
                 save("elsewhere"),
             ])
             .expect("written");
-        assert_eq!(store.solutions_in(0, None, true).expect("read").len(), 2);
+        assert_eq!(
+            store.solutions_in(0, None, Some(10)).expect("read").len(),
+            2
+        );
         store.write(&[save(&second.link)]).expect("written");
         assert_eq!(
-            store.solutions_in(0, None, true).expect("read"),
+            store.solutions_in(0, None, Some(10)).expect("read"),
+            vec![other.clone()]
+        );
+        let all = store.solutions_in(0, None, None).expect("read");
+        assert_eq!(all[0].saved, Some(300));
+        assert_eq!(store.solutions_in(0, None, Some(0)).expect("read"), []);
+        assert_eq!(
+            store.waiting_solution(0, Some(7), 2).expect("read"),
+            Some(other.clone())
+        );
+        assert_eq!(store.waiting_solution(0, Some(7), 1).expect("read"), None);
+        assert_eq!(store.waiting_solution(0, Some(8), 2).expect("read"), None);
+
+        // Marked again after it was saved, or saved before it was marked:
+        // it does not wait.
+        let again = SolutionRecord {
+            at: 400,
+            ..second.clone()
+        };
+        let later = marked(3, 30, 500);
+        store
+            .write(&[Record::Solution(again), save(&later.link)])
+            .expect("written");
+        store.write(&[Record::Solution(later)]).expect("written");
+        assert_eq!(
+            store.solutions_in(0, None, Some(10)).expect("read"),
             vec![other]
         );
-        let all = store.solutions_in(0, None, false).expect("read");
-        assert_eq!(all[0].saved, Some(300));
 
         // Retention deletes candidates with the rest.
         let pruned = store
             .prune(10_000, std::time::Duration::from_secs(100))
             .expect("pruned");
-        assert_eq!(pruned.solutions, 2);
+        assert_eq!(pruned.solutions, 3);
         assert!(store.export().expect("export").is_empty());
     }
 }

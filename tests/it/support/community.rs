@@ -382,6 +382,36 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
         !report.to_string().contains("Solutions to save"),
         "saved, so no longer waiting: {report:#}"
     );
+
+    // The owner marks their own reply: the post is tagged, but a member's
+    // own answer is not put forward to save.
+    let own = fx::message(
+        "1190000000000000733",
+        fx::ASKER,
+        "I asked, and got 10% more.",
+        json!([]),
+    );
+    bot.interact(fx::mark_solution(own, &Sender::member()))
+        .await;
+    loop {
+        match bot.discord().next_call().await {
+            Call::EditOriginal { body, .. } => {
+                let said = body["content"].as_str().unwrap_or("");
+                assert!(said.contains("Marked as the solution"), "{body:#}");
+                assert!(!said.contains("/gaps"), "{body:#}");
+                break;
+            }
+            Call::EditChannel { .. } | Call::CreateMessage { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let report = bot
+        .interact(fx::command("gaps", json!([]), &Sender::manager()))
+        .await;
+    assert!(
+        !report.to_string().contains("Solutions to save"),
+        "{report:#}"
+    );
 }
 
 /// `/ask target:` posts an answer that pings the target alone; a
