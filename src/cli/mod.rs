@@ -14,6 +14,7 @@ macro_rules! outln {
 }
 
 mod commands;
+mod demo;
 mod log_lines;
 mod reports;
 mod servers;
@@ -160,12 +161,19 @@ pub enum Command {
         /// used; those rated worse than the rest.
         #[arg(long)]
         articles: bool,
+        /// Also write the chart of the period (questions and ratings per
+        /// day) to this PNG file, as `/stats` attaches it.
+        #[arg(long, value_name = "FILE")]
+        png: Option<PathBuf>,
     },
     /// Print every insight record (questions, ratings, reloads) as JSON Lines.
     Export,
     /// Delete insight records older than `insights_max_age_days` now
     /// (the bots also do this at start and every hour).
     Prune,
+    /// Write four weeks of made-up insight records into an empty data
+    /// directory (--data), to try `/stats` and `careerbot stats --png`.
+    DemoInsights,
     /// Measure answer quality on question sets (hit@1, hit@3, declined).
     Eval {
         /// Question set files (TOML).
@@ -443,8 +451,10 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
             guild,
             json,
             articles,
-        } => stats(config, *days, *guild, (*json, *articles)),
+            png,
+        } => stats(config, *days, *guild, (*json, *articles), png.as_deref()),
         Command::Export => export(config),
+        Command::DemoInsights => demo::demo_insights(config),
         Command::Prune => prune(config),
     };
     match result {

@@ -78,6 +78,7 @@ pub(super) fn stats(
     days: u32,
     guild: Option<u64>,
     (json, articles): (bool, bool),
+    png: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
     let now = crate::insights::unix_now();
     let mut report = match insights_store(config)? {
@@ -101,6 +102,12 @@ pub(super) fn stats(
                 "warning: without the articles never used: cannot load the knowledge base: {e}"
             );
         }
+    }
+    if let Some(path) = png {
+        let chart = crate::insights::chart::png(&report)?;
+        std::fs::write(path, chart)
+            .with_context(|| format!("cannot write the chart to {}", path.display()))?;
+        eprintln!("wrote the chart to {}", path.display());
     }
     if articles {
         emit(&articles_table(&report))?;

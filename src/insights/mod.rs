@@ -9,6 +9,7 @@
 //! stores everything queued. [`report`] turns the store into `/gaps` and
 //! `/stats`.
 
+pub mod chart;
 pub mod quality;
 pub mod report;
 pub mod store;

@@ -80,6 +80,10 @@ pub struct Day {
     pub questions: usize,
     /// Of those, answered (with any confidence).
     pub answered: usize,
+    /// 👍 cast that day.
+    pub up: usize,
+    /// 👎 cast that day.
+    pub down: usize,
 }
 
 /// How often something was the best passage of an answer.
@@ -384,7 +388,7 @@ pub fn summarize(
         low_confidence,
         declined,
         answered_rate,
-        per_day: per_day(since, now, questions),
+        per_day: per_day(since, now, questions, ratings),
         articles,
         sections,
         ratings: ratings_per_article(ratings),
@@ -397,28 +401,38 @@ pub fn summarize(
     }
 }
 
-/// Questions and answered questions of each day from `since` to `now`,
-/// empty days included (at most a year of them).
-fn per_day(since: i64, now: i64, questions: &[QuestionRecord]) -> Vec<Day> {
-    let mut per_day: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
+/// Questions, answered questions, 👍 and 👎 of each day from `since` to
+/// `now`, empty days included (at most a year of them).
+fn per_day(
+    since: i64,
+    now: i64,
+    questions: &[QuestionRecord],
+    ratings: &[RatingRecord],
+) -> Vec<Day> {
+    let mut per_day: BTreeMap<i64, [usize; 4]> = BTreeMap::new();
     let (first, last) = (since.div_euclid(DAY), now.div_euclid(DAY));
     // At most a year of empty days, so a huge period stays readable.
     for day in first.max(last - 365)..=last {
-        per_day.insert(day, (0, 0));
+        per_day.insert(day, [0; 4]);
     }
     for q in questions {
         let e = per_day.entry(q.at.div_euclid(DAY)).or_default();
-        e.0 += 1;
+        e[0] += 1;
         if matches!(q.outcome, Outcome::Answered | Outcome::LowConfidence) {
-            e.1 += 1;
+            e[1] += 1;
         }
+    }
+    for r in ratings {
+        per_day.entry(r.at.div_euclid(DAY)).or_default()[if r.up { 2 } else { 3 }] += 1;
     }
     per_day
         .into_iter()
-        .map(|(day, (questions, answered))| Day {
+        .map(|(day, [questions, answered, up, down])| Day {
             date: date(day),
             questions,
             answered,
+            up,
+            down,
         })
         .collect()
 }
