@@ -6,7 +6,7 @@
 use std::ops::Range;
 use std::time::Duration;
 
-use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
+use serenity::builder::{CreateEmbed, CreateInteractionResponse, CreateInteractionResponseMessage};
 use serenity::model::id::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
 use super::button::GapKey;
@@ -16,7 +16,7 @@ use super::reports;
 use crate::answer::Answer;
 use crate::engine::Engine;
 use crate::insights::report::{Gaps, Stats};
-use crate::insights::{PassageRef, SolutionRecord, Vote};
+use crate::insights::{chart, PassageRef, SolutionRecord, Vote};
 use crate::knowledge::community::CommunityAnswer;
 
 /// What dispatch needs to know besides the knowledge: the server's policy.
@@ -255,9 +255,63 @@ pub fn refuse(text: &str) -> Dispatch {
     respond(notice(text, true))
 }
 
+/// The `/stats` chart, to join the report once it is sent: the report's
+/// embed showing it, and the PNG to attach as [`chart::FILE`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// The embed, with the chart as its image.
+    pub embed: CreateEmbed,
+    /// The PNG.
+    pub png: Vec<u8>,
+}
+
+// An embed holds no float, so equality is total.
+impl Eq for Chart {}
+
+/// The chart of `stats`, shown in `embed`; `None` (logged) if it cannot be
+/// drawn, which leaves the report as it is.
+fn stats_chart(stats: &Stats, embed: CreateEmbed) -> Option<Chart> {
+    match chart::png(stats) {
+        Ok(png) => Some(Chart {
+            embed: embed.image(format!("attachment://{}", chart::FILE)),
+            png,
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "no chart for /stats");
+            None
+        }
+    }
+}
+
 /// The reply to a report request, from what the store gave: `None` when
-/// insights are off, or the error that kept it from being read.
+/// insights are off, or the error that kept it from being read. A
+/// `/stats` reply also gives its chart, to attach once the reply is sent.
 pub fn report_reply<E: std::fmt::Display>(
+    request: &ReportRequest,
+    engine: &Engine,
+    read: Option<Result<ReportData, E>>,
+) -> (CreateInteractionResponse, Option<Chart>) {
+    match read {
+        Some(Ok(ReportData::Stats(mut stats))) => {
+            let titles: Vec<String> = engine.outline().into_iter().map(|(t, _)| t).collect();
+            stats
+                .quality
+                .with_knowledge(titles.iter().map(String::as_str));
+            let embed = reports::stats_embed(&stats);
+            let message = reports::stats_message(&stats);
+            let response = if request.update {
+                CreateInteractionResponse::UpdateMessage(message)
+            } else {
+                CreateInteractionResponse::Message(message)
+            };
+            (response, stats_chart(&stats, embed))
+        }
+        read => (report_response(request, engine, read), None),
+    }
+}
+
+/// The reply to any report but `/stats`'s.
+fn report_response<E: std::fmt::Display>(
     request: &ReportRequest,
     engine: &Engine,
     read: Option<Result<ReportData, E>>,
@@ -298,14 +352,7 @@ pub fn report_reply<E: std::fmt::Display>(
         Some(Ok(ReportData::Solution(_))) => {
             notice("That solution is no longer waiting. Run /gaps again.", true)
         }
-        Some(Ok(ReportData::Stats(mut stats))) => {
-            let titles = engine.outline().into_iter().map(|(title, _)| title);
-            let titles: Vec<String> = titles.collect();
-            stats
-                .quality
-                .with_knowledge(titles.iter().map(String::as_str));
-            reports::stats_message(&stats)
-        }
+        Some(Ok(ReportData::Stats(stats))) => reports::stats_message(&stats),
     };
     if request.update {
         CreateInteractionResponse::UpdateMessage(message)

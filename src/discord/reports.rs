@@ -4,7 +4,9 @@
 
 use std::num::NonZeroU64;
 
-use serenity::builder::{CreateActionRow, CreateButton, CreateInteractionResponseMessage};
+use serenity::builder::{
+    CreateActionRow, CreateButton, CreateEmbed, CreateInteractionResponseMessage,
+};
 use serenity::model::application::ButtonStyle;
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
@@ -214,6 +216,14 @@ fn quality_fields(quality: &Quality) -> Vec<(String, String)> {
 
 /// `/stats`.
 pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new()
+        .embed(stats_embed(stats))
+        .allowed_mentions(no_pings())
+        .ephemeral(true)
+}
+
+/// The `/stats` embed, which the chart joins as its image once drawn.
+pub fn stats_embed(stats: &Stats) -> CreateEmbed {
     let description = format!(
         "{} question(s), {:.0}% answered: {} with confidence, {} with low confidence, {} declined.",
         stats.questions,
@@ -292,14 +302,11 @@ pub fn stats_message(stats: &Stats) -> CreateInteractionResponseMessage {
     ];
     fields.extend(quality_fields(&stats.quality));
     fields.push(("Reloads".to_string(), reloads.join("\n")));
-    CreateInteractionResponseMessage::new()
-        .embed(listing(
-            &format!("Usage, last {} day(s)", stats.days),
-            &description,
-            &fields,
-        ))
-        .allowed_mentions(no_pings())
-        .ephemeral(true)
+    listing(
+        &format!("Usage, last {} day(s)", stats.days),
+        &description,
+        &fields,
+    )
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub mod watch;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use serenity::builder::{Builder as _, EditInteractionResponse};
+use serenity::builder::{Builder as _, CreateAttachment, EditInteractionResponse};
 use serenity::http::{Http, HttpBuilder};
 use serenity::model::application::Command;
 use serenity::model::id::GuildId;
@@ -27,7 +27,7 @@ use crate::discord::commands::reload_reply;
 use crate::discord::gap_form;
 use crate::discord::render::fit;
 use crate::discord::render::no_pings;
-use crate::discord::reply::{Deletion, GapAnswer};
+use crate::discord::reply::{Chart, Deletion, GapAnswer};
 use crate::engine::EngineError;
 use crate::insights::ReloadRecord;
 use crate::knowledge::community;
@@ -277,9 +277,24 @@ pub async fn follow_up(
         FollowUp::MarkSolution(s) => {
             solution::finish_mark_solution(http, settings, token, *s).await
         }
+        FollowUp::Chart(chart) => attach_chart(http, token, *chart).await,
         FollowUp::TagSolved { thread, owner } => {
             solution::tag_solved(http, settings, thread, owner).await;
         }
+    }
+}
+
+/// Attaches the `/stats` chart to the report just sent (by the
+/// interaction's `token`): one multipart edit with the PNG, whose embed
+/// shows it. A failure leaves the report as it was, and is logged.
+pub async fn attach_chart(http: &Http, token: &str, chart: Chart) {
+    let file = CreateAttachment::bytes(chart.png, crate::insights::chart::FILE);
+    let edit = EditInteractionResponse::new()
+        .embed(chart.embed)
+        .new_attachment(file)
+        .allowed_mentions(no_pings());
+    if let Err(e) = edit.execute(http, token).await {
+        tracing::warn!(error = %e, "could not attach the /stats chart");
     }
 }
 

@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::discord::dispatch::{cooldown_subject, dispatch};
 use crate::discord::gap_form::Starter;
 use crate::discord::reply::{
-    busy, rated, report_reply, slow_down, Deletion, Dispatch, GapAnswer, Policy, Rating, Report,
-    ReportData, ReportRequest, Solution,
+    busy, rated, report_reply, slow_down, Chart, Deletion, Dispatch, GapAnswer, Policy, Rating,
+    Report, ReportData, ReportRequest, Solution,
 };
 use crate::insights::{self, report, Recorder};
 use crate::live::{Live, Snapshot};
@@ -225,6 +225,8 @@ pub enum FollowUp {
     CallHelpers(HelperCall),
     /// "Mark solution": check, tag, say so, then edit the deferred response.
     MarkSolution(Box<Solution>),
+    /// `/stats` was sent: attach its chart.
+    Chart(Box<Chart>),
     /// The post's owner said Yes to careerbot's forum answer: tag the post
     /// solved (checked again against the thread's owner).
     TagSolved {
@@ -335,7 +337,10 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
             respond(response)
         }
         Dispatch::Reload { defer } => Outcome::then(defer, Some(FollowUp::Reload)),
-        Dispatch::Report(request) => respond(report(&snapshot, settings, &request)),
+        Dispatch::Report(request) => {
+            let (response, chart) = report(&snapshot, settings, &request);
+            Outcome::then(response, chart.map(|c| FollowUp::Chart(Box::new(c))))
+        }
         Dispatch::Rate(rating) => {
             let vote = record_rating(settings, &rating);
             let call = rating.call_helpers.filter(|(thread, _)| {
@@ -395,7 +400,7 @@ fn report(
     snapshot: &Snapshot,
     settings: &Settings,
     request: &ReportRequest,
-) -> CreateInteractionResponse {
+) -> (CreateInteractionResponse, Option<Chart>) {
     let read = settings.insights.as_ref().map(|insights| {
         let now = insights::unix_now();
         let guild = request.guild.map(GuildId::get);

@@ -990,6 +990,13 @@ async fn a_moderator_answers_a_gap_from_discord_and_the_next_asker_gets_that_ans
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_come_with_a_chart_uploaded_as_a_png_the_embed_shows() {
+    let (mut h, _knowledge, _data) = run_writable().await;
+    support::community::stats_with_a_chart(&mut h).await;
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moderator_saves_a_members_reply_as_an_answer_credited_to_its_author() {
     let (mut h, knowledge, _data) = run_writable().await;
     support::community::save_a_reply_as_answer(&mut h, knowledge.path()).await;

@@ -231,7 +231,9 @@ impl Server {
     /// interactions in the HTTP body, so that is all it sends Discord).
     async fn next_edit(&mut self) -> Edit {
         match self.discord.next_call().await {
-            Call::EditOriginal { app, token, body } => Edit { app, token, body },
+            Call::EditOriginal {
+                app, token, body, ..
+            } => Edit { app, token, body },
             other => panic!("expected an edit of the original response, got {other:?}"),
         }
     }
@@ -1132,6 +1134,13 @@ async fn start_writable() -> (Server, tempfile::TempDir, tempfile::TempDir) {
 async fn over_http_a_moderator_answers_a_gap_and_the_next_asker_gets_that_answer() {
     let (mut server, knowledge, _data) = start_writable().await;
     support::community::answer_a_gap(&mut server, knowledge.path()).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_stats_come_with_a_chart_uploaded_as_a_png_the_embed_shows() {
+    let (mut server, _knowledge, _data) = start_writable().await;
+    support::community::stats_with_a_chart(&mut server).await;
     server.stop().await;
 }
 

@@ -414,6 +414,65 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
     );
 }
 
+/// A member asks; a moderator's `/stats` answers at once with the report,
+/// then the report is edited with its chart: a multipart upload of a PNG
+/// of the documented size, which the embed shows as its image, pinging
+/// nobody.
+pub async fn stats_with_a_chart(bot: &mut impl Bot) {
+    let asked = bot
+        .interact(fx::ask("how much do back-end developers earn?", None))
+        .await;
+    assert_within_limits(&asked);
+    let report = bot
+        .interact(fx::command("stats", json!([]), &Sender::manager()))
+        .await;
+    assert_eq!(report["type"], 4, "{report:#}");
+    assert_within_limits(&report);
+    let title = report["data"]["embeds"][0]["title"].clone();
+    match bot.discord().next_call().await {
+        Call::EditOriginal { body, files, .. } => {
+            assert_eq!(body["embeds"][0]["title"], title, "{body:#}");
+            assert_eq!(
+                body["embeds"][0]["image"]["url"],
+                format!("attachment://{}", careerbot::insights::chart::FILE),
+                "{body:#}"
+            );
+            assert_pings_only(&body, None);
+            // Discord's OpenAPI spec: IncomingWebhookUpdateRequestPartial.
+            let known = [
+                "content",
+                "embeds",
+                "allowed_mentions",
+                "components",
+                "attachments",
+                "poll",
+                "flags",
+            ];
+            let keys = body
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>());
+            assert!(
+                keys.iter().flatten().all(|k| known.contains(&k.as_str())),
+                "{body:#}"
+            );
+            let [(name, png)] = files.as_slice() else {
+                panic!("one file uploaded: {files:?}");
+            };
+            assert_eq!(name, careerbot::insights::chart::FILE);
+            let decoder = png::Decoder::new(std::io::Cursor::new(png.as_slice()));
+            let info = decoder.read_info().expect("a PNG").info().clone();
+            assert_eq!(
+                (info.width, info.height),
+                (
+                    careerbot::insights::chart::WIDTH,
+                    careerbot::insights::chart::HEIGHT
+                )
+            );
+        }
+        other => panic!("expected the report edited with its chart, got {other:?}"),
+    }
+}
+
 /// `/ask target:` posts an answer that pings the target alone; a
 /// bystander rates it; a bystander's 🗑️ is refused; the target's deletes
 /// it through the press's webhook. Then a member's own answer is deleted

@@ -38,8 +38,10 @@ pub enum Call {
         app: String,
         /// The interaction token.
         token: String,
-        /// The edit.
+        /// The edit: the JSON body, or a multipart upload's `payload_json`.
         body: Value,
+        /// A multipart upload's files.
+        files: Files,
     },
     /// A message posted in a channel (`POST /channels/{id}/messages`).
     CreateMessage {
@@ -300,11 +302,77 @@ async fn callback(
 async fn edit_original(
     State(d): State<Arc<Discord>>,
     Path((app, token)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> Json<Value> {
+    headers: axum::http::HeaderMap,
+    raw: axum::body::Bytes,
+) -> Response {
+    let Some((body, files)) = read_body(&headers, &raw) else {
+        return (StatusCode::BAD_REQUEST, "neither JSON nor multipart").into_response();
+    };
     let reply = bot_message("1190000000000000999", fx::CHANNEL, &body, 20);
-    let _ = d.calls.send(Call::EditOriginal { app, token, body });
-    Json(reply)
+    let _ = d.calls.send(Call::EditOriginal {
+        app,
+        token,
+        body,
+        files,
+    });
+    Json(reply).into_response()
+}
+
+/// A multipart upload's files: each file's name and bytes.
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// A request body as Discord reads it: JSON, or `multipart/form-data` with
+/// the JSON in the `payload_json` part and each file in a part of its own
+/// (`files[n]`, with its file name).
+fn read_body(
+    headers: &axum::http::HeaderMap,
+    raw: &[u8],
+) -> Option<(Value, Files)> {
+    let kind = headers.get("content-type")?.to_str().ok()?;
+    let Some(boundary) = kind.strip_prefix("multipart/form-data; boundary=") else {
+        return serde_json::from_slice(raw)
+            .ok()
+            .map(|body| (body, Vec::new()));
+    };
+    let delimiter = format!("--{}", boundary.trim_matches('"'));
+    let mut body = None;
+    let mut files = Vec::new();
+    for part in split(raw, delimiter.as_bytes()).into_iter().skip(1) {
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let Some(end) = find(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&part[..end]).to_string();
+        let content = part[end + 4..]
+            .strip_suffix(b"\r\n")
+            .unwrap_or(&part[end + 4..]);
+        let field = |key: &str| {
+            let start = head.find(&format!("{key}=\""))? + key.len() + 2;
+            let len = head[start..].find('"')?;
+            Some(head[start..start + len].to_string())
+        };
+        match (field("name").as_deref(), field("filename")) {
+            (Some("payload_json"), _) => body = serde_json::from_slice(content).ok(),
+            (Some(_), Some(name)) => files.push((name, content.to_vec())),
+            _ => {}
+        }
+    }
+    Some((body?, files))
+}
+
+/// `bytes` cut at each `delimiter`.
+fn split<'a>(mut bytes: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    while let Some(at) = find(bytes, delimiter) {
+        parts.push(&bytes[..at]);
+        bytes = &bytes[at + delimiter.len()..];
+    }
+    parts.push(bytes);
+    parts
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 async fn delete_original(
