@@ -171,6 +171,20 @@ pub enum Command {
     /// Delete insight records older than `insights_max_age_days` now
     /// (the bots also do this at start and every hour).
     Prune,
+    /// Moderators: this week's digest (questions against last week, the
+    /// largest gaps, solutions to save, the worst-rated articles).
+    Digest {
+        /// One server's records only (default: every server and direct messages).
+        #[arg(long)]
+        guild: Option<u64>,
+        /// Print it as JSON.
+        #[arg(long, conflicts_with = "post")]
+        json: bool,
+        /// Post it in `digest_channel` now, through the REST API (reads
+        /// DISCORD_TOKEN), unless this week's was posted already.
+        #[arg(long)]
+        post: bool,
+    },
     /// Write four weeks of made-up insight records into an empty data
     /// directory (--data), to try `/stats` and `careerbot stats --png`.
     DemoInsights,
@@ -455,6 +469,7 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
         } => stats(config, *days, *guild, (*json, *articles), png.as_deref()),
         Command::Export => export(config),
         Command::DemoInsights => demo::demo_insights(config),
+        Command::Digest { guild, json, post } => reports::digest(config, *guild, *json, *post),
         Command::Prune => prune(config),
     };
     match result {

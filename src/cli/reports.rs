@@ -201,3 +201,67 @@ pub(super) fn prune(config: &Config) -> anyhow::Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `careerbot digest`: this week's digest, as text or JSON (`json`), or
+/// posted in `digest_channel` (`post`).
+pub(super) fn digest(
+    config: &Config,
+    guild: Option<u64>,
+    json: bool,
+    post: bool,
+) -> anyhow::Result<ExitCode> {
+    let Some(store) = insights_store(config)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let now = crate::insights::unix_now();
+    let schedule = config.serving.digest.map_or(
+        crate::insights::digest::Schedule {
+            weekday: 0,
+            hour: 9,
+        },
+        |d| d.schedule,
+    );
+    let digest = crate::insights::digest::digest(&store, now, schedule.week_of(now), guild)?;
+    if post {
+        return super::servers::post_digest(config, &store, &digest);
+    }
+    print_report(json, &digest, &digest_text(&digest))
+}
+
+/// The digest for a terminal.
+fn digest_text(digest: &crate::insights::digest::Digest) -> String {
+    use crate::insights::report::{date, terminal_safe, DAY};
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "careerbot's week of {}: {} question(s), {} the week before; {:.0}% answered\n",
+        date(digest.week.div_euclid(DAY)),
+        digest.questions,
+        digest.questions_before,
+        digest.answered_rate * 100.0
+    );
+    let _ = writeln!(out, "\nLargest gaps:");
+    for g in &digest.gaps {
+        let _ = writeln!(out, "  {:>3}× “{}”", g.count, terminal_safe(&g.example));
+    }
+    let _ = writeln!(out, "\nSolutions to save ({}):", digest.solutions_waiting);
+    for s in &digest.solutions {
+        let title = s.question.lines().next().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "  “{}”, solved by {}",
+            terminal_safe(title),
+            terminal_safe(&s.author)
+        );
+    }
+    let _ = writeln!(out, "\nRated worse than the rest:");
+    for w in &digest.worst {
+        let _ = writeln!(
+            out,
+            "  {:.0}% 👎 of {} votes  {}",
+            w.down_share * 100.0,
+            w.votes,
+            terminal_safe(&w.article)
+        );
+    }
+    out
+}

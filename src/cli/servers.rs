@@ -198,3 +198,31 @@ pub(super) fn register(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `careerbot digest --post`: posts this week's digest in `digest_channel`
+/// now, through the REST API, unless it was posted this week (by a bot or
+/// an earlier `--post`): the week is claimed in the store first, and given
+/// back if Discord refuses the post.
+pub(super) fn post_digest(
+    config: &Config,
+    store: &crate::insights::Store,
+    digest: &crate::insights::digest::Digest,
+) -> anyhow::Result<ExitCode> {
+    let Some(target) = config.serving.digest else {
+        anyhow::bail!("set digest_channel (or CAREERBOT_DIGEST_CHANNEL) to post the digest");
+    };
+    let token = token(config)?;
+    if !store.claim_digest(digest.week, crate::insights::unix_now())? {
+        eprintln!("this week's digest was posted already; nothing posted");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let http = crate::transport::http(config, &token);
+    let message = crate::transport::digest::message(digest);
+    let sent = runtime()?.block_on(target.channel.send_message(&http, message));
+    if let Err(e) = sent {
+        store.release_digest(digest.week)?;
+        anyhow::bail!("Discord refused the digest in {}: {e}", target.channel);
+    }
+    println!("posted this week's digest in {}", target.channel);
+    Ok(ExitCode::SUCCESS)
+}

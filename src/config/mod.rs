@@ -171,6 +171,18 @@ pub struct Serving {
     /// The forum tag "Mark solution" applies (`solved_tag`, default
     /// `Solved`, matched case-insensitively).
     pub solved_tag: String,
+    /// The weekly digest (`digest_channel`, default none: off;
+    /// `digest_weekday`, default Monday; `digest_hour`, UTC, default 9).
+    pub digest: Option<Digest>,
+}
+
+/// Where and when `serve` posts the weekly digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    /// The channel.
+    pub channel: ChannelId,
+    /// The weekday and hour.
+    pub schedule: crate::insights::digest::Schedule,
 }
 
 /// Where `serve-http` listens, and its limits.

@@ -10,10 +10,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serenity::model::id::{ApplicationId, ChannelId, GuildId, RoleId};
 
 use super::{
-    Config, ConfigError, DiscordConfig, HttpConfig, HttpLimits, InsightsConfig, KnowledgeConfig,
-    LogConfig, Secret, Serving, Source,
+    Config, ConfigError, Digest, DiscordConfig, HttpConfig, HttpLimits, InsightsConfig,
+    KnowledgeConfig, LogConfig, Secret, Serving, Source,
 };
 use crate::discord::reply::Policy;
+use crate::insights::digest::{Schedule, HOURS, WEEKDAYS};
 
 /// Interactions one process handles at once unless `max_in_flight` says otherwise.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
@@ -83,6 +84,14 @@ pub struct Settings {
     /// The name of the forum tag that marks a post solved.
     #[serde(deserialize_with = "text")]
     pub solved_tag: String,
+    /// The channel the weekly digest is posted in (off when unset).
+    #[serde(deserialize_with = "optional_id")]
+    pub digest_channel: Option<u64>,
+    /// The weekday the digest is posted on.
+    #[serde(deserialize_with = "text")]
+    pub digest_weekday: String,
+    /// The hour (UTC) the digest is posted at.
+    pub digest_hour: u64,
     /// Seconds a member waits between questions.
     pub cooldown_seconds: u64,
     /// Interactions handled at once by one process.
@@ -147,6 +156,9 @@ impl Default for Settings {
             auto_answer_channels: Vec::new(),
             helper_roles: Vec::new(),
             solved_tag: "Solved".to_string(),
+            digest_channel: None,
+            digest_weekday: "monday".to_string(),
+            digest_hour: 9,
             cooldown_seconds: 3,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             token: None,
@@ -269,6 +281,7 @@ impl Settings {
                     .map(ChannelId::new)
                     .collect(),
                 solved_tag: self.solved_tag.trim().to_string(),
+                digest: self.digest(&check)?,
             },
             http: self.http(&check)?,
             insights: InsightsConfig {
@@ -356,6 +369,32 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// The weekly digest's channel and schedule, when a channel is set.
+    fn digest(&self, check: &Check<'_>) -> Result<Option<Digest>, ConfigError> {
+        let weekday = Schedule::weekday(&self.digest_weekday).ok_or_else(|| {
+            check.bad(
+                "digest_weekday",
+                format!(
+                    "\"{}\" is not a weekday; use one of {}",
+                    self.digest_weekday,
+                    WEEKDAYS.join(", ")
+                ),
+            )
+        })?;
+        let hour = check.within("digest_hour", self.digest_hour, 0, u64::from(HOURS) - 1)?;
+        let channel = check.id("digest_channel", self.digest_channel)?;
+        if channel.is_some_and(|c| c > i64::MAX as u64) {
+            return Err(check.bad("digest_channel", "is not a Discord id"));
+        }
+        Ok(channel.map(|c| Digest {
+            channel: ChannelId::new(c),
+            schedule: Schedule {
+                weekday,
+                hour: u8::try_from(hour).unwrap_or(0),
+            },
+        }))
     }
 
     fn discord(&self, check: &Check<'_>) -> Result<DiscordConfig, ConfigError> {

@@ -12,8 +12,11 @@ use serenity::model::id::{ChannelId, MessageId, UserId};
 
 use super::button::{Button, GapKey};
 use super::render::{escape, fit, listing, no_pings, pager};
+use crate::insights::digest::Digest;
 use crate::insights::quality::Quality;
-use crate::insights::report::{breakdown, datetime, passage_label, section_label, Gaps, Stats};
+use crate::insights::report::{
+    breakdown, date, datetime, passage_label, section_label, Gaps, Stats, DAY,
+};
 
 /// Groups on one page of `/gaps`.
 pub const GAPS_PER_PAGE: usize = 5;
@@ -212,6 +215,76 @@ fn quality_fields(quality: &Quality) -> Vec<(String, String)> {
         ));
     }
     fields
+}
+
+/// The weekly digest's embed: the week's questions against the week
+/// before, the largest gaps, the solutions waiting and the worst-rated
+/// articles. Members' words are escaped and ping nobody.
+pub fn digest_embed(digest: &Digest) -> CreateEmbed {
+    let change = match (digest.questions, digest.questions_before) {
+        (_, 0) => String::new(),
+        (now, before) => format!(
+            " ({:+.0}%)",
+            (now as f64 - before as f64) * 100.0 / before as f64
+        ),
+    };
+    let description = format!(
+        "Week of {}: {} question(s), against {} the week before{change}; {:.0}% answered.",
+        date(digest.week.div_euclid(DAY)),
+        digest.questions,
+        digest.questions_before,
+        digest.answered_rate * 100.0
+    );
+    let or_none = |lines: Vec<String>| {
+        if lines.is_empty() {
+            "none".to_string()
+        } else {
+            lines.join("\n")
+        }
+    };
+    let gaps = digest
+        .gaps
+        .iter()
+        .map(|g| format!("{}× “{}”", g.count, escape(&fit(&g.example, 120))))
+        .collect();
+    let solutions = digest
+        .solutions
+        .iter()
+        .map(|s| {
+            let title = s.question.lines().next().unwrap_or("");
+            format!(
+                "<#{}> “{}”, solved by {}",
+                s.thread,
+                escape(&fit(title, 60)),
+                escape(&fit(&s.author, 24))
+            )
+        })
+        .collect();
+    let worst = digest
+        .worst
+        .iter()
+        .map(|w| {
+            format!(
+                "{:.0}% 👎 of {} votes (the rest: {:.0}%) · {}",
+                w.down_share * 100.0,
+                w.votes,
+                w.rest_share * 100.0,
+                escape(&fit(&w.article, 100))
+            )
+        })
+        .collect();
+    let fields = vec![
+        (
+            "Largest gaps (answer them with /gaps)".to_string(),
+            or_none(gaps),
+        ),
+        (
+            format!("Solutions to save ({}, in /gaps)", digest.solutions_waiting),
+            or_none(solutions),
+        ),
+        ("Rated worse than the rest".to_string(), or_none(worst)),
+    ];
+    listing("careerbot's week", &description, &fields)
 }
 
 /// `/stats`.

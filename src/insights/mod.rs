@@ -10,6 +10,7 @@
 //! `/stats`.
 
 pub mod chart;
+pub mod digest;
 pub mod quality;
 pub mod report;
 pub mod store;

@@ -16,7 +16,7 @@ pub use solutions::{SavedRecord, SolutionRecord};
 pub const FILE: &str = "insights.sqlite3";
 
 /// Schema version, in SQLite's `user_version`.
-const SCHEMA: i64 = 4;
+const SCHEMA: i64 = 5;
 
 /// Why the insights store cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -283,6 +283,10 @@ CREATE TABLE IF NOT EXISTS reloads (
 CREATE INDEX IF NOT EXISTS reloads_at ON reloads (at);
 ";
 
+/// The weeks whose digest was posted (schema 5).
+const DIGESTS_SQL: &str =
+    "CREATE TABLE IF NOT EXISTS digests (week INTEGER PRIMARY KEY, at INTEGER NOT NULL);";
+
 /// Makes the data directory (0700) and the database file (0600) private to
 /// careerbot's user before SQLite opens it: members' questions and the vote
 /// secret live there. SQLite gives its `-wal` and `-shm` files the
@@ -368,8 +372,10 @@ impl Store {
             // Only a new (or older) file is written to here, so a reader
             // opening the store beside a running bot takes no write lock.
             conn.execute_batch(SCHEMA_SQL).map_err(&sqlite)?;
-            // Schema 4 keeps the solutions marked in help forums.
+            // Schema 4 keeps the solutions marked in help forums; schema 5
+            // the weeks whose digest was posted.
             conn.execute_batch(solutions::SCHEMA_SQL).map_err(&sqlite)?;
+            conn.execute_batch(DIGESTS_SQL).map_err(&sqlite)?;
             // Schema 3 says who asked for a reload and what it changed.
             let columns: Vec<String> = {
                 let mut statement = conn
@@ -675,6 +681,46 @@ impl Store {
         )
     }
 
+    /// Claims the digest of the week starting `week` for this process, at
+    /// `at`: true when no process (this one before a restart, or another
+    /// replica sharing the directory) claimed it before. The claim is one
+    /// row insert, so two processes never both get it.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn claim_digest(&self, week: i64, at: i64) -> Result<bool, StoreError> {
+        let inserted = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO digests (week, at) VALUES (?1, ?2)",
+                params![week, at],
+            )
+            .map_err(sqlite_error(&self.path))?;
+        Ok(inserted == 1)
+    }
+
+    /// Gives up the claim on `week` (its digest could not be posted), so a
+    /// later try may post it.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn release_digest(&self, week: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM digests WHERE week = ?1", [week])
+            .map_err(sqlite_error(&self.path))?;
+        Ok(())
+    }
+
+    /// The start of the latest week whose digest was posted.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn last_digest(&self) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row("SELECT MAX(week) FROM digests", [], |r| r.get(0))
+            .map_err(sqlite_error(&self.path))
+    }
+
     /// Every record, kind by kind, each oldest first: what `careerbot
     /// export` writes as JSON Lines.
     ///
@@ -977,6 +1023,23 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA);
+    }
+
+    #[test]
+    fn a_weeks_digest_is_claimed_once_across_processes_and_released_when_not_posted() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = Store::open(dir.path()).unwrap();
+        let two = Store::open(dir.path()).unwrap();
+        assert_eq!(one.last_digest().unwrap(), None);
+        assert!(one.claim_digest(700, 701).unwrap());
+        assert!(!two.claim_digest(700, 702).unwrap(), "the other replica");
+        assert!(!one.claim_digest(700, 703).unwrap(), "after a restart");
+        assert_eq!(two.last_digest().unwrap(), Some(700));
+        two.release_digest(700).unwrap();
+        assert!(
+            two.claim_digest(700, 704).unwrap(),
+            "a failed post is tried again"
+        );
     }
 
     #[test]

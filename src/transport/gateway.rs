@@ -25,6 +25,15 @@ use super::service::{serve_one, Settings};
 use crate::config::{Config, Secret};
 use crate::live::Live;
 
+/// A task that stops when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// How the gateway connection is split into shards.
 #[derive(Debug, Clone, Default)]
 pub struct Sharding {
@@ -241,6 +250,20 @@ pub async fn serve(
     };
     let forums = Forums::new(config.serving.auto_answer_channels.iter().copied());
     let http = super::http(config, token);
+    // The weekly digest, when a channel is set and insights are on; it
+    // stops with the bot.
+    let _digest = match (config.serving.digest, settings.insights.clone()) {
+        (Some(digest), Some(insights)) => Some(AbortOnDrop(tokio::spawn(super::digest::run(
+            Arc::new(super::http(config, token)),
+            insights,
+            digest,
+        )))),
+        (Some(_), None) => {
+            tracing::warn!("digest_channel is set but insights are off: no digest is posted");
+            None
+        }
+        _ => None,
+    };
     let intents = intents(&http, !forums.is_empty()).await;
     let handler = Handler {
         live,

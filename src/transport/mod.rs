@@ -4,6 +4,7 @@
 //! what they do.
 
 pub mod connections;
+pub mod digest;
 pub mod endpoint;
 pub mod expiring;
 pub mod gateway;

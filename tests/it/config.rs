@@ -108,9 +108,12 @@ fn another_value(key: &str, default: &Value) -> String {
         Value::Array(_) => "11,12".to_string(),
         Value::String(s) if s.contains(':') => "127.0.0.1:9999".to_string(),
         Value::String(s) if s == "text" => "json".to_string(),
+        Value::String(s) if s == "monday" => "friday".to_string(),
         Value::String(s) => format!("{s}-elsewhere"),
         Value::Null => match key {
-            k if k.ends_with("_id") || k.ends_with("_guild") => "1190000000000000777".to_string(),
+            k if k.ends_with("_id") || k.ends_with("_guild") || k.ends_with("_channel") => {
+                "1190000000000000777".to_string()
+            }
             k if k.ends_with("_listen") => "127.0.0.1:9998".to_string(),
             k if k.ends_with("_base") => "http://127.0.0.1:9".to_string(),
             "log" => "warn,careerbot=debug".to_string(),
@@ -333,6 +336,9 @@ fn bad_values_are_errors_that_name_the_variable() {
         ("CAREERBOT_OPS_LISTEN", "nowhere", "host:port"),
         ("CAREERBOT_DISCORD_API_BASE", "discord.com", "http(s) URL"),
         ("CAREERBOT_LOG", "careerbot=loud", "not a filter"),
+        ("CAREERBOT_DIGEST_WEEKDAY", "someday", "not a weekday"),
+        ("CAREERBOT_DIGEST_HOUR", "24", "at most 23"),
+        ("CAREERBOT_DIGEST_CHANNEL", "0", "not a Discord id"),
     ] {
         let run = careerbot_in(dir.path(), &["config"], &[(var, value)]);
         assert_eq!(run.code, Some(2), "{var}={value}: {}", run.stdout);

@@ -489,7 +489,9 @@ fn direct_message(id: &str, author: u64, content: &str) -> serde_json::Value {
 /// The next call, which must be a posted message: (channel, its id, body).
 async fn next_posted(h: &mut Harness) -> (String, String, serde_json::Value) {
     match h.next_call().await {
-        Call::CreateMessage { channel, id, body } => {
+        Call::CreateMessage {
+            channel, id, body, ..
+        } => {
             support::limits::assert_within_limits(&json!({ "data": body }));
             (channel, id, body)
         }
@@ -1308,5 +1310,81 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
         .expect("push");
     next_callback(&mut h).await;
     assert!(h.quiet_for(Duration::from_millis(500)).await, "called once");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_digest_is_posted_once_in_its_channel_with_its_chart_and_not_again_after_a_restart(
+) {
+    use careerbot::insights::digest::Schedule;
+    use careerbot::insights::{Outcome, QuestionRecord, Record, Store};
+    const DIGEST: &str = "1190000000000000240";
+    let data = tempfile::tempdir().expect("data dir");
+    let now = careerbot::insights::unix_now();
+    // This week started today at midnight (UTC): the digest is due now.
+    let today = u8::try_from((now / 86_400 + 3).rem_euclid(7)).expect("a weekday");
+    let schedule = Schedule {
+        weekday: today,
+        hour: 0,
+    };
+    let asked = QuestionRecord {
+        guild: fx::GUILD.parse().ok(),
+        ..QuestionRecord::new(
+            now - 60,
+            "how do I become a pastry chef? @everyone",
+            Outcome::Declined,
+        )
+    };
+    Store::open(data.path())
+        .expect("store")
+        .write(&[Record::Question(asked)])
+        .expect("written");
+    let tune = |c: &mut Config| {
+        c.insights.enabled = true;
+        c.insights.options.data_dir = data.path().to_path_buf();
+        c.serving.digest = Some(careerbot::config::Digest {
+            channel: ChannelId::new(DIGEST.parse().expect("an id")),
+            schedule,
+        });
+    };
+    let mut h = run_with(&support::seed_dir(), StandIn::start(false).await, tune).await;
+    match h.next_call().await {
+        Call::CreateMessage {
+            channel,
+            body,
+            files,
+            ..
+        } => {
+            assert_eq!(channel, DIGEST);
+            support::limits::assert_within_limits(&json!({ "data": body }));
+            support::limits::assert_pings_only(&body, None);
+            let embed = &body["embeds"][0];
+            assert_eq!(embed["title"], "careerbot's week", "{body:#}");
+            assert!(
+                embed["description"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("1 question(s)"),
+                "{body:#}"
+            );
+            assert!(embed.to_string().contains("pastry chef"), "{body:#}");
+            assert_eq!(embed["image"]["url"], "attachment://stats.png", "{body:#}");
+            assert_eq!(files.len(), 1, "the chart is uploaded");
+            assert_eq!(files[0].0, "stats.png");
+        }
+        other => panic!("expected the digest posted, got {other:?}"),
+    }
+    assert!(
+        h.quiet_for(Duration::from_millis(1500)).await,
+        "posted once"
+    );
+    h.stop().await;
+
+    // A restart on the same store within the week posts nothing.
+    let mut h = run_with(&support::seed_dir(), StandIn::start(false).await, tune).await;
+    assert!(
+        h.quiet_for(Duration::from_millis(2500)).await,
+        "the week's digest was posted already"
+    );
     h.stop().await;
 }

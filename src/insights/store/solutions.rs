@@ -43,7 +43,7 @@ pub struct SavedRecord {
     pub link: String,
 }
 
-/// The tables, created with the rest of the schema (version 4): the
+/// The tables, created with the rest of the schema (from version 4): the
 /// candidates, and the links of the messages saved as answers (whether
 /// they were marked before or after).
 pub(super) const SCHEMA_SQL: &str = "

@@ -49,8 +49,10 @@ pub enum Call {
         channel: String,
         /// The id the stand-in gave the message.
         id: String,
-        /// The message.
+        /// The message: the JSON body, or a multipart upload's `payload_json`.
         body: Value,
+        /// A multipart upload's files.
+        files: Files,
     },
     /// A channel message deleted (`DELETE /channels/{c}/messages/{m}`).
     DeleteMessage {
@@ -324,10 +326,7 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// A request body as Discord reads it: JSON, or `multipart/form-data` with
 /// the JSON in the `payload_json` part and each file in a part of its own
 /// (`files[n]`, with its file name).
-fn read_body(
-    headers: &axum::http::HeaderMap,
-    raw: &[u8],
-) -> Option<(Value, Files)> {
+fn read_body(headers: &axum::http::HeaderMap, raw: &[u8]) -> Option<(Value, Files)> {
     let kind = headers.get("content-type")?.to_str().ok()?;
     let Some(boundary) = kind.strip_prefix("multipart/form-data; boundary=") else {
         return serde_json::from_slice(raw)
@@ -386,17 +385,26 @@ async fn delete_original(
 async fn create_message(
     State(d): State<Arc<Discord>>,
     Path(channel): Path<String>,
-    Json(body): Json<Value>,
-) -> Json<Value> {
+    headers: axum::http::HeaderMap,
+    raw: axum::body::Bytes,
+) -> Response {
+    let Some((body, files)) = read_body(&headers, &raw) else {
+        return (StatusCode::BAD_REQUEST, "neither JSON nor multipart").into_response();
+    };
     let n = d.posted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let id = (1190000000000005000 + n).to_string();
     let reply = bot_message(&id, &channel, &body, 0);
     let slow = d.slow_channel == Some(channel.as_str());
-    let _ = d.calls.send(Call::CreateMessage { channel, id, body });
+    let _ = d.calls.send(Call::CreateMessage {
+        channel,
+        id,
+        body,
+        files,
+    });
     if slow {
         tokio::time::sleep(SLOW_CHANNEL_DELAY).await;
     }
-    Json(reply)
+    Json(reply).into_response()
 }
 
 async fn edit_message(
