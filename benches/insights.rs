@@ -1,6 +1,7 @@
 //! Criterion benches for moderators' reports: `/gaps` and `/stats` over an
 //! insights store of 10,000 and 100,000 records (90 days of questions from
-//! two servers, a tenth of them declined or low-confidence, and ratings).
+//! two servers, a tenth of them declined or low-confidence, and ratings),
+//! and the `/stats` chart of 30 and 365 days.
 //!
 //! `cargo bench --bench insights`; PERFORMANCE.md lists the figures.
 
@@ -98,6 +99,15 @@ fn reports(c: &mut Criterion) {
         group.bench_function(format!("gaps/365-days/{n}"), |b| {
             b.iter(|| black_box(report::gaps(&store, now, 365, guild).expect("gaps")))
         });
+        if n == 10_000 {
+            // The chart /stats attaches, beside the report it draws.
+            for days in [30, 365] {
+                let stats = report::stats(&store, now, days, guild).expect("stats");
+                group.bench_function(format!("chart/{days}-days"), |b| {
+                    b.iter(|| black_box(careerbot::insights::chart::png(&stats).expect("png")))
+                });
+            }
+        }
     }
     group.finish();
 }
