@@ -21,13 +21,15 @@ COPY src src
 COPY benches benches
 # The sentence-embedding model: its weights are compiled into the binary.
 COPY models models
+# The chart's font, compiled into the binary too.
+COPY assets/fonts assets/fonts
 # The stand-ins' build is older than the real sources; make sure cargo sees it.
 RUN touch src/main.rs src/lib.rs \
  && cargo build --release --locked \
  && install -m 0755 target/release/careerbot /usr/local/bin/careerbot
 
-## Runtime stage: the binary (the model inside it), the shipped knowledge,
-## the model's licence, and nothing else.
+## Runtime stage: the binary (the model and the font inside it), the
+## shipped knowledge, their licences, and nothing else.
 FROM debian:bookworm-slim
 RUN useradd --system --uid 10001 --home-dir /var/lib/careerbot --create-home careerbot \
  && mkdir -p /srv/careerbot \
@@ -35,6 +37,7 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/careerbot --create-home car
 COPY --from=build /usr/local/bin/careerbot /usr/local/bin/careerbot
 COPY knowledge /srv/careerbot/knowledge
 COPY models/all-MiniLM-L6-v2/LICENSE /usr/share/doc/careerbot/all-MiniLM-L6-v2.LICENSE
+COPY assets/fonts/LICENSE /usr/share/doc/careerbot/DejaVuSans.LICENSE
 ENV CAREERBOT_KNOWLEDGE_DIR=/srv/careerbot/knowledge \
     CAREERBOT_INDEX_DIR=/var/lib/careerbot/index \
     CAREERBOT_DATA_DIR=/var/lib/careerbot/data \

@@ -17,9 +17,15 @@ use crate::insights::{Outcome, PassageRef, QuestionRecord, RatingRecord, Record,
 /// Days of made-up records, ending now.
 const DAYS: i64 = 28;
 
-/// Writes the demo store into the configured data directory, which must
-/// hold no store yet (real records are never mixed with made-up ones).
-pub(super) fn demo_insights(config: &Config) -> anyhow::Result<ExitCode> {
+/// Writes the demo store into the data directory `--data` names (`named`),
+/// which must hold no store yet: real records are never mixed with
+/// made-up ones.
+pub(super) fn demo_insights(config: &Config, named: bool) -> anyhow::Result<ExitCode> {
+    if !named {
+        anyhow::bail!(
+            "give demo-insights a directory of its own with --data DIR (never the bot's data directory)"
+        );
+    }
     let dir = &config.insights.options.data_dir;
     let file = dir.join(crate::insights::store::FILE);
     if file.exists() {
@@ -77,7 +83,7 @@ fn records(titles: &[String], now: i64) -> Vec<Record> {
             if passage.is_some() && next(3) == 0 {
                 let harsh = titles.first() == Some(article);
                 out.push(Record::Rating(RatingRecord {
-                    at: at + 60,
+                    at,
                     guild: None,
                     user: None,
                     vote: format!("demo-{day}-{i}"),

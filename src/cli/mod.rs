@@ -174,8 +174,9 @@ pub enum Command {
     /// Moderators: this week's digest (questions against last week, the
     /// largest gaps, solutions to save, the worst-rated articles).
     Digest {
-        /// One server's records only (default: every server and direct messages).
-        #[arg(long)]
+        /// One server's records only (default: every server and direct
+        /// messages; `--post` covers the digest channel's server).
+        #[arg(long, conflicts_with = "post")]
         guild: Option<u64>,
         /// Print it as JSON.
         #[arg(long, conflicts_with = "post")]
@@ -468,7 +469,7 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
             png,
         } => stats(config, *days, *guild, (*json, *articles), png.as_deref()),
         Command::Export => export(config),
-        Command::DemoInsights => demo::demo_insights(config),
+        Command::DemoInsights => demo::demo_insights(config, cli.data.is_some()),
         Command::Digest { guild, json, post } => reports::digest(config, *guild, *json, *post),
         Command::Prune => prune(config),
     };

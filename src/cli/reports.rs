@@ -221,10 +221,11 @@ pub(super) fn digest(
         },
         |d| d.schedule,
     );
-    let digest = crate::insights::digest::digest(&store, now, schedule.week_of(now), guild)?;
+    let week = schedule.week_of(now);
     if post {
-        return super::servers::post_digest(config, &store, &digest);
+        return super::servers::post_digest(config, &store, week);
     }
+    let digest = crate::insights::digest::digest(&store, week, guild)?;
     print_report(json, &digest, &digest_text(&digest))
 }
 
@@ -233,11 +234,14 @@ fn digest_text(digest: &crate::insights::digest::Digest) -> String {
     use crate::insights::report::{date, terminal_safe, DAY};
     use std::fmt::Write as _;
     let mut out = format!(
-        "careerbot's week of {}: {} question(s), {} the week before; {:.0}% answered\n",
-        date(digest.week.div_euclid(DAY)),
+        "careerbot's week, {} to {}: {} question(s), {} the week before; {} answered\n",
+        date(digest.week.div_euclid(DAY) - 7),
+        date(digest.week.div_euclid(DAY) - 1),
         digest.questions,
         digest.questions_before,
-        digest.answered_rate * 100.0
+        digest
+            .answered_rate
+            .map_or("none".to_string(), |r| format!("{:.0}%", r * 100.0))
     );
     let _ = writeln!(out, "\nLargest gaps:");
     for g in &digest.gaps {

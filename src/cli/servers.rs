@@ -200,28 +200,37 @@ pub(super) fn register(
 }
 
 /// `careerbot digest --post`: posts this week's digest in `digest_channel`
-/// now, through the REST API, unless it was posted this week (by a bot or
-/// an earlier `--post`): the week is claimed in the store first, and given
-/// back if Discord refuses the post.
+/// now, through the REST API, for the channel's server, unless it was
+/// posted this week (by a bot or an earlier `--post`): the week is
+/// claimed in the store first, and given back if Discord refuses the post.
 pub(super) fn post_digest(
     config: &Config,
     store: &crate::insights::Store,
-    digest: &crate::insights::digest::Digest,
+    week: i64,
 ) -> anyhow::Result<ExitCode> {
     let Some(target) = config.serving.digest else {
         anyhow::bail!("set digest_channel (or CAREERBOT_DIGEST_CHANNEL) to post the digest");
     };
     let token = token(config)?;
-    if !store.claim_digest(digest.week, crate::insights::unix_now())? {
+    let http = crate::transport::http(config, &token);
+    let runtime = runtime()?;
+    let guild = runtime.block_on(crate::transport::digest::guild_of(&http, target.channel))?;
+    let digest = crate::insights::digest::digest(store, week, Some(guild))?;
+    if !store.claim_digest(week, crate::insights::unix_now())? {
         eprintln!("this week's digest was posted already; nothing posted");
         return Ok(ExitCode::SUCCESS);
     }
-    let http = crate::transport::http(config, &token);
-    let message = crate::transport::digest::message(digest);
-    let sent = runtime()?.block_on(target.channel.send_message(&http, message));
+    let message = crate::transport::digest::message(&digest, true);
+    let plain = || crate::transport::digest::message(&digest, false);
+    let sent = runtime.block_on(crate::transport::digest::send(
+        &http,
+        target.channel,
+        message,
+        plain,
+    ));
     if let Err(e) = sent {
-        store.release_digest(digest.week)?;
-        anyhow::bail!("Discord refused the digest in {}: {e}", target.channel);
+        store.release_digest(week)?;
+        return Err(e);
     }
     println!("posted this week's digest in {}", target.channel);
     Ok(ExitCode::SUCCESS)

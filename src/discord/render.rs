@@ -72,6 +72,23 @@ pub fn no_pings() -> CreateAllowedMentions {
     CreateAllowedMentions::new().replied_user(false)
 }
 
+/// A member's text on one line of a report: whitespace runs (line breaks
+/// too) made one space, and the invisible characters that reorder or hide
+/// text (bidi controls, zero-width marks) left out, so that no text can
+/// start a quote, fake a row or turn what follows around. Escape it next.
+pub fn one_line(text: &str) -> String {
+    let visible: String = text
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+            )
+        })
+        .collect();
+    visible.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Escapes Discord Markdown so knowledge text shows as written.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -11,7 +11,7 @@ use serenity::model::application::ButtonStyle;
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
 use super::button::{Button, GapKey};
-use super::render::{escape, fit, listing, no_pings, pager};
+use super::render::{escape, fit, listing, no_pings, one_line, pager};
 use crate::insights::digest::Digest;
 use crate::insights::quality::Quality;
 use crate::insights::report::{
@@ -56,10 +56,15 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
     };
     let mut fields: Vec<(String, String)> = shown()
         .map(|(i, g)| {
-            let name = format!("{}. {}× “{}”", i + 1, g.count, fit(&g.example, 150));
+            let name = format!(
+                "{}. {}× “{}”",
+                i + 1,
+                g.count,
+                fit(&one_line(&g.example), 150)
+            );
             let mut value = vec![breakdown(g)];
             for v in g.variants.iter().take(3) {
-                value.push(format!("also: “{}”", escape(&fit(v, 150))));
+                value.push(format!("also: “{}”", escape(&fit(&one_line(v), 150))));
             }
             value.push(match &g.closest {
                 Some(p) => format!("closest: {}", escape(&passage_label(p))),
@@ -147,8 +152,8 @@ fn solutions_field(gaps: &Gaps, page: usize) -> Option<(String, String)> {
                 "**{}.** <#{}> “{}”, solved by {}",
                 i + 1,
                 s.thread,
-                escape(&fit(title, 50)),
-                escape(&fit(&s.author, 24))
+                escape(&fit(&one_line(title), 50)),
+                escape(&fit(&one_line(&s.author), 24))
             )
         })
         .collect();
@@ -192,7 +197,7 @@ fn quality_fields(quality: &Quality) -> Vec<(String, String)> {
                 w.down_share * 100.0,
                 w.votes,
                 w.rest_share * 100.0,
-                escape(&fit(&w.article, 100))
+                escape(&fit(&one_line(&w.article), 100))
             )
         })
         .collect();
@@ -208,7 +213,11 @@ fn quality_fields(quality: &Quality) -> Vec<(String, String)> {
         },
     )];
     if !quality.unused.is_empty() {
-        let names: Vec<String> = quality.unused.iter().map(|t| escape(&fit(t, 80))).collect();
+        let names: Vec<String> = quality
+            .unused
+            .iter()
+            .map(|t| escape(&fit(&one_line(t), 80)))
+            .collect();
         fields.push((
             format!("Never used ({})", quality.unused.len()),
             names.join(" · "),
@@ -228,12 +237,15 @@ pub fn digest_embed(digest: &Digest) -> CreateEmbed {
             (now as f64 - before as f64) * 100.0 / before as f64
         ),
     };
+    let answered = digest
+        .answered_rate
+        .map_or(String::new(), |r| format!("; {:.0}% answered", r * 100.0));
     let description = format!(
-        "Week of {}: {} question(s), against {} the week before{change}; {:.0}% answered.",
-        date(digest.week.div_euclid(DAY)),
+        "{} to {}: {} question(s), against {} the week before{change}{answered}.",
+        date(digest.week.div_euclid(DAY) - 7),
+        date(digest.week.div_euclid(DAY) - 1),
         digest.questions,
         digest.questions_before,
-        digest.answered_rate * 100.0
     );
     let or_none = |lines: Vec<String>| {
         if lines.is_empty() {
@@ -245,7 +257,13 @@ pub fn digest_embed(digest: &Digest) -> CreateEmbed {
     let gaps = digest
         .gaps
         .iter()
-        .map(|g| format!("{}× “{}”", g.count, escape(&fit(&g.example, 120))))
+        .map(|g| {
+            format!(
+                "{}× “{}”",
+                g.count,
+                escape(&fit(&one_line(&g.example), 120))
+            )
+        })
         .collect();
     let solutions = digest
         .solutions
@@ -255,8 +273,8 @@ pub fn digest_embed(digest: &Digest) -> CreateEmbed {
             format!(
                 "<#{}> “{}”, solved by {}",
                 s.thread,
-                escape(&fit(title, 60)),
-                escape(&fit(&s.author, 24))
+                escape(&fit(&one_line(title), 60)),
+                escape(&fit(&one_line(&s.author), 24))
             )
         })
         .collect();
@@ -269,7 +287,7 @@ pub fn digest_embed(digest: &Digest) -> CreateEmbed {
                 w.down_share * 100.0,
                 w.votes,
                 w.rest_share * 100.0,
-                escape(&fit(&w.article, 100))
+                escape(&fit(&one_line(&w.article), 100))
             )
         })
         .collect();
@@ -336,7 +354,7 @@ pub fn stats_embed(stats: &Stats) -> CreateEmbed {
                 a.up,
                 a.down,
                 a.last_used.as_deref().unwrap_or("not used"),
-                escape(&fit(&a.article, 100))
+                escape(&fit(&one_line(&a.article), 100))
             )
         })
         .collect();

@@ -5,7 +5,7 @@
 //! so it reads the same in Discord's dark and light themes. Pure: a report
 //! in, PNG bytes out.
 
-use std::sync::Once;
+use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -69,15 +69,17 @@ pub fn png(stats: &Stats) -> Result<Vec<u8>, ChartError> {
     encode(&pixels)
 }
 
-/// Registers the embedded font once per process.
+/// Registers the embedded font once per process; every call says whether
+/// it could be.
 fn register_font() -> Result<(), ChartError> {
-    static REGISTER: Once = Once::new();
-    let mut result = Ok(());
-    REGISTER.call_once(|| {
-        result = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT)
-            .map_err(|_| ChartError("the embedded font is not a font".to_string()));
-    });
-    result
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(ChartError("the embedded font is not a font".to_string()))
+    }
 }
 
 fn font(size: u32) -> TextStyle<'static> {

@@ -61,13 +61,14 @@ impl Schedule {
         }
     }
 
-    /// The week whose digest is due at `now`, given the start of the last
-    /// week posted: this week's, unless it was posted. A week the bot
-    /// missed is posted when it starts again within that week; a week that
-    /// is over is never posted late.
-    pub fn due(&self, now: i64, last_posted: Option<i64>) -> Option<i64> {
+    /// The week whose digest is due at `now`, given whether a week's was
+    /// `posted`: this week's, unless it was. A week the bot missed is
+    /// posted when it starts again within that week; a week that is over
+    /// is never posted late; a week claimed by a wrong clock, in the
+    /// future, changes nothing for this one.
+    pub fn due(&self, now: i64, posted: impl FnOnce(i64) -> bool) -> Option<i64> {
         let week = self.week_of(now);
-        (last_posted.is_none_or(|last| last < week)).then_some(week)
+        (!posted(week)).then_some(week)
     }
 
     /// Seconds from `now` to the next week's start.
@@ -76,22 +77,24 @@ impl Schedule {
     }
 }
 
-/// One week's digest.
+/// One week's digest: the 7 days before the week's start.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Digest {
-    /// The week's start (Unix seconds).
+    /// The week's start (Unix seconds): the digest covers the 7 days
+    /// before it.
     pub week: i64,
-    /// Questions in the 7 days before now.
+    /// Questions in those 7 days.
     pub questions: usize,
     /// Questions in the 7 days before those.
     pub questions_before: usize,
-    /// Share answered (any confidence) of this week's questions, 0 to 1.
-    pub answered_rate: f64,
+    /// Share answered (any confidence) of the week's questions, 0 to 1;
+    /// `None` without questions.
+    pub answered_rate: Option<f64>,
     /// The largest gap groups of the week.
     pub gaps: Vec<GapGroup>,
-    /// Solutions marked in help forums and not yet saved (any week).
+    /// The latest solutions marked in help forums and not yet saved.
     pub solutions: Vec<SolutionRecord>,
-    /// All of them waiting, of which `solutions` are the latest.
+    /// Solutions waiting, at most [`report::SOLUTIONS`] counted.
     pub solutions_waiting: usize,
     /// The week's articles rated worse than the rest.
     pub worst: Vec<WorseArticle>,
@@ -100,32 +103,31 @@ pub struct Digest {
     pub stats: Stats,
 }
 
-/// The digest of the week before `now` in `guild` (`None`: everywhere).
+/// The digest of the 7 days before `week` (a week's start) in `guild`
+/// (`None`: everywhere), whenever it is built: a digest posted late in
+/// its week says the same as one posted on time.
 ///
 /// # Errors
 /// When the store cannot be read.
-pub fn digest(
-    store: &Store,
-    now: i64,
-    week: i64,
-    guild: Option<u64>,
-) -> Result<Digest, StoreError> {
-    let stats = report::stats(store, now, 7, guild)?;
-    let before = report::since(now, 7);
-    let questions_before = store
-        .questions_in(report::since(now, 14), guild)?
-        .iter()
-        .filter(|q| q.at < before)
-        .count();
-    let mut gaps = report::gaps(store, now, 7, guild)?;
-    let waiting = store.solutions_in(report::since(now, 90), guild, Some(report::SOLUTIONS))?;
-    gaps.groups.truncate(TOP);
+pub fn digest(store: &Store, week: i64, guild: Option<u64>) -> Result<Digest, StoreError> {
+    let start = week - 7 * DAY;
+    let within = |at: i64| (start..week).contains(&at);
+    let mut questions = store.questions_in(start - 7 * DAY, guild)?;
+    let questions_before = questions.iter().filter(|q| q.at < start).count();
+    questions.retain(|q| within(q.at));
+    let mut ratings = store.ratings_in(start, guild)?;
+    ratings.retain(|r| within(r.at));
+    // Up to the week's last moment, so the chart's days are the week's.
+    let stats = report::summarize(7, start, week - 1, &questions, &ratings, &[]);
+    let mut gaps = report::group_gaps(7, start, &questions, &ratings).groups;
+    gaps.truncate(TOP);
+    let waiting = store.solutions_in(i64::MIN, guild, Some(report::SOLUTIONS))?;
     Ok(Digest {
         week,
         questions: stats.questions,
         questions_before,
-        answered_rate: stats.answered_rate,
-        gaps: gaps.groups,
+        answered_rate: (stats.questions > 0).then_some(stats.answered_rate),
+        gaps,
         solutions_waiting: waiting.len(),
         solutions: waiting.into_iter().take(TOP).collect(),
         worst: stats.quality.worse.iter().take(TOP).cloned().collect(),
@@ -136,6 +138,7 @@ pub fn digest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::insights::{Outcome, QuestionRecord, Record};
 
     /// 2026-12-07 (a Monday) at `hour`:`minute` UTC, plus `days`.
     fn at(days: i64, hour: i64, minute: i64) -> i64 {
@@ -173,17 +176,61 @@ mod tests {
             weekday: 0,
             hour: 9,
         };
-        // Before Monday 9:00: last week's, if it was not posted.
-        assert_eq!(s.due(at(0, 8, 0), Some(at(-7, 9, 0))), None);
+        let last_week = [at(-7, 9, 0)];
+        let this_week = [at(-7, 9, 0), at(0, 9, 0)];
+        let posted = |weeks: &[i64]| {
+            let weeks = weeks.to_vec();
+            move |week: i64| weeks.contains(&week)
+        };
+        // Before Monday 9:00: last week's, posted already.
+        assert_eq!(s.due(at(0, 8, 0), posted(&last_week)), None);
         // At 9:00: due; once posted, not again that week.
-        assert_eq!(s.due(at(0, 9, 0), Some(at(-7, 9, 0))), Some(at(0, 9, 0)));
-        assert_eq!(s.due(at(0, 9, 1), Some(at(0, 9, 0))), None);
-        assert_eq!(s.due(at(6, 23, 0), Some(at(0, 9, 0))), None);
+        assert_eq!(s.due(at(0, 9, 0), posted(&last_week)), Some(at(0, 9, 0)));
+        assert_eq!(s.due(at(0, 9, 1), posted(&this_week)), None);
+        assert_eq!(s.due(at(6, 23, 0), posted(&this_week)), None);
         // Down on Monday, started on Thursday: posted then.
-        assert_eq!(s.due(at(3, 10, 0), Some(at(-7, 9, 0))), Some(at(0, 9, 0)));
+        assert_eq!(s.due(at(3, 10, 0), posted(&last_week)), Some(at(0, 9, 0)));
         // Down for two weeks: only the current week is posted.
-        assert_eq!(s.due(at(8, 10, 0), Some(at(-7, 9, 0))), Some(at(7, 9, 0)));
+        assert_eq!(s.due(at(8, 10, 0), posted(&last_week)), Some(at(7, 9, 0)));
+        // A week in 2030, claimed by a wrong clock, does not silence this one.
+        assert_eq!(
+            s.due(at(1, 0, 0), posted(&[at(1_200, 9, 0)])),
+            Some(at(0, 9, 0))
+        );
         // Never posted: this week's.
-        assert_eq!(s.due(at(1, 0, 0), None), Some(at(0, 9, 0)));
+        assert_eq!(s.due(at(1, 0, 0), |_| false), Some(at(0, 9, 0)));
+    }
+
+    #[test]
+    fn a_digest_covers_the_seven_days_before_its_week_in_its_server_whenever_it_is_built() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(dir.path()).expect("store");
+        let asked = |at: i64, guild: Option<u64>| {
+            Record::Question(QuestionRecord {
+                guild,
+                ..QuestionRecord::new(at, "a question", Outcome::Declined)
+            })
+        };
+        store
+            .write(&[
+                asked(at(-10, 12, 0), Some(1)), // the week before
+                asked(at(-3, 12, 0), Some(1)),  // the week
+                asked(at(-1, 12, 0), Some(1)),  // the week
+                asked(at(-1, 12, 0), Some(2)),  // another server
+                asked(at(-1, 13, 0), None),     // a direct message
+                asked(at(1, 12, 0), Some(1)),   // after the week began
+            ])
+            .expect("written");
+        let d = digest(&store, at(0, 9, 0), Some(1)).expect("digest");
+        assert_eq!((d.questions, d.questions_before), (2, 1));
+        assert_eq!(d.answered_rate, Some(0.0));
+        assert_eq!(d.gaps[0].count, 2);
+        assert_eq!(
+            d.stats.per_day.len(),
+            8,
+            "the week's days, the first partly"
+        );
+        let empty = digest(&store, at(-21, 9, 0), Some(1)).expect("digest");
+        assert_eq!((empty.questions, empty.answered_rate), (0, None));
     }
 }

@@ -411,19 +411,24 @@ fn per_day(
 ) -> Vec<Day> {
     let mut per_day: BTreeMap<i64, [usize; 4]> = BTreeMap::new();
     let (first, last) = (since.div_euclid(DAY), now.div_euclid(DAY));
-    // At most a year of empty days, so a huge period stays readable.
+    // At most a year of days, so a huge period stays readable; records
+    // outside them (older, or dated after now by a wrong clock) are not
+    // days of the period.
     for day in first.max(last - 365)..=last {
         per_day.insert(day, [0; 4]);
     }
     for q in questions {
-        let e = per_day.entry(q.at.div_euclid(DAY)).or_default();
-        e[0] += 1;
-        if matches!(q.outcome, Outcome::Answered | Outcome::LowConfidence) {
-            e[1] += 1;
+        if let Some(e) = per_day.get_mut(&q.at.div_euclid(DAY)) {
+            e[0] += 1;
+            if matches!(q.outcome, Outcome::Answered | Outcome::LowConfidence) {
+                e[1] += 1;
+            }
         }
     }
     for r in ratings {
-        per_day.entry(r.at.div_euclid(DAY)).or_default()[if r.up { 2 } else { 3 }] += 1;
+        if let Some(e) = per_day.get_mut(&r.at.div_euclid(DAY)) {
+            e[if r.up { 2 } else { 3 }] += 1;
+        }
     }
     per_day
         .into_iter()

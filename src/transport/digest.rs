@@ -10,12 +10,15 @@ use std::time::Duration;
 use serenity::builder::{CreateAttachment, CreateMessage};
 use serenity::http::Http;
 use serenity::model::channel::Channel;
+use serenity::model::id::ChannelId;
 
 use crate::config::Digest as DigestConfig;
 use crate::discord::render::no_pings;
 use crate::discord::reports::digest_embed;
 use crate::insights::digest::{digest, Digest};
 use crate::insights::{chart, unix_now, Recorder};
+
+use super::service::off_the_runtime;
 
 /// The longest wait between two looks at the schedule.
 const LOOK_EVERY: Duration = Duration::from_secs(3_600);
@@ -47,8 +50,13 @@ pub async fn run(http: Arc<Http>, insights: Arc<Recorder>, config: DigestConfig)
     }
 }
 
+/// How long posting a digest may take before it counts as failed.
+const POST_WITHIN: Duration = Duration::from_secs(60);
+
 /// Posts this week's digest at `now` if it is due and no process claimed
-/// it; a post that fails gives the claim back.
+/// it; a post that fails (or takes over a minute) gives the claim back.
+/// A process that dies between its claim and its post loses that week's
+/// digest: careerbot would rather miss a week than post one twice.
 ///
 /// # Errors
 /// When the store cannot be read, or Discord refuses the post.
@@ -58,9 +66,10 @@ pub async fn post_due(
     config: DigestConfig,
     now: i64,
 ) -> anyhow::Result<Posted> {
-    let claimed = super::service::off_the_runtime(|| {
+    let claimed = off_the_runtime(|| {
         insights.read(|store| {
-            let Some(week) = config.schedule.due(now, store.last_digest()?) else {
+            let posted = store.digest_posted(config.schedule.week_of(now))?;
+            let Some(week) = config.schedule.due(now, |_| posted) else {
                 return Ok(None);
             };
             Ok(store.claim_digest(week, now)?.then_some(week))
@@ -69,15 +78,30 @@ pub async fn post_due(
     let Some(week) = claimed else {
         return Ok(Posted::Already);
     };
-    let posted = post(http, insights, config, now, week).await;
+    let posted = match tokio::time::timeout(POST_WITHIN, post(http, insights, config, week)).await {
+        Ok(posted) => posted,
+        Err(_) => Err(anyhow::anyhow!("posting the digest took over a minute")),
+    };
     if posted.is_err() {
-        let released =
-            super::service::off_the_runtime(|| insights.read(|store| store.release_digest(week)));
+        let released = off_the_runtime(|| insights.read(|store| store.release_digest(week)));
         if let Err(e) = released {
             tracing::warn!(error = %e, "the week's digest could not be given back; it will not be posted");
         }
     }
     posted.map(|()| Posted::Now)
+}
+
+/// The server of the digest's `channel`: the digest covers that community
+/// alone.
+///
+/// # Errors
+/// When the channel cannot be read, or is not a server's.
+pub async fn guild_of(http: &Http, channel: ChannelId) -> anyhow::Result<u64> {
+    match http.get_channel(channel).await {
+        Ok(Channel::Guild(channel)) => Ok(channel.guild_id.get()),
+        Ok(_) => anyhow::bail!("the digest channel {channel} is not a server's channel"),
+        Err(e) => anyhow::bail!("cannot read the digest channel {channel}: {e}"),
+    }
 }
 
 /// Builds the digest of the week starting `week` for the channel's server
@@ -86,30 +110,60 @@ async fn post(
     http: &Http,
     insights: &Recorder,
     config: DigestConfig,
-    now: i64,
     week: i64,
 ) -> anyhow::Result<()> {
-    // The channel's server, so the digest covers that community alone.
-    let guild = match http.get_channel(config.channel).await {
-        Ok(Channel::Guild(channel)) => Some(channel.guild_id.get()),
-        Ok(_) => None,
-        Err(e) => anyhow::bail!("cannot read the digest channel {}: {e}", config.channel),
-    };
-    let digest: Digest =
-        super::service::off_the_runtime(|| insights.read(|store| digest(store, now, week, guild)))?;
-    config
-        .channel
-        .send_message(http, message(&digest))
-        .await
-        .map_err(|e| anyhow::anyhow!("Discord refused the digest: {e}"))?;
-    Ok(())
+    let guild = guild_of(http, config.channel).await?;
+    let (digest, with_chart) = off_the_runtime(|| {
+        let digest = insights.read(|store| digest(store, week, Some(guild)))?;
+        let message = message(&digest, true);
+        Ok::<_, anyhow::Error>((digest, message))
+    })?;
+    send(http, config.channel, with_chart, || message(&digest, false)).await
 }
 
-/// The digest's message: its embed, with the week's chart when it can be
-/// drawn, pinging nobody.
-pub fn message(digest: &Digest) -> CreateMessage {
+/// Sends `message` in `channel`; when Discord refuses it for want of a
+/// permission (Attach Files, most likely), sends the one `plain` makes
+/// instead, once.
+///
+/// # Errors
+/// When Discord refuses.
+pub async fn send(
+    http: &Http,
+    channel: ChannelId,
+    message: CreateMessage,
+    plain: impl FnOnce() -> CreateMessage,
+) -> anyhow::Result<()> {
+    match channel.send_message(http, message).await {
+        Ok(_) => Ok(()),
+        Err(e) if forbidden(&e) => {
+            tracing::warn!(error = %e, "the digest goes without its chart (can careerbot attach files there?)");
+            channel
+                .send_message(http, plain())
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("Discord refused the digest in {channel}: {e}"))
+        }
+        Err(e) => anyhow::bail!("Discord refused the digest in {channel}: {e}"),
+    }
+}
+
+/// Whether Discord refused for want of a permission (HTTP 403).
+fn forbidden(error: &serenity::Error) -> bool {
+    matches!(
+        error,
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r))
+            if r.status_code.as_u16() == 403
+    )
+}
+
+/// The digest's message: its embed, with the week's chart when `chart` and
+/// it can be drawn, pinging nobody.
+pub fn message(digest: &Digest, chart: bool) -> CreateMessage {
     let embed = digest_embed(digest);
     let message = CreateMessage::new().allowed_mentions(no_pings());
+    if !chart {
+        return message.embed(embed);
+    }
     match chart::png(&digest.stats) {
         Ok(png) => message
             .embed(embed.image(format!("attachment://{}", chart::FILE)))

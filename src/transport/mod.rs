@@ -289,13 +289,25 @@ pub async fn follow_up(
 /// interaction's `token`): one multipart edit with the PNG, whose embed
 /// shows it. A failure leaves the report as it was, and is logged.
 pub async fn attach_chart(http: &Http, token: &str, chart: Chart) {
-    let file = CreateAttachment::bytes(chart.png, crate::insights::chart::FILE);
-    let edit = EditInteractionResponse::new()
-        .embed(chart.embed)
-        .new_attachment(file)
-        .allowed_mentions(no_pings());
-    if let Err(e) = edit.execute(http, token).await {
-        tracing::warn!(error = %e, "could not attach the /stats chart");
+    // Over HTTP the edit may reach Discord before the response it edits
+    // (as a delete may, above): a refused edit is tried again.
+    const ATTEMPTS: u32 = 3;
+    for attempt in 1..=ATTEMPTS {
+        let file = CreateAttachment::bytes(chart.png.clone(), crate::insights::chart::FILE);
+        let edit = EditInteractionResponse::new()
+            .embed(chart.embed.clone())
+            .new_attachment(file)
+            .allowed_mentions(no_pings());
+        match edit.execute(http, token).await {
+            Ok(_) => return,
+            Err(e) if attempt == ATTEMPTS => {
+                tracing::warn!(error = %e, "could not attach the /stats chart");
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, attempt, "chart edit refused; trying again");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
     }
 }
 

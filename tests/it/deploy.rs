@@ -100,11 +100,15 @@ fn the_container_builds_in_two_stages_and_runs_unprivileged_with_a_health_check(
     // image carries the model's licence.
     assert!(file.contains("COPY models models"));
     assert!(file.contains("models/all-MiniLM-L6-v2/LICENSE"));
+    // So is the chart's font, with its licence.
+    assert!(file.contains("COPY assets/fonts assets/fonts"));
+    assert!(file.contains("assets/fonts/LICENSE"));
     for needed in [
         "src",
         "benches",
         "knowledge",
         "models",
+        "assets",
         "Cargo.toml",
         "Cargo.lock",
     ] {

@@ -1327,17 +1327,25 @@ async fn the_weekly_digest_is_posted_once_in_its_channel_with_its_chart_and_not_
         weekday: today,
         hour: 0,
     };
-    let asked = QuestionRecord {
-        guild: fx::GUILD.parse().ok(),
-        ..QuestionRecord::new(
-            now - 60,
-            "how do I become a pastry chef? @everyone",
-            Outcome::Declined,
-        )
+    // The digest covers the 7 days before the week's start, in the
+    // channel's server (the stand-in says it is fx::GUILD's).
+    let midnight = now - now.rem_euclid(86_400);
+    let asked = |text: &str, guild: Option<u64>| {
+        Record::Question(QuestionRecord {
+            guild,
+            ..QuestionRecord::new(midnight - 3_600, text, Outcome::Declined)
+        })
     };
     Store::open(data.path())
         .expect("store")
-        .write(&[Record::Question(asked)])
+        .write(&[
+            asked(
+                "how do I become a pastry chef? @everyone",
+                fx::GUILD.parse().ok(),
+            ),
+            asked("how do I tame a dragon?", Some(1190000000000000101)),
+            asked("where do I buy a kayak?", None),
+        ])
         .expect("written");
     let tune = |c: &mut Config| {
         c.insights.enabled = true;
@@ -1368,6 +1376,10 @@ async fn the_weekly_digest_is_posted_once_in_its_channel_with_its_chart_and_not_
                 "{body:#}"
             );
             assert!(embed.to_string().contains("pastry chef"), "{body:#}");
+            assert!(
+                !embed.to_string().contains("dragon") && !embed.to_string().contains("kayak"),
+                "another server's and direct messages stay out: {body:#}"
+            );
             assert_eq!(embed["image"]["url"], "attachment://stats.png", "{body:#}");
             assert_eq!(files.len(), 1, "the chart is uploaded");
             assert_eq!(files[0].0, "stats.png");
