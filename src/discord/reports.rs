@@ -13,7 +13,7 @@ use serenity::model::id::{ChannelId, MessageId, UserId};
 use super::button::{Button, GapKey};
 use super::render::{escape, fit, listing, no_pings, one_line, pager};
 use crate::insights::digest::Digest;
-use crate::insights::quality::Quality;
+use crate::insights::quality::{Quality, WorseArticle};
 use crate::insights::report::{
     breakdown, date, datetime, passage_label, section_label, Gaps, Stats, DAY,
 };
@@ -186,21 +186,20 @@ fn save_buttons(gaps: &Gaps, page: usize, asker: UserId) -> Vec<CreateButton> {
         .collect()
 }
 
+/// An article rated worse than the rest, on one line.
+fn worse_line(w: &WorseArticle) -> String {
+    format!(
+        "{:.0}% 👎 of {} votes (the rest: {:.0}%) · {}",
+        w.down_share * 100.0,
+        w.votes,
+        w.rest_share * 100.0,
+        escape(&fit(&one_line(&w.article), 100))
+    )
+}
+
 /// The articles rated worse than the rest, and those never used.
 fn quality_fields(quality: &Quality) -> Vec<(String, String)> {
-    let worse: Vec<String> = quality
-        .worse
-        .iter()
-        .map(|w| {
-            format!(
-                "{:.0}% 👎 of {} votes (the rest: {:.0}%) · {}",
-                w.down_share * 100.0,
-                w.votes,
-                w.rest_share * 100.0,
-                escape(&fit(&one_line(&w.article), 100))
-            )
-        })
-        .collect();
+    let worse: Vec<String> = quality.worse.iter().map(worse_line).collect();
     let mut fields = vec![(
         format!(
             "Rated worse than the rest (at least {} votes)",
@@ -278,19 +277,7 @@ pub fn digest_embed(digest: &Digest) -> CreateEmbed {
             )
         })
         .collect();
-    let worst = digest
-        .worst
-        .iter()
-        .map(|w| {
-            format!(
-                "{:.0}% 👎 of {} votes (the rest: {:.0}%) · {}",
-                w.down_share * 100.0,
-                w.votes,
-                w.rest_share * 100.0,
-                escape(&fit(&one_line(&w.article), 100))
-            )
-        })
-        .collect();
+    let worst = digest.worst.iter().map(worse_line).collect();
     let fields = vec![
         (
             "Largest gaps (answer them with /gaps)".to_string(),

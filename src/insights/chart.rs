@@ -111,15 +111,16 @@ fn ceiling(max: usize) -> f64 {
     (max.max(1) as f64 * 1.5).ceil()
 }
 
-/// Questions per day, answered stacked under not answered.
-fn draw_questions(
-    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+/// A chart over `days` in `area`, titled `caption`, with its axes and
+/// grid drawn: days across (labelled `MM-DD`), `y_desc` up to `max`.
+fn axes<'a, 'b: 'a>(
+    area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
     days: &[Day],
-    period: u32,
-) -> Result<(), ChartError> {
-    let max = days.iter().map(|d| d.questions).max().unwrap_or(0);
+    caption: String,
+    (y_desc, max): (&str, usize),
+) -> Result<Chart<'a, 'b>, ChartError> {
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("Questions per day, last {period} day(s)"), font(22))
+        .caption(caption, font(20))
         .margin(12)
         .x_label_area_size(34)
         .y_label_area_size(48)
@@ -137,10 +138,27 @@ fn draw_questions(
         .x_label_formatter(&|x| day_label(days, *x))
         .y_labels(5)
         .y_label_formatter(&|y| format!("{y:.0}"))
-        .y_desc("questions")
+        .y_desc(y_desc)
         .x_desc("day (UTC)")
         .draw()
         .map_err(failed)?;
+    Ok(chart)
+}
+
+/// A legend entry's swatch in `colour`.
+fn swatch(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled())
+}
+
+/// Questions per day, answered stacked under not answered.
+fn draw_questions(
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    days: &[Day],
+    period: u32,
+) -> Result<(), ChartError> {
+    let max = days.iter().map(|d| d.questions).max().unwrap_or(0);
+    let caption = format!("Questions per day, last {period} day(s)");
+    let mut chart = axes(area, days, caption, ("questions", max))?;
     let bar = |i: usize, from: usize, to: usize, colour: RGBColor| {
         let x = i as f64;
         Rectangle::new(
@@ -156,7 +174,7 @@ fn draw_questions(
         )
         .map_err(failed)?
         .label("answered")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], ANSWERED.filled()));
+        .legend(swatch(ANSWERED));
     chart
         .draw_series(
             days.iter()
@@ -165,7 +183,7 @@ fn draw_questions(
         )
         .map_err(failed)?
         .label("not answered")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], UNANSWERED.filled()));
+        .legend(swatch(UNANSWERED));
     legend(&mut chart)
 }
 
@@ -175,29 +193,7 @@ fn draw_votes(
     days: &[Day],
 ) -> Result<(), ChartError> {
     let max = days.iter().map(|d| d.up.max(d.down)).max().unwrap_or(0);
-    let mut chart = ChartBuilder::on(area)
-        .caption("Ratings per day", font(20))
-        .margin(12)
-        .x_label_area_size(34)
-        .y_label_area_size(48)
-        .build_cartesian_2d(0.0..days.len() as f64, 0.0..ceiling(max))
-        .map_err(failed)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(GRID)
-        .bold_line_style(GRID)
-        .axis_style(INK)
-        .label_style(font(14))
-        .axis_desc_style(font(15))
-        .x_labels(8)
-        .x_label_formatter(&|x| day_label(days, *x))
-        .y_labels(4)
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .y_desc("votes")
-        .x_desc("day (UTC)")
-        .draw()
-        .map_err(failed)?;
+    let mut chart = axes(area, days, "Ratings per day".to_string(), ("votes", max))?;
     let bar = |i: usize, left: bool, value: usize, colour: RGBColor| {
         let x = i as f64 + if left { 0.1 } else { 0.5 };
         Rectangle::new([(x, 0.0), (x + 0.4, value as f64)], colour.filled())
@@ -206,7 +202,7 @@ fn draw_votes(
         .draw_series(days.iter().enumerate().map(|(i, d)| bar(i, true, d.up, UP)))
         .map_err(failed)?
         .label("thumbs up")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], UP.filled()));
+        .legend(swatch(UP));
     chart
         .draw_series(
             days.iter()
@@ -215,7 +211,7 @@ fn draw_votes(
         )
         .map_err(failed)?
         .label("thumbs down")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], DOWN.filled()));
+        .legend(swatch(DOWN));
     legend(&mut chart)
 }
 

@@ -292,11 +292,18 @@ async fn gateway_bot(State(d): State<Arc<Discord>>) -> Json<Value> {
     }))
 }
 
+/// An interaction response, JSON or multipart (its `payload_json`; no
+/// response careerbot sends carries a file, and a test that expects one
+/// reads it from an edit).
 async fn callback(
     State(d): State<Arc<Discord>>,
     Path((id, _token)): Path<(String, String)>,
-    Json(body): Json<Value>,
+    headers: axum::http::HeaderMap,
+    raw: axum::body::Bytes,
 ) -> StatusCode {
+    let Some((body, _files)) = read_body(&headers, &raw) else {
+        return StatusCode::BAD_REQUEST;
+    };
     let _ = d.calls.send(Call::Callback { id, body });
     StatusCode::NO_CONTENT
 }
