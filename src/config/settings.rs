@@ -251,38 +251,7 @@ impl Settings {
                 semantic_model: self.semantic_model(),
             },
             discord: self.discord(&check)?,
-            serving: Serving {
-                policy: Policy {
-                    moderator_roles: self
-                        .moderator_roles
-                        .iter()
-                        .copied()
-                        .map(RoleId::new)
-                        .collect(),
-                    private_by_default: self.private_by_default,
-                    helper_roles: self.helper_roles(),
-                },
-                cooldown: Duration::from_secs(check.within(
-                    "cooldown_seconds",
-                    self.cooldown_seconds,
-                    0,
-                    MAX_SECONDS,
-                )?),
-                max_in_flight: check.within(
-                    "max_in_flight",
-                    self.max_in_flight as u64,
-                    1,
-                    MAX_IN_FLIGHT,
-                )? as usize,
-                auto_answer_channels: self
-                    .auto_answer_channels
-                    .iter()
-                    .copied()
-                    .map(ChannelId::new)
-                    .collect(),
-                solved_tag: self.solved_tag.trim().to_string(),
-                digest: self.digest(&check)?,
-            },
+            serving: self.serving(&check)?,
             http: self.http(&check)?,
             insights: InsightsConfig {
                 enabled: self.insights,
@@ -369,6 +338,42 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// Who moderates and how every interaction is served.
+    fn serving(&self, check: &Check<'_>) -> Result<Serving, ConfigError> {
+        Ok(Serving {
+            policy: Policy {
+                moderator_roles: self
+                    .moderator_roles
+                    .iter()
+                    .copied()
+                    .map(RoleId::new)
+                    .collect(),
+                private_by_default: self.private_by_default,
+                helper_roles: self.helper_roles(),
+            },
+            cooldown: Duration::from_secs(check.within(
+                "cooldown_seconds",
+                self.cooldown_seconds,
+                0,
+                MAX_SECONDS,
+            )?),
+            max_in_flight: check.within(
+                "max_in_flight",
+                self.max_in_flight as u64,
+                1,
+                MAX_IN_FLIGHT,
+            )? as usize,
+            auto_answer_channels: self
+                .auto_answer_channels
+                .iter()
+                .copied()
+                .map(ChannelId::new)
+                .collect(),
+            solved_tag: self.solved_tag.trim().to_string(),
+            digest: self.digest(check)?,
+        })
     }
 
     /// The weekly digest's channel and schedule, when a channel is set.

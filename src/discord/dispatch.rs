@@ -137,20 +137,13 @@ fn component_reply(
             page,
             up,
             rated,
-        } => {
-            let prompt = on_forum_prompt(component, page);
-            if prompt && up && asker != presser {
-                return refuse(
-                    "Only the post's owner can say whether this answered their question.",
-                );
-            }
-            let mut dispatch = rate(snapshot, component, page, up, rated.as_ref());
-            if let Dispatch::Rate(rating) = &mut dispatch {
-                rating.call_helpers = owner_says_no(policy, component, asker, page, up);
-                rating.solved = (prompt && up).then_some(component.channel_id);
-            }
-            dispatch
-        }
+        } => rate_press(
+            snapshot,
+            policy,
+            component,
+            (asker, page, up),
+            rated.as_ref(),
+        ),
         Button::Delete { owners, posted } => {
             if !owners.include(presser) && !moderator() {
                 return refuse(
@@ -171,32 +164,14 @@ fn component_reply(
                 super::commands::topics_page(snapshot, page, asker),
             ))
         }
+        // Only the moderator who asked can use a report's buttons, and
+        // only while still one.
         Button::Gaps { asker, page, days } if asker == presser => {
-            // Only the moderator who asked can page, and only while still one.
-            if let Err(why) = may_moderate(component.guild_id, moderator()) {
-                return refuse(why);
-            }
-            Dispatch::Report(ReportRequest {
-                report: Report::Gaps,
-                guild: component.guild_id,
-                days,
-                page,
-                asker,
-                update: true,
-            })
+            moderator_report(component, moderator(), (Report::Gaps, days), (page, true))
         }
         Button::AnswerGap { asker, days, gap } if asker == presser => {
-            if let Err(why) = may_moderate(component.guild_id, moderator()) {
-                return refuse(why);
-            }
-            Dispatch::Report(ReportRequest {
-                report: Report::AnswerGap(gap),
-                guild: component.guild_id,
-                days,
-                page: 0,
-                asker,
-                update: false,
-            })
+            let report = (Report::AnswerGap(gap), days);
+            moderator_report(component, moderator(), report, (0, false))
         }
         Button::SaveSolution {
             asker,
@@ -204,23 +179,58 @@ fn component_reply(
             thread,
             message,
         } if asker == presser => {
-            if let Err(why) = may_moderate(component.guild_id, moderator()) {
-                return refuse(why);
-            }
-            Dispatch::Report(ReportRequest {
-                report: Report::SaveSolution(thread, message),
-                guild: component.guild_id,
-                days,
-                page: 0,
-                asker,
-                update: false,
-            })
+            let report = (Report::SaveSolution(thread, message), days);
+            moderator_report(component, moderator(), report, (0, false))
         }
         Button::Topics { .. }
         | Button::Gaps { .. }
         | Button::AnswerGap { .. }
         | Button::SaveSolution { .. } => refuse("Only the person who asked can use these buttons."),
     }
+}
+
+/// A 👍/👎 (Yes/No) press: a rating, which under careerbot's forum answer
+/// is also the post's owner's say (a Yes tags the post solved, a No calls
+/// the helpers); anyone else's Yes there is refused.
+fn rate_press(
+    snapshot: &Snapshot,
+    policy: &Policy,
+    component: &ComponentInteraction,
+    (asker, page, up): (UserId, usize, bool),
+    rated: Option<&Rated>,
+) -> Dispatch {
+    let prompt = on_forum_prompt(component, page);
+    if prompt && up && asker != component.user.id {
+        return refuse("Only the post's owner can say whether this answered their question.");
+    }
+    let mut dispatch = rate(snapshot, component, page, up, rated);
+    if let Dispatch::Rate(rating) = &mut dispatch {
+        rating.call_helpers = owner_says_no(policy, component, asker, page, up);
+        rating.solved = (prompt && up).then_some(component.channel_id);
+    }
+    dispatch
+}
+
+/// A moderator report a button asks for (`report` over its days), on
+/// `page` (replacing the message when `update`), for a presser who still
+/// moderates (`moderator`) in a server.
+fn moderator_report(
+    component: &ComponentInteraction,
+    moderator: bool,
+    (report, days): (Report, u32),
+    (page, update): (usize, bool),
+) -> Dispatch {
+    if let Err(why) = may_moderate(component.guild_id, moderator) {
+        return refuse(why);
+    }
+    Dispatch::Report(ReportRequest {
+        report,
+        guild: component.guild_id,
+        days,
+        page,
+        asker: component.user.id,
+        update,
+    })
 }
 
 /// The thread and careerbot's answer to call the helpers to, when a press

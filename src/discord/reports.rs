@@ -15,7 +15,7 @@ use super::render::{escape, fit, listing, no_pings, one_line, pager};
 use crate::insights::digest::Digest;
 use crate::insights::quality::{Quality, WorseArticle};
 use crate::insights::report::{
-    breakdown, date, datetime, passage_label, section_label, Gaps, Stats, DAY,
+    breakdown, date, datetime, passage_label, section_label, GapGroup, Gaps, Stats, DAY,
 };
 
 /// Groups on one page of `/gaps`.
@@ -33,7 +33,26 @@ pub fn gaps_pages(gaps: &Gaps) -> usize {
 pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractionResponseMessage {
     let pages = gaps_pages(gaps);
     let page = page.min(pages - 1);
-    let description = if gaps.groups.is_empty() {
+    let mut fields: Vec<(String, String)> = groups_shown(gaps, page).map(group_field).collect();
+    // The solutions first: their "Save N" buttons are always under lines
+    // that were shown, however long the groups are.
+    if let Some(solutions) = solutions_field(gaps, page) {
+        fields.insert(0, solutions);
+    }
+    CreateInteractionResponseMessage::new()
+        .embed(listing(
+            &format!("Knowledge gaps, last {} day(s)", gaps.days),
+            &gaps_description(gaps, page, pages),
+            &fields,
+        ))
+        .allowed_mentions(no_pings())
+        .ephemeral(true)
+        .components(gaps_rows(gaps, (page, pages), asker))
+}
+
+/// What a `/gaps` page is about.
+fn gaps_description(gaps: &Gaps, page: usize, pages: usize) -> String {
+    if gaps.groups.is_empty() {
         format!(
             "Nothing went unanswered or was rated down in the last {} day(s).",
             gaps.days
@@ -45,52 +64,45 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
             gaps.records,
             page + 1
         )
-    };
-    // The groups on this page, numbered across pages.
-    let shown = || {
-        gaps.groups
-            .iter()
-            .enumerate()
-            .skip(page * GAPS_PER_PAGE)
-            .take(GAPS_PER_PAGE)
-    };
-    let mut fields: Vec<(String, String)> = shown()
-        .map(|(i, g)| {
-            let name = format!(
-                "{}. {}× “{}”",
-                i + 1,
-                g.count,
-                fit(&one_line(&g.example), 150)
-            );
-            let mut value = vec![breakdown(g)];
-            for v in g.variants.iter().take(3) {
-                value.push(format!("also: “{}”", escape(&fit(&one_line(v), 150))));
-            }
-            value.push(match &g.closest {
-                Some(p) => format!("closest: {}", escape(&passage_label(p))),
-                None => "closest: no passage is close".to_string(),
-            });
-            if let Some(heading) = &g.answered {
-                value.push(format!("✅ answered: “{}”", escape(&fit(heading, 150))));
-            }
-            (escape(&name), value.join("\n"))
-        })
-        .collect();
-    // The solutions first: their "Save N" buttons are always under lines
-    // that were shown, however long the groups are.
-    if let Some(solutions) = solutions_field(gaps, page) {
-        fields.insert(0, solutions);
     }
-    let message = CreateInteractionResponseMessage::new()
-        .embed(listing(
-            &format!("Knowledge gaps, last {} day(s)", gaps.days),
-            &description,
-            &fields,
-        ))
-        .allowed_mentions(no_pings())
-        .ephemeral(true);
-    // "Answer this" for each group shown, numbered as the fields are.
-    let answers: Vec<CreateButton> = shown()
+}
+
+/// The groups on `page`, numbered across pages.
+fn groups_shown(gaps: &Gaps, page: usize) -> impl Iterator<Item = (usize, &GapGroup)> {
+    gaps.groups
+        .iter()
+        .enumerate()
+        .skip(page * GAPS_PER_PAGE)
+        .take(GAPS_PER_PAGE)
+}
+
+/// The field of group number `i`: its wordings, closest passage and answer.
+fn group_field((i, g): (usize, &GapGroup)) -> (String, String) {
+    let name = format!(
+        "{}. {}× “{}”",
+        i + 1,
+        g.count,
+        fit(&one_line(&g.example), 150)
+    );
+    let mut value = vec![breakdown(g)];
+    for v in g.variants.iter().take(3) {
+        value.push(format!("also: “{}”", escape(&fit(&one_line(v), 150))));
+    }
+    value.push(match &g.closest {
+        Some(p) => format!("closest: {}", escape(&passage_label(p))),
+        None => "closest: no passage is close".to_string(),
+    });
+    if let Some(heading) = &g.answered {
+        value.push(format!("✅ answered: “{}”", escape(&fit(heading, 150))));
+    }
+    (escape(&name), value.join("\n"))
+}
+
+/// A `/gaps` page's buttons: "Answer N" for each group shown, "Save N"
+/// for each solution shown, and the pager. A page update replaces the
+/// buttons too, so a report that shrank to one page loses its old ones.
+fn gaps_rows(gaps: &Gaps, (page, pages): (usize, usize), asker: UserId) -> Vec<CreateActionRow> {
+    let answers: Vec<CreateButton> = groups_shown(gaps, page)
         .map(|(i, g)| {
             let id = Button::AnswerGap {
                 asker,
@@ -102,16 +114,12 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
                 .style(ButtonStyle::Success)
         })
         .collect();
-    let mut rows = Vec::new();
-    if !answers.is_empty() {
-        rows.push(CreateActionRow::Buttons(answers));
-    }
     let saves = save_buttons(gaps, page, asker);
-    if !saves.is_empty() {
-        rows.push(CreateActionRow::Buttons(saves));
-    }
-    // A page update replaces the buttons too, so a report that shrank to
-    // one page loses its old ones.
+    let mut rows: Vec<CreateActionRow> = [answers, saves]
+        .into_iter()
+        .filter(|buttons| !buttons.is_empty())
+        .map(CreateActionRow::Buttons)
+        .collect();
     if pages > 1 {
         rows.extend(pager(page, pages, |to| {
             Button::Gaps {
@@ -122,7 +130,7 @@ pub fn gaps_message(gaps: &Gaps, page: usize, asker: UserId) -> CreateInteractio
             .id()
         }));
     }
-    message.components(rows)
+    rows
 }
 
 /// Solutions to save on one page of `/gaps`, latest first, beside its
@@ -326,7 +334,39 @@ pub fn stats_embed(stats: &Stats) -> CreateEmbed {
         .take(14)
         .map(|d| format!("`{}` {} ({} answered)", d.date, d.questions, d.answered))
         .collect();
-    let articles = stats
+    let articles = article_lines(stats);
+    let sections = stats
+        .sections
+        .iter()
+        .map(|u| {
+            format!(
+                "{} · {}",
+                u.count,
+                escape(&section_label(&u.article, &u.section))
+            )
+        })
+        .collect();
+    let mut fields = vec![
+        ("Questions per day".to_string(), or_none(days)),
+        (
+            "Articles: answers led · 👍 · 👎 (share) · last used".to_string(),
+            or_none(articles),
+        ),
+        ("Most used sections".to_string(), or_none(sections)),
+    ];
+    fields.extend(quality_fields(&stats.quality));
+    fields.push(("Reloads".to_string(), reload_lines(stats).join("\n")));
+    listing(
+        &format!("Usage, last {} day(s)", stats.days),
+        &description,
+        &fields,
+    )
+}
+
+/// The most used articles, each with its answers led, 👍, 👎 (share) and
+/// last use.
+fn article_lines(stats: &Stats) -> Vec<String> {
+    stats
         .quality
         .articles
         .iter()
@@ -344,18 +384,11 @@ pub fn stats_embed(stats: &Stats) -> CreateEmbed {
                 escape(&fit(&one_line(&a.article), 100))
             )
         })
-        .collect();
-    let sections = stats
-        .sections
-        .iter()
-        .map(|u| {
-            format!(
-                "{} · {}",
-                u.count,
-                escape(&section_label(&u.article, &u.section))
-            )
-        })
-        .collect();
+        .collect()
+}
+
+/// The period's reloads: how many succeeded and failed, then the latest.
+fn reload_lines(stats: &Stats) -> Vec<String> {
     let mut reloads = vec![format!(
         "{} ok, {} failed",
         stats.reloads.ok, stats.reloads.failed
@@ -370,21 +403,7 @@ pub fn stats_embed(stats: &Stats) -> CreateEmbed {
             r.took_ms
         )
     }));
-    let mut fields = vec![
-        ("Questions per day".to_string(), or_none(days)),
-        (
-            "Articles: answers led · 👍 · 👎 (share) · last used".to_string(),
-            or_none(articles),
-        ),
-        ("Most used sections".to_string(), or_none(sections)),
-    ];
-    fields.extend(quality_fields(&stats.quality));
-    fields.push(("Reloads".to_string(), reloads.join("\n")));
-    listing(
-        &format!("Usage, last {} day(s)", stats.days),
-        &description,
-        &fields,
-    )
+    reloads
 }
 
 #[cfg(test)]

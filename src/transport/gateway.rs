@@ -220,6 +220,23 @@ pub fn serenity_shard_range(range: &Range<u32>, total: u32) -> Result<Range<u32>
     Ok(range.start..range.end - 1)
 }
 
+/// Starts posting the weekly digest, when a channel is set and insights
+/// are on.
+fn start_digest(config: &Config, token: &Secret, settings: &Settings) -> Option<AbortOnDrop> {
+    match (config.serving.digest, settings.insights.clone()) {
+        (Some(digest), Some(insights)) => Some(AbortOnDrop(tokio::spawn(super::digest::run(
+            Arc::new(super::http(config, token)),
+            insights,
+            digest,
+        )))),
+        (Some(_), None) => {
+            tracing::warn!("digest_channel is set but insights are off: no digest is posted");
+            None
+        }
+        _ => None,
+    }
+}
+
 /// Runs the gateway bot until `shutdown` completes. `config` gives the API
 /// base; `settings` are what dispatch answers with; `ops`, when given,
 /// serves `/healthz`, `/readyz` (ready once connected) and `/metrics`.
@@ -250,20 +267,8 @@ pub async fn serve(
     };
     let forums = Forums::new(config.serving.auto_answer_channels.iter().copied());
     let http = super::http(config, token);
-    // The weekly digest, when a channel is set and insights are on; it
-    // stops with the bot.
-    let _digest = match (config.serving.digest, settings.insights.clone()) {
-        (Some(digest), Some(insights)) => Some(AbortOnDrop(tokio::spawn(super::digest::run(
-            Arc::new(super::http(config, token)),
-            insights,
-            digest,
-        )))),
-        (Some(_), None) => {
-            tracing::warn!("digest_channel is set but insights are off: no digest is posted");
-            None
-        }
-        _ => None,
-    };
+    // The weekly digest stops with the bot.
+    let _digest = start_digest(config, token, &settings);
     let intents = intents(&http, !forums.is_empty()).await;
     let handler = Handler {
         live,
