@@ -22,12 +22,24 @@ use bert::{Bert, Config};
 pub mod shipped {
     /// Its name, as `careerbot check` and `/readyz` show it.
     pub const NAME: &str = "all-MiniLM-L6-v2";
-    /// `model.safetensors`.
-    pub const WEIGHTS: &[u8] = include_bytes!("../../models/all-MiniLM-L6-v2/model.safetensors");
+    /// `model.safetensors`. The files are returned by functions that are
+    /// never inlined, not held in statics or consts, so that their bytes are
+    /// only in the object code and not in the crate's metadata too, which
+    /// every test binary and example would load (180 MB of it with consts).
+    #[inline(never)]
+    pub(super) fn weights() -> &'static [u8] {
+        include_bytes!("../../models/all-MiniLM-L6-v2/model.safetensors")
+    }
     /// `tokenizer.json`.
-    pub const TOKENIZER: &[u8] = include_bytes!("../../models/all-MiniLM-L6-v2/tokenizer.json");
+    #[inline(never)]
+    pub(super) fn tokenizer() -> &'static [u8] {
+        include_bytes!("../../models/all-MiniLM-L6-v2/tokenizer.json")
+    }
     /// `config.json`.
-    pub const CONFIG: &[u8] = include_bytes!("../../models/all-MiniLM-L6-v2/config.json");
+    #[inline(never)]
+    pub(super) fn config() -> &'static [u8] {
+        include_bytes!("../../models/all-MiniLM-L6-v2/config.json")
+    }
     /// The longest input, in tokens (`sentence_bert_config.json`).
     pub const MAX_TOKENS: usize = 256;
 }
@@ -189,9 +201,9 @@ impl Embedder {
     pub fn shipped() -> Result<Self, SemanticError> {
         Embedder::from_bytes(
             shipped::NAME,
-            shipped::WEIGHTS,
-            shipped::TOKENIZER,
-            shipped::CONFIG,
+            shipped::weights(),
+            shipped::tokenizer(),
+            shipped::config(),
             shipped::MAX_TOKENS,
         )
     }
@@ -453,9 +465,9 @@ mod tests {
         use sha2::Digest as _;
         let source = include_str!("../../models/all-MiniLM-L6-v2/SOURCE.md");
         for (file, bytes) in [
-            ("model.safetensors", shipped::WEIGHTS),
-            ("tokenizer.json", shipped::TOKENIZER),
-            ("config.json", shipped::CONFIG),
+            ("model.safetensors", shipped::weights()),
+            ("tokenizer.json", shipped::tokenizer()),
+            ("config.json", shipped::config()),
         ] {
             let sha = hex::encode(sha2::Sha256::digest(bytes));
             let row = format!("| `{file}` | `{sha}` |");
@@ -534,7 +546,7 @@ mod tests {
     /// vector is then zero.
     fn weights_with_zero_output() -> Vec<u8> {
         use safetensors::tensor::TensorView;
-        let file = safetensors::SafeTensors::deserialize(shipped::WEIGHTS).unwrap();
+        let file = safetensors::SafeTensors::deserialize(shipped::weights()).unwrap();
         let zeros = vec![0u8; 384 * 2];
         let tensors: Vec<(String, TensorView)> = file
             .tensors()
