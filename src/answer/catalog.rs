@@ -7,7 +7,7 @@ use super::{CoursePointer, ToolList};
 use crate::knowledge::{Course, ToolCategory};
 use crate::text::analysis::{analyze, stems};
 use crate::text::sorted::common;
-use crate::text::vocabulary::{course_words, STOPWORDS, TOOL_WORDS};
+use crate::text::vocabulary::vocabulary;
 
 /// The catalogs with their words analyzed once per snapshot, so answering a
 /// question analyzes no catalog text. Every stem of the catalogs has a
@@ -57,7 +57,7 @@ struct CourseTerms {
 fn phrase(text: &str) -> Vec<String> {
     analyze(text)
         .into_iter()
-        .filter(|t| !STOPWORDS.contains(&t.word.as_str()))
+        .filter(|t| !vocabulary().is_stopword(&t.word))
         .map(|t| t.stem)
         .collect()
 }
@@ -99,8 +99,8 @@ impl Catalog {
     /// Analyzes the catalogs' keywords, tool names and course topics.
     pub fn new(tools: &[ToolCategory], courses: &[Course]) -> Self {
         let mut numbering = Numbering::default();
-        let tool_words = numbering.set(TOOL_WORDS.iter().flat_map(|w| stems(w)));
-        let course_words = numbering.set(course_words().iter().flat_map(|w| stems(w)));
+        let tool_words = numbering.set(vocabulary().tool_words.iter().flat_map(|w| stems(w)));
+        let course_words = numbering.set(vocabulary().course_words().iter().flat_map(|w| stems(w)));
         let categories = tools
             .iter()
             .map(|c| {

@@ -15,7 +15,7 @@ use super::store::{
 use super::StoreError;
 use crate::engine::Engine;
 use crate::text::analysis::stems;
-use crate::text::vocabulary::STOPWORDS;
+use crate::text::vocabulary::vocabulary;
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -277,7 +277,11 @@ fn similar(distinct: Vec<Wording>) -> Vec<Vec<Wording>> {
 
 /// The stems that say nothing of a question's content.
 fn ignored() -> HashSet<String> {
-    STOPWORDS.iter().flat_map(|w| stems(w)).collect()
+    vocabulary()
+        .stopwords
+        .iter()
+        .flat_map(|w| stems(w))
+        .collect()
 }
 
 /// A text's content stems, sorted and distinct.

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use super::vocabulary::COMPOUNDS;
+use super::vocabulary::vocabulary;
 
 /// Words longer than this are not terms (hashes, URLs run together).
 const MAX_WORD_CHARS: usize = 40;
@@ -35,7 +35,7 @@ fn stemmer() -> &'static Stemmer {
 /// "development" is work, and career questions ask about one or the other.
 const ROLES: &[&str] = &["developer", "designer", "manager", "tester"];
 
-/// Whether `first` and `second` form one of the [`COMPOUNDS`].
+/// Whether `first` and `second` form one of the vocabulary's compounds.
 fn is_compound(first: &str, second: &str) -> bool {
     static BY_FIRST: OnceLock<rustc_hash::FxHashMap<&'static str, Vec<&'static str>>> =
         OnceLock::new();
@@ -43,8 +43,8 @@ fn is_compound(first: &str, second: &str) -> bool {
         .get_or_init(|| {
             let mut map: rustc_hash::FxHashMap<&'static str, Vec<&'static str>> =
                 rustc_hash::FxHashMap::default();
-            for (a, b) in COMPOUNDS {
-                map.entry(a).or_default().push(b);
+            for (a, b) in &vocabulary().compounds {
+                map.entry(a.as_str()).or_default().push(b.as_str());
             }
             map
         })

@@ -13,7 +13,7 @@ use super::lexicon::char_mask;
 use super::SearchIndex;
 use crate::text::analysis::{analyze, stem, Token};
 use crate::text::distance::{self, Edits};
-use crate::text::vocabulary::CAPITAL_CONTENT;
+use crate::text::vocabulary::vocabulary;
 pub use thesaurus::Thesaurus;
 pub(super) use typos::{closest_term, warm_up};
 use typos::{lacking, typo_distance};
@@ -530,7 +530,7 @@ fn near_synonym<'t>(th: &'t Thesaurus, word: &str, distance: u8) -> Option<(usiz
 /// as a name ("IT", "US").
 fn is_content(text: &str, token: &Token, th: &Thesaurus) -> bool {
     let original = &text[token.start..token.end];
-    if CAPITAL_CONTENT.contains(&original) {
+    if vocabulary().capital_content.iter().any(|w| w == original) {
         return true;
     }
     !th.stopwords.contains(token.word.as_str())

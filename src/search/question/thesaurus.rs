@@ -10,7 +10,7 @@ use super::super::lexicon::char_mask;
 use super::super::SearchIndex;
 use super::Form;
 use crate::text::analysis::{analyze, stem};
-use crate::text::vocabulary::{DOMAIN_WORDS, STOPWORDS, SYNONYMS};
+use crate::text::vocabulary::vocabulary;
 
 /// Synonym groups (the built-in career vocabulary plus the catalog's tool
 /// names and aliases) and the words the knowledge base knows of, analyzed
@@ -45,13 +45,13 @@ impl Thesaurus {
             groups: Vec::new(),
             by_first: FxHashMap::default(),
             words: Vec::new(),
-            stopwords: STOPWORDS.iter().copied().collect(),
-            domain: DOMAIN_WORDS.iter().map(|w| stem(w)).collect(),
+            stopwords: vocabulary().stopwords.iter().map(String::as_str).collect(),
+            domain: vocabulary().domain_words.iter().map(|w| stem(w)).collect(),
             catalog: FxHashMap::default(),
             present: Vec::new(),
         };
-        for entries in SYNONYMS {
-            th.add_group(entries.iter().copied());
+        for entries in &vocabulary().synonyms {
+            th.add_group(entries.iter().map(String::as_str));
         }
         for entries in groups {
             th.add_group(entries.iter().map(String::as_str));
