@@ -14,6 +14,8 @@
 //! three best rows. Both are timed the same way: every question, many
 //! rounds, each call timed on its own, the two engines alternating
 //! round by round.
+// Test and measurement code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

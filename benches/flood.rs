@@ -7,6 +7,8 @@
 //! requests is printed too.
 //!
 //! `cargo bench --bench flood`; SECURITY.md lists the figures.
+// Test and measurement code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::net::SocketAddr;

@@ -4,6 +4,8 @@
 //! and the `/stats` chart of 30 and 365 days.
 //!
 //! `cargo bench --bench insights`; PERFORMANCE.md lists the figures.
+// Test and measurement code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 

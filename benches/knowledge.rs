@@ -5,6 +5,8 @@
 //! 0.39/1.49/6.31 s in `careerbot check`).
 //!
 //! `cargo bench --bench knowledge`; SECURITY.md lists the figures.
+// Test and measurement code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 

@@ -17,6 +17,8 @@
 //! builds the index on disk (timed), reopens it (timed), asks the handbook
 //! question set for several rounds (p50/p99 per question), and reports its
 //! peak resident memory (VmHWM) and the index size on disk.
+// Test and measurement code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

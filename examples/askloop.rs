@@ -4,6 +4,8 @@
 //! `ASKLOOP_INDEX=DIR` it opens an index built beforehand (`careerbot
 //! --knowledge KB --index DIR index`) instead of building one in memory,
 //! which a large knowledge base needs.
+// Test and measurement code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,8 @@
 //! `benches/python_hybrid.py` indexes exactly careerbot's passages.
 //!
 //! `cargo run --release --example passages -- knowledge > /tmp/seed.jsonl`
+// Test and measurement code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::PathBuf;
 
 use careerbot::chunk::chunk_all;

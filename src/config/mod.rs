@@ -98,6 +98,9 @@ pub struct Config {
 }
 
 impl Default for Config {
+    // The defaults are constants that a unit test resolves: the one place
+    // careerbot's own code may not fail, so `expect` rather than an error.
+    #[allow(clippy::expect_used)]
     fn default() -> Self {
         Settings::default()
             .resolve(&|_| Source::Default)

@@ -2,6 +2,8 @@
 //! (as ripgrep and zero-to-production lay theirs out), so the library is
 //! linked once instead of once per file. Run one capability with
 //! `cargo test --release --test it gateway::`.
+// Test and measurement code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
@@ -20,4 +22,5 @@ mod properties;
 mod quality;
 mod reload_under_load;
 mod seed_content;
+mod shape;
 mod structure;
