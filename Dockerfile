@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# careerbot's container: `docker build -t careerbot .`, then see the README's
-# "Container" section for running it.
+# careerbot's container: `docker build -t careerbot .`, then see
+# docs/operators.md, "Container", for running it.
 
 ## Build stage: the dependencies first, in a layer of their own, so that a
 ## change to careerbot's code rebuilds careerbot only.

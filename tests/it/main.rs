@@ -12,6 +12,7 @@ mod cli;
 mod config;
 mod damaged_index;
 mod deploy;
+mod docs;
 mod dispatch;
 mod gap_answers;
 mod gateway;
