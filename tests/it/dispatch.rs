@@ -52,7 +52,7 @@ fn is_ephemeral(response: &Value) -> bool {
 #[test]
 fn ask_salary_answers_with_the_salary_passage_in_an_embed() {
     let r = respond(&fx::ask("how much do back-end developers make?", None));
-    assert_eq!(r["type"], 4);
+    assert_eq!(r["type"], support::callback::MESSAGE);
     assert!(!is_ephemeral(&r));
     let embed = &r["data"]["embeds"][0];
     assert!(
@@ -131,7 +131,7 @@ fn a_question_full_of_mentions_pings_nobody() {
         "@everyone @here <@&1190000000000000900> <@1190000000000000501> salary?",
         None,
     ));
-    assert_eq!(r["type"], 4);
+    assert_eq!(r["type"], support::callback::MESSAGE);
     let r = respond(&fx::ask("@everyone @here bread?", None));
     assert!(!r["data"]["content"].as_str().unwrap().contains("@everyone"));
 }
@@ -140,7 +140,7 @@ fn a_question_full_of_mentions_pings_nobody() {
 fn ask_autocomplete_suggests_at_most_25_short_choices() {
     for typed in ["", "sal", "how", "zzz"] {
         let r = respond(&fx::autocomplete("ask", "question", typed));
-        assert_eq!(r["type"], 8);
+        assert_eq!(r["type"], support::callback::AUTOCOMPLETE_RESULT);
         let choices = r["data"]["choices"].as_array().unwrap();
         assert!(choices.len() <= 25);
         for c in choices {
@@ -243,7 +243,7 @@ fn topics_and_help_describe_the_bot() {
 #[test]
 fn ask_careerbot_on_a_message_answers_it_and_names_the_asker_without_pinging() {
     let r = respond(&fx::ask_message("what does a back-end developer earn?"));
-    assert_eq!(r["type"], 4);
+    assert_eq!(r["type"], support::callback::MESSAGE);
     assert_eq!(
         r["data"]["content"],
         format!("<@{}> asked careerbot about this message.", fx::ASKER)
@@ -277,7 +277,11 @@ fn reload_is_refused_to_members_and_in_dms_and_deferred_for_moderators() {
         let d = reload(&sender);
         assert!(d.follow_up == Some(FollowUp::Reload));
         let r = serde_json::to_value(&d.response).unwrap();
-        assert_eq!(r["type"], 5, "deferred at once");
+        assert_eq!(
+            r["type"],
+            support::callback::DEFERRED_MESSAGE,
+            "deferred at once"
+        );
         assert!(is_ephemeral(&r));
     }
 }
@@ -288,7 +292,11 @@ fn more_answers_pages_for_the_asker_only() {
     let embeds = first["data"]["embeds"].clone();
     let more = format!("more:{}:1", fx::ASKER);
     let r = respond(&fx::button(&more, fx::ASKER, embeds.clone()));
-    assert_eq!(r["type"], 7, "updates the answer in place");
+    assert_eq!(
+        r["type"],
+        support::callback::UPDATE_MESSAGE,
+        "updates the answer in place"
+    );
     assert!(
         r["data"]["embeds"][0]["footer"]["text"]
             .as_str()
@@ -324,7 +332,7 @@ fn forged_custom_ids_are_handled_safely() {
         "rate-up:1190000000000000500:99999999999999999999",
     ] {
         let r = respond(&fx::button(id, fx::ASKER, json!([])));
-        assert_eq!(r["type"], 4, "{id}");
+        assert_eq!(r["type"], support::callback::MESSAGE, "{id}");
         assert!(is_ephemeral(&r), "{id}");
     }
 }
@@ -412,7 +420,7 @@ fn every_response_fits_discords_limits_whatever_the_knowledge_holds() {
         r
     };
     let r = check(fx::ask("developer salary tools course", None));
-    assert_eq!(r["type"], 4);
+    assert_eq!(r["type"], support::callback::MESSAGE);
     let description = r["data"]["embeds"][0]["description"]
         .as_str()
         .unwrap_or_else(|| panic!("{r:#}"));
@@ -458,7 +466,7 @@ fn anyone_can_rate_a_public_answer_but_only_its_owners_page_it() {
 fn an_answer_for_a_target_pings_exactly_the_target_who_can_page_and_delete_it() {
     let target = 1_190_000_000_000_000_777_u64;
     let r = respond_pinging(&fx::ask_for("what does a back-end developer earn", target));
-    assert_eq!(r["type"], 4);
+    assert_eq!(r["type"], support::callback::MESSAGE);
     assert!(!is_ephemeral(&r), "posted in the channel");
     let content = r["data"]["content"].as_str().unwrap();
     assert!(content.starts_with(&format!("<@{target}>")), "{content}");
@@ -470,7 +478,11 @@ fn an_answer_for_a_target_pings_exactly_the_target_who_can_page_and_delete_it() 
     let as_target = Sender::member().by(target);
     let more = fx::button_id(&r, "more");
     let paged = respond(&fx::press(&more, &as_target, &r));
-    assert_eq!(paged["type"], 7, "the target pages it: {paged:#}");
+    assert_eq!(
+        paged["type"],
+        support::callback::UPDATE_MESSAGE,
+        "the target pages it: {paged:#}"
+    );
     let delete = fx::button_id(&paged, "delete");
     let outcome = serve_now(
         live(),
@@ -513,7 +525,11 @@ fn the_asker_or_a_moderator_deletes_a_public_answer_and_anyone_else_is_refused()
     ] {
         let outcome = deleting(&sender);
         let json = serde_json::to_value(&outcome.response).unwrap();
-        assert_eq!(json["type"], 6, "acknowledged: {json:#}");
+        assert_eq!(
+            json["type"],
+            support::callback::DEFERRED_UPDATE,
+            "acknowledged: {json:#}"
+        );
         assert!(matches!(
             outcome.follow_up,
             Some(FollowUp::Delete(
@@ -585,7 +601,11 @@ fn a_gap_form_is_refused_to_members_and_to_empty_answers_and_deferred_for_modera
         )),
     );
     let json = serde_json::to_value(&outcome.response).unwrap();
-    assert_eq!(json["type"], 5, "deferred");
+    assert_eq!(
+        json["type"],
+        support::callback::DEFERRED_MESSAGE,
+        "deferred"
+    );
     assert!(is_ephemeral(&json));
     match outcome.follow_up {
         Some(FollowUp::AnswerGap(gap)) => {

@@ -134,7 +134,7 @@ async fn the_gateway_bot_answers_a_salary_question_with_the_salary_passage() {
     match h.next_call().await {
         Call::Callback { id, body } => {
             assert_eq!(id, interaction_id, "the callback names the interaction");
-            assert_eq!(body["type"], 4);
+            assert_eq!(body["type"], support::callback::MESSAGE);
             assert!(
                 body["data"]["embeds"][0]["description"]
                     .as_str()
@@ -162,7 +162,7 @@ async fn reload_by_a_moderator_swaps_the_knowledge_and_by_a_member_is_refused() 
         .expect("push");
     match h.next_call().await {
         Call::Callback { body, .. } => {
-            assert_eq!(body["type"], 4);
+            assert_eq!(body["type"], support::callback::MESSAGE);
             assert!(
                 body["data"]["content"]
                     .as_str()
@@ -185,7 +185,11 @@ async fn reload_by_a_moderator_swaps_the_knowledge_and_by_a_member_is_refused() 
         .send(fx::command("reload", json!([]), &Sender::manager()))
         .expect("push");
     match h.next_call().await {
-        Call::Callback { body, .. } => assert_eq!(body["type"], 5, "deferred at once: {body:#}"),
+        Call::Callback { body, .. } => assert_eq!(
+            body["type"],
+            support::callback::DEFERRED_MESSAGE,
+            "deferred at once: {body:#}"
+        ),
         other => panic!("unexpected {other:?}"),
     }
     match h.next_call().await {
@@ -623,7 +627,11 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
     assert_eq!(body["data"]["flags"], 64, "refused privately: {body:#}");
     let by_asker = press_posted(&delete, &Sender::member(), posted);
     h.discord.push.send(by_asker).expect("push");
-    assert_eq!(next_callback(&mut h).await["type"], 6, "acknowledged");
+    assert_eq!(
+        next_callback(&mut h).await["type"],
+        support::callback::DEFERRED_UPDATE,
+        "acknowledged"
+    );
     match h.next_call().await {
         Call::DeleteMessage { channel, message } => {
             assert_eq!(

@@ -345,7 +345,7 @@ async fn a_signed_salary_question_gets_the_salary_passage_pinging_nobody() {
             None,
         ))
         .await;
-    assert_eq!(r["type"], 4, "{r:#}");
+    assert_eq!(r["type"], support::callback::MESSAGE, "{r:#}");
     let embed = &r["data"]["embeds"][0];
     assert!(
         embed["description"].as_str().unwrap().contains("$100,376"),
@@ -386,7 +386,7 @@ async fn ask_autocomplete_gets_at_most_25_choices() {
         let r = server
             .interact(&fx::autocomplete("ask", "question", typed))
             .await;
-        assert_eq!(r["type"], 8);
+        assert_eq!(r["type"], support::callback::AUTOCOMPLETE_RESULT);
         let choices = r["data"]["choices"].as_array().expect("choices");
         assert!(choices.len() <= 25, "{typed:?}: {}", choices.len());
         for c in choices {
@@ -407,7 +407,7 @@ async fn reload_is_refused_to_members_and_deferred_then_edited_for_moderators() 
     let refused = server
         .interact(&fx::command("reload", json!([]), &Sender::member()))
         .await;
-    assert_eq!(refused["type"], 4);
+    assert_eq!(refused["type"], support::callback::MESSAGE);
     assert_eq!(refused["data"]["flags"], 64, "ephemeral");
     assert!(refused["data"]["content"]
         .as_str()
@@ -423,7 +423,11 @@ async fn reload_is_refused_to_members_and_deferred_then_edited_for_moderators() 
     let deferred = server
         .interact(&fx::command("reload", json!([]), &Sender::manager()))
         .await;
-    assert_eq!(deferred["type"], 5, "deferred at once: {deferred:#}");
+    assert_eq!(
+        deferred["type"],
+        support::callback::DEFERRED_MESSAGE,
+        "deferred at once: {deferred:#}"
+    );
     let edit = server.next_edit().await;
     assert_eq!(edit.app, fx::APP);
     assert_eq!(edit.token, "aW50ZXJhY3Rpb246dGVzdDp0b2tlbg");
@@ -747,7 +751,7 @@ async fn metrics_count_unanswered_questions_and_failed_reloads_in_openmetrics_te
     let deferred = server
         .interact(&fx::command("reload", json!([]), &Sender::moderator_role()))
         .await;
-    assert_eq!(deferred["type"], 5);
+    assert_eq!(deferred["type"], support::callback::DEFERRED_MESSAGE);
     let edit = server.next_edit().await;
     let title = edit.body["embeds"][0]["title"].as_str().unwrap();
     assert!(title.contains("Reload failed"), "{title}");
@@ -809,7 +813,7 @@ async fn reload_answers_deferred_before_any_reload_runs() {
         .expect("fresh");
     let processed = server.endpoint.process(&signed, &body).expect("valid");
     let response: Value = serde_json::from_slice(&processed.body).unwrap();
-    assert_eq!(response["type"], 5);
+    assert_eq!(response["type"], support::callback::DEFERRED_MESSAGE);
     assert!(
         processed.follow_up.is_some(),
         "the reload is left to a follow-up"
@@ -1014,7 +1018,7 @@ async fn at_the_concurrency_bound_a_signed_interaction_gets_a_private_busy_reply
         started.elapsed() >= Duration::from_millis(1000),
         "it waited for a slot first"
     );
-    assert_eq!(r["type"], 4);
+    assert_eq!(r["type"], support::callback::MESSAGE);
     assert_eq!(r["data"]["flags"], 64, "private: {r:#}");
     assert!(r["data"]["content"].as_str().unwrap().contains("busy"));
     assert_eq!(r["data"]["allowed_mentions"]["parse"], json!([]));

@@ -256,7 +256,11 @@ fn gaps_pages_with_buttons_only_its_moderator_can_use() {
     let mut press = fx::button(next, fx::ASKER, json!([]));
     press["member"] = fx::member(fx::ASKER, fx::MANAGER_PERMS, &[]);
     let page2 = respond(&settings, &press);
-    assert_eq!(page2["type"], 7, "the page replaces the message");
+    assert_eq!(
+        page2["type"],
+        support::callback::UPDATE_MESSAGE,
+        "the page replaces the message"
+    );
     let fields = page2["data"]["embeds"][0]["fields"].as_array().unwrap();
     assert_eq!(fields.len(), 3);
     assert!(fields[0]["name"].as_str().unwrap().starts_with("6. "));

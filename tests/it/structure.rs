@@ -306,7 +306,11 @@ fn topics_pages_through_a_large_knowledge_base() {
     let ids = fx::button_ids(&first_page);
     assert_eq!(ids.len(), 1, "only Next on the first page: {ids:?}");
     let next = respond(live, &fx::button(&ids[0], sender.user, json!([])));
-    assert_eq!(next["type"], 7, "the page replaces the message");
+    assert_eq!(
+        next["type"],
+        support::callback::UPDATE_MESSAGE,
+        "the page replaces the message"
+    );
     let embed = &next["data"]["embeds"][0];
     assert_eq!(embed["title"], format!("What I know about (2 of {pages})"));
     assert_ne!(

@@ -85,7 +85,11 @@ pub async fn answer_a_gap(bot: &mut impl Bot, knowledge: &Path) {
     assert!(!file.exists(), "nothing written for a member");
 
     let deferred = bot.interact(submit(&Sender::manager())).await;
-    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    assert_eq!(
+        deferred["type"],
+        super::callback::DEFERRED_MESSAGE,
+        "{deferred:#}"
+    );
     assert_eq!(deferred["data"]["flags"], 64, "{deferred:#}");
     match bot.discord().next_call().await {
         Call::EditOriginal { body, .. } => {
@@ -169,7 +173,11 @@ pub async fn save_a_reply_as_answer(bot: &mut impl Bot, knowledge: &Path) {
     let deferred = bot
         .interact(fx::modal_submit(&form_id, &fields, &Sender::manager()))
         .await;
-    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    assert_eq!(
+        deferred["type"],
+        super::callback::DEFERRED_MESSAGE,
+        "{deferred:#}"
+    );
     match bot.discord().next_call().await {
         Call::EditOriginal { body, .. } => {
             assert_eq!(body["embeds"][0]["title"], "Answer added", "{body:#}");
@@ -230,7 +238,11 @@ pub async fn mark_a_solution(bot: &mut impl Bot) {
     let deferred = bot
         .interact(fx::mark_solution(reply.clone(), &Sender::bystander()))
         .await;
-    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    assert_eq!(
+        deferred["type"],
+        super::callback::DEFERRED_MESSAGE,
+        "{deferred:#}"
+    );
     assert_eq!(deferred["data"]["flags"], 64, "private: {deferred:#}");
     match bot.discord().next_call().await {
         Call::EditOriginal { body, .. } => {
@@ -243,7 +255,11 @@ pub async fn mark_a_solution(bot: &mut impl Bot) {
     let deferred = bot
         .interact(fx::mark_solution(reply, &Sender::member()))
         .await;
-    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    assert_eq!(
+        deferred["type"],
+        super::callback::DEFERRED_MESSAGE,
+        "{deferred:#}"
+    );
     match bot.discord().next_call().await {
         Call::EditChannel { channel, body } => {
             assert_eq!(channel, fx::POST_THREAD);
@@ -357,7 +373,11 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
     let deferred = bot
         .interact(fx::modal_submit(&form_id, &fields, &Sender::manager()))
         .await;
-    assert_eq!(deferred["type"], 5, "{deferred:#}");
+    assert_eq!(
+        deferred["type"],
+        super::callback::DEFERRED_MESSAGE,
+        "{deferred:#}"
+    );
     match bot.discord().next_call().await {
         Call::EditOriginal { body, .. } => {
             assert_eq!(body["embeds"][0]["title"], "Answer added", "{body:#}");
@@ -426,7 +446,7 @@ pub async fn stats_with_a_chart(bot: &mut impl Bot) {
     let report = bot
         .interact(fx::command("stats", json!([]), &Sender::manager()))
         .await;
-    assert_eq!(report["type"], 4, "{report:#}");
+    assert_eq!(report["type"], super::callback::MESSAGE, "{report:#}");
     assert_within_limits(&report);
     let title = report["data"]["embeds"][0]["title"].clone();
     match bot.discord().next_call().await {
@@ -482,7 +502,7 @@ pub async fn answer_for_a_target(bot: &mut impl Bot) {
     let answer = bot
         .interact(fx::ask_for("how much do back-end developers earn?", target))
         .await;
-    assert_eq!(answer["type"], 4, "{answer:#}");
+    assert_eq!(answer["type"], super::callback::MESSAGE, "{answer:#}");
     assert_within_limits(&answer);
     assert_pings_only(&answer["data"], Some(target));
     let content = answer["data"]["content"].as_str().unwrap_or("");
@@ -503,7 +523,11 @@ pub async fn answer_for_a_target(bot: &mut impl Bot) {
     let mut by_target = fx::press(&delete, &Sender::member().by(target), &answer);
     let token = "cHJlc3M6b2Y6dGhlOnRhcmdldA";
     by_target["token"] = json!(token);
-    assert_eq!(bot.interact(by_target).await["type"], 6, "acknowledged");
+    assert_eq!(
+        bot.interact(by_target).await["type"],
+        super::callback::DEFERRED_UPDATE,
+        "acknowledged"
+    );
     match bot.discord().next_call().await {
         Call::DeleteOriginal {
             app,
@@ -526,7 +550,11 @@ pub async fn answer_for_a_target(bot: &mut impl Bot) {
     let mut by_asker = fx::press(&delete, &asker(), &own);
     let token = "cHJlc3M6b2Y6dGhlOmFza2Vy";
     by_asker["token"] = json!(token);
-    assert_eq!(bot.interact(by_asker).await["type"], 6, "acknowledged");
+    assert_eq!(
+        bot.interact(by_asker).await["type"],
+        super::callback::DEFERRED_UPDATE,
+        "acknowledged"
+    );
     match bot.discord().next_call().await {
         Call::DeleteOriginal { token: deleted, .. } => assert_eq!(deleted, token),
         other => panic!("expected the asker's answer deleted, got {other:?}"),

@@ -9,7 +9,10 @@ use serde_json::{json, Value};
 /// Every message response must ping nobody.
 pub fn assert_pings_nobody(response: &Value) {
     let kind = response["type"].as_u64().unwrap_or(0);
-    if matches!(kind, 4 | 7) {
+    if matches!(
+        kind,
+        super::callback::MESSAGE | super::callback::UPDATE_MESSAGE
+    ) {
         let mentions = &response["data"]["allowed_mentions"];
         assert_eq!(mentions["parse"], json!([]), "{response:#}");
         assert_eq!(mentions["users"], json!([]));
@@ -79,7 +82,7 @@ pub fn assert_pings_only(message: &Value, only: Option<u64>) {
 /// Discord's limits on a modal (type 9 response).
 pub fn assert_modal_within_limits(r: &Value) {
     let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-    assert_eq!(r["type"], 9, "{r:#}");
+    assert_eq!(r["type"], super::callback::MODAL, "{r:#}");
     let data = &r["data"];
     assert!((1..=45).contains(&chars(&data["title"])), "title");
     assert!((1..=100).contains(&chars(&data["custom_id"])), "custom id");
@@ -87,7 +90,7 @@ pub fn assert_modal_within_limits(r: &Value) {
     assert!((1..=5).contains(&rows.len()), "rows");
     for row in &rows {
         for input in row["components"].as_array().into_iter().flatten() {
-            assert_eq!(input["type"], 4, "a text input");
+            assert_eq!(input["type"], super::component::TEXT_INPUT, "a text input");
             assert!((1..=45).contains(&chars(&input["label"])), "label");
             assert!((1..=100).contains(&chars(&input["custom_id"])), "custom id");
             assert!(chars(&input["placeholder"]) <= 100, "placeholder");

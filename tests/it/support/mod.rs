@@ -9,6 +9,31 @@ pub mod interactions;
 pub mod limits;
 pub mod process;
 
+/// Discord's interaction callback types: the `type` of a response
+/// (<https://discord.com/developers/docs/interactions/receiving-and-responding>).
+pub mod callback {
+    /// PONG, to a PING.
+    pub const PONG: u64 = 1;
+    /// CHANNEL_MESSAGE_WITH_SOURCE: a message in reply.
+    pub const MESSAGE: u64 = 4;
+    /// DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: "thinking", edited later.
+    pub const DEFERRED_MESSAGE: u64 = 5;
+    /// DEFERRED_UPDATE_MESSAGE: a component press acknowledged, nothing shown.
+    pub const DEFERRED_UPDATE: u64 = 6;
+    /// UPDATE_MESSAGE: the component's message replaced.
+    pub const UPDATE_MESSAGE: u64 = 7;
+    /// APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: choices.
+    pub const AUTOCOMPLETE_RESULT: u64 = 8;
+    /// MODAL: a form.
+    pub const MODAL: u64 = 9;
+}
+
+/// Discord's message component types.
+pub mod component {
+    /// A text input, in a modal.
+    pub const TEXT_INPUT: u64 = 4;
+}
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
