@@ -23,21 +23,31 @@ pub use settings::{
 /// The config file read when `--config` is not given (if it exists).
 pub const DEFAULT_FILE: &str = "careerbot.toml";
 
-/// A secret string (a bot token) that never shows in logs or errors.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret string (a bot token) that never shows in logs or errors: held
+/// by `secrecy` (zeroed when dropped), and printed as `[redacted]`.
+#[derive(Clone)]
+pub struct Secret(secrecy::SecretString);
 
 impl Secret {
     /// Wraps a secret.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(secrecy::SecretString::from(value.into()))
     }
 
     /// The secret itself, for the one place that needs it.
     pub fn expose(&self) -> &str {
-        &self.0
+        secrecy::ExposeSecret::expose_secret(&self.0)
     }
 }
+
+/// Two configurations are equal when their secrets are (`config` tests).
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
 
 /// The credentials (`user:password`) an address holds before its host,
 /// if any: `https://user:pw@proxy.example/` holds `user:pw`.

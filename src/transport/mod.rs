@@ -15,6 +15,7 @@ pub mod service;
 pub mod solution;
 pub mod watch;
 
+use backon::{ConstantBuilder, Retryable};
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -235,9 +236,8 @@ pub async fn finish_gap_answer(
 /// HTTP transport the delete can reach Discord before the acknowledgement
 /// it follows, so a refused delete is tried twice more, a second apart.
 pub async fn finish_delete(http: &Http, token: &str, deletion: Deletion) {
-    const ATTEMPTS: u32 = 3;
-    for attempt in 1..=ATTEMPTS {
-        let deleted = match deletion {
+    let delete = || async move {
+        match deletion {
             Deletion::Original => http.delete_original_interaction_response(token).await,
             Deletion::Message { channel, message } => {
                 http.delete_message(
@@ -247,18 +247,23 @@ pub async fn finish_delete(http: &Http, token: &str, deletion: Deletion) {
                 )
                 .await
             }
-        };
-        match deleted {
-            Ok(()) => return,
-            Err(e) if attempt == ATTEMPTS => {
-                tracing::warn!(error = %e, "could not delete the answer");
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, attempt, "delete refused; trying again");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
         }
+    };
+    let deleted = delete
+        .retry(racing_response())
+        .notify(|e, _| tracing::debug!(error = %e, "delete refused; trying again"))
+        .await;
+    if let Err(e) = deleted {
+        tracing::warn!(error = %e, "could not delete the answer");
     }
+}
+
+/// How a call that follows a response is tried: three times, a second
+/// apart, as the HTTP transport's response may reach Discord after it.
+fn racing_response() -> ConstantBuilder {
+    ConstantBuilder::default()
+        .with_delay(std::time::Duration::from_secs(1))
+        .with_max_times(2)
 }
 
 /// What follows a response, on either transport, by the interaction's
@@ -291,23 +296,21 @@ pub async fn follow_up(
 pub async fn attach_chart(http: &Http, token: &str, chart: Chart) {
     // Over HTTP the edit may reach Discord before the response it edits
     // (as a delete may, above): a refused edit is tried again.
-    const ATTEMPTS: u32 = 3;
-    for attempt in 1..=ATTEMPTS {
+    let edit = || async {
         let file = CreateAttachment::bytes(chart.png.clone(), crate::insights::chart::FILE);
-        let edit = EditInteractionResponse::new()
+        EditInteractionResponse::new()
             .embed(chart.embed.clone())
             .new_attachment(file)
-            .allowed_mentions(no_pings());
-        match edit.execute(http, token).await {
-            Ok(_) => return,
-            Err(e) if attempt == ATTEMPTS => {
-                tracing::warn!(error = %e, "could not attach the /stats chart");
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, attempt, "chart edit refused; trying again");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        }
+            .allowed_mentions(no_pings())
+            .execute(http, token)
+            .await
+    };
+    let edited = edit
+        .retry(racing_response())
+        .notify(|e, _| tracing::debug!(error = %e, "chart edit refused; trying again"))
+        .await;
+    if let Err(e) = edited {
+        tracing::warn!(error = %e, "could not attach the /stats chart");
     }
 }
 
