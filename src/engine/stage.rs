@@ -3,7 +3,6 @@
 //! the knowledge base's calibration, and the question's vector (cached, the
 //! model run under a process-wide bound of one run per core).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
@@ -77,7 +76,7 @@ const FOREGROUND_MAX: usize = 32;
 /// every 64 texts); a step that grows with the cache keeps them within a
 /// few times the file's final size, and a restart loses at most a quarter.
 const SAVE_EVERY: usize = 64;
-/// Question vectors kept; the cache is emptied when full.
+/// Question vectors kept; the least used go when it is full.
 const QUERY_CACHE: usize = 1024;
 /// Longest question cached, in bytes.
 const QUERY_CACHE_TEXT: usize = 512;
@@ -89,7 +88,7 @@ pub struct Stage {
     failed: OnceLock<String>,
     done: AtomicUsize,
     total: usize,
-    queries: Mutex<HashMap<String, Arc<Vec<f32>>>>,
+    queries: quick_cache::sync::Cache<String, Arc<Vec<f32>>>,
 }
 
 impl std::fmt::Debug for Stage {
@@ -184,7 +183,7 @@ impl Stage {
             failed: OnceLock::new(),
             done: AtomicUsize::new(0),
             total: missing,
-            queries: Mutex::new(HashMap::new()),
+            queries: quick_cache::sync::Cache::new(QUERY_CACHE),
         });
         let job = Job {
             stage: Arc::downgrade(&stage),
@@ -255,7 +254,7 @@ impl Stage {
     /// Forgets the questions' vectors: the next questions run the model
     /// again (benchmarks measure it so).
     pub fn forget_questions(&self) {
-        lock(&self.queries).clear();
+        self.queries.clear();
     }
 
     /// The vector of `question`, from the cache or the model (run under the
@@ -263,9 +262,8 @@ impl Stage {
     pub fn query(&self, question: &str) -> Option<Arc<Vec<f32>>> {
         let cacheable = question.len() <= QUERY_CACHE_TEXT;
         if cacheable {
-            let cached = lock(&self.queries).get(question).cloned();
-            if cached.is_some() {
-                return cached;
+            if let Some(cached) = self.queries.get(question) {
+                return Some(cached);
             }
         }
         let vector = {
@@ -281,11 +279,8 @@ impl Stage {
             }
         };
         if cacheable {
-            let mut queries = lock(&self.queries);
-            if queries.len() >= QUERY_CACHE {
-                queries.clear();
-            }
-            queries.insert(question.to_string(), Arc::clone(&vector));
+            self.queries
+                .insert(question.to_string(), Arc::clone(&vector));
         }
         Some(vector)
     }

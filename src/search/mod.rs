@@ -34,7 +34,10 @@ pub fn warm_up() {
 use crate::chunk::Passage;
 
 /// Stems and the longer word each abbreviates, if any.
-type LongerForms = rustc_hash::FxHashMap<String, Option<String>>;
+/// Stems already looked up, with their longer form if any.
+type LongerForms = quick_cache::sync::Cache<String, Option<String>>;
+/// How many [`LongerForms`] are kept.
+const LONGER_FORMS: usize = 65_536;
 
 /// Accepts the terms that start with its bytes.
 struct Prefix<'a>(&'a [u8]);
@@ -231,7 +234,7 @@ pub struct SearchIndex {
     /// [`SearchIndex::longer_form`] of the stems asked about so far: members
     /// ask with the same words, and walking the term dictionary for each
     /// costs more than the rest of reading a question.
-    longer_forms: std::sync::Mutex<LongerForms>,
+    longer_forms: LongerForms,
     /// Kept so the searcher's segments stay valid for the snapshot's lifetime.
     _reader: IndexReader,
 }
@@ -371,7 +374,7 @@ impl SearchIndex {
             num_docs,
             lexicon,
             backend,
-            longer_forms: Default::default(),
+            longer_forms: LongerForms::new(LONGER_FORMS),
             _reader: reader,
         })
     }
@@ -516,11 +519,8 @@ impl SearchIndex {
         if stem.len() < MIN_ABBREVIATION || !stem.bytes().all(|b| b.is_ascii_alphabetic()) {
             return None;
         }
-        const REMEMBERED: usize = 65_536;
-        // A poisoned memo is only a lost cache: its map is recovered.
-        let memo = || self.longer_forms.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(known) = memo().get(stem) {
-            return known.clone();
+        if let Some(known) = self.longer_forms.get(stem) {
+            return known;
         }
         let own = self.doc_freq(stem);
         let found = self
@@ -528,11 +528,7 @@ impl SearchIndex {
             .most_frequent(Prefix(stem.as_bytes()), stem.len() + MIN_EXTRA)
             .filter(|(_, df)| *df >= 2 * own.max(1))
             .map(|(term, _)| term);
-        let mut map = memo();
-        if map.len() >= REMEMBERED {
-            map.clear();
-        }
-        map.insert(stem.to_string(), found.clone());
+        self.longer_forms.insert(stem.to_string(), found.clone());
         found
     }
 
