@@ -33,7 +33,6 @@ pub fn warm_up() {
 
 use crate::chunk::Passage;
 
-/// Stems and the longer word each abbreviates, if any.
 /// Stems already looked up, with their longer form if any.
 type LongerForms = quick_cache::sync::Cache<String, Option<String>>;
 /// How many [`LongerForms`] are kept.

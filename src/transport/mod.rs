@@ -15,10 +15,10 @@ pub mod service;
 pub mod solution;
 pub mod watch;
 
-use backon::{ConstantBuilder, Retryable};
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use backon::{ConstantBuilder, Retryable};
 use serenity::builder::{Builder as _, CreateAttachment, EditInteractionResponse};
 use serenity::http::{Http, HttpBuilder};
 use serenity::model::application::Command;
