@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use axum::http::{HeaderMap, HeaderValue};
 use careerbot::config::{Config, Secret};
+use careerbot::discord::invocation::Invocation;
 use careerbot::engine::Options;
 use careerbot::live::Live;
 use careerbot::transport::endpoint::{self, Endpoint};
@@ -121,7 +122,9 @@ fn verify_and_dispatch(c: &mut Criterion) {
                 b.iter(|| {
                     let interaction: Interaction =
                         serde_json::from_slice(black_box(&body)).expect("interaction");
-                    let d = serve_now(&live, settings, &interaction);
+                    let invocation =
+                        Invocation::new(&settings.policy.moderator_roles, &interaction);
+                    let d = serve_now(&live, settings, &invocation);
                     black_box(serde_json::to_vec(&d.response).expect("json"))
                 })
             });

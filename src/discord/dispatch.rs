@@ -16,25 +16,30 @@ use serenity::model::application::{
 };
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
-use super::access::{is_moderator, may_moderate};
+use super::access::may_moderate;
 use super::button::{Button, Owners, Posted, Rated};
 use super::commands::{Command, Context};
 use super::gap_form;
+use super::invocation::Invocation;
 use super::render::{self, fit, limits, no_pings, notice};
 use super::reply::{refuse, Deletion, Dispatch, GapAnswer, Policy, Rating, Report, ReportRequest};
 use crate::engine::Engine;
 use crate::insights::PassageRef;
 use crate::live::Snapshot;
 
-/// Handles one interaction.
-#[tracing::instrument(skip_all, fields(kind = interaction_kind(interaction)))]
-pub fn dispatch(snapshot: &Snapshot, policy: &Policy, interaction: &Interaction) -> Dispatch {
-    match interaction {
+/// Handles one interaction, resolved at the edge.
+#[tracing::instrument(skip_all, fields(kind = ?invocation.kind))]
+pub fn dispatch(snapshot: &Snapshot, policy: &Policy, invocation: &Invocation<'_>) -> Dispatch {
+    match invocation.interaction {
         Interaction::Ping(_) => Dispatch::Respond(CreateInteractionResponse::Pong),
-        Interaction::Command(command) => command_reply(snapshot, policy, command),
-        Interaction::Autocomplete(command) => Dispatch::Respond(autocomplete(snapshot, command)),
-        Interaction::Component(component) => component_reply(snapshot, policy, component),
-        Interaction::Modal(modal) => modal_reply(policy, modal),
+        Interaction::Command(command) => command_reply(snapshot, policy, invocation, command),
+        Interaction::Autocomplete(command) => {
+            Dispatch::Respond(autocomplete(snapshot, invocation.command, command))
+        }
+        Interaction::Component(component) => {
+            component_reply(snapshot, policy, invocation, component)
+        }
+        Interaction::Modal(modal) => modal_reply(invocation, modal),
         _ => Dispatch::Respond(CreateInteractionResponse::Message(notice(
             "careerbot does not handle this kind of interaction.",
             true,
@@ -42,48 +47,35 @@ pub fn dispatch(snapshot: &Snapshot, policy: &Policy, interaction: &Interaction)
     }
 }
 
-/// The member whose question cooldown `interaction` is subject to: the
-/// invoker of a command that asks, unless they moderate.
-pub fn cooldown_subject(policy: &Policy, interaction: &Interaction) -> Option<UserId> {
-    let Interaction::Command(command) = interaction else {
-        return None;
-    };
-    let asks = Command::from_name(&command.data.name).is_some_and(Command::asks);
-    let moderator = is_moderator(&policy.moderator_roles, command.member.as_deref());
-    (asks && !moderator).then_some(command.user.id)
-}
-
-fn interaction_kind(interaction: &Interaction) -> &'static str {
-    match interaction {
-        Interaction::Ping(_) => "ping",
-        Interaction::Command(_) => "command",
-        Interaction::Autocomplete(_) => "autocomplete",
-        Interaction::Component(_) => "component",
-        Interaction::Modal(_) => "modal",
-        _ => "other",
-    }
-}
-
 /// The reply to a command: careerbot's own, or a notice for one it does not
 /// know.
-fn command_reply(snapshot: &Snapshot, policy: &Policy, command: &CommandInteraction) -> Dispatch {
-    let Some(known) = Command::from_name(&command.data.name) else {
+fn command_reply(
+    snapshot: &Snapshot,
+    policy: &Policy,
+    invocation: &Invocation<'_>,
+    command: &CommandInteraction,
+) -> Dispatch {
+    let Some(known) = invocation.command else {
         return refuse("I don't know that command. Try /help.");
     };
     let context = Context {
         snapshot,
         policy,
-        moderator: is_moderator(&policy.moderator_roles, command.member.as_deref()),
+        moderator: invocation.moderator,
     };
     known.run(&context, command)
 }
 
-fn autocomplete(engine: &Engine, command: &CommandInteraction) -> CreateInteractionResponse {
+fn autocomplete(
+    engine: &Engine,
+    known: Option<Command>,
+    command: &CommandInteraction,
+) -> CreateInteractionResponse {
     let Some(focused) = command.data.autocomplete() else {
         return CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
     };
     let typed = focused.value.trim().to_lowercase();
-    let candidates = Command::from_name(&command.data.name)
+    let candidates = known
         .map(|c| c.choices(engine, focused.name))
         .unwrap_or_default();
     let mut starts: Vec<&(String, String)> = Vec::new();
@@ -116,13 +108,14 @@ fn question_of(component: &ComponentInteraction) -> Option<String> {
 fn component_reply(
     snapshot: &Snapshot,
     policy: &Policy,
+    invocation: &Invocation<'_>,
     component: &ComponentInteraction,
 ) -> Dispatch {
-    let Ok(button) = component.data.custom_id.parse::<Button>() else {
+    let Some(button) = invocation.button.clone() else {
         return refuse("That button is not one of mine.");
     };
     let presser = component.user.id;
-    let moderator = || is_moderator(&policy.moderator_roles, component.member.as_ref());
+    let moderator = invocation.moderator;
     match button {
         Button::More { owners, page } => {
             if !owners.include(presser) {
@@ -145,7 +138,7 @@ fn component_reply(
             rated.as_ref(),
         ),
         Button::Delete { owners, posted } => {
-            if !owners.include(presser) && !moderator() {
+            if !owners.include(presser) && !moderator {
                 return refuse(
                     "Only the person who asked, or a moderator, can delete this answer.",
                 );
@@ -167,11 +160,11 @@ fn component_reply(
         // Only the moderator who asked can use a report's buttons, and
         // only while still one.
         Button::Gaps { asker, page, days } if asker == presser => {
-            moderator_report(component, moderator(), (Report::Gaps, days), (page, true))
+            moderator_report(component, moderator, (Report::Gaps, days), (page, true))
         }
         Button::AnswerGap { asker, days, gap } if asker == presser => {
             let report = (Report::AnswerGap(gap), days);
-            moderator_report(component, moderator(), report, (0, false))
+            moderator_report(component, moderator, report, (0, false))
         }
         Button::SaveSolution {
             asker,
@@ -180,7 +173,7 @@ fn component_reply(
             message,
         } if asker == presser => {
             let report = (Report::SaveSolution(thread, message), days);
-            moderator_report(component, moderator(), report, (0, false))
+            moderator_report(component, moderator, report, (0, false))
         }
         Button::Topics { .. }
         | Button::Gaps { .. }
@@ -308,12 +301,11 @@ fn posted_of(component: &ComponentInteraction) -> Option<Posted> {
 /// A submitted form: the gap form, opened by "Answer this" or "Save as
 /// answer". Moderators only, checked again here: a member may have lost the
 /// role since it opened.
-fn modal_reply(policy: &Policy, modal: &ModalInteraction) -> Dispatch {
+fn modal_reply(invocation: &Invocation<'_>, modal: &ModalInteraction) -> Dispatch {
     if !gap_form::is_form(&modal.data.custom_id) {
         return refuse("That form is not one of mine.");
     }
-    let moderator = is_moderator(&policy.moderator_roles, modal.member.as_ref());
-    if let Err(why) = may_moderate(modal.guild_id, moderator) {
+    if let Err(why) = may_moderate(modal.guild_id, invocation.moderator) {
         return refuse(why);
     }
     match gap_form::read(modal) {

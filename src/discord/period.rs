@@ -10,11 +10,14 @@ pub const DEFAULT_DAYS: u32 = 30;
 /// The longest period they cover, in days.
 pub const MAX_DAYS: u32 = 365;
 
+/// The option's name, as registered and sent back.
+const DAYS: &str = "days";
+
 /// The option's registration.
 pub fn option() -> CreateCommandOption {
     CreateCommandOption::new(
         CommandOptionType::Integer,
-        "days",
+        DAYS,
         "How many days back (default 30)",
     )
     .min_int_value(1)
@@ -23,7 +26,7 @@ pub fn option() -> CreateCommandOption {
 
 /// The period asked for, within 1 to [`MAX_DAYS`].
 pub fn days(command: &CommandInteraction) -> u32 {
-    options::integer(command, "days")
+    options::integer(command, DAYS)
         .and_then(|d| u32::try_from(d).ok())
         .map_or(DEFAULT_DAYS, clamp)
 }

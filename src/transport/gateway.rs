@@ -23,6 +23,7 @@ use super::messages::{Answering, Forums};
 use super::ops::Ops;
 use super::service::{serve_one, Settings};
 use crate::config::{Config, Secret};
+use crate::discord::invocation::Invocation;
 use crate::live::Live;
 
 /// A task that stops when this is dropped.
@@ -131,7 +132,8 @@ impl EventHandler for Handler {
 pub async fn handle(http: &Http, live: &Arc<Live>, settings: &Settings, interaction: &Interaction) {
     let started = std::time::Instant::now();
     let (id, token) = (interaction.id(), interaction.token().to_string());
-    let mut outcome = serve_one(live, settings, interaction, started).await;
+    let invocation = Invocation::new(&settings.policy.moderator_roles, interaction);
+    let mut outcome = serve_one(live, settings, &invocation, started).await;
     super::solution::read_starter(http, &mut outcome, started).await;
     if let Err(e) = outcome.response.execute(http, (id, &token)).await {
         tracing::warn!(error = %e, "could not send the interaction response");

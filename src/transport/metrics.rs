@@ -10,10 +10,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use serenity::model::application::Interaction;
 
-use crate::discord::button::Button;
-use crate::discord::commands::Command;
+use crate::discord::invocation::{self, Invocation};
 
 /// What kind of interaction arrived.
 #[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
@@ -186,30 +184,26 @@ impl Default for Metrics {
     }
 }
 
-/// The kind of `interaction`, and its command (or button) as a label from a
-/// fixed set: careerbot's own command names, its buttons' labels, or `other`.
-pub fn classify(interaction: &Interaction) -> (Kind, &'static str) {
-    match interaction {
-        Interaction::Ping(_) => (Kind::ping, ""),
-        Interaction::Command(c) => (Kind::command, command_label(&c.data.name)),
-        Interaction::Autocomplete(c) => (Kind::autocomplete, command_label(&c.data.name)),
-        Interaction::Component(c) => (
-            Kind::component,
-            c.data
-                .custom_id
-                .parse::<Button>()
-                .map_or("other", |b| b.label()),
-        ),
-        Interaction::Modal(_) => (Kind::modal, ""),
-        _ => (Kind::other, ""),
+impl From<invocation::Kind> for Kind {
+    fn from(kind: invocation::Kind) -> Self {
+        match kind {
+            invocation::Kind::Ping => Kind::ping,
+            invocation::Kind::Command => Kind::command,
+            invocation::Kind::Autocomplete => Kind::autocomplete,
+            invocation::Kind::Component => Kind::component,
+            invocation::Kind::Modal => Kind::modal,
+            invocation::Kind::Other => Kind::other,
+        }
     }
 }
 
-fn command_label(name: &str) -> &'static str {
-    Command::from_name(name).map_or("other", Command::label)
-}
-
 impl Metrics {
+    /// Counts one handled interaction, by its kind and label, and how long
+    /// it took.
+    pub fn invoked(&self, invocation: &Invocation<'_>, took: std::time::Duration) {
+        self.interaction(invocation.kind.into(), invocation.label(), took);
+    }
+
     /// Counts one handled interaction and how long it took.
     pub fn interaction(&self, kind: Kind, command: &'static str, took: std::time::Duration) {
         self.interactions
@@ -271,15 +265,17 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discord::commands::Command;
 
     #[test]
     fn every_command_is_counted_under_its_own_label() {
         let metrics = Metrics::default();
         for command in Command::ALL {
-            let label = command_label(command.name());
-            assert_eq!(label, command.label(), "{command:?}");
-            assert_ne!(label, "other", "{command:?} falls through to other");
-            metrics.interaction(Kind::command, label, std::time::Duration::from_millis(1));
+            metrics.interaction(
+                Kind::command,
+                command.label(),
+                std::time::Duration::from_millis(1),
+            );
         }
         let text = metrics.render();
         for command in Command::ALL {
@@ -289,6 +285,5 @@ mod tests {
             );
             assert!(text.contains(&series), "{series} in\n{text}");
         }
-        assert_eq!(command_label("not-a-command"), "other");
     }
 }

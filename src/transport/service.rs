@@ -10,15 +10,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serenity::builder::CreateInteractionResponse;
-use serenity::model::application::Interaction;
 use serenity::model::id::{ChannelId, GuildId, MessageId, UserId};
 
 use super::expiring::Expiring;
-use super::metrics::{classify, Metrics};
+use super::metrics::Metrics;
 use crate::answer::Answer;
 use crate::config::Config;
-use crate::discord::dispatch::{cooldown_subject, dispatch};
+use crate::discord::dispatch::dispatch;
 use crate::discord::gap_form::Starter;
+use crate::discord::invocation::Invocation;
 use crate::discord::reply::{
     busy, rated, report_reply, slow_down, Chart, Deletion, Dispatch, GapAnswer, Policy, Rating,
     Report, ReportData, ReportRequest, Solution,
@@ -266,7 +266,7 @@ impl Outcome {
 pub async fn serve_one(
     live: &Live,
     settings: &Settings,
-    interaction: &Interaction,
+    invocation: &Invocation<'_>,
     started: Instant,
 ) -> Outcome {
     let Some(_slot) = slot(settings, "answering busy").await else {
@@ -274,12 +274,11 @@ pub async fn serve_one(
     };
     // Only the model is worth handing the worker's other tasks over for.
     let outcome = if live.current().semantic_model().is_some() {
-        off_the_runtime(|| serve_now(live, settings, interaction))
+        off_the_runtime(|| serve_now(live, settings, invocation))
     } else {
-        serve_now(live, settings, interaction)
+        serve_now(live, settings, invocation)
     };
-    let (kind, label) = classify(interaction);
-    settings.metrics.interaction(kind, label, started.elapsed());
+    settings.metrics.invoked(invocation, started.elapsed());
     outcome
 }
 
@@ -318,9 +317,9 @@ pub async fn slot<'a>(
 /// cooldown, [`dispatch`], and what it asks for. Reading a report may wait
 /// on the disk, so on a multi-threaded runtime the worker hands its other
 /// tasks over while it does.
-pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) -> Outcome {
+pub fn serve_now(live: &Live, settings: &Settings, invocation: &Invocation<'_>) -> Outcome {
     let respond = |response| Outcome::then(response, None);
-    if let Some(user) = cooldown_subject(&settings.policy, interaction) {
+    if let Some(user) = invocation.cooldown_subject() {
         if let Err(left) = settings
             .cooldowns
             .try_ask(user, settings.cooldown, Instant::now())
@@ -329,10 +328,11 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
         }
     }
     let snapshot = live.current();
-    match dispatch(&snapshot, &settings.policy, interaction) {
+    match dispatch(&snapshot, &settings.policy, invocation) {
         Dispatch::Respond(response) => respond(response),
         Dispatch::Answered { response, answer } => {
-            let (guild, user) = asker(interaction);
+            let guild = invocation.guild.map(GuildId::get);
+            let user = invocation.user.map_or(0, UserId::get);
             settings.asked(guild, user, &answer, snapshot.version);
             respond(response)
         }
@@ -381,18 +381,6 @@ pub fn serve_now(live: &Live, settings: &Settings, interaction: &Interaction) ->
             follow_up: None,
             starter,
         },
-    }
-}
-
-/// The server and member an interaction came from, as the store keys them.
-fn asker(interaction: &Interaction) -> (Option<u64>, u64) {
-    match interaction {
-        Interaction::Command(c) | Interaction::Autocomplete(c) => {
-            (c.guild_id.map(GuildId::get), c.user.id.get())
-        }
-        Interaction::Component(c) => (c.guild_id.map(GuildId::get), c.user.id.get()),
-        Interaction::Modal(m) => (m.guild_id.map(GuildId::get), m.user.id.get()),
-        _ => (None, 0),
     }
 }
 

@@ -7,13 +7,15 @@ use support::limits::{assert_pings_nobody, assert_within_limits};
 
 use std::sync::OnceLock;
 
-use careerbot::discord::commands::reload_reply;
+use careerbot::discord::commands::{reload_reply, Command};
+use careerbot::discord::invocation::{Invocation, Kind};
 use careerbot::discord::reply::Policy;
 use careerbot::live::Live;
-use careerbot::transport::service::{serve_now, FollowUp, Settings};
+use careerbot::transport::service::{FollowUp, Settings};
 use serde_json::{json, Value};
-use serenity::model::id::RoleId;
+use serenity::model::id::{GuildId, RoleId, UserId};
 use support::interactions::{self as fx, Sender};
+use support::serve_now;
 
 fn live() -> &'static Live {
     static LIVE: OnceLock<Live> = OnceLock::new();
@@ -890,4 +892,78 @@ fn administrator_claimed_anywhere_but_member_permissions_is_refused() {
     payload["member"]["permissions"] = json!("2147568648");
     let d = serve_now(live(), &settings(), &fx::parse(&payload));
     assert!(d.follow_up == Some(FollowUp::Reload));
+}
+
+/// An interaction resolved at the edge, as every transport does.
+fn resolved(payload: &Value, then: impl FnOnce(&Invocation<'_>)) {
+    let interaction = fx::parse(payload);
+    then(&Invocation::new(
+        &settings().policy.moderator_roles,
+        &interaction,
+    ));
+}
+
+#[test]
+fn an_invocation_is_resolved_once_with_its_member() {
+    resolved(
+        &fx::ask("what does a back-end developer do?", None),
+        |ask| {
+            assert_eq!(ask.kind, Kind::Command);
+            assert_eq!(ask.command, Some(Command::Ask));
+            assert_eq!(ask.label(), "ask");
+            assert_eq!(ask.guild, Some(GuildId::new(fx::GUILD.parse().unwrap())));
+            assert_eq!(ask.user, Some(UserId::new(fx::ASKER)));
+            assert!(!ask.moderator);
+            assert_eq!(ask.cooldown_subject(), Some(UserId::new(fx::ASKER)));
+        },
+    );
+    resolved(&fx::ping(), |ping| {
+        assert_eq!(ping.kind, Kind::Ping);
+        assert_eq!((ping.user, ping.guild, ping.label()), (None, None, ""));
+        assert_eq!(ping.cooldown_subject(), None);
+    });
+}
+
+#[test]
+fn moderators_by_role_or_permission_skip_the_cooldown() {
+    let ask = json!([{ "name": "question", "type": 3, "value": "what is sql?" }]);
+    for sender in [Sender::moderator_role(), Sender::manager()] {
+        resolved(&fx::command("ask", ask.clone(), &sender), |invocation| {
+            assert!(invocation.moderator);
+            assert_eq!(invocation.cooldown_subject(), None);
+        });
+    }
+    resolved(
+        &fx::command("tools", json!([]), &Sender::member()),
+        |tools| {
+            assert_eq!(tools.cooldown_subject(), None, "/tools asks nothing");
+        },
+    );
+}
+
+#[test]
+fn every_command_and_button_is_labelled_from_a_fixed_set() {
+    for known in Command::ALL {
+        resolved(
+            &fx::command(known.name(), json!([]), &Sender::member()),
+            |c| {
+                assert_eq!(c.command, Some(*known));
+                assert_eq!(c.label(), known.label());
+                assert_ne!(c.label(), "other", "{known:?} falls through to other");
+            },
+        );
+    }
+    resolved(
+        &fx::command("not-ours", json!([]), &Sender::member()),
+        |c| {
+            assert_eq!((c.command, c.label()), (None, "other"));
+        },
+    );
+    resolved(&fx::button("not-a-button", fx::ASKER, json!([])), |b| {
+        assert_eq!((b.kind, b.label()), (Kind::Component, "other"));
+    });
+    resolved(&fx::autocomplete("ask", "question", "sq"), |a| {
+        assert_eq!((a.kind, a.label()), (Kind::Autocomplete, "ask"));
+        assert_eq!(a.cooldown_subject(), None, "completing is not asking");
+    });
 }

@@ -13,11 +13,12 @@ use std::time::{Duration, Instant};
 use careerbot::config::Config;
 use careerbot::insights::{Outcome, QuestionRecord, Record, Store};
 use careerbot::live::Live;
-use careerbot::transport::service::{serve_now, Settings};
+use careerbot::transport::service::Settings;
 use serde_json::{json, Value};
 use support::interactions::{self as fx, Sender};
 use support::limits::{assert_pings_nobody, assert_within_limits};
 use support::process::{arg, free_port, request, serve_http_command, signal, wait_ready};
+use support::serve_now;
 
 fn live() -> &'static Live {
     static LIVE: OnceLock<Live> = OnceLock::new();

@@ -11,11 +11,12 @@ use std::sync::OnceLock;
 
 use careerbot::discord::parse::{interaction_from_value, ParseError};
 use careerbot::live::Live;
-use careerbot::transport::service::{serve_now, Settings};
+use careerbot::transport::service::Settings;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use support::interactions as fx;
 use support::limits::{assert_pings_nobody, assert_within_limits};
+use support::serve_now;
 
 fn live() -> &'static Live {
     static LIVE: OnceLock<Live> = OnceLock::new();

@@ -14,10 +14,11 @@ use careerbot::discord::reply::Policy;
 use careerbot::engine::Engine;
 use careerbot::knowledge::inline::SpanKind;
 use careerbot::live::Live;
-use careerbot::transport::service::{serve_now, Settings};
+use careerbot::transport::service::Settings;
 use serde_json::{json, Value};
 use support::interactions::{self as fx, Sender};
 use support::limits::{assert_pings_nobody, assert_within_limits};
+use support::serve_now;
 use support::{corpus_dir, load, seed};
 
 fn corpus(name: &str) -> &'static Engine {

@@ -7,6 +7,7 @@ use serenity::builder::{
     CreateInteractionResponseMessage,
 };
 use serenity::model::application::{CommandInteraction, CommandOptionType};
+use serenity::model::id::UserId;
 
 use crate::discord::options;
 use super::{Context, Help, Spec};
@@ -17,6 +18,31 @@ use crate::engine::Engine;
 
 /// `/ask`.
 pub struct Ask;
+
+/// Its options' names, as registered and sent back.
+const QUESTION: &str = "question";
+const PRIVATE: &str = "private";
+const TARGET: &str = "target";
+
+/// `/ask`'s options, read once.
+struct Args<'a> {
+    /// What the member asks (empty when Discord sent none).
+    question: &'a str,
+    /// `private`, when given.
+    private: Option<bool>,
+    /// The member to post the answer for, when it is not the asker.
+    target: Option<UserId>,
+}
+
+impl<'a> Args<'a> {
+    fn read(command: &'a CommandInteraction) -> Self {
+        Args {
+            question: options::string(command, QUESTION).unwrap_or(""),
+            private: options::boolean(command, PRIVATE),
+            target: options::user(command, TARGET).filter(|t| *t != command.user.id),
+        }
+    }
+}
 
 impl Spec for Ask {
     fn name(&self) -> &'static str {
@@ -29,7 +55,7 @@ impl Spec for Ask {
             .add_option(
                 CreateCommandOption::new(
                     CommandOptionType::String,
-                    "question",
+                    QUESTION,
                     "What you want to know",
                 )
                 .required(true)
@@ -38,12 +64,12 @@ impl Spec for Ask {
             )
             .add_option(CreateCommandOption::new(
                 CommandOptionType::Boolean,
-                "private",
+                PRIVATE,
                 "Only you see the answer",
             ))
             .add_option(CreateCommandOption::new(
                 CommandOptionType::User,
-                "target",
+                TARGET,
                 "Post the answer for this member (it mentions them)",
             ))
     }
@@ -60,10 +86,12 @@ impl Spec for Ask {
     }
 
     fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
-        let question = options::string(command, "question").unwrap_or("");
+        let Args {
+            question,
+            private,
+            target,
+        } = Args::read(command);
         let asker = command.user.id;
-        let target = options::user(command, "target").filter(|t| *t != asker);
-        let private = options::boolean(command, "private");
         if target.is_some() && private == Some(true) {
             return refuse(
                 "An answer for another member is posted in the channel for them to see: leave out private, or leave out target.",
@@ -80,7 +108,7 @@ impl Spec for Ask {
     }
 
     fn choices(&self, engine: &Engine, option: &str) -> Vec<(String, String)> {
-        if option != "question" {
+        if option != QUESTION {
             return Vec::new();
         }
         engine

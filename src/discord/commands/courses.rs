@@ -13,6 +13,9 @@ use crate::knowledge::Course;
 /// `/courses`.
 pub struct Courses;
 
+/// Its one option's name, as registered and sent back.
+const TOPIC: &str = "topic";
+
 impl Spec for Courses {
     fn name(&self) -> &'static str {
         "courses"
@@ -24,7 +27,7 @@ impl Spec for Courses {
             .add_option(
                 CreateCommandOption::new(
                     CommandOptionType::String,
-                    "topic",
+                    TOPIC,
                     "What you want to learn",
                 )
                 .set_autocomplete(true),
@@ -39,11 +42,11 @@ impl Spec for Courses {
     }
 
     fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
-        respond(courses(context.snapshot, options::string(command, "topic")))
+        respond(courses(context.snapshot, options::string(command, TOPIC)))
     }
 
     fn choices(&self, engine: &Engine, option: &str) -> Vec<(String, String)> {
-        if option != "topic" {
+        if option != TOPIC {
             return Vec::new();
         }
         let mut topics: Vec<String> = engine

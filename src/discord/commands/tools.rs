@@ -13,6 +13,9 @@ use crate::engine::Engine;
 /// `/tools`.
 pub struct Tools;
 
+/// Its one option's name, as registered and sent back.
+const CATEGORY: &str = "category";
+
 impl Spec for Tools {
     fn name(&self) -> &'static str {
         "tools"
@@ -24,7 +27,7 @@ impl Spec for Tools {
             .add_option(
                 CreateCommandOption::new(
                     CommandOptionType::String,
-                    "category",
+                    CATEGORY,
                     "A tool category",
                 )
                 .set_autocomplete(true),
@@ -39,11 +42,11 @@ impl Spec for Tools {
     }
 
     fn run(&self, context: &Context<'_>, command: &CommandInteraction) -> Dispatch {
-        respond(tools(context.snapshot, options::string(command, "category")))
+        respond(tools(context.snapshot, options::string(command, CATEGORY)))
     }
 
     fn choices(&self, engine: &Engine, option: &str) -> Vec<(String, String)> {
-        if option != "category" {
+        if option != CATEGORY {
             return Vec::new();
         }
         // A category answers with its id, so a long name cut for display

@@ -33,9 +33,9 @@ use tokio_util::task::TaskTracker;
 use super::connections::Conn;
 
 use super::expiring::Expiring;
-use super::metrics::{self, Kind};
 use super::ops::Ops;
 use super::service::{serve_now, serve_one, FollowUp, Outcome, Settings};
+use crate::discord::invocation::{Invocation, Kind};
 use crate::live::Live;
 
 mod accept;
@@ -44,30 +44,20 @@ mod verify;
 pub use accept::{bind, serve, ACCEPT_BACKLOG, GRACE};
 pub use verify::{parse_public_key, KeyError, Rejection, SignedHeaders, SIGNATURE, TIMESTAMP};
 
-/// A request that passed every check and was dispatched.
+/// A request that passed every check and was served: the response body
+/// (JSON), and what follows it (`/reload`, 🗑️, a gap form), started with
+/// the interaction's token once the body is on its way.
 #[derive(Debug)]
 pub struct Processed {
     /// The response body (JSON).
     pub body: Vec<u8>,
-    /// What kind of interaction it was, for metrics.
-    pub kind: Kind,
-    /// Its command label, for metrics.
-    pub command: &'static str,
-    /// What follows the response (`/reload`, 🗑️, a gap form), with the
-    /// interaction token and application to finish it with.
-    pub follow_up: Option<Pending>,
+    /// What follows the response.
+    pub follow_up: Option<FollowUp>,
 }
 
-/// A follow-up to run once the response is sent.
-#[derive(Debug)]
-pub struct Pending {
-    /// What to do.
-    pub work: FollowUp,
-    /// The interaction's token, for its webhook.
-    pub token: String,
-    /// The application the webhook belongs to.
-    pub application: ApplicationId,
-}
+/// Exactly what Discord's endpoint check expects in answer to a ping
+/// (serenity's `Pong` adds `"data": null`).
+const PONG: &[u8] = br#"{"type":1}"#;
 
 /// The limits one endpoint serves with: `http` in the config.
 pub use crate::config::HttpLimits as Limits;
@@ -129,69 +119,38 @@ impl Endpoint {
     pub fn process(&self, signed: &SignedHeaders, body: &[u8]) -> Result<Processed, Rejection> {
         self.verify(signed, body)?;
         let interaction = self.accept(body)?;
-        let outcome = match interaction {
-            Interaction::Ping(_) => None,
+        let invocation = Invocation::new(&self.settings.policy.moderator_roles, &interaction);
+        let outcome = match invocation.kind {
+            Kind::Ping => None,
             // Only the model is worth handing the worker's other tasks over for.
             _ if self.live.current().semantic_model().is_some() => {
                 Some(super::service::off_the_runtime(|| {
-                    serve_now(&self.live, &self.settings, &interaction)
+                    serve_now(&self.live, &self.settings, &invocation)
                 }))
             }
-            _ => Some(serve_now(&self.live, &self.settings, &interaction)),
+            _ => Some(serve_now(&self.live, &self.settings, &invocation)),
         };
-        self.processed(&interaction, outcome)
+        processed(outcome)
     }
 
-    /// The HTTP body and follow-up for `interaction`, served as `outcome`
-    /// (`None` for a ping).
-    fn processed(
-        &self,
-        interaction: &Interaction,
-        outcome: Option<Outcome>,
-    ) -> Result<Processed, Rejection> {
-        let (kind, command) = metrics::classify(interaction);
-        let Some(outcome) = outcome else {
-            // Exactly what Discord's endpoint check expects.
-            return Ok(Processed {
-                body: br#"{"type":1}"#.to_vec(),
-                kind,
-                command,
-                follow_up: None,
-            });
-        };
-        let body = serde_json::to_vec(&outcome.response).map_err(|e| {
-            tracing::error!(error = %e, "response did not serialize");
-            Rejection::Internal
-        })?;
-        let follow_up = outcome.follow_up.map(|work| Pending {
-            work,
-            token: interaction.token().to_string(),
-            application: self
-                .application_id
-                .unwrap_or_else(|| interaction.application_id()),
-        });
-        Ok(Processed {
-            body,
-            kind,
-            command,
-            follow_up,
-        })
-    }
-
-    /// Starts a follow-up: reload, delete or write a gap answer, then edit
-    /// the deferred response. Shutdown waits for it.
-    fn follow_up(&self, pending: Pending) {
+    /// Starts `work`, what follows the response to `interaction`: reload,
+    /// delete or write a gap answer, then edit the deferred response
+    /// through the interaction's webhook. Shutdown waits for it.
+    fn follow_up(&self, interaction: &Interaction, work: FollowUp) {
+        let application = self
+            .application_id
+            .unwrap_or_else(|| interaction.application_id());
         if self.http.application_id().is_none() {
-            self.http.set_application_id(pending.application);
+            self.http.set_application_id(application);
         }
         let (http, live, settings) = (
             Arc::clone(&self.http),
             Arc::clone(&self.live),
             self.settings.clone(),
         );
-        let token = pending.token;
+        let token = interaction.token().to_string();
         self.follow_ups.spawn(async move {
-            super::follow_up(&http, &live, &settings, &token, pending.work).await;
+            super::follow_up(&http, &live, &settings, &token, work).await;
         });
     }
 
@@ -224,19 +183,19 @@ impl Endpoint {
         self.verify(&signed, &bytes)?;
         let _trusted = conn.map(Conn::trust);
         let interaction = self.accept(&bytes)?;
-        let processed = if let Interaction::Ping(_) = interaction {
-            let processed = self.processed(&interaction, None)?;
+        let invocation = Invocation::new(&self.settings.policy.moderator_roles, &interaction);
+        let processed = if invocation.kind == Kind::Ping {
             self.settings
                 .metrics
-                .interaction(processed.kind, processed.command, started.elapsed());
-            processed
+                .invoked(&invocation, started.elapsed());
+            processed(None)?
         } else {
-            let mut outcome = serve_one(&self.live, &self.settings, &interaction, started).await;
+            let mut outcome = serve_one(&self.live, &self.settings, &invocation, started).await;
             super::solution::read_starter(&self.http, &mut outcome, started).await;
-            self.processed(&interaction, Some(outcome))?
+            processed(Some(outcome))?
         };
-        if let Some(pending) = processed.follow_up {
-            self.follow_up(pending);
+        if let Some(work) = processed.follow_up {
+            self.follow_up(&interaction, work);
         }
         Ok((
             StatusCode::OK,
@@ -248,6 +207,24 @@ impl Endpoint {
         )
             .into_response())
     }
+}
+
+/// The HTTP body and follow-up of `outcome` (`None` for a ping).
+fn processed(outcome: Option<Outcome>) -> Result<Processed, Rejection> {
+    let Some(outcome) = outcome else {
+        return Ok(Processed {
+            body: PONG.to_vec(),
+            follow_up: None,
+        });
+    };
+    let body = serde_json::to_vec(&outcome.response).map_err(|e| {
+        tracing::error!(error = %e, "response did not serialize");
+        Rejection::Internal
+    })?;
+    Ok(Processed {
+        body,
+        follow_up: outcome.follow_up,
+    })
 }
 
 async fn interactions(

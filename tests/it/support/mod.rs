@@ -197,3 +197,18 @@ pub fn live(dir: &Path) -> careerbot::live::Live {
     careerbot::live::Live::load(options)
         .unwrap_or_else(|e| panic!("cannot load {}: {e}", dir.display()))
 }
+
+/// Serves `interaction` as a transport would, resolved once at the edge
+/// ([`Invocation`](careerbot::discord::invocation::Invocation)), without a
+/// slot or a count.
+pub fn serve_now(
+    live: &careerbot::live::Live,
+    settings: &careerbot::transport::service::Settings,
+    interaction: &serenity::model::application::Interaction,
+) -> careerbot::transport::service::Outcome {
+    let invocation = careerbot::discord::invocation::Invocation::new(
+        &settings.policy.moderator_roles,
+        interaction,
+    );
+    careerbot::transport::service::serve_now(live, settings, &invocation)
+}
