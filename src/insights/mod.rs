@@ -106,9 +106,6 @@ pub struct Recorder {
     options: Options,
     counters: Counters,
     reader: Mutex<Store>,
-    /// Its own connection for the replay guard, asked on every signed
-    /// interaction: a `/gaps` report on `reader` must not hold it up.
-    replays: Mutex<Store>,
 }
 
 impl Recorder {
@@ -125,7 +122,6 @@ impl Recorder {
         let secret = store.secret()?;
         let votes: HashMap<String, bool> = store.votes()?.into_iter().collect();
         let reader = Store::open(&options.data_dir)?;
-        let replays = Store::open(&options.data_dir)?;
         let (tx, rx) = mpsc::sync_channel(QUEUE);
         let writer = {
             let counters = counters.clone();
@@ -151,7 +147,6 @@ impl Recorder {
             options,
             counters,
             reader: Mutex::new(reader),
-            replays: Mutex::new(replays),
         }))
     }
 
@@ -287,7 +282,8 @@ impl Recorder {
     }
 
     /// Remembers a signed interaction as handled now, so that its replay
-    /// is refused after a restart too. Stored within [`FLUSH_EVERY`].
+    /// is refused after a restart too (`transport::replay` reads it back).
+    /// Stored within [`FLUSH_EVERY`].
     pub fn handled(&self, interaction: u64) {
         if let Some(tx) = self.sender() {
             if tx.try_send(Message::Seen(interaction, unix_now())).is_err() {
@@ -296,16 +292,6 @@ impl Recorder {
                 );
             }
         }
-    }
-
-    /// Whether another process (or this one, before a restart) stored
-    /// interaction `id` as handled; a store that cannot be read says no.
-    pub fn was_handled(&self, interaction: u64) -> bool {
-        self.replays
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .has_interaction(interaction)
-            .unwrap_or(false)
     }
 
     /// Records a reload and its result.

@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod messages;
 pub mod metrics;
 pub mod ops;
+pub mod replay;
 pub mod service;
 pub mod solution;
 pub mod watch;

@@ -13,7 +13,7 @@
 //! before dispatch (key, headers, signature, replay); [`accept`] the
 //! listener, the connection registry's acceptor and the drain.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
@@ -32,8 +32,8 @@ use tokio_util::task::TaskTracker;
 
 use super::connections::Conn;
 
-use super::expiring::Expiring;
 use super::ops::Ops;
+use super::replay::ReplayGuard;
 use super::service::{serve_now, serve_one, FollowUp, Outcome, Settings};
 use crate::discord::invocation::{Invocation, Kind};
 use crate::live::Live;
@@ -74,7 +74,7 @@ pub struct Endpoint {
     ops: Arc<Ops>,
     /// Interaction ids already handled, for as long as their signature
     /// could still be accepted.
-    seen: Mutex<Expiring<u64>>,
+    replays: ReplayGuard,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -97,6 +97,7 @@ impl Endpoint {
         http: Arc<Http>,
     ) -> Self {
         let ops = Arc::new(Ops::ready(Arc::clone(&live), Arc::clone(&settings.metrics)));
+        let replays = ReplayGuard::new(limits.replay_period(), settings.insights.as_ref());
         Endpoint {
             live,
             settings,
@@ -106,7 +107,7 @@ impl Endpoint {
             http,
             ops,
             follow_ups: TaskTracker::new(),
-            seen: Mutex::default(),
+            replays,
         }
     }
 

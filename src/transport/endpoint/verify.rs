@@ -206,21 +206,8 @@ impl Endpoint {
             tracing::debug!(error = %e, "signed body is not an interaction");
             Rejection::Malformed
         })?;
-        // A signed request stays valid for the whole window on either side of
-        // its timestamp; within that, its interaction id must be new.
-        let id = interaction.id().get();
-        self.seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .accept(id, self.limits.replay_period(), Instant::now())
-            .map_err(|_| Rejection::Replay)?;
-        if let Some(insights) = &self.settings.insights {
-            // Handled before a restart, or by another process serving the
-            // same application (a rolling restart's overlap): it is stored.
-            if insights.was_handled(id) {
-                return Err(Rejection::Replay);
-            }
-            insights.handled(id);
+        if !self.replays.first(interaction.id().get(), Instant::now()) {
+            return Err(Rejection::Replay);
         }
         Ok(interaction)
     }

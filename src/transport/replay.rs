@@ -1,0 +1,134 @@
+//! The HTTP endpoint's replay guard. A signed request stays valid for the
+//! whole signature window on either side of its timestamp; within that,
+//! its interaction id must be new. Ids are remembered in memory for that
+//! long; with insights on they are also stored (through the insights
+//! writer, within its flush interval), so an endpoint restarted, or
+//! another one serving the same application in a rolling restart's
+//! overlap, refuses them too. The stored check is a SQLite read on the
+//! guard's own connection, run off the async workers.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::expiring::Expiring;
+use super::service::off_the_runtime;
+use crate::insights::{Recorder, Store};
+
+/// Interaction ids already handled.
+#[derive(Debug)]
+pub struct ReplayGuard {
+    /// How long an id stays refused in memory.
+    period: Duration,
+    /// The ids handled within `period`.
+    seen: Mutex<Expiring<u64>>,
+    /// Where handled ids are stored, when insights are on.
+    stored: Option<Stored>,
+}
+
+/// The durable half: the recorder that stores handled ids, and the
+/// guard's own connection to read them back (a `/gaps` report on the
+/// recorder's reader must not hold a signed request up).
+#[derive(Debug)]
+struct Stored {
+    recorder: Arc<Recorder>,
+    reader: Mutex<Store>,
+}
+
+impl ReplayGuard {
+    /// A guard that refuses an id for `period` in memory and, when
+    /// `insights` is on, for as long as the store keeps it. A store that
+    /// cannot be opened for reading leaves the guard in memory alone
+    /// (logged).
+    pub fn new(period: Duration, insights: Option<&Arc<Recorder>>) -> Self {
+        let stored = insights.and_then(|recorder| {
+            match Store::open(&recorder.options().data_dir) {
+                Ok(reader) => Some(Stored {
+                    recorder: Arc::clone(recorder),
+                    reader: Mutex::new(reader),
+                }),
+                Err(e) => {
+                    tracing::error!(error = %e, "the replay guard cannot read the insights store; replays after a restart are refused only in memory");
+                    None
+                }
+            }
+        });
+        ReplayGuard {
+            period,
+            seen: Mutex::default(),
+            stored,
+        }
+    }
+
+    /// Whether interaction `id` arrives for the first time at `now`; if so,
+    /// it is remembered (and stored). The stored check runs off the async
+    /// workers; a store that cannot be read says it is new.
+    pub fn first(&self, id: u64, now: Instant) -> bool {
+        let fresh = self
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .accept(id, self.period, now)
+            .is_ok();
+        let Some(stored) = self.stored.as_ref().filter(|_| fresh) else {
+            return fresh;
+        };
+        let handled = off_the_runtime(|| {
+            stored
+                .reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .has_interaction(id)
+                .unwrap_or(false)
+        });
+        if !handled {
+            stored.recorder.handled(id);
+        }
+        !handled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insights::{Counters, Options};
+
+    const PERIOD: Duration = Duration::from_secs(602);
+
+    #[test]
+    fn an_id_is_new_once_within_its_period() {
+        let guard = ReplayGuard::new(PERIOD, None);
+        let now = Instant::now();
+        assert!(guard.first(7, now));
+        assert!(!guard.first(7, now + Duration::from_secs(601)));
+        assert!(guard.first(8, now), "another id is new");
+        assert!(
+            guard.first(7, now + PERIOD * 2),
+            "forgotten once its signature expired"
+        );
+    }
+
+    #[test]
+    fn an_id_stored_by_one_guard_is_refused_by_another_on_the_same_store() {
+        let data = tempfile::tempdir().expect("temp dir");
+        let options = Options {
+            data_dir: data.path().to_path_buf(),
+            max_age: Duration::from_secs(86_400),
+            record_users: false,
+            low_confidence: 0.0,
+        };
+        let recorder = Recorder::start(options, Counters::default()).expect("store opens");
+        let (first, restarted) = (
+            ReplayGuard::new(PERIOD, Some(&recorder)),
+            ReplayGuard::new(PERIOD, Some(&recorder)),
+        );
+        let now = Instant::now();
+        assert!(first.first(42, now));
+        recorder.flush();
+        assert!(
+            !restarted.first(42, now),
+            "stored, so refused after a restart"
+        );
+        assert!(restarted.first(43, now));
+        recorder.close();
+    }
+}
