@@ -8,6 +8,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod records;
+mod schema;
 mod solutions;
 
 pub use records::{
@@ -17,9 +18,6 @@ pub use solutions::{SavedRecord, SolutionRecord};
 
 /// The database file inside the data directory.
 pub const FILE: &str = "insights.sqlite3";
-
-/// Schema version, in SQLite's `user_version`.
-const SCHEMA: i64 = 5;
 
 /// Why the insights store cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +39,10 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// The file was written by a newer careerbot.
-    #[error("insights database {path} has schema {found}; this careerbot knows up to {SCHEMA}")]
+    #[error(
+        "insights database {path} has schema {found}; this careerbot knows up to {}",
+        schema::SCHEMA
+    )]
     Newer {
         /// The database file.
         path: PathBuf,
@@ -56,57 +57,6 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
 }
-
-const SCHEMA_SQL: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS interactions (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS interactions_at ON interactions (at);
-CREATE TABLE IF NOT EXISTS questions (
-    id INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
-    guild INTEGER,
-    user INTEGER,
-    question TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    passage TEXT,
-    article TEXT,
-    section TEXT,
-    score REAL,
-    confidence REAL,
-    version INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS questions_at ON questions (at);
-CREATE TABLE IF NOT EXISTS ratings (
-    id INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
-    guild INTEGER,
-    user INTEGER,
-    vote TEXT NOT NULL UNIQUE,
-    question TEXT NOT NULL,
-    passage TEXT,
-    article TEXT,
-    section TEXT,
-    score REAL,
-    up INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ratings_at ON ratings (at);
-CREATE TABLE IF NOT EXISTS reloads (
-    id INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
-    cause TEXT NOT NULL,
-    ok INTEGER NOT NULL,
-    version INTEGER NOT NULL,
-    took_ms INTEGER NOT NULL,
-    error TEXT,
-    who TEXT,
-    what TEXT
-);
-CREATE INDEX IF NOT EXISTS reloads_at ON reloads (at);
-";
-
-/// The weeks whose digest was posted (schema 5).
-const DIGESTS_SQL: &str =
-    "CREATE TABLE IF NOT EXISTS digests (week INTEGER PRIMARY KEY, at INTEGER NOT NULL);";
 
 /// Makes the data directory (0700) and the database file (0600) private to
 /// careerbot's user before SQLite opens it: members' questions and the vote
@@ -180,44 +130,7 @@ impl Store {
         // Deleted records (retention) are overwritten, not left in free pages.
         conn.pragma_update(None, "secure_delete", "ON")
             .map_err(&sqlite)?;
-        let found: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(&sqlite)?;
-        if found > SCHEMA {
-            return Err(StoreError::Newer {
-                path: path.clone(),
-                found,
-            });
-        }
-        if found < SCHEMA {
-            // Only a new (or older) file is written to here, so a reader
-            // opening the store beside a running bot takes no write lock.
-            conn.execute_batch(SCHEMA_SQL).map_err(&sqlite)?;
-            // Schema 4 keeps the solutions marked in help forums; schema 5
-            // the weeks whose digest was posted.
-            conn.execute_batch(solutions::SCHEMA_SQL).map_err(&sqlite)?;
-            conn.execute_batch(DIGESTS_SQL).map_err(&sqlite)?;
-            // Schema 3 says who asked for a reload and what it changed.
-            let columns: Vec<String> = {
-                let mut statement = conn
-                    .prepare("SELECT name FROM pragma_table_info('reloads')")
-                    .map_err(&sqlite)?;
-                let names = statement
-                    .query_map([], |r| r.get(0))
-                    .map_err(&sqlite)?
-                    .collect::<Result<_, _>>()
-                    .map_err(&sqlite)?;
-                names
-            };
-            for column in ["who", "what"] {
-                if !columns.iter().any(|c| c == column) {
-                    conn.execute_batch(&format!("ALTER TABLE reloads ADD COLUMN {column} TEXT"))
-                        .map_err(&sqlite)?;
-                }
-            }
-            conn.pragma_update(None, "user_version", SCHEMA)
-                .map_err(&sqlite)?;
-        }
+        schema::upgrade(&conn, &path)?;
         drop(sqlite);
         Ok(Store { conn, path })
     }
@@ -818,7 +731,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let conn = Connection::open(dir.path().join(FILE)).unwrap();
-            conn.execute_batch(SCHEMA_SQL).unwrap();
+            conn.execute_batch(schema::TABLES).unwrap();
             conn.execute(
                 "INSERT INTO questions (at, question, outcome, version) VALUES (5, 'kept?', 'declined', 1)",
                 [],
@@ -845,7 +758,7 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, SCHEMA);
+        assert_eq!(version, schema::SCHEMA);
     }
 
     #[test]
