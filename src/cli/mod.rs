@@ -16,6 +16,7 @@ macro_rules! outln {
 mod commands;
 mod demo;
 mod log_lines;
+mod report_text;
 mod reports;
 mod servers;
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::{emit, options};
+use super::{emit, options, report_text};
 use crate::config::Config;
 use crate::engine::Engine;
 
@@ -36,7 +36,7 @@ pub(super) fn gaps(
     let Some(store) = insights_store(config)? else {
         let since = crate::insights::report::since(now, days);
         let report = crate::insights::report::group_gaps(days, since, &[], &[]);
-        return print_report(json, &report, &report.to_text(limit));
+        return print_report(json, &report, &report_text::gaps_text(&report, limit));
     };
     // The current knowledge names the closest passage of questions never
     // answered; without it the report still lists the questions.
@@ -54,7 +54,7 @@ pub(super) fn gaps(
         report.find_closest(0..shown, engine);
         report.mark_answered(0..shown, engine);
     }
-    print_report(json, &report, &report.to_text(limit))
+    print_report(json, &report, &report_text::gaps_text(&report, limit))
 }
 
 /// Prints `report` as JSON, or as `text`.
@@ -110,66 +110,10 @@ pub(super) fn stats(
         eprintln!("wrote the chart to {}", path.display());
     }
     if articles {
-        emit(&articles_table(&report))?;
+        emit(&report_text::articles_table(&report))?;
         return Ok(ExitCode::SUCCESS);
     }
-    print_report(json, &report, &report.to_text())
-}
-
-/// The knowledge's quality per article, for a terminal.
-fn articles_table(stats: &crate::insights::report::Stats) -> String {
-    use crate::insights::report::terminal_safe;
-    use std::fmt::Write as _;
-    let q = &stats.quality;
-    let percent =
-        |share: Option<f64>| share.map_or("-".to_string(), |s| format!("{:.0}%", s * 100.0));
-    let mut out = format!(
-        "Articles, last {} day(s): {} used or rated; 👎 share {} of all votes\n\n{:>6} {:>5} {:>5} {:>6}  {:<10}  article\n",
-        stats.days,
-        q.articles.len(),
-        percent(q.down_share),
-        "first",
-        "👍",
-        "👎",
-        "👎 %",
-        "last used"
-    );
-    for a in &q.articles {
-        let _ = writeln!(
-            out,
-            "{:>6} {:>5} {:>5} {:>6}  {:<10}  {}",
-            a.first,
-            a.up,
-            a.down,
-            percent(a.down_share),
-            a.last_used.as_deref().unwrap_or("-"),
-            terminal_safe(&a.article)
-        );
-    }
-    let _ = writeln!(out, "\nNever used ({}):", q.unused.len());
-    for title in &q.unused {
-        let _ = writeln!(out, "  {}", terminal_safe(title));
-    }
-    let _ = writeln!(
-        out,
-        "\nRated worse than the rest (at least {} votes, 👎 share above the rest's at the low end of its 95% interval):",
-        crate::insights::quality::MIN_VOTES
-    );
-    if q.worse.is_empty() {
-        let _ = writeln!(out, "  none");
-    }
-    for w in &q.worse {
-        let _ = writeln!(
-            out,
-            "  {:.0}% 👎 of {} votes (at least {:.0}%; the rest {:.0}%)  {}",
-            w.down_share * 100.0,
-            w.votes,
-            w.lower_bound * 100.0,
-            w.rest_share * 100.0,
-            terminal_safe(&w.article)
-        );
-    }
-    out
+    print_report(json, &report, &report_text::stats_text(&report))
 }
 
 pub(super) fn export(config: &Config) -> anyhow::Result<ExitCode> {
@@ -226,46 +170,5 @@ pub(super) fn digest(
         return super::servers::post_digest(config, &store, week);
     }
     let digest = crate::insights::digest::digest(&store, week, guild)?;
-    print_report(json, &digest, &digest_text(&digest))
-}
-
-/// The digest for a terminal.
-fn digest_text(digest: &crate::insights::digest::Digest) -> String {
-    use crate::insights::report::{date, terminal_safe, DAY};
-    use std::fmt::Write as _;
-    let mut out = format!(
-        "careerbot's week, {} to {}: {} question(s), {} the week before; {} answered\n",
-        date(digest.week.div_euclid(DAY) - 7),
-        date(digest.week.div_euclid(DAY) - 1),
-        digest.questions,
-        digest.questions_before,
-        digest
-            .answered_rate
-            .map_or("none".to_string(), |r| format!("{:.0}%", r * 100.0))
-    );
-    let _ = writeln!(out, "\nLargest gaps:");
-    for g in &digest.gaps {
-        let _ = writeln!(out, "  {:>3}× “{}”", g.count, terminal_safe(&g.example));
-    }
-    let _ = writeln!(out, "\nSolutions to save ({}):", digest.solutions_waiting);
-    for s in &digest.solutions {
-        let title = s.question.lines().next().unwrap_or("");
-        let _ = writeln!(
-            out,
-            "  “{}”, solved by {}",
-            terminal_safe(title),
-            terminal_safe(&s.author)
-        );
-    }
-    let _ = writeln!(out, "\nRated worse than the rest:");
-    for w in &digest.worst {
-        let _ = writeln!(
-            out,
-            "  {:.0}% 👎 of {} votes  {}",
-            w.down_share * 100.0,
-            w.votes,
-            terminal_safe(&w.article)
-        );
-    }
-    out
+    print_report(json, &digest, &report_text::digest_text(&digest))
 }

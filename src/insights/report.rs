@@ -4,7 +4,6 @@
 //! and `careerbot stats`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -512,29 +511,35 @@ fn ratings_per_article(ratings: &[RatingRecord]) -> Vec<ArticleRatings> {
     ratings
 }
 
-/// `YYYY-MM-DD` of a day number since 1970-01-01 (proleptic Gregorian).
-pub fn date(day: i64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+/// The UTC time `at` (Unix seconds) stands for, when the calendar reaches
+/// it (years -9999 to 9999).
+fn utc(at: i64) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp(at).ok()
 }
 
-/// `YYYY-MM-DD HH:MM` (UTC) of a Unix time.
-pub fn datetime(at: i64) -> String {
-    let secs = at.rem_euclid(DAY);
+fn ymd(date: time::Date) -> String {
     format!(
-        "{} {:02}:{:02}",
-        date(at.div_euclid(DAY)),
-        secs / 3_600,
-        secs % 3_600 / 60
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01 (proleptic Gregorian);
+/// `day N` for one beyond the calendar (a damaged record).
+pub fn date(day: i64) -> String {
+    day.checked_mul(DAY)
+        .and_then(utc)
+        .map_or_else(|| format!("day {day}"), |t| ymd(t.date()))
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC) of a Unix time; `N s` for one beyond the
+/// calendar (a damaged record).
+pub fn datetime(at: i64) -> String {
+    utc(at).map_or_else(
+        || format!("{at} s"),
+        |t| format!("{} {:02}:{:02}", ymd(t.date()), t.hour(), t.minute()),
     )
 }
 
@@ -545,27 +550,6 @@ pub fn section_label(article: &str, section: &str) -> String {
     } else {
         format!("{article} › {section}")
     }
-}
-
-/// `text` as a terminal shows it harmlessly: control characters (escape
-/// sequences, OSC titles and links, carriage returns, line breaks) and the
-/// invisible formatting characters that reorder or hide text (bidi
-/// overrides and isolates, zero-width marks) are written as `\u{..}`
-/// escapes instead of acting on the moderator's terminal.
-pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let hidden = |c: char| c.is_control() || crate::text::is_invisible_format(c);
-    if !text.chars().any(hidden) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if hidden(c) {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// A passage as "Article › Section (id)".
@@ -642,138 +626,6 @@ impl Gaps {
                 });
         }
     }
-
-    /// The report as plain text, for the command line.
-    pub fn to_text(&self, limit: usize) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "Knowledge gaps, last {} day(s): {} group(s) from {} record(s)",
-            self.days,
-            self.groups.len(),
-            self.records
-        );
-        if self.groups.is_empty() {
-            let _ = writeln!(out, "Nothing went unanswered or was rated down.");
-        }
-        for (i, g) in self.groups.iter().take(limit).enumerate() {
-            let _ = writeln!(
-                out,
-                "\n{:>3}. {}× “{}”  ({})",
-                i + 1,
-                g.count,
-                terminal_safe(&g.example),
-                breakdown(g)
-            );
-            for v in &g.variants {
-                let _ = writeln!(out, "       also: “{}”", terminal_safe(v));
-            }
-            match &g.closest {
-                Some(p) => {
-                    let _ = writeln!(out, "       closest: {}", terminal_safe(&passage_label(p)));
-                }
-                None => {
-                    let _ = writeln!(out, "       closest: no passage is close");
-                }
-            }
-            if let Some(heading) = &g.answered {
-                let _ = writeln!(out, "       answered: “{}”", terminal_safe(heading));
-            }
-        }
-        if self.groups.len() > limit {
-            let _ = writeln!(out, "\n… and {} more (--limit)", self.groups.len() - limit);
-        }
-        self.solutions_text(&mut out, limit);
-        out
-    }
-
-    /// The solutions waiting to be saved, as plain text, at most `limit`.
-    fn solutions_text(&self, out: &mut String, limit: usize) {
-        if self.solutions.is_empty() {
-            return;
-        }
-        let _ = writeln!(
-            out,
-            "\nSolutions to save: {} marked in help forums (save them with /gaps in Discord)",
-            self.solutions.len()
-        );
-        for (i, s) in self.solutions.iter().take(limit).enumerate() {
-            let title = s.question.lines().next().unwrap_or("");
-            let _ = writeln!(
-                out,
-                "\n{:>3}. “{}”  ({})\n       solved by {}: {}",
-                i + 1,
-                terminal_safe(title),
-                datetime(s.at),
-                terminal_safe(&s.author),
-                terminal_safe(&s.link)
-            );
-        }
-    }
-}
-
-impl Stats {
-    /// The report as plain text, for the command line.
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "Usage, last {} day(s): {} question(s), {:.0}% answered ({} with confidence, {} low confidence, {} declined)",
-            self.days,
-            self.questions,
-            self.answered_rate * 100.0,
-            self.answered,
-            self.low_confidence,
-            self.declined
-        );
-        let _ = writeln!(out, "\nQuestions per day (answered):");
-        for d in self.per_day.iter().filter(|d| d.questions > 0) {
-            let _ = writeln!(out, "  {}  {:>5}  ({})", d.date, d.questions, d.answered);
-        }
-        let _ = writeln!(out, "\nMost used articles:");
-        for u in &self.articles {
-            let _ = writeln!(out, "  {:>5}  {}", u.count, terminal_safe(&u.article));
-        }
-        let _ = writeln!(out, "\nMost used sections:");
-        for u in &self.sections {
-            let _ = writeln!(
-                out,
-                "  {:>5}  {}",
-                u.count,
-                terminal_safe(&section_label(&u.article, &u.section))
-            );
-        }
-        let _ = writeln!(out, "\nRatings per article (👍/👎):");
-        for r in &self.ratings {
-            let _ = writeln!(
-                out,
-                "  {:>4} / {:<4} {}",
-                r.up,
-                r.down,
-                terminal_safe(&r.article)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "\nReloads: {} ok, {} failed",
-            self.reloads.ok, self.reloads.failed
-        );
-        for r in &self.reloads.latest {
-            let _ = writeln!(
-                out,
-                "  {}  {:<8} {} (version {}, {} ms){}",
-                datetime(r.at),
-                terminal_safe(&r.cause),
-                if r.ok { "ok" } else { "failed" },
-                r.version,
-                r.took_ms,
-                r.error
-                    .as_deref()
-                    .map_or(String::new(), |e| format!(": {}", terminal_safe(e)))
-            );
-        }
-        out
-    }
 }
 
 #[cfg(test)]
@@ -790,6 +642,9 @@ mod tests {
         assert_eq!(date(19_782), "2024-02-29");
         assert_eq!(date(-1), "1969-12-31");
         assert_eq!(datetime(1_764_000_000), "2025-11-24 16:00");
+        assert_eq!(datetime(-1), "1969-12-31 23:59");
+        assert_eq!(date(i64::MAX), format!("day {}", i64::MAX));
+        assert_eq!(datetime(i64::MIN), format!("{} s", i64::MIN));
     }
 
     #[test]
