@@ -50,6 +50,15 @@ pub const IGNORE_FILE: &str = ".careerbotignore";
 /// file is read as knowledge files are: never through a link, never past
 /// `max_article_bytes`, never a FIFO or a device; such a file is a warning
 /// and no pattern is used.
+///
+/// Why not `ignore::WalkBuilder` with a custom ignore file name, which
+/// would do the walk and this file in one: it opens each directory's
+/// ignore file with `File::open` and reads its lines unbounded
+/// (`GitignoreBuilder::add`), so a `.careerbotignore` that is a FIFO would
+/// hang every reload, and one linked to `/dev/zero` or a huge file outside
+/// the directory would be read whole. Here the one file is read like an
+/// article, and `ignore` only matches its patterns. (`ignore` walks with
+/// walkdir itself, so walkdir costs nothing more.)
 fn ignore_file(dir: &Path, limits: &Limits) -> (ignore::gitignore::Gitignore, Option<Problem>) {
     let path = dir.join(IGNORE_FILE);
     let display = path.display().to_string();

@@ -1,7 +1,14 @@
 //! A set of keys that each expire a while after they were last accepted:
-//! the per-user cooldown and the endpoint's replay guard. Memory stays
+//! the per-user cooldown, the replay guard and the helpers' calls. Memory stays
 //! bounded by the keys seen within one period, and pruning costs amortized
 //! O(1) per insertion however many keys are live.
+//!
+//! Why not a TTL cache such as moka: the caller gives the time (`now`) and
+//! the period on each call and is told how long is left (the "try again in
+//! N s" a member sees), so the cooldown, the replay guard and the helpers'
+//! calls are tested on made-up instants without sleeping; moka reads its
+//! own clock and fixes one time-to-live per cache. (The bounded caches
+//! that evict the least used are `quick_cache`.)
 
 use std::collections::HashMap;
 use std::hash::Hash;
