@@ -651,6 +651,9 @@ fn post(id: &str, forum: &str, title: &str, text: &str) -> (serde_json::Value, s
     (thread, starter)
 }
 
+/// A post careerbot answered: its answer's id and body.
+type Answered = (String, serde_json::Value);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_one_solved_and_one_out_of_scope_is_a_gap(
 ) {
@@ -670,10 +673,23 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
         },
     )
     .await;
-    let salary = "How much do back-end developers earn?";
-    let push = |h: &Harness,
-                (first, second): (&str, &str),
-                events: (serde_json::Value, serde_json::Value)| {
+    six_posts_in_either_order(&h);
+    let answers = three_are_answered_once_as_posts(&mut h).await;
+    the_first_message_was_asked_with_yes_first(&answers["1190000000000000301"]);
+    assert_eq!(identified(&h).await, MESSAGE_INTENTS | MESSAGE_CONTENT);
+    only_the_owners_yes_tags_the_post_solved_once(&mut h, &answers["1190000000000000301"]).await;
+    a_bystanders_no_is_a_rating(&mut h, &answers["1190000000000000305"]).await;
+    gaps_list_the_post_out_of_scope_and_the_one_rated_no(&mut h).await;
+    h.stop().await;
+}
+
+const SALARY: &str = "How much do back-end developers earn?";
+
+/// Six posts, their two events in either order: two in scope, one out of
+/// scope, one in a forum careerbot does not watch, one a webhook opened,
+/// and one whose first message mentions careerbot.
+fn six_posts_in_either_order(h: &Harness) {
+    let push = |(first, second): (&str, &str), events: (serde_json::Value, serde_json::Value)| {
         h.discord.push.event(first, events.0).expect("push");
         h.discord.push.event(second, events.1).expect("push");
     };
@@ -682,18 +698,16 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
     let swap = |(thread, starter)| (starter, thread);
     // In scope only with its first message, the thread first.
     push(
-        &h,
         thread_first,
         post(
             "1190000000000000301",
             fx::FORUM,
             "A question from a newcomer",
-            salary,
+            SALARY,
         ),
     );
     // The first message first.
     push(
-        &h,
         message_first,
         swap(post(
             "1190000000000000305",
@@ -704,7 +718,6 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
     );
     // Out of scope.
     push(
-        &h,
         message_first,
         swap(post(
             "1190000000000000302",
@@ -715,24 +728,29 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
     );
     // A forum careerbot does not watch.
     push(
-        &h,
         thread_first,
-        post("1190000000000000303", "1190000000000000211", salary, salary),
+        post("1190000000000000303", "1190000000000000211", SALARY, SALARY),
     );
     // Opened by a webhook.
-    let (thread, mut starter) = post("1190000000000000306", fx::FORUM, salary, salary);
+    let (thread, mut starter) = post("1190000000000000306", fx::FORUM, SALARY, SALARY);
     starter["author"]["bot"] = json!(true);
     starter["webhook_id"] = json!("1190000000000000777");
-    push(&h, thread_first, (thread, starter));
+    push(thread_first, (thread, starter));
     // Its first message mentions careerbot: one answer, as a post.
     let named = format!("<@{}> what does a back-end developer do?", fx::APP);
     let (thread, mut starter) = post("1190000000000000307", fx::FORUM, "Day to day", &named);
     starter["mentions"] = json!([fx::user(bot_id())]);
-    push(&h, message_first, (starter, thread));
+    push(message_first, (starter, thread));
+}
 
+/// The answers, by thread: three, each once, as a post that pings nobody,
+/// and nothing more.
+async fn three_are_answered_once_as_posts(
+    h: &mut Harness,
+) -> std::collections::BTreeMap<String, Answered> {
     let mut answers = std::collections::BTreeMap::new();
     for _ in 0..3 {
-        let (channel, id, body) = next_posted(&mut h).await;
+        let (channel, id, body) = next_posted(h).await;
         assert_eq!(
             body["content"], "Did this answer your question?",
             "{body:#}"
@@ -761,10 +779,15 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
             "1190000000000000307"
         ]
     );
-    let (id, body) = &answers["1190000000000000301"];
+    answers
+}
+
+/// The post whose title asks nothing was answered from its first message,
+/// with Yes first among its buttons.
+fn the_first_message_was_asked_with_yes_first((_, body): &Answered) {
     let footer = body["embeds"][0]["footer"]["text"].as_str().unwrap_or("");
     assert!(
-        footer.contains(salary),
+        footer.contains(SALARY),
         "the first message was asked: {footer}"
     );
     let description = body["embeds"][0]["description"].as_str().unwrap_or("");
@@ -780,14 +803,16 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
         labels.contains(&"No") && labels.contains(&"🗑️"),
         "{labels:?}"
     );
-    assert_eq!(identified(&h).await, MESSAGE_INTENTS | MESSAGE_CONTENT);
+}
 
-    // A bystander's Yes is refused; the owner's tags the post solved.
+/// A bystander's Yes is refused; the owner's tags the post solved, and the
+/// same Yes again changes nothing.
+async fn only_the_owners_yes_tags_the_post_solved_once(h: &mut Harness, (id, body): &Answered) {
     let yes = fx::button_ids(&json!({ "data": body }))[0].clone();
     let posted = ("1190000000000000301", id.as_str(), body);
     let press = press_posted(&yes, &Sender::bystander(), posted);
     h.discord.push.send(press).expect("push");
-    let refused = next_callback(&mut h).await;
+    let refused = next_callback(h).await;
     assert_eq!(refused["data"]["flags"], 64, "{refused:#}");
     let said = refused["data"]["content"].as_str().unwrap_or("");
     assert!(said.contains("Only the post's owner"), "{refused:#}");
@@ -799,7 +824,7 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
         .push
         .send(press_posted(&yes, &Sender::member(), posted))
         .expect("push");
-    let glad = next_callback(&mut h).await;
+    let glad = next_callback(h).await;
     assert_eq!(glad["data"]["flags"], 64, "{glad:#}");
     let said = glad["data"]["content"].as_str().unwrap_or("");
     assert!(said.starts_with("Glad it helped"), "{glad:#}");
@@ -811,28 +836,33 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
         }
         other => panic!("expected the post tagged solved, got {other:?}"),
     }
-    // The same Yes again changes nothing.
     h.discord
         .push
         .send(press_posted(&yes, &Sender::member(), posted))
         .expect("push");
-    let again = next_callback(&mut h).await;
+    let again = next_callback(h).await;
     assert!(again.to_string().contains("already rated"), "{again:#}");
     assert!(
         h.quiet_for(Duration::from_millis(500)).await,
         "not tagged again"
     );
-    // A bystander's No is a rating: it puts its post in /gaps.
-    let (id, body) = &answers["1190000000000000305"];
+}
+
+/// A bystander's No is a rating (which puts its post in /gaps).
+async fn a_bystanders_no_is_a_rating(h: &mut Harness, (id, body): &Answered) {
     let no = fx::button_ids(&json!({ "data": body }))[1].clone();
     assert!(no.starts_with("rate-down:"), "{no}");
     let press = press_posted(&no, &Sender::bystander(), ("1190000000000000305", id, body));
     h.discord.push.send(press).expect("push");
-    assert!(next_callback(&mut h).await.to_string().contains("Thanks"));
+    assert!(next_callback(h).await.to_string().contains("Thanks"));
+}
 
+/// /gaps lists the post out of scope and the one rated No, not the one
+/// rated Yes.
+async fn gaps_list_the_post_out_of_scope_and_the_one_rated_no(h: &mut Harness) {
     let gaps = fx::command("gaps", json!([]), &Sender::manager());
     h.discord.push.send(gaps).expect("push");
-    let report = next_callback(&mut h).await.to_string();
+    let report = next_callback(h).await.to_string();
     assert!(
         report.contains("pizza topping"),
         "the post out of scope is a gap: {report}"
@@ -845,7 +875,6 @@ async fn new_forum_posts_are_answered_once_in_their_threads_the_owners_yes_tags_
         !report.contains("A question from a newcomer"),
         "the post rated Yes is not: {report}"
     );
-    h.stop().await;
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -1181,10 +1210,11 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
     h.stop().await;
 }
 
+const HELPERS: [u64; 2] = [1190000000000000910, 1190000000000000911];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging_their_roles_alone()
 {
-    const HELPERS: [u64; 2] = [1190000000000000910, 1190000000000000911];
     let data = tempfile::tempdir().expect("data dir");
     let behaviour = Behaviour {
         app_flags: 1 << 18,
@@ -1202,26 +1232,35 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
         },
     )
     .await;
-    let assert_helpers_called = |body: &serde_json::Value| {
-        let content = body["content"].as_str().unwrap_or("");
-        assert!(
-            content.starts_with("A helper will take a look."),
-            "{body:#}"
-        );
-        for role in HELPERS {
-            assert!(content.contains(&format!("<@&{role}>")), "{body:#}");
-        }
-        let mentions = &body["allowed_mentions"];
-        assert_eq!(mentions["parse"], json!([]), "{body:#}");
-        assert_eq!(mentions["users"], json!([]), "{body:#}");
-        assert_eq!(
-            mentions["roles"],
-            json!(HELPERS.map(|r| r.to_string())),
-            "{body:#}"
-        );
-    };
-    // Out of scope: no answer, the helpers are called in the thread; the
-    // same member's next post within half an hour calls nobody.
+    two_posts_out_of_scope_call_the_helpers_once(&mut h).await;
+    let answer = a_post_in_scope_is_answered(&mut h).await;
+    only_the_owners_no_calls_the_helpers_once(&mut h, &answer).await;
+    h.stop().await;
+}
+
+/// The helpers' call: their roles pinged, and nobody else.
+fn assert_helpers_called(body: &serde_json::Value) {
+    let content = body["content"].as_str().unwrap_or("");
+    assert!(
+        content.starts_with("A helper will take a look."),
+        "{body:#}"
+    );
+    for role in HELPERS {
+        assert!(content.contains(&format!("<@&{role}>")), "{body:#}");
+    }
+    let mentions = &body["allowed_mentions"];
+    assert_eq!(mentions["parse"], json!([]), "{body:#}");
+    assert_eq!(mentions["users"], json!([]), "{body:#}");
+    assert_eq!(
+        mentions["roles"],
+        json!(HELPERS.map(|r| r.to_string())),
+        "{body:#}"
+    );
+}
+
+/// Out of scope: no answer, the helpers are called in the thread; the same
+/// member's next post within half an hour calls nobody.
+async fn two_posts_out_of_scope_call_the_helpers_once(h: &mut Harness) {
     let by_other = |id: &str, title: &str, text: &str| {
         let (mut thread, mut starter) = post(id, fx::FORUM, title, text);
         thread["owner_id"] = json!(fx::OTHER.to_string());
@@ -1243,7 +1282,7 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
             .expect("push");
     }
     // The two posts are handled at once: either may be the one that calls.
-    let (channel, _, body) = next_posted(&mut h).await;
+    let (channel, _, body) = next_posted(h).await;
     assert!(
         ["1190000000000000321", "1190000000000000323"].contains(&channel.as_str()),
         "{channel}"
@@ -1253,32 +1292,38 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
         h.quiet_for(Duration::from_millis(2500)).await,
         "one member's posts call the helpers once in a while"
     );
+}
 
-    // In scope: answered; a bystander's No is a rating, the owner's No calls the helpers once.
-    let (thread, starter) = post(
-        "1190000000000000322",
-        fx::FORUM,
-        "Pay",
-        "How much do back-end developers earn?",
-    );
+/// A post in scope, answered: its thread, the answer's id and body.
+async fn a_post_in_scope_is_answered(h: &mut Harness) -> (String, String, serde_json::Value) {
+    let (thread, starter) = post("1190000000000000322", fx::FORUM, "Pay", SALARY);
     h.discord.push.event("THREAD_CREATE", thread).expect("push");
     h.discord
         .push
         .event("MESSAGE_CREATE", starter)
         .expect("push");
-    let (channel, answer_id, answer) = next_posted(&mut h).await;
-    assert_eq!(answer["content"], "Did this answer your question?");
+    let answered = next_posted(h).await;
+    assert_eq!(answered.2["content"], "Did this answer your question?");
+    answered
+}
+
+/// A bystander's No is a rating; the owner's No calls the helpers once and
+/// careerbot's answer stops asking.
+async fn only_the_owners_no_calls_the_helpers_once(
+    h: &mut Harness,
+    (channel, answer_id, answer): &(String, String, serde_json::Value),
+) {
     let no = fx::button_ids(&json!({ "data": answer }))
         .into_iter()
         .find(|id| id.starts_with("rate-down"))
         .expect("a No button");
-    let posted = (channel.as_str(), answer_id.as_str(), &answer);
+    let posted = (channel.as_str(), answer_id.as_str(), answer);
     h.discord
         .push
         .send(press_posted(&no, &Sender::bystander(), posted))
         .expect("push");
     assert_eq!(
-        next_callback(&mut h).await["data"]["flags"],
+        next_callback(h).await["data"]["flags"],
         64,
         "the bystander's rating is acknowledged privately"
     );
@@ -1290,9 +1335,9 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
         .push
         .send(press_posted(&no, &Sender::member(), posted))
         .expect("push");
-    assert_eq!(next_callback(&mut h).await["data"]["flags"], 64);
-    let (called_in, _, body) = next_posted(&mut h).await;
-    assert_eq!(called_in, channel, "in the post's thread");
+    assert_eq!(next_callback(h).await["data"]["flags"], 64);
+    let (called_in, _, body) = next_posted(h).await;
+    assert_eq!(&called_in, channel, "in the post's thread");
     assert_helpers_called(&body);
     match h.next_call().await {
         Call::EditMessage {
@@ -1300,10 +1345,7 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
             message,
             body,
         } => {
-            assert_eq!(
-                (edited.as_str(), message.as_str()),
-                (channel.as_str(), answer_id.as_str())
-            );
+            assert_eq!((&edited, &message), (channel, answer_id));
             assert_ne!(
                 body["content"], "Did this answer your question?",
                 "{body:#}"
@@ -1316,9 +1358,8 @@ async fn helpers_are_called_once_to_a_post_out_of_scope_or_its_owners_no_pinging
         .push
         .send(press_posted(&no, &Sender::member(), posted))
         .expect("push");
-    next_callback(&mut h).await;
+    next_callback(h).await;
     assert!(h.quiet_for(Duration::from_millis(500)).await, "called once");
-    h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
