@@ -60,50 +60,86 @@ fn questions_never_fail_or_mix_versions_while_reloads_come_and_go() {
     );
     let stop = Arc::new(AtomicBool::new(false));
     let asked = Arc::new(AtomicUsize::new(0));
-    let questions = [
-        "how much does a data engineer make?",
-        "what does a data engineer do",
-        "data engineer salary",
-        "salary",
-    ];
     let askers: Vec<_> = (0..3)
         .map(|t| {
             let (live, stop, asked) = (Arc::clone(&live), Arc::clone(&stop), Arc::clone(&asked));
-            std::thread::spawn(move || -> Result<(), String> {
-                let mut i = t;
-                while !stop.load(Ordering::SeqCst) {
-                    let snapshot = live.current();
-                    let q = questions[i % questions.len()];
-                    i += 1;
-                    let answer = snapshot.ask(q);
-                    if !answer.is_answered() {
-                        return Err(format!("v{}: {q:?} was not answered", snapshot.version));
-                    }
-                    // Every passage shown is a passage of this very snapshot.
-                    for p in answer.passages() {
-                        if !snapshot
-                            .passages
-                            .iter()
-                            .any(|s| s.id == p.id && s.text == p.text)
-                        {
-                            return Err(format!(
-                                "v{}: {q:?} showed a passage from another version: {}",
-                                snapshot.version, p.text
-                            ));
-                        }
-                    }
-                    // And no answer mixes the two salary figures.
-                    let all: String = answer.passages().iter().map(|p| p.text.as_str()).collect();
-                    if all.contains("$120,000") && all.contains("$135,000") {
-                        return Err(format!("v{}: mixed versions: {all}", snapshot.version));
-                    }
-                    asked.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok(())
-            })
+            std::thread::spawn(move || ask_until_stopped(&live, t, &stop, &asked))
         })
         .collect();
+    let (good, refused) = reload_five_rounds_of_good_and_broken(dir.path(), &live);
+    stop.store(true, Ordering::SeqCst);
+    for a in askers {
+        a.join()
+            .expect("asker did not panic")
+            .expect("no failed question");
+    }
+    assert_eq!((good, refused), (20, 15));
+    eprintln!(
+        "{} questions answered by 3 threads during {} good and {} refused reloads",
+        asked.load(Ordering::Relaxed),
+        good,
+        refused
+    );
+    assert!(
+        asked.load(Ordering::Relaxed) > 100,
+        "questions really ran during the reloads: {}",
+        asked.load(Ordering::Relaxed)
+    );
+    assert_eq!(live.version(), 21);
+}
 
+const QUESTIONS: [&str; 4] = [
+    "how much does a data engineer make?",
+    "what does a data engineer do",
+    "data engineer salary",
+    "salary",
+];
+
+/// One asker: the questions in turn (from the `t`th), each answered from
+/// one snapshot's passages and never mixing the two versions' salaries,
+/// until `stop`; every answer counted in `asked`.
+fn ask_until_stopped(
+    live: &Live,
+    t: usize,
+    stop: &AtomicBool,
+    asked: &AtomicUsize,
+) -> Result<(), String> {
+    let mut i = t;
+    while !stop.load(Ordering::SeqCst) {
+        let snapshot = live.current();
+        let q = QUESTIONS[i % QUESTIONS.len()];
+        i += 1;
+        let answer = snapshot.ask(q);
+        if !answer.is_answered() {
+            return Err(format!("v{}: {q:?} was not answered", snapshot.version));
+        }
+        // Every passage shown is a passage of this very snapshot.
+        for p in answer.passages() {
+            if !snapshot
+                .passages
+                .iter()
+                .any(|s| s.id == p.id && s.text == p.text)
+            {
+                return Err(format!(
+                    "v{}: {q:?} showed a passage from another version: {}",
+                    snapshot.version, p.text
+                ));
+            }
+        }
+        // And no answer mixes the two salary figures.
+        let all: String = answer.passages().iter().map(|p| p.text.as_str()).collect();
+        if all.contains("$120,000") && all.contains("$135,000") {
+            return Err(format!("v{}: mixed versions: {all}", snapshot.version));
+        }
+        asked.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// Five rounds of good, changed and broken knowledge, each reloaded: a
+/// good one is served once its reload finishes, a broken one changes
+/// nothing. The good and refused reloads, counted.
+fn reload_five_rounds_of_good_and_broken(dir: &std::path::Path, live: &Live) -> (usize, usize) {
     let steps = [
         Step::Changed,
         Step::BadToml,
@@ -116,7 +152,7 @@ fn questions_never_fail_or_mix_versions_while_reloads_come_and_go() {
     let (mut good, mut refused) = (0, 0);
     for round in 0..5 {
         for step in steps {
-            write(dir.path(), step);
+            write(dir, step);
             let before = live.current();
             let result = live.reload();
             let after = live.current();
@@ -162,61 +198,5 @@ fn questions_never_fail_or_mix_versions_while_reloads_come_and_go() {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
-    stop.store(true, Ordering::SeqCst);
-    for a in askers {
-        a.join()
-            .expect("asker did not panic")
-            .expect("no failed question");
-    }
-    assert_eq!((good, refused), (20, 15));
-    eprintln!(
-        "{} questions answered by 3 threads during {} good and {} refused reloads",
-        asked.load(Ordering::Relaxed),
-        good,
-        refused
-    );
-    assert!(
-        asked.load(Ordering::Relaxed) > 100,
-        "questions really ran during the reloads: {}",
-        asked.load(Ordering::Relaxed)
-    );
-    assert_eq!(live.version(), 21);
-}
-
-#[test]
-fn a_deleted_or_corrupted_index_directory_is_rebuilt_from_knowledge() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), Step::Good);
-    let index = dir.path().join(".index");
-    let options = || Options {
-        knowledge_dir: dir.path().to_path_buf(),
-        index_dir: Some(index.clone()),
-        force_rebuild: false,
-        limits: Default::default(),
-        semantic: None,
-    };
-    let live = Live::load(options()).expect("first load");
-    let served = live.current().ask("salary").passages()[0].text.clone();
-
-    // Deleted while running: the next reload builds it again; answers go on.
-    std::fs::remove_dir_all(&index).unwrap();
-    assert!(
-        live.current().ask("salary").is_answered(),
-        "the open index keeps answering"
-    );
-    live.reload().expect("reload rebuilds a deleted index");
-    assert!(index.is_dir());
-    assert_eq!(live.current().ask("salary").passages()[0].text, served);
-
-    // Corrupted: every file of the index truncated to garbage.
-    for entry in walkdir::WalkDir::new(&index) {
-        let entry = entry.unwrap();
-        if entry.file_type().is_file() {
-            std::fs::write(entry.path(), b"garbage").unwrap();
-        }
-    }
-    let restarted = Live::load(options()).expect("a corrupt index is rebuilt at start");
-    assert_eq!(restarted.current().ask("salary").passages()[0].text, served);
-    live.reload().expect("and on reload");
-    assert!(live.current().ask("salary").is_answered());
+    (good, refused)
 }

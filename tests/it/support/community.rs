@@ -303,8 +303,32 @@ pub async fn mark_a_solution(bot: &mut impl Bot) {
 /// gone), the solution and a heading. Once submitted, the answer credits
 /// the solution's author with its jump link, and the post no longer waits.
 pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
-    // "Save as answer" on the same reply, which replies to nothing: the
-    // question is the post's title and first message, as Discord gives it.
+    // The stand-in's first message, its mention left out.
+    let post_question = "How do I negotiate my first salary?\n\nI got my first offer . Should I ask for more, or take it?";
+    save_as_answer_asks_the_posts_title_and_first_message(bot, post_question).await;
+    let report = gaps_list_the_solution_to_save(bot).await;
+    let (form_id, question) = only_a_moderator_opens_its_form(bot, &report, post_question).await;
+    the_saved_answer_is_credited_and_linked(bot, knowledge, &form_id, &question).await;
+    let report = gaps_report(bot).await;
+    assert!(
+        !report.to_string().contains("Solutions to save"),
+        "saved, so no longer waiting: {report:#}"
+    );
+    an_owners_own_reply_is_not_put_forward(bot).await;
+}
+
+/// /gaps as a manager runs it.
+async fn gaps_report(bot: &mut impl Bot) -> Value {
+    bot.interact(fx::command("gaps", json!([]), &Sender::manager()))
+        .await
+}
+
+/// "Save as answer" on a reply that replies to nothing: the question is
+/// the post's title and first message, as Discord gives it.
+async fn save_as_answer_asks_the_posts_title_and_first_message(
+    bot: &mut impl Bot,
+    post_question: &str,
+) {
     let solution = fx::message(
         "1190000000000000732",
         fx::OTHER,
@@ -317,13 +341,12 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
     );
     let form = bot.interact(save).await;
     assert_modal_within_limits(&form);
-    // The stand-in's first message, its mention left out.
-    let post_question = "How do I negotiate my first salary?\n\nI got my first offer . Should I ask for more, or take it?";
     assert_eq!(fx::form_value(&form, "question"), post_question, "{form:#}");
+}
 
-    let report = bot
-        .interact(fx::command("gaps", json!([]), &Sender::manager()))
-        .await;
+/// /gaps lists the marked solution, in its thread, by its author.
+async fn gaps_list_the_solution_to_save(bot: &mut impl Bot) -> Value {
+    let report = gaps_report(bot).await;
     assert_within_limits(&report);
     let listed = report.to_string();
     assert!(listed.contains("Solutions to save (1)"), "{report:#}");
@@ -332,17 +355,27 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
         "{report:#}"
     );
     assert!(listed.contains("solved by Ada"), "{report:#}");
-    let save = fx::button_id(&report, "save-solution");
+    report
+}
 
+/// A member's press is refused; a moderator's opens the form filled with
+/// the post's question, the solution and the post's title: its id and
+/// question.
+async fn only_a_moderator_opens_its_form(
+    bot: &mut impl Bot,
+    report: &Value,
+    post_question: &str,
+) -> (String, String) {
+    let save = fx::button_id(report, "save-solution");
     let refused = bot
-        .interact(fx::press(&save, &Sender::member(), &report))
+        .interact(fx::press(&save, &Sender::member(), report))
         .await;
     assert!(
         refused.to_string().contains("Only moderators"),
         "{refused:#}"
     );
     let form = bot
-        .interact(fx::press(&save, &Sender::manager(), &report))
+        .interact(fx::press(&save, &Sender::manager(), report))
         .await;
     assert_modal_within_limits(&form);
     let form_id = form["data"]["custom_id"].as_str().unwrap_or("").to_string();
@@ -361,7 +394,17 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
         fx::form_value(&form, "heading"),
         "How do I negotiate my first salary?"
     );
+    (form_id, question.to_string())
+}
 
+/// The submitted form is written to the community article, linked to the
+/// solution and credited to its author.
+async fn the_saved_answer_is_credited_and_linked(
+    bot: &mut impl Bot,
+    knowledge: &Path,
+    form_id: &str,
+    question: &str,
+) {
     let fields = [
         ("question", question),
         (
@@ -371,7 +414,7 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
         ("heading", ""),
     ];
     let deferred = bot
-        .interact(fx::modal_submit(&form_id, &fields, &Sender::manager()))
+        .interact(fx::modal_submit(form_id, &fields, &Sender::manager()))
         .await;
     assert_eq!(
         deferred["type"],
@@ -394,17 +437,11 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
     );
     assert!(written.contains(&link), "{written}");
     assert!(written.contains("by = \"Ada"), "{written}");
+}
 
-    let report = bot
-        .interact(fx::command("gaps", json!([]), &Sender::manager()))
-        .await;
-    assert!(
-        !report.to_string().contains("Solutions to save"),
-        "saved, so no longer waiting: {report:#}"
-    );
-
-    // The owner marks their own reply: the post is tagged, but a member's
-    // own answer is not put forward to save.
+/// The owner marks their own reply: the post is tagged, but a member's own
+/// answer is not put forward to save.
+async fn an_owners_own_reply_is_not_put_forward(bot: &mut impl Bot) {
     let own = fx::message(
         "1190000000000000733",
         fx::ASKER,
@@ -425,9 +462,7 @@ pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
             other => panic!("unexpected {other:?}"),
         }
     }
-    let report = bot
-        .interact(fx::command("gaps", json!([]), &Sender::manager()))
-        .await;
+    let report = gaps_report(bot).await;
     assert!(
         !report.to_string().contains("Solutions to save"),
         "{report:#}"
