@@ -541,6 +541,16 @@ async fn identified(h: &Harness) -> u64 {
 async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_asker_deletes_it() {
     // The default cooldown (3 s) applies.
     let mut h = run(&support::seed_dir(), StandIn::start(false).await).await;
+    seven_messages_mentioning_careerbot_or_not(&h);
+    let (answer_id, answer) = three_are_answered_once_each_where_asked(&mut h).await;
+    only_the_asker_deletes_the_answer(&mut h, &answer_id, &answer).await;
+    h.stop().await;
+}
+
+/// Mentions by a bot, by a member twice within the cooldown, and empty; a
+/// message without a mention; a reply that pings careerbot without naming
+/// it; a direct message.
+fn seven_messages_mentioning_careerbot_or_not(h: &Harness) {
     let mention = |id: &str, author: u64, text: &str, bot: bool| {
         let content = format!("<@{}> {text}", fx::APP);
         fx::channel_message(id, fx::CHANNEL, author, &content, &[bot_id()], bot)
@@ -570,9 +580,15 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
     for event in events {
         h.discord.push.event("MESSAGE_CREATE", event).expect("push");
     }
+}
+
+/// The member's first mention, the empty mention and the direct message
+/// are answered where they were asked, pinging nobody, and nothing else
+/// is: the answer to the member's question, its id and body.
+async fn three_are_answered_once_each_where_asked(h: &mut Harness) -> (String, serde_json::Value) {
     let mut replies = std::collections::BTreeMap::new();
     for _ in 0..3 {
-        let (channel, id, body) = next_posted(&mut h).await;
+        let (channel, id, body) = next_posted(h).await;
         let direct = body["message_reference"]["message_id"] == "1190000000000000607";
         let expected = if direct { DM_CHANNEL } else { fx::CHANNEL };
         assert_eq!(channel, expected, "answered where it was asked");
@@ -613,22 +629,26 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
         h.quiet_for(Duration::from_millis(700)).await,
         "the bot's message, the second mention within the cooldown, the message without a mention and the reply get nothing"
     );
-    assert_eq!(
-        identified(&h).await,
-        MESSAGE_INTENTS,
-        "no privileged intent"
-    );
+    assert_eq!(identified(h).await, MESSAGE_INTENTS, "no privileged intent");
+    (answer_id.clone(), answer.clone())
+}
 
+/// A bystander's 🗑️ is refused privately; the asker's deletes the answer.
+async fn only_the_asker_deletes_the_answer(
+    h: &mut Harness,
+    answer_id: &str,
+    answer: &serde_json::Value,
+) {
     let delete = fx::button_id(&json!({ "data": answer }), "delete");
-    let posted = (fx::CHANNEL, answer_id.as_str(), answer);
+    let posted = (fx::CHANNEL, answer_id, answer);
     let refused = press_posted(&delete, &Sender::bystander(), posted);
     h.discord.push.send(refused).expect("push");
-    let body = next_callback(&mut h).await;
+    let body = next_callback(h).await;
     assert_eq!(body["data"]["flags"], 64, "refused privately: {body:#}");
     let by_asker = press_posted(&delete, &Sender::member(), posted);
     h.discord.push.send(by_asker).expect("push");
     assert_eq!(
-        next_callback(&mut h).await["type"],
+        next_callback(h).await["type"],
         support::callback::DEFERRED_UPDATE,
         "acknowledged"
     );
@@ -636,12 +656,11 @@ async fn a_mention_gets_a_reply_that_pings_nobody_within_the_cooldown_and_its_as
         Call::DeleteMessage { channel, message } => {
             assert_eq!(
                 (channel.as_str(), message.as_str()),
-                (fx::CHANNEL, answer_id.as_str())
+                (fx::CHANNEL, answer_id)
             );
         }
         other => panic!("expected the message deleted, got {other:?}"),
     }
-    h.stop().await;
 }
 
 /// A forum post: its THREAD_CREATE and its first message's MESSAGE_CREATE.
@@ -1100,6 +1119,16 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
         c.serving.cooldown = Duration::ZERO;
     })
     .await;
+    let echoed = a_mention_is_answered(&mut h).await;
+    a_reply_to_the_answer_asks_in_its_context(&mut h, echoed.clone()).await;
+    thanks_and_a_reply_to_a_member_get_nothing(&mut h, echoed.clone()).await;
+    a_reply_that_names_careerbot_is_a_mention(&mut h, echoed).await;
+    h.stop().await;
+}
+
+/// A member mentions careerbot with a question: careerbot's answer, as
+/// Discord echoes it in a reply.
+async fn a_mention_is_answered(h: &mut Harness) -> serde_json::Value {
     let content = format!("<@{}> what does a back-end developer do?", fx::APP);
     let question = fx::channel_message(
         "1190000000000000651",
@@ -1113,22 +1142,27 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
         .push
         .event("MESSAGE_CREATE", question)
         .expect("push");
-    let (_, answer_id, answer) = next_posted(&mut h).await;
+    let (_, answer_id, answer) = next_posted(h).await;
     // careerbot's answer as Discord echoes it in a reply.
     let mut echoed = fx::message(&answer_id, bot_id(), "", answer["embeds"].clone());
     echoed["author"]["bot"] = json!(true);
+    echoed
+}
 
+/// Another member's reply to the answer is answered in the earlier
+/// question's context, pinging nobody.
+async fn a_reply_to_the_answer_asks_in_its_context(h: &mut Harness, echoed: serde_json::Value) {
     let follow_up = reply_to(
         "1190000000000000652",
         fx::OTHER,
         "and how much do they earn? @everyone",
-        echoed.clone(),
+        echoed,
     );
     h.discord
         .push
         .event("MESSAGE_CREATE", follow_up)
         .expect("push");
-    let (channel, _, body) = next_posted(&mut h).await;
+    let (channel, _, body) = next_posted(h).await;
     assert_eq!(channel, fx::CHANNEL);
     assert_eq!(
         body["message_reference"]["message_id"],
@@ -1145,9 +1179,12 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
         footer.contains("back-end developer"),
         "the subject carried over: {footer}"
     );
+}
 
-    // A reply that asks nothing, and a reply to a member's message, get nothing.
-    let thanks = reply_to("1190000000000000653", fx::ASKER, "thanks!", echoed.clone());
+/// A reply that asks nothing, and a reply to a member's message, get
+/// nothing.
+async fn thanks_and_a_reply_to_a_member_get_nothing(h: &mut Harness, echoed: serde_json::Value) {
+    let thanks = reply_to("1190000000000000653", fx::ASKER, "thanks!", echoed);
     let members = fx::channel_message(
         "1190000000000000654",
         fx::CHANNEL,
@@ -1174,6 +1211,11 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
         h.quiet_for(Duration::from_millis(700)).await,
         "\"thanks!\" and a reply to a member get no answer"
     );
+}
+
+/// A reply to careerbot's notice, or to an answer without following it up,
+/// that names careerbot is a mention like any other.
+async fn a_reply_that_names_careerbot_is_a_mention(h: &mut Harness, echoed: serde_json::Value) {
     // A reply to careerbot's notice (no answer in it) that names careerbot is
     // a mention like any other.
     let mut notice = fx::message(
@@ -1187,7 +1229,7 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
     let mut named = reply_to("1190000000000000657", fx::ASKER, &content, notice);
     named["mentions"] = json!([fx::user(bot_id())]);
     h.discord.push.event("MESSAGE_CREATE", named).expect("push");
-    let (_, _, body) = next_posted(&mut h).await;
+    let (_, _, body) = next_posted(h).await;
     assert_eq!(
         body["message_reference"]["message_id"],
         "1190000000000000657"
@@ -1202,12 +1244,11 @@ async fn a_reply_to_an_answer_is_a_follow_up_in_its_context_and_thanks_gets_noth
     let mut named = reply_to("1190000000000000658", fx::ASKER, &content, echoed);
     named["mentions"] = json!([fx::user(bot_id())]);
     h.discord.push.event("MESSAGE_CREATE", named).expect("push");
-    let (_, _, body) = next_posted(&mut h).await;
+    let (_, _, body) = next_posted(h).await;
     assert_eq!(
         body["message_reference"]["message_id"],
         "1190000000000000658"
     );
-    h.stop().await;
 }
 
 const HELPERS: [u64; 2] = [1190000000000000910, 1190000000000000911];
