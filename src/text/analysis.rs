@@ -55,22 +55,19 @@ fn is_compound(first: &str, second: &str) -> bool {
 /// Stems one folded, lower-case word.
 pub fn stem(word: &str) -> String {
     // Words repeat (Zipf): a per-thread memo turns most stemming into one
-    // hash lookup. It is cleared when full, so memory stays bounded.
+    // hash lookup. It holds at most this many words, evicting the least
+    // used, so memory stays bounded.
     const MEMO_LIMIT: usize = 200_000;
     thread_local! {
-        static MEMO: std::cell::RefCell<HashMap<String, String>> =
-            std::cell::RefCell::new(HashMap::new());
+        static MEMO: std::cell::RefCell<quick_cache::unsync::Cache<String, String>> =
+            std::cell::RefCell::new(quick_cache::unsync::Cache::new(MEMO_LIMIT));
     }
     MEMO.with(|memo| {
         if let Some(stem) = memo.borrow().get(word) {
             return stem.clone();
         }
         let stem = stem_uncached(word);
-        let mut memo = memo.borrow_mut();
-        if memo.len() >= MEMO_LIMIT {
-            memo.clear();
-        }
-        memo.insert(word.to_string(), stem.clone());
+        memo.borrow_mut().insert(word.to_string(), stem.clone());
         stem
     })
 }
