@@ -28,7 +28,7 @@ use crate::insights::PassageRef;
 use crate::live::Snapshot;
 
 /// Handles one interaction, resolved at the edge.
-#[tracing::instrument(skip_all, fields(kind = ?invocation.kind))]
+#[tracing::instrument(skip_all, fields(kind = invocation.kind.as_str()))]
 pub fn dispatch(snapshot: &Snapshot, policy: &Policy, invocation: &Invocation<'_>) -> Dispatch {
     match invocation.interaction {
         Interaction::Ping(_) => Dispatch::Respond(CreateInteractionResponse::Pong),

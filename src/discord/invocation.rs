@@ -30,6 +30,20 @@ pub enum Kind {
     Other,
 }
 
+impl Kind {
+    /// Its name in logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Ping => "ping",
+            Kind::Command => "command",
+            Kind::Autocomplete => "autocomplete",
+            Kind::Component => "component",
+            Kind::Modal => "modal",
+            Kind::Other => "other",
+        }
+    }
+}
+
 /// One interaction and what it names, resolved once.
 #[derive(Debug, Clone)]
 pub struct Invocation<'a> {

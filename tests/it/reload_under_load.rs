@@ -200,3 +200,41 @@ fn reload_five_rounds_of_good_and_broken(dir: &std::path::Path, live: &Live) -> 
     }
     (good, refused)
 }
+
+#[test]
+fn a_deleted_or_corrupted_index_directory_is_rebuilt_from_knowledge() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), Step::Good);
+    let index = dir.path().join(".index");
+    let options = || Options {
+        knowledge_dir: dir.path().to_path_buf(),
+        index_dir: Some(index.clone()),
+        force_rebuild: false,
+        limits: Default::default(),
+        semantic: None,
+    };
+    let live = Live::load(options()).expect("first load");
+    let served = live.current().ask("salary").passages()[0].text.clone();
+
+    // Deleted while running: the next reload builds it again; answers go on.
+    std::fs::remove_dir_all(&index).unwrap();
+    assert!(
+        live.current().ask("salary").is_answered(),
+        "the open index keeps answering"
+    );
+    live.reload().expect("reload rebuilds a deleted index");
+    assert!(index.is_dir());
+    assert_eq!(live.current().ask("salary").passages()[0].text, served);
+
+    // Corrupted: every file of the index truncated to garbage.
+    for entry in walkdir::WalkDir::new(&index) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            std::fs::write(entry.path(), b"garbage").unwrap();
+        }
+    }
+    let restarted = Live::load(options()).expect("a corrupt index is rebuilt at start");
+    assert_eq!(restarted.current().ask("salary").passages()[0].text, served);
+    live.reload().expect("and on reload");
+    assert!(live.current().ask("salary").is_answered());
+}
