@@ -68,7 +68,8 @@ fn verify_and_dispatch(c: &mut Criterion) {
         config.http.limits.clone(),
         None,
         Arc::new(careerbot::transport::http(&config, &Secret::new("bench"))),
-    );
+    )
+    .expect("no store to read");
     let cases = [
         ("ping", interactions::ping()),
         (

@@ -48,14 +48,17 @@ fn serve(key: &SigningKey) -> (SocketAddr, tokio::runtime::Runtime) {
         .expect("seed loads"),
     );
     let config = Config::default();
-    let endpoint = Arc::new(Endpoint::new(
-        live,
-        Settings::default(),
-        key.verifying_key(),
-        config.http.limits.clone(),
-        None,
-        Arc::new(careerbot::transport::http(&config, &Secret::new("bench"))),
-    ));
+    let endpoint = Arc::new(
+        Endpoint::new(
+            live,
+            Settings::default(),
+            key.verifying_key(),
+            config.http.limits.clone(),
+            None,
+            Arc::new(careerbot::transport::http(&config, &Secret::new("bench"))),
+        )
+        .expect("no store to read"),
+    );
     let listener = runtime
         .block_on(endpoint::bind("127.0.0.1:0"))
         .expect("bind");

@@ -101,7 +101,7 @@ pub(super) fn serve_http(config: &Config, watch: bool) -> anyhow::Result<ExitCod
             config.http.limits.clone(),
             config.discord.application_id,
             http,
-        ));
+        )?);
         endpoint::serve(endpoint, listener, ops, shutdown_signal()).await
     })
 }

@@ -75,14 +75,17 @@ pub enum Vote {
     Unchanged,
 }
 
-/// How long handled interaction ids are kept: well past the default
-/// signature window (±300 s), so a replay after a restart is still refused.
+/// How long handled interaction ids are kept at least: well past the
+/// default signature window (±300 s), so a replay after a restart is still
+/// refused. A longer window keeps them as long as their signature could be
+/// accepted ([`Recorder::handled`]).
 pub const INTERACTIONS_KEPT: i64 = 3_600;
 
 enum Message {
     Record(Box<Record>),
-    /// A signed interaction handled at (id, Unix seconds).
-    Seen(u64, i64),
+    /// A signed interaction handled at (id, Unix seconds), to be kept for
+    /// at least the seconds given.
+    Seen(u64, i64, i64),
     /// Store everything queued before this, then answer.
     Flush(mpsc::Sender<()>),
 }
@@ -282,11 +285,17 @@ impl Recorder {
     }
 
     /// Remembers a signed interaction as handled now, so that its replay
-    /// is refused after a restart too (`transport::replay` reads it back).
-    /// Stored within [`FLUSH_EVERY`].
-    pub fn handled(&self, interaction: u64) {
+    /// is refused after a restart too (`transport::replay` reads it back),
+    /// for [`INTERACTIONS_KEPT`] or `kept`, whichever is longer (as long as
+    /// its signature could still be accepted). Stored within
+    /// [`FLUSH_EVERY`].
+    pub fn handled(&self, interaction: u64, kept: Duration) {
+        let kept = i64::try_from(kept.as_secs()).unwrap_or(i64::MAX);
         if let Some(tx) = self.sender() {
-            if tx.try_send(Message::Seen(interaction, unix_now())).is_err() {
+            if tx
+                .try_send(Message::Seen(interaction, unix_now(), kept))
+                .is_err()
+            {
                 tracing::warn!(
                     "insights queue full; a handled interaction is remembered only in memory"
                 );
@@ -435,6 +444,8 @@ fn write_loop(mut store: Store, rx: &Receiver<Message>, counters: &Counters, max
 struct Pending {
     records: Vec<Record>,
     seen: Vec<(u64, i64)>,
+    /// The longest any of `seen` must be kept, in seconds.
+    kept: i64,
     waiting: Vec<mpsc::Sender<()>>,
 }
 
@@ -442,7 +453,10 @@ impl Pending {
     fn take(&mut self, message: Message) {
         match message {
             Message::Record(r) => self.records.push(*r),
-            Message::Seen(id, at) => self.seen.push((id, at)),
+            Message::Seen(id, at, kept) => {
+                self.seen.push((id, at));
+                self.kept = self.kept.max(kept);
+            }
             Message::Flush(w) => self.waiting.push(w),
         }
     }
@@ -456,7 +470,7 @@ impl Pending {
 fn commit_all(store: &mut Store, pending: &mut Pending, counters: &Counters) {
     commit(store, &mut pending.records, counters);
     if !pending.seen.is_empty() {
-        let forget_before = unix_now() - INTERACTIONS_KEPT;
+        let forget_before = unix_now().saturating_sub(pending.kept.max(INTERACTIONS_KEPT));
         if let Err(e) = store.remember_interactions(&pending.seen, forget_before) {
             tracing::warn!(error = %e, count = pending.seen.len(), "handled interactions not stored; their replays after a restart are refused only in memory");
         }
@@ -510,6 +524,26 @@ mod tests {
             record_users: false,
             low_confidence: 0.6,
         }
+    }
+
+    #[test]
+    fn handled_ids_are_kept_as_long_as_their_signature_could_be_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let counters = Counters::default();
+        let two_hours_ago = unix_now() - 7_200;
+        // A window of two days keeps an id handled two hours ago.
+        let mut long = Pending::default();
+        long.take(Message::Seen(1, two_hours_ago, 2 * 86_400));
+        long.take(Message::Seen(2, unix_now(), 2 * 86_400));
+        commit_all(&mut store, &mut long, &counters);
+        assert!(store.has_interaction(1).unwrap());
+        // The default keeps it an hour: the next commit forgets it.
+        let mut short = Pending::default();
+        short.take(Message::Seen(3, unix_now(), 600));
+        commit_all(&mut store, &mut short, &counters);
+        assert!(!store.has_interaction(1).unwrap());
+        assert!(store.has_interaction(2).unwrap() && store.has_interaction(3).unwrap());
     }
 
     #[test]

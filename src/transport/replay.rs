@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::expiring::Expiring;
 use super::service::off_the_runtime;
-use crate::insights::{Recorder, Store};
+use crate::insights::{Recorder, Store, StoreError};
 
 /// Interaction ids already handled.
 #[derive(Debug)]
@@ -36,32 +36,30 @@ struct Stored {
 
 impl ReplayGuard {
     /// A guard that refuses an id for `period` in memory and, when
-    /// `insights` is on, for as long as the store keeps it. A store that
-    /// cannot be opened for reading leaves the guard in memory alone
-    /// (logged).
-    pub fn new(period: Duration, insights: Option<&Arc<Recorder>>) -> Self {
-        let stored = insights.and_then(|recorder| {
-            match Store::open(&recorder.options().data_dir) {
-                Ok(reader) => Some(Stored {
-                    recorder: Arc::clone(recorder),
-                    reader: Mutex::new(reader),
-                }),
-                Err(e) => {
-                    tracing::error!(error = %e, "the replay guard cannot read the insights store; replays after a restart are refused only in memory");
-                    None
-                }
-            }
-        });
-        ReplayGuard {
+    /// `insights` is on, in the store for at least as long.
+    ///
+    /// # Errors
+    /// When insights are on and the store cannot be opened for reading: an
+    /// endpoint does not start with a guard that forgets at a restart.
+    pub fn new(period: Duration, insights: Option<&Arc<Recorder>>) -> Result<Self, StoreError> {
+        let stored = match insights {
+            Some(recorder) => Some(Stored {
+                reader: Mutex::new(Store::open(&recorder.options().data_dir)?),
+                recorder: Arc::clone(recorder),
+            }),
+            None => None,
+        };
+        Ok(ReplayGuard {
             period,
             seen: Mutex::default(),
             stored,
-        }
+        })
     }
 
     /// Whether interaction `id` arrives for the first time at `now`; if so,
     /// it is remembered (and stored). The stored check runs off the async
-    /// workers; a store that cannot be read says it is new.
+    /// workers; a store that cannot be read says it is new (logged: the
+    /// memory still refuses replays to this process).
     pub fn first(&self, id: u64, now: Instant) -> bool {
         let fresh = self
             .seen
@@ -78,10 +76,13 @@ impl ReplayGuard {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .has_interaction(id)
-                .unwrap_or(false)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "handled interactions unreadable; a replay is refused only in memory");
+                    false
+                })
         });
         if !handled {
-            stored.recorder.handled(id);
+            stored.recorder.handled(id, self.period);
         }
         !handled
     }
@@ -96,7 +97,7 @@ mod tests {
 
     #[test]
     fn an_id_is_new_once_within_its_period() {
-        let guard = ReplayGuard::new(PERIOD, None);
+        let guard = ReplayGuard::new(PERIOD, None).expect("in memory");
         let now = Instant::now();
         assert!(guard.first(7, now));
         assert!(!guard.first(7, now + Duration::from_secs(601)));
@@ -117,10 +118,8 @@ mod tests {
             low_confidence: 0.0,
         };
         let recorder = Recorder::start(options, Counters::default()).expect("store opens");
-        let (first, restarted) = (
-            ReplayGuard::new(PERIOD, Some(&recorder)),
-            ReplayGuard::new(PERIOD, Some(&recorder)),
-        );
+        let guard = || ReplayGuard::new(PERIOD, Some(&recorder)).expect("store opens");
+        let (first, restarted) = (guard(), guard());
         let now = Instant::now();
         assert!(first.first(42, now));
         recorder.flush();

@@ -94,14 +94,17 @@ async fn start_with(knowledge: &std::path::Path, tune: impl FnOnce(&mut Config))
             .try_acquire_owned()
             .expect("the only slot")
     });
-    let endpoint = Arc::new(Endpoint::new(
-        Arc::clone(&live),
-        settings,
-        key,
-        config.http.limits.clone(),
-        config.discord.application_id,
-        http,
-    ));
+    let endpoint = Arc::new(
+        Endpoint::new(
+            Arc::clone(&live),
+            settings,
+            key,
+            config.http.limits.clone(),
+            config.discord.application_id,
+            http,
+        )
+        .expect("the replay guard reads the store"),
+    );
     let listener = endpoint::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = oneshot::channel::<()>();
@@ -1063,7 +1066,8 @@ async fn a_replay_is_refused_after_a_restart_inside_the_signature_window() {
             config.http.limits.clone(),
             None,
             Arc::new(careerbot::transport::http(&config, &Secret::new("t"))),
-        );
+        )
+        .expect("the replay guard reads the store");
         (endpoint, settings)
     };
     // A request as Discord signs it: its headers and body.

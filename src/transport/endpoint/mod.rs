@@ -88,6 +88,9 @@ impl std::fmt::Debug for Endpoint {
 impl Endpoint {
     /// An endpoint answering from `live`, checking signatures with `key`,
     /// and sending follow-ups through `http`.
+    ///
+    /// # Errors
+    /// When insights are on and the replay guard cannot read the store.
     pub fn new(
         live: Arc<Live>,
         settings: Settings,
@@ -95,10 +98,10 @@ impl Endpoint {
         limits: Limits,
         application_id: Option<ApplicationId>,
         http: Arc<Http>,
-    ) -> Self {
+    ) -> Result<Self, crate::insights::StoreError> {
         let ops = Arc::new(Ops::ready(Arc::clone(&live), Arc::clone(&settings.metrics)));
-        let replays = ReplayGuard::new(limits.replay_period(), settings.insights.as_ref());
-        Endpoint {
+        let replays = ReplayGuard::new(limits.replay_period(), settings.insights.as_ref())?;
+        Ok(Endpoint {
             live,
             settings,
             key,
@@ -108,7 +111,7 @@ impl Endpoint {
             ops,
             follow_ups: TaskTracker::new(),
             replays,
-        }
+        })
     }
 
     /// Verifies the signature over timestamp + body, parses the interaction
