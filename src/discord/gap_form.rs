@@ -101,7 +101,8 @@ fn modal(custom_id: String, title: &str, prefill: &Prefill) -> CreateInteraction
 /// `text` without Discord's mention and custom emoji markup (`<@1>`,
 /// `<@!1>`, `<@&1>`, `<#1>`, `<:name:1>`, `<a:name:1>`): a question that
 /// named careerbot ("@careerbot how do I…") is saved as the question, and
-/// a heading never shows `<@1190…>`.
+/// a heading never shows `<@1190…>`. Punctuation that followed the markup
+/// closes up to the word before it ("my offer <@1>." is "my offer.").
 pub fn without_mentions(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -109,7 +110,12 @@ pub fn without_mentions(text: &str) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open..];
         match after.find('>').filter(|&end| is_markup(&after[1..end])) {
-            Some(end) => rest = &after[end + 1..],
+            Some(end) => {
+                rest = &after[end + 1..];
+                if rest.starts_with(['.', ',', '!', '?', ';', ':', ')']) {
+                    out.truncate(out.trim_end().len());
+                }
+            }
             None => {
                 out.push('<');
                 rest = &after[1..];

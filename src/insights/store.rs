@@ -135,6 +135,17 @@ impl Store {
         Ok(Store { conn, path })
     }
 
+    /// How long a statement waits for another connection's lock before it
+    /// fails (5 s unless set).
+    ///
+    /// # Errors
+    /// When SQLite refuses the setting.
+    pub fn set_busy_timeout(&self, wait: Duration) -> Result<(), StoreError> {
+        self.conn
+            .busy_timeout(wait)
+            .map_err(sqlite_error(&self.path))
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

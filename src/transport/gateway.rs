@@ -224,18 +224,42 @@ pub fn serenity_shard_range(range: &Range<u32>, total: u32) -> Result<Range<u32>
 
 /// Starts posting the weekly digest, when a channel is set and insights
 /// are on.
-fn start_digest(config: &Config, token: &Secret, settings: &Settings) -> Option<AbortOnDrop> {
-    match (config.serving.digest, settings.insights.clone()) {
+fn start_digest(
+    config: &Config,
+    http: Arc<Http>,
+    insights: Option<Arc<crate::insights::Recorder>>,
+) -> Option<AbortOnDrop> {
+    match (config.serving.digest, insights) {
         (Some(digest), Some(insights)) => Some(AbortOnDrop(tokio::spawn(super::digest::run(
-            Arc::new(super::http(config, token)),
-            insights,
-            digest,
+            http, insights, digest,
         )))),
         (Some(_), None) => {
             tracing::warn!("digest_channel is set but insights are off: no digest is posted");
             None
         }
         _ => None,
+    }
+}
+
+/// Connects `client`'s shards as `sharding` says (all, some of a total,
+/// or as many as Discord recommends), and runs them until they end.
+async fn connect(client: &mut serenity::Client, sharding: Sharding) -> anyhow::Result<()> {
+    match (sharding.total, sharding.range) {
+        (Some(total), Some(range)) => {
+            let range = serenity_shard_range(&range, total).map_err(anyhow::Error::msg)?;
+            client
+                .start_shard_range(range, total)
+                .await
+                .map_err(anyhow::Error::from)
+        }
+        (Some(total), None) => client
+            .start_shards(total)
+            .await
+            .map_err(anyhow::Error::from),
+        (None, _) => client
+            .start_autosharded()
+            .await
+            .map_err(anyhow::Error::from),
     }
 }
 
@@ -269,8 +293,7 @@ pub async fn serve(
     };
     let forums = Forums::new(config.serving.auto_answer_channels.iter().copied());
     let http = super::http(config, token);
-    // The weekly digest stops with the bot.
-    let _digest = start_digest(config, token, &settings);
+    let insights = settings.insights.clone();
     let intents = intents(&http, !forums.is_empty()).await;
     let handler = Handler {
         live,
@@ -289,26 +312,11 @@ pub async fn serve(
     if sharding.total == Some(0) {
         anyhow::bail!("--shards must be at least 1");
     }
+    // The weekly digest posts through the bot's own client (one rate
+    // limiter), and stops with the bot.
+    let _digest = start_digest(config, Arc::clone(&client.http), insights);
     let shards = client.shard_manager.clone();
-    let start = async {
-        match (sharding.total, sharding.range) {
-            (Some(total), Some(range)) => {
-                let range = serenity_shard_range(&range, total).map_err(anyhow::Error::msg)?;
-                client
-                    .start_shard_range(range, total)
-                    .await
-                    .map_err(anyhow::Error::from)
-            }
-            (Some(total), None) => client
-                .start_shards(total)
-                .await
-                .map_err(anyhow::Error::from),
-            (None, _) => client
-                .start_autosharded()
-                .await
-                .map_err(anyhow::Error::from),
-        }
-    };
+    let start = connect(&mut client, sharding);
     // Race the connection against shutdown, so a signal that arrives while
     // the shards are still starting is not lost.
     let ended = tokio::select! {

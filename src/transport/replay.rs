@@ -14,6 +14,12 @@ use super::expiring::Expiring;
 use super::service::off_the_runtime;
 use crate::insights::{Recorder, Store, StoreError};
 
+/// How long the stored check waits for a lock another connection holds
+/// (only an exclusive one blocks a reader in WAL mode): well inside
+/// Discord's 3 s, after which the answer would be too late anyway. Past
+/// it, the memory alone refuses the replay (logged).
+const READ_WAIT: Duration = Duration::from_millis(250);
+
 /// Interaction ids already handled.
 #[derive(Debug)]
 pub struct ReplayGuard {
@@ -43,10 +49,14 @@ impl ReplayGuard {
     /// endpoint does not start with a guard that forgets at a restart.
     pub fn new(period: Duration, insights: Option<&Arc<Recorder>>) -> Result<Self, StoreError> {
         let stored = match insights {
-            Some(recorder) => Some(Stored {
-                reader: Mutex::new(Store::open(&recorder.options().data_dir)?),
-                recorder: Arc::clone(recorder),
-            }),
+            Some(recorder) => {
+                let reader = Store::open(&recorder.options().data_dir)?;
+                reader.set_busy_timeout(READ_WAIT)?;
+                Some(Stored {
+                    reader: Mutex::new(reader),
+                    recorder: Arc::clone(recorder),
+                })
+            }
             None => None,
         };
         Ok(ReplayGuard {

@@ -135,7 +135,11 @@ mod tests {
         assert_eq!(heading_of(""), "");
         assert_eq!(
             without_mentions("<@1190000000000000001> how do I <@&9> get <#7> hired <:wave:123>? <b> a<c"),
-            "how do I get hired ? <b> a<c"
+            "how do I get hired? <b> a<c"
+        );
+        assert_eq!(
+            without_mentions("I got my first offer <@1>. Should I ask <@&2>, or (take it <:ok:3>)?"),
+            "I got my first offer. Should I ask, or (take it)?"
         );
         let long = "word ".repeat(60);
         let heading = heading_of(&long);

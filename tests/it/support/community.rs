@@ -304,7 +304,7 @@ pub async fn mark_a_solution(bot: &mut impl Bot) {
 /// the solution's author with its jump link, and the post no longer waits.
 pub async fn save_a_marked_solution(bot: &mut impl Bot, knowledge: &Path) {
     // The stand-in's first message, its mention left out.
-    let post_question = "How do I negotiate my first salary?\n\nI got my first offer . Should I ask for more, or take it?";
+    let post_question = "How do I negotiate my first salary?\n\nI got my first offer. Should I ask for more, or take it?";
     save_as_answer_asks_the_posts_title_and_first_message(bot, post_question).await;
     let report = gaps_list_the_solution_to_save(bot).await;
     let (form_id, question) = only_a_moderator_opens_its_form(bot, &report, post_question).await;
