@@ -211,6 +211,12 @@ pub(super) fn post_digest(
     let Some(target) = config.serving.digest else {
         anyhow::bail!("set digest_channel (or CAREERBOT_DIGEST_CHANNEL) to post the digest");
     };
+    // Not even built (nor Discord asked for its server) when it was posted;
+    // the claim below still decides a race.
+    if store.digest_posted(week)? {
+        eprintln!("this week's digest was posted already; nothing posted");
+        return Ok(ExitCode::SUCCESS);
+    }
     let token = token(config)?;
     let http = crate::transport::http(config, &token);
     let runtime = runtime()?;
