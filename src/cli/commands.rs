@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use super::report_text::terminal_safe;
 use super::{emit, load};
 use crate::answer::Answer;
 use crate::config::Config;
@@ -290,7 +291,7 @@ pub fn render_text(answer: &Answer, style: TextStyle) -> String {
     let mut s = String::new();
     wrapped(
         &mut s,
-        &format!("Q: {}", answer.question().trim()),
+        &format!("Q: {}", terminal_safe(answer.question().trim())),
         "",
         "   ",
         width,
@@ -298,14 +299,14 @@ pub fn render_text(answer: &Answer, style: TextStyle) -> String {
     s.push('\n');
     if let Some(message) = answer.message() {
         for paragraph in message.lines() {
-            wrapped(&mut s, paragraph, "", "", width);
+            wrapped(&mut s, &terminal_safe(paragraph), "", "", width);
         }
         s.push('\n');
     }
     for (from, to) in answer.corrections() {
         wrapped(
             &mut s,
-            &format!("(read \"{from}\" as \"{to}\")"),
+            &terminal_safe(&format!("(read \"{from}\" as \"{to}\")")),
             "",
             "",
             width,

@@ -476,6 +476,9 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`careerbot export | head`): it has what it
+        // wanted, which is no error.
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let message = log_lines::redact(&causes(&e), &config.secrets());
             report_error(&message, config.log.format == LogFormat::Json);
@@ -483,6 +486,21 @@ pub fn run(cli: &Cli, loaded: &crate::config::Loaded) -> ExitCode {
             ExitCode::from(if invalid { 1 } else { 2 })
         }
     }
+}
+
+/// Whether `e` is a write to a pipe whose reader has gone.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            == broken
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == broken
+    })
 }
 
 /// Prints the error a command ended with: `error: …` on stderr, or in

@@ -154,9 +154,6 @@ pub(super) fn digest(
     json: bool,
     post: bool,
 ) -> anyhow::Result<ExitCode> {
-    let Some(store) = insights_store(config)? else {
-        return Ok(ExitCode::SUCCESS);
-    };
     let now = crate::insights::unix_now();
     let schedule = config.serving.digest.map_or(
         crate::insights::digest::Schedule {
@@ -166,6 +163,14 @@ pub(super) fn digest(
         |d| d.schedule,
     );
     let week = schedule.week_of(now);
+    let Some(store) = insights_store(config)? else {
+        if post {
+            return Ok(ExitCode::SUCCESS);
+        }
+        // Nothing recorded yet: an empty digest, as gaps and stats show.
+        let digest = crate::insights::digest::Digest::empty(week);
+        return print_report(json, &digest, &report_text::digest_text(&digest));
+    };
     if post {
         return super::servers::post_digest(config, &store, week);
     }

@@ -286,6 +286,15 @@ impl Settings {
                  or give it to systemd's LoadCredential as discord_token",
             ));
         }
+        for (key, dir) in [
+            ("knowledge_dir", &self.knowledge_dir),
+            ("index_dir", &self.index_dir),
+            ("data_dir", &self.data_dir),
+        ] {
+            if dir.trim().is_empty() {
+                return Err(check.bad(key, "it is empty; name a directory"));
+            }
+        }
         if let Some(base) = &self.discord_api_base {
             if !(base.starts_with("http://") || base.starts_with("https://")) {
                 return Err(check.bad(

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::quality::WorseArticle;
 use super::report::{self, GapGroup, Stats, DAY};
-use super::store::{SolutionRecord, Store, StoreError};
+use super::store::{QuestionRecord, RatingRecord, SolutionRecord, Store, StoreError};
 
 /// Hours in a day: `digest_hour` is below it.
 pub const HOURS: u8 = 24;
@@ -117,22 +117,46 @@ pub fn digest(store: &Store, week: i64, guild: Option<u64>) -> Result<Digest, St
     questions.retain(|q| within(q.at));
     let mut ratings = store.ratings_in(start, guild)?;
     ratings.retain(|r| within(r.at));
-    // Up to the week's last moment, so the chart's days are the week's.
-    let stats = report::summarize(7, start, week - 1, &questions, &ratings, &[]);
-    let mut gaps = report::group_gaps(7, start, &questions, &ratings).groups;
-    gaps.truncate(TOP);
     let waiting = store.solutions_in(i64::MIN, guild, Some(report::SOLUTIONS))?;
-    Ok(Digest {
+    Ok(Digest::of(
         week,
-        questions: stats.questions,
-        questions_before,
-        answered_rate: (stats.questions > 0).then_some(stats.answered_rate),
-        gaps,
-        solutions_waiting: waiting.len(),
-        solutions: waiting.into_iter().take(TOP).collect(),
-        worst: stats.quality.worse.iter().take(TOP).cloned().collect(),
-        stats,
-    })
+        (&questions, questions_before),
+        &ratings,
+        waiting,
+    ))
+}
+
+impl Digest {
+    /// The digest of a week with nothing recorded (a fresh install).
+    pub fn empty(week: i64) -> Self {
+        Digest::of(week, (&[], 0), &[], Vec::new())
+    }
+
+    /// The digest of `week` from its questions (and the count of the week
+    /// before's), its ratings and the solutions `waiting`.
+    fn of(
+        week: i64,
+        (questions, questions_before): (&[QuestionRecord], usize),
+        ratings: &[RatingRecord],
+        waiting: Vec<SolutionRecord>,
+    ) -> Self {
+        let start = week - 7 * DAY;
+        // Up to the week's last moment, so the chart's days are the week's.
+        let stats = report::summarize(7, start, week - 1, questions, ratings, &[]);
+        let mut gaps = report::group_gaps(7, start, questions, ratings).groups;
+        gaps.truncate(TOP);
+        Digest {
+            week,
+            questions: stats.questions,
+            questions_before,
+            answered_rate: (stats.questions > 0).then_some(stats.answered_rate),
+            gaps,
+            solutions_waiting: waiting.len(),
+            solutions: waiting.into_iter().take(TOP).collect(),
+            worst: stats.quality.worse.iter().take(TOP).cloned().collect(),
+            stats,
+        }
+    }
 }
 
 #[cfg(test)]

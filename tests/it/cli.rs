@@ -667,3 +667,44 @@ fn explain_shows_the_scope_decision_and_each_candidates_parts_and_check_says_wha
         on.context()
     );
 }
+
+#[test]
+fn a_question_s_control_characters_are_shown_escaped_not_run_by_the_terminal() {
+    let run = ask(
+        &[],
+        Some("salary \u{1b}[2J\u{1b}]0;title\u{7} \u{202e}gnp\n"),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    let question = run.stdout.lines().next().unwrap_or("");
+    assert!(question.starts_with("Q: salary"), "{}", run.context());
+    for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        assert!(
+            !run.stdout.contains(raw),
+            "{raw:?} reached the terminal: {}",
+            run.context()
+        );
+    }
+    assert!(question.contains("\\u{1b}[2J"), "shown escaped: {question}");
+}
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .args(["ask"])
+        .current_dir(support::root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start careerbot");
+    // The reader goes away before careerbot writes its answers.
+    drop(child.stdout.take());
+    let mut pipe = child.stdin.take().expect("stdin pipe");
+    pipe.write_all("salary\n".repeat(500).as_bytes())
+        .expect("write stdin");
+    drop(pipe);
+    let out = child.wait_with_output().expect("wait for careerbot");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}

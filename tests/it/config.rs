@@ -375,6 +375,22 @@ fn bad_values_are_errors_that_name_the_variable() {
         "{}",
         run.stderr
     );
+    for key in ["knowledge_dir", "index_dir", "data_dir"] {
+        std::fs::write(
+            dir.path().join("careerbot.toml"),
+            format!("{key} = \" \"\n"),
+        )
+        .unwrap();
+        let run = careerbot_in(dir.path(), &["config"], &[]);
+        assert_eq!(run.code, Some(2), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "invalid {key} in careerbot.toml (line 1): it is empty"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
     let run = careerbot_in(dir.path(), &["--config", "missing.toml", "config"], &[]);
     assert_eq!(run.code, Some(2));
     assert!(

@@ -688,6 +688,8 @@ fn on_a_fresh_install_the_reports_say_no_records_yet_and_succeed() {
         &["stats", "--json"],
         &["export"],
         &["prune"],
+        &["digest"],
+        &["digest", "--json"],
     ] {
         let out = run(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -700,6 +702,12 @@ fn on_a_fresh_install_the_reports_say_no_records_yet_and_succeed() {
         }
         if args == ["export"] {
             assert!(stdout.is_empty(), "no records to export: {stdout}");
+        }
+        if args == ["digest"] {
+            assert!(
+                stdout.contains("0 question(s)"),
+                "an empty digest: {stdout}"
+            );
         }
     }
     assert!(!fresh.exists(), "reading reports creates no store");
