@@ -233,7 +233,7 @@ fn judge(path: PathBuf, kind: Entry, rel: &str, display: &str, root: &Path) -> O
         Entry::Link => return resolve_link(&path, root, display, knowledge),
         Entry::File if knowledge => Found::File(path),
         Entry::Special if knowledge => Found::Refused(not_a_file(display)),
-        Entry::File | Entry::Special => return None,
+        Entry::File | Entry::Special => return misnamed_catalog(rel, display).map(Found::Refused),
         // A knowledge file that cannot be read is an error; anything else
         // (a `lost+found`, a private drafts directory) is only skipped,
         // with a warning naming the cause.
@@ -250,6 +250,33 @@ fn judge(path: PathBuf, kind: Entry, rel: &str, display: &str, root: &Path) -> O
             .help("fix its permissions if it holds knowledge"),
         ),
     })
+}
+
+/// A warning for a file at the root whose name is one or two letters (or
+/// only its case) from a catalog's, which careerbot does not read: a
+/// `course.toml` would otherwise leave the knowledge without courses,
+/// silently.
+fn misnamed_catalog(rel: &str, display: &str) -> Option<Problem> {
+    let lower = rel.to_lowercase();
+    if rel.contains('/') || !lower.ends_with(".toml") {
+        return None;
+    }
+    let catalogs = [
+        super::TOOLS_FILE,
+        super::COURSES_FILE,
+        super::community::FILE,
+    ];
+    let meant = catalogs
+        .into_iter()
+        .find(|name| crate::text::distance::levenshtein(&lower, name) <= 2)?;
+    Some(
+        Problem::warning(
+            display,
+            (1, 1),
+            format!("not read: careerbot reads {meant}"),
+        )
+        .help(format!("rename it to {meant} if it is that catalog")),
+    )
 }
 
 /// The bytes read so far against [`Limits`].

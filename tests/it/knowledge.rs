@@ -1013,3 +1013,34 @@ fn a_careerbotignore_that_is_a_link_or_too_large_is_not_read() {
         .iter()
         .any(|p| p.file.ends_with(".careerbotignore") && p.message.contains("max_article_bytes")));
 }
+
+#[test]
+fn a_catalog_under_a_name_one_letter_off_is_a_warning_not_silence() {
+    let courses = "[[course]]\ntitle = \"Python for Everybody\"\nprovider = \"University of Michigan\"\nurl = \"https://www.coursera.org/specializations/python\"\nlevel = \"beginner\"\n";
+    let dir = knowledge(&[
+        ("data-engineer.md", GOOD_ARTICLE.as_bytes()),
+        ("course.toml", courses.as_bytes()),
+        ("Tools.toml", b"[[category]]\n"),
+        ("book.toml", b"title = \"not a catalog\"\n"),
+        ("drafts/courses.tom", b"x"),
+    ]);
+    let (kb, _, report) = knowledge::load(dir.path()).expect("loads");
+    assert!(kb.courses.is_empty(), "not read");
+    let said: Vec<(&str, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.file.rsplit('/').next().unwrap_or(""), p.message.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("Tools.toml", "not read: careerbot reads tools.toml"),
+            ("course.toml", "not read: careerbot reads courses.toml"),
+        ],
+        "{report}"
+    );
+    assert!(report
+        .problems
+        .iter()
+        .all(|p| p.severity == Severity::Warning));
+}
