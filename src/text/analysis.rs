@@ -178,6 +178,10 @@ fn words(text: &str) -> Words {
                 push_folded(&mut folded, c);
                 end = i + c.len_utf8();
                 chars.next();
+            } else if super::is_invisible_format(c) && !c.is_whitespace() {
+                // A zero-width or direction mark inside a word ("sal\u{200b}ary")
+                // is not there to the eye, so it splits nothing.
+                chars.next();
             } else {
                 break;
             }
@@ -306,6 +310,18 @@ mod tests {
         }
         let t = &analyze("the back-end logic")[1];
         assert_eq!((t.start, t.end), (4, 12));
+    }
+
+    #[test]
+    fn an_invisible_mark_inside_a_word_splits_nothing_but_a_line_separator_does() {
+        assert_eq!(
+            words_of("sal\u{200b}ary da\u{202e}ta\u{2066}base"),
+            vec!["salary", "database"]
+        );
+        let t = &analyze("a sal\u{200b}ary")[1];
+        assert_eq!((t.start, t.end), (2, 11), "the span covers the mark");
+        assert_eq!(words_of("salary\u{2028}range"), vec!["salary", "range"]);
+        assert_eq!(words_of("\u{200b}salary\u{200b}"), vec!["salary"]);
     }
 
     #[test]
