@@ -69,7 +69,7 @@ impl tantivy_fst::Automaton for Prefix<'_> {
 /// Bumped whenever analysis or what goes into a field changes, so indexes
 /// built by an older version are rebuilt (passage content is fingerprinted
 /// separately).
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 const TOKENIZER: &str = "career";
 
