@@ -450,9 +450,12 @@ pub(super) fn index(config: &Config) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     let engine = load(config, true, true)?;
     let place = match (&engine.info.origin, &engine.info.index_path) {
-        (IndexOrigin::InMemory, _) | (_, None) => {
-            "in memory (index directory not writable)".to_string()
-        }
+        // Saving the index is this command's whole job.
+        (IndexOrigin::InMemory, _) | (_, None) => anyhow::bail!(
+            "the index could not be written to {}: nothing was saved (see the warning above); \
+             make it a directory careerbot can write to, or name another with --index",
+            config.knowledge.index_dir.display()
+        ),
         (_, Some(path)) => path.display().to_string(),
     };
     outln!(

@@ -358,7 +358,8 @@ impl Job {
 
     fn save(&self, keys: &[Key]) {
         if let Err(e) = self.cache.save(keys) {
-            tracing::warn!(dir = ?self.dir, error = %e, "cannot save the passage vectors; they are kept in memory");
+            let dir = self.dir.as_deref().map(Path::display);
+            tracing::warn!(dir = dir.map(tracing::field::display), error = %e, "cannot save the passage vectors; they are kept in memory");
         }
     }
 

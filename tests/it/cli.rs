@@ -343,7 +343,7 @@ fn index_builds_once_is_reused_and_is_replaced_when_knowledge_changes() {
 }
 
 #[test]
-fn an_index_path_that_cannot_be_created_still_answers_from_memory() {
+fn an_index_path_that_cannot_be_created_still_answers_from_memory_and_index_says_it_failed() {
     let root = tempfile::tempdir().expect("temp dir");
     let file = root.path().join("not-a-dir");
     std::fs::write(&file, "a regular file").expect("write file");
@@ -373,10 +373,17 @@ fn an_index_path_that_cannot_be_created_still_answers_from_memory() {
         &["index", "--knowledge", arg(&seed), "--index", arg(&index)],
         None,
     );
-    assert_eq!(run.code, Some(0), "{}", run.context());
+    // Saving the index is `index`'s whole job: not saving it is an error.
+    assert_eq!(run.code, Some(2), "{}", run.context());
     assert!(
-        run.stdout.starts_with("indexed") && run.stdout.contains("in memory"),
+        run.stderr.contains("the index could not be written to")
+            && run.stderr.contains("nothing was saved"),
         "{}",
+        run.context()
+    );
+    assert!(
+        !run.stderr.contains("Some("),
+        "paths are shown plainly: {}",
         run.context()
     );
     assert!(file.is_file(), "the file in the way is left alone");
