@@ -266,9 +266,7 @@ fn misnamed_catalog(rel: &str, display: &str) -> Option<Problem> {
         super::COURSES_FILE,
         super::community::FILE,
     ];
-    let meant = catalogs
-        .into_iter()
-        .find(|name| crate::text::distance::levenshtein(&lower, name) <= 2)?;
+    let meant = crate::text::distance::closest(&lower, &catalogs, 2)?;
     Some(
         Problem::warning(
             display,

@@ -272,14 +272,23 @@ pub async fn serve_one(
     let Some(_slot) = slot(settings, "answering busy").await else {
         return Outcome::then(busy(), None);
     };
-    // Only the model is worth handing the worker's other tasks over for.
-    let outcome = if live.current().semantic_model().is_some() {
+    let outcome = serve_now_handing_over(live, settings, invocation);
+    settings.metrics.invoked(invocation, started.elapsed());
+    outcome
+}
+
+/// [`serve_now`], handing the worker's other tasks over first when the
+/// model may run: only the model is worth it.
+pub fn serve_now_handing_over(
+    live: &Live,
+    settings: &Settings,
+    invocation: &Invocation<'_>,
+) -> Outcome {
+    if live.current().semantic_model().is_some() {
         off_the_runtime(|| serve_now(live, settings, invocation))
     } else {
         serve_now(live, settings, invocation)
-    };
-    settings.metrics.invoked(invocation, started.elapsed());
-    outcome
+    }
 }
 
 /// Runs blocking work (the model embedding a question, a store read): on

@@ -153,21 +153,14 @@ mod tests {
             conn.pragma_update(None, "user_version", version).unwrap();
             upgrade(&conn, Path::new("test")).unwrap();
             upgrade(&conn, Path::new("test")).unwrap();
-            let tables: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('questions', 'digests', 'solutions')",
-                    [],
-                    |r| r.get(0),
-                )
-                .unwrap();
+            let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+            let tables = count(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('questions', 'digests', 'solutions')",
+            );
             assert_eq!(tables, 3, "from version {version}");
-            let columns: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM pragma_table_info('reloads') WHERE name IN ('who', 'what')",
-                    [],
-                    |r| r.get(0),
-                )
-                .unwrap();
+            let columns = count(
+                "SELECT count(*) FROM pragma_table_info('reloads') WHERE name IN ('who', 'what')",
+            );
             assert_eq!(columns, 2, "from version {version}");
         }
     }

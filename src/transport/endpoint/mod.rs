@@ -34,7 +34,7 @@ use super::connections::Conn;
 
 use super::ops::Ops;
 use super::replay::ReplayGuard;
-use super::service::{serve_now, serve_one, FollowUp, Outcome, Settings};
+use super::service::{serve_now_handing_over, serve_one, FollowUp, Outcome, Settings};
 use crate::discord::invocation::{Invocation, Kind};
 use crate::live::Live;
 
@@ -115,7 +115,7 @@ impl Endpoint {
     }
 
     /// Verifies the signature over timestamp + body, parses the interaction
-    /// and serves it at once ([`serve_now`]: no slot, not counted). The
+    /// and serves it at once ([`serve_now_handing_over`]: no slot, not counted). The
     /// benchmark and tests call it.
     ///
     /// # Errors
@@ -124,16 +124,8 @@ impl Endpoint {
         self.verify(signed, body)?;
         let interaction = self.accept(body)?;
         let invocation = Invocation::new(&self.settings.policy.moderator_roles, &interaction);
-        let outcome = match invocation.kind {
-            Kind::Ping => None,
-            // Only the model is worth handing the worker's other tasks over for.
-            _ if self.live.current().semantic_model().is_some() => {
-                Some(super::service::off_the_runtime(|| {
-                    serve_now(&self.live, &self.settings, &invocation)
-                }))
-            }
-            _ => Some(serve_now(&self.live, &self.settings, &invocation)),
-        };
+        let outcome = (invocation.kind != Kind::Ping)
+            .then(|| serve_now_handing_over(&self.live, &self.settings, &invocation));
         processed(outcome)
     }
 
